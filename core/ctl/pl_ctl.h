@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* libpathlab-ctl: the control plane every datapath shares.
+ *
+ * It reads a policy file, checks all of it, and loads it into the core's
+ * tables through a backend: the BPF maps of a loaded object or running
+ * program, or the in-process user-space tables of libpathlab-core. Tables
+ * are found by the names PL_TABLE gave them, on both sides. It also reads
+ * the counters back (summed over CPUs / workers) and prints them in the one
+ * stats format every datapath uses. */
+#ifndef PL_CTL_H
+#define PL_CTL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "pl_types.h"
+
+/* ---- Errors --------------------------------------------------------------- */
+struct pl_err {
+	char msg[512]; /* "file:line: what is wrong (what to try)" */
+};
+
+/* ---- Backends ------------------------------------------------------------- */
+struct pl_ctl;
+
+/* Operations a backend provides. Keys and values are exactly the core's
+ * structs. For per-CPU / per-worker tables, lookup_percpu fills ncopies
+ * values back to back (ncopies = pl_ctl_ncopies()). */
+struct pl_ctl_ops {
+	const char *name; /* "bpf" or "user" */
+	int (*update)(struct pl_ctl *c, const char *table, const void *key, const void *val);
+	int (*lookup)(struct pl_ctl *c, const char *table, const void *key, void *val);
+	int (*lookup_percpu)(struct pl_ctl *c, const char *table, const void *key, void *vals);
+	int (*remove)(struct pl_ctl *c, const char *table, const void *key);
+	int (*next_key)(struct pl_ctl *c, const char *table, const void *key, void *next);
+	unsigned (*ncopies)(struct pl_ctl *c);
+	void (*close)(struct pl_ctl *c);
+};
+
+struct pl_ctl {
+	const struct pl_ctl_ops *ops;
+	void *priv;
+};
+
+/* The in-process user-space core (pl_core_init() must have run). */
+struct pl_ctl *pl_ctl_open_user(void);
+/* BPF backends live in pl_ctl_bpf.h (they need libbpf). */
+void pl_ctl_close(struct pl_ctl *c); /* accepts NULL */
+
+int pl_ctl_update(struct pl_ctl *c, const char *table, const void *key, const void *val);
+int pl_ctl_lookup(struct pl_ctl *c, const char *table, const void *key, void *val);
+unsigned pl_ctl_ncopies(struct pl_ctl *c);
+
+/* Counters summed over every CPU / worker. */
+int pl_ctl_read_counters(struct pl_ctl *c, struct pl_counters *sum);
+int pl_ctl_get_config(struct pl_ctl *c, struct pl_config *cfg);
+int pl_ctl_set_config(struct pl_ctl *c, const struct pl_config *cfg);
+/* Flip the mode switch while running (one field, no reload). */
+int pl_ctl_set_mode(struct pl_ctl *c, enum pl_mode mode);
+/* Zero every counter (for tests and benchmark windows). */
+int pl_ctl_reset_counters(struct pl_ctl *c);
+
+/* ---- Policy ------------------------------------------------------------------
+ * The policy file format is specified in docs/policy.md. */
+
+/* How the datapath names ports: resolve an interface name from the policy
+ * into the receiving-interface key (ifindex) and the REDIRECT out_port the
+ * datapath understands. Returns 0, or -ENOENT if the name is unknown. */
+typedef int (*pl_port_resolver)(void *arg, const char *name, uint32_t *ifindex, uint32_t *out_port);
+
+struct pl_policy; /* opaque: everything a policy file said, checked */
+
+/* Parse and check a whole file; on error *out is NULL and err names
+ * file:line. Nothing is applied by parsing. */
+int pl_policy_parse_file(const char *path, struct pl_policy **out, struct pl_err *err);
+int pl_policy_parse_string(const char *text, const char *name, struct pl_policy **out,
+			   struct pl_err *err);
+void pl_policy_free(struct pl_policy *p); /* accepts NULL */
+
+/* Load a parsed policy into the tables. All or nothing: every port is
+ * resolved and every table write prepared before the first write, and the
+ * ACL goes into the idle bank and is made live by one config write at the
+ * end. resolver may be NULL when the policy names no ports. */
+int pl_policy_apply(struct pl_ctl *c, const struct pl_policy *p, pl_port_resolver resolver,
+		    void *resolver_arg, struct pl_err *err);
+
+/* The configuration a policy sets (mode, defaults, stage switches). */
+const struct pl_config *pl_policy_config(const struct pl_policy *p);
+
+/* ---- Names ------------------------------------------------------------------ */
+const char *pl_verdict_name(int v);
+const char *pl_mode_name(int m);
+int pl_mode_parse(const char *s); /* -1 if unknown */
+const char *pl_counter_name(int i);
+const char *pl_counter_help(int i);
+
+/* ---- Stats ---------------------------------------------------------------------
+ * One format for every datapath's per-second line:
+ *   [path] t=SECONDS rx=PPS drop=PPS pass=PPS tx=PPS redirect=PPS user=PPS aborted=PPS
+ * followed, with verbose, by every non-zero counter's rate. */
+void pl_stats_print(FILE *f, const char *path, double t_sec, const struct pl_counters *prev,
+		    const struct pl_counters *cur, double interval_sec, int verbose);
+
+#endif

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* The pipeline: parse, honour the mode switch, run the stages in order,
+ * count the verdict. Included by exactly one translation unit per build (the
+ * BPF program, or core/user/pl_core.c), which defines the tables. */
+#ifndef PL_PIPELINE_H
+#define PL_PIPELINE_H
+
+#include "pl_ctx.h"
+#include "pl_stages.h"
+
+PL_INLINE void pl_count_protocols(struct pl_ctx *c)
+{
+	const struct pl_hdrs *h = &c->h;
+	__u32 idx;
+
+	if (h->vlan_depth)
+		pl_count(c, PL_CNT_P_VLAN);
+	if (h->family == 4)
+		idx = PL_CNT_P_IPV4;
+	else if (h->family == 6)
+		idx = PL_CNT_P_IPV6;
+	else if (h->l3_proto == PL_ETH_P_ARP)
+		idx = PL_CNT_P_ARP;
+	else
+		idx = PL_CNT_P_OTHER_L3;
+	pl_count(c, idx);
+	if (!h->family)
+		return;
+	if (h->frag)
+		pl_count(c, PL_CNT_P_FRAGMENT);
+	switch (h->l4_proto) {
+	case IPPROTO_TCP: idx = PL_CNT_P_TCP; break;
+	case IPPROTO_UDP: idx = PL_CNT_P_UDP; break;
+	case IPPROTO_ICMP: idx = PL_CNT_P_ICMP; break;
+	case IPPROTO_ICMPV6: idx = PL_CNT_P_ICMPV6; break;
+	default: idx = PL_CNT_P_OTHER_L4; break;
+	}
+	pl_count(c, idx);
+}
+
+/* Run the core on one frame. Returns the verdict (never PL_CONTINUE); with
+ * PL_REDIRECT, c->out_port names the port. */
+PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
+{
+	__u32 zero = 0;
+	int v;
+
+	c->hw = hw;
+	c->data = pl_hw_data(hw);
+	c->data_end = pl_hw_data_end(hw);
+	c->len = (__u32)(c->data_end - c->data);
+	c->ifindex = pl_hw_ifindex(hw);
+	c->rx_queue = pl_hw_rx_queue(hw);
+	c->out_port = 0;
+	c->now_ns = 0;
+	c->cfg = pl_table_lookup(&pl_config, &zero);
+	c->cnt = pl_table_lookup(&pl_counters, &zero);
+	if (!c->cfg || !c->cnt)
+		return PL_ABORTED;
+
+	c->cnt->c[PL_CNT_RX_PACKETS]++;
+	c->cnt->c[PL_CNT_RX_BYTES] += c->len;
+
+	switch (c->cfg->mode) {
+	case PL_MODE_PASS_ALL:
+		v = PL_PASS;
+		goto out;
+	case PL_MODE_DROP_ALL:
+		v = PL_DROP;
+		goto out;
+	default:
+		break;
+	}
+
+	if (pl_parse(c->data, c->data_end, &c->h) < 0) {
+		pl_count(c, c->h.bad);
+		v = c->cfg->malformed_verdict < PL_VERDICT__MAX &&
+				    c->cfg->malformed_verdict != PL_REDIRECT
+			    ? (int)c->cfg->malformed_verdict
+			    : PL_DROP;
+		goto out;
+	}
+	pl_count_protocols(c);
+
+	if (c->cfg->mode == PL_MODE_COUNT_ONLY) {
+		pl_stage_count(c);
+		v = PL_PASS;
+		goto out;
+	}
+
+#define PL_X(name)                                                              \
+	v = pl_stage_##name(c);                                                 \
+	if (v != PL_CONTINUE)                                                   \
+		goto out;
+	PL_STAGES(PL_X)
+#undef PL_X
+	v = c->cfg->default_verdict < PL_VERDICT__MAX && c->cfg->default_verdict != PL_REDIRECT
+		    ? (int)c->cfg->default_verdict
+		    : PL_PASS;
+out:
+	if (v < 0 || v >= PL_VERDICT__MAX)
+		v = PL_ABORTED;
+	c->cnt->c[PL_CNT_V_DROP + v]++;
+	return v;
+}
+
+#endif

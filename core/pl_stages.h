@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* The stages, in the order the pipeline runs them.
+ *
+ * To add a stage: write core/stages/NAME.h defining
+ *     PL_INLINE int pl_stage_NAME(struct pl_ctx *c)
+ * returning PL_CONTINUE or a verdict (and declaring its tables with
+ * PL_TABLE), include it here, and add X(NAME) to PL_STAGES. Nothing else
+ * changes in any datapath. */
+#ifndef PL_STAGES_H
+#define PL_STAGES_H
+
+#include "stages/count.h"
+#include "stages/acl.h"
+#include "stages/steer.h"
+#include "stages/forward.h"
+
+#define PL_STAGES(X)                                                            \
+	X(count)                                                                \
+	X(acl)                                                                  \
+	X(steer)                                                                \
+	X(forward)
+
+#endif

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/* Types shared by the data path (BPF and user space) and the control plane.
+ * This header is the single source of truth for structs and enums both sides
+ * use: nothing is re-declared elsewhere. It includes no platform header, so
+ * control-plane code can include it on its own. */
+#ifndef PL_TYPES_H
+#define PL_TYPES_H
+
+#include <linux/types.h>
+
+/* ---- Verdicts ----------------------------------------------------------
+ * What the core decides for a frame. Each datapath maps it to its own
+ * mechanism (docs/architecture.md has the table). */
+#define PL_VERDICTS(X)                                                          \
+	X(DROP, "drop")                                                         \
+	X(PASS, "pass")                                                         \
+	X(TX, "tx")                                                             \
+	X(REDIRECT, "redirect")                                                 \
+	X(USER, "user")                                                         \
+	X(ABORTED, "aborted")
+
+enum pl_verdict {
+#define PL_X(n, s) PL_##n,
+	PL_VERDICTS(PL_X)
+#undef PL_X
+	PL_VERDICT__MAX,
+	/* Returned by a stage that has no opinion: go on to the next stage. */
+	PL_CONTINUE = 0xff,
+};
+
+/* ---- Mode switch (flipped at run time, no reload) ---------------------- */
+#define PL_MODES(X)                                                             \
+	X(POLICY, "policy")                                                     \
+	X(PASS_ALL, "pass-all")                                                 \
+	X(DROP_ALL, "drop-all")                                                 \
+	X(COUNT_ONLY, "count-only")
+
+enum pl_mode {
+#define PL_X(n, s) PL_MODE_##n,
+	PL_MODES(PL_X)
+#undef PL_X
+	PL_MODE__MAX,
+};
+
+/* ---- Addresses ----------------------------------------------------------
+ * One 16-byte form for IPv4 and IPv6: IPv4 is stored v4-mapped
+ * (::ffff:a.b.c.d), network byte order throughout. */
+struct pl_addr {
+	union {
+		__u8 b[16];
+		__u32 w[4];
+	};
+};
+
+/* ---- Counters ------------------------------------------------------------
+ * One X-macro list: the enum, the names the control plane prints and the
+ * metrics it serves all come from here. Per CPU / per worker on every
+ * target; readers sum. */
+#define PL_COUNTERS(X)                                                          \
+	X(RX_PACKETS, "rx_packets", "frames the core saw")                     \
+	X(RX_BYTES, "rx_bytes", "bytes the core saw")                          \
+	X(V_DROP, "verdict_drop", "frames given DROP")                         \
+	X(V_PASS, "verdict_pass", "frames given PASS")                         \
+	X(V_TX, "verdict_tx", "frames given TX")                               \
+	X(V_REDIRECT, "verdict_redirect", "frames given REDIRECT")             \
+	X(V_USER, "verdict_user", "frames given USER")                         \
+	X(V_ABORTED, "verdict_aborted", "frames given ABORTED")                \
+	X(P_ARP, "proto_arp", "ARP frames")                                    \
+	X(P_IPV4, "proto_ipv4", "IPv4 packets")                                \
+	X(P_IPV6, "proto_ipv6", "IPv6 packets")                                \
+	X(P_OTHER_L3, "proto_other_l3", "other ethertypes")                    \
+	X(P_TCP, "proto_tcp", "TCP segments")                                  \
+	X(P_UDP, "proto_udp", "UDP datagrams")                                 \
+	X(P_ICMP, "proto_icmp", "ICMP messages")                               \
+	X(P_ICMPV6, "proto_icmpv6", "ICMPv6 messages")                         \
+	X(P_OTHER_L4, "proto_other_l4", "other IP protocols")                  \
+	X(P_FRAGMENT, "fragments", "IP fragments (not reassembled)")           \
+	X(P_VLAN, "vlan_tagged", "frames with 802.1Q/802.1ad tags")            \
+	X(BAD_ETH, "bad_eth", "truncated Ethernet header")                     \
+	X(BAD_VLAN, "bad_vlan", "truncated VLAN tag or stack deeper than the bound") \
+	X(BAD_ARP, "bad_arp", "truncated ARP")                                 \
+	X(BAD_IPV4, "bad_ipv4", "truncated IPv4, bad version/IHL or total length") \
+	X(BAD_IPV6, "bad_ipv6", "truncated IPv6 or bad payload length")       \
+	X(BAD_IPV6_EXT, "bad_ipv6_ext", "IPv6 extension chain truncated or past the bound") \
+	X(BAD_TCP, "bad_tcp", "truncated TCP or bad data offset")             \
+	X(BAD_UDP, "bad_udp", "truncated UDP or bad length")                  \
+	X(BAD_ICMP, "bad_icmp", "truncated ICMP/ICMPv6")                      \
+	X(ACL_DROP, "acl_drop", "dropped by an ACL rule")                     \
+	X(ACL_PASS, "acl_pass", "passed by an ACL rule")                      \
+	X(ACL_USER, "acl_user", "sent to user space by an ACL rule")          \
+	X(ACL_DEFAULT, "acl_default", "matched no ACL rule")                  \
+	X(STEER_USER, "steer_user", "steered to user space")                  \
+	X(FWD_TX, "fwd_tx", "reflected back out the receiving port")          \
+	X(FWD_REDIRECT, "fwd_redirect", "redirected to another port")         \
+	X(SRC_TABLE_FULL, "src_table_full", "per-source entry could not be created") \
+	X(ADJUST_FAIL, "adjust_fail", "head/tail adjustment refused")
+
+enum pl_counter {
+#define PL_X(n, s, d) PL_CNT_##n,
+	PL_COUNTERS(PL_X)
+#undef PL_X
+	PL_CNT__MAX,
+};
+
+struct pl_counters {
+	__u64 c[PL_CNT__MAX];
+};
+
+/* Per-source statistics (LRU, per CPU). */
+struct pl_src_stats {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* ---- Configuration --------------------------------------------------------
+ * One entry of the `pl_config` table. Written by the control plane, read by
+ * the data path once per frame, so every field can change while running. */
+enum pl_fwd_mode {
+	PL_FWD_NONE = 0,     /* no forwarding: fall through to default verdict */
+	PL_FWD_REFLECT = 1,  /* swap MACs, TX out the receiving port */
+	PL_FWD_REDIRECT = 2, /* REDIRECT to pl_fwd_ports[in_port] */
+};
+
+struct pl_config {
+	__u32 mode;            /* enum pl_mode */
+	__u32 malformed_verdict; /* verdict for malformed frames (default DROP) */
+	__u32 default_verdict; /* verdict when no stage decided (default PASS) */
+	__u32 acl_bank;        /* which bank of pl_acl is live (0/1) */
+	__u32 acl_default;     /* verdict when no ACL rule matches */
+	__u32 fwd_mode;        /* enum pl_fwd_mode */
+	__u32 src_stats;       /* 1: keep per-source counters */
+	__u32 steer_enabled;   /* 1: consult pl_steer */
+	__u64 clock_ns;        /* non-zero: use this as "now" (tests, replay) */
+	__u32 stages_reserved[8];
+};
+
+/* ---- ACL ---------------------------------------------------------------- */
+#ifndef PL_ACL_MAX
+#define PL_ACL_MAX 64
+#endif
+
+enum pl_acl_action {
+	PL_ACL_DROP = 0,
+	PL_ACL_PASS = 1,
+	PL_ACL_USER = 2,
+};
+
+struct pl_acl_rule {
+	struct pl_addr src, src_mask;
+	struct pl_addr dst, dst_mask;
+	__u16 sport_lo, sport_hi; /* host order, inclusive */
+	__u16 dport_lo, dport_hi;
+	__u8 proto;  /* 0 = any */
+	__u8 family; /* 0 = any, 4, 6 */
+	__u8 action; /* enum pl_acl_action */
+	__u8 pad;
+	__u32 line;  /* policy file line, for reports */
+};
+
+/* A whole rule set: one value, so it is swapped as a unit between banks. */
+struct pl_acl_set {
+	__u32 count;
+	__u32 pad;
+	struct pl_acl_rule rule[PL_ACL_MAX];
+};
+
+/* ---- Steering ----------------------------------------------------------- */
+struct pl_steer_key {
+	__u8 proto;
+	__u8 pad;
+	__u16 port; /* destination port, host order */
+};
+
+struct pl_steer_val {
+	__u32 action; /* enum pl_verdict (USER, PASS, DROP) */
+};
+
+/* ---- Forwarding ------------------------------------------------------------ */
+#ifndef PL_PORTS_MAX
+#define PL_PORTS_MAX 64
+#endif
+
+#endif

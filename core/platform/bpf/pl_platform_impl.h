@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* pathlab platform shim: BPF side (clang -target bpf).
+ *
+ * The core never calls bpf_* helpers itself; it calls the pl_* names below.
+ * This header is chosen by the include path (-Icore/platform/bpf) and refuses
+ * to compile anywhere else. */
+#ifndef PL_PLATFORM_IMPL_H
+#define PL_PLATFORM_IMPL_H
+
+#ifndef __bpf__
+#error "core/platform/bpf is for clang -target bpf; user-space builds use -Icore/platform/user"
+#endif
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#define PL_TARGET_BPF 1
+#define PL_INLINE static __always_inline
+#define PL_UNUSED __attribute__((unused))
+
+/* Byte order. */
+#define pl_htons(x) bpf_htons(x)
+#define pl_ntohs(x) bpf_ntohs(x)
+#define pl_htonl(x) bpf_htonl(x)
+#define pl_ntohl(x) bpf_ntohl(x)
+
+#define pl_memcpy(d, s, n) __builtin_memcpy((d), (s), (n))
+#define pl_memset(d, c, n) __builtin_memset((d), (c), (n))
+
+/* The hardware context a datapath hands the core. */
+typedef struct xdp_md pl_hw_ctx;
+
+/* ---- Tables ------------------------------------------------------------
+ * PL_TABLE(name, KIND, key_type, value_type, max_entries) declares a table.
+ * Here it is a BPF map of the matching type, named `name` in the object so
+ * the control plane finds it by that name; user space gets a table with the
+ * same semantics (platform/user). Kinds: HASH, LRU_HASH, PERCPU_LRU_HASH,
+ * LPM, ARRAY, PERCPU_ARRAY, DEVMAP, XSKMAP. */
+#define PL_MAPTYPE_HASH            BPF_MAP_TYPE_HASH
+#define PL_MAPTYPE_LRU_HASH        BPF_MAP_TYPE_LRU_HASH
+#define PL_MAPTYPE_PERCPU_LRU_HASH BPF_MAP_TYPE_LRU_PERCPU_HASH
+#define PL_MAPTYPE_LPM             BPF_MAP_TYPE_LPM_TRIE
+#define PL_MAPTYPE_ARRAY           BPF_MAP_TYPE_ARRAY
+#define PL_MAPTYPE_PERCPU_ARRAY    BPF_MAP_TYPE_PERCPU_ARRAY
+#define PL_MAPTYPE_DEVMAP          BPF_MAP_TYPE_DEVMAP
+#define PL_MAPTYPE_XSKMAP          BPF_MAP_TYPE_XSKMAP
+
+#define PL_MAPFLAGS_HASH            0
+#define PL_MAPFLAGS_LRU_HASH        0
+#define PL_MAPFLAGS_PERCPU_LRU_HASH 0
+#define PL_MAPFLAGS_LPM             BPF_F_NO_PREALLOC
+#define PL_MAPFLAGS_ARRAY           0
+#define PL_MAPFLAGS_PERCPU_ARRAY    0
+#define PL_MAPFLAGS_DEVMAP          0
+#define PL_MAPFLAGS_XSKMAP          0
+
+#define PL_TABLE(name, kind, ktype, vtype, max)                                \
+	struct {                                                               \
+		__uint(type, PL_MAPTYPE_##kind);                               \
+		__uint(map_flags, PL_MAPFLAGS_##kind);                         \
+		__type(key, ktype);                                            \
+		__type(value, vtype);                                          \
+		__uint(max_entries, max);                                      \
+	} name SEC(".maps")
+
+#define PL_UPDATE_ANY     BPF_ANY
+#define PL_UPDATE_NOEXIST BPF_NOEXIST
+#define PL_UPDATE_EXIST   BPF_EXIST
+
+#define pl_table_lookup(tbl, key)           bpf_map_lookup_elem((tbl), (key))
+#define pl_table_update(tbl, key, val, flg) bpf_map_update_elem((tbl), (key), (val), (flg))
+#define pl_table_delete(tbl, key)           bpf_map_delete_elem((tbl), (key))
+
+/* ---- Clock and randomness ---------------------------------------------- */
+PL_INLINE __u64 pl_platform_now_ns(void) { return bpf_ktime_get_ns(); }
+PL_INLINE __u32 pl_random_u32(void) { return bpf_get_prandom_u32(); }
+PL_INLINE __u32 pl_cpu_id(void) { return bpf_get_smp_processor_id(); }
+
+/* ---- Packet view -------------------------------------------------------- */
+#define pl_hw_data(hw)     ((void *)(long)(hw)->data)
+#define pl_hw_data_end(hw) ((void *)(long)(hw)->data_end)
+#define pl_hw_rx_queue(hw) ((hw)->rx_queue_index)
+#define pl_hw_ifindex(hw)  ((hw)->ingress_ifindex)
+
+/* Grow (delta < 0) or shrink (delta > 0) the frame at its head / tail.
+ * Returns 0 or -errno; every packet pointer is invalid afterwards. */
+PL_INLINE int pl_hw_adjust_head(pl_hw_ctx *hw, int delta) { return bpf_xdp_adjust_head(hw, delta); }
+PL_INLINE int pl_hw_adjust_tail(pl_hw_ctx *hw, int delta) { return bpf_xdp_adjust_tail(hw, delta); }
+
+/* Bounded loops: clang must not unroll into something the verifier rejects;
+ * kernels >= 5.3 verify bounded loops directly. */
+#define PL_LOOP _Pragma("clang loop unroll(disable)")
+#define PL_UNROLL _Pragma("unroll")
+
+#endif

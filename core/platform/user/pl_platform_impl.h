@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* pathlab platform shim: user-space side (gcc/clang, any front end).
+ *
+ * Same names as platform/bpf with user-space meanings. Tables are
+ * descriptors registered in the `pl_tables` linker section so the control
+ * plane can find them by name (see core/user/pl_tables.c). State the data
+ * path writes (PERCPU_* kinds) is per worker: each worker thread sets its id
+ * with pl_worker_set() and gets its own copy. */
+#ifndef PL_PLATFORM_IMPL_H
+#define PL_PLATFORM_IMPL_H
+
+#ifdef __bpf__
+#error "core/platform/user is for user-space builds; BPF builds use -Icore/platform/bpf"
+#endif
+
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+#include <linux/types.h>
+#include <arpa/inet.h>
+
+#define PL_TARGET_USER 1
+#define PL_INLINE static inline __attribute__((always_inline))
+#define PL_UNUSED __attribute__((unused))
+
+#define pl_htons(x) htons(x)
+#define pl_ntohs(x) ntohs(x)
+#define pl_htonl(x) htonl(x)
+#define pl_ntohl(x) ntohl(x)
+
+#define pl_memcpy(d, s, n) __builtin_memcpy((d), (s), (n))
+#define pl_memset(d, c, n) __builtin_memset((d), (c), (n))
+
+/* The buffer a user-space datapath hands the core: one frame with room
+ * around it for head/tail adjustment. */
+struct pl_buf {
+	uint8_t *data;     /* first byte of the frame */
+	uint32_t len;      /* frame length */
+	uint32_t headroom; /* bytes writable before data */
+	uint32_t tailroom; /* bytes writable after data + len */
+	uint32_t ifindex;  /* receiving interface (informational) */
+	uint32_t rx_queue; /* receiving queue */
+};
+typedef struct pl_buf pl_hw_ctx;
+
+enum pl_table_kind {
+	PL_KIND_HASH,
+	PL_KIND_LRU_HASH,
+	PL_KIND_PERCPU_LRU_HASH,
+	PL_KIND_LPM,
+	PL_KIND_ARRAY,
+	PL_KIND_PERCPU_ARRAY,
+	PL_KIND_DEVMAP,
+	PL_KIND_XSKMAP,
+};
+
+/* A table descriptor; the storage behind `impl` lives in core/user. */
+struct pl_table {
+	const char *name;
+	enum pl_table_kind kind;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	void *impl;
+};
+
+/* Only the one translation unit that runs the pipeline (core/user/pl_core.c)
+ * defines PL_DEFINE_TABLES and so the tables; everywhere else (the control
+ * plane including a stage header for its structs) PL_TABLE only declares. */
+#ifdef PL_DEFINE_TABLES
+#define PL_TABLE(name, kind, ktype, vtype, max)                                \
+	struct pl_table name = { #name, PL_KIND_##kind, sizeof(ktype),         \
+				 sizeof(vtype), (max), NULL };                 \
+	static struct pl_table *const pl__reg_##name                           \
+		__attribute__((used, section("pl_tables"))) = &name
+#else
+#define PL_TABLE(name, kind, ktype, vtype, max) extern struct pl_table name
+#endif
+
+#define PL_UPDATE_ANY     0
+#define PL_UPDATE_NOEXIST 1
+#define PL_UPDATE_EXIST   2
+
+void *pl_table_lookup(struct pl_table *t, const void *key);
+long pl_table_update(struct pl_table *t, const void *key, const void *val, uint64_t flags);
+long pl_table_delete(struct pl_table *t, const void *key);
+
+/* Worker identity: selects the per-worker copy of PERCPU_* tables. */
+extern __thread uint32_t pl_worker_id;
+PL_INLINE uint32_t pl_cpu_id(void) { return pl_worker_id; }
+
+uint64_t pl_platform_now_ns(void);
+uint32_t pl_random_u32(void);
+
+#define pl_hw_data(hw)     ((void *)(hw)->data)
+#define pl_hw_data_end(hw) ((void *)((hw)->data + (hw)->len))
+#define pl_hw_rx_queue(hw) ((hw)->rx_queue)
+#define pl_hw_ifindex(hw)  ((hw)->ifindex)
+
+/* Same contract as bpf_xdp_adjust_head/tail: negative delta grows. */
+PL_INLINE int pl_hw_adjust_head(pl_hw_ctx *hw, int delta)
+{
+	if (delta < 0 ? (uint32_t)-delta > hw->headroom
+		      : ((uint32_t)delta > hw->len || hw->len - (uint32_t)delta < 14))
+		return -22; /* -EINVAL, as the kernel answers */
+	hw->data += delta;
+	hw->len -= delta;
+	hw->headroom += delta;
+	return 0;
+}
+
+PL_INLINE int pl_hw_adjust_tail(pl_hw_ctx *hw, int delta)
+{
+	if (delta > 0 ? (uint32_t)delta > hw->tailroom
+		      : ((uint32_t)-delta > hw->len || hw->len - (uint32_t)-delta < 14))
+		return -22;
+	hw->len += delta;
+	hw->tailroom -= delta;
+	return 0;
+}
+
+#define PL_LOOP
+#if defined(__clang__)
+#define PL_UNROLL _Pragma("unroll")
+#else
+#define PL_UNROLL _Pragma("GCC unroll 16")
+#endif
+
+#endif

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* Stage "acl": ordered rules, first match wins. A rule matches on family,
+ * protocol, source/destination prefix and source/destination port ranges.
+ * Actions: drop (DROP, final), user (USER, final), pass (accepted: later
+ * stages still run). No match: the configured default (pass or drop).
+ *
+ * The rule set lives in two banks of one table; the control plane writes the
+ * idle bank whole, then flips cfg->acl_bank, so a reload is never seen half
+ * applied. Later fragments carry no ports: they match only port-less rules. */
+#ifndef PL_STAGE_ACL_H
+#define PL_STAGE_ACL_H
+
+#include "../pl_ctx.h"
+
+PL_TABLE(pl_acl, ARRAY, __u32, struct pl_acl_set, 2);
+/* Hits per rule index of the live bank (per CPU). */
+PL_TABLE(pl_acl_hits, PERCPU_ARRAY, __u32, __u64, PL_ACL_MAX);
+
+PL_INLINE int pl_addr_match(const struct pl_addr *a, const struct pl_addr *net,
+			    const struct pl_addr *mask)
+{
+	return ((a->w[0] & mask->w[0]) == net->w[0]) & ((a->w[1] & mask->w[1]) == net->w[1]) &
+	       ((a->w[2] & mask->w[2]) == net->w[2]) & ((a->w[3] & mask->w[3]) == net->w[3]);
+}
+
+PL_INLINE int pl_acl_rule_match(const struct pl_acl_rule *r, const struct pl_hdrs *h)
+{
+	if (r->family && r->family != h->family)
+		return 0;
+	if (r->proto && r->proto != h->l4_proto)
+		return 0;
+	if (h->sport < r->sport_lo || h->sport > r->sport_hi)
+		return 0;
+	if (h->dport < r->dport_lo || h->dport > r->dport_hi)
+		return 0;
+	return pl_addr_match(&h->saddr, &r->src, &r->src_mask) &&
+	       pl_addr_match(&h->daddr, &r->dst, &r->dst_mask);
+}
+
+PL_INLINE int pl_stage_acl(struct pl_ctx *c)
+{
+	__u32 bank = c->cfg->acl_bank & 1;
+	struct pl_acl_set *set;
+	__u32 i, n;
+
+	if (!c->h.family)
+		return PL_CONTINUE; /* ACLs speak of IP only */
+	set = pl_table_lookup(&pl_acl, &bank);
+	if (!set)
+		return PL_CONTINUE;
+	n = set->count;
+	PL_LOOP
+	for (i = 0; i < PL_ACL_MAX; i++) {
+		const struct pl_acl_rule *r;
+		__u64 *hits;
+
+		if (i >= n)
+			break;
+		r = &set->rule[i];
+		if (!pl_acl_rule_match(r, &c->h))
+			continue;
+		hits = pl_table_lookup(&pl_acl_hits, &i);
+		if (hits)
+			(*hits)++;
+		if (r->action == PL_ACL_DROP) {
+			pl_count(c, PL_CNT_ACL_DROP);
+			return PL_DROP;
+		}
+		if (r->action == PL_ACL_USER) {
+			pl_count(c, PL_CNT_ACL_USER);
+			return PL_USER;
+		}
+		pl_count(c, PL_CNT_ACL_PASS);
+		return PL_CONTINUE;
+	}
+	pl_count(c, PL_CNT_ACL_DEFAULT);
+	return c->cfg->acl_default == PL_DROP ? PL_DROP : PL_CONTINUE;
+}
+
+#endif

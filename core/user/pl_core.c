@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+/* The one user-space translation unit that includes the pipeline: it defines
+ * the tables (PL_TABLE) and exports pl_core_process(). */
+#define PL_DEFINE_TABLES 1
+#include <errno.h>
+#include "pl_pipeline.h"
+#include "pl_user.h"
+
+int pl_tables_alloc(unsigned nworkers);
+
+/* Defaults both builds start from; the BPF loader writes the same struct. */
+int pl_core_init(unsigned nworkers)
+{
+	struct pl_config cfg = {
+		.mode = PL_MODE_POLICY,
+		.malformed_verdict = PL_DROP,
+		.default_verdict = PL_PASS,
+		.acl_default = PL_PASS,
+	};
+	__u32 zero = 0;
+	int err = pl_tables_alloc(nworkers);
+
+	if (err)
+		return err;
+	return (int)pl_table_update(&pl_config, &zero, &cfg, PL_UPDATE_ANY);
+}
+
+int pl_core_process(struct pl_buf *b, uint32_t *out_port)
+{
+	struct pl_ctx c;
+	int v = pl_run(&c, b);
+
+	if (out_port)
+		*out_port = c.out_port;
+	return v;
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Install every Debian package pathlab needs. Idempotent: packages already
+# present are skipped, and apt-get runs only when something is missing.
+# Usage: scripts/bootstrap.sh [--check]   (--check lists what is missing, installs nothing)
+set -euo pipefail
+
+PKGS=(
+	# build
+	clang llvm lld gcc meson ninja-build pkg-config make
+	libbpf-dev libxdp-dev libelf-dev zlib1g-dev libpcap-dev linux-libc-dev
+	bpftool xdp-tools libclang-rt-14-dev valgrind
+	# DPDK (issue 4)
+	dpdk dpdk-dev libnuma-dev
+	# Open vSwitch (issue 7)
+	openvswitch-switch openvswitch-common
+	# lab, tests and benchmarks
+	iproute2 ethtool iputils-ping nftables tcpdump curl wrk nginx-light
+	gnuplot-nox jq procps util-linux kmod
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+
+if [ "${1:-}" = "--check" ]; then
+	if [ ${#missing[@]} -eq 0 ]; then echo "bootstrap: all packages present"; exit 0; fi
+	echo "bootstrap: missing: ${missing[*]}"; exit 1
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "bootstrap: all ${#PKGS[@]} packages already installed"
+else
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "bootstrap: need root to install: ${missing[*]} (run with sudo)" >&2
+		exit 1
+	fi
+	echo "bootstrap: installing ${#missing[@]} packages: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# Do not let package post-install scripts start services (nginx, OVS):
+	# the lab starts its own instances in private run directories.
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# bpffs for pinned maps and libxdp's dispatcher.
+if ! mountpoint -q /sys/fs/bpf 2>/dev/null; then
+	mount -t bpf bpf /sys/fs/bpf 2>/dev/null || echo "bootstrap: warning: could not mount bpffs at /sys/fs/bpf" >&2
+fi
+echo "bootstrap: done"

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+/* The pathlab core as one XDP program. Verdicts map to XDP actions:
+ *   DROP -> XDP_DROP, PASS -> XDP_PASS, TX -> XDP_TX,
+ *   REDIRECT -> bpf_redirect_map(pl_tx_ports, out_port),
+ *   USER -> bpf_redirect_map(xsks_map, rx_queue) falling back to XDP_PASS
+ *           when no socket is bound on that queue,
+ *   ABORTED -> XDP_ABORTED. */
+#include "pl_pipeline.h"
+
+#ifndef PL_XSK_MAX
+#define PL_XSK_MAX 64
+#endif
+
+/* REDIRECT targets: key = port, value = ifindex. */
+PL_TABLE(pl_tx_ports, DEVMAP, __u32, __u32, PL_PORTS_MAX);
+/* USER: AF_XDP sockets by receive queue. Named as DPDK's net_af_xdp
+ * `xdp_prog=` devarg and libxdp expect. */
+PL_TABLE(xsks_map, XSKMAP, __u32, __u32, PL_XSK_MAX);
+
+SEC("xdp")
+int pathlab(struct xdp_md *xdp)
+{
+	struct pl_ctx c;
+
+	switch (pl_run(&c, xdp)) {
+	case PL_DROP:
+		return XDP_DROP;
+	case PL_PASS:
+		return XDP_PASS;
+	case PL_TX:
+		return XDP_TX;
+	case PL_REDIRECT:
+		return bpf_redirect_map(&pl_tx_ports, c.out_port, 0);
+	case PL_USER:
+		return bpf_redirect_map(&xsks_map, c.rx_queue, XDP_PASS);
+	default:
+		return XDP_ABORTED;
+	}
+}
+
+/* The baseline every speed figure is compared with. */
+SEC("xdp")
+int pathlab_empty(struct xdp_md *xdp)
+{
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
