@@ -175,6 +175,13 @@ struct pl_steer_val {
 	__u32 action; /* enum pl_verdict (USER, PASS, DROP) */
 };
 
+/* What the BPF build records per frame for pathlab-replay. */
+struct pl_result_rec {
+	__u32 verdict;
+	__u32 out_port;
+	__u64 seq;
+};
+
 /* ---- Forwarding ------------------------------------------------------------ */
 #ifndef PL_PORTS_MAX
 #define PL_PORTS_MAX 64

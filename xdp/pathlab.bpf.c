@@ -17,12 +17,30 @@ PL_TABLE(pl_tx_ports, DEVMAP, __u32, __u32, PL_PORTS_MAX);
  * `xdp_prog=` devarg and libxdp expect. */
 PL_TABLE(xsks_map, XSKMAP, __u32, __u32, PL_XSK_MAX);
 
+/* Set before load by pathlab-replay: record the core's own verdict and
+ * out_port for each frame (test_run only shows the XDP action, and USER
+ * and REDIRECT fall back or fail there). Off in every other use, and the
+ * verifier prunes the code. */
+const volatile __u32 pl_record_result = 0;
+PL_TABLE(pl_last_result, PERCPU_ARRAY, __u32, struct pl_result_rec, 1);
+
 SEC("xdp")
 int pathlab(struct xdp_md *xdp)
 {
 	struct pl_ctx c;
+	int v = pl_run(&c, xdp);
 
-	switch (pl_run(&c, xdp)) {
+	if (pl_record_result) {
+		__u32 zero = 0;
+		struct pl_result_rec *r = bpf_map_lookup_elem(&pl_last_result, &zero);
+
+		if (r) {
+			r->verdict = v;
+			r->out_port = c.out_port;
+			r->seq++;
+		}
+	}
+	switch (v) {
 	case PL_DROP:
 		return XDP_DROP;
 	case PL_PASS:

@@ -86,6 +86,14 @@ int pl_policy_apply(struct pl_ctl *c, const struct pl_policy *p, pl_port_resolve
 /* The configuration a policy sets (mode, defaults, stage switches). */
 const struct pl_config *pl_policy_config(const struct pl_policy *p);
 
+/* ---- Replay clock ----------------------------------------------------------
+ * Parity runs drive time explicitly: before the i-th frame of a replay (from
+ * 0), every build sets cfg.clock_ns to PL_REPLAY_CLOCK_NS(i), so rate limits
+ * and SYN-cookie time slices behave identically everywhere. */
+#define PL_REPLAY_CLOCK_BASE_NS 1000000000ull
+#define PL_REPLAY_CLOCK_STEP_NS 1000ull
+#define PL_REPLAY_CLOCK_NS(i) (PL_REPLAY_CLOCK_BASE_NS + (unsigned long long)(i) * PL_REPLAY_CLOCK_STEP_NS)
+
 /* ---- Names ------------------------------------------------------------------ */
 const char *pl_verdict_name(int v);
 const char *pl_mode_name(int m);
