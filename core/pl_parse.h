@@ -10,13 +10,14 @@
 #ifndef PL_PARSE_H
 #define PL_PARSE_H
 
+#include "pl_platform.h" /* first: in user space it brings glibc's netinet/in.h
+			     * before any linux/ header, so the two agree */
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <linux/in.h>
-#include "pl_platform.h"
 #include "pl_types.h"
 #include "pl_cursor.h"
 

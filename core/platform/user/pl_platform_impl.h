@@ -16,8 +16,11 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
-#include <linux/types.h>
+/* glibc's netinet/in.h before any linux/ UAPI header: linux/libc-compat.h
+ * then leaves the shared definitions to glibc. */
+#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <linux/types.h>
 
 #define PL_TARGET_USER 1
 #define PL_INLINE static inline __attribute__((always_inline))
