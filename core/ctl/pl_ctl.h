@@ -24,7 +24,13 @@ struct pl_ctl;
 
 /* Operations a backend provides. Keys and values are exactly the core's
  * structs. For per-CPU / per-worker tables, lookup_percpu fills ncopies
- * values back to back (ncopies = pl_ctl_ncopies()). */
+ * values back to back (ncopies = pl_ctl_ncopies()), each
+ * PL_CTL_PERCPU_STRIDE(value size) bytes apart (as the kernel lays them
+ * out), update writes the one value into every copy, and lookup reads
+ * copy 0. Every operation returns 0 or -errno: -ESRCH when the backend has
+ * no table of that name, -ENOENT when the key is absent. */
+#define PL_CTL_PERCPU_STRIDE(vsize) (((size_t)(vsize) + 7) & ~(size_t)7)
+
 struct pl_ctl_ops {
 	const char *name; /* "bpf" or "user" */
 	int (*update)(struct pl_ctl *c, const char *table, const void *key, const void *val);
@@ -41,7 +47,8 @@ struct pl_ctl {
 	void *priv;
 };
 
-/* The in-process user-space core (pl_core_init() must have run). */
+/* The in-process user-space core (pl_core_init() must have run; NULL with
+ * errno ENODEV otherwise). */
 struct pl_ctl *pl_ctl_open_user(void);
 /* BPF backends live in pl_ctl_bpf.h (they need libbpf). */
 void pl_ctl_close(struct pl_ctl *c); /* accepts NULL */
@@ -49,6 +56,11 @@ void pl_ctl_close(struct pl_ctl *c); /* accepts NULL */
 int pl_ctl_update(struct pl_ctl *c, const char *table, const void *key, const void *val);
 int pl_ctl_lookup(struct pl_ctl *c, const char *table, const void *key, void *val);
 unsigned pl_ctl_ncopies(struct pl_ctl *c);
+/* Every copy of a per-CPU entry (vals: ncopies * PL_CTL_PERCPU_STRIDE bytes). */
+int pl_ctl_lookup_percpu(struct pl_ctl *c, const char *table, const void *key, void *vals);
+int pl_ctl_remove(struct pl_ctl *c, const char *table, const void *key);
+/* key NULL: the first key; -ENOENT after the last. */
+int pl_ctl_next_key(struct pl_ctl *c, const char *table, const void *key, void *next);
 
 /* Counters summed over every CPU / worker. */
 int pl_ctl_read_counters(struct pl_ctl *c, struct pl_counters *sum);
@@ -56,7 +68,8 @@ int pl_ctl_get_config(struct pl_ctl *c, struct pl_config *cfg);
 int pl_ctl_set_config(struct pl_ctl *c, const struct pl_config *cfg);
 /* Flip the mode switch while running (one field, no reload). */
 int pl_ctl_set_mode(struct pl_ctl *c, enum pl_mode mode);
-/* Zero every counter (for tests and benchmark windows). */
+/* Zero every counter and the per-rule ACL hits (for tests and benchmark
+ * windows). */
 int pl_ctl_reset_counters(struct pl_ctl *c);
 
 /* ---- Policy ------------------------------------------------------------------
@@ -96,6 +109,7 @@ const struct pl_config *pl_policy_config(const struct pl_policy *p);
 
 /* ---- Names ------------------------------------------------------------------ */
 const char *pl_verdict_name(int v);
+int pl_verdict_parse(const char *s); /* -1 if unknown */
 const char *pl_mode_name(int m);
 int pl_mode_parse(const char *s); /* -1 if unknown */
 const char *pl_counter_name(int i);

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/* libpathlab-ctl: backend-independent operations (counters, configuration,
+ * mode switch). Every table is reached through struct pl_ctl_ops. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pl_ctl.h"
+#include "ctl_int.h"
+
+/* Close a backend; accepts NULL. */
+void pl_ctl_close(struct pl_ctl *c)
+{
+	if (!c)
+		return;
+	if (c->ops && c->ops->close)
+		c->ops->close(c);
+	free(c);
+}
+
+/* Write one entry (per-CPU tables: the same value into every copy). */
+int pl_ctl_update(struct pl_ctl *c, const char *table, const void *key, const void *val)
+{
+	if (!c || !c->ops->update)
+		return -EINVAL;
+	return c->ops->update(c, table, key, val);
+}
+
+/* Read one entry of a shared table (per-CPU tables: use lookup_percpu). */
+int pl_ctl_lookup(struct pl_ctl *c, const char *table, const void *key, void *val)
+{
+	if (!c || !c->ops->lookup)
+		return -EINVAL;
+	return c->ops->lookup(c, table, key, val);
+}
+
+/* Read every copy of a per-CPU entry, PL_CTL_PERCPU_STRIDE apart. */
+int pl_ctl_lookup_percpu(struct pl_ctl *c, const char *table, const void *key, void *vals)
+{
+	if (!c || !c->ops->lookup_percpu)
+		return -EINVAL;
+	return c->ops->lookup_percpu(c, table, key, vals);
+}
+
+/* Remove one entry. */
+int pl_ctl_remove(struct pl_ctl *c, const char *table, const void *key)
+{
+	if (!c || !c->ops->remove)
+		return -EINVAL;
+	return c->ops->remove(c, table, key);
+}
+
+/* Iterate keys: key NULL gives the first; -ENOENT at the end. */
+int pl_ctl_next_key(struct pl_ctl *c, const char *table, const void *key, void *next)
+{
+	if (!c || !c->ops->next_key)
+		return -EINVAL;
+	return c->ops->next_key(c, table, key, next);
+}
+
+/* Number of per-CPU / per-worker copies the backend keeps. */
+unsigned pl_ctl_ncopies(struct pl_ctl *c)
+{
+	return c && c->ops->ncopies ? c->ops->ncopies(c) : 1;
+}
+
+/* Sum every copy of one per-CPU entry made of u64 fields. */
+int pl_ctl_sum_percpu_u64(struct pl_ctl *c, const char *table, const void *key, __u64 *sum,
+			  size_t n)
+{
+	unsigned ncopies = pl_ctl_ncopies(c);
+	size_t stride = PL_CTL_PERCPU_STRIDE(n * sizeof(__u64));
+	uint8_t *buf = calloc(ncopies, stride);
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	err = pl_ctl_lookup_percpu(c, table, key, buf);
+	if (!err) {
+		memset(sum, 0, n * sizeof(*sum));
+		for (unsigned i = 0; i < ncopies; i++) {
+			const __u64 *v = (const __u64 *)(buf + i * stride);
+
+			for (size_t j = 0; j < n; j++)
+				sum[j] += v[j];
+		}
+	}
+	free(buf);
+	return err;
+}
+
+/* Counters summed over every CPU / worker. */
+int pl_ctl_read_counters(struct pl_ctl *c, struct pl_counters *sum)
+{
+	__u32 zero = 0;
+
+	return pl_ctl_sum_percpu_u64(c, "pl_counters", &zero, sum->c, PL_CNT__MAX);
+}
+
+/* The one configuration entry. */
+int pl_ctl_get_config(struct pl_ctl *c, struct pl_config *cfg)
+{
+	__u32 zero = 0;
+
+	return pl_ctl_lookup(c, "pl_config", &zero, cfg);
+}
+
+/* Replace the configuration entry (one write: the data path sees the old or
+ * the new one, never a mix of fields from both within one frame). */
+int pl_ctl_set_config(struct pl_ctl *c, const struct pl_config *cfg)
+{
+	__u32 zero = 0;
+
+	return pl_ctl_update(c, "pl_config", &zero, cfg);
+}
+
+/* Flip the mode switch: read, change one field, write. */
+int pl_ctl_set_mode(struct pl_ctl *c, enum pl_mode mode)
+{
+	struct pl_config cfg;
+	int err;
+
+	if ((unsigned)mode >= PL_MODE__MAX)
+		return -EINVAL;
+	err = pl_ctl_get_config(c, &cfg);
+	if (err)
+		return err;
+	cfg.mode = mode;
+	return pl_ctl_set_config(c, &cfg);
+}
+
+/* Zero the counters and the per-rule ACL hits (the latter when present). */
+int pl_ctl_reset_counters(struct pl_ctl *c)
+{
+	struct pl_counters zero_cnt;
+	__u64 zero64 = 0;
+	__u32 key = 0;
+	int err;
+
+	memset(&zero_cnt, 0, sizeof(zero_cnt));
+	err = pl_ctl_update(c, "pl_counters", &key, &zero_cnt);
+	if (err)
+		return err;
+	for (key = 0; key < PL_ACL_MAX; key++) {
+		err = pl_ctl_update(c, "pl_acl_hits", &key, &zero64);
+		if (err == -ESRCH)
+			return 0; /* this build has no ACL hit table */
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Allocate a backend handle. */
+struct pl_ctl *pl_ctl_alloc(const struct pl_ctl_ops *ops, void *priv)
+{
+	struct pl_ctl *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->ops = ops;
+	c->priv = priv;
+	return c;
+}
