@@ -92,12 +92,27 @@ void pl_policy_free(struct pl_policy *p); /* accepts NULL */
 /* Load a parsed policy into the tables. All or nothing: every port is
  * resolved and every table write prepared before the first write, and the
  * ACL goes into the idle bank and is made live by one config write at the
- * end. resolver may be NULL when the policy names no ports. */
+ * end (entries of pl_steer / pl_fwd the policy does not name are removed
+ * after it). If a write fails, the writes already made are undone and
+ * err says whether that fully succeeded. resolver NULL means
+ * pl_port_resolve_ifname. When the backend has the devmap pl_tx_ports,
+ * apply also writes pl_tx_ports[out_port] = ifindex for every redirect
+ * target. The policy's configuration replaces the live one except clock_ns
+ * (kept) and acl_bank (flipped). */
 int pl_policy_apply(struct pl_ctl *c, const struct pl_policy *p, pl_port_resolver resolver,
 		    void *resolver_arg, struct pl_err *err);
 
+/* The stock resolver: ifindex from if_nametoindex(), out_port = ifindex;
+ * -ENOENT for an unknown name, -ERANGE when the ifindex is not below
+ * PL_PORTS_MAX (the devmap size). */
+int pl_port_resolve_ifname(void *arg, const char *name, uint32_t *ifindex, uint32_t *out_port);
+
 /* The configuration a policy sets (mode, defaults, stage switches). */
 const struct pl_config *pl_policy_config(const struct pl_policy *p);
+/* The name it was parsed under (the file name). */
+const char *pl_policy_name(const struct pl_policy *p);
+/* One line: "mode=policy malformed=drop default=pass acl=2 steer=1 ...". */
+void pl_policy_summary(const struct pl_policy *p, char *buf, size_t len);
 
 /* ---- Replay clock ----------------------------------------------------------
  * Parity runs drive time explicitly: before the i-th frame of a replay (from
