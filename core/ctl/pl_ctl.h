@@ -137,4 +137,31 @@ const char *pl_counter_help(int i);
 void pl_stats_print(FILE *f, const char *path, double t_sec, const struct pl_counters *prev,
 		    const struct pl_counters *cur, double interval_sec, int verbose);
 
+/* ---- Metrics (Prometheus text format 0.0.4) ----------------------------------
+ * The same metric names for every datapath, told apart by a `path` label:
+ *   pathlab_packets_total{path="xdp",verdict="drop"}  frames per verdict
+ *   pathlab_rx_packets_total{path}, pathlab_rx_bytes_total{path}
+ *   pathlab_<counter name>_total{path}               every other PL_COUNTERS entry
+ *   pathlab_up{path}                                  1 when counters were read */
+
+/* Render counters (NULL: only pathlab_up 0). Returns the length written
+ * (NUL-terminated) or -ENOSPC. */
+int pl_metrics_render(char *buf, size_t len, const char *path_label, const struct pl_counters *c);
+
+/* Where the server gets counters: fill *sum, return 0 or -errno. Called from
+ * the server thread. */
+typedef int (*pl_metrics_read_fn)(void *arg, struct pl_counters *sum);
+/* Adapter for the common case: arg is a struct pl_ctl *. */
+int pl_metrics_read_ctl(void *ctl, struct pl_counters *sum);
+
+struct pl_metrics_server;
+/* Serve GET/HEAD /metrics over HTTP/1.1 from a thread, on "ADDR:PORT",
+ * "[V6ADDR]:PORT" or ":PORT" (all addresses); port 0 picks a free one (see
+ * pl_metrics_port). For a datapath's `--metrics ADDR:PORT` option. */
+int pl_metrics_serve(const char *addr_port, const char *path_label, pl_metrics_read_fn read,
+		     void *arg, struct pl_metrics_server **out, struct pl_err *err);
+uint16_t pl_metrics_port(const struct pl_metrics_server *s);
+/* Stop the thread, close the socket, free; accepts NULL. */
+void pl_metrics_stop(struct pl_metrics_server *s);
+
 #endif

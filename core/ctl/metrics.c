@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: MIT
+/* Counters for dashboards: a Prometheus text-format (0.0.4) renderer and a
+ * tiny HTTP/1.1 server thread that serves it at /metrics.
+ *
+ * Metric names are the same for every datapath; the `path` label says which
+ * one ("xdp", "afxdp", "dpdk", ...):
+ *   pathlab_packets_total{path,verdict}   frames per verdict
+ *   pathlab_rx_packets_total{path}        frames the core saw
+ *   pathlab_rx_bytes_total{path}          bytes the core saw
+ *   pathlab_<counter>_total{path}         every other counter of PL_COUNTERS
+ *   pathlab_up{path}                      1 when the counters could be read
+ *
+ * The server is deliberately small: one thread, one connection at a time,
+ * requests bounded in size (8 KiB) and time (2 s), always `Connection:
+ * close`; GET and HEAD of / and /metrics; 400 for a malformed request, 404
+ * for another path, 405 for another method, 431 when the headers are too
+ * large, 408 when it does not arrive within 2 s, 503 when the counters cannot be read. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include "pl_ctl.h"
+
+#define REQ_MAX 8192
+#define REQ_TIMEOUT_MS 2000
+
+/* ---- rendering ---- */
+
+struct out {
+	char *buf;
+	size_t len, off;
+	int overflow;
+};
+
+/* Append formatted text; remembers overflow. */
+static void emit(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->off, o->len - o->off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->len - o->off) {
+		o->overflow = 1;
+		return;
+	}
+	o->off += (size_t)n;
+}
+
+/* A label value with \\, \" and \n escaped. */
+static void escape_label(const char *in, char *out, size_t len)
+{
+	size_t j = 0;
+
+	for (; *in && j + 3 < len; in++) {
+		if (*in == '\\' || *in == '"') {
+			out[j++] = '\\';
+			out[j++] = *in;
+		} else if (*in == '\n') {
+			out[j++] = '\\';
+			out[j++] = 'n';
+		} else {
+			out[j++] = *in;
+		}
+	}
+	out[j] = '\0';
+}
+
+/* Render counters (NULL: only pathlab_up 0). Returns the length written
+ * (buf is NUL-terminated) or -ENOSPC. */
+int pl_metrics_render(char *buf, size_t len, const char *path_label, const struct pl_counters *c)
+{
+	struct out o = { buf, len, 0, 0 };
+	char path[128];
+
+	if (!len)
+		return -ENOSPC;
+	escape_label(path_label ? path_label : "", path, sizeof(path));
+	emit(&o, "# HELP pathlab_up 1 when the datapath's counters could be read\n"
+		 "# TYPE pathlab_up gauge\npathlab_up{path=\"%s\"} %d\n", path, c ? 1 : 0);
+	if (!c)
+		goto out;
+	emit(&o, "# HELP pathlab_packets_total Frames per verdict\n"
+		 "# TYPE pathlab_packets_total counter\n");
+	for (int v = 0; v < PL_VERDICT__MAX; v++)
+		emit(&o, "pathlab_packets_total{path=\"%s\",verdict=\"%s\"} %llu\n", path,
+		     pl_verdict_name(v), (unsigned long long)c->c[PL_CNT_V_DROP + v]);
+	for (int i = 0; i < PL_CNT__MAX; i++) {
+		const char *name = pl_counter_name(i);
+
+		if (i >= PL_CNT_V_DROP && i < PL_CNT_V_DROP + PL_VERDICT__MAX)
+			continue;
+		emit(&o, "# HELP pathlab_%s_total %s\n# TYPE pathlab_%s_total counter\n"
+			 "pathlab_%s_total{path=\"%s\"} %llu\n",
+		     name, pl_counter_help(i), name, name, path, (unsigned long long)c->c[i]);
+	}
+out:
+	return o.overflow ? -ENOSPC : (int)o.off;
+}
+
+/* Adapter: read counters from a struct pl_ctl passed as arg. */
+int pl_metrics_read_ctl(void *ctl, struct pl_counters *sum)
+{
+	return pl_ctl_read_counters(ctl, sum);
+}
+
+/* ---- the server ---- */
+
+struct pl_metrics_server {
+	int lfd;
+	int stop_pipe[2];
+	uint16_t port;
+	char path[64];
+	pl_metrics_read_fn read;
+	void *arg;
+	pthread_t thread;
+	int running; /* thread started */
+	unsigned long requests;
+};
+
+/* Milliseconds on the monotonic clock. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Send all of buf before the deadline. */
+static int send_all(int fd, const char *buf, size_t len, long long deadline)
+{
+	while (len) {
+		struct pollfd p = { fd, POLLOUT, 0 };
+		long long left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return -ETIMEDOUT;
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* One response with a text body (omitted for HEAD). */
+static void respond(int fd, int code, const char *reason, const char *ctype, const char *extra,
+		    const char *body, size_t blen, int head, long long deadline)
+{
+	char hdr[512];
+	int n = snprintf(hdr, sizeof(hdr),
+			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
+			 "Connection: close\r\n\r\n",
+			 code, reason, ctype, blen, extra ? extra : "");
+
+	if (send_all(fd, hdr, (size_t)n, deadline) == 0 && !head && blen)
+		send_all(fd, body, blen, deadline);
+}
+
+/* A short plain-text error response. */
+static void respond_error(int fd, int code, const char *reason, const char *extra, int head,
+			  long long deadline)
+{
+	char body[128];
+	int n = snprintf(body, sizeof(body), "%d %s\n", code, reason);
+
+	respond(fd, code, reason, "text/plain; charset=utf-8", extra, body, (size_t)n, head,
+		deadline);
+}
+
+/* Read the request head (up to the blank line). Returns its length, 0 when
+ * the peer closed early, -E2BIG when too large, -ETIMEDOUT. */
+static int read_head(int fd, char *buf, size_t cap, long long deadline)
+{
+	size_t len = 0;
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		long long left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return -ETIMEDOUT;
+		n = recv(fd, buf + len, cap - 1 - len, 0);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return len ? -EPROTO : 0;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
+			return (int)len;
+		if (len >= cap - 1)
+			return -E2BIG;
+	}
+}
+
+/* Serve one connection. */
+static void serve_conn(struct pl_metrics_server *s, int fd)
+{
+	long long deadline = now_ms() + REQ_TIMEOUT_MS;
+	char req[REQ_MAX];
+	char method[16], target[1024], version[16];
+	int n = read_head(fd, req, sizeof(req), deadline);
+	int head;
+
+	if (n == -E2BIG) {
+		respond_error(fd, 431, "Request Header Fields Too Large", NULL, 0, deadline);
+		return;
+	}
+	if (n == -ETIMEDOUT) {
+		respond_error(fd, 408, "Request Timeout", NULL, 0, now_ms() + 500);
+		return;
+	}
+	if (n <= 0) {
+		if (n == -EPROTO)
+			respond_error(fd, 400, "Bad Request", NULL, 0, deadline);
+		return;
+	}
+	if (sscanf(req, "%15[A-Z] %1023[^ \r\n] %15[^ \r\n]", method, target, version) != 3 ||
+	    strncmp(version, "HTTP/1.", 7) || target[0] != '/' || req[strcspn(req, "\r\n")] == '\0') {
+		respond_error(fd, 400, "Bad Request", NULL, 0, deadline);
+		return;
+	}
+	head = !strcmp(method, "HEAD");
+	if (!head && strcmp(method, "GET")) {
+		respond_error(fd, 405, "Method Not Allowed", "Allow: GET, HEAD\r\n", 0, deadline);
+		return;
+	}
+	target[strcspn(target, "?")] = '\0';
+	if (!strcmp(target, "/")) {
+		static const char idx[] = "pathlab metrics: see /metrics\n";
+
+		respond(fd, 200, "OK", "text/plain; charset=utf-8", NULL, idx, sizeof(idx) - 1, head,
+			deadline);
+		return;
+	}
+	if (strcmp(target, "/metrics")) {
+		respond_error(fd, 404, "Not Found", NULL, head, deadline);
+		return;
+	}
+	{
+		struct pl_counters cnt;
+		size_t cap = 16384;
+		char *body = NULL;
+		int len = -ENOSPC, ok = s->read(s->arg, &cnt) == 0;
+
+		while (len == -ENOSPC && cap <= (1u << 20)) {
+			char *nb = realloc(body, cap);
+
+			if (!nb)
+				break;
+			body = nb;
+			len = pl_metrics_render(body, cap, s->path, ok ? &cnt : NULL);
+			cap *= 2;
+		}
+		if (len < 0)
+			respond_error(fd, 500, "Internal Server Error", NULL, head, deadline);
+		else
+			respond(fd, ok ? 200 : 503, ok ? "OK" : "Service Unavailable",
+				"text/plain; version=0.0.4; charset=utf-8", NULL, body, (size_t)len, head,
+				deadline);
+		free(body);
+	}
+}
+
+/* The server thread: accept until told to stop. */
+static void *serve_loop(void *arg)
+{
+	struct pl_metrics_server *s = arg;
+
+	for (;;) {
+		struct pollfd p[2] = { { s->lfd, POLLIN, 0 }, { s->stop_pipe[0], POLLIN, 0 } };
+		int fd;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			continue;
+		serve_conn(s, fd);
+		s->requests++;
+		shutdown(fd, SHUT_WR);
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Split "ADDR:PORT", "[V6]:PORT" or ":PORT" (any address). */
+static int split_addr(const char *s, char *host, size_t hlen, char *port, size_t plen)
+{
+	const char *colon;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= hlen)
+			return -EINVAL;
+		memcpy(host, s + 1, (size_t)(end - s - 1));
+		host[end - s - 1] = '\0';
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= hlen || memchr(s, ':', (size_t)(colon - s)))
+			return -EINVAL;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+	}
+	if (!colon[1] || strlen(colon + 1) >= plen || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return -EINVAL;
+	strcpy(port, colon + 1);
+	return atoi(port) <= 65535 ? 0 : -EINVAL;
+}
+
+/* Stop the server thread and free it; accepts NULL. */
+void pl_metrics_stop(struct pl_metrics_server *s)
+{
+	if (!s)
+		return;
+	if (s->running) {
+		if (write(s->stop_pipe[1], "x", 1) < 0) {
+			/* the pipe is ours and empty: cannot fail in practice */
+		}
+		pthread_join(s->thread, NULL);
+	}
+	if (s->lfd >= 0)
+		close(s->lfd);
+	if (s->stop_pipe[0] >= 0)
+		close(s->stop_pipe[0]);
+	if (s->stop_pipe[1] >= 0)
+		close(s->stop_pipe[1]);
+	free(s);
+}
+
+/* The TCP port the server listens on (useful with port 0). */
+uint16_t pl_metrics_port(const struct pl_metrics_server *s)
+{
+	return s->port;
+}
+
+/* Start serving /metrics on addr_port in a thread. */
+int pl_metrics_serve(const char *addr_port, const char *path_label, pl_metrics_read_fn read,
+		     void *arg, struct pl_metrics_server **out, struct pl_err *err)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
+	struct pl_metrics_server *s;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[256], port[8];
+	struct addrinfo *ai = NULL;
+	int one = 1, ret, gai;
+
+	*out = NULL;
+	if (!addr_port || split_addr(addr_port, host, sizeof(host), port, sizeof(port))) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "metrics address '%s' is not ADDR:PORT (e.g. 127.0.0.1:9100, [::1]:9100, :9100)",
+			 addr_port ? addr_port : "");
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -ENOMEM;
+	}
+	s->lfd = s->stop_pipe[0] = s->stop_pipe[1] = -1;
+	s->read = read;
+	s->arg = arg;
+	snprintf(s->path, sizeof(s->path), "%s", path_label ? path_label : "");
+	gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	if (gai) {
+		snprintf(err->msg, sizeof(err->msg), "metrics address '%s': %s", addr_port,
+			 gai_strerror(gai));
+		ret = -EINVAL;
+		goto err_free;
+	}
+	s->lfd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0)
+		goto err_sys;
+	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s->lfd, ai->ai_addr, ai->ai_addrlen) || listen(s->lfd, 16))
+		goto err_sys;
+	if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl))
+		goto err_sys;
+	s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						  : ((struct sockaddr_in *)&ss)->sin_port);
+	if (pipe2(s->stop_pipe, O_CLOEXEC))
+		goto err_sys;
+	ret = -pthread_create(&s->thread, NULL, serve_loop, s);
+	if (ret) {
+		snprintf(err->msg, sizeof(err->msg), "metrics server thread: %s", strerror(-ret));
+		goto err_free;
+	}
+	s->running = 1;
+	freeaddrinfo(ai);
+	*out = s;
+	return 0;
+err_sys:
+	ret = -errno;
+	snprintf(err->msg, sizeof(err->msg), "metrics server on %s: %s%s", addr_port, strerror(-ret),
+		 ret == -EADDRINUSE ? " (another process uses that port: pick another)" : "");
+err_free:
+	if (ai)
+		freeaddrinfo(ai);
+	pl_metrics_stop(s);
+	return ret;
+}

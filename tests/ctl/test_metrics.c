@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/* The metrics renderer and server, answered to a real HTTP client (curl):
+ *   - the rendered text has the agreed names, labels and values;
+ *   - GET /metrics through curl returns 200 with them, HEAD works;
+ *   - another path is 404, another method 405, garbage 400, an oversized
+ *     request 431, a failing counter read 503;
+ *   - an incomplete request is answered 408 after the 2 s bound;
+ *   - stop joins the thread and frees the port.
+ * Usage: test-ctl-metrics */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include "pl_ctl.h"
+#include "ctl_test.h"
+
+static int fail_read;
+
+/* Fixed counters: rx 10, drop 3, pass 7, proto_udp 4. */
+static int read_fixed(void *arg, struct pl_counters *sum)
+{
+	if (fail_read)
+		return -EIO;
+	memset(sum, 0, sizeof(*sum));
+	sum->c[PL_CNT_RX_PACKETS] = 10;
+	sum->c[PL_CNT_V_DROP] = 3;
+	sum->c[PL_CNT_V_PASS] = 7;
+	sum->c[PL_CNT_P_UDP] = 4;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Run a shell command, return its stdout (static buffer). */
+static const char *run(const char *cmd)
+{
+	static char out[65536];
+	size_t n = 0;
+	FILE *f = popen(cmd, "r");
+
+	out[0] = '\0';
+	if (!f)
+		return out;
+	while (n < sizeof(out) - 1) {
+		size_t r = fread(out + n, 1, sizeof(out) - 1 - n, f);
+
+		if (!r)
+			break;
+		n += r;
+	}
+	out[n] = '\0';
+	pclose(f);
+	return out;
+}
+
+/* Send raw bytes, return the status line's code (or -1). */
+static int raw_request(uint16_t port, const char *data, size_t len)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	char buf[256] = "";
+	int fd = socket(AF_INET, SOCK_STREAM, 0), code = -1;
+	struct timeval tv = { 5, 0 };
+	ssize_t n;
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+		if (len)
+			(void)!send(fd, data, len, MSG_NOSIGNAL);
+		n = recv(fd, buf, sizeof(buf) - 1, MSG_WAITALL);
+		if (n > 12 && !strncmp(buf, "HTTP/1.1 ", 9))
+			code = atoi(buf + 9);
+		else if (n == 0)
+			code = 0; /* closed without answer */
+	}
+	close(fd);
+	return code;
+}
+
+static void test_render(void)
+{
+	struct pl_counters c;
+	char buf[16384], small[64];
+	int reads = 0, n;
+
+	read_fixed(&reads, &c);
+	n = pl_metrics_render(buf, sizeof(buf), "xdp", &c);
+	CHECK(n > 0 && (size_t)n == strlen(buf), "render length %d", n);
+	CHECK(strstr(buf, "pathlab_packets_total{path=\"xdp\",verdict=\"drop\"} 3\n") != NULL, "drop");
+	CHECK(strstr(buf, "pathlab_packets_total{path=\"xdp\",verdict=\"pass\"} 7\n") != NULL, "pass");
+	CHECK(strstr(buf, "pathlab_packets_total{path=\"xdp\",verdict=\"aborted\"} 0\n") != NULL, "aborted");
+	CHECK(strstr(buf, "pathlab_rx_packets_total{path=\"xdp\"} 10\n") != NULL, "rx");
+	CHECK(strstr(buf, "# TYPE pathlab_proto_udp_total counter\npathlab_proto_udp_total{path=\"xdp\"} 4\n") != NULL,
+	      "udp");
+	CHECK(strstr(buf, "# HELP pathlab_acl_drop_total dropped by an ACL rule\n") != NULL, "help");
+	CHECK(strstr(buf, "pathlab_up{path=\"xdp\"} 1\n") != NULL, "up");
+	CHECK(strstr(buf, "verdict_drop") == NULL, "verdict counters only under pathlab_packets_total");
+	CHECK(pl_metrics_render(small, sizeof(small), "xdp", &c) == -ENOSPC, "small buffer");
+	n = pl_metrics_render(buf, sizeof(buf), "a\"b\\c\nd", &c);
+	CHECK(n > 0 && strstr(buf, "path=\"a\\\"b\\\\c\\nd\"") != NULL, "label escaping");
+	n = pl_metrics_render(buf, sizeof(buf), "xdp", NULL);
+	CHECK(n > 0 && strstr(buf, "pathlab_up{path=\"xdp\"} 0\n") && !strstr(buf, "packets_total"),
+	      "down");
+}
+
+static void test_server(void)
+{
+	struct pl_metrics_server *s = NULL;
+	struct pl_err err;
+	char cmd[512], big[10000];
+	const char *out;
+	int reads = 0, ret;
+	uint16_t port;
+
+	ret = pl_metrics_serve("127.0.0.1:0", "afxdp", read_fixed, &reads, &s, &err);
+	CHECK(ret == 0 && s, "serve: %s", err.msg);
+	if (!s)
+		return;
+	port = pl_metrics_port(s);
+	CHECK(port != 0, "port");
+
+	snprintf(cmd, sizeof(cmd), "curl -sS -m 5 -i http://127.0.0.1:%u/metrics 2>&1", port);
+	out = run(cmd);
+	CHECK(strstr(out, "HTTP/1.1 200 OK\r\n") != NULL, "curl status:\n%s", out);
+	CHECK(strstr(out, "Content-Type: text/plain; version=0.0.4") != NULL, "content type");
+	CHECK(strstr(out, "pathlab_packets_total{path=\"afxdp\",verdict=\"drop\"} 3\n") != NULL,
+	      "curl body");
+	CHECK(reads == 1, "one read per scrape, %d", reads);
+
+	snprintf(cmd, sizeof(cmd), "curl -sS -m 5 -I http://127.0.0.1:%u/metrics 2>&1", port);
+	out = run(cmd);
+	CHECK(strstr(out, "HTTP/1.1 200 OK") && !strstr(out, "pathlab_packets_total"), "HEAD:\n%s", out);
+
+	snprintf(cmd, sizeof(cmd), "curl -s -m 5 -o /dev/null -w '%%{http_code}' http://127.0.0.1:%u/nope", port);
+	CHECK(!strcmp(run(cmd), "404"), "404: %s", run(cmd));
+	snprintf(cmd, sizeof(cmd), "curl -s -m 5 -o /dev/null -w '%%{http_code}' -X POST -d x=1 http://127.0.0.1:%u/metrics", port);
+	CHECK(!strcmp(run(cmd), "405"), "405");
+	snprintf(cmd, sizeof(cmd), "curl -s -m 5 -o /dev/null -w '%%{http_code}' http://127.0.0.1:%u/", port);
+	CHECK(!strcmp(run(cmd), "200"), "index");
+	snprintf(cmd, sizeof(cmd), "curl -s -m 5 -o /dev/null -w '%%{http_code}' 'http://127.0.0.1:%u/metrics?x=1'", port);
+	CHECK(!strcmp(run(cmd), "200"), "query string ignored");
+
+	CHECK(raw_request(port, "garbage\r\n\r\n", 11) == 400, "garbage -> 400");
+	CHECK(raw_request(port, "GET metrics HTTP/1.1\r\n\r\n", 24) == 400, "relative target -> 400");
+	CHECK(raw_request(port, "GET /metrics SPDY/3\r\n\r\n", 23) == 400, "bad version -> 400");
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET /metrics HTTP/1.1\r\nX: ", 26);
+	CHECK(raw_request(port, big, sizeof(big)) == 431, "oversized -> 431");
+	CHECK(raw_request(port, "GET /met", 8) == 408, "incomplete request -> 408 after 2 s");
+
+	fail_read = 1;
+	snprintf(cmd, sizeof(cmd), "curl -s -m 5 -w '%%{http_code}' http://127.0.0.1:%u/metrics", port);
+	out = run(cmd);
+	CHECK(strstr(out, "pathlab_up{path=\"afxdp\"} 0") && strstr(out, "503"), "503:\n%s", out);
+	fail_read = 0;
+
+	pl_metrics_stop(s);
+	snprintf(cmd, sizeof(cmd), "curl -s -m 2 -o /dev/null -w '%%{http_code}' http://127.0.0.1:%u/metrics", port);
+	CHECK(!strcmp(run(cmd), "000"), "still answering after stop");
+
+	CHECK(pl_metrics_serve("nonsense", "x", read_fixed, &reads, &s, &err) == -EINVAL &&
+		      strstr(err.msg, "is not ADDR:PORT") && s == NULL,
+	      "bad address: %s", err.msg);
+	CHECK(pl_metrics_serve("127.0.0.1:99999", "x", read_fixed, &reads, &s, &err) == -EINVAL,
+	      "port out of range");
+	pl_metrics_stop(NULL);
+}
+
+int main(void)
+{
+	if (system("curl --version >/dev/null 2>&1")) {
+		printf("SKIP: curl not installed (scripts/bootstrap.sh installs it)\n");
+		return 77;
+	}
+	test_render();
+	test_server();
+	return t_done("test-ctl-metrics");
+}
