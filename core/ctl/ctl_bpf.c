@@ -43,6 +43,13 @@ static const struct bpf_ent *bpf_find(struct pl_ctl *c, const char *name)
 	return NULL;
 }
 
+/* A zeroed buffer for every CPU's copy of e's value. */
+static char *percpu_buf(struct pl_ctl *c, const struct bpf_ent *e, size_t *stride)
+{
+	*stride = PL_CTL_PERCPU_STRIDE(e->value_size);
+	return calloc(((struct bpf_priv *)c->priv)->ncpus, *stride);
+}
+
 /* Write one entry; per-CPU maps get the value on every CPU. */
 static int bpf_be_update(struct pl_ctl *c, const char *table, const void *key, const void *val)
 {
@@ -56,8 +63,7 @@ static int bpf_be_update(struct pl_ctl *c, const char *table, const void *key, c
 		return -ESRCH;
 	if (!type_is_percpu(e->type))
 		return bpf_map_update_elem(e->fd, key, val, BPF_ANY) ? -errno : 0;
-	stride = PL_CTL_PERCPU_STRIDE(e->value_size);
-	buf = calloc(p->ncpus, stride);
+	buf = percpu_buf(c, e, &stride);
 	if (!buf)
 		return -ENOMEM;
 	for (unsigned i = 0; i < p->ncpus; i++)
@@ -70,7 +76,6 @@ static int bpf_be_update(struct pl_ctl *c, const char *table, const void *key, c
 /* Read one entry (per-CPU maps: CPU 0's copy). */
 static int bpf_be_lookup(struct pl_ctl *c, const char *table, const void *key, void *val)
 {
-	struct bpf_priv *p = c->priv;
 	const struct bpf_ent *e = bpf_find(c, table);
 	size_t stride;
 	char *buf;
@@ -80,8 +85,7 @@ static int bpf_be_lookup(struct pl_ctl *c, const char *table, const void *key, v
 		return -ESRCH;
 	if (!type_is_percpu(e->type))
 		return bpf_map_lookup_elem(e->fd, key, val) ? -errno : 0;
-	stride = PL_CTL_PERCPU_STRIDE(e->value_size);
-	buf = calloc(p->ncpus, stride);
+	buf = percpu_buf(c, e, &stride);
 	if (!buf)
 		return -ENOMEM;
 	err = bpf_map_lookup_elem(e->fd, key, buf) ? -errno : 0;

@@ -37,13 +37,19 @@ const char *pl_verdict_name(int v)
 	return v >= 0 && v < PL_VERDICT__MAX ? verdict_names[v] : "?";
 }
 
+/* Index of s in names[0..n), or -1. */
+static int name_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
 /* Verdict by name, or -1. */
 int pl_verdict_parse(const char *s)
 {
-	for (int i = 0; i < PL_VERDICT__MAX; i++)
-		if (!strcmp(s, verdict_names[i]))
-			return i;
-	return -1;
+	return name_index(verdict_names, PL_VERDICT__MAX, s);
 }
 
 /* "policy", "pass-all", ...; "?" when out of range. */
@@ -55,10 +61,7 @@ const char *pl_mode_name(int m)
 /* Mode by name, or -1. */
 int pl_mode_parse(const char *s)
 {
-	for (int i = 0; i < PL_MODE__MAX; i++)
-		if (!strcmp(s, mode_names[i]))
-			return i;
-	return -1;
+	return name_index(mode_names, PL_MODE__MAX, s);
 }
 
 /* "rx_packets", ...; "?" when out of range. */

@@ -28,24 +28,22 @@ struct acl_rule_ctx {
 };
 
 /* ipv4 / ipv6 */
+static int set_family(struct pl_parse *ps, struct acl_rule_ctx *x, __u8 family)
+{
+	if (x->r->family && x->r->family != family)
+		return pl_parse_fail(ps, "a rule is IPv4 or IPv6, not both (drop one of ipv4/ipv6)");
+	x->r->family = family;
+	return 0;
+}
+
 static int opt_family4(struct pl_parse *ps, void *ctx, const char *val)
 {
-	struct acl_rule_ctx *x = ctx;
-
-	if (x->r->family && x->r->family != 4)
-		return pl_parse_fail(ps, "a rule is IPv4 or IPv6, not both (drop one of ipv4/ipv6)");
-	x->r->family = 4;
-	return 0;
+	return set_family(ps, ctx, 4);
 }
 
 static int opt_family6(struct pl_parse *ps, void *ctx, const char *val)
 {
-	struct acl_rule_ctx *x = ctx;
-
-	if (x->r->family && x->r->family != 6)
-		return pl_parse_fail(ps, "a rule is IPv4 or IPv6, not both (drop one of ipv4/ipv6)");
-	x->r->family = 6;
-	return 0;
+	return set_family(ps, ctx, 6);
 }
 
 /* proto P */

@@ -33,32 +33,31 @@ int pl_kw_mode(struct pl_parse *ps, void *data, int argc, char **argv)
 	return 0;
 }
 
-/* malformed VERDICT */
-int pl_kw_malformed(struct pl_parse *ps, void *data, int argc, char **argv)
+/* KEYWORD VERDICT into one configuration field. */
+static int cfg_verdict(struct pl_parse *ps, int argc, char **argv, const char *what, __u32 *field)
 {
 	int v;
 
 	if (argc != 2)
 		return bad_arity(ps, argv[0]);
-	v = pl_parse_verdict(ps, argv[1], CFG_VERDICTS, "verdict for malformed frames");
+	v = pl_parse_verdict(ps, argv[1], CFG_VERDICTS, what);
 	if (v < 0)
 		return v;
-	pl_parse_cfg(ps)->malformed_verdict = (__u32)v;
+	*field = (__u32)v;
 	return 0;
+}
+
+/* malformed VERDICT */
+int pl_kw_malformed(struct pl_parse *ps, void *data, int argc, char **argv)
+{
+	return cfg_verdict(ps, argc, argv, "verdict for malformed frames",
+			   &pl_parse_cfg(ps)->malformed_verdict);
 }
 
 /* default VERDICT */
 int pl_kw_default(struct pl_parse *ps, void *data, int argc, char **argv)
 {
-	int v;
-
-	if (argc != 2)
-		return bad_arity(ps, argv[0]);
-	v = pl_parse_verdict(ps, argv[1], CFG_VERDICTS, "default verdict");
-	if (v < 0)
-		return v;
-	pl_parse_cfg(ps)->default_verdict = (__u32)v;
-	return 0;
+	return cfg_verdict(ps, argc, argv, "default verdict", &pl_parse_cfg(ps)->default_verdict);
 }
 
 /* count sources on|off */

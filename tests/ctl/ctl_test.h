@@ -26,4 +26,22 @@ static inline int t_done(const char *name)
 	return t_failures ? 1 : 0;
 }
 
+#ifdef PL_CTL_H
+#include <stdlib.h>
+/* Parse DIR/FILE or exit: the examples must parse. */
+static inline struct pl_policy *t_parse_example(const char *dir, const char *file)
+{
+	char path[512];
+	struct pl_policy *p;
+	struct pl_err err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (pl_policy_parse_file(path, &p, &err)) {
+		fprintf(stderr, "FATAL: %s\n", err.msg);
+		exit(1);
+	}
+	return p;
+}
+#endif
+
 #endif

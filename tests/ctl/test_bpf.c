@@ -76,20 +76,6 @@ static int test_run(int prog_fd, uint16_t dport)
 	return (int)o.retval;
 }
 
-static struct pl_policy *parse(const char *dir, const char *file)
-{
-	char path[512];
-	struct pl_policy *p;
-	struct pl_err err;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (pl_policy_parse_file(path, &p, &err)) {
-		fprintf(stderr, "FATAL: %s\n", err.msg);
-		exit(1);
-	}
-	return p;
-}
-
 /* Silence libbpf's debug chatter; keep warnings. */
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -115,8 +101,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	libbpf_set_print(quiet);
-	full = parse(argv[2], "full.policy");
-	acl = parse(argv[2], "acl.policy");
+	full = t_parse_example(argv[2], "full.policy");
+	acl = t_parse_example(argv[2], "acl.policy");
 	{
 		struct pl_err e;
 

@@ -165,16 +165,7 @@ static struct pl_policy *parse_or_die(const char *text, const char *name)
 
 static struct pl_policy *parse_example(const char *file)
 {
-	char path[512];
-	struct pl_policy *p;
-	struct pl_err err;
-
-	snprintf(path, sizeof(path), "%s/%s", examples_dir, file);
-	if (pl_policy_parse_file(path, &p, &err)) {
-		fprintf(stderr, "FATAL: %s\n", err.msg);
-		exit(1);
-	}
-	return p;
+	return t_parse_example(examples_dir, file);
 }
 
 static struct pl_config *live_cfg(void)
