@@ -134,6 +134,12 @@ struct pl_config {
 	__u32 stages_reserved[8];
 };
 
+/* The configuration every build starts from (pl_core_init, the BPF
+ * loaders through pl_ctl_init_config, and a policy's unset fields). */
+#define PL_CONFIG_DEFAULT                                                       \
+	{ .mode = PL_MODE_POLICY, .malformed_verdict = PL_DROP,                 \
+	  .default_verdict = PL_PASS, .acl_default = PL_PASS }
+
 /* ---- ACL ---------------------------------------------------------------- */
 #ifndef PL_ACL_MAX
 #define PL_ACL_MAX 64

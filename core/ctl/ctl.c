@@ -113,6 +113,15 @@ int pl_ctl_set_config(struct pl_ctl *c, const struct pl_config *cfg)
 	return pl_ctl_update(c, "pl_config", &zero, cfg);
 }
 
+/* Write the default configuration (a freshly loaded BPF object's pl_config
+ * is all zeros, which would make DROP the default verdict). */
+int pl_ctl_init_config(struct pl_ctl *c)
+{
+	const struct pl_config def = PL_CONFIG_DEFAULT;
+
+	return pl_ctl_set_config(c, &def);
+}
+
 /* Flip the mode switch: read, change one field, write. */
 int pl_ctl_set_mode(struct pl_ctl *c, enum pl_mode mode)
 {

@@ -66,6 +66,9 @@ int pl_ctl_next_key(struct pl_ctl *c, const char *table, const void *key, void *
 int pl_ctl_read_counters(struct pl_ctl *c, struct pl_counters *sum);
 int pl_ctl_get_config(struct pl_ctl *c, struct pl_config *cfg);
 int pl_ctl_set_config(struct pl_ctl *c, const struct pl_config *cfg);
+/* Write PL_CONFIG_DEFAULT: what a loader does after loading the BPF object
+ * when it applies no policy (its pl_config starts all zeros). */
+int pl_ctl_init_config(struct pl_ctl *c);
 /* Flip the mode switch while running (one field, no reload). */
 int pl_ctl_set_mode(struct pl_ctl *c, enum pl_mode mode);
 /* Zero every counter and the per-rule ACL hits (for tests and benchmark

@@ -403,11 +403,11 @@ static struct pl_policy *policy_alloc(const char *name)
 	p->name = strdup(name);
 	if (!p->name)
 		goto err_free;
-	/* The same defaults as pl_core_init(). */
-	p->cfg.mode = PL_MODE_POLICY;
-	p->cfg.malformed_verdict = PL_DROP;
-	p->cfg.default_verdict = PL_PASS;
-	p->cfg.acl_default = PL_PASS;
+	{
+		const struct pl_config def = PL_CONFIG_DEFAULT;
+
+		p->cfg = def;
+	}
 	for (size_t k = 0; k < NKEYWORDS; k++) {
 		const struct pl_policy_stage *st = keywords[k].stage;
 		unsigned i;

@@ -11,12 +11,7 @@ int pl_tables_alloc(unsigned nworkers);
 /* Defaults both builds start from; the BPF loader writes the same struct. */
 int pl_core_init(unsigned nworkers)
 {
-	struct pl_config cfg = {
-		.mode = PL_MODE_POLICY,
-		.malformed_verdict = PL_DROP,
-		.default_verdict = PL_PASS,
-		.acl_default = PL_PASS,
-	};
+	struct pl_config cfg = PL_CONFIG_DEFAULT;
 	__u32 zero = 0;
 	int err = pl_tables_alloc(nworkers);
 

@@ -133,7 +133,11 @@ int main(int argc, char **argv)
 		return t_done("test-ctl-bpf");
 	CHECK(pl_ctl_ncopies(c) == (unsigned)libbpf_num_possible_cpus(), "ncopies");
 
-	/* The object's config starts zeroed (mode policy, malformed drop). */
+	/* The object's config starts zeroed; init writes the defaults. */
+	CHECK(pl_ctl_init_config(c) == 0 && pl_ctl_get_config(c, &cfg) == 0 &&
+		      cfg.default_verdict == PL_PASS && cfg.malformed_verdict == PL_DROP &&
+		      cfg.mode == PL_MODE_POLICY,
+	      "init config");
 	ret = pl_policy_apply(c, full, resolver, NULL, &err);
 	CHECK(ret == 0, "apply full.policy: %s", err.msg);
 	key = 0;
