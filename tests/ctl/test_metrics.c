@@ -6,6 +6,7 @@
  *     request 431, a failing counter read 503;
  *   - an incomplete request is answered 408 after the 2 s bound;
  *   - stop joins the thread and frees the port.
+ * Also the stats line format and the name tables.
  * Usage: test-ctl-metrics */
 #include <errno.h>
 #include <stdlib.h>
@@ -105,6 +106,36 @@ static void test_render(void)
 	      "down");
 }
 
+/* The one stats line format, and the names behind it. */
+static void test_stats_and_names(void)
+{
+	struct pl_counters a, b;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	b.c[PL_CNT_RX_PACKETS] = 2000;
+	b.c[PL_CNT_V_DROP] = 500;
+	b.c[PL_CNT_V_PASS] = 1500;
+	b.c[PL_CNT_P_UDP] = 2000;
+	pl_stats_print(f, "xdp", 3.0, &a, &b, 2.0, 0);
+	pl_stats_print(f, "xdp", 3.0, &a, &b, 2.0, 1);
+	fclose(f);
+	CHECK(!strcmp(text, "[xdp] t=3.0 rx=1000 drop=250 pass=750 tx=0 redirect=0 user=0 aborted=0\n"
+			    "[xdp] t=3.0 rx=1000 drop=250 pass=750 tx=0 redirect=0 user=0 aborted=0\n"
+			    "    proto_udp=1000\n"),
+	      "stats lines:\n%s", text);
+	free(text);
+	for (int m = 0; m < PL_MODE__MAX; m++)
+		CHECK(pl_mode_parse(pl_mode_name(m)) == m, "mode %d round trip", m);
+	for (int v = 0; v < PL_VERDICT__MAX; v++)
+		CHECK(pl_verdict_parse(pl_verdict_name(v)) == v, "verdict %d round trip", v);
+	CHECK(pl_mode_parse("fast") == -1 && !strcmp(pl_verdict_name(99), "?"), "unknown names");
+	CHECK(!strcmp(pl_counter_name(PL_CNT_ACL_DROP), "acl_drop"), "counter name");
+}
+
 static void test_server(void)
 {
 	struct pl_metrics_server *s = NULL;
@@ -175,6 +206,7 @@ int main(void)
 		return 77;
 	}
 	test_render();
+	test_stats_and_names();
 	test_server();
 	return t_done("test-ctl-metrics");
 }
