@@ -96,6 +96,23 @@ int pl_ctl_read_counters(struct pl_ctl *c, struct pl_counters *sum)
 	return pl_ctl_sum_percpu_u64(c, "pl_counters", &zero, sum->c, PL_CNT__MAX);
 }
 
+/* Hits per rule of the live ACL bank, summed over CPUs / workers, and that
+ * bank's rules (rule[i].line names the policy line). */
+int pl_ctl_read_acl(struct pl_ctl *c, struct pl_acl_set *set, __u64 hits[PL_ACL_MAX])
+{
+	struct pl_config cfg;
+	__u32 bank;
+	int err = pl_ctl_get_config(c, &cfg);
+
+	if (err)
+		return err;
+	bank = cfg.acl_bank & 1;
+	err = pl_ctl_lookup(c, "pl_acl", &bank, set);
+	for (__u32 i = 0; !err && i < PL_ACL_MAX; i++)
+		err = pl_ctl_sum_percpu_u64(c, "pl_acl_hits", &i, &hits[i], 1);
+	return err;
+}
+
 /* The one configuration entry. */
 int pl_ctl_get_config(struct pl_ctl *c, struct pl_config *cfg)
 {

@@ -124,7 +124,9 @@ static int cmd_apply(const struct opts *o, int argc, char **argv)
 /* show --prog-id ID */
 static int cmd_show(const struct opts *o)
 {
+	__u64 hits[PL_ACL_MAX];
 	struct pl_counters cnt;
+	struct pl_acl_set set;
 	struct pl_config cfg;
 	struct pl_ctl *c = open_prog(o);
 	int ret;
@@ -148,6 +150,13 @@ static int cmd_show(const struct opts *o)
 	for (int i = 0; i < PL_CNT__MAX; i++)
 		if (cnt.c[i] || o->verbose)
 			printf("%-18s %llu\n", pl_counter_name(i), (unsigned long long)cnt.c[i]);
+	if (!pl_ctl_read_acl(c, &set, hits))
+		for (__u32 i = 0; i < set.count && i < PL_ACL_MAX; i++)
+			printf("acl rule %-2u (policy line %u, %s): %llu hits\n", i, set.rule[i].line,
+			       set.rule[i].action == PL_ACL_DROP   ? "drop"
+			       : set.rule[i].action == PL_ACL_PASS ? "pass"
+								   : "user",
+			       (unsigned long long)hits[i]);
 	pl_ctl_close(c);
 	return 0;
 }

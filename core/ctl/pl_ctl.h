@@ -64,6 +64,9 @@ int pl_ctl_next_key(struct pl_ctl *c, const char *table, const void *key, void *
 
 /* Counters summed over every CPU / worker. */
 int pl_ctl_read_counters(struct pl_ctl *c, struct pl_counters *sum);
+/* The live ACL bank's rules and their hit counts (summed; counted per rule
+ * index since the last pl_ctl_reset_counters, across policy reloads). */
+int pl_ctl_read_acl(struct pl_ctl *c, struct pl_acl_set *set, __u64 hits[PL_ACL_MAX]);
 int pl_ctl_get_config(struct pl_ctl *c, struct pl_config *cfg);
 int pl_ctl_set_config(struct pl_ctl *c, const struct pl_config *cfg);
 /* Write PL_CONFIG_DEFAULT: what a loader does after loading the BPF object

@@ -173,6 +173,14 @@ int main(int argc, char **argv)
 	      "counters rx=%llu drop=%llu", (unsigned long long)cnt.c[PL_CNT_RX_PACKETS],
 	      (unsigned long long)cnt.c[PL_CNT_V_DROP]);
 
+	{
+		__u64 hits[PL_ACL_MAX];
+
+		CHECK(pl_ctl_read_acl(c, &set, hits) == 0 && set.count == 7 && hits[0] == 2 &&
+			      hits[1] == 0 && set.rule[0].line == 12,
+		      "acl hits: rule 0 hit %llu times", (unsigned long long)hits[0]);
+	}
+
 	/* Second policy: bank 0, bank 1 intact, stale entries gone. */
 	ret = pl_policy_apply(c, acl, resolver, NULL, &err);
 	CHECK(ret == 0, "apply acl.policy: %s", err.msg);
