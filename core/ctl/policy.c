@@ -325,6 +325,18 @@ int pl_parse_prefix(struct pl_parse *ps, const char *s, const char *what, struct
 	return 0;
 }
 
+/* One address (no prefix length, not "any"). */
+int pl_parse_addr(struct pl_parse *ps, const char *s, const char *what, struct pl_addr *addr,
+		  __u8 *family)
+{
+	struct pl_addr mask;
+
+	if (s && (strchr(s, '/') || !strcmp(s, "any")))
+		return pl_parse_fail(ps, "%s '%s' must be one address (e.g. 192.0.2.1 or 2001:db8::1)",
+				     what, s);
+	return pl_parse_prefix(ps, s, what, addr, &mask, family);
+}
+
 /* A MAC address. */
 int pl_parse_mac(struct pl_parse *ps, const char *s, const char *what, __u8 mac[6])
 {

@@ -84,6 +84,9 @@ int pl_parse_proto(struct pl_parse *ps, const char *s, __u8 *proto);
 /* "A.B.C.D[/N]", "IPV6[/N]" or "any". family: 4, 6 (0 for any). */
 int pl_parse_prefix(struct pl_parse *ps, const char *s, const char *what, struct pl_addr *net,
 		    struct pl_addr *mask, __u8 *family);
+/* One address, same storage (IPv4 v4-mapped); no prefix, no "any". */
+int pl_parse_addr(struct pl_parse *ps, const char *s, const char *what, struct pl_addr *addr,
+		  __u8 *family);
 /* "aa:bb:cc:dd:ee:ff". */
 int pl_parse_mac(struct pl_parse *ps, const char *s, const char *what, __u8 mac[6]);
 /* Name of a protocol number ("tcp", or the number). */

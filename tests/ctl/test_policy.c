@@ -19,6 +19,7 @@
 #include "stages/steer.h"
 #include "stages/forward.h"
 #include "pl_ctl.h"
+#include "policy_int.h" /* the helpers stage keyword files use */
 #include "ctl_test.h"
 
 static const char *examples_dir;
@@ -149,6 +150,35 @@ static void test_lexing(void)
 		CHECK(pl_policy_config(p)->mode == PL_MODE_DROP_ALL, "mode %u", pl_policy_config(p)->mode);
 		pl_policy_free(p);
 	}
+}
+
+/* The value parsers a new stage's keywords build on. */
+static void test_helpers(void)
+{
+	struct pl_err err;
+	struct pl_parse ps = { .file = "h.policy", .line = 7, .err = &err };
+	struct pl_addr a;
+	unsigned long v;
+	__u8 fam, mac[6];
+
+	CHECK(pl_parse_addr(&ps, "192.0.2.1", "backend", &a, &fam) == 0 && fam == 4 &&
+		      a.b[10] == 0xff && a.b[15] == 1,
+	      "addr v4");
+	CHECK(pl_parse_addr(&ps, "2001:db8::1", "backend", &a, &fam) == 0 && fam == 6 && a.b[15] == 1,
+	      "addr v6");
+	CHECK(pl_parse_addr(&ps, "10.0.0.0/8", "backend", &a, &fam) == -EINVAL &&
+		      !strcmp(err.msg, "h.policy:7: backend '10.0.0.0/8' must be one address (e.g. 192.0.2.1 or 2001:db8::1)"),
+	      "%s", err.msg);
+	CHECK(pl_parse_uint(&ps, "0x10", 0, 100, "rate", &v) == 0 && v == 16, "hex");
+	CHECK(pl_parse_uint(&ps, "-1", 0, 100, "rate", &v) == -EINVAL &&
+		      strstr(err.msg, "rate '-1' is not a number"),
+	      "%s", err.msg);
+	CHECK(pl_parse_uint(&ps, "99999999999999999999999", 0, 100, "rate", &v) == -EINVAL &&
+		      strstr(err.msg, "out of range (0-100)"),
+	      "%s", err.msg);
+	CHECK(pl_parse_mac(&ps, "02:00:00:00:00:0a", "mac", mac) == 0 && mac[5] == 10, "mac");
+	CHECK(pl_parse_mac(&ps, "02:00:00:00:00:0a:ff", "mac", mac) == -EINVAL, "mac too long");
+	CHECK(pl_parse_onoff(&ps, "on", "x") == 1 && pl_parse_onoff(&ps, "off", "x") == 0, "on/off");
 }
 
 static struct pl_policy *parse_or_die(const char *text, const char *name)
@@ -527,6 +557,7 @@ int main(int argc, char **argv)
 	test_examples();
 	test_bad_input();
 	test_lexing();
+	test_helpers();
 	test_apply_user();
 	test_bank_flip_and_rollback();
 	pl_core_fini();
