@@ -89,13 +89,8 @@ static void eth_v4(struct pl_pkt *p, uint32_t src, uint32_t dst)
 /* Ethernet + IPv6 from src to dst. */
 static void eth_v6(struct pl_pkt *p, const uint8_t src[16], const uint8_t dst[16])
 {
-	struct pl_pkt_ip6 ip = { 0 };
-
-	memcpy(ip.saddr, src, 16);
-	memcpy(ip.daddr, dst, 16);
 	pl_pkt_init(p);
-	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
-	pl_pkt_ipv6(p, &ip);
+	pl_shape_eth_v6(p, src, dst);
 }
 
 /* An IPv6 address in 2001:db8:0:a::/64 with host part h. */
@@ -186,33 +181,34 @@ static void c_udp(struct mk *m)
 /* ICMP and ICMPv6: echo request/reply, unreachable, neighbour discovery. */
 static void c_icmp(struct mk *m)
 {
+	static const struct {
+		uint8_t v6, type, code, fill;
+		uint32_t dst4;
+		const char *what;
+	} msgs[] = {
+		{ 0, 8, 0, 56, 0, "icmp echo request" },
+		{ 0, 0, 0, 56, 0, "icmp echo reply" },
+		{ 0, 3, 3, 28, PL_PKT_IP4(198, 51, 100, 7), "icmp port unreachable to 198.51.100.7" },
+		{ 1, 128, 0, 56, 0, "icmpv6 echo request" },
+		{ 1, 129, 0, 56, 0, "icmpv6 echo reply" },
+		{ 1, 135, 0, 0, 0, "icmpv6 neighbour solicitation" },
+	};
 	struct pl_pkt p;
 
-	eth_v4(&p, PL_SHAPE_V4_SRC, PL_SHAPE_V4_DST);
-	pl_pkt_icmp(&p, 8, 0, 1, 1);
-	pl_pkt_fill(&p, 56, 1);
-	pl_pkt_finish(&p);
-	emit(m, &p, "icmp echo request");
-	eth_v4(&p, PL_SHAPE_V4_DST, PL_SHAPE_V4_SRC);
-	pl_pkt_icmp(&p, 0, 0, 1, 1);
-	pl_pkt_fill(&p, 56, 1);
-	pl_pkt_finish(&p);
-	emit(m, &p, "icmp echo reply");
-	eth_v4(&p, PL_SHAPE_V4_SRC, PL_PKT_IP4(198, 51, 100, 7));
-	pl_pkt_icmp(&p, 3, 3, 0, 0);
-	pl_pkt_fill(&p, 28, 2);
-	pl_pkt_finish(&p);
-	emit(m, &p, "icmp port unreachable to 198.51.100.7");
-	eth_v6(&p, PL_SHAPE_V6_SRC, PL_SHAPE_V6_DST);
-	pl_pkt_icmp6(&p, 128, 0, 2, 1);
-	pl_pkt_fill(&p, 56, 3);
-	pl_pkt_finish(&p);
-	emit(m, &p, "icmpv6 echo request");
-	eth_v6(&p, PL_SHAPE_V6_SRC, PL_SHAPE_V6_DST);
-	pl_pkt_icmp6(&p, 135, 0, 0, 0);
-	pl_pkt_payload(&p, PL_SHAPE_V6_DST, 16);
-	pl_pkt_finish(&p);
-	emit(m, &p, "icmpv6 neighbour solicitation");
+	for (unsigned i = 0; i < N(msgs); i++) {
+		if (msgs[i].v6) {
+			eth_v6(&p, PL_SHAPE_V6_SRC, PL_SHAPE_V6_DST);
+			pl_pkt_icmp6(&p, msgs[i].type, msgs[i].code, 2, (uint16_t)i);
+		} else {
+			eth_v4(&p, PL_SHAPE_V4_SRC, msgs[i].dst4 ? msgs[i].dst4 : PL_SHAPE_V4_DST);
+			pl_pkt_icmp(&p, msgs[i].type, msgs[i].code, 1, (uint16_t)i);
+		}
+		if (msgs[i].type == 135)
+			pl_pkt_payload(&p, PL_SHAPE_V6_DST, 16);
+		pl_pkt_fill(&p, msgs[i].fill, i);
+		pl_pkt_finish(&p);
+		emit(m, &p, "%s", msgs[i].what);
+	}
 }
 
 /* VLAN-tagged traffic: 802.1Q, 802.1ad + 802.1Q, to the policy ports. */
@@ -374,14 +370,9 @@ static void corrupt(struct mk *m, const char *shape, enum pl_pkt_kind kind, unsi
 		    unsigned width, uint32_t v, const char *what)
 {
 	struct pl_pkt p;
-	unsigned at;
 
 	pl_shape_make(pl_shape_index(shape), &p);
-	at = pl_pkt_off(&p, kind) + off;
-	if (width == 1)
-		pl_pkt_put8(&p, at, (uint8_t)v);
-	else
-		pl_pkt_put16(&p, at, (uint16_t)v);
+	pl_pkt_set(&p, kind, off, width, v);
 	emit(m, &p, "%s: %s = %u", shape, what, v);
 }
 

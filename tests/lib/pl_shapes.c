@@ -33,13 +33,13 @@ void pl_shape_eth_v4(struct pl_pkt *p, const struct pl_pkt_ip4 *ip)
 	pl_pkt_ipv4(p, &h);
 }
 
-/* Ethernet then IPv6 between the shape addresses. */
-void pl_shape_eth_v6(struct pl_pkt *p)
+/* Ethernet then IPv6 from src to dst (NULL: the shape addresses). */
+void pl_shape_eth_v6(struct pl_pkt *p, const uint8_t src[16], const uint8_t dst[16])
 {
 	struct pl_pkt_ip6 ip = { .hop_limit = 63 };
 
-	memcpy(ip.saddr, PL_SHAPE_V6_SRC, 16);
-	memcpy(ip.daddr, PL_SHAPE_V6_DST, 16);
+	memcpy(ip.saddr, src ? src : PL_SHAPE_V6_SRC, 16);
+	memcpy(ip.daddr, dst ? dst : PL_SHAPE_V6_DST, 16);
 	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
 	pl_pkt_ipv6(p, &ip);
 }
@@ -131,28 +131,28 @@ static void arp_request(struct pl_pkt *p)
 
 static void v6_tcp(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_tcp(p, &(struct pl_pkt_tcp){ .sport = 40002, .dport = 80 });
 	pl_pkt_fill(p, 5, 8);
 }
 
 static void v6_udp(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_udp(p, 5001, 4242);
 	pl_pkt_fill(p, 32, 9);
 }
 
 static void v6_icmp6(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_icmp6(p, 128, 0, 0x77, 3);
 	pl_pkt_fill(p, 16, 10);
 }
 
 static void v6_ext_udp(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_ip6_ext(p, 0, 8);   /* hop-by-hop */
 	pl_pkt_ip6_ext(p, 43, 24); /* routing */
 	pl_pkt_ip6_frag(p, 0, 1, 0xabcd); /* first fragment */
@@ -164,7 +164,7 @@ static void v6_ext_udp(struct pl_pkt *p)
 
 static void v6_ext_max_tcp(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_ip6_ext(p, 0, 8);
 	pl_pkt_ip6_ext(p, 60, 8);
 	pl_pkt_ip6_ext(p, 43, 8);
@@ -190,7 +190,7 @@ static void v4_later_frag(struct pl_pkt *p)
 
 static void v6_later_frag(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_ip6_frag(p, 100, 0, 0xabcd);
 	pl_pkt_raw(p, 17, NULL, 0);
 	pl_pkt_fill(p, 24, 14);
@@ -216,7 +216,7 @@ static void v4_gre(struct pl_pkt *p)
 
 static void v6_nonext(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 }
 
 const struct pl_shape pl_shapes[] = {

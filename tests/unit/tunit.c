@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Unit test helpers (see tunit.h). */
 #include "tunit.h"
+#include "pl_shapes.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -179,51 +180,42 @@ void tu_steer(uint8_t proto, uint16_t port, enum pl_verdict v)
 	tu_cfg()->steer_enabled = 1;
 }
 
-void tu_v4_tcp(struct pl_pkt *p, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
+/* A frame of one of the standard kinds: IPv4 or IPv6 (s6/d6 given), TCP
+ * SYN or UDP, with a little payload. */
+static void std_frame(struct pl_pkt *p, uint32_t s4, uint32_t d4, const uint8_t *s6,
+		      const uint8_t *d6, int tcp, uint16_t sport, uint16_t dport)
 {
 	pl_pkt_init(p);
-	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
-	pl_pkt_ipv4(p, &(struct pl_pkt_ip4){ .saddr = saddr, .daddr = daddr });
-	pl_pkt_tcp(p, &(struct pl_pkt_tcp){ .sport = sport, .dport = dport });
-	pl_pkt_fill(p, 10, dport);
+	if (s6)
+		pl_shape_eth_v6(p, s6, d6);
+	else
+		pl_shape_eth_v4(p, &(struct pl_pkt_ip4){ .saddr = s4, .daddr = d4 });
+	if (tcp)
+		pl_pkt_tcp(p, &(struct pl_pkt_tcp){ .sport = sport, .dport = dport });
+	else
+		pl_pkt_udp(p, sport, dport);
+	pl_pkt_fill(p, tcp ? 10 : 18, dport);
 	pl_pkt_finish(p);
+}
+
+void tu_v4_tcp(struct pl_pkt *p, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
+{
+	std_frame(p, saddr, daddr, NULL, NULL, 1, sport, dport);
 }
 
 void tu_v4_udp(struct pl_pkt *p, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
 {
-	pl_pkt_init(p);
-	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
-	pl_pkt_ipv4(p, &(struct pl_pkt_ip4){ .saddr = saddr, .daddr = daddr });
-	pl_pkt_udp(p, sport, dport);
-	pl_pkt_fill(p, 18, dport);
-	pl_pkt_finish(p);
+	std_frame(p, saddr, daddr, NULL, NULL, 0, sport, dport);
 }
 
 void tu_v6_tcp(struct pl_pkt *p, const uint8_t s[16], const uint8_t d[16], uint16_t sport,
 	       uint16_t dport)
 {
-	struct pl_pkt_ip6 ip = { 0 };
-
-	memcpy(ip.saddr, s, 16);
-	memcpy(ip.daddr, d, 16);
-	pl_pkt_init(p);
-	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
-	pl_pkt_ipv6(p, &ip);
-	pl_pkt_tcp(p, &(struct pl_pkt_tcp){ .sport = sport, .dport = dport });
-	pl_pkt_finish(p);
+	std_frame(p, 0, 0, s, d, 1, sport, dport);
 }
 
 void tu_v6_udp(struct pl_pkt *p, const uint8_t s[16], const uint8_t d[16], uint16_t sport,
 	       uint16_t dport)
 {
-	struct pl_pkt_ip6 ip = { 0 };
-
-	memcpy(ip.saddr, s, 16);
-	memcpy(ip.daddr, d, 16);
-	pl_pkt_init(p);
-	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
-	pl_pkt_ipv6(p, &ip);
-	pl_pkt_udp(p, sport, dport);
-	pl_pkt_fill(p, 8, dport);
-	pl_pkt_finish(p);
+	std_frame(p, 0, 0, s, d, 0, sport, dport);
 }
