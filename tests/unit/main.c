@@ -12,6 +12,7 @@ int main(void)
 	test_malformed();
 	test_csum();
 	test_stages();
+	test_tables();
 	pl_core_fini();
 	return pl_check_done("unit");
 }
