@@ -27,6 +27,7 @@
 struct pl_hash {
 	uint32_t mask;      /* slots - 1 */
 	uint32_t count;     /* used slots */
+	uint32_t dead;      /* tombstones (SLOT_DEAD) */
 	uint32_t stride;    /* bytes per slot */
 	uint64_t tick;      /* LRU clock */
 	uint8_t *slots;     /* [state:4][pad:4][stamp:8][key][value] */
@@ -190,18 +191,22 @@ static void hash_evict(const struct pl_table *t, struct pl_hash *h, const void *
 	if (victim) {
 		__atomic_store_n(slot_state(victim), SLOT_DEAD, __ATOMIC_RELEASE);
 		h->count--;
+		h->dead++;
 	}
 }
 
-/* Too many tombstones make probes long: rebuild in place when needed. */
+/* Too many tombstones make probes long: rebuild when a quarter of the slots
+ * are dead. Only for per-worker copies: their one writer is the worker
+ * itself. A shared table is read by every worker while the control plane
+ * writes it, and a rebuild would move (and free) entries a reader holds, so
+ * shared tables only reuse their tombstones (they are small, and their
+ * inserts take the first free slot of the probe path, dead or empty). */
 static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 {
-	uint32_t slots = h->mask + 1, dead = 0;
+	uint32_t slots = h->mask + 1;
 	uint8_t *old;
 
-	for (uint32_t i = 0; i < slots; i++)
-		dead += *slot_state(h->slots + (size_t)i * h->stride) == SLOT_DEAD;
-	if (dead < slots / 4)
+	if (h->dead < slots / 4 || !pl_table_is_percpu(t))
 		return;
 	old = h->slots;
 	h->slots = calloc(slots, h->stride);
@@ -216,6 +221,7 @@ static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 			memcpy(hash_free_slot(t, h, slot_key(s)), s, h->stride);
 	}
 	free(old);
+	h->dead = 0;
 }
 
 static long hash_update(const struct pl_table *t, struct pl_hash *h, const void *key,
@@ -241,6 +247,8 @@ static long hash_update(const struct pl_table *t, struct pl_hash *h, const void 
 	s = hash_free_slot(t, h, key);
 	if (!s)
 		return -E2BIG;
+	if (*slot_state(s) == SLOT_DEAD)
+		h->dead--;
 	memcpy(slot_key(s), key, t->key_size);
 	memcpy(slot_key(s) + t->key_size, val, t->value_size);
 	*slot_stamp(s) = ++h->tick;
@@ -387,6 +395,7 @@ static long delete_in(struct pl_table *t, void *c, const void *key)
 			return -ENOENT;
 		__atomic_store_n(slot_state(s), SLOT_DEAD, __ATOMIC_RELEASE);
 		h->count--;
+		h->dead++;
 		return 0;
 	}
 	if (t->kind == PL_KIND_LPM) {
@@ -484,6 +493,7 @@ void pl_table_clear(struct pl_table *t)
 
 			memset(h->slots, 0, (size_t)(h->mask + 1) * h->stride);
 			h->count = 0;
+			h->dead = 0;
 		} else if (t->kind == PL_KIND_LPM) {
 			((struct pl_lpm *)c)->count = 0;
 		} else {
