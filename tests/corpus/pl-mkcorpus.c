@@ -326,7 +326,9 @@ static void c_prefixes(struct mk *m)
 }
 
 /* Frames shorter than an Ethernet header (bad_eth). A datapath never
- * receives these from a NIC; some BPF_PROG_TEST_RUN versions refuse them. */
+ * receives these from a NIC, and BPF_PROG_TEST_RUN refuses them (EINVAL):
+ * a replay through BPF reports them as not runnable, or leaves the class
+ * out with --exclude runt. */
 static void c_runt(struct mk *m)
 {
 	static const unsigned lens[] = { 1, 6, 12, 13 };
@@ -482,10 +484,29 @@ static const struct opt opts[] = {
 	{ "index", 1, 'i', "FILE", "also write one line per frame: index, class, length, description" },
 	{ "seeds", 1, 's', "DIR", "also write each frame as a file in DIR (a fuzzer seed corpus)" },
 	{ "class", 1, 'c', "NAME", "only this class (repeatable; default: every class)" },
+	{ "exclude", 1, 'x', "NAME", "leave this class out (repeatable), e.g. runt for BPF_PROG_TEST_RUN" },
 	{ "list", 0, 'l', NULL, "list the classes and exit" },
 	{ "help", 0, 'h', NULL, "show this help" },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* Index of the class called name, or -1. */
+static int class_index(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (!strcmp(classes[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* Is name one of list[0..n)? */
+static int in_list(const char *name, const char *const *list, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(list[i], name))
+			return 1;
+	return 0;
+}
 
 /* Usage, from the option table. */
 static void usage(FILE *f)
@@ -506,8 +527,8 @@ int main(int argc, char **argv)
 {
 	struct option lopts[NOPTS + 1];
 	char shorts[2 * NOPTS + 1], *sp = shorts;
-	const char *out = NULL, *index = NULL, *only[32];
-	unsigned nonly = 0;
+	const char *out = NULL, *index = NULL, *only[32], *skip[32];
+	unsigned nonly = 0, nskip = 0;
 	struct mk m = { 0 };
 	int c, err;
 
@@ -525,11 +546,16 @@ int main(int argc, char **argv)
 		case 'i': index = optarg; break;
 		case 's': m.seeds = optarg; break;
 		case 'c':
-			if (nonly == 32) {
-				fprintf(stderr, "pl-mkcorpus: at most 32 --class options\n");
+		case 'x':
+			if ((c == 'c' ? nonly : nskip) == 32) {
+				fprintf(stderr, "pl-mkcorpus: at most 32 --%s options\n",
+					c == 'c' ? "class" : "exclude");
 				return 2;
 			}
-			only[nonly++] = optarg;
+			if (c == 'c')
+				only[nonly++] = optarg;
+			else
+				skip[nskip++] = optarg;
 			break;
 		case 'l':
 			for (unsigned i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
@@ -544,14 +570,11 @@ int main(int argc, char **argv)
 			out ? "unexpected argument" : "no output file: give -o FILE.pcap");
 		return 2;
 	}
-	for (unsigned k = 0; k < nonly; k++) {
-		unsigned i;
+	for (unsigned k = 0; k < nonly + nskip; k++) {
+		const char *name = k < nonly ? only[k] : skip[k - nonly];
 
-		for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-			if (!strcmp(classes[i].name, only[k]))
-				break;
-		if (i == sizeof(classes) / sizeof(classes[0])) {
-			fprintf(stderr, "pl-mkcorpus: unknown class '%s' (see --list)\n", only[k]);
+		if (class_index(name) < 0) {
+			fprintf(stderr, "pl-mkcorpus: unknown class '%s' (see --list)\n", name);
 			return 2;
 		}
 	}
@@ -575,12 +598,8 @@ int main(int argc, char **argv)
 		fprintf(m.index, "# pathlab corpus v1: index\tclass\tlength\tdescription\n");
 	}
 	for (unsigned i = 0; i < sizeof(classes) / sizeof(classes[0]) && !m.err; i++) {
-		unsigned k = 0;
-
-		for (; k < nonly; k++)
-			if (!strcmp(classes[i].name, only[k]))
-				break;
-		if (nonly && k == nonly)
+		if ((nonly && !in_list(classes[i].name, only, nonly)) ||
+		    in_list(classes[i].name, skip, nskip))
 			continue;
 		m.cls = classes[i].name;
 		classes[i].fn(&m);
