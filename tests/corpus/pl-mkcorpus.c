@@ -523,6 +523,7 @@ static void usage(FILE *f)
 	}
 }
 
+/* Parse options, write the classes asked for; no output file is left on failure. */
 int main(int argc, char **argv)
 {
 	struct option lopts[NOPTS + 1];

@@ -111,6 +111,7 @@ static int replay(const char *policy, struct run *r)
 	return rc < 0 ? -1 : 0;
 }
 
+/* Frames counted in any bad_* class. */
 static uint64_t bad_sum(const struct run *r)
 {
 	uint64_t s = 0;
@@ -130,6 +131,7 @@ static void check_verdicts(const struct run *r)
 	CHECK_EQ(r->verdicts[PL_ABORTED], 0);
 }
 
+/* Replay with every policy and check what each must show. */
 int main(int argc, char **argv)
 {
 	static const int must[] = {

@@ -17,6 +17,7 @@ static void be16(uint8_t *b, uint16_t v)
 	b[1] = v & 0xff;
 }
 
+/* Store v big-endian at b (32 bits). */
 static void be32(uint8_t *b, uint32_t v)
 {
 	be16(b, v >> 16);
@@ -464,12 +465,14 @@ void pl_pkt_put8(struct pl_pkt *p, unsigned off, uint8_t v)
 		p->b[off] = v;
 }
 
+/* Write a big-endian 16-bit field. */
 void pl_pkt_put16(struct pl_pkt *p, unsigned off, uint16_t v)
 {
 	if (off + 2 <= PL_PKT_MAX)
 		be16(p->b + off, v);
 }
 
+/* Write a big-endian 32-bit field. */
 void pl_pkt_put32(struct pl_pkt *p, unsigned off, uint32_t v)
 {
 	if (off + 4 <= PL_PKT_MAX)
@@ -489,6 +492,7 @@ void pl_pkt_set(struct pl_pkt *p, enum pl_pkt_kind kind, unsigned off, unsigned 
 		pl_pkt_put32(p, at, v);
 }
 
+/* Read a big-endian 16-bit field (0 past the buffer). */
 uint16_t pl_pkt_get16(const struct pl_pkt *p, unsigned off)
 {
 	return off + 2 <= PL_PKT_MAX ? (uint16_t)(p->b[off] << 8 | p->b[off + 1]) : 0;
@@ -503,6 +507,7 @@ int pl_pkt_find(const struct pl_pkt *p, enum pl_pkt_kind kind)
 	return -1;
 }
 
+/* Offset of the first layer of a kind (0 if none). */
 unsigned pl_pkt_off(const struct pl_pkt *p, enum pl_pkt_kind kind)
 {
 	int i = pl_pkt_find(p, kind);

@@ -82,6 +82,7 @@ static void setup_tables(void)
 	MUST(!pl_table_update(pl_table_find("pl_fwd"), &ifindex, &fe, PL_UPDATE_ANY));
 }
 
+/* Once: the core with two workers and the shared tables. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	__u32 zero = 0;
@@ -136,6 +137,7 @@ static void check_parse(const uint8_t *d, size_t n)
 		MUST(h.sport == 0 && h.dport == 0 && h.tcp_flags == 0);
 }
 
+/* One input: parse it, then run it under every configuration. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
 	static unsigned iter;

@@ -4,6 +4,7 @@
 #define PL_CHECK_MAIN 1
 #include "tunit.h"
 
+/* Run every group; the summary decides the exit status. */
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);

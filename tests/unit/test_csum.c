@@ -45,6 +45,7 @@ static __u16 ld16(const uint8_t *p)
 	return v;
 }
 
+/* A 32-bit field as the core loads it (native order). */
 static __u32 ld32(const uint8_t *p)
 {
 	__u32 v;
@@ -53,6 +54,7 @@ static __u32 ld32(const uint8_t *p)
 	return v;
 }
 
+/* Full sums: pl_csum_ipv4_hdr20, pl_csum_words and the folds. */
 static void full_sums(void)
 {
 	uint8_t h[20];
@@ -103,6 +105,7 @@ static void check_replace4(uint8_t h[20], unsigned off, __u32 v)
 	against_recomputed(h, pl_csum_replace4(check, old, v), "replace4", off);
 }
 
+/* RFC 1624 updates against recomputing, random and corner values. */
 static void incremental(void)
 {
 	static const uint16_t corner16[] = { 0, 0xffff, 1, 0xfffe, 0x8000, 0x7fff };
@@ -155,6 +158,7 @@ static void incremental(void)
 	pl_check_context = "";
 }
 
+/* The checksum group. */
 void test_csum(void)
 {
 	full_sums();

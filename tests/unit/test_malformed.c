@@ -50,6 +50,7 @@ static void expect_class(const uint8_t *frame, uint32_t len, int exp_bad)
 	}
 }
 
+/* expect_class() for a built frame. */
 static void expect_pkt(const struct pl_pkt *q, int exp_bad)
 {
 	expect_class(q->b, q->len, exp_bad);
@@ -237,6 +238,7 @@ static void ipv6_cases(void)
 	pl_check_context = "";
 }
 
+/* VLAN stacks at and past PL_VLAN_MAX; ARP lengths past the frame. */
 static void vlan_arp_cases(void)
 {
 	struct pl_pkt q;
@@ -294,6 +296,7 @@ static void fragment_cases(void)
 	pl_check_context = "";
 }
 
+/* The malformed-frame group. */
 void test_malformed(void)
 {
 	tu_reset();

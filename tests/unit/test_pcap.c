@@ -18,6 +18,7 @@ static void put_file(const char *path, const void *b, size_t n)
 		fclose(f);
 }
 
+/* Write frames, read them back: same bytes, lengths and times. */
 static void round_trip(const char *path)
 {
 	struct pl_pcap w, r;
@@ -51,6 +52,7 @@ static void round_trip(const char *path)
 	CHECK_EQ(pl_pcap_close(&r), 0); /* twice is fine */
 }
 
+/* Big-endian nanosecond files, and every kind of damage. */
 static void other_formats(const char *path)
 {
 	/* big-endian, nanosecond magic, one 4-byte record at 2 s + 5 ns */
@@ -101,6 +103,7 @@ static void other_formats(const char *path)
 	CHECK(pl_pcap_open(&r, path, err, sizeof(err)) == -ENOENT, "%s", err);
 }
 
+/* The pcap group, in a scratch file. */
 void test_pcap(void)
 {
 	char path[] = "/tmp/plt-u-pcap.XXXXXX";

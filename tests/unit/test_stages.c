@@ -7,6 +7,7 @@
 #include "tunit.h"
 #include "pl_shapes.h"
 
+/* ACL: first match wins, per-rule hits, user action, default. */
 static void acl_order(void)
 {
 	struct pl_acl_rule r[3];
@@ -75,6 +76,7 @@ static int matches(const struct pl_acl_rule *rule, const struct pl_pkt *p)
 	return tu_run(p) == PL_DROP;
 }
 
+/* ACL matching: family, protocol, v4/v6 prefixes, port ranges, fragments. */
 static void acl_match(void)
 {
 	struct pl_acl_rule r;
@@ -171,6 +173,7 @@ static void acl_match(void)
 	pl_check_context = "";
 }
 
+/* Steering: UDP 4242 to user, drop entries, the switch, ACL precedence. */
 static void steer(void)
 {
 	struct pl_pkt u4, u6, t4, u80;
@@ -205,6 +208,7 @@ static void steer(void)
 	pl_check_context = "";
 }
 
+/* Forward: reflect (TX, MACs swapped) and redirect (out_port, MAC rewrite). */
 static void forward(void)
 {
 	struct pl_pkt p;
@@ -270,6 +274,7 @@ static void forward(void)
 	pl_check_context = "";
 }
 
+/* The mode switch: policy, pass-all, drop-all, count-only, flipped between frames. */
 static void modes(void)
 {
 	struct pl_pkt p, bad;
@@ -328,6 +333,7 @@ static void modes(void)
 	pl_check_context = "";
 }
 
+/* Malformed and default verdicts, their fallbacks, verdict counters, ABORTED. */
 static void verdicts(void)
 {
 	struct pl_pkt p, bad;
@@ -429,6 +435,7 @@ static void sources(void)
 	pl_check_context = "";
 }
 
+/* The pipeline and stages group. */
 void test_stages(void)
 {
 	acl_order();

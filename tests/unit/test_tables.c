@@ -8,6 +8,7 @@
 #include "tunit.h"
 #include <errno.h>
 
+/* HASH: update flags, delete, the size limit, iteration. */
 static void hash_semantics(void)
 {
 	struct pl_table *t = pl_table_find("pl_steer");
@@ -53,6 +54,7 @@ static void hash_semantics(void)
 	pl_check_context = "";
 }
 
+/* ARRAY: bounds, no delete, NOEXIST refused. */
 static void array_semantics(void)
 {
 	struct pl_table *t = pl_table_find("pl_acl");
@@ -122,6 +124,7 @@ static void lru(void)
 	pl_check_context = "";
 }
 
+/* The table group. */
 void test_tables(void)
 {
 	hash_semantics();

@@ -96,6 +96,7 @@ int tu_run_on(const void *frame, uint32_t len, unsigned worker, uint32_t ifindex
 	return v;
 }
 
+/* Run a built frame as worker 0 on ifindex 1. */
 int tu_run(const struct pl_pkt *p)
 {
 	return tu_run_on(p->b, p->len, 0, 1, NULL, NULL);
@@ -133,24 +134,28 @@ static void set_prefix4(struct pl_addr *a, struct pl_addr *m, uint32_t addr, uns
 	set_prefix(a, m, b, 96 + plen);
 }
 
+/* Narrow a rule to an IPv4 source prefix. */
 void tu_rule_src4(struct pl_acl_rule *r, uint32_t addr, unsigned plen)
 {
 	set_prefix4(&r->src, &r->src_mask, addr, plen);
 	r->family = 4;
 }
 
+/* Narrow a rule to an IPv4 destination prefix. */
 void tu_rule_dst4(struct pl_acl_rule *r, uint32_t addr, unsigned plen)
 {
 	set_prefix4(&r->dst, &r->dst_mask, addr, plen);
 	r->family = 4;
 }
 
+/* Narrow a rule to an IPv6 source prefix. */
 void tu_rule_src6(struct pl_acl_rule *r, const uint8_t addr[16], unsigned plen)
 {
 	set_prefix(&r->src, &r->src_mask, addr, plen);
 	r->family = 6;
 }
 
+/* Narrow a rule to an IPv6 destination prefix. */
 void tu_rule_dst6(struct pl_acl_rule *r, const uint8_t addr[16], unsigned plen)
 {
 	set_prefix(&r->dst, &r->dst_mask, addr, plen);
@@ -171,6 +176,7 @@ void tu_acl(const struct pl_acl_rule *rules, unsigned n)
 	cfg->acl_bank = idle;
 }
 
+/* Add a steering entry and switch steering on. */
 void tu_steer(uint8_t proto, uint16_t port, enum pl_verdict v)
 {
 	struct pl_steer_key k = { .proto = proto, .port = port };
@@ -198,22 +204,26 @@ static void std_frame(struct pl_pkt *p, uint32_t s4, uint32_t d4, const uint8_t 
 	pl_pkt_finish(p);
 }
 
+/* IPv4 TCP SYN with 10 bytes of data. */
 void tu_v4_tcp(struct pl_pkt *p, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
 {
 	std_frame(p, saddr, daddr, NULL, NULL, 1, sport, dport);
 }
 
+/* IPv4 UDP with 18 bytes of data. */
 void tu_v4_udp(struct pl_pkt *p, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
 {
 	std_frame(p, saddr, daddr, NULL, NULL, 0, sport, dport);
 }
 
+/* IPv6 TCP SYN with 10 bytes of data. */
 void tu_v6_tcp(struct pl_pkt *p, const uint8_t s[16], const uint8_t d[16], uint16_t sport,
 	       uint16_t dport)
 {
 	std_frame(p, 0, 0, s, d, 1, sport, dport);
 }
 
+/* IPv6 UDP with 18 bytes of data. */
 void tu_v6_udp(struct pl_pkt *p, const uint8_t s[16], const uint8_t d[16], uint16_t sport,
 	       uint16_t dport)
 {
