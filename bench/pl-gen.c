@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -75,7 +76,7 @@ static void pl_on_signal(int sig)
 }
 
 enum { O_SRC_ADDRS = 256, O_PCAP, O_SMAC, O_DMAC, O_SIP, O_DIP, O_SPORT, O_DPORT, O_PROBE, O_PPORT,
-       O_MODE, O_CPU, O_JSON, O_BURST };
+       O_MODE, O_CPU, O_JSON, O_BURST, O_NICE };
 static const struct pl_opt pl_gen_optv[] = {
 	{ "dev", "IF", 'i', "target interface (default: GEN_IF of --topo)" },
 	{ "topo", "NAME", 'T', "take interface, MACs and addresses from pl-topo info NAME" },
@@ -100,6 +101,7 @@ static const struct pl_opt pl_gen_optv[] = {
 	{ "max-burst", "N", O_BURST, "paced: frames it may send back to back to catch up (default 64)" },
 	{ "mode", "M", O_MODE, "redirect (default), tx (XDP_TX out of --dev), afxdp (AF_XDP copy mode)" },
 	{ "cpu", "N", O_CPU, "pin the generator to CPU N" },
+	{ "nice", "N", O_NICE, "run at this nice value (e.g. -10: paced rates hold better on a busy machine)" },
 	{ "json", NULL, O_JSON, "print the result as JSON" },
 	{ "verbose", NULL, 'v', "more messages (libbpf's too)" },
 	{ "help", NULL, 'h', "this text" },
@@ -600,6 +602,10 @@ int main(int argc, char **argv)
 		case O_BURST: o.max_burst = strtoul(optarg, NULL, 0); break;
 		case O_MODE: o.mode = optarg; break;
 		case O_CPU: o.cpu = atoi(optarg); break;
+		case O_NICE:
+			if (setpriority(PRIO_PROCESS, 0, atoi(optarg)))
+				pr_warn("pl-gen: cannot set nice %s: %s\n", optarg, strerror(errno));
+			break;
 		case O_JSON: o.json = true; break;
 		case 'v': pl_verbose = 1; break;
 		case 'h': pl_gen_usage(stdout); return 0;
