@@ -867,12 +867,13 @@ int main(int argc, char **argv)
 		st->deadline_ns = st->start_ns + (uint64_t)(o.duration * 1e9);
 		deadline = t0 + o.duration;
 		while (!pl_stop && (now = pl_now()) < deadline && st->sent < st->limit) {
-			/* size each call to ~0.5 s (each call costs ~25 ms of set-up) */
-			/* one call per second (each call costs ~25 ms of set-up); the first
-			 * guesses the run rate: paced waits cost ~130 ns, sends 150-250 ns */
-			double left = deadline - now, chunk_s = left < 1.0 ? left : 1.0;
-			uint64_t rep = iter_rate > 0 ? (uint64_t)(iter_rate * chunk_s) + 1 :
-				       (uint64_t)((cfg->paced ? 6e6 : 2e6) * chunk_s) + 1;
+			/* One call for the whole remaining time (each call costs ~25 ms
+			 * of set-up, and nothing is sent meanwhile): the program stops
+			 * sending at the deadline, extra runs only drop (~100 ns each).
+			 * The first call guesses the run rate (paced waits ~130 ns,
+			 * sends 150-250 ns); another follows if it was too short. */
+			double left = deadline - now;
+			uint64_t rep = (uint64_t)((iter_rate > 0 ? iter_rate : (cfg->paced ? 8e6 : 6e6)) * left * 1.3) + 256;
 			double c0 = now;
 
 			if (o.count && !cfg->paced && rep > o.count - st->sent)
@@ -887,6 +888,10 @@ int main(int argc, char **argv)
 			bpf_map_update_elem(bss_fd, &zero, st, 0);
 			err = bpf_prog_test_run_opts(prog_fd, &t);
 			bpf_map_lookup_elem(bss_fd, &zero, st);
+			if (err && errno == EINTR) {
+				err = 0; /* a signal: stop with what was sent */
+				break;
+			}
 			if (err) {
 				err = -errno;
 				pr_warn("pl-gen: BPF_PROG_TEST_RUN failed: %s\n", strerror(errno));
@@ -899,6 +904,10 @@ int main(int argc, char **argv)
 		/* paced: from the schedule origin to the last send (later runs only drop) */
 		if (cfg->paced && st->sent)
 			r.seconds = (st->last_ns - st->start_ns) / 1e9 + 1.0 / o.rate;
+		else if (st->last_sent && st->last_ns > st->start_ns && st->sent >= st->limit)
+			/* full speed, stopped by the deadline or the count: the rate
+			 * measured up to the last clock check */
+			r.seconds = st->sent * ((st->last_ns - st->start_ns) / 1e9) / st->last_sent;
 		r.packets = st->sent;
 		r.probes = st->probes;
 		r.skipped_ns = st->skipped_ns;
