@@ -13,7 +13,7 @@ POLICER=$BUILD/tests/topo/pl_test_policer.bpf.o
 eval "$("$PLTOPO" info r)"
 ip -n "$DUT_IN_NS" link set dev "$DUT_IN_IF" xdpdrv obj "$POLICER" sec xdp || fail "cannot attach the policer"
 "$RATESEARCH" --help >/dev/null || fail "pl-ratesearch --help"
-timeout 100 "$RATESEARCH" --min 5k --max 150k --trial-seconds 1 --max-trials 12 --precision 3 --json \
+timeout 100 "$RATESEARCH" --min 5k --max 150k --trial-seconds 1 --max-trials 16 --precision 3 --json \
 	--gen "$PLTOPO exec r gen -- $PLGEN -T r --rate {rate} -d {duration} --cpu 0 --nice -10 --json" \
 	--sink "$PLTOPO exec r gen -- $PLSINK -i $GEN_IF --idle 0.5 -d {timeout} --ready-file {ready} --json" \
 	--dut-counters "bpftool map dump name pl_policer -j | jq -r '.[0].formatted.value | \"passed: \(.passed)\", \"dropped: \(.dropped)\"'" \
