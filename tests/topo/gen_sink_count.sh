@@ -5,14 +5,14 @@
 PREFIX=plt-c
 . "$(dirname "$0")/lib.sh"
 
-"$PLTOPO" up c --prefix "$PREFIX" 2>/dev/null
+"$PLTOPO" up "c$RUN_ID" --prefix "$PREFIX" 2>/dev/null
 
 # run_pair NAME ARGS...: one generator run into a fresh sink; compares counts
 run_pair() {
 	local what=$1 sent recv
 	shift
-	start_sink c dut --idle 0.5 -d 20
-	"$PLTOPO" exec c gen -- timeout 30 "$PLGEN" -T c --json "$@" >"$TMP/gen.json" || fail "$what: pl-gen failed"
+	start_sink "c$RUN_ID" dut --idle 0.5 -d 20
+	"$PLTOPO" exec "c$RUN_ID" gen -- timeout 30 "$PLGEN" -T "c$RUN_ID" --json "$@" >"$TMP/gen.json" || fail "$what: pl-gen failed"
 	wait "$SINK_PID" || fail "$what: pl-sink failed"
 	sent=$(jnum "$TMP/gen.json" packets)
 	# frames the generator cannot have sent (IPv6 MLD reports at link-up...) are not compared

@@ -1,6 +1,10 @@
 # Shared by the topologies/bench system tests: paths, skip rules, cleanup.
 # Each test sets PREFIX (unique per test) before sourcing this file.
 set -euo pipefail
+# Runs of these tests from several worktrees may overlap on one machine:
+# every name (prefix, topology) carries a per-run id.
+RUN_ID=$(printf '%04x' $((RANDOM % 65536)))
+PREFIX=$PREFIX$RUN_ID
 SRC=${PL_SRC:?PL_SRC not set (run through meson test)}
 BUILD=${PL_BUILD:?PL_BUILD not set (run through meson test)}
 PLTOPO=$SRC/topologies/pl-topo

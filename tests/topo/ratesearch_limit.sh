@@ -9,14 +9,18 @@ PREFIX=plt-r
 LIMIT=30000
 POLICER=$BUILD/tests/topo/pl_test_policer.bpf.o
 
-"$PLTOPO" up r --prefix "$PREFIX" 2>/dev/null
-eval "$("$PLTOPO" info r)"
+"$PLTOPO" up "r$RUN_ID" --prefix "$PREFIX" 2>/dev/null
+eval "$("$PLTOPO" info "r$RUN_ID")"
 ip -n "$DUT_IN_NS" link set dev "$DUT_IN_IF" xdpdrv obj "$POLICER" sec xdp || fail "cannot attach the policer"
 "$RATESEARCH" --help >/dev/null || fail "pl-ratesearch --help"
+# the policer's own counters (passed/dropped), shown per trial
+PROG_ID=$(ip -n "$DUT_IN_NS" -d -j link show dev "$DUT_IN_IF" | jq -r '.[0].xdp.prog.id')
+MAP_ID=$(bpftool prog show id "$PROG_ID" -j | jq -r '.map_ids[0]')
+[ -n "$MAP_ID" ] && [ "$MAP_ID" != null ] || fail "policer map not found"
 timeout 100 "$RATESEARCH" --min 5k --max 150k --trial-seconds 1 --max-trials 16 --precision 3 --json \
-	--gen "$PLTOPO exec r gen -- $PLGEN -T r --rate {rate} -d {duration} --cpu 0 --nice -10 --json" \
-	--sink "$PLTOPO exec r gen -- $PLSINK -i $GEN_IF --idle 0.5 -d {timeout} --ready-file {ready} --json" \
-	--dut-counters "bpftool map dump name pl_policer -j | jq -r '.[0].formatted.value | \"passed: \(.passed)\", \"dropped: \(.dropped)\"'" \
+	--gen "$PLTOPO exec r$RUN_ID gen -- $PLGEN -T r$RUN_ID --rate {rate} -d {duration} --cpu 0 --nice -10 --json" \
+	--sink "$PLTOPO exec r$RUN_ID gen -- $PLSINK -i $GEN_IF --idle 0.5 -d {timeout} --ready-file {ready} --json" \
+	--dut-counters "bpftool map dump id $MAP_ID -j | jq -r '.[0].formatted.value | \"passed: \\(.passed)\", \"dropped: \\(.dropped)\"'" \
 	>"$TMP/rs.json" || fail "pl-ratesearch failed"
 jq -c '.curve[] | {target_pps, offered_pps, loss, dut}' "$TMP/rs.json"
 found=$(jq -r '.rate_pps | floor' "$TMP/rs.json")

@@ -9,9 +9,10 @@ PREFIX=plt-u
 
 "$PLTOPO" down --all-with-prefix "$PREFIX"
 for topo in pair line router lb; do
-	"$PLTOPO" up "$topo" --topo "$topo" --prefix "$PREFIX" --backends 3 --queues 2 --offloads off \
+	n=$topo$RUN_ID
+	"$PLTOPO" up "$n" --topo "$topo" --prefix "$PREFIX" --backends 3 --queues 2 --offloads off \
 		--threaded-napi --napi-cpu 0 2>"$TMP/err" || { cat "$TMP/err"; fail "up $topo"; }
-	eval "$("$PLTOPO" info "$topo")"
+	eval "$("$PLTOPO" info "$n")"
 	[ "$TOPO" = "$topo" ] || fail "info TOPO=$TOPO, want $topo"
 	for ep in $ENDPOINTS; do
 		eval "ns=\$${ep}_NS ifn=\$${ep}_IF idx=\$${ep}_IFINDEX mac=\$${ep}_MAC"
@@ -37,14 +38,14 @@ for topo in pair line router lb; do
 		fail "$topo: GRO still on with --offloads off"
 	[ "$(ip netns exec "$DUT_IN_NS" cat "/sys/class/net/$DUT_IN_IF/threaded")" = 1 ] || fail "$topo: threaded NAPI"
 	# persistent bpffs: a pin made in one exec is seen by the next
-	"$PLTOPO" exec "$topo" dut -- bpftool map create /sys/fs/bpf/plt_probe type array key 4 value 4 entries 1 name plt_probe
-	"$PLTOPO" exec "$topo" dut -- test -e /sys/fs/bpf/plt_probe || fail "$topo: bpffs pin did not persist"
+	"$PLTOPO" exec "$n" dut -- bpftool map create /sys/fs/bpf/plt_probe type array key 4 value 4 entries 1 name plt_probe
+	"$PLTOPO" exec "$n" dut -- test -e /sys/fs/bpf/plt_probe || fail "$topo: bpffs pin did not persist"
 	# a program attached to the DUT must go away with the topology
-	start_sink "$topo" dut -i "$DUT_IN_IF" -d 30
+	start_sink "$n" dut -i "$DUT_IN_IF" -d 30
 	ip -n "$DUT_IN_NS" link show dev "$DUT_IN_IF" | grep -q xdp || fail "$topo: sink not attached"
-	"$PLTOPO" napi-pin "$topo" 2>/dev/null
-	"$PLTOPO" down "$topo"
-	"$PLTOPO" down "$topo" # idempotent
+	"$PLTOPO" napi-pin "$n" 2>/dev/null
+	"$PLTOPO" down "$n"
+	"$PLTOPO" down "$n" # idempotent
 	wait "$SINK_PID" 2>/dev/null || true
 	assert_clean
 	ok "$topo up/down"
@@ -52,23 +53,23 @@ done
 
 # interrupted up: nothing left
 for d in 0.05 0.15; do
-	"$PLTOPO" up int --topo lb --backends 8 --prefix "$PREFIX" 2>/dev/null &
+	"$PLTOPO" up "int$RUN_ID" --topo lb --backends 8 --prefix "$PREFIX" 2>/dev/null &
 	p=$!
 	sleep "$d"
 	kill -TERM "$p" 2>/dev/null || true
 	wait "$p" || true
-	"$PLTOPO" down int 2>/dev/null || true
+	"$PLTOPO" down "int$RUN_ID" 2>/dev/null || true
 	assert_clean
 done
 ok "interrupted up undone"
 
 # real-NIC mode, with a root-namespace veth pair standing in for two cabled ports
 ip link add name "${PREFIX}A" type veth peer name "${PREFIX}B"
-"$PLTOPO" up nic --prefix "$PREFIX" --dut-if "${PREFIX}A" --peer-if "${PREFIX}B" --dut-addr 2>/dev/null
-eval "$("$PLTOPO" info nic)"
+"$PLTOPO" up "nic$RUN_ID" --prefix "$PREFIX" --dut-if "${PREFIX}A" --peer-if "${PREFIX}B" --dut-addr 2>/dev/null
+eval "$("$PLTOPO" info "nic$RUN_ID")"
 [ "$REAL_NIC" = 1 ] && [ "$DUT_IN_IF" = "${PREFIX}A" ] && [ "$DUT_IN_DRIVER" = veth ] || fail "real-NIC info"
 ip netns exec "$GEN_NS" ping -c1 -W2 -q 10.0.1.2 >/dev/null || fail "real-NIC: gen -> DUT"
-"$PLTOPO" down nic
+"$PLTOPO" down "nic$RUN_ID"
 ip link show "${PREFIX}B" >/dev/null 2>&1 || fail "real-NIC: peer not given back"
 ip -o addr show dev "${PREFIX}A" | grep -q 10.0.1.2 && fail "real-NIC: --dut-addr address left"
 ip link del "${PREFIX}A"
