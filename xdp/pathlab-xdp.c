@@ -1056,11 +1056,18 @@ static int status_one(const char *ifname, int idx, int quiet, int verbose)
 	}
 	driver_name(ifname, driver, sizeof(driver));
 	snprintf(path, sizeof(path), PIN_ROOT "/%s/link", ifname);
-	printf("%s: driver %s, program '%s' id %u, %s mode, %s\n", ifname, driver, a.name, a.prog_id,
-	       attached_mode_name(a.attach_mode),
-	       !a.link_id ? "attached over netlink"
-	       : !access(path, F_OK) ? "link pinned at " PIN_ROOT "/IFACE/link (pathlab-xdp attach)"
-				     : "link held by a process (pathlab-xdp run)");
+	struct statfs sf;
+	const char *how = !a.link_id ? "attached over netlink"
+			  : !access(path, F_OK) ? "link pinned at " PIN_ROOT "/IFACE/link (pathlab-xdp attach)"
+			  : statfs("/sys/fs/bpf", &sf) || sf.f_type != BPF_FS_MAGIC
+				  ? "link (no bpffs at /sys/fs/bpf here: cannot tell whether it is pinned)"
+				  : "link held by a process (pathlab-xdp run)";
+
+	printf("%s: driver %s, program '%s' id %u, %s mode, %s", ifname, driver, a.name, a.prog_id,
+	       attached_mode_name(a.attach_mode), how);
+	if (a.link_id)
+		printf(", link id %u", a.link_id);
+	printf("\n");
 	if (strcmp(a.name, PROG_NAME))
 		return 0;
 	c = pl_ctl_open_bpf_prog(a.prog_id);
