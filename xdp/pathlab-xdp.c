@@ -90,9 +90,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (capture_buf) {
 		char line[512];
 
+		const char *m;
+
 		vsnprintf(line, sizeof(line), fmt, ap);
-		if (!strncmp(line, tag, sizeof(tag) - 1)) {
-			snprintf(capture_buf, capture_len, "%s", line + sizeof(tag) - 1);
+		m = strstr(line, tag); /* after libbpf's "libbpf: " prefix */
+		if (m) {
+			snprintf(capture_buf, capture_len, "%s", m + sizeof(tag) - 1);
 			capture_buf[strcspn(capture_buf, "\n")] = '\0';
 		}
 		return 0;
@@ -593,7 +596,7 @@ static void check_veth_targets(char **ifnames, int n)
 			fclose(f);
 		}
 		/* The peer is in this namespace only if its iflink points back at us. */
-		if (iflink && if_indextoname(iflink, peer)) {
+		if (iflink && iflink != (int)if_nametoindex(ifnames[i]) && if_indextoname(iflink, peer)) {
 			snprintf(path, sizeof(path), "/sys/class/net/%s/iflink", peer);
 			f = fopen(path, "r");
 			int back = 0;
