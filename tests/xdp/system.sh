@@ -157,6 +157,18 @@ check "ping passes after detach" ping_ok
 say "errors"
 out=$("${IN_DUT[@]}" "$XDP" run plt-xnope 2>&1)
 check "unknown interface is named" grep -q "no interface 'plt-xnope'" <<<"$out"
+if [ "$MODE" = native ]; then
+	# veth refuses native XDP when the peer's MTU does not fit a page.
+	ip -n "$NS_GEN" link set dev "$GEN_IF" mtu 9000
+	ip -n "$NS_DUT" link set dev "$IF" mtu 9000
+	out=$("${IN_DUT[@]}" "$XDP" run "$IF" --mode native --duration 1 2>&1)
+	check "native refusal names the driver and the kernel's reason" \
+		grep -q "(driver veth) in native mode: .*kernel: veth: Peer MTU is too large" <<<"$out"
+	check "native refusal says what to try" grep -q "try: .*--mode generic" <<<"$out"
+	out=$("${IN_DUT[@]}" "$XDP" run "$IF" --duration 1 2>&1)
+	check "auto falls back to generic and says so" grep -q "attached in generic mode (native refused)" <<<"$out"
+	check "nothing attached after the refusals" wait_attached 0
+fi
 
 if [ "$fails" -ne 0 ]; then
 	echo "FAILED: $fails check(s) ($MODE)"
