@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include "pl_ctl_bpf.h"
+#include "pl_opts.h"
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/ethtool.h>
@@ -121,15 +122,7 @@ struct opts {
 	int verbose;
 };
 
-struct opt_def {
-	const char *name;
-	int has_arg;
-	int val;
-	const char *arg;
-	const char *help;
-};
-
-static const struct opt_def opt_table[] = {
+static const struct pl_opt_def opt_table[] = {
 	{ "mode", required_argument, 'm', "MODE",
 	  "attach mode: native, generic, offload or auto (native, else generic; default auto)" },
 	{ "policy", required_argument, 'p', "FILE", "policy to load at attach (run, attach); docs/policy.md" },
@@ -157,15 +150,8 @@ static void usage(FILE *f)
 		"  mode IFACE MODE          flip the mode switch: pass-all, drop-all, count-only, policy\n"
 		"  policy IFACE FILE        load a policy into the attached program (no reload)\n"
 		"  stats IFACE              live stats of the attached program\n"
-		"Interfaces given to run/attach are REDIRECT ports 0, 1, ... in that order.\n"
-		"\nOptions:\n");
-	for (size_t i = 0; i < NOPTS; i++) {
-		char left[40];
-
-		snprintf(left, sizeof(left), "-%c, --%s%s%s", opt_table[i].val, opt_table[i].name,
-			 opt_table[i].arg ? " " : "", opt_table[i].arg ? opt_table[i].arg : "");
-		fprintf(f, "  %-24s %s\n", left, opt_table[i].help);
-	}
+		"Interfaces given to run/attach are REDIRECT ports 0, 1, ... in that order.\n");
+	pl_opts_usage(f, opt_table, NOPTS);
 }
 
 /* A positive number of seconds, or -EINVAL. */
@@ -1217,23 +1203,13 @@ static int cmd_stats(const struct opts *o, int n, char **args)
 int main(int argc, char **argv)
 {
 	struct option lopts[NOPTS + 1];
-	char sopts[2 * NOPTS + 2] = "+";
+	char sopts[2 * NOPTS + 1];
 	struct opts o = { .mode = AM_AUTO, .interval = 1.0 };
-	size_t ns = 1;
 	const char *cmd;
 	int ch, nargs;
 	char **args;
 
-	memset(lopts, 0, sizeof(lopts));
-	for (size_t i = 0; i < NOPTS; i++) {
-		lopts[i].name = opt_table[i].name;
-		lopts[i].has_arg = opt_table[i].has_arg;
-		lopts[i].val = opt_table[i].val;
-		sopts[ns++] = (char)opt_table[i].val;
-		if (opt_table[i].has_arg)
-			sopts[ns++] = ':';
-		sopts[ns] = '\0';
-	}
+	pl_opts_build(opt_table, NOPTS, lopts, sopts);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -1245,7 +1221,7 @@ int main(int argc, char **argv)
 	}
 	/* Options may come anywhere after the command. */
 	optind = 2;
-	while ((ch = getopt_long(argc, argv, sopts + 1, lopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm': {
 			int found = 0;
