@@ -822,7 +822,7 @@ static int metrics_start(const struct opts *o, struct pl_ctl *c, struct pl_metri
 		pr_warn("%s\n", err.msg);
 		return -EINVAL;
 	}
-	pr_info("metrics at http://%s/metrics (port %u)\n", o->metrics, pl_metrics_port(*srv));
+	pr_info("metrics: GET /metrics on port %u (--metrics %s)\n", pl_metrics_port(*srv), o->metrics);
 	return 0;
 }
 

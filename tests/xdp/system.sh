@@ -64,6 +64,7 @@ tcp_ok() { "${IN_GEN[@]}" "$TRAFFIC" connect "$DUT_IN_IP4" "$1" 1000 >/dev/null;
 start_run() {
 	# bounded by --duration (not timeout(1): the PID must be pathlab-xdp's own)
 	"${IN_DUT[@]}" "$XDP" run "$IF" --mode "$MODE" --policy "$SRC/examples/acl.policy" --duration 90 \
+		--metrics 127.0.0.1:0 \
 		>"$TMP/run.log" 2>&1 &
 	RUN_PID=$!
 	pids+=("$RUN_PID")
@@ -125,6 +126,12 @@ say "stats"
 "${IN_DUT[@]}" "$XDP" stats "$IF" --interval 0.5 --duration 1.5 >"$TMP/stats.log" 2>&1
 check "stats prints the common line" grep -Eq '^\[xdp\] t=[0-9.]+ rx=[0-9]+ drop=[0-9]+ pass=[0-9]+ tx=' "$TMP/stats.log"
 check "run printed per-second lines" grep -Eq '^\[xdp\] t=' "$TMP/run.log"
+
+say "metrics"
+mport=$(sed -n 's/.*metrics: GET \/metrics on port \([0-9]*\).*/\1/p' "$TMP/run.log")
+"${IN_DUT[@]}" curl -sS --max-time 3 "http://127.0.0.1:$mport/metrics" >"$TMP/metrics.txt" 2>&1
+check "metrics served (pathlab_up 1, per-verdict counters)" \
+	grep -q 'pathlab_up{path="xdp"} 1' "$TMP/metrics.txt"
 
 say "run ends by SIGINT"
 kill -INT "$RUN_PID"
