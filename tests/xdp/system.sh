@@ -10,8 +10,10 @@ set -uo pipefail
 
 MODE=$1 XDP=$(realpath "$2") TRAFFIC=$(realpath "$3") SRC=$(realpath "$4")
 PLTOPO=$SRC/topologies/pl-topo
-NAME=sys${MODE:0:1}
-PREFIX=plt-x${MODE:0:1}
+# A per-run id: the same test may run from several worktrees at once.
+RUNID=$(($$ % 10000))
+NAME=xsys${MODE:0:1}$RUNID
+PREFIX=plt-x${MODE:0:1}$RUNID
 fails=0
 pids=()
 
