@@ -1125,6 +1125,23 @@ static int cmd_status(const struct opts *o, int n, char **ifnames)
 	return bad ? 1 : 0;
 }
 
+/* The subcommand's arguments checked (n must be want) and the program on
+ * args[0] opened; NULL with *rc = 2 (usage) or 1 (not reachable). */
+static struct pl_ctl *open_cmd(int n, int want, const char *usage, char **args, struct attached *a,
+			       int *rc)
+{
+	struct pl_ctl *c;
+
+	if (n != want) {
+		pr_warn("usage: %s\n", usage);
+		*rc = 2;
+		return NULL;
+	}
+	c = open_attached(args[0], a);
+	*rc = c ? 0 : 1;
+	return c;
+}
+
 /* mode IFACE MODE: flip the switch of the running program. */
 static int cmd_mode(int n, char **args)
 {
@@ -1132,18 +1149,14 @@ static int cmd_mode(int n, char **args)
 	struct pl_ctl *c;
 	int m, err;
 
-	if (n != 2) {
-		pr_warn("usage: mode IFACE pass-all|drop-all|count-only|policy\n");
-		return 2;
-	}
-	m = pl_mode_parse(args[1]);
+	m = n == 2 ? pl_mode_parse(args[1]) : 0;
 	if (m < 0) {
 		pr_warn("unknown mode '%s' (pass-all, drop-all, count-only, policy)\n", args[1]);
 		return 2;
 	}
-	c = open_attached(args[0], &a);
+	c = open_cmd(n, 2, "mode IFACE pass-all|drop-all|count-only|policy", args, &a, &err);
 	if (!c)
-		return 1;
+		return err;
 	err = pl_ctl_set_mode(c, m);
 	pl_ctl_close(c);
 	if (err) {
@@ -1161,13 +1174,9 @@ static int cmd_policy(int n, char **args)
 	struct pl_ctl *c;
 	int err;
 
-	if (n != 2) {
-		pr_warn("usage: policy IFACE FILE\n");
-		return 2;
-	}
-	c = open_attached(args[0], &a);
+	c = open_cmd(n, 2, "policy IFACE FILE", args, &a, &err);
 	if (!c)
-		return 1;
+		return err;
 	err = policy_load(c, args[1]);
 	pl_ctl_close(c);
 	if (!err)
@@ -1183,13 +1192,9 @@ static int cmd_stats(const struct opts *o, int n, char **args)
 	struct pl_ctl *c;
 	int err;
 
-	if (n != 1) {
-		pr_warn("stats takes one interface\n");
-		return 2;
-	}
-	c = open_attached(args[0], &a);
+	c = open_cmd(n, 1, "stats IFACE [--interval SEC] [--duration SEC]", args, &a, &err);
 	if (!c)
-		return 1;
+		return err;
 	signals_setup();
 	err = metrics_start(o, c, &srv);
 	if (!err)
