@@ -12,21 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pl_ctl_bpf.h"
+#include "pl_opts.h"
 
 struct opts {
 	unsigned prog_id;
 	int verbose;
 };
 
-struct opt_def {
-	const char *name;
-	int has_arg;
-	int val;
-	const char *arg;
-	const char *help;
-};
-
-static const struct opt_def opt_table[] = {
+static const struct pl_opt_def opt_table[] = {
 	{ "prog-id", required_argument, 'p', "ID",
 	  "the running program (apply, show): see `bpftool prog show name pathlab`" },
 	{ "verbose", no_argument, 'v', NULL, "show: every counter, zeros too" },
@@ -41,15 +34,9 @@ static void usage(FILE *f, const char *prog)
 		"Usage: %s check FILE...             parse and check policy files\n"
 		"       %s apply --prog-id ID FILE   load a policy into a running program\n"
 		"       %s show --prog-id ID         its configuration and counters\n"
-		"The policy format: docs/policy.md.\n\nOptions:\n",
+		"The policy format: docs/policy.md.\n",
 		prog, prog, prog);
-	for (size_t i = 0; i < NOPTS; i++) {
-		char left[40];
-
-		snprintf(left, sizeof(left), "-%c, --%s%s%s", opt_table[i].val, opt_table[i].name,
-			 opt_table[i].arg ? " " : "", opt_table[i].arg ? opt_table[i].arg : "");
-		fprintf(f, "  %-22s %s\n", left, opt_table[i].help);
-	}
+	pl_opts_usage(f, opt_table, NOPTS);
 }
 
 /* check FILE...: 0 when every file is valid. */
@@ -165,22 +152,12 @@ static int cmd_show(const struct opts *o)
 int main(int argc, char **argv)
 {
 	struct option lopts[NOPTS + 1];
-	char sopts[2 * NOPTS + 2] = "+";
-	size_t ns = 1;
+	char sopts[2 * NOPTS + 1];
 	struct opts o = { 0 };
 	const char *cmd;
 	int ch;
 
-	memset(lopts, 0, sizeof(lopts));
-	for (size_t i = 0; i < NOPTS; i++) {
-		lopts[i].name = opt_table[i].name;
-		lopts[i].has_arg = opt_table[i].has_arg;
-		lopts[i].val = opt_table[i].val;
-		sopts[ns++] = (char)opt_table[i].val;
-		if (opt_table[i].has_arg)
-			sopts[ns++] = ':';
-		sopts[ns] = '\0';
-	}
+	pl_opts_build(opt_table, NOPTS, lopts, sopts);
 	if (argc < 2) {
 		usage(stderr, argv[0]);
 		return 2;
