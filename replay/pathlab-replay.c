@@ -777,7 +777,7 @@ static int plr_hexval(char c)
 /* Read a plres file written by another build into s (frames of pc). */
 static int plr_plres_load(const char *path, const struct plr_pcap *pc, struct plr_side *s)
 {
-	char *line = NULL, *b, *fields[4], *save;
+	char *line = NULL, *b, *fields[4];
 	size_t cap = 0, lineno = 0;
 	ssize_t got;
 	int err = -EINVAL;
@@ -820,11 +820,15 @@ static int plr_plres_load(const char *path, const struct plr_pcap *pc, struct pl
 		}
 		if (!got || line[0] == '#')
 			continue;
-		for (b = strtok_r(line, "\t", &save); b && nf < 4; b = strtok_r(NULL, "\t", &save))
-			fields[nf++] = b;
-		if (nf == 3 && line[got - 1] == '\t')
-			fields[nf++] = line + got; /* empty frame */
-		if (nf != 4 || b) {
+		/* split at tabs; the bytes field is empty for an empty frame */
+		for (b = line; nf < 4; nf++) {
+			fields[nf] = b;
+			b = strchr(b, '\t');
+			if (!b)
+				break;
+			*b++ = 0;
+		}
+		if (nf != 3 || b) {
 			pr_warn("%s:%zu: expected 4 tab-separated fields: index, verdict, out_port, hex bytes\n",
 				path, lineno);
 			goto free_line;
