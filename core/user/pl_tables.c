@@ -27,7 +27,7 @@
 struct pl_hash {
 	uint32_t mask;      /* slots - 1 */
 	uint32_t count;     /* used slots */
-	uint32_t dead;      /* tombstones (SLOT_DEAD), so compaction need not scan */
+	uint32_t dead;      /* tombstones (SLOT_DEAD) */
 	uint32_t stride;    /* bytes per slot */
 	uint64_t tick;      /* LRU clock */
 	uint8_t *slots;     /* [state:4][pad:4][stamp:8][key][value] */
@@ -226,13 +226,18 @@ static void hash_evict(const struct pl_table *t, struct pl_hash *h, const void *
 	}
 }
 
-/* Too many tombstones make probes long: rebuild in place when needed. */
+/* Too many tombstones make probes long: rebuild when a quarter of the slots
+ * are dead. Only for per-worker copies: their one writer is the worker
+ * itself. A shared table is read by every worker while the control plane
+ * writes it, and a rebuild would move (and free) entries a reader holds, so
+ * shared tables only reuse their tombstones (they are small, and their
+ * inserts take the first free slot of the probe path, dead or empty). */
 static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 {
 	uint32_t slots = h->mask + 1;
 	uint8_t *old;
 
-	if (h->dead < slots / 4)
+	if (h->dead < slots / 4 || !pl_table_is_percpu(t))
 		return;
 	old = h->slots;
 	h->slots = calloc(slots, h->stride);

@@ -17,6 +17,7 @@ static void be16(uint8_t *b, uint16_t v)
 	b[1] = v & 0xff;
 }
 
+/* Store v big-endian at b (32 bits). */
 static void be32(uint8_t *b, uint32_t v)
 {
 	be16(b, v >> 16);
@@ -256,13 +257,14 @@ void pl_pkt_udp(struct pl_pkt *p, uint16_t sport, uint16_t dport)
 	p->next_off = -1;
 }
 
-/* ICMP header of 8 bytes. */
-void pl_pkt_icmp(struct pl_pkt *p, uint8_t type, uint8_t code, uint16_t id, uint16_t seq)
+/* An 8-byte ICMP-style layer: type, code, checksum, id, seq. */
+static void icmp_layer(struct pl_pkt *p, enum pl_pkt_kind kind, uint8_t proto, uint8_t type,
+		       uint8_t code, uint16_t id, uint16_t seq)
 {
 	uint8_t *h;
 
-	link_prev(p, 0, 1);
-	h = add(p, PL_PK_ICMP, 1, 8);
+	link_prev(p, 0, proto);
+	h = add(p, kind, proto, 8);
 	if (!h)
 		return;
 	h[0] = type;
@@ -273,21 +275,16 @@ void pl_pkt_icmp(struct pl_pkt *p, uint8_t type, uint8_t code, uint16_t id, uint
 	p->next_off = -1;
 }
 
+/* ICMP header of 8 bytes. */
+void pl_pkt_icmp(struct pl_pkt *p, uint8_t type, uint8_t code, uint16_t id, uint16_t seq)
+{
+	icmp_layer(p, PL_PK_ICMP, 1, type, code, id, seq);
+}
+
 /* ICMPv6 header (4 bytes) plus a 4-byte id/seq body. */
 void pl_pkt_icmp6(struct pl_pkt *p, uint8_t type, uint8_t code, uint16_t id, uint16_t seq)
 {
-	uint8_t *h;
-
-	link_prev(p, 0, 58);
-	h = add(p, PL_PK_ICMP6, 58, 8);
-	if (!h)
-		return;
-	h[0] = type;
-	h[1] = code;
-	be16(h + 4, id);
-	be16(h + 6, seq);
-	p->l4_layer = (int)p->nlayers - 1;
-	p->next_off = -1;
+	icmp_layer(p, PL_PK_ICMP6, 58, type, code, id, seq);
 }
 
 /* Raw bytes as a layer of IP protocol proto. */
@@ -468,18 +465,34 @@ void pl_pkt_put8(struct pl_pkt *p, unsigned off, uint8_t v)
 		p->b[off] = v;
 }
 
+/* Write a big-endian 16-bit field. */
 void pl_pkt_put16(struct pl_pkt *p, unsigned off, uint16_t v)
 {
 	if (off + 2 <= PL_PKT_MAX)
 		be16(p->b + off, v);
 }
 
+/* Write a big-endian 32-bit field. */
 void pl_pkt_put32(struct pl_pkt *p, unsigned off, uint32_t v)
 {
 	if (off + 4 <= PL_PKT_MAX)
 		be32(p->b + off, v);
 }
 
+/* Overwrite a field of the first layer of a kind (width 1, 2 or 4 bytes). */
+void pl_pkt_set(struct pl_pkt *p, enum pl_pkt_kind kind, unsigned off, unsigned width, uint32_t v)
+{
+	unsigned at = pl_pkt_off(p, kind) + off;
+
+	if (width == 1)
+		pl_pkt_put8(p, at, (uint8_t)v);
+	else if (width == 2)
+		pl_pkt_put16(p, at, (uint16_t)v);
+	else
+		pl_pkt_put32(p, at, v);
+}
+
+/* Read a big-endian 16-bit field (0 past the buffer). */
 uint16_t pl_pkt_get16(const struct pl_pkt *p, unsigned off)
 {
 	return off + 2 <= PL_PKT_MAX ? (uint16_t)(p->b[off] << 8 | p->b[off + 1]) : 0;
@@ -494,6 +507,7 @@ int pl_pkt_find(const struct pl_pkt *p, enum pl_pkt_kind kind)
 	return -1;
 }
 
+/* Offset of the first layer of a kind (0 if none). */
 unsigned pl_pkt_off(const struct pl_pkt *p, enum pl_pkt_kind kind)
 {
 	int i = pl_pkt_find(p, kind);

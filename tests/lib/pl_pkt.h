@@ -155,6 +155,9 @@ void pl_pkt_put8(struct pl_pkt *p, unsigned off, uint8_t v);
 void pl_pkt_put16(struct pl_pkt *p, unsigned off, uint16_t v);
 void pl_pkt_put32(struct pl_pkt *p, unsigned off, uint32_t v);
 uint16_t pl_pkt_get16(const struct pl_pkt *p, unsigned off);
+/* Overwrite the field at off in the first layer of a kind (width 1, 2 or 4
+ * bytes, big-endian; checksums are left alone). */
+void pl_pkt_set(struct pl_pkt *p, enum pl_pkt_kind kind, unsigned off, unsigned width, uint32_t v);
 /* The first layer of a kind (-1 if none) and its offset. */
 int pl_pkt_find(const struct pl_pkt *p, enum pl_pkt_kind kind);
 unsigned pl_pkt_off(const struct pl_pkt *p, enum pl_pkt_kind kind);

@@ -33,13 +33,13 @@ void pl_shape_eth_v4(struct pl_pkt *p, const struct pl_pkt_ip4 *ip)
 	pl_pkt_ipv4(p, &h);
 }
 
-/* Ethernet then IPv6 between the shape addresses. */
-void pl_shape_eth_v6(struct pl_pkt *p)
+/* Ethernet then IPv6 from src to dst (NULL: the shape addresses). */
+void pl_shape_eth_v6(struct pl_pkt *p, const uint8_t src[16], const uint8_t dst[16])
 {
 	struct pl_pkt_ip6 ip = { .hop_limit = 63 };
 
-	memcpy(ip.saddr, PL_SHAPE_V6_SRC, 16);
-	memcpy(ip.daddr, PL_SHAPE_V6_DST, 16);
+	memcpy(ip.saddr, src ? src : PL_SHAPE_V6_SRC, 16);
+	memcpy(ip.daddr, dst ? dst : PL_SHAPE_V6_DST, 16);
 	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
 	pl_pkt_ipv6(p, &ip);
 }
@@ -52,6 +52,7 @@ static void v4_tcp(struct pl_pkt *p)
 	pl_pkt_fill(p, 12, 1);
 }
 
+/* IPv4 with a router-alert option, TCP with options, to port 22. */
 static void v4_tcp_opts(struct pl_pkt *p)
 {
 	pl_shape_eth_v4(p, &(struct pl_pkt_ip4){ .opts = ip4_opts_ra, .optlen = 4, .ttl = 5 });
@@ -60,6 +61,7 @@ static void v4_tcp_opts(struct pl_pkt *p)
 	pl_pkt_fill(p, 30, 2);
 }
 
+/* IPv4 UDP to the steered port 4242. */
 static void v4_udp(struct pl_pkt *p)
 {
 	pl_shape_eth_v4(p, NULL);
@@ -67,6 +69,7 @@ static void v4_udp(struct pl_pkt *p)
 	pl_pkt_fill(p, 18, 3);
 }
 
+/* IPv4 with 40 bytes of options (the most IHL allows), UDP. */
 static void v4_udp_opts40(struct pl_pkt *p)
 {
 	pl_shape_eth_v4(p, &(struct pl_pkt_ip4){ .opts = ip4_opts_40, .optlen = 40 });
@@ -74,6 +77,7 @@ static void v4_udp_opts40(struct pl_pkt *p)
 	pl_pkt_fill(p, 7, 4);
 }
 
+/* ICMP echo request with 56 bytes of data. */
 static void v4_icmp(struct pl_pkt *p)
 {
 	pl_shape_eth_v4(p, NULL);
@@ -81,12 +85,14 @@ static void v4_icmp(struct pl_pkt *p)
 	pl_pkt_fill(p, 56, 5);
 }
 
+/* A short UDP datagram (padded to 60 by the catalog entry). */
 static void v4_udp_padded(struct pl_pkt *p)
 {
 	pl_shape_eth_v4(p, NULL);
 	pl_pkt_udp(p, 1, 7);
 }
 
+/* One 802.1Q tag (priority 1), IPv4 UDP 4242. */
 static void dot1q_v4_udp(struct pl_pkt *p)
 {
 	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
@@ -96,6 +102,7 @@ static void dot1q_v4_udp(struct pl_pkt *p)
 	pl_pkt_fill(p, 20, 6);
 }
 
+/* 802.1ad outer + 802.1Q inner (VLAN 4094), IPv6 TCP with options. */
 static void qinq_v6_tcp(struct pl_pkt *p)
 {
 	struct pl_pkt_ip6 ip = { 0 };
@@ -111,6 +118,7 @@ static void qinq_v6_tcp(struct pl_pkt *p)
 	pl_pkt_fill(p, 9, 7);
 }
 
+/* Old-style 0x9100 outer tag + 802.1Q, IPv4 ICMP. */
 static void qinq9100_v4_icmp(struct pl_pkt *p)
 {
 	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
@@ -120,6 +128,7 @@ static void qinq9100_v4_icmp(struct pl_pkt *p)
 	pl_pkt_icmp(p, 0, 0, 1, 2);
 }
 
+/* Broadcast ARP request. */
 static void arp_request(struct pl_pkt *p)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -129,30 +138,34 @@ static void arp_request(struct pl_pkt *p)
 	pl_pkt_arp(p, 1, PL_PKT_MAC_A, PL_SHAPE_V4_SRC, zero, PL_SHAPE_V4_DST);
 }
 
+/* IPv6 TCP SYN to port 80. */
 static void v6_tcp(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_tcp(p, &(struct pl_pkt_tcp){ .sport = 40002, .dport = 80 });
 	pl_pkt_fill(p, 5, 8);
 }
 
+/* IPv6 UDP to port 4242. */
 static void v6_udp(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_udp(p, 5001, 4242);
 	pl_pkt_fill(p, 32, 9);
 }
 
+/* ICMPv6 echo request. */
 static void v6_icmp6(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_icmp6(p, 128, 0, 0x77, 3);
 	pl_pkt_fill(p, 16, 10);
 }
 
+/* IPv6 with five extension headers (one a first fragment), UDP. */
 static void v6_ext_udp(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_ip6_ext(p, 0, 8);   /* hop-by-hop */
 	pl_pkt_ip6_ext(p, 43, 24); /* routing */
 	pl_pkt_ip6_frag(p, 0, 1, 0xabcd); /* first fragment */
@@ -162,9 +175,10 @@ static void v6_ext_udp(struct pl_pkt *p)
 	pl_pkt_fill(p, 11, 11);
 }
 
+/* IPv6 with exactly PL_IPV6_EXT_MAX (6) extension headers, TCP to 22. */
 static void v6_ext_max_tcp(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_ip6_ext(p, 0, 8);
 	pl_pkt_ip6_ext(p, 60, 8);
 	pl_pkt_ip6_ext(p, 43, 8);
@@ -174,6 +188,7 @@ static void v6_ext_max_tcp(struct pl_pkt *p)
 	pl_pkt_tcp(p, &(struct pl_pkt_tcp){ .sport = 1, .dport = 22, .flags = PL_TCP_SYN });
 }
 
+/* IPv4 first fragment (MF, offset 0) carrying TCP. */
 static void v4_first_frag_tcp(struct pl_pkt *p)
 {
 	pl_shape_eth_v4(p, &(struct pl_pkt_ip4){ .more_frags = 1, .id = 77 });
@@ -181,6 +196,7 @@ static void v4_first_frag_tcp(struct pl_pkt *p)
 	pl_pkt_fill(p, 40, 12);
 }
 
+/* IPv4 later fragment (offset 185): no L4 header. */
 static void v4_later_frag(struct pl_pkt *p)
 {
 	pl_shape_eth_v4(p, &(struct pl_pkt_ip4){ .frag_off = 185, .id = 77 });
@@ -188,14 +204,16 @@ static void v4_later_frag(struct pl_pkt *p)
 	pl_pkt_fill(p, 30, 13);
 }
 
+/* IPv6 later fragment (offset 100) of a UDP datagram. */
 static void v6_later_frag(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 	pl_pkt_ip6_frag(p, 100, 0, 0xabcd);
 	pl_pkt_raw(p, 17, NULL, 0);
 	pl_pkt_fill(p, 24, 14);
 }
 
+/* An ethertype the core does not parse (LLDP). */
 static void lldp(struct pl_pkt *p)
 {
 	static const uint8_t lldp_mc[6] = { 0x01, 0x80, 0xc2, 0, 0, 0x0e };
@@ -205,6 +223,7 @@ static void lldp(struct pl_pkt *p)
 	pl_pkt_fill(p, 46, 15);
 }
 
+/* An IP protocol the core does not parse (GRE). */
 static void v4_gre(struct pl_pkt *p)
 {
 	static const uint8_t gre[4] = { 0, 0, 0x08, 0x00 };
@@ -214,9 +233,10 @@ static void v4_gre(struct pl_pkt *p)
 	pl_pkt_fill(p, 20, 16);
 }
 
+/* IPv6 with no next header (59) and no payload. */
 static void v6_nonext(struct pl_pkt *p)
 {
-	pl_shape_eth_v6(p);
+	pl_shape_eth_v6(p, NULL, NULL);
 }
 
 const struct pl_shape pl_shapes[] = {

@@ -28,10 +28,11 @@ int pl_shape_index(const char *name);
 #define PL_SHAPE_V4_DST PL_PKT_IP4(10, 2, 0, 2)
 extern const uint8_t PL_SHAPE_V6_SRC[16], PL_SHAPE_V6_DST[16];
 
-/* Building blocks for frame generators: Ethernet (+ tags) then IPv4/IPv6
- * between the shape addresses. */
+/* Building blocks for frame generators: Ethernet then IPv4 (fields of ip;
+ * zero addresses mean the shape addresses) or IPv6 from src to dst (NULL:
+ * the shape addresses). */
 void pl_shape_eth_v4(struct pl_pkt *p, const struct pl_pkt_ip4 *ip);
-void pl_shape_eth_v6(struct pl_pkt *p);
+void pl_shape_eth_v6(struct pl_pkt *p, const uint8_t src[16], const uint8_t dst[16]);
 /* TCP options every shape with options uses: MSS, SACK-permitted, window
  * scale, timestamps (20 bytes). */
 extern const uint8_t pl_shape_tcp_opts[20];

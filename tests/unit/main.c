@@ -4,6 +4,7 @@
 #define PL_CHECK_MAIN 1
 #include "tunit.h"
 
+/* Run every group; the summary decides the exit status. */
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -12,6 +13,8 @@ int main(void)
 	test_malformed();
 	test_csum();
 	test_stages();
+	test_tables();
+	test_pcap();
 	pl_core_fini();
 	return pl_check_done("unit");
 }

@@ -16,19 +16,24 @@ static uint32_t rnd(void)
 	return rng;
 }
 
+/* Store the reference checksum of a 20-byte header in its field. */
+static void store_ref(uint8_t h[20])
+{
+	uint16_t c;
+
+	h[10] = h[11] = 0;
+	c = pl_pkt_csum(h, 20);
+	h[10] = c >> 8;
+	h[11] = c & 0xff;
+}
+
 /* A random IPv4 header with a correct checksum (reference). */
 static void random_iph(uint8_t h[20])
 {
 	for (int i = 0; i < 20; i++)
 		h[i] = (uint8_t)rnd();
 	h[0] = 0x45;
-	h[10] = h[11] = 0;
-	{
-		uint16_t c = pl_pkt_csum(h, 20);
-
-		h[10] = c >> 8;
-		h[11] = c & 0xff;
-	}
+	store_ref(h);
 }
 
 /* The checksum field as stored, in the core's (native) load. */
@@ -40,6 +45,7 @@ static __u16 ld16(const uint8_t *p)
 	return v;
 }
 
+/* A 32-bit field as the core loads it (native order). */
 static __u32 ld32(const uint8_t *p)
 {
 	__u32 v;
@@ -48,6 +54,7 @@ static __u32 ld32(const uint8_t *p)
 	return v;
 }
 
+/* Full sums: pl_csum_ipv4_hdr20, pl_csum_words and the folds. */
 static void full_sums(void)
 {
 	uint8_t h[20];
@@ -70,43 +77,35 @@ static void full_sums(void)
 	pl_check_context = "";
 }
 
+/* The incremental result inc against recomputing the header's sum, which
+ * then stays in the header. */
+static void against_recomputed(uint8_t h[20], __u16 inc, const char *what, unsigned off)
+{
+	store_ref(h);
+	CHECK(!memcmp(&inc, h + 10, 2), "%s at %u: incremental %04x, recomputed %02x%02x", what,
+	      off, inc, h[10], h[11]);
+}
+
 /* Change the 16-bit word at off to v: incremental vs recomputed. */
 static void check_replace2(uint8_t h[20], unsigned off, uint16_t v)
 {
-	__u16 old = ld16(h + off), check = ld16(h + 10), inc;
+	__u16 old = ld16(h + off), check = ld16(h + 10);
 
 	memcpy(h + off, &v, 2);
-	inc = pl_csum_replace2(check, old, v);
-	h[10] = h[11] = 0;
-	{
-		uint16_t ref = pl_pkt_csum(h, 20);
-		uint8_t want[2] = { ref >> 8, ref & 0xff };
-
-		CHECK(!memcmp(&inc, want, 2), "replace2 at %u: incremental %04x, recomputed %02x%02x",
-		      off, inc, want[0], want[1]);
-		memcpy(h + 10, want, 2);
-	}
+	against_recomputed(h, pl_csum_replace2(check, old, v), "replace2", off);
 }
 
 /* Change the 32-bit word at off (an address) to v. */
 static void check_replace4(uint8_t h[20], unsigned off, __u32 v)
 {
 	__u32 old = ld32(h + off);
-	__u16 check = ld16(h + 10), inc;
+	__u16 check = ld16(h + 10);
 
 	memcpy(h + off, &v, 4);
-	inc = pl_csum_replace4(check, old, v);
-	h[10] = h[11] = 0;
-	{
-		uint16_t ref = pl_pkt_csum(h, 20);
-		uint8_t want[2] = { ref >> 8, ref & 0xff };
-
-		CHECK(!memcmp(&inc, want, 2), "replace4 at %u: incremental %04x, recomputed %02x%02x",
-		      off, inc, want[0], want[1]);
-		memcpy(h + 10, want, 2);
-	}
+	against_recomputed(h, pl_csum_replace4(check, old, v), "replace4", off);
 }
 
+/* RFC 1624 updates against recomputing, random and corner values. */
 static void incremental(void)
 {
 	static const uint16_t corner16[] = { 0, 0xffff, 1, 0xfffe, 0x8000, 0x7fff };
@@ -126,13 +125,7 @@ static void incremental(void)
 		for (unsigned b = 0; b < 6; b++) {
 			random_iph(h);
 			memcpy(h + 4, &corner16[a], 2);
-			h[10] = h[11] = 0;
-			{
-				uint16_t c = pl_pkt_csum(h, 20);
-
-				h[10] = c >> 8;
-				h[11] = c & 0xff;
-			}
+			store_ref(h);
 			check_replace2(h, 4, corner16[b]);
 		}
 	for (unsigned a = 0; a < 5; a++)
@@ -165,6 +158,7 @@ static void incremental(void)
 	pl_check_context = "";
 }
 
+/* The checksum group. */
 void test_csum(void)
 {
 	full_sums();

@@ -50,6 +50,7 @@ static void expect_class(const uint8_t *frame, uint32_t len, int exp_bad)
 	}
 }
 
+/* expect_class() for a built frame. */
 static void expect_pkt(const struct pl_pkt *q, int exp_bad)
 {
 	expect_class(q->b, q->len, exp_bad);
@@ -126,195 +127,103 @@ static void shape(const char *name, struct pl_pkt *p)
 	pl_check_context = ctx;
 }
 
-static void ipv4_cases(void)
+/* Finish q with a UDP header and expect class exp; what names the case. */
+static void udp_expect(struct pl_pkt *q, int exp, const char *what, unsigned n)
+{
+	pl_pkt_udp(q, 1, 2);
+	pl_pkt_finish(q);
+	snprintf(ctx, sizeof(ctx), what, n);
+	pl_check_context = ctx;
+	expect_pkt(q, exp);
+}
+
+/* The shape with the field (kind, off, width) set to each of lo..hi in
+ * turn (step 1), each classified exp (0: well formed). */
+static void field(const char *name, enum pl_pkt_kind kind, unsigned off, unsigned width,
+		  uint32_t lo, uint32_t hi, int exp)
 {
 	struct pl_pkt p, q;
-	unsigned ip, frame_l3;
 
-	shape("ipv4-tcp", &p);
-	ip = pl_pkt_off(&p, PL_PK_IPV4);
-	frame_l3 = p.len - ip;
-	/* bad IHL and version */
-	for (unsigned ihl = 0; ihl < 5; ihl++) {
+	pl_shape_make(pl_shape_index(name), &p);
+	for (uint32_t v = lo; v <= hi; v++) {
 		q = p;
-		pl_pkt_put8(&q, ip, 0x40 | ihl);
-		expect_pkt(&q, PL_CNT_BAD_IPV4);
-	}
-	for (unsigned ver = 0; ver < 16; ver++) {
-		if (ver == 4)
-			continue;
-		q = p;
-		pl_pkt_put8(&q, ip, (uint8_t)(ver << 4 | 5));
-		expect_pkt(&q, PL_CNT_BAD_IPV4);
-	}
-	/* IHL longer than the total length / the frame */
-	q = p;
-	pl_pkt_put8(&q, ip, 0x4f);
-	expect_pkt(&q, PL_CNT_BAD_IPV4);
-	/* total length: shorter than the header, longer than the frame */
-	for (unsigned tot = 0; tot < 20; tot++) {
-		q = p;
-		pl_pkt_put16(&q, ip + 2, (uint16_t)tot);
-		expect_pkt(&q, PL_CNT_BAD_IPV4);
-	}
-	q = p;
-	pl_pkt_put16(&q, ip + 2, (uint16_t)(frame_l3 + 1));
-	expect_pkt(&q, PL_CNT_BAD_IPV4);
-	q = p;
-	pl_pkt_put16(&q, ip + 2, 0xffff);
-	expect_pkt(&q, PL_CNT_BAD_IPV4);
-	/* total length ending inside the TCP header: TCP's problem */
-	for (unsigned tot = 20; tot < 40; tot++) {
-		q = p;
-		pl_pkt_put16(&q, ip + 2, (uint16_t)tot);
-		expect_pkt(&q, PL_CNT_BAD_TCP);
-	}
-	/* shorter than the frame but covering the headers: Ethernet padding */
-	q = p;
-	pl_pkt_put16(&q, ip + 2, 40);
-	expect_pkt(&q, 0);
-
-	/* IPv4 options: IHL says more options than the total length holds */
-	shape("ipv4opts40-udp", &p);
-	ip = pl_pkt_off(&p, PL_PK_IPV4);
-	q = p;
-	pl_pkt_put16(&q, ip + 2, 59);
-	expect_pkt(&q, PL_CNT_BAD_IPV4);
-
-	/* UDP and ICMP ending past the IP total length */
-	shape("ipv4-udp-4242", &p);
-	ip = pl_pkt_off(&p, PL_PK_IPV4);
-	for (unsigned tot = 20; tot < 28; tot++) {
-		q = p;
-		pl_pkt_put16(&q, ip + 2, (uint16_t)tot);
-		expect_pkt(&q, PL_CNT_BAD_UDP);
-	}
-	shape("ipv4-icmp-echo", &p);
-	ip = pl_pkt_off(&p, PL_PK_IPV4);
-	for (unsigned tot = 20; tot < 28; tot++) {
-		q = p;
-		pl_pkt_put16(&q, ip + 2, (uint16_t)tot);
-		expect_pkt(&q, PL_CNT_BAD_ICMP);
+		pl_pkt_set(&q, kind, off, width, v);
+		snprintf(ctx, sizeof(ctx), "%s: %s+%u = %u", name, pl_pkt_kind_name(kind), off, v);
+		pl_check_context = ctx;
+		expect_pkt(&q, exp);
 	}
 	pl_check_context = "";
 }
 
+/* Bad IHL and version; total length too short, inside L4, past the frame;
+ * Ethernet padding. ipv4-tcp: 20 + 20 + 12 bytes of IP. */
+static void ipv4_cases(void)
+{
+	field("ipv4-tcp", PL_PK_IPV4, 0, 1, 0x40, 0x44, PL_CNT_BAD_IPV4); /* IHL 0-4 */
+	field("ipv4-tcp", PL_PK_IPV4, 0, 1, 0x4f, 0x4f, PL_CNT_BAD_IPV4); /* IHL 15 > total */
+	field("ipv4-tcp", PL_PK_IPV4, 0, 1, 0x00, 0x3f, PL_CNT_BAD_IPV4); /* versions 0-3 */
+	field("ipv4-tcp", PL_PK_IPV4, 0, 1, 0x55, 0xf5, PL_CNT_BAD_IPV4); /* versions 5-15 */
+	field("ipv4-tcp", PL_PK_IPV4, 2, 2, 0, 19, PL_CNT_BAD_IPV4);
+	field("ipv4-tcp", PL_PK_IPV4, 2, 2, 53, 60, PL_CNT_BAD_IPV4);       /* past the frame */
+	field("ipv4-tcp", PL_PK_IPV4, 2, 2, 0xfff0, 0xffff, PL_CNT_BAD_IPV4);
+	field("ipv4-tcp", PL_PK_IPV4, 2, 2, 20, 39, PL_CNT_BAD_TCP);        /* ends inside TCP */
+	field("ipv4-tcp", PL_PK_IPV4, 2, 2, 40, 52, 0);                     /* Ethernet padding */
+	field("ipv4opts40-udp", PL_PK_IPV4, 2, 2, 20, 59, PL_CNT_BAD_IPV4); /* inside options */
+	field("ipv4-udp-4242", PL_PK_IPV4, 2, 2, 20, 27, PL_CNT_BAD_UDP);
+	field("ipv4-icmp-echo", PL_PK_IPV4, 2, 2, 20, 27, PL_CNT_BAD_ICMP);
+}
+
+/* TCP data offset below 5 and past the segment; UDP length. */
 static void tcp_udp_cases(void)
 {
 	struct pl_pkt p, q;
-	unsigned l4;
 
-	/* TCP data offset below 5, and past the end of the segment */
-	shape("ipv4-tcp", &p); /* 20-byte TCP header + 12 bytes */
-	l4 = pl_pkt_off(&p, PL_PK_TCP);
-	for (unsigned doff = 0; doff < 5; doff++) {
-		q = p;
-		pl_pkt_put8(&q, l4 + 12, (uint8_t)(doff << 4));
-		expect_pkt(&q, PL_CNT_BAD_TCP);
-	}
-	for (unsigned doff = 9; doff < 16; doff++) {
-		q = p;
-		pl_pkt_put8(&q, l4 + 12, (uint8_t)(doff << 4));
-		expect_pkt(&q, PL_CNT_BAD_TCP);
-	}
-	q = p; /* doff 8 = 32 bytes: exactly the segment */
-	pl_pkt_put8(&q, l4 + 12, 8 << 4);
-	expect_pkt(&q, 0);
+	field("ipv4-tcp", PL_PK_TCP, 12, 1, 0x00, 0x4f, PL_CNT_BAD_TCP); /* doff 0-4 */
+	field("ipv4-tcp", PL_PK_TCP, 12, 1, 0x90, 0xff, PL_CNT_BAD_TCP); /* past 32 bytes */
+	field("ipv4-tcp", PL_PK_TCP, 12, 1, 0x50, 0x8f, 0);              /* 20-32 bytes */
+	field("ipv6-tcp", PL_PK_TCP, 12, 1, 0x40, 0x40, PL_CNT_BAD_TCP);
+	field("ipv6-tcp", PL_PK_TCP, 12, 1, 0x70, 0x70, PL_CNT_BAD_TCP);
 	/* data offset inside the frame but past IP's total length (padding) */
+	pl_shape_make(pl_shape_index("ipv4-tcp"), &p);
 	q = p;
 	pl_pkt_pad(&q, p.len + 40);
-	pl_pkt_put8(&q, l4 + 12, 15 << 4);
-	expect_pkt(&q, PL_CNT_BAD_TCP);
-	/* the same on IPv6 */
-	shape("ipv6-tcp", &p);
-	l4 = pl_pkt_off(&p, PL_PK_TCP);
-	q = p;
-	pl_pkt_put8(&q, l4 + 12, 4 << 4);
-	expect_pkt(&q, PL_CNT_BAD_TCP);
-	q = p;
-	pl_pkt_put8(&q, l4 + 12, 7 << 4);
+	pl_pkt_set(&q, PL_PK_TCP, 12, 1, 15 << 4);
+	pl_check_context = "tcp data offset into the padding";
 	expect_pkt(&q, PL_CNT_BAD_TCP);
 
-	/* UDP length: below 8, past the IP payload; shorter is allowed */
-	shape("ipv4-udp-4242", &p); /* UDP 8 + 18 */
-	l4 = pl_pkt_off(&p, PL_PK_UDP);
-	for (unsigned ul = 0; ul < 8; ul++) {
-		q = p;
-		pl_pkt_put16(&q, l4 + 4, (uint16_t)ul);
-		expect_pkt(&q, PL_CNT_BAD_UDP);
-	}
-	q = p;
-	pl_pkt_put16(&q, l4 + 4, 27);
-	expect_pkt(&q, PL_CNT_BAD_UDP);
-	q = p;
-	pl_pkt_put16(&q, l4 + 4, 0xffff);
-	expect_pkt(&q, PL_CNT_BAD_UDP);
-	q = p;
-	pl_pkt_put16(&q, l4 + 4, 8);
-	expect_pkt(&q, 0);
-	shape("ipv6-udp-4242", &p);
-	l4 = pl_pkt_off(&p, PL_PK_UDP);
-	q = p;
-	pl_pkt_put16(&q, l4 + 4, (uint16_t)(p.len - l4 + 1));
-	expect_pkt(&q, PL_CNT_BAD_UDP);
-	q = p;
-	pl_pkt_put16(&q, l4 + 4, 7);
-	expect_pkt(&q, PL_CNT_BAD_UDP);
+	/* ipv4-udp-4242: UDP 8 + 18 bytes */
+	field("ipv4-udp-4242", PL_PK_UDP, 4, 2, 0, 7, PL_CNT_BAD_UDP);
+	field("ipv4-udp-4242", PL_PK_UDP, 4, 2, 27, 40, PL_CNT_BAD_UDP);
+	field("ipv4-udp-4242", PL_PK_UDP, 4, 2, 0xffff, 0xffff, PL_CNT_BAD_UDP);
+	field("ipv4-udp-4242", PL_PK_UDP, 4, 2, 8, 26, 0); /* shorter than IP says: allowed */
+	/* ipv6-udp-4242: UDP 8 + 32 bytes */
+	field("ipv6-udp-4242", PL_PK_UDP, 4, 2, 41, 41, PL_CNT_BAD_UDP);
+	field("ipv6-udp-4242", PL_PK_UDP, 4, 2, 7, 7, PL_CNT_BAD_UDP);
 	pl_check_context = "";
 }
 
+/* IPv6 payload length (past the frame, up to 65535; inside UDP; inside the
+ * extension chain), version, extension lengths, chains past the bound. */
 static void ipv6_cases(void)
 {
-	struct pl_pkt p, q;
-	unsigned ip;
+	struct pl_pkt q;
 
-	shape("ipv6-udp-4242", &p);
-	ip = pl_pkt_off(&p, PL_PK_IPV6);
-	/* payload length longer than the frame, up to the largest value */
-	for (unsigned extra = 1; extra < 4; extra++) {
-		q = p;
-		pl_pkt_put16(&q, ip + 4, (uint16_t)(p.len - ip - 40 + extra));
-		expect_pkt(&q, PL_CNT_BAD_IPV6);
-	}
-	for (unsigned plen = 65490; plen <= 65535; plen++) {
-		q = p;
-		pl_pkt_put16(&q, ip + 4, (uint16_t)plen);
-		snprintf(ctx, sizeof(ctx), "ipv6 payload length %u", plen);
-		expect_pkt(&q, PL_CNT_BAD_IPV6);
-	}
-	shape("ipv6-udp-4242", &p);
-	for (unsigned ver = 0; ver < 16; ver++) {
-		if (ver == 6)
-			continue;
-		q = p;
-		pl_pkt_put8(&q, ip, (uint8_t)(ver << 4));
-		expect_pkt(&q, PL_CNT_BAD_IPV6);
-	}
-	/* payload length ending inside UDP */
-	q = p;
-	pl_pkt_put16(&q, ip + 4, 7);
-	expect_pkt(&q, PL_CNT_BAD_UDP);
-	/* payload length ending inside the extension chain */
-	shape("ipv6-ext5-udp", &p);
-	ip = pl_pkt_off(&p, PL_PK_IPV6);
-	for (unsigned plen = 0; plen < 8 + 24 + 8 + 16 + 16; plen += 4) {
-		q = p;
-		pl_pkt_put16(&q, ip + 4, (uint16_t)plen);
-		snprintf(ctx, sizeof(ctx), "ipv6-ext5-udp payload length %u", plen);
-		expect_pkt(&q, PL_CNT_BAD_IPV6_EXT);
-	}
-	/* an extension header whose length runs past the frame */
-	shape("ipv6-ext5-udp", &p);
-	q = p;
-	pl_pkt_put8(&q, pl_pkt_off(&p, PL_PK_IP6EXT) + 1, 255);
-	expect_pkt(&q, PL_CNT_BAD_IPV6_EXT);
+	/* ipv6-udp-4242: 40 bytes of payload */
+	field("ipv6-udp-4242", PL_PK_IPV6, 4, 2, 41, 44, PL_CNT_BAD_IPV6);
+	field("ipv6-udp-4242", PL_PK_IPV6, 4, 2, 65490, 65535, PL_CNT_BAD_IPV6);
+	field("ipv6-udp-4242", PL_PK_IPV6, 0, 1, 0x00, 0x5f, PL_CNT_BAD_IPV6); /* versions 0-5 */
+	field("ipv6-udp-4242", PL_PK_IPV6, 0, 1, 0x70, 0xf0, PL_CNT_BAD_IPV6); /* versions 7-15 */
+	field("ipv6-udp-4242", PL_PK_IPV6, 4, 2, 0, 7, PL_CNT_BAD_UDP);
+	/* ipv6-ext5-udp: a 72-byte chain */
+	field("ipv6-ext5-udp", PL_PK_IPV6, 4, 2, 0, 71, PL_CNT_BAD_IPV6_EXT);
+	field("ipv6-ext5-udp", PL_PK_IP6EXT, 1, 1, 20, 255, PL_CNT_BAD_IPV6_EXT); /* hdrlen */
 
 	/* Extension chains at and past PL_IPV6_EXT_MAX */
 	for (unsigned n = 1; n <= PL_IPV6_EXT_MAX + 4; n++) {
 		static const uint8_t types[] = { 0, 60, 43, 51, 44, 135 };
 
 		pl_pkt_init(&q);
-		pl_shape_eth_v6(&q);
+		pl_shape_eth_v6(&q, NULL, NULL);
 		for (unsigned i = 0; i < n; i++) {
 			uint8_t t = types[i % sizeof(types)];
 
@@ -323,15 +232,13 @@ static void ipv6_cases(void)
 			else
 				pl_pkt_ip6_ext(&q, t, t == 51 ? 12 : 8);
 		}
-		pl_pkt_udp(&q, 1, 2);
-		pl_pkt_finish(&q);
-		snprintf(ctx, sizeof(ctx), "ipv6 chain of %u extension headers", n);
-		pl_check_context = ctx;
-		expect_pkt(&q, n <= PL_IPV6_EXT_MAX ? 0 : PL_CNT_BAD_IPV6_EXT);
+		udp_expect(&q, n <= PL_IPV6_EXT_MAX ? 0 : PL_CNT_BAD_IPV6_EXT,
+			   "ipv6 chain of %u extension headers", n);
 	}
 	pl_check_context = "";
 }
 
+/* VLAN stacks at and past PL_VLAN_MAX; ARP lengths past the frame. */
 static void vlan_arp_cases(void)
 {
 	struct pl_pkt q;
@@ -342,21 +249,12 @@ static void vlan_arp_cases(void)
 		for (unsigned i = 0; i < n; i++)
 			pl_pkt_vlan(&q, i % 3 == 0 ? 0x88a8 : i % 3 == 1 ? 0x8100 : 0x9100, (uint16_t)i);
 		pl_pkt_ipv4(&q, &(struct pl_pkt_ip4){ .saddr = 1, .daddr = 2 });
-		pl_pkt_udp(&q, 1, 2);
-		pl_pkt_finish(&q);
-		snprintf(ctx, sizeof(ctx), "stack of %u VLAN tags", n);
-		pl_check_context = ctx;
-		expect_pkt(&q, n <= PL_VLAN_MAX ? 0 : PL_CNT_BAD_VLAN);
+		udp_expect(&q, n <= PL_VLAN_MAX ? 0 : PL_CNT_BAD_VLAN, "stack of %u VLAN tags", n);
 	}
-	/* ARP address lengths running past the frame */
-	pl_shape_make(pl_shape_index("arp-request"), &q);
-	pl_check_context = "arp hlen 255";
-	pl_pkt_put8(&q, 14 + 4, 255);
-	expect_pkt(&q, PL_CNT_BAD_ARP);
-	pl_pkt_put8(&q, 14 + 4, 6);
-	pl_pkt_put8(&q, 14 + 5, 5);
-	expect_pkt(&q, PL_CNT_BAD_ARP);
 	pl_check_context = "";
+	/* ARP address lengths running past the frame */
+	field("arp-request", PL_PK_ARP, 4, 1, 7, 255, PL_CNT_BAD_ARP);
+	field("arp-request", PL_PK_ARP, 5, 1, 5, 255, PL_CNT_BAD_ARP);
 }
 
 /* Fragments: later fragments are not malformed (no L4 header, no ports,
@@ -398,6 +296,7 @@ static void fragment_cases(void)
 	pl_check_context = "";
 }
 
+/* The malformed-frame group. */
 void test_malformed(void)
 {
 	tu_reset();

@@ -237,6 +237,7 @@ static void guard_page(void)
 	      "a read past the frame must fault (status 0x%x)", st);
 }
 
+/* The well-formed parsing group. */
 void test_parse(void)
 {
 	guard_page();

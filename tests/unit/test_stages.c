@@ -7,6 +7,7 @@
 #include "tunit.h"
 #include "pl_shapes.h"
 
+/* ACL: first match wins, per-rule hits, user action, default. */
 static void acl_order(void)
 {
 	struct pl_acl_rule r[3];
@@ -75,6 +76,7 @@ static int matches(const struct pl_acl_rule *rule, const struct pl_pkt *p)
 	return tu_run(p) == PL_DROP;
 }
 
+/* ACL matching: family, protocol, v4/v6 prefixes, port ranges, fragments. */
 static void acl_match(void)
 {
 	struct pl_acl_rule r;
@@ -171,6 +173,7 @@ static void acl_match(void)
 	pl_check_context = "";
 }
 
+/* Steering: UDP 4242 to user, drop entries, the switch, ACL precedence. */
 static void steer(void)
 {
 	struct pl_pkt u4, u6, t4, u80;
@@ -205,6 +208,7 @@ static void steer(void)
 	pl_check_context = "";
 }
 
+/* Forward: reflect (TX, MACs swapped) and redirect (out_port, MAC rewrite). */
 static void forward(void)
 {
 	struct pl_pkt p;
@@ -270,6 +274,7 @@ static void forward(void)
 	pl_check_context = "";
 }
 
+/* The mode switch: policy, pass-all, drop-all, count-only, flipped between frames. */
 static void modes(void)
 {
 	struct pl_pkt p, bad;
@@ -314,6 +319,10 @@ static void modes(void)
 	CHECK_EQ(tu_cnt(PL_CNT_FWD_TX), 0);
 	CHECK_EQ(tu_cnt(PL_CNT_P_TCP), 1);
 	CHECK_EQ(pl_table_count(pl_table_find("pl_src"), 0), 1);
+	/* count-only changes nothing ("observe only", docs/policy.md): a
+	 * malformed frame is counted in its class and passed too */
+	CHECK_EQ(tu_run(&bad), PL_PASS);
+	CHECK_EQ(tu_cnt(PL_CNT_BAD_IPV4), 1);
 
 	/* policy again: the switch is one field, flipped between frames */
 	tu_cfg()->mode = PL_MODE_POLICY;
@@ -324,6 +333,7 @@ static void modes(void)
 	pl_check_context = "";
 }
 
+/* Malformed and default verdicts, their fallbacks, verdict counters, ABORTED. */
 static void verdicts(void)
 {
 	struct pl_pkt p, bad;
@@ -425,6 +435,7 @@ static void sources(void)
 	pl_check_context = "";
 }
 
+/* The pipeline and stages group. */
 void test_stages(void)
 {
 	acl_order();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Unit test helpers (see tunit.h). */
 #include "tunit.h"
+#include "pl_shapes.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -95,6 +96,7 @@ int tu_run_on(const void *frame, uint32_t len, unsigned worker, uint32_t ifindex
 	return v;
 }
 
+/* Run a built frame as worker 0 on ifindex 1. */
 int tu_run(const struct pl_pkt *p)
 {
 	return tu_run_on(p->b, p->len, 0, 1, NULL, NULL);
@@ -132,24 +134,28 @@ static void set_prefix4(struct pl_addr *a, struct pl_addr *m, uint32_t addr, uns
 	set_prefix(a, m, b, 96 + plen);
 }
 
+/* Narrow a rule to an IPv4 source prefix. */
 void tu_rule_src4(struct pl_acl_rule *r, uint32_t addr, unsigned plen)
 {
 	set_prefix4(&r->src, &r->src_mask, addr, plen);
 	r->family = 4;
 }
 
+/* Narrow a rule to an IPv4 destination prefix. */
 void tu_rule_dst4(struct pl_acl_rule *r, uint32_t addr, unsigned plen)
 {
 	set_prefix4(&r->dst, &r->dst_mask, addr, plen);
 	r->family = 4;
 }
 
+/* Narrow a rule to an IPv6 source prefix. */
 void tu_rule_src6(struct pl_acl_rule *r, const uint8_t addr[16], unsigned plen)
 {
 	set_prefix(&r->src, &r->src_mask, addr, plen);
 	r->family = 6;
 }
 
+/* Narrow a rule to an IPv6 destination prefix. */
 void tu_rule_dst6(struct pl_acl_rule *r, const uint8_t addr[16], unsigned plen)
 {
 	set_prefix(&r->dst, &r->dst_mask, addr, plen);
@@ -170,6 +176,7 @@ void tu_acl(const struct pl_acl_rule *rules, unsigned n)
 	cfg->acl_bank = idle;
 }
 
+/* Add a steering entry and switch steering on. */
 void tu_steer(uint8_t proto, uint16_t port, enum pl_verdict v)
 {
 	struct pl_steer_key k = { .proto = proto, .port = port };
@@ -179,51 +186,46 @@ void tu_steer(uint8_t proto, uint16_t port, enum pl_verdict v)
 	tu_cfg()->steer_enabled = 1;
 }
 
+/* A frame of one of the standard kinds: IPv4 or IPv6 (s6/d6 given), TCP
+ * SYN or UDP, with a little payload. */
+static void std_frame(struct pl_pkt *p, uint32_t s4, uint32_t d4, const uint8_t *s6,
+		      const uint8_t *d6, int tcp, uint16_t sport, uint16_t dport)
+{
+	pl_pkt_init(p);
+	if (s6)
+		pl_shape_eth_v6(p, s6, d6);
+	else
+		pl_shape_eth_v4(p, &(struct pl_pkt_ip4){ .saddr = s4, .daddr = d4 });
+	if (tcp)
+		pl_pkt_tcp(p, &(struct pl_pkt_tcp){ .sport = sport, .dport = dport });
+	else
+		pl_pkt_udp(p, sport, dport);
+	pl_pkt_fill(p, tcp ? 10 : 18, dport);
+	pl_pkt_finish(p);
+}
+
+/* IPv4 TCP SYN with 10 bytes of data. */
 void tu_v4_tcp(struct pl_pkt *p, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
 {
-	pl_pkt_init(p);
-	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
-	pl_pkt_ipv4(p, &(struct pl_pkt_ip4){ .saddr = saddr, .daddr = daddr });
-	pl_pkt_tcp(p, &(struct pl_pkt_tcp){ .sport = sport, .dport = dport });
-	pl_pkt_fill(p, 10, dport);
-	pl_pkt_finish(p);
+	std_frame(p, saddr, daddr, NULL, NULL, 1, sport, dport);
 }
 
+/* IPv4 UDP with 18 bytes of data. */
 void tu_v4_udp(struct pl_pkt *p, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport)
 {
-	pl_pkt_init(p);
-	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
-	pl_pkt_ipv4(p, &(struct pl_pkt_ip4){ .saddr = saddr, .daddr = daddr });
-	pl_pkt_udp(p, sport, dport);
-	pl_pkt_fill(p, 18, dport);
-	pl_pkt_finish(p);
+	std_frame(p, saddr, daddr, NULL, NULL, 0, sport, dport);
 }
 
+/* IPv6 TCP SYN with 10 bytes of data. */
 void tu_v6_tcp(struct pl_pkt *p, const uint8_t s[16], const uint8_t d[16], uint16_t sport,
 	       uint16_t dport)
 {
-	struct pl_pkt_ip6 ip = { 0 };
-
-	memcpy(ip.saddr, s, 16);
-	memcpy(ip.daddr, d, 16);
-	pl_pkt_init(p);
-	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
-	pl_pkt_ipv6(p, &ip);
-	pl_pkt_tcp(p, &(struct pl_pkt_tcp){ .sport = sport, .dport = dport });
-	pl_pkt_finish(p);
+	std_frame(p, 0, 0, s, d, 1, sport, dport);
 }
 
+/* IPv6 UDP with 18 bytes of data. */
 void tu_v6_udp(struct pl_pkt *p, const uint8_t s[16], const uint8_t d[16], uint16_t sport,
 	       uint16_t dport)
 {
-	struct pl_pkt_ip6 ip = { 0 };
-
-	memcpy(ip.saddr, s, 16);
-	memcpy(ip.daddr, d, 16);
-	pl_pkt_init(p);
-	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
-	pl_pkt_ipv6(p, &ip);
-	pl_pkt_udp(p, sport, dport);
-	pl_pkt_fill(p, 8, dport);
-	pl_pkt_finish(p);
+	std_frame(p, 0, 0, s, d, 0, sport, dport);
 }

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/* The user-space tables (core/user/pl_tables.c) keep the BPF map semantics
+ * the core relies on: update flags, the HASH size limit (-E2BIG), arrays
+ * (bounds, no delete), key iteration, the LRU evicting instead of failing,
+ * per-worker copies, and value pointers that stay where they are while other
+ * keys come and go (the data path holds them during a frame while the
+ * control plane updates the same table). */
+#include "tunit.h"
+#include <errno.h>
+
+/* HASH: update flags, delete, the size limit, iteration. */
+static void hash_semantics(void)
+{
+	struct pl_table *t = pl_table_find("pl_steer");
+	struct pl_steer_key k = { .proto = IPPROTO_UDP };
+	struct pl_steer_val v = { .action = PL_USER }, *p;
+	unsigned n = 0;
+	int rc;
+
+	pl_check_context = "hash (pl_steer)";
+	tu_reset();
+	CHECK(t != NULL, "pl_steer registered");
+	k.port = 1;
+	CHECK_EQ(pl_table_update(t, &k, &v, PL_UPDATE_EXIST), (unsigned long long)-ENOENT);
+	CHECK_EQ(pl_table_update(t, &k, &v, PL_UPDATE_NOEXIST), 0);
+	CHECK_EQ(pl_table_update(t, &k, &v, PL_UPDATE_NOEXIST), (unsigned long long)-EEXIST);
+	v.action = PL_DROP;
+	CHECK_EQ(pl_table_update(t, &k, &v, PL_UPDATE_EXIST), 0);
+	p = pl_table_lookup(t, &k);
+	CHECK(p && p->action == PL_DROP, "updated in place");
+	CHECK_EQ(pl_table_delete(t, &k), 0);
+	CHECK(pl_table_lookup(t, &k) == NULL, "deleted");
+	CHECK_EQ(pl_table_delete(t, &k), (unsigned long long)-ENOENT);
+	/* full at max_entries: -E2BIG, as BPF_MAP_TYPE_HASH */
+	for (k.port = 1; k.port <= 256; k.port++)
+		CHECK_EQ(pl_table_update(t, &k, &v, PL_UPDATE_ANY), 0);
+	rc = (int)pl_table_update(t, &k, &v, PL_UPDATE_ANY);
+	CHECK_EQ(rc, -E2BIG);
+	CHECK_EQ(pl_table_count(t, 0), 256);
+	/* iteration sees every key once */
+	{
+		struct pl_steer_key cur, next;
+		int first = 1;
+
+		while (!pl_table_next_key(t, 0, first ? NULL : &cur, &next)) {
+			first = 0;
+			cur = next;
+			n++;
+			if (n > 300)
+				break;
+		}
+	}
+	CHECK_EQ(n, 256);
+	pl_check_context = "";
+}
+
+/* ARRAY: bounds, no delete, NOEXIST refused. */
+static void array_semantics(void)
+{
+	struct pl_table *t = pl_table_find("pl_acl");
+	static struct pl_acl_set set;
+	__u32 k;
+
+	pl_check_context = "array (pl_acl)";
+	k = 2;
+	CHECK(pl_table_lookup(t, &k) == NULL, "key past max_entries");
+	CHECK_EQ(pl_table_update(t, &k, &set, PL_UPDATE_ANY), (unsigned long long)-E2BIG);
+	k = 1;
+	CHECK(pl_table_lookup(t, &k) != NULL, "array entries always exist");
+	CHECK_EQ(pl_table_delete(t, &k), (unsigned long long)-EINVAL);
+	CHECK_EQ(pl_table_update(t, &k, &set, PL_UPDATE_NOEXIST), (unsigned long long)-EEXIST);
+	pl_check_context = "";
+}
+
+/* A value pointer from lookup stays valid and in place while other keys
+ * of a shared table are added and removed (BPF hash elements do not move;
+ * the control plane churns pl_steer on every policy apply). */
+static void stable_values(void)
+{
+	struct pl_table *t = pl_table_find("pl_steer");
+	struct pl_steer_key a = { .proto = IPPROTO_UDP, .port = 4242 }, k = { .proto = IPPROTO_TCP };
+	struct pl_steer_val v = { .action = PL_USER }, *p;
+
+	pl_check_context = "stable value pointers";
+	tu_reset();
+	CHECK_EQ(pl_table_update(t, &a, &v, PL_UPDATE_ANY), 0);
+	p = pl_table_lookup(t, &a);
+	for (int round = 0; round < 8; round++) {
+		for (k.port = 1; k.port <= 200; k.port++)
+			pl_table_update(t, &k, &v, PL_UPDATE_ANY);
+		for (k.port = 1; k.port <= 200; k.port++)
+			pl_table_delete(t, &k);
+	}
+	CHECK(pl_table_lookup(t, &a) == p, "entry moved (a reader holding it would read freed memory)");
+	CHECK(p->action == PL_USER, "value intact");
+	pl_check_context = "";
+}
+
+/* The per-source LRU (per worker) never refuses an insert: past its size it
+ * evicts old entries; recent ones stay; the other worker is untouched. */
+static void lru(void)
+{
+	struct pl_table *t = pl_table_find("pl_src");
+	struct pl_src_stats s = { 1, 64 };
+	const uint32_t total = t->max_entries + t->max_entries / 4;
+	uint32_t fails = 0, recent = 0;
+	struct pl_addr a;
+
+	pl_check_context = "lru (pl_src)";
+	tu_reset();
+	memset(&a, 0, sizeof(a));
+	for (uint32_t i = 0; i < total; i++) {
+		a.w[3] = i;
+		fails += pl_table_update_worker(t, &a, &s, PL_UPDATE_NOEXIST, 1) != 0;
+	}
+	CHECK_EQ(fails, 0, "inserts never fail");
+	CHECK_EQ(pl_table_count(t, 1), t->max_entries);
+	CHECK_EQ(pl_table_count(t, 0), 0);
+	for (uint32_t i = total - 1000; i < total; i++) {
+		a.w[3] = i;
+		recent += pl_table_lookup_worker(t, &a, 1) != NULL;
+	}
+	CHECK(recent >= 990, "%u of the 1000 newest entries present", recent);
+	pl_check_context = "";
+}
+
+/* The table group. */
+void test_tables(void)
+{
+	hash_semantics();
+	array_semantics();
+	stable_values();
+	lru();
+	tu_reset();
+}
