@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Parity tests of pathlab-replay (suite parity).
 #
-#   parity.sh agree  REPLAY FRAMES_GEN EXAMPLES_DIR [CORPUS_PCAP_GEN]
-#       the corpus (or, until tests/corpus exists, every catalog frame cut at
-#       every length) replayed through native and BPF under every example
-#       policy: any disagreement in verdict, out_port, bytes or counters fails.
+#   parity.sh agree  REPLAY FRAMES_GEN EXAMPLES_DIR [CORPUS_PCAP CORPUS_POLICY_DIR]
+#       the project corpus (tests/corpus) under its policies and the example
+#       policies, and every catalog frame cut at every length under the
+#       example policies, replayed through native and BPF: any disagreement
+#       in verdict, out_port, bytes or counters fails.
 #   parity.sh detect REPLAY FRAMES_GEN EXAMPLES_DIR
 #       the tool can fail: a different policy on one side, one flipped output
 #       byte and one missing frame in a results file each give exit 1 and a
@@ -13,7 +14,7 @@
 #       input errors exit 2 and name what is wrong; --pcap-out-verdict writes
 #       exactly the frames of that verdict.
 set -u
-mode=$1 replay=$2 gen=$3 examples=$4 corpus_gen=${5:-}
+mode=$1 replay=$2 gen=$3 examples=$4 corpus=${5:-} corpus_policies=${6:-}
 tmp=$(mktemp -d /tmp/plt-r-parity.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -38,15 +39,9 @@ run() {
 	return 0
 }
 
-# The frames: the project corpus when its generator exists, else ours.
+# Every catalog frame (tests/lib shapes) cut at every length.
 pcap=$tmp/frames.pcap
-if [ -n "$corpus_gen" ] && [ -x "$corpus_gen" ]; then
-	"$corpus_gen" "$pcap" >/dev/null || { echo "FAIL: corpus generator $corpus_gen"; exit 1; }
-	echo "frames: the project corpus ($corpus_gen)"
-else
-	"$gen" "$pcap" || { echo "FAIL: $gen"; exit 1; }
-	echo "frames: catalog shapes cut at every length ($gen; tests/corpus not built yet)"
-fi
+"$gen" "$pcap" || { echo "FAIL: $gen"; exit 1; }
 
 case $mode in
 agree)
@@ -54,11 +49,18 @@ agree)
 		echo "SKIP: BPF_PROG_TEST_RUN needs root (CAP_BPF, CAP_NET_ADMIN); the CI runs as root"
 		exit 77
 	fi
-	for pol in none "$examples"/*.policy; do
+	runs=()
+	for pol in none "$examples"/*.policy; do runs+=("$pcap:$pol"); done
+	if [ -n "$corpus" ]; then
+		[ -f "$corpus" ] || { echo "FAIL: corpus $corpus not built"; exit 1; }
+		for pol in none "$corpus_policies"/*.policy "$examples"/*.policy; do runs+=("$corpus:$pol"); done
+	fi
+	for r in "${runs[@]}"; do
+		frames=${r%%:*} pol=${r#*:}
 		args=(-q "${ports[@]}")
 		[ "$pol" != none ] && args+=(-p "$pol")
-		name="native vs bpf, policy $(basename "$pol")"
-		run 0 "$name" "${args[@]}" "$pcap" || continue
+		name="native vs bpf, $(basename "$frames"), policy $(basename "$pol")"
+		run 0 "$name" "${args[@]}" "$frames" || continue
 		compared=$(printf '%s\n' "$out" | sed -n 's/^summary: [0-9]* frames, \([0-9]*\) compared.*/\1/p')
 		if [ -z "$compared" ] || [ "$compared" -lt 50 ]; then
 			fail "$name: only '${compared}' frames compared"
@@ -76,8 +78,9 @@ agree)
 	run 0 "full.policy verdict mix" -q "${ports[@]}" -p "$examples/full.policy" "$pcap" &&
 		for v in drop redirect user; do
 			printf '%s\n' "$out" | grep -Eq "^  native +.* $v=[1-9]" ||
-				fail "full.policy: no frame got verdict $v (corpus does not exercise it)"
+				fail "full.policy: no frame got verdict $v (the frames do not exercise it)"
 		done
+	[ -n "$corpus" ] || echo "note: no project corpus given (tests/corpus not built): catalog frames only"
 	;;
 detect)
 	# A different policy on one side.
