@@ -1813,7 +1813,7 @@ static void plr_bench_row(const char *wname, const char *build, double *empty, d
 	}
 	e = plr_median(empty, rounds);
 	f = plr_median(full, rounds);
-	printf("%-28s %-7s %7.1f (%5.1f-%5.1f) %8.1f (%5.1f-%5.1f) %7.2fx %8.1f\n", wname, build, e,
+	printf("%-32s %-7s %7.1f (%5.1f-%5.1f) %8.1f (%5.1f-%5.1f) %7.2fx %8.1f\n", wname, build, e,
 	       emin, emax, f, fmin, fmax, e > 0 ? f / e : 0, f - e);
 }
 
@@ -1890,7 +1890,7 @@ static int plr_bench(struct plr_opts *o, const struct pl_policy *policy, struct 
 	       rounds, o->cpu);
 	printf("policy %s; BPF: test_run repeat %lu per figure (spread over the frames); native: %lu packets per figure\n",
 	       o->policy ? o->policy : "none (built-in defaults)", o->repeat, o->native_repeat);
-	printf("%-28s %-7s %21s %22s %8s %8s\n", "workload", "build", "empty ns/pkt", "pathlab ns/pkt",
+	printf("%-32s %-7s %21s %22s %8s %8s\n", "workload", "build", "empty ns/pkt", "pathlab ns/pkt",
 	       "ratio", "net ns");
 	for (unsigned i = 0; i < nw; i++) {
 		double *row = res + (size_t)4 * i * rounds;
@@ -2040,7 +2040,7 @@ static int plr_callgrind(struct plr_opts *o, struct plr_pcap *pc)
 	printf("pathlab-replay --callgrind %lu: instructions/packet under valgrind --tool=callgrind\n", n);
 	printf("(total instructions of a run with %lu packets minus a run with 0, divided by %lu; policy %s)\n",
 	       n, n, o->policy ? o->policy : "none");
-	printf("%-28s %12s %12s %12s\n", "workload", "empty", "pathlab", "net");
+	printf("%-32s %12s %12s %12s\n", "workload", "empty", "pathlab", "net");
 	for (unsigned s = 0; s < (sets[1] ? 2u : 1u); s++) {
 		long long i0 = plr_callgrind_run(o, 0, false, sets[s]);
 		long long ie = plr_callgrind_run(o, n, true, sets[s]);
@@ -2056,7 +2056,7 @@ static int plr_callgrind(struct plr_opts *o, struct plr_pcap *pc)
 			snprintf(name, sizeof(name), "%.40s (%zu fr)", base ? base + 1 : sets[s], pc->n);
 		else
 			snprintf(name, sizeof(name), "udp64 (60 B + FCS)");
-		printf("%-28s %12.1f %12.1f %12.1f\n", name, (double)(ie - i0) / (double)n,
+		printf("%-32s %12.1f %12.1f %12.1f\n", name, (double)(ie - i0) / (double)n,
 		       (double)(ic - i0) / (double)n, (double)(ic - ie) / (double)n);
 	}
 	return PLR_EXIT_OK;

@@ -10,6 +10,9 @@
 #       the tool can fail: a different policy on one side, one flipped output
 #       byte and one missing frame in a results file each give exit 1 and a
 #       report naming the frame; the unmodified file gives exit 0.
+#   parity.sh bench  REPLAY FRAMES_GEN EXAMPLES_DIR
+#       (suite bench-smoke) --bench and --callgrind run briefly and print
+#       their tables; the figures themselves are not judged.
 #   parity.sh inputs REPLAY FRAMES_GEN EXAMPLES_DIR
 #       input errors exit 2 and name what is wrong; --pcap-out-verdict writes
 #       exactly the frames of that verdict.
@@ -165,8 +168,27 @@ inputs)
 		fi
 	fi
 	;;
+bench)
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: BPF_PROG_TEST_RUN needs root (CAP_BPF, CAP_NET_ADMIN); the CI runs as root"
+		exit 77
+	fi
+	if run 0 "--bench" --bench --repeat 1000 --native-repeat 10000 --rounds 1 --bench-frames 8 \
+		-p "$examples/full.policy" "${ports[@]}" "$pcap"; then
+		rows=$(printf '%s\n' "$out" | grep -Ec '^(udp64|frames\.pcap).* (bpf|native) .*[0-9.]+x +[-0-9.]+$')
+		[ "$rows" -eq 4 ] && ok "--bench: 4 rows (udp64 and the pcap, bpf and native)" ||
+			{ fail "--bench: $rows table rows, expected 4"; printf '%s\n' "$out"; }
+	fi
+	if ! command -v valgrind >/dev/null; then
+		echo "note: valgrind not installed: --callgrind not tried"
+	elif run 0 "--callgrind" --callgrind 1000 "$pcap"; then
+		printf '%s\n' "$out" | grep -Eq '^udp64 .* [0-9]+\.[0-9] +[0-9]+\.[0-9] +[0-9]+\.[0-9]$' &&
+			ok "--callgrind: instructions/packet printed" ||
+			{ fail "--callgrind: no udp64 row"; printf '%s\n' "$out"; }
+	fi
+	;;
 *)
-	echo "usage: $0 agree|detect|inputs REPLAY FRAMES_GEN EXAMPLES_DIR [CORPUS_GEN]"
+	echo "usage: $0 agree|detect|bench|inputs REPLAY FRAMES_GEN EXAMPLES_DIR [CORPUS_GEN]"
 	exit 2
 	;;
 esac
