@@ -115,6 +115,7 @@ struct plr_opt_def {
 	int val;
 	const char *arg;
 	const char *help;
+	unsigned long min, max; /* max != 0: a number in [min, max], checked by the parser */
 };
 
 static const struct plr_opt_def plr_opt_table[] = {
@@ -136,31 +137,31 @@ static const struct plr_opt_def plr_opt_table[] = {
 	  "with --pcap-out: only frames given these verdicts (e.g. tx,redirect)" },
 	{ "in-port", required_argument, O_IN_PORT, "IF",
 	  "receiving interface, name or ifindex (default lo, as test_run)" },
-	{ "rx-queue", required_argument, O_RX_QUEUE, "N", "receiving queue (default 0)" },
+	{ "rx-queue", required_argument, O_RX_QUEUE, "N", "receiving queue (default 0)", 0, UINT32_MAX },
 	{ "port", required_argument, O_PORT, "NAME=IFINDEX",
 	  "resolve a port name of the policy to IFINDEX (repeatable);\n"
 	  "other names are looked up in this network namespace" },
-	{ "cpu", required_argument, O_CPU, "N", "pin to CPU N (default: the CPU it starts on)" },
+	{ "cpu", required_argument, O_CPU, "N", "pin to CPU N (default: the CPU it starts on)", 0, CPU_SETSIZE - 1 },
 	{ "quiet", no_argument, 'q', NULL, "print only disagreements and the summary" },
 	{ "verbose", no_argument, 'v', NULL, "more messages (twice: libbpf's debug output too)" },
 	{ "bench", no_argument, O_BENCH, NULL,
 	  "measure ns/packet of the BPF program and of the native core, each\n"
 	  "next to an empty baseline, on a 64-byte UDP frame and on PCAP" },
 	{ "repeat", required_argument, O_REPEAT, "N",
-	  "--bench: test_run repeat per BPF figure (default 1000000)" },
+	  "--bench: test_run repeat per BPF figure (default 1000000)", 1, UINT32_MAX },
 	{ "native-repeat", required_argument, O_NATIVE_REPEAT, "N",
-	  "--bench: packets per native figure (default 10000000)" },
+	  "--bench: packets per native figure (default 10000000)", 1, 1ul << 40 },
 	{ "rounds", required_argument, O_ROUNDS, "N",
-	  "--bench: measurements per figure, median shown (default 5)" },
+	  "--bench: measurements per figure, median shown (default 5)", 1, 1000 },
 	{ "bench-frames", required_argument, O_BENCH_FRAMES, "N",
 	  "--bench: at most N frames of PCAP, evenly spaced (default 64; each\n"
-	  "test_run with a repeat swaps the XDP dispatcher and waits for RCU)" },
+	  "test_run with a repeat swaps the XDP dispatcher and waits for RCU)", 1, 1000000 },
 	{ "callgrind", required_argument, O_CALLGRIND, "N",
 	  "instructions/packet of the native core: runs itself under\n"
-	  "valgrind --tool=callgrind with N packets and with 0, and divides" },
+	  "valgrind --tool=callgrind with N packets and with 0, and divides", 1, 1ul << 32 },
 	{ "native-loop", required_argument, O_NATIVE_LOOP, "N",
 	  "run only the native core N times over the frames, print nothing\n"
-	  "(what --callgrind runs under valgrind)" },
+	  "(what --callgrind runs under valgrind)", 0, 1ul << 40 },
 	{ "native-fn", required_argument, O_NATIVE_FN, "core|empty",
 	  "with --native-loop: the core (default) or the empty baseline" },
 	{ "help", no_argument, 'h', NULL, "this text" },
@@ -359,6 +360,17 @@ static int plr_parse_args(int argc, char **argv, struct plr_opts *o)
 	o->nbuilds = 2;
 
 	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		for (size_t i = 0; i < PLR_NOPTS; i++) {
+			const struct plr_opt_def *d = &plr_opt_table[i];
+
+			if (d->val != c || !d->max)
+				continue;
+			if (!plr_parse_ulong(optarg, d->max, &v) || v < d->min) {
+				pr_warn("--%s '%s': a number from %lu to %lu\n", d->name, optarg, d->min,
+					d->max);
+				return -EINVAL;
+			}
+		}
 		switch (c) {
 		case 'p':
 			o->policy = optarg;
@@ -392,10 +404,6 @@ static int plr_parse_args(int argc, char **argv, struct plr_opts *o)
 			o->in_port = optarg;
 			break;
 		case O_RX_QUEUE:
-			if (!plr_parse_ulong(optarg, UINT32_MAX, &v)) {
-				pr_warn("--rx-queue '%s': not a queue number\n", optarg);
-				return -EINVAL;
-			}
 			o->rx_queue = (uint32_t)v;
 			break;
 		case O_PORT: {
@@ -416,10 +424,6 @@ static int plr_parse_args(int argc, char **argv, struct plr_opts *o)
 			break;
 		}
 		case O_CPU:
-			if (!plr_parse_ulong(optarg, CPU_SETSIZE - 1, &v)) {
-				pr_warn("--cpu '%s': not a CPU number\n", optarg);
-				return -EINVAL;
-			}
 			o->cpu = (int)v;
 			break;
 		case 'q':
@@ -432,45 +436,21 @@ static int plr_parse_args(int argc, char **argv, struct plr_opts *o)
 			o->bench = true;
 			break;
 		case O_REPEAT:
-			if (!plr_parse_ulong(optarg, UINT32_MAX, &v) || !v) {
-				pr_warn("--repeat '%s': a count from 1 to %u\n", optarg, UINT32_MAX);
-				return -EINVAL;
-			}
 			o->repeat = v;
 			break;
 		case O_NATIVE_REPEAT:
-			if (!plr_parse_ulong(optarg, 1ul << 40, &v) || !v) {
-				pr_warn("--native-repeat '%s': a count from 1\n", optarg);
-				return -EINVAL;
-			}
 			o->native_repeat = v;
 			break;
 		case O_ROUNDS:
-			if (!plr_parse_ulong(optarg, 1000, &v) || !v) {
-				pr_warn("--rounds '%s': a count from 1 to 1000\n", optarg);
-				return -EINVAL;
-			}
 			o->rounds = (unsigned)v;
 			break;
 		case O_BENCH_FRAMES:
-			if (!plr_parse_ulong(optarg, 1000000, &v) || !v) {
-				pr_warn("--bench-frames '%s': a count from 1\n", optarg);
-				return -EINVAL;
-			}
 			o->bench_frames = (unsigned)v;
 			break;
 		case O_CALLGRIND:
-			if (!plr_parse_ulong(optarg, 1ul << 32, &v) || !v) {
-				pr_warn("--callgrind '%s': a packet count from 1 (100000 is plenty)\n", optarg);
-				return -EINVAL;
-			}
 			o->callgrind = v;
 			break;
 		case O_NATIVE_LOOP:
-			if (!plr_parse_ulong(optarg, 1ul << 40, &v)) {
-				pr_warn("--native-loop '%s': a packet count\n", optarg);
-				return -EINVAL;
-			}
 			o->native_loop = (long)v;
 			break;
 		case O_NATIVE_FN:

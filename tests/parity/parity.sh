@@ -28,6 +28,21 @@ ports=(--port plt-a0=1 --port plt-b0=1 --port plt-c0=1 --port plt-c1=1)
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
+# expect OK_MESSAGE PATTERN...: every pattern (ERE) matches a line of $out,
+# or fail showing the output.
+expect() {
+	local msg=$1 p
+	shift
+	for p in "$@"; do
+		if ! printf '%s\n' "$out" | grep -Eq -- "$p"; then
+			fail "$msg: no line matching '$p'"
+			printf '%s\n' "$out" | tail -20
+			return 1
+		fi
+	done
+	ok "$msg"
+}
+
 # run EXPECTED_RC NAME ARGS...: run the replay, keep its output in $out.
 run() {
 	local want=$1 name=$2
@@ -89,71 +104,51 @@ detect)
 	# A different policy on one side.
 	run 0 "results of acl.policy" --builds native -q -p "$examples/acl.policy" \
 		--results-out "$tmp/acl.plres" "$pcap" || exit 1
-	if run 1 "full.policy against acl.policy results" --builds native -q "${ports[@]}" \
-		-p "$examples/full.policy" --against "$tmp/acl.plres" "$pcap"; then
-		if printf '%s\n' "$out" | grep -q 'DISAGREE: native@acl.plres verdict' &&
-			printf '%s\n' "$out" | grep -Eq '^  disagreements: [1-9]'; then
-			ok "a different policy on one side: exit 1, disagreements reported"
-		else
-			fail "different policy: exit 1 but no DISAGREE line"
-			printf '%s\n' "$out" | tail -20
-		fi
-	fi
+	run 1 "full.policy against acl.policy results" --builds native -q "${ports[@]}" \
+		-p "$examples/full.policy" --against "$tmp/acl.plres" "$pcap" &&
+		expect "a different policy on one side: exit 1, disagreements reported" \
+			'DISAGREE: native@acl.plres verdict' '^  disagreements: [1-9]'
 	# The same results: agreement.
 	run 0 "acl.policy against its own results" --builds native -q -p "$examples/acl.policy" \
 		--against "$tmp/acl.plres" "$pcap" && ok "same policy: exit 0"
 	# One flipped byte in frame 0's output.
 	awk -F'\t' 'BEGIN{OFS="\t"} NR==2{ c=substr($4,13,1); $4=substr($4,1,12) (c=="0"?"1":"0") substr($4,14) } {print}' \
 		"$tmp/acl.plres" >"$tmp/flip.plres"
-	if run 1 "a flipped byte" --builds native -p "$examples/acl.policy" --against "$tmp/flip.plres" "$pcap"; then
-		if printf '%s\n' "$out" | grep -q 'bytes differ at offset 6 (0x6)' &&
-			printf '%s\n' "$out" | grep -Eq '^ +0  .*DISAGREE: native@flip.plres bytes'; then
-			ok "a flipped byte: exit 1, frame 0, hex diff at offset 6"
-		else
-			fail "a flipped byte: no hex diff naming offset 6 of frame 0"
-			printf '%s\n' "$out" | head -20
-		fi
-	fi
-	# A frame missing from the results.
-	# (the last frame: frames shorter than 14 bytes are exempt by design)
+	run 1 "a flipped byte" --builds native -p "$examples/acl.policy" --against "$tmp/flip.plres" "$pcap" &&
+		expect "a flipped byte: exit 1, frame 0, hex diff at offset 6" \
+			'bytes differ at offset 6 \(0x6\)' '^ +0  .*DISAGREE: native@flip.plres bytes'
+	# A frame missing from the results (the last frame: frames shorter than
+	# 14 bytes are exempt by design).
 	sed '$d' "$tmp/acl.plres" >"$tmp/miss.plres"
 	missing=$(sed -n '$s/\t.*//p' "$tmp/acl.plres")
-	if run 1 "a missing frame" --builds native -q -p "$examples/acl.policy" --against "$tmp/miss.plres" "$pcap"; then
-		printf '%s\n' "$out" | grep -Eq "^ +$missing  .*DISAGREE: native@miss.plres has no result" &&
-			ok "a missing frame: exit 1, frame $missing named" ||
-			fail "a missing frame: frame $missing not named"
-	fi
+	run 1 "a missing frame" --builds native -q -p "$examples/acl.policy" --against "$tmp/miss.plres" "$pcap" &&
+		expect "a missing frame: exit 1, frame $missing named" \
+			"^ +$missing  .*DISAGREE: native@miss.plres has no result"
 	;;
 inputs)
 	run 2 "no such pcap" --builds native "$tmp/nope.pcap" &&
-		{ printf '%s\n' "$out" | grep -q "nope.pcap: cannot read: No such file" && ok "missing pcap named" ||
-			fail "missing pcap: message: $out"; }
-	run 2 "not a pcap" --builds native "$examples/acl.policy" &&
-		{ printf '%s\n' "$out" | grep -q "not a pcap file" && ok "not a pcap" || fail "not a pcap: $out"; }
+		expect "missing pcap named" "nope.pcap: cannot read: No such file"
+	run 2 "not a pcap" --builds native "$examples/acl.policy" && expect "not a pcap" "not a pcap file"
 	printf '\x0a\x0d\x0d\x0a\x1c\x00\x00\x00' >"$tmp/ng.pcap"
-	run 2 "pcapng" --builds native "$tmp/ng.pcap" &&
-		{ printf '%s\n' "$out" | grep -q "is pcapng" && ok "pcapng named" || fail "pcapng: $out"; }
+	run 2 "pcapng" --builds native "$tmp/ng.pcap" && expect "pcapng named" "is pcapng"
 	head -c 100 "$pcap" >"$tmp/trunc.pcap"
 	run 2 "truncated pcap" --builds native "$tmp/trunc.pcap" &&
-		{ printf '%s\n' "$out" | grep -Eq "frame [0-9]+.*truncated" && ok "truncated record named" ||
-			fail "truncated: $out"; }
+		expect "truncated record named" "frame [0-9]+.*truncated"
 	printf 'mode policy\nacl frob proto tcp\n' >"$tmp/bad.policy"
 	run 2 "bad policy" --builds native -p "$tmp/bad.policy" "$pcap" &&
-		{ printf '%s\n' "$out" | grep -q "bad.policy:2:" && ok "policy error names file:line" ||
-			fail "bad policy: $out"; }
+		expect "policy error names file:line" "bad.policy:2:"
 	run 2 "unknown port" --builds native -p "$examples/forward-redirect.policy" "$pcap" &&
-		{ printf '%s\n' "$out" | grep -q "forward-redirect.policy:[0-9]*:.*--port NAME=IFINDEX" &&
-			ok "unknown port: says file:line and --port" || fail "unknown port: $out"; }
-	run 2 "unknown build" --builds native,dpdk "$pcap" &&
-		{ printf '%s\n' "$out" | grep -q "unknown build 'dpdk'" && ok "unknown build named" ||
-			fail "unknown build: $out"; }
+		expect "unknown port: says file:line and --port" "forward-redirect.policy:[0-9]+:.*--port NAME=IFINDEX"
+	run 2 "unknown build" --builds native,dpdk "$pcap" && expect "unknown build named" "unknown build 'dpdk'"
+	run 2 "bad number" --builds native --rounds 0 "$pcap" && expect "bad number named" "--rounds '0'"
 	run 2 "no pcap" --builds native && ok "no pcap: exit 2"
 	if run 0 "--help" --help; then
-		for o in policy builds obj results-out against pcap-out pcap-out-verdict in-port port cpu bench \
-			repeat native-repeat rounds callgrind native-loop native-fn quiet verbose; do
-			printf '%s\n' "$out" | grep -q -- "--$o" || fail "--help does not mention --$o"
+		pats=()
+		for o in policy builds obj results-out against pcap-out pcap-out-verdict in-port rx-queue port cpu \
+			bench repeat native-repeat rounds bench-frames callgrind native-loop native-fn quiet verbose; do
+			pats+=("--$o ")
 		done
-		ok "--help lists the options"
+		expect "--help lists the options" "${pats[@]}"
 	fi
 	# --pcap-out-verdict: the output pcap holds exactly the frames of that verdict.
 	if run 0 "pcap-out" --builds native -q -p "$examples/steer.policy" --pcap-out "$tmp/user.pcap" \
