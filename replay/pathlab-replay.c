@@ -140,7 +140,8 @@ static const struct plr_opt_def plr_opt_table[] = {
 	{ "rx-queue", required_argument, O_RX_QUEUE, "N", "receiving queue (default 0)", 0, UINT32_MAX },
 	{ "port", required_argument, O_PORT, "NAME=IFINDEX",
 	  "resolve a port name of the policy to IFINDEX (repeatable);\n"
-	  "other names are looked up in this network namespace" },
+	  "other names are looked up in this network namespace, and\n"
+	  "NAME * stands for every name not found there (e.g. --port '*=1')" },
 	{ "cpu", required_argument, O_CPU, "N", "pin to CPU N (default: the CPU it starts on)", 0, CPU_SETSIZE - 1 },
 	{ "quiet", no_argument, 'q', NULL, "print only disagreements and the summary" },
 	{ "verbose", no_argument, 'v', NULL, "more messages (twice: libbpf's debug output too)" },
@@ -887,13 +888,21 @@ free_line:
 static int plr_resolve(void *arg, const char *name, uint32_t *ifindex, uint32_t *out_port)
 {
 	const struct plr_opts *o = arg;
+	int err;
 
 	for (unsigned i = 0; i < o->nports; i++)
 		if (!strcmp(o->port[i].name, name)) {
 			*ifindex = *out_port = o->port[i].ifindex;
 			return 0;
 		}
-	return pl_port_resolve_ifname(NULL, name, ifindex, out_port);
+	err = pl_port_resolve_ifname(NULL, name, ifindex, out_port);
+	if (err == -ENOENT)
+		for (unsigned i = 0; i < o->nports; i++)
+			if (!strcmp(o->port[i].name, "*")) {
+				*ifindex = *out_port = o->port[i].ifindex;
+				return 0;
+			}
+	return err;
 }
 
 /* --in-port: a --port name, an interface name, or an ifindex. */
