@@ -58,11 +58,18 @@ static inline uint8_t *slot_key(uint8_t *s) { return s + HDR; }
 
 static uint32_t hash_bytes(const void *p, uint32_t n)
 {
-	/* FNV-1a, then a final avalanche: keys are small and fixed-size. */
+	/* FNV-1a over 32-bit words (keys are small, fixed-size and mostly a
+	 * multiple of 4 bytes), bytes for the rest, then a final avalanche. */
 	const uint8_t *b = p;
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261u, i = 0;
 
-	for (uint32_t i = 0; i < n; i++)
+	for (; i + 4 <= n; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, b + i, 4);
+		h = (h ^ w) * 16777619u;
+	}
+	for (; i < n; i++)
 		h = (h ^ b[i]) * 16777619u;
 	h ^= h >> 16;
 	h *= 0x7feb352d;
@@ -137,10 +144,34 @@ static void *copy_of(struct pl_table *t, unsigned worker)
 
 	if (!st)
 		return NULL;
-	return st->copy[st->copies == 1 ? 0 : worker % st->copies];
+	/* worker is below copies on the data path: no division there */
+	return st->copy[worker < st->copies ? worker : worker % st->copies];
 }
 
 /* ---- hash ---- */
+
+/* Key equality without a libc call for the usual small sizes. */
+static inline int key_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+	uint64_t x, y, x2, y2;
+
+	switch (n) {
+	case 4:
+		return !memcmp(a, b, 4);
+	case 8:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y;
+	case 16:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&x2, a + 8, 8);
+		memcpy(&y2, b + 8, 8);
+		return ((x ^ y) | (x2 ^ y2)) == 0;
+	default:
+		return !memcmp(a, b, n);
+	}
+}
 
 static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const void *key)
 {
@@ -152,7 +183,7 @@ static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const voi
 
 		if (st == SLOT_EMPTY)
 			return NULL;
-		if (st == SLOT_USED && !memcmp(slot_key(s), key, t->key_size))
+		if (st == SLOT_USED && key_eq(slot_key(s), key, t->key_size))
 			return s;
 	}
 	return NULL;
@@ -281,7 +312,9 @@ static uint8_t *lpm_exact(const struct pl_table *t, struct pl_lpm *l, const void
 	return NULL;
 }
 
-static void *lpm_lookup(const struct pl_table *t, struct pl_lpm *l, const void *key)
+/* Out of line: it keeps the array and hash lookups free of its register
+ * pressure. */
+__attribute__((noinline)) static void *lpm_lookup(const struct pl_table *t, struct pl_lpm *l, const void *key)
 {
 	uint32_t want = *(const uint32_t *)key, best_len = 0;
 	uint32_t dlen = t->key_size - 4;
@@ -375,6 +408,16 @@ long pl_table_update_worker(struct pl_table *t, const void *key, const void *val
 
 void *pl_table_lookup(struct pl_table *t, const void *key)
 {
+	/* Arrays (the configuration, the counters, the ACL banks) are looked
+	 * up on every frame: answer them here, without the generic path. */
+	if (t->kind == PL_KIND_ARRAY || t->kind == PL_KIND_PERCPU_ARRAY) {
+		uint32_t idx = *(const uint32_t *)key;
+		void *c = copy_of(t, pl_worker_id);
+
+		if (!c || idx >= t->max_entries)
+			return NULL;
+		return (uint8_t *)c + (size_t)idx * t->value_size;
+	}
 	return pl_table_lookup_worker(t, key, pl_worker_id);
 }
 
