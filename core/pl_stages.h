@@ -10,13 +10,21 @@
 #define PL_STAGES_H
 
 #include "stages/count.h"
+#include "stages/ratelimit.h"
+#include "stages/synguard.h"
 #include "stages/acl.h"
+#include "stages/responder.h"
+#include "stages/lb.h"
 #include "stages/steer.h"
 #include "stages/forward.h"
 
 #define PL_STAGES(X)                                                            \
 	X(count)                                                                \
+	X(ratelimit)                                                            \
+	X(synguard)                                                             \
 	X(acl)                                                                  \
+	X(responder)                                                            \
+	X(lb)                                                                   \
 	X(steer)                                                                \
 	X(forward)
 
