@@ -275,10 +275,9 @@ PL_INLINE int pl_resp_send(struct pl_ctx *c, const struct pl_resp_params *p, __u
 		o[1] = 4;
 		o[2] = (__u8)(opt_mss >> 8);
 		o[3] = (__u8)opt_mss;
-		sum = pl_csum_words(th, 12, sum);
-	} else {
-		sum = pl_csum_words(th, 10, sum);
+		sum = pl_csum_words(o, 2, sum);
 	}
+	sum = pl_csum_words(th, 10, sum);
 	th->check = (__u16)~pl_csum_fold32(sum);
 
 	if (r) {
