@@ -212,14 +212,33 @@ PL_INLINE int pl_resp_send(struct pl_ctx *c, const struct pl_resp_params *p, __u
 	struct tcphdr *th;
 	__u32 sum, i;
 
-	eth = pl_at_var(c, 0, sizeof(*eth));
+	__u8 l2[14 + 4 * PL_VLAN_MAX];
+	__u8 *old;
+
+	/* Ethernet header and tags, MACs swapped, kept aside: the frame may
+	 * grow at its head below. */
+	old = pl_at(c, 0, sizeof(l2));
+	if (!old || l3 > sizeof(l2))
+		return PL_DROP;
+	pl_memcpy(l2, old, sizeof(l2));
+	pl_swap_macs((struct ethhdr *)l2);
+	/* Grow at the tail; when the tailroom is short (a veth receiving a
+	 * small skb has little), grow at the head instead: XDP guarantees 256
+	 * bytes of headroom. */
+	if (newlen != c->len && pl_hw_adjust_tail(c->hw, (int)newlen - (int)c->len)) {
+		if (newlen < c->len || pl_adjust_head(c, (int)c->len - (int)newlen)) {
+			pl_count(c, PL_CNT_RESP_TOO_BIG);
+			return PL_DROP;
+		}
+	} else {
+		c->data = pl_hw_data(c->hw);
+		c->data_end = pl_hw_data_end(c->hw);
+		c->len = (__u32)(c->data_end - c->data);
+	}
+	eth = pl_at(c, 0, sizeof(l2));
 	if (!eth)
 		return PL_DROP;
-	pl_swap_macs(eth);
-	if (newlen != c->len && pl_adjust_tail(c, (int)newlen - (int)c->len)) {
-		pl_count(c, PL_CNT_RESP_TOO_BIG);
-		return PL_DROP;
-	}
+	pl_memcpy(eth, l2, sizeof(l2));
 	if (fam == 4) {
 		struct iphdr *ip = pl_at_var(c, l3, 20);
 
