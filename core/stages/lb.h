@@ -71,7 +71,7 @@ struct pl_lb_flow {
 };
 
 struct pl_lb_ct {
-	__u32 backend;
+	__u32 backend; /* backend id + 1; 0: none */
 	__u32 pad;
 };
 
@@ -310,12 +310,15 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	f.dport = c->h.dport;
 	f.proto = c->h.l4_proto;
 	ct = pl_table_lookup(&pl_lb_conns, &f);
-	if (ct) {
-		bid = ct->backend;
+	/* In BPF the entry's key is shared and its value per CPU: a CPU that
+	 * did not write it reads zero, i.e. "no backend yet" (ids are
+	 * stored + 1), and places the flow from the same Maglev table. */
+	if (ct && ct->backend) {
+		bid = ct->backend - 1;
 		b = pl_table_lookup(&pl_lb_backends, &bid);
 		if (b && b->state == PL_LB_DOWN)
 			b = (void *)0;
-		else
+		else if (b)
 			pl_count(c, PL_CNT_LB_CT_HIT);
 	}
 	if (!b) {
@@ -336,7 +339,7 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 			pl_count(c, PL_CNT_LB_NO_BACKEND);
 			return PL_DROP;
 		}
-		n.backend = bid;
+		n.backend = bid + 1;
 		if (pl_table_update(&pl_lb_conns, &f, &n, PL_UPDATE_ANY))
 			pl_count(c, PL_CNT_LB_CT_FULL);
 		pl_count(c, PL_CNT_LB_NEW_FLOW);

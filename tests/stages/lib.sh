@@ -37,9 +37,8 @@ mkns() {
 # checksum offload off (XDP rewrites see complete checksums) and GRO on (so
 # each end can be an XDP_TX / XDP_REDIRECT target).
 link() {
-	ip link add "$2" type veth peer name "$4"
-	ip link set "$2" netns "$1"
-	ip link set "$4" netns "$3"
+	# created inside the namespaces: small ifindexes (devmap keys < 64)
+	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
 	for e in "$1 $2" "$3 $4"; do
 		set -- $e
 		ip -n "$1" link set "$2" up
