@@ -13,12 +13,13 @@
 #define HEADROOM 256
 
 static __u8 mem[HEADROOM + FRAME_ROOM];
+static int no_tailroom; /* 1: like a veth's small skb, only the headroom can grow */
 
 /* Run the core on frame f (len bytes); the output lands in out. */
 static int run(const __u8 *f, size_t len, __u8 **out, size_t *olen, __u32 *port)
 {
 	struct pl_buf b = { .data = mem + HEADROOM, .len = (uint32_t)len, .headroom = HEADROOM,
-			    .tailroom = (uint32_t)(FRAME_ROOM - len) };
+			    .tailroom = no_tailroom ? 0 : (uint32_t)(FRAME_ROOM - len) };
 	__u32 p = 0;
 	int v;
 
@@ -161,6 +162,9 @@ static void test_responder(void)
 		resp_exchange(v6, "HEAD", "/", "HTTP/1.1 200 OK", "", 1);
 		resp_exchange(v6, "POST", "/", "HTTP/1.1 405 Method Not Allowed",
 			      "Method Not Allowed", 0);
+		no_tailroom = 1; /* the reply grows at the head instead */
+		resp_exchange(v6, "GET", "/api", "HTTP/1.1 200 OK", "{\"status\":\"ok\"}", 0);
+		no_tailroom = 0;
 	}
 	/* other ports are not ours */
 	len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.2", 40000, 80, PL_TCP_SYN, 1, 0, 1460, NULL);
