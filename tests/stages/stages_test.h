@@ -32,7 +32,7 @@ struct st_route {
 	const char *ctype;
 	const char *body;
 };
-static const struct st_route st_default_routes[] = {
+PL_UNUSED static const struct st_route st_default_routes[] = {
 	{ "/", 200, "text/plain", "Hello from XDP!" },
 	{ "/api", 200, "application/json", "{\"status\":\"ok\"}" },
 	{ "/health", 200, "text/plain", "OK" },
@@ -41,7 +41,7 @@ static const struct st_route st_default_routes[] = {
 };
 
 /* Full one's-complement sum of n bytes (odd tail padded). */
-static __u32 st_sum(const void *p, size_t n, __u32 sum)
+PL_UNUSED static __u32 st_sum(const void *p, size_t n, __u32 sum)
 {
 	const __u8 *b = p;
 	size_t i;
@@ -53,7 +53,7 @@ static __u32 st_sum(const void *p, size_t n, __u32 sum)
 	return sum;
 }
 
-static __u16 st_fold(__u32 s)
+PL_UNUSED static __u16 st_fold(__u32 s)
 {
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
@@ -61,7 +61,7 @@ static __u16 st_fold(__u32 s)
 }
 
 /* Verify the IP header and L4 checksums of an untagged frame; 0 if right. */
-static int st_verify_csums(const __u8 *f, size_t len)
+PL_UNUSED static int st_verify_csums(const __u8 *f, size_t len)
 {
 	__u16 et = (__u16)(f[12] << 8 | f[13]);
 	__u32 s;
@@ -91,7 +91,7 @@ static int st_verify_csums(const __u8 *f, size_t len)
 
 /* Build Ethernet + IPv4/IPv6 + TCP (flags, seq, ack, optional MSS) +
  * payload into f; returns the frame length. */
-static size_t st_tcp_frame(__u8 *f, int v6, const char *src, const char *dst, __u16 sport,
+PL_UNUSED static size_t st_tcp_frame(__u8 *f, int v6, const char *src, const char *dst, __u16 sport,
 			   __u16 dport, __u8 flags, __u32 seq, __u32 ack, __u16 mss,
 			   const char *payload)
 {
