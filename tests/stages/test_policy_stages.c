@@ -30,7 +30,7 @@ static const char *parse_err(const char *text)
 	return e ? err.msg : NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct pl_policy *p = NULL;
 	struct pl_err err;
@@ -118,6 +118,20 @@ int main(void)
 
 			CHECK(m && strstr(m, bad[i].want), "'%s' -> '%s' (want '%s')", bad[i].text,
 			      m ? m : "accepted", bad[i].want);
+		}
+	}
+	/* the examples parse and apply */
+	for (int i = 1; i < argc && ctl; i++) {
+		static const char *const ex[] = { "responder.policy", "lb.policy", "ratelimit.policy" };
+
+		for (size_t j = 0; j < sizeof(ex) / sizeof(ex[0]); j++) {
+			char path[512];
+
+			snprintf(path, sizeof(path), "%s/%s", argv[i], ex[j]);
+			p = NULL;
+			CHECK(pl_policy_parse_file(path, &p, &err) == 0, "%s", err.msg);
+			CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "%s: %s", path, err.msg);
+			pl_policy_free(p);
 		}
 	}
 	pl_ctl_close(ctl);
