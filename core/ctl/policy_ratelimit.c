@@ -112,6 +112,8 @@ static int rl_prepare(struct pl_apply *a, const void *data)
 	const struct rl_data *d = data;
 	__u32 zero = 0;
 
+	if (!d->on)
+		return 0; /* off in the configuration; the parameters stay unused */
 	return pl_apply_put(a, "pl_rl_params", &zero, sizeof(zero), &d->p, sizeof(d->p), d->line);
 }
 

@@ -170,14 +170,14 @@ static int resp_prepare(struct pl_apply *a, const void *data)
 	for (unsigned i = 0; i < d->nlisten && !err; i++)
 		err = pl_apply_put(a, "pl_resp_listen", &d->listen[i].k, sizeof(d->listen[i].k), &one,
 				   sizeof(one), d->listen[i].line);
-	for (unsigned i = 0; i < d->nroutes && !err; i++) {
+	for (unsigned i = 0; i < d->nroutes && d->nlisten && !err; i++) {
 		const struct resp_rt *r = &d->route[i];
 		struct pl_resp_route v;
 
 		pl_resp_route_make(&v, r->status, r->ctype, r->body, strlen(r->body));
 		err = pl_apply_put(a, "pl_resp_routes", &r->k, sizeof(r->k), &v, sizeof(v), r->line);
 	}
-	if (!err)
+	if (!err && d->nlisten)
 		err = pl_apply_put(a, "pl_resp_params", &zero, sizeof(zero), &d->params,
 				   sizeof(d->params), 0);
 	if (!err)

@@ -74,6 +74,8 @@ static int syn_prepare(struct pl_apply *a, const void *data)
 	const struct syn_data *d = data;
 	__u32 zero = 0;
 
+	if (!d->on)
+		return 0; /* off in the configuration; the parameters stay unused */
 	return pl_apply_put(a, "pl_syn_params", &zero, sizeof(zero), &d->p, sizeof(d->p), d->line);
 }
 

@@ -28,6 +28,9 @@
 #ifndef PL_LB_BACKEND_MAX
 #define PL_LB_BACKEND_MAX 256
 #endif
+#ifndef PL_LB_CPU_SCAN
+#define PL_LB_CPU_SCAN 64 /* CPUs searched for a flow's entry */
+#endif
 #ifndef PL_LB_CT_MAX
 #define PL_LB_CT_MAX 65536
 #endif
@@ -311,8 +314,22 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	f.proto = c->h.l4_proto;
 	ct = pl_table_lookup(&pl_lb_conns, &f);
 	/* In BPF the entry's key is shared and its value per CPU: a CPU that
-	 * did not write it reads zero, i.e. "no backend yet" (ids are
-	 * stored + 1), and places the flow from the same Maglev table. */
+	 * did not write it reads zero (ids are stored + 1). The flow moved
+	 * CPUs (on veth the receiving CPU is the sender's): take the backend
+	 * another CPU recorded, so a draining backend keeps it. */
+	if (ct && !ct->backend) {
+		PL_LOOP
+		for (__u32 cpu = 0; cpu < PL_LB_CPU_SCAN; cpu++) {
+			struct pl_lb_ct *o = pl_table_lookup_cpu(&pl_lb_conns, &f, cpu);
+
+			if (!o)
+				break;
+			if (o->backend) {
+				ct->backend = o->backend;
+				break;
+			}
+		}
+	}
 	if (ct && ct->backend) {
 		bid = ct->backend - 1;
 		b = pl_table_lookup(&pl_lb_backends, &bid);

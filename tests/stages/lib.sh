@@ -66,8 +66,12 @@ start_xdp() {
 
 # counter NAME: the value of a core counter (after a SIGUSR1 dump).
 counter() {
+	n=$(grep -c '^--$' "$TMP/run.out")
 	kill -USR1 "$XDP_PID"
-	sleep 0.3
+	for i in $(seq 50); do
+		[ "$(grep -c '^--$' "$TMP/run.out")" -gt "$n" ] && break
+		sleep 0.1
+	done
 	awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }' "$TMP/run.out"
 }
 

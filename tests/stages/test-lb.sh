@@ -28,7 +28,7 @@ for b in 1 2; do
 	ip netns exec plt-s-b$b sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.plt-s-b$b.rp_filter=0
 	mkdir -p "$TMP/www$b"
 	echo "backend$b" >"$TMP/www$b/index.html"
-	{ echo "backend$b"; head -c 3000000 /dev/zero | tr '\0' x; } >"$TMP/www$b/big"
+	{ echo "backend$b"; head -c 8000000 /dev/zero | tr '\0' x; } >"$TMP/www$b/big"
 	ip netns exec plt-s-b$b $PY -m http.server 80 --bind 0.0.0.0 --directory "$TMP/www$b" >/dev/null 2>&1 &
 	PIDS="$PIDS $!"
 	xdp_pass plt-s-b$b plt-s-b$b
@@ -75,14 +75,18 @@ within "$2" 150 24 || { echo "FAIL: backend1 got $2 of 200, want 150 +- 24"; fai
 
 # draining keeps an established connection
 policy 1 1 up up; reload
-ip netns exec plt-s-lc curl -sS --max-time 40 --limit-rate 600k -o "$TMP/big" http://10.79.9.9/big 2>"$TMP/big.err" &
+ip netns exec plt-s-lc curl -sS --max-time 40 --limit-rate 1500k -o "$TMP/big" http://10.79.9.9/big 2>"$TMP/big.err" &
 DL=$!
-sleep 1.5
 on=""
-for b in 1 2; do
-	ip netns exec plt-s-b$b ss -tn | grep -q '10.79.9.9:80 ' && on=$b
+for i in $(seq 30); do
+	sleep 0.1
+	for b in 1 2; do
+		ip netns exec plt-s-b$b ss -tn state established state fin-wait-1 state fin-wait-2 | grep -q '10.79.9.9:80 ' && on=$b
+	done
+	[ -n "$on" ] && break
 done
 [ -n "$on" ] || { echo "FAIL: slow download not established"; fail=1; on=1; }
+sleep 0.5
 other=$((3 - on))
 if [ "$on" = 1 ]; then policy 1 1 draining up; else policy 1 1 up draining; fi
 reload
@@ -91,10 +95,12 @@ echo "backend$on draining: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 40 ] || { echo "FAIL: $1/40 answered while draining"; fail=1; }
 cnt_on=$(grep -c "backend$on" "$TMP/spread")
 [ "$cnt_on" = 0 ] || { echo "FAIL: $cnt_on new connections went to draining backend$on"; fail=1; }
-if wait $DL && [ "$(head -1 "$TMP/big")" = "backend$on" ] && [ "$(wc -c <"$TMP/big")" -gt 3000000 ]; then
+wait $DL
+dlrc=$?
+if [ $dlrc = 0 ] && [ "$(head -1 "$TMP/big")" = "backend$on" ] && [ "$(wc -c <"$TMP/big")" -gt 8000000 ]; then
 	echo "ok: download on draining backend$on completed ($(wc -c <"$TMP/big") bytes)"
 else
-	echo "FAIL: download on draining backend$on broke: $(cat "$TMP/big.err")"; fail=1
+	echo "FAIL: download on draining backend$on broke: curl rc=$dlrc, $(wc -c <"$TMP/big") bytes from '$(head -c 8 "$TMP/big")' $(cat "$TMP/big.err")"; fail=1
 fi
 newf=$(counter lb_new_flow); hit=$(counter lb_ct_hit); dsr=$(counter lb_dsr)
 echo "counters: lb_new_flow=$newf lb_ct_hit=$hit lb_dsr=$dsr"
