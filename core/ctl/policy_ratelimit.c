@@ -18,43 +18,40 @@ struct rl_data {
 
 #define RL_RATE_MAX 4000000000ul
 
-static int rl_pps(struct pl_parse *ps, void *ctx, const char *v)
+/* One number in [lo, hi] into *out. */
+static int rl_num(struct pl_parse *ps, const char *v, unsigned long lo, unsigned long hi,
+		  const char *what, __u64 *out)
 {
 	unsigned long n;
-	int err = pl_parse_uint(ps, v, 1, RL_RATE_MAX, "ratelimit pps", &n);
+	int err = pl_parse_uint(ps, v, lo, hi, what, &n);
 
-	((struct pl_rl_params *)ctx)->pps.rate = n;
+	*out = n;
 	return err;
+}
+
+static int rl_pps(struct pl_parse *ps, void *ctx, const char *v)
+{
+	return rl_num(ps, v, 1, RL_RATE_MAX, "ratelimit pps", &((struct pl_rl_params *)ctx)->pps.rate);
 }
 
 static int rl_burst(struct pl_parse *ps, void *ctx, const char *v)
 {
-	unsigned long n;
-	int err = pl_parse_uint(ps, v, 1, 1000000000ul, "ratelimit burst", &n);
-
-	((struct pl_rl_params *)ctx)->pps.burst = n;
-	return err;
+	return rl_num(ps, v, 1, 1000000000ul, "ratelimit burst", &((struct pl_rl_params *)ctx)->pps.burst);
 }
 
 static int rl_bytes(struct pl_parse *ps, void *ctx, const char *v)
 {
-	unsigned long n;
-	int err = pl_parse_uint(ps, v, 1, RL_RATE_MAX, "ratelimit bytes (per second)", &n);
-
-	((struct pl_rl_params *)ctx)->bps.rate = n;
-	return err;
+	return rl_num(ps, v, 1, RL_RATE_MAX, "ratelimit bytes (per second)",
+		      &((struct pl_rl_params *)ctx)->bps.rate);
 }
 
 static int rl_bburst(struct pl_parse *ps, void *ctx, const char *v)
 {
-	unsigned long n;
-	int err = pl_parse_uint(ps, v, 64, 10000000000ul, "ratelimit byte-burst", &n);
-
-	((struct pl_rl_params *)ctx)->bps.burst = n;
-	return err;
+	return rl_num(ps, v, 64, 10000000000ul, "ratelimit byte-burst",
+		      &((struct pl_rl_params *)ctx)->bps.burst);
 }
 
-/* Shared with synguard: "prefix4 N" / "prefix6 N" into the two bytes at ctx. */
+/* "prefix4 N" / "prefix6 N". */
 static int rl_prefix(struct pl_parse *ps, __u8 *out, const char *v, unsigned long max)
 {
 	unsigned long n;

@@ -8,14 +8,8 @@ BUILD=$1
 DUR=${2:-10}
 . "$(dirname "$0")/lib.sh"
 need wrk nginx ethtool
-mkns plt-s-rc
-mkns plt-s-rs
-link plt-s-rc plt-s-rc0 plt-s-rs plt-s-rs0
-ip -n plt-s-rc addr add 10.78.0.1/24 dev plt-s-rc0
-ip -n plt-s-rs addr add 10.78.0.2/24 dev plt-s-rs0
 echo "responder listen any 8080" >"$TMP/policy"
-xdp_pass plt-s-rc plt-s-rc0
-start_xdp plt-s-rs "$TMP/policy" plt-s-rs0
+responder_ns "$TMP/policy"
 cat >"$TMP/nginx.conf" <<N
 worker_processes 2;
 pid $TMP/nginx.pid;

@@ -88,3 +88,18 @@ xdp_pass() {
 	done
 	echo "FAIL: pass-all attach on $2:"; cat "$TMP/pass-$2.out"; exit 1
 }
+
+# responder_ns: client plt-s-rc (10.78.0.1, fd78::1) and server plt-s-rs
+# (10.78.0.2, fd78::2) on one veth pair; the client end gets a pass-all
+# program (XDP_TX target), the server end the pipeline with POLICY.
+responder_ns() {
+	mkns plt-s-rc
+	mkns plt-s-rs
+	link plt-s-rc plt-s-rc0 plt-s-rs plt-s-rs0
+	ip -n plt-s-rc addr add 10.78.0.1/24 dev plt-s-rc0
+	ip -n plt-s-rs addr add 10.78.0.2/24 dev plt-s-rs0
+	ip -n plt-s-rc addr add fd78::1/64 dev plt-s-rc0 nodad
+	ip -n plt-s-rs addr add fd78::2/64 dev plt-s-rs0 nodad
+	xdp_pass plt-s-rc plt-s-rc0
+	start_xdp plt-s-rs "$1" plt-s-rs0
+}

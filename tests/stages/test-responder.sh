@@ -6,19 +6,11 @@
 BUILD=$1
 . "$(dirname "$0")/lib.sh"
 need curl wrk ethtool
-mkns plt-s-rc
-mkns plt-s-rs
-link plt-s-rc plt-s-rc0 plt-s-rs plt-s-rs0
-ip -n plt-s-rc addr add 10.78.0.1/24 dev plt-s-rc0
-ip -n plt-s-rs addr add 10.78.0.2/24 dev plt-s-rs0
-ip -n plt-s-rc addr add fd78::1/64 dev plt-s-rc0 nodad
-ip -n plt-s-rs addr add fd78::2/64 dev plt-s-rs0 nodad
 cat >"$TMP/policy" <<'P'
 responder listen any 8080
 route /hello 200 text/plain hello world from a policy route
 P
-xdp_pass plt-s-rc plt-s-rc0
-start_xdp plt-s-rs "$TMP/policy" plt-s-rs0
+responder_ns "$TMP/policy"
 fail=0
 C="ip netns exec plt-s-rc curl -sS --max-time 3"
 check() { # url method want_code want_body
