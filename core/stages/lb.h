@@ -376,6 +376,8 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	} else {
 		pl_count(c, PL_CNT_LB_DSR);
 	}
+	if (b->out_port == PL_LB_OUT_PASS)
+		return PL_PASS; /* the host routes it: MACs stay addressed to us */
 	eth = pl_at_var(c, 0, sizeof(*eth));
 	if (!eth)
 		return PL_DROP;
@@ -386,8 +388,6 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	pl_memcpy(eth->h_dest, b->mac, 6);
 	if (b->out_port == PL_LB_OUT_TX)
 		return PL_TX;
-	if (b->out_port == PL_LB_OUT_PASS)
-		return PL_PASS;
 	c->out_port = b->out_port;
 	return PL_REDIRECT;
 }

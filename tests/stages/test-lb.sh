@@ -6,6 +6,7 @@
 #  - weights 3:1: 200 connections split 75 % / 25 % within +-12 %
 #  - a backend set to draining while a slow download runs on it: the
 #    download completes, and every new connection goes to the other backend.
+#  - NAT mode: 100 connections answered (replies reverse-NATed to the VIP).
 BUILD=$1
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
@@ -51,7 +52,7 @@ reload() {
 	echo "FAIL: policy reload"; cat "$TMP/run.err"; exit 1
 }
 policy 1 1 up up
-start_xdp plt-s-lb "$TMP/policy" plt-s-lb0
+start_xdp plt-s-lb "$TMP/policy" plt-s-lb0 plt-s-lb1 plt-s-lb2
 sleep 1 # servers up
 fail=0
 spread() { # N -> "ok b1 b2"
@@ -102,7 +103,23 @@ if [ $dlrc = 0 ] && [ "$(head -1 "$TMP/big")" = "backend$on" ] && [ "$(wc -c <"$
 else
 	echo "FAIL: download on draining backend$on broke: curl rc=$dlrc, $(wc -c <"$TMP/big") bytes from '$(head -c 8 "$TMP/big")' $(cat "$TMP/big.err")"; fail=1
 fi
+
+# NAT: destination rewritten to the backend, handed to the host to route;
+# the backend's replies get the VIP back on the backend-side interfaces.
+cat >"$TMP/policy" <<P
+lb service web 10.79.9.9 80 tcp mode nat size 4093
+lb backend web 10.79.1.2 port 80 via pass
+lb backend web 10.79.2.2 port 80 via pass
+P
+reload
+for b in 1 2; do ip -n plt-s-b$b addr del 10.79.9.9/32 dev lo; done
+set -- $(spread 100)
+echo "NAT: $1 answers, backend1=$2 backend2=$3"
+[ "$1" = 100 ] || { echo "FAIL: NAT $1/100 answered; $(head -3 "$TMP/curl.err")"; fail=1; }
+within "$2" 50 20 || { echo "FAIL: NAT backend1 got $2 of 100"; fail=1; }
+nat=$(counter lb_nat)
+[ "$nat" -ge 300 ] || { echo "FAIL: lb_nat $nat"; fail=1; }
 newf=$(counter lb_new_flow); hit=$(counter lb_ct_hit); dsr=$(counter lb_dsr)
 echo "counters: lb_new_flow=$newf lb_ct_hit=$hit lb_dsr=$dsr"
-[ "$newf" -ge 441 ] && [ "$dsr" -ge "$newf" ] || { echo "FAIL: counters"; fail=1; }
+[ "$newf" -ge 541 ] && [ "$dsr" -ge "$newf" ] || { echo "FAIL: counters"; fail=1; }
 exit $fail
