@@ -41,6 +41,16 @@ PL_INLINE void *pl_at(struct pl_ctx *c, __u32 off, __u32 len)
 	return pl_ptr(c->data, c->data_end, off, len);
 }
 
+/* pl_at() for offsets computed at run time (header offsets plus lengths):
+ * the offset is masked to 14 bits so the verifier can add len to a pointer
+ * whose variable part stays below MAX_PACKET_OFF (0xffff). Frames and the
+ * offsets of their headers are far below 16 KiB on every datapath. */
+#define PL_VAR_OFF_MASK 0x3fff
+PL_INLINE void *pl_at_var(struct pl_ctx *c, __u32 off, __u32 len)
+{
+	return pl_ptr(c->data, c->data_end, off & PL_VAR_OFF_MASK, len);
+}
+
 /* The clock stages use: the platform's monotonic clock, or the fixed time
  * the control plane set in the configuration (tests and replay drive time
  * explicitly so every build sees the same "now"). */

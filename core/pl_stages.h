@@ -5,18 +5,34 @@
  *     PL_INLINE int pl_stage_NAME(struct pl_ctx *c)
  * returning PL_CONTINUE or a verdict (and declaring its tables with
  * PL_TABLE), include it here, and add X(NAME) to PL_STAGES. Nothing else
- * changes in any datapath. */
+ * changes in any datapath.
+ *
+ * Order (docs/stages.md): count sees everything; ratelimit and synguard come
+ * right after it, before the ACL's linear scan, so a flood costs as little
+ * as possible; acl filters before anything answers or forwards; the
+ * responder answers the flows it listens on before any forwarding; lb
+ * follows (ACL-dropped traffic is never balanced; a VIP is not a responder
+ * address); steer and forward handle what is left. Each stage costs one
+ * configuration check when it is off. */
 #ifndef PL_STAGES_H
 #define PL_STAGES_H
 
 #include "stages/count.h"
+#include "stages/ratelimit.h"
+#include "stages/synguard.h"
 #include "stages/acl.h"
+#include "stages/responder.h"
+#include "stages/lb.h"
 #include "stages/steer.h"
 #include "stages/forward.h"
 
 #define PL_STAGES(X)                                                            \
 	X(count)                                                                \
+	X(ratelimit)                                                            \
+	X(synguard)                                                             \
 	X(acl)                                                                  \
+	X(responder)                                                            \
+	X(lb)                                                                   \
 	X(steer)                                                                \
 	X(forward)
 

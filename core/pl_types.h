@@ -93,7 +93,26 @@ struct pl_addr {
 	X(FWD_TX, "fwd_tx", "reflected back out the receiving port")          \
 	X(FWD_REDIRECT, "fwd_redirect", "redirected to another port")         \
 	X(SRC_TABLE_FULL, "src_table_full", "per-source entry could not be created") \
-	X(ADJUST_FAIL, "adjust_fail", "head/tail adjustment refused")
+	X(ADJUST_FAIL, "adjust_fail", "head/tail adjustment refused")        \
+	X(RL_DROP, "ratelimit_drop", "over a source's packet or byte budget") \
+	X(RL_TABLE_FULL, "ratelimit_table_full", "rate-limit bucket could not be created") \
+	X(SYN_DROP_SRC, "synguard_drop_src", "SYN over its source's budget")  \
+	X(SYN_DROP_GLOBAL, "synguard_drop_global", "SYN over the global budget") \
+	X(RESP_SYNACK, "resp_synack", "responder: SYN answered with a cookie SYN-ACK") \
+	X(RESP_REPLY, "resp_reply", "responder: HTTP responses sent")          \
+	X(RESP_404, "resp_404", "responder: unknown paths")                     \
+	X(RESP_405, "resp_405", "responder: methods other than GET/HEAD")       \
+	X(RESP_FINACK, "resp_finack", "responder: client FINs acknowledged")   \
+	X(RESP_ACK, "resp_ack", "responder: pure ACKs absorbed")               \
+	X(RESP_RST, "resp_rst", "responder: RSTs sent (bad cookie, unexpected)") \
+	X(RESP_TOO_BIG, "resp_too_big", "responder: response over the client's MSS or tailroom") \
+	X(LB_NEW_FLOW, "lb_new_flow", "load balancer: flows placed by the Maglev table") \
+	X(LB_CT_HIT, "lb_ct_hit", "load balancer: packets of known flows")     \
+	X(LB_NO_BACKEND, "lb_no_backend", "load balancer: no usable backend (dropped)") \
+	X(LB_CT_FULL, "lb_ct_full", "load balancer: connection entry could not be created") \
+	X(LB_DSR, "lb_dsr", "load balancer: L2 DSR forwards")                  \
+	X(LB_IPIP, "lb_ipip", "load balancer: IP-in-IP encapsulations")        \
+	X(LB_NAT, "lb_nat", "load balancer: NAT rewrites")
 
 enum pl_counter {
 #define PL_X(n, s, d) PL_CNT_##n,
@@ -131,7 +150,13 @@ struct pl_config {
 	__u32 src_stats;       /* 1: keep per-source counters */
 	__u32 steer_enabled;   /* 1: consult pl_steer */
 	__u64 clock_ns;        /* non-zero: use this as "now" (tests, replay) */
-	__u32 stages_reserved[8];
+	/* Stages of issue 3: 0 = off (one check per frame); details in
+	 * their own tables (core/stages/{ratelimit,synguard,responder,lb}.h). */
+	__u8 rl_enabled;       /* 1: per-source token buckets */
+	__u8 syn_enabled;      /* 1: SYN budgets per source and global */
+	__u8 resp_enabled;     /* 1: TCP/HTTP responder */
+	__u8 lb_enabled;       /* 1: L4 load balancer */
+	__u32 stages_reserved[7];
 };
 
 /* The configuration every build starts from (pl_core_init, the BPF

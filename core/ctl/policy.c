@@ -49,7 +49,17 @@
 	X(steer, steer, 0, "steer tcp|udp PORT[-PORT] user|pass|drop")                      \
 	X(forward, forward, 0,                                                              \
 	  "forward reflect  |  forward off  |  forward redirect from IFACE to IFACE "       \
-	  "[dst-mac MAC src-mac MAC]")
+	  "[dst-mac MAC src-mac MAC]")                                                    \
+	X(ratelimit, ratelimit, PL_KW_ONCE,                                                 \
+	  "ratelimit pps N [burst N] [bytes N] [byte-burst N] [prefix4 N] [prefix6 N]")     \
+	X(synguard, synguard, PL_KW_ONCE,                                                   \
+	  "synguard [per-source PPS BURST] [global PPS BURST] [prefix4 N] [prefix6 N]")     \
+	X(responder, responder, 0, "responder listen ADDR|any [PORT]  |  responder key HEX32") \
+	X(route, responder, 0, "route PATH|unknown|method STATUS CONTENT-TYPE BODY...")     \
+	X(lb, lb, 0,                                                                        \
+	  "lb service NAME VIP PORT tcp|udp [mode dsr|ipip|nat] [size PRIME] [encap-src ADDR]" \
+	  "  |  lb backend SERVICE ADDR [port N] [weight N] [state up|draining|down] "       \
+	  "[mac MAC] [src-mac MAC] [via IFACE|tx|pass]")
 
 #define PL_KW_ONCE 1u
 

@@ -72,6 +72,8 @@ typedef struct xdp_md pl_hw_ctx;
 #define pl_table_lookup(tbl, key)           bpf_map_lookup_elem((tbl), (key))
 #define pl_table_update(tbl, key, val, flg) bpf_map_update_elem((tbl), (key), (val), (flg))
 #define pl_table_delete(tbl, key)           bpf_map_delete_elem((tbl), (key))
+/* Another CPU's value of a per-CPU table entry (NULL past the last CPU). */
+#define pl_table_lookup_cpu(tbl, key, cpu)  bpf_map_lookup_percpu_elem((tbl), (key), (cpu))
 
 /* ---- Clock and randomness ---------------------------------------------- */
 PL_INLINE __u64 pl_platform_now_ns(void) { return bpf_ktime_get_ns(); }

@@ -87,6 +87,16 @@ struct pl_table {
 void *pl_table_lookup(struct pl_table *t, const void *key);
 long pl_table_update(struct pl_table *t, const void *key, const void *val, uint64_t flags);
 long pl_table_delete(struct pl_table *t, const void *key);
+/* Another CPU's value of a per-CPU entry. In user space a worker's tables
+ * hold only its own keys and each worker owns its queues' flows, so there
+ * is nothing to find (and reading another worker's table would race). */
+PL_INLINE void *pl_table_lookup_cpu(struct pl_table *t, const void *key, uint32_t cpu)
+{
+	(void)t;
+	(void)key;
+	(void)cpu;
+	return NULL;
+}
 
 /* Worker identity: selects the per-worker copy of PERCPU_* tables. */
 extern __thread uint32_t pl_worker_id;

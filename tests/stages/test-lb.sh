@@ -1,0 +1,125 @@
+#!/bin/sh
+# Load balancer system test (L2 DSR): real HTTP servers (python3
+# http.server) in two backend namespaces behind the XDP datapath in the
+# balancer namespace; the client uses real curl against the VIP.
+#  - 200 new connections all succeed and split 1:1 within +-15 % (weights 1:1)
+#  - weights 3:1: 200 connections split 75 % / 25 % within +-12 %
+#  - a backend set to draining while a slow download runs on it: the
+#    download completes, and every new connection goes to the other backend.
+#  - NAT mode: 100 connections answered (replies reverse-NATed to the VIP).
+BUILD=$1
+. "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+[ -x $PY ] || PY=$(command -v python3)
+need curl ethtool ss
+mkns plt-s-lc; mkns plt-s-lb; mkns plt-s-b1; mkns plt-s-b2
+link plt-s-lc plt-s-lc0 plt-s-lb plt-s-lb0
+link plt-s-lb plt-s-lb1 plt-s-b1 plt-s-b1
+link plt-s-lb plt-s-lb2 plt-s-b2 plt-s-b2
+ip -n plt-s-lc addr add 10.79.0.1/24 dev plt-s-lc0
+ip -n plt-s-lc route add 10.79.9.9/32 via 10.79.0.2
+ip -n plt-s-lb addr add 10.79.0.2/24 dev plt-s-lb0
+ip -n plt-s-lb addr add 10.79.1.1/24 dev plt-s-lb1
+ip -n plt-s-lb addr add 10.79.2.1/24 dev plt-s-lb2
+ip netns exec plt-s-lb sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
+for b in 1 2; do
+	ip -n plt-s-b$b addr add 10.79.$b.2/24 dev plt-s-b$b
+	ip -n plt-s-b$b addr add 10.79.9.9/32 dev lo
+	ip -n plt-s-b$b route add default via 10.79.$b.1
+	ip netns exec plt-s-b$b sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.plt-s-b$b.rp_filter=0
+	mkdir -p "$TMP/www$b"
+	echo "backend$b" >"$TMP/www$b/index.html"
+	{ echo "backend$b"; head -c 8000000 /dev/zero | tr '\0' x; } >"$TMP/www$b/big"
+	ip netns exec plt-s-b$b $PY -m http.server 80 --bind 0.0.0.0 --directory "$TMP/www$b" >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	xdp_pass plt-s-b$b plt-s-b$b
+done
+mac() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }'; }
+policy() { # weight1 weight2 state1 state2
+	cat >"$TMP/policy" <<P
+lb service web 10.79.9.9 80 tcp mode dsr size 4093
+lb backend web 10.79.1.2 mac $(mac plt-s-b1 plt-s-b1) src-mac $(mac plt-s-lb plt-s-lb1) via plt-s-lb1 weight $1 state $3
+lb backend web 10.79.2.2 mac $(mac plt-s-b2 plt-s-b2) src-mac $(mac plt-s-lb plt-s-lb2) via plt-s-lb2 weight $2 state $4
+P
+}
+reload() {
+	n=$(grep -c reloaded "$TMP/run.out")
+	kill -HUP "$XDP_PID"
+	for i in $(seq 50); do
+		[ "$(grep -c reloaded "$TMP/run.out")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	echo "FAIL: policy reload"; cat "$TMP/run.err"; exit 1
+}
+policy 1 1 up up
+start_xdp plt-s-lb "$TMP/policy" plt-s-lb0 plt-s-lb1 plt-s-lb2
+sleep 1 # servers up
+fail=0
+spread() { # N -> "ok b1 b2"
+	urls=""
+	for i in $(seq "$1"); do urls="$urls http://10.79.9.9/"; done
+	ip netns exec plt-s-lc sh -c "curl -sS --max-time 30 $urls" 2>"$TMP/curl.err" >"$TMP/spread"
+	echo "$(wc -l <"$TMP/spread") $(grep -c backend1 "$TMP/spread") $(grep -c backend2 "$TMP/spread")"
+}
+within() { # value want tol
+	awk -v v="$1" -v w="$2" -v t="$3" 'BEGIN { exit !(v >= w - t && v <= w + t) }'
+}
+set -- $(spread 200)
+echo "weights 1:1: $1 answers, backend1=$2 backend2=$3"
+[ "$1" = 200 ] || { echo "FAIL: $1/200 connections answered; $(head -3 "$TMP/curl.err")"; fail=1; }
+within "$2" 100 30 || { echo "FAIL: backend1 got $2 of 200, want 100 +- 30"; fail=1; }
+policy 3 1 up up; reload
+set -- $(spread 200)
+echo "weights 3:1: $1 answers, backend1=$2 backend2=$3"
+[ "$1" = 200 ] || { echo "FAIL: $1/200 answered"; fail=1; }
+within "$2" 150 24 || { echo "FAIL: backend1 got $2 of 200, want 150 +- 24"; fail=1; }
+
+# draining keeps an established connection
+policy 1 1 up up; reload
+ip netns exec plt-s-lc curl -sS --max-time 40 --limit-rate 1500k -o "$TMP/big" http://10.79.9.9/big 2>"$TMP/big.err" &
+DL=$!
+on=""
+for i in $(seq 30); do
+	sleep 0.1
+	for b in 1 2; do
+		ip netns exec plt-s-b$b ss -tn state established state fin-wait-1 state fin-wait-2 | grep -q '10.79.9.9:80 ' && on=$b
+	done
+	[ -n "$on" ] && break
+done
+[ -n "$on" ] || { echo "FAIL: slow download not established"; fail=1; on=1; }
+sleep 0.5
+other=$((3 - on))
+if [ "$on" = 1 ]; then policy 1 1 draining up; else policy 1 1 up draining; fi
+reload
+set -- $(spread 40)
+echo "backend$on draining: $1 answers, backend1=$2 backend2=$3"
+[ "$1" = 40 ] || { echo "FAIL: $1/40 answered while draining"; fail=1; }
+cnt_on=$(grep -c "backend$on" "$TMP/spread")
+[ "$cnt_on" = 0 ] || { echo "FAIL: $cnt_on new connections went to draining backend$on"; fail=1; }
+wait $DL
+dlrc=$?
+if [ $dlrc = 0 ] && [ "$(head -1 "$TMP/big")" = "backend$on" ] && [ "$(wc -c <"$TMP/big")" -gt 8000000 ]; then
+	echo "ok: download on draining backend$on completed ($(wc -c <"$TMP/big") bytes)"
+else
+	echo "FAIL: download on draining backend$on broke: curl rc=$dlrc, $(wc -c <"$TMP/big") bytes from '$(head -c 8 "$TMP/big")' $(cat "$TMP/big.err")"; fail=1
+fi
+
+# NAT: destination rewritten to the backend, handed to the host to route;
+# the backend's replies get the VIP back on the backend-side interfaces.
+cat >"$TMP/policy" <<P
+lb service web 10.79.9.9 80 tcp mode nat size 4093
+lb backend web 10.79.1.2 port 80 via pass
+lb backend web 10.79.2.2 port 80 via pass
+P
+reload
+for b in 1 2; do ip -n plt-s-b$b addr del 10.79.9.9/32 dev lo; done
+set -- $(spread 100)
+echo "NAT: $1 answers, backend1=$2 backend2=$3"
+[ "$1" = 100 ] || { echo "FAIL: NAT $1/100 answered; $(head -3 "$TMP/curl.err")"; fail=1; }
+within "$2" 50 20 || { echo "FAIL: NAT backend1 got $2 of 100"; fail=1; }
+nat=$(counter lb_nat)
+[ "$nat" -ge 300 ] || { echo "FAIL: lb_nat $nat"; fail=1; }
+newf=$(counter lb_new_flow); hit=$(counter lb_ct_hit); dsr=$(counter lb_dsr)
+echo "counters: lb_new_flow=$newf lb_ct_hit=$hit lb_dsr=$dsr"
+[ "$newf" -ge 541 ] && [ "$dsr" -ge "$newf" ] || { echo "FAIL: counters"; fail=1; }
+exit $fail

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* The stage keywords through libpathlab-ctl into the user-space core:
+ * parse, apply, read the tables back; and the errors naming file:line. */
+#include "stages_test.h"
+#include "stages/ratelimit.h"
+#include "stages/synguard.h"
+#include "pl_user.h"
+#include "pl_ctl.h"
+
+static const char *good =
+	"ratelimit pps 1000 burst 50 bytes 100000 prefix4 24\n"
+	"synguard per-source 10 20 global 100 200\n"
+	"responder listen any\n"
+	"responder listen fd00::2 80\n"
+	"responder key 000102030405060708090a0b0c0d0e0f\n"
+	"route /v 200 text/plain version one two\n"
+	"route unknown 404 text/html gone\n"
+	"lb service web 10.0.0.100 80 tcp mode nat size 251\n"
+	"lb backend web 10.0.1.2 port 8080 weight 2 mac 02:00:00:00:00:01\n"
+	"lb backend web 10.0.2.2 port 8080 state draining\n";
+
+/* Parse text; returns the error message or NULL. */
+static const char *parse_err(const char *text)
+{
+	static struct pl_err err;
+	struct pl_policy *p = NULL;
+	int e = pl_policy_parse_string(text, "t.policy", &p, &err);
+
+	pl_policy_free(p);
+	return e ? err.msg : NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct pl_policy *p = NULL;
+	struct pl_err err;
+	struct pl_ctl *ctl;
+	__u32 zero = 0;
+
+	if (pl_core_init(1)) {
+		fprintf(stderr, "pl_core_init failed\n");
+		return 1;
+	}
+	ctl = pl_ctl_open_user();
+	CHECK(ctl != NULL, "user backend");
+	CHECK(pl_policy_parse_string(good, "t.policy", &p, &err) == 0, "%s", err.msg);
+	if (p && ctl) {
+		struct pl_rl_params *rl;
+		struct pl_syn_params *sp;
+		struct pl_resp_params *rp;
+		struct pl_resp_listen_key lk = { .port = 8080 };
+		struct pl_resp_path k;
+		struct pl_resp_route *r;
+		struct pl_lb_svc_key sk = { .port = 80, .proto = IPPROTO_TCP };
+		struct pl_lb_svc *s;
+		struct pl_lb_backend *b;
+		__u32 id = 1, ones = 0;
+		const struct pl_config *cfg = pl_policy_config(p);
+
+		CHECK(cfg->rl_enabled && cfg->syn_enabled && cfg->resp_enabled && cfg->lb_enabled,
+		      "switches");
+		CHECK(pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		rl = pl_table_lookup(&pl_rl_params, &zero);
+		CHECK(rl && rl->pps.rate == 1000 && rl->pps.burst == 50 && rl->bps.rate == 100000 &&
+		      rl->prefix4 == 24 && rl->prefix6 == 128, "ratelimit params");
+		sp = pl_table_lookup(&pl_syn_params, &zero);
+		CHECK(sp && sp->per_src.rate == 10 && sp->global.burst == 200, "synguard params");
+		rp = pl_table_lookup(&pl_resp_params, &zero);
+		CHECK(rp && rp->key[0] == 0x0001020304050607ull && rp->key[1] == 0x08090a0b0c0d0e0full,
+		      "cookie key");
+		CHECK(pl_table_lookup(&pl_resp_listen, &lk) != NULL, "listen any:8080");
+		pl_resp_path_key(&k, "/v");
+		r = pl_table_lookup(&pl_resp_routes, &k);
+		CHECK(r && strstr((char *)r->data, "\r\n\r\nversion one two"), "route /v");
+		pl_resp_path_key(&k, "/api");
+		CHECK(pl_table_lookup(&pl_resp_routes, &k) != NULL, "default /api kept");
+		pl_resp_path_key(&k, "#404");
+		r = pl_table_lookup(&pl_resp_routes, &k);
+		CHECK(r && strstr((char *)r->data, "404 Not Found") && strstr((char *)r->data, "gone"),
+		      "404 route replaced");
+		pl_addr_set_v4(&sk.vip, htonl(0x0a000064));
+		s = pl_table_lookup(&pl_lb_services, &sk);
+		CHECK(s && s->mode == PL_LB_NAT && s->ring_size == 251 && s->id == 0, "service");
+		b = pl_table_lookup(&pl_lb_backends, &id);
+		CHECK(b && b->state == PL_LB_DRAINING && b->port == 8080, "backend 1 draining");
+		for (__u32 i = 0; i < 251; i++) {
+			__u32 *e = pl_table_lookup(&pl_lb_ring, &i);
+
+			ones += e && *e == 1;
+		}
+		CHECK(ones == 251, "ring: only the up backend (%u of 251)", ones);
+		pl_policy_free(p);
+		/* an empty policy turns them all off and empties the tables */
+		p = NULL;
+		CHECK(pl_policy_parse_string("mode policy\n", "e.policy", &p, &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply empty: %s", err.msg);
+		CHECK(pl_table_lookup(&pl_lb_services, &sk) == NULL, "service removed");
+		CHECK(pl_table_lookup(&pl_resp_listen, &lk) == NULL, "listen removed");
+	}
+	pl_policy_free(p);
+
+	/* errors name file:line and what is wrong */
+	{
+		static const struct { const char *text, *want; } bad[] = {
+			{ "lb service w 10.0.0.1 80 tcp size 100\n", "t.policy:1: Maglev table size 100 is not prime" },
+			{ "lb backend w 10.0.0.1\n", "t.policy:1: unknown service 'w'" },
+			{ "lb service w 10.0.0.1 80 tcp\nlb backend w fd00::1\n", "t.policy:2: backend must be IPv4" },
+			{ "lb service w 10.0.0.1 80 tcp mode ipip\n", "needs 'encap-src" },
+			{ "ratelimit burst 5\n", "t.policy:1: ratelimit needs 'pps N'" },
+			{ "ratelimit pps 1\nratelimit pps 2\n", "t.policy:2:" },
+			{ "synguard\n", "synguard needs" },
+			{ "route api 200 text/plain x\n", "must start with '/'" },
+			{ "responder key 1234\n", "32 hex digits" },
+			{ "responder listen any 70000\n", "t.policy:1:" },
+		};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			const char *m = parse_err(bad[i].text);
+
+			CHECK(m && strstr(m, bad[i].want), "'%s' -> '%s' (want '%s')", bad[i].text,
+			      m ? m : "accepted", bad[i].want);
+		}
+	}
+	/* the examples parse and apply */
+	for (int i = 1; i < argc && ctl; i++) {
+		static const char *const ex[] = { "responder.policy", "lb.policy", "ratelimit.policy" };
+
+		for (size_t j = 0; j < sizeof(ex) / sizeof(ex[0]); j++) {
+			char path[512];
+
+			snprintf(path, sizeof(path), "%s/%s", argv[i], ex[j]);
+			p = NULL;
+			CHECK(pl_policy_parse_file(path, &p, &err) == 0, "%s", err.msg);
+			CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "%s: %s", path, err.msg);
+			pl_policy_free(p);
+		}
+	}
+	pl_ctl_close(ctl);
+	pl_core_fini();
+	if (st_failures) {
+		fprintf(stderr, "%d check(s) failed\n", st_failures);
+		return 1;
+	}
+	printf("stage policy keywords: all checks passed\n");
+	return 0;
+}

@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests of the issue-3 stages on the user-space core: cookies,
+ * responder segments (bytes and checksums), token buckets, SYN guard,
+ * Maglev placement and disruption, LB rewrite / encapsulation bytes and
+ * connection persistence while draining. */
+#include "stages_test.h"
+#include "stages/ratelimit.h"
+#include "stages/synguard.h"
+#include "pl_user.h"
+#include <errno.h>
+
+#define FRAME_ROOM 4096
+#define HEADROOM 256
+
+static __u8 mem[HEADROOM + FRAME_ROOM];
+static int no_tailroom; /* 1: like a veth's small skb, only the headroom can grow */
+
+/* Run the core on frame f (len bytes); the output lands in out. */
+static int run(const __u8 *f, size_t len, __u8 **out, size_t *olen, __u32 *port)
+{
+	struct pl_buf b = { .data = mem + HEADROOM, .len = (uint32_t)len, .headroom = HEADROOM,
+			    .tailroom = no_tailroom ? 0 : (uint32_t)(FRAME_ROOM - len) };
+	__u32 p = 0;
+	int v;
+
+	memcpy(mem + HEADROOM, f, len);
+	v = pl_core_process(&b, &p);
+	*out = b.data;
+	*olen = b.len;
+	if (port)
+		*port = p;
+	return v;
+}
+
+static struct pl_config *cfg(void)
+{
+	__u32 zero = 0;
+
+	return pl_table_lookup(&pl_config, &zero);
+}
+
+static __u64 counter(enum pl_counter i)
+{
+	__u32 zero = 0;
+	struct pl_counters *c = pl_table_lookup_worker(&pl_counters, &zero, 0);
+
+	return c ? c->c[i] : 0;
+}
+
+static void resp_setup(void)
+{
+	struct pl_resp_params p = { .key = { 0x0123456789abcdefull, 0xfedcba9876543210ull } };
+	struct pl_resp_listen_key lk = { .port = 8080 };
+	__u32 zero = 0, one = 1;
+	size_t i;
+
+	pl_table_update(&pl_resp_params, &zero, &p, PL_UPDATE_ANY);
+	pl_table_update(&pl_resp_listen, &lk, &one, PL_UPDATE_ANY);
+	for (i = 0; i < sizeof(st_default_routes) / sizeof(st_default_routes[0]); i++) {
+		const struct st_route *r = &st_default_routes[i];
+		struct pl_resp_route v;
+		struct pl_resp_path k;
+
+		pl_resp_path_key(&k, r->path);
+		pl_resp_route_make(&v, r->status, r->ctype, r->body, strlen(r->body));
+		pl_table_update(&pl_resp_routes, &k, &v, PL_UPDATE_ANY);
+	}
+	cfg()->resp_enabled = 1;
+}
+
+static __u32 be32(const __u8 *p) { return (__u32)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
+
+/* One request over v4 or v6: handshake, request, check the answer. */
+static void resp_exchange(int v6, const char *method, const char *path, const char *want_status,
+			  const char *want_body, int head)
+{
+	const char *cli = v6 ? "fd00::1" : "10.0.0.1", *srv = v6 ? "fd00::2" : "10.0.0.2";
+	size_t l3 = v6 ? 40 : 20, len, olen;
+	__u8 f[2048], *o;
+	char req[256];
+	__u32 isn, csn = 1000;
+	int v;
+
+	len = st_tcp_frame(f, v6, cli, srv, 40000, 8080, PL_TCP_SYN, csn, 0, 1460, NULL);
+	v = run(f, len, &o, &olen, NULL);
+	CHECK(v == PL_TX, "SYN -> %d", v);
+	CHECK(olen == 14 + l3 + 24, "SYN-ACK length %zu", olen);
+	CHECK(o[14 + l3 + 13] == (PL_TCP_SYN | PL_TCP_ACK), "SYN-ACK flags %#x", o[14 + l3 + 13]);
+	CHECK(be32(o + 14 + l3 + 8) == csn + 1, "SYN-ACK ack");
+	CHECK(o[14 + l3 + 20] == 2 && o[14 + l3 + 21] == 4, "MSS option");
+	CHECK(memcmp(o, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12) == 0, "MACs swapped");
+	CHECK(st_verify_csums(o, olen) == 0, "SYN-ACK checksums %d", st_verify_csums(o, olen));
+	isn = be32(o + 14 + l3 + 4);
+	CHECK((isn & 0xfff) == 0, "cookie low bits");
+
+	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nAccept: */*\r\n\r\n",
+		 method, path);
+	for (int rep = 0; rep < 2; rep++) { /* the second is a retransmission */
+		size_t hl;
+		const char *body;
+
+		len = st_tcp_frame(f, v6, cli, srv, 40000, 8080, PL_TCP_ACK | PL_TCP_PSH, csn + 1,
+				   isn + 1, 0, req);
+		v = run(f, len, &o, &olen, NULL);
+		CHECK(v == PL_TX, "request -> %d", v);
+		CHECK(o[14 + l3 + 13] == (PL_TCP_ACK | PL_TCP_PSH | PL_TCP_FIN), "reply flags %#x",
+		      o[14 + l3 + 13]);
+		CHECK(be32(o + 14 + l3 + 4) == isn + 1, "reply seq");
+		CHECK(be32(o + 14 + l3 + 8) == csn + 1 + strlen(req), "reply ack");
+		CHECK(st_verify_csums(o, olen) == 0, "reply checksums %d (%s %s v6=%d)",
+		      st_verify_csums(o, olen), method, path, v6);
+		hl = 14 + l3 + 20;
+		{
+			unsigned iplen = v6 ? 40u + (unsigned)(o[18] << 8 | o[19])
+					    : (unsigned)(o[16] << 8 | o[17]);
+			size_t plen = iplen - l3 - 20;
+			char text[2048];
+
+			memcpy(text, o + hl, plen);
+			text[plen] = 0;
+			CHECK(strncmp(text, want_status, strlen(want_status)) == 0, "status: %s", text);
+			CHECK(strstr(text, "Connection: close\r\n"), "Connection: close");
+			body = strstr(text, "\r\n\r\n");
+			CHECK(body != NULL, "blank line");
+			if (body && head)
+				CHECK(body[4] == 0, "HEAD has no body: %s", body + 4);
+			if (body && !head)
+				CHECK(strcmp(body + 4, want_body) == 0, "body '%s' want '%s'", body + 4,
+				      want_body);
+		}
+	}
+	/* client FIN after reading: ACKed */
+	len = st_tcp_frame(f, v6, cli, srv, 40000, 8080, PL_TCP_ACK | PL_TCP_FIN,
+			   csn + 1 + (__u32)strlen(req), isn + 200, 0, NULL);
+	v = run(f, len, &o, &olen, NULL);
+	CHECK(v == PL_TX && o[14 + l3 + 13] == PL_TCP_ACK, "FIN -> ACK (%d)", v);
+	CHECK(be32(o + 14 + l3 + 8) == csn + 2 + strlen(req), "FIN acked");
+	CHECK(st_verify_csums(o, olen) == 0, "ACK checksums");
+	/* pure ACK: absorbed */
+	len = st_tcp_frame(f, v6, cli, srv, 40000, 8080, PL_TCP_ACK, csn + 1, isn + 1, 0, NULL);
+	CHECK(run(f, len, &o, &olen, NULL) == PL_DROP, "pure ACK absorbed");
+	/* a forged ACK: RST */
+	len = st_tcp_frame(f, v6, cli, srv, 40000, 8080, PL_TCP_ACK, csn + 1, isn + 1 + 0x10000, 0,
+			   "GET / HTTP/1.1\r\n\r\n");
+	v = run(f, len, &o, &olen, NULL);
+	CHECK(v == PL_TX && o[14 + l3 + 13] == PL_TCP_RST, "bad cookie -> RST (%d)", v);
+	CHECK(st_verify_csums(o, olen) == 0, "RST checksums");
+}
+
+static void test_responder(void)
+{
+	__u8 f[256], *o;
+	size_t len, olen;
+
+	resp_setup();
+	cfg()->clock_ns = 5ull << 36;
+	for (int v6 = 0; v6 < 2; v6++) {
+		resp_exchange(v6, "GET", "/", "HTTP/1.1 200 OK", "Hello from XDP!", 0);
+		resp_exchange(v6, "GET", "/api", "HTTP/1.1 200 OK", "{\"status\":\"ok\"}", 0);
+		resp_exchange(v6, "GET", "/health?x=1", "HTTP/1.1 200 OK", "OK", 0);
+		resp_exchange(v6, "GET", "/nope", "HTTP/1.1 404 Not Found", "Not Found", 0);
+		resp_exchange(v6, "HEAD", "/", "HTTP/1.1 200 OK", "", 1);
+		resp_exchange(v6, "POST", "/", "HTTP/1.1 405 Method Not Allowed",
+			      "Method Not Allowed", 0);
+		no_tailroom = 1; /* the reply grows at the head instead */
+		resp_exchange(v6, "GET", "/api", "HTTP/1.1 200 OK", "{\"status\":\"ok\"}", 0);
+		no_tailroom = 0;
+	}
+	/* other ports are not ours */
+	len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.2", 40000, 80, PL_TCP_SYN, 1, 0, 1460, NULL);
+	CHECK(run(f, len, &o, &olen, NULL) == PL_PASS, "port 80 passes");
+	cfg()->resp_enabled = 0;
+	len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.2", 40000, 8080, PL_TCP_SYN, 1, 0, 1460, NULL);
+	CHECK(run(f, len, &o, &olen, NULL) == PL_PASS, "responder off passes");
+	cfg()->resp_enabled = 1;
+	cfg()->clock_ns = 0;
+}
+
+static void test_cookies(void)
+{
+	struct pl_resp_params p = { .key = { 1, 2 } };
+	struct pl_hdrs h = {}, h2;
+	__u64 t = 1000ull << 36;
+	__u32 c, mss = 0;
+
+	pl_addr_set_v4(&h.saddr, htonl(0x0a000001));
+	pl_addr_set_v4(&h.daddr, htonl(0x0a000002));
+	h.sport = 40000;
+	h.dport = 8080;
+	c = pl_cookie_make(&p, &h, t, 1460);
+	CHECK(pl_cookie_check(&p, &h, t, c, &mss) == 0 && mss == 1460, "cookie now");
+	CHECK(pl_cookie_check(&p, &h, t, c + 77, &mss) == 77, "cookie + k");
+	CHECK(pl_cookie_check(&p, &h, t + (1ull << 36), c, &mss) == 0, "cookie next slice");
+	CHECK(pl_cookie_check(&p, &h, t + (2ull << 36), c, &mss) < 0, "cookie expired");
+	c = pl_cookie_make(&p, &h, t, 1300);
+	CHECK(pl_cookie_check(&p, &h, t, c, &mss) == 0 && mss == 1220, "MSS 1300 -> 1220");
+	h2 = h;
+	h2.sport++;
+	CHECK(pl_cookie_check(&p, &h2, t, c, &mss) < 0, "other tuple");
+	p.key[0] = 3;
+	CHECK(pl_cookie_check(&p, &h, t, c, &mss) < 0, "other key");
+}
+
+static void test_ratelimit(void)
+{
+	struct pl_rl_params rp = { .pps = { 100, 10 }, .prefix4 = 24, .prefix6 = 64 };
+	struct pl_syn_params sp = { .per_src = { 10, 2 }, .global = { 1000, 3 } };
+	__u8 f[256], *o;
+	size_t len, olen;
+	__u32 zero = 0;
+	int pass = 0;
+	__u64 drops0;
+
+	pl_table_update(&pl_rl_params, &zero, &rp, PL_UPDATE_ANY);
+	cfg()->rl_enabled = 1;
+	cfg()->clock_ns = 1000000000ull;
+	drops0 = counter(PL_CNT_RL_DROP);
+	len = st_tcp_frame(f, 0, "10.1.1.1", "10.0.0.2", 1, 80, PL_TCP_ACK, 1, 1, 0, NULL);
+	for (int i = 0; i < 50; i++)
+		pass += run(f, len, &o, &olen, NULL) == PL_PASS;
+	CHECK(pass == 10, "burst 10, passed %d", pass);
+	CHECK(counter(PL_CNT_RL_DROP) - drops0 == 40, "drops counted");
+	/* same /24: same bucket; other /24: own bucket */
+	len = st_tcp_frame(f, 0, "10.1.1.2", "10.0.0.2", 1, 80, PL_TCP_ACK, 1, 1, 0, NULL);
+	CHECK(run(f, len, &o, &olen, NULL) == PL_DROP, "same prefix shares the bucket");
+	len = st_tcp_frame(f, 0, "10.1.2.1", "10.0.0.2", 1, 80, PL_TCP_ACK, 1, 1, 0, NULL);
+	CHECK(run(f, len, &o, &olen, NULL) == PL_PASS, "other prefix");
+	/* 100 ms later: 10 more tokens; over 1 s at 1 frame/ms, ~100 pass */
+	len = st_tcp_frame(f, 0, "10.1.1.1", "10.0.0.2", 1, 80, PL_TCP_ACK, 1, 1, 0, NULL);
+	cfg()->clock_ns += 100000000ull;
+	pass = 0;
+	for (int i = 0; i < 20; i++)
+		pass += run(f, len, &o, &olen, NULL) == PL_PASS;
+	CHECK(pass == 10, "refill 100 ms -> 10, got %d", pass);
+	pass = 0;
+	for (int i = 0; i < 1000; i++) {
+		cfg()->clock_ns += 1000000ull;
+		pass += run(f, len, &o, &olen, NULL) == PL_PASS;
+	}
+	CHECK(pass >= 99 && pass <= 101, "100 pps over 1 s, got %d", pass);
+	/* byte budget: 1000 B/s, burst 200 B: 54-byte frames -> 3 */
+	rp.bps.rate = 1000;
+	rp.bps.burst = 200;
+	pl_table_update(&pl_rl_params, &zero, &rp, PL_UPDATE_ANY);
+	pass = 0;
+	len = st_tcp_frame(f, 0, "10.9.9.9", "10.0.0.2", 1, 80, PL_TCP_ACK, 1, 1, 0, NULL);
+	for (int i = 0; i < 10; i++)
+		pass += run(f, len, &o, &olen, NULL) == PL_PASS;
+	CHECK(pass == 3, "byte burst 200 / %zu B -> 3, got %d", len, pass);
+	cfg()->rl_enabled = 0;
+
+	/* SYN guard: per source burst 2, global burst 3 */
+	pl_table_update(&pl_syn_params, &zero, &sp, PL_UPDATE_ANY);
+	cfg()->syn_enabled = 1;
+	pass = 0;
+	len = st_tcp_frame(f, 0, "10.2.0.1", "10.0.0.2", 1, 80, PL_TCP_SYN, 1, 0, 1460, NULL);
+	for (int i = 0; i < 5; i++)
+		pass += run(f, len, &o, &olen, NULL) == PL_PASS;
+	CHECK(pass == 2, "SYN per source burst 2, got %d", pass);
+	len = st_tcp_frame(f, 0, "10.2.0.1", "10.0.0.2", 1, 80, PL_TCP_ACK, 1, 1, 0, NULL);
+	CHECK(run(f, len, &o, &olen, NULL) == PL_PASS, "ACKs unaffected");
+	pass = 0;
+	for (int s = 2; s < 6; s++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "10.2.0.%d", s);
+		len = st_tcp_frame(f, 0, a, "10.0.0.2", 1, 80, PL_TCP_SYN, 1, 0, 1460, NULL);
+		pass += run(f, len, &o, &olen, NULL) == PL_PASS;
+	}
+	CHECK(pass == 1, "global SYN burst 3 (2 used), got %d", pass);
+	CHECK(counter(PL_CNT_SYN_DROP_SRC) == 3 && counter(PL_CNT_SYN_DROP_GLOBAL) == 3,
+	      "SYN counters %llu %llu", (unsigned long long)counter(PL_CNT_SYN_DROP_SRC),
+	      (unsigned long long)counter(PL_CNT_SYN_DROP_GLOBAL));
+	cfg()->syn_enabled = 0;
+	cfg()->clock_ns = 0;
+}
+
+/* Maglev: weights respected, and removing one of N backends moves only
+ * (about) its share of slots. */
+static void test_maglev(void)
+{
+	enum { N = 10, M = 65537 };
+	struct pl_lb_maglev_in in[N];
+	static __u32 a[M], b[M];
+	unsigned cnt[N] = { 0 }, moved = 0, i;
+
+	for (i = 0; i < N; i++) {
+		memset(&in[i], 0, sizeof(in[i]));
+		in[i].id = i;
+		in[i].weight = 1;
+		in[i].key[0] = 0x0a000000 + i;
+		in[i].key[1] = 80;
+	}
+	CHECK(pl_lb_maglev_build(a, M, in, N) == 0, "build");
+	for (i = 0; i < M; i++)
+		cnt[a[i] - 1]++;
+	for (i = 0; i < N; i++)
+		CHECK(cnt[i] > M / N - M / N / 50 && cnt[i] < M / N + M / N / 50, "slot share %u", cnt[i]);
+	/* remove backend 3 */
+	memmove(&in[3], &in[4], sizeof(in[0]) * (N - 4));
+	CHECK(pl_lb_maglev_build(b, M, in, N - 1) == 0, "rebuild");
+	for (i = 0; i < M; i++)
+		moved += a[i] != b[i];
+	{
+		double frac = (double)moved / M, ideal = 1.0 / N;
+
+		printf("maglev: N=%d M=%d removing one backend moved %.4f of flows (ideal %.4f, ratio %.3f)\n",
+		       N, M, frac, ideal, frac / ideal);
+		CHECK(frac <= ideal * 1.15, "moved %.4f > 1.15 x ideal", frac);
+	}
+	/* weights 3:1 */
+	for (i = 0; i < 2; i++) {
+		in[i].id = i;
+		in[i].weight = i ? 1 : 3;
+	}
+	pl_lb_maglev_build(a, 4099, in, 2);
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < 4099; i++)
+		cnt[a[i] - 1]++;
+	CHECK(cnt[0] > 3 * cnt[1] - 60 && cnt[0] < 3 * cnt[1] + 60, "3:1 -> %u:%u", cnt[0], cnt[1]);
+}
+
+static void lb_service(int v6, __u32 mode, __u32 nback, __u32 state1)
+{
+	struct pl_lb_svc_key k = { .port = 80, .proto = IPPROTO_TCP };
+	struct pl_lb_svc s = { .id = 1, .ring_size = 251, .mode = mode };
+	struct pl_lb_maglev_in in[2];
+	static __u32 ring[251];
+	unsigned n = 0;
+
+	if (v6) {
+		inet_pton(AF_INET6, "fd00::99", k.vip.b);
+		inet_pton(AF_INET6, "fd00::fe", s.encap_src.b);
+	} else {
+		pl_addr_set_v4(&k.vip, htonl(0x0a000063));
+		pl_addr_set_v4(&s.encap_src, htonl(0x0a0000fe));
+	}
+	pl_table_update(&pl_lb_services, &k, &s, PL_UPDATE_ANY);
+	for (__u32 i = 0; i < nback; i++) {
+		struct pl_lb_backend b = { .port = 8000, .out_port = 5 + i, .weight = 1,
+					   .state = i == 1 ? state1 : PL_LB_UP };
+
+		if (v6) {
+			char a[32];
+
+			snprintf(a, sizeof(a), "fd00::%x", 10 + i);
+			inet_pton(AF_INET6, a, b.addr.b);
+		} else {
+			pl_addr_set_v4(&b.addr, htonl(0x0a00000a + i));
+		}
+		memcpy(b.mac, "\x02\xbb\x00\x00\x00", 5);
+		b.mac[5] = (__u8)i;
+		pl_table_update(&pl_lb_backends, &i, &b, PL_UPDATE_ANY);
+		if (b.state == PL_LB_UP) {
+			memset(&in[n], 0, sizeof(in[n]));
+			in[n].id = i;
+			in[n].weight = 1;
+			in[n].key[0] = i + 1;
+			n++;
+		}
+	}
+	pl_lb_maglev_build(ring, 251, in, n);
+	for (__u32 i = 0; i < 251; i++) {
+		__u32 slot = 1 * PL_LB_RING + i;
+
+		pl_table_update(&pl_lb_ring, &slot, &ring[i], PL_UPDATE_ANY);
+	}
+}
+
+static void test_lb(void)
+{
+	__u8 f[256], *o;
+	size_t len, olen;
+	__u32 port, seen[2] = { 0 }, first_be[64];
+	int v;
+
+	cfg()->lb_enabled = 1;
+	for (int v6 = 0; v6 < 2; v6++) {
+		const char *cli = v6 ? "fd00::1" : "10.0.0.1", *vip = v6 ? "fd00::99" : "10.0.0.99";
+		size_t l3 = v6 ? 40 : 20;
+
+		/* DSR: MACs rewritten, nothing else */
+		lb_service(v6, PL_LB_DSR, 2, PL_LB_UP);
+		len = st_tcp_frame(f, v6, cli, vip, 1234, 80, PL_TCP_SYN, 1, 0, 1460, NULL);
+		v = run(f, len, &o, &olen, &port);
+		CHECK(v == PL_REDIRECT && (port == 5 || port == 6), "DSR -> %d port %u", v, port);
+		CHECK(o[0] == 0x02 && o[1] == 0xbb && o[5] == port - 5, "DSR dst MAC");
+		CHECK(memcmp(o + 6, f, 6) == 0, "DSR src MAC = old dst");
+		CHECK(olen == len && memcmp(o + 12, f + 12, len - 12) == 0, "DSR keeps L3");
+
+		/* NAT: destination rewritten, checksums valid */
+		lb_service(v6, PL_LB_NAT, 2, PL_LB_UP);
+		len = st_tcp_frame(f, v6, cli, vip, 1235, 80, PL_TCP_SYN, 1, 0, 1460, NULL);
+		v = run(f, len, &o, &olen, &port);
+		CHECK(v == PL_REDIRECT, "NAT -> %d", v);
+		CHECK(st_verify_csums(o, olen) == 0, "NAT checksums (v6=%d) %d", v6, st_verify_csums(o, olen));
+		CHECK(o[14 + l3 + 2] == 8000 >> 8 && o[14 + l3 + 3] == (8000 & 255), "NAT port");
+		if (!v6)
+			CHECK(o[14 + 19] == 10 + port - 5, "NAT v4 address %u", o[14 + 19]);
+		else
+			CHECK(o[14 + 39] == 10 + port - 5, "NAT v6 address");
+		{
+			/* the backend's reply gets the VIP back */
+			struct pl_lb_rnat_key rk = { .port = 8000, .proto = IPPROTO_TCP };
+			struct pl_lb_rnat_val rv = { .port = 80 };
+			char be[32];
+			__u8 g[256];
+			size_t gl;
+
+			if (v6) snprintf(be, sizeof(be), "fd00::%x", 10 + port - 5); else snprintf(be, sizeof(be), "10.0.0.%u", 10 + port - 5);
+			if (v6) {
+				inet_pton(AF_INET6, be, rk.addr.b);
+				inet_pton(AF_INET6, vip, rv.vip.b);
+			} else {
+				__u32 a4, b4;
+
+				inet_pton(AF_INET, be, &a4);
+				inet_pton(AF_INET, vip, &b4);
+				pl_addr_set_v4(&rk.addr, a4);
+				pl_addr_set_v4(&rv.vip, b4);
+			}
+			pl_table_update(&pl_lb_rnat, &rk, &rv, PL_UPDATE_ANY);
+			gl = st_tcp_frame(g, v6, be, cli, 8000, 1235, PL_TCP_SYN | PL_TCP_ACK, 1, 2, 0, NULL);
+			v = run(g, gl, &o, &olen, &port);
+			CHECK(v == PL_PASS, "reverse NAT continues (%d)", v);
+			CHECK(st_verify_csums(o, olen) == 0, "reverse NAT checksums");
+			CHECK(o[14 + l3] == 0 && o[14 + l3 + 1] == 80, "reverse NAT port");
+			CHECK(memcmp(o + 14 + (v6 ? 8 : 12), f + 14 + (v6 ? 24 : 16), v6 ? 16 : 4) == 0,
+			      "reverse NAT address = VIP");
+			pl_table_delete(&pl_lb_rnat, &rk);
+		}
+
+		/* IP-in-IP: outer header, inner untouched */
+		lb_service(v6, PL_LB_IPIP, 2, PL_LB_UP);
+		len = st_tcp_frame(f, v6, cli, vip, 1236, 80, PL_TCP_SYN, 1, 0, 1460, NULL);
+		v = run(f, len, &o, &olen, &port);
+		CHECK(v == PL_REDIRECT && olen == len + l3, "IPIP -> %d len %zu", v, olen);
+		CHECK(memcmp(o + 14 + l3, f + 14, len - 14) == 0, "inner packet intact");
+		CHECK(memcmp(o + 12, f + 12, 2) == 0, "ethertype kept");
+		if (!v6) {
+			CHECK(o[14] == 0x45 && o[14 + 9] == 4, "outer v4 proto 4");
+			CHECK(st_fold(st_sum(o + 14, 20, 0)) == 0xffff, "outer v4 checksum");
+			CHECK((size_t)(o[16] << 8 | o[17]) == len - 14 + 20, "outer tot_len");
+			CHECK(o[14 + 15] == 0xfe && o[14 + 19] == 10 + port - 5, "outer addresses");
+		} else {
+			CHECK(o[14] == 0x60 && o[14 + 6] == 41, "outer v6 next header 41");
+			CHECK((size_t)(o[18] << 8 | o[19]) == len - 14, "outer payload length");
+			CHECK(o[14 + 23] == 0xfe && o[14 + 39] == 10 + port - 5, "outer addresses");
+		}
+	}
+
+	/* spread and persistence: 64 flows on 2 backends; drain backend 1:
+	 * its flows stay, no new flow goes there */
+	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
+	for (int i = 0; i < 64; i++) {
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", (__u16)(2000 + i), 80, PL_TCP_SYN, 1, 0, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		first_be[i] = port;
+		seen[port - 5]++;
+	}
+	CHECK(seen[0] > 16 && seen[1] > 16, "64 flows spread %u/%u", seen[0], seen[1]);
+	lb_service(0, PL_LB_DSR, 2, PL_LB_DRAINING);
+	for (int i = 0; i < 64; i++) {
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", (__u16)(2000 + i), 80, PL_TCP_ACK, 2, 1, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		CHECK(port == first_be[i], "flow %d stayed (%u -> %u)", i, first_be[i], port);
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", (__u16)(3000 + i), 80, PL_TCP_SYN, 1, 0, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		CHECK(port == 5, "new flow %d avoids the draining backend", i);
+	}
+	/* down: flows of backend 1 move */
+	lb_service(0, PL_LB_DSR, 2, PL_LB_DOWN);
+	for (int i = 0; i < 64; i++) {
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", (__u16)(2000 + i), 80, PL_TCP_ACK, 2, 1, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		CHECK(port == 5, "flow %d left the down backend", i);
+	}
+	{
+		__u32 id = 1;
+		struct pl_lb_stats *st = pl_table_lookup_worker(&pl_lb_svc_stats, &id, 0);
+
+		CHECK(st && st->packets >= 256 && st->new_flows >= 128 + seen[1], "service counters %llu %llu", st ? (unsigned long long)st->packets : 0ull, st ? (unsigned long long)st->new_flows : 0ull);
+	}
+	cfg()->lb_enabled = 0;
+}
+
+int main(void)
+{
+	int err = pl_core_init(1);
+
+	if (err) {
+		fprintf(stderr, "pl_core_init: %s\n", strerror(-err));
+		return 1;
+	}
+	pl_worker_set(0);
+	test_cookies();
+	test_responder();
+	test_ratelimit();
+	test_maglev();
+	test_lb();
+	pl_core_fini();
+	if (st_failures) {
+		fprintf(stderr, "%d check(s) failed\n", st_failures);
+		return 1;
+	}
+	printf("stages: all checks passed\n");
+	return 0;
+}
