@@ -974,6 +974,17 @@ static int pl_tap_open(struct pl_app *app, struct pl_port *p)
 	}
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s >= 0) {
+		struct ifreq hw = { 0 };
+
+		/* The TAP takes the port's MAC: frames addressed to the port are
+		 * addressed to the host behind it, and the host answers as the port. */
+		strncpy(hw.ifr_name, p->ifname, IFNAMSIZ - 1);
+		if (ioctl(s, SIOCGIFHWADDR, &hw) == 0) {
+			strncpy(hw.ifr_name, p->tap_name, IFNAMSIZ - 1);
+			if (ioctl(s, SIOCSIFHWADDR, &hw) < 0)
+				pr_warn("TAP %s: cannot take the MAC of %s: %s\n", p->tap_name,
+					p->ifname, strerror(errno));
+		}
 		if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
 			ifr.ifr_flags |= IFF_UP;
 			if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)

@@ -80,7 +80,7 @@ start_dut() { # policy, ports...
 	local args=()
 	for i in "$@"; do args+=(-i "$i"); done
 	ip netns exec $NSD timeout 90 "$BIN" "${args[@]}" --placement $PLACE --policy "$pol" \
-		--zero-copy auto --tap-prefix $TAPP --ring-size 512 --check-every 64 \
+		--zero-copy auto --tap-prefix $TAPP --ring-size 512 --check-every 64 ${EXTRA[@]+"${EXTRA[@]}"} \
 		>"$WORK/dut.log" 2>&1 &
 	DUT=$!
 	PIDS+=($DUT)
@@ -106,6 +106,7 @@ check_clean() {
 	if kill -0 $DUT 2>/dev/null; then bad "process still running"; fi
 }
 
+EXTRA=()
 # ---- 1-4: forwarding, ACL, load burst, shutdown ----------------------------
 setup
 cat >"$WORK/fwd.policy" <<P
@@ -155,9 +156,12 @@ mode policy
 acl drop proto tcp dport 22
 acl default pass
 P
+EXTRA=()
 if [ $PLACE = hybrid ]; then
-	# Steer TCP 80 to user space too, so the worker's PASS (TAP) path is used.
-	echo "steer tcp 8080 user" >>"$WORK/pass.policy"
+	# TCP 80 is steered to the worker (USER) and the worker hands USER frames
+	# to the TAP: the hybrid worker path end to end. The rest is XDP_PASS.
+	echo "steer tcp 80 user" >>"$WORK/pass.policy"
+	EXTRA=(--user-to-tap)
 fi
 start_dut "$WORK/pass.policy" $D0 || exit 1
 if [ $PLACE = user ]; then
@@ -172,6 +176,8 @@ r=$(hello $NS0 $IPH 80)
 r=$(hello $NS0 $IPH 22)
 [ -z "$r" ] && ok "TCP 22 to the host dropped" || bad "TCP 22 reached the host"
 stop_dut
+tap=$(grep -o 'tap_tx=[0-9]*' "$WORK/dut.log" | tail -1 | cut -d= -f2)
+[ "${tap:-0}" -gt 0 ] && ok "the worker wrote $tap frames to the TAP" || bad "no frame went through the TAP"
 [ $DUT_RC = 0 ] && ok "clean exit" || { bad "exit status $DUT_RC"; tail -5 "$WORK/dut.log"; }
 check_clean
 
