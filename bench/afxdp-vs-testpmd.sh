@@ -1,0 +1,97 @@
+#!/bin/bash
+# Mpps of pathlab-afxdp (placements user and hybrid, policy on) against
+# dpdk-testpmd io-forwarding on net_af_xdp, over the same veths, in one run.
+#   bench/afxdp-vs-testpmd.sh [BUILD_DIR] [SECONDS] [REPEATS]
+# Topology: ns plt-a-bg [plt-abg] -> [plt-abd0] ns plt-a-bd [plt-abd1] -> [plt-abs] ns plt-a-bs
+#   generator: BPF_PROG_TEST_RUN live frames, 64-byte UDP, 256 flows, CPU 0
+#   DUT: worker / testpmd forwarding lcore on CPU 1 (testpmd main lcore on 0)
+#   sink: XDP_DROP program counting on plt-abs; the figure is what reaches it
+# The generator is afxdp_port's pl-afxdp-gen (bench/pl-gen was not built
+# when this was written). Prints one table: median, min, max Mpps and the
+# ratio to testpmd's median. Overload rates, not zero-loss rates.
+set -u
+BUILD=${1:-build}
+SECS=${2:-5}
+REP=${3:-3}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+AFXDP=$BUILD/afxdp_port/pathlab-afxdp
+GEN=$BUILD/afxdp_port/pl-afxdp-gen
+TESTPMD=$(command -v dpdk-testpmd)
+NSG=plt-a-bg NSD=plt-a-bd NSS=plt-a-bs
+G=plt-abg D0=plt-abd0 D1=plt-abd1 S=plt-abs
+WORK=$(mktemp -d /tmp/plt-a-bench.XXXXXX)
+PIDS=()
+
+[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
+for b in "$AFXDP" "$GEN"; do [ -x "$b" ] || { echo "missing $b (ninja -C $BUILD)"; exit 1; }; done
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
+	sleep 0.5
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for n in $NSG $NSD $NSS; do ip netns del $n 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+cleanup 2>/dev/null
+WORK=$(mktemp -d /tmp/plt-a-bench.XXXXXX)
+
+for n in $NSG $NSD $NSS; do ip netns add $n; ip netns exec $n sysctl -qw net.bridge.bridge-nf-call-iptables=0 2>/dev/null; done
+ip link add $G netns $NSG type veth peer name $D0 netns $NSD
+ip link add $D1 netns $NSD type veth peer name $S netns $NSS
+ip -n $NSG link set $G up; ip -n $NSD link set $D0 up; ip -n $NSD link set $D1 up; ip -n $NSS link set $S up
+SMAC=$(ip -n $NSS -br link show $S | awk '{print $3}')
+cat >"$WORK/bench.policy" <<P
+mode policy
+acl drop proto tcp dport 22
+acl pass proto tcp dport 80
+acl default pass
+forward redirect from $D0 to $D1
+P
+
+# One measurement: sink and generator for SECS, the DUT already running.
+measure() {
+	ip netns exec $NSS timeout $((SECS + 5)) "$GEN" sink $S $SECS >"$WORK/sink.txt" 2>&1 &
+	local sp=$!
+	sleep 0.3
+	ip netns exec $NSG timeout $((SECS + 5)) taskset -c 0 "$GEN" gen $G $SMAC $((SECS + 1)) >"$WORK/gen.txt" 2>&1
+	wait $sp
+	awk '/^sink:/ {print $2}' "$WORK/sink.txt"
+}
+
+# Start a DUT (its command line in $@), wait until it forwards.
+run_dut() {
+	local name=$1; shift
+	ip netns exec $NSD timeout $((REP * (SECS + 4) + 30)) "$@" >"$WORK/$name.log" 2>&1 &
+	DUT=$!
+	PIDS+=($DUT)
+	sleep 3
+	if ! kill -0 $DUT 2>/dev/null; then echo "$name did not start:"; tail -5 "$WORK/$name.log"; return 1; fi
+	local r=()
+	for i in $(seq $REP); do r+=("$(measure)"); done
+	kill -INT $DUT; wait $DUT 2>/dev/null
+	printf '%s\n' "${r[@]}" | sort -g >"$WORK/$name.res"
+	echo "$name: ${r[*]}"
+}
+
+stats() { # file -> "median min max"
+	awk '{a[NR]=$1} END {print a[int((NR+1)/2)], a[1], a[NR]}' "$1"
+}
+
+echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) vCPU; ${SECS}s x $REP per path; 64-byte UDP, 256 flows"
+run_dut testpmd "$TESTPMD" -l 0,1 --no-huge -m 512 --no-pci --log-level=*:error \
+	--vdev "net_af_xdp0,iface=$D0,xdp_prog=$BUILD/afxdp_port/redirect_all.bpf.o" \
+	--vdev "net_af_xdp1,iface=$D1,xdp_prog=$BUILD/afxdp_port/redirect_all.bpf.o" \
+	-- --forward-mode=io --auto-start --stats-period 10 --nb-cores 1 --total-num-mbufs 16384
+run_dut afxdp-user "$AFXDP" -i $D0 -i $D1 --placement user --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap
+run_dut afxdp-hybrid "$AFXDP" -i $D0 -i $D1 --placement hybrid --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap
+ip netns exec $NSD ethtool -S $D0 2>/dev/null | grep -E 'xdp_(drops|redirect|packets)|peer_tq_xdp_xmit_err' | sed 's/^/# d0 /'
+
+base=$(stats "$WORK/testpmd.res" | cut -d' ' -f1)
+printf '\n| path | Mpps median | min | max | vs testpmd |\n|---|---|---|---|---|\n'
+for n in testpmd afxdp-user afxdp-hybrid; do
+	[ -s "$WORK/$n.res" ] || { echo "| $n | failed | | | |"; continue; }
+	read -r med mn mx < <(stats "$WORK/$n.res")
+	ratio=$(awk -v a="$med" -v b="$base" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+	echo "| $n | $med | $mn | $mx | $ratio |"
+done
