@@ -36,11 +36,13 @@ static int set_family(struct pl_parse *ps, struct acl_rule_ctx *x, __u8 family)
 	return 0;
 }
 
+/* option ipv4 */
 static int opt_family4(struct pl_parse *ps, void *ctx, const char *val)
 {
 	return set_family(ps, ctx, 4);
 }
 
+/* option ipv6 */
 static int opt_family6(struct pl_parse *ps, void *ctx, const char *val)
 {
 	return set_family(ps, ctx, 6);

@@ -39,16 +39,19 @@ static int parse_ifname(struct pl_parse *ps, const char *val, char out[IF_NAMESI
 	return 0;
 }
 
+/* from IFACE */
 static int opt_from(struct pl_parse *ps, void *ctx, const char *val)
 {
 	return parse_ifname(ps, val, ((struct fwd_rule *)ctx)->from);
 }
 
+/* to IFACE */
 static int opt_to(struct pl_parse *ps, void *ctx, const char *val)
 {
 	return parse_ifname(ps, val, ((struct fwd_rule *)ctx)->to);
 }
 
+/* dst-mac MAC */
 static int opt_dst_mac(struct pl_parse *ps, void *ctx, const char *val)
 {
 	struct fwd_rule *r = ctx;
@@ -57,6 +60,7 @@ static int opt_dst_mac(struct pl_parse *ps, void *ctx, const char *val)
 	return pl_parse_mac(ps, val, "dst-mac", r->dst_mac);
 }
 
+/* src-mac MAC */
 static int opt_src_mac(struct pl_parse *ps, void *ctx, const char *val)
 {
 	struct fwd_rule *r = ctx;

@@ -43,6 +43,7 @@ static int resolver(void *arg, const char *name, uint32_t *ifindex, uint32_t *ou
 	return -ENOENT;
 }
 
+/* A map's fd by name. */
 static int map_fd(struct bpf_object *o, const char *name)
 {
 	return bpf_map__fd(bpf_object__find_map_by_name(o, name));
@@ -82,6 +83,7 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
 }
 
+/* Load, apply, run, check. */
 int main(int argc, char **argv)
 {
 	struct pl_policy *full, *acl, *ghost;

@@ -80,6 +80,7 @@ static int raw_request(uint16_t port, const char *data, size_t len)
 	return code;
 }
 
+/* Rendered text: names, labels, values, escaping, overflow. */
 static void test_render(void)
 {
 	struct pl_counters c;
@@ -136,6 +137,7 @@ static void test_stats_and_names(void)
 	CHECK(!strcmp(pl_counter_name(PL_CNT_ACL_DROP), "acl_drop"), "counter name");
 }
 
+/* The server, through curl and raw sockets. */
 static void test_server(void)
 {
 	struct pl_metrics_server *s = NULL;
@@ -199,6 +201,7 @@ static void test_server(void)
 	pl_metrics_stop(NULL);
 }
 
+/* Skip without curl; run the checks. */
 int main(void)
 {
 	if (system("curl --version >/dev/null 2>&1")) {

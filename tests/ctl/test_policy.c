@@ -55,6 +55,7 @@ static void expect_error(const char *text, const char *want)
 	pl_policy_free(ret ? NULL : p);
 }
 
+/* Every example parses. */
 static void test_examples(void)
 {
 	static const char *const files[] = {
@@ -79,6 +80,7 @@ static void test_examples(void)
 	}
 }
 
+/* Each kind of bad input: its file:line message, no policy left. */
 static void test_bad_input(void)
 {
 	char many[64 * 40 + 200];
@@ -181,6 +183,7 @@ static void test_helpers(void)
 	CHECK(pl_parse_onoff(&ps, "on", "x") == 1 && pl_parse_onoff(&ps, "off", "x") == 0, "on/off");
 }
 
+/* Parse text that must be valid. */
 static struct pl_policy *parse_or_die(const char *text, const char *name)
 {
 	struct pl_policy *p;
@@ -193,11 +196,13 @@ static struct pl_policy *parse_or_die(const char *text, const char *name)
 	return p;
 }
 
+/* Parse an example file that must be valid. */
 static struct pl_policy *parse_example(const char *file)
 {
 	return t_parse_example(examples_dir, file);
 }
 
+/* The user core's live configuration. */
 static struct pl_config *live_cfg(void)
 {
 	__u32 zero = 0;
@@ -231,6 +236,7 @@ static uint32_t make_frame(uint8_t *f, uint8_t proto, uint32_t saddr, uint16_t d
 	return len;
 }
 
+/* One frame through the user core; returns the verdict. */
 static int run_frame(uint8_t proto, const char *src, uint16_t dport, uint32_t ifindex,
 		     uint32_t *out_port)
 {
@@ -247,6 +253,7 @@ static int run_frame(uint8_t proto, const char *src, uint16_t dport, uint32_t if
 	return pl_core_process(&b, out_port);
 }
 
+/* Apply into the user backend; read tables and verdicts back. */
 static void test_apply_user(void)
 {
 	struct pl_ctl *c = pl_ctl_open_user();
@@ -385,6 +392,7 @@ static void watch_check_live(void)
 		W.live_changed_early = 1;
 }
 
+/* Count, maybe fail, check the live bank, pass on. */
 static int watch_update(struct pl_ctl *c, const char *t, const void *k, const void *v)
 {
 	int err;
@@ -398,6 +406,7 @@ static int watch_update(struct pl_ctl *c, const char *t, const void *k, const vo
 	return err;
 }
 
+/* Count, maybe fail, check the live bank, pass on. */
 static int watch_remove(struct pl_ctl *c, const char *t, const void *k)
 {
 	if (++W.writes == W.fail_at)
@@ -406,21 +415,25 @@ static int watch_remove(struct pl_ctl *c, const char *t, const void *k)
 	return pl_ctl_remove(W.inner, t, k);
 }
 
+/* Reads pass straight through. */
 static int watch_lookup(struct pl_ctl *c, const char *t, const void *k, void *v)
 {
 	return pl_ctl_lookup(W.inner, t, k, v);
 }
 
+/* Reads pass straight through. */
 static int watch_lookup_percpu(struct pl_ctl *c, const char *t, const void *k, void *v)
 {
 	return pl_ctl_lookup_percpu(W.inner, t, k, v);
 }
 
+/* Reads pass straight through. */
 static int watch_next_key(struct pl_ctl *c, const char *t, const void *k, void *n)
 {
 	return pl_ctl_next_key(W.inner, t, k, n);
 }
 
+/* Copies of the inner backend. */
 static unsigned watch_ncopies(struct pl_ctl *c)
 {
 	return pl_ctl_ncopies(W.inner);
@@ -436,6 +449,7 @@ static const struct pl_ctl_ops watch_ops = {
 	.ncopies = watch_ncopies,
 };
 
+/* Arm the watcher: remember the live bank, fail the Nth write. */
 static void watch_start(struct pl_ctl *inner, int fail_at)
 {
 	__u32 bank;
@@ -456,6 +470,7 @@ struct snap {
 	int has4242;
 };
 
+/* Record what a policy writes. */
 static void take_snap(struct snap *s)
 {
 	struct pl_steer_key k = { .proto = 17, .port = 4242 };
@@ -473,6 +488,7 @@ static void take_snap(struct snap *s)
 		s->s4242 = *v;
 }
 
+/* Same state? */
 static int snap_equal(const struct snap *a, const struct snap *b)
 {
 	return !memcmp(&a->cfg, &b->cfg, sizeof(a->cfg)) && !memcmp(a->acl, b->acl, sizeof(a->acl)) &&
@@ -480,6 +496,7 @@ static int snap_equal(const struct snap *a, const struct snap *b)
 	       !memcmp(&a->s4242, &b->s4242, sizeof(a->s4242));
 }
 
+/* Bank flip order, unknown interface, rollback at every write. */
 static void test_bank_flip_and_rollback(void)
 {
 	struct pl_ctl *inner = pl_ctl_open_user();
@@ -543,6 +560,7 @@ static void test_bank_flip_and_rollback(void)
 	pl_ctl_close(inner);
 }
 
+/* Initialise a 2-worker core and run every test. */
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
