@@ -50,6 +50,7 @@ setup() {
 		ip -n $1 link set $2 up
 		ip -n $1 link set lo up
 	done
+	ip -n $NSD link set lo up
 	# Host ends: no checksum offload (frames cross user space as they are),
 	# GRO on so a veth is a valid XDP_REDIRECT target (hybrid).
 	ip netns exec $NS0 ethtool -K $N0 tx off gro on >/dev/null
@@ -106,7 +107,7 @@ check_clean() {
 	if kill -0 $DUT 2>/dev/null; then bad "process still running"; fi
 }
 
-EXTRA=()
+EXTRA=(--metrics 127.0.0.1:947$X)
 # ---- 1-4: forwarding, ACL, load burst, shutdown ----------------------------
 setup
 cat >"$WORK/fwd.policy" <<P
@@ -130,6 +131,8 @@ r=$(hello $NS0 $IP1 22)
 ip netns exec $NS0 ping -q -f -l 64 -c 20000 -w 20 $IP1 >"$WORK/flood.txt" 2>&1
 rx=$(grep -o '[0-9]* received' "$WORK/flood.txt" | cut -d' ' -f1)
 [ "${rx:-0}" -gt 15000 ] && ok "flood: $rx of 20000 echo replies" || bad "flood: only ${rx:-0} replies: $(cat "$WORK/flood.txt")"
+m=$(ip netns exec $NSD curl -s --max-time 3 http://127.0.0.1:947$X/metrics | grep 'pathlab_packets_total.*verdict="redirect"')
+[ -n "$m" ] && ok "metrics served: $m" || bad "no redirect counter on /metrics"
 stop_dut
 [ $DUT_RC = 0 ] && ok "clean exit on SIGINT" || bad "exit status $DUT_RC"
 grep -q 'accounting ok' "$WORK/dut.log" && ok "frame accounting holds: $(grep 'afxdp-frames\] worker' "$WORK/dut.log" | head -1)" || bad "frame accounting: $(grep afxdp-frames "$WORK/dut.log")"
