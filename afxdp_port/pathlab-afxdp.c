@@ -604,9 +604,6 @@ struct pl_wctx {
 	struct pl_worker *w;
 };
 
-/* Kick the kernel to send what is on x's tx ring: only when the ring asks
- * (need_wakeup) or need_wakeup is off; EAGAIN/EBUSY are retried after
- * reaping completions, a bounded number of times. */
 static void pl_tx_kick(struct pl_app *app, struct pl_worker *w, struct pl_xsk *x);
 
 /* Move completed tx frames back to the pool, in batches. */
@@ -626,6 +623,9 @@ static void pl_complete_tx(struct pl_app *app, struct pl_worker *w, struct pl_xs
 	x->cnt[PL_XC_tx_done] += n;
 }
 
+/* Kick the kernel to send what is on x's tx ring: only when the ring asks
+ * (need_wakeup) or need_wakeup is off; EAGAIN/EBUSY are retried after
+ * reaping completions, a bounded number of times. */
 static void pl_tx_kick(struct pl_app *app, struct pl_worker *w, struct pl_xsk *x)
 {
 	if (app->o.need_wakeup && !xsk_ring_prod__needs_wakeup(&x->tx))
@@ -1282,6 +1282,7 @@ static void pl_worker_destroy(struct pl_worker *w)
 }
 
 /* ---- Stats ------------------------------------------------------------------ */
+/* Monotonic time in seconds. */
 static double pl_now(void)
 {
 	struct timespec ts;
@@ -1586,11 +1587,23 @@ static int pl_report(struct pl_app *app)
 	printf("[afxdp-total]");
 	for (int c = 0; c < PL_XC__MAX; c++)
 		printf(" %s=%" PRIu64, pl_xsk_cnt_name[c], pl_xsk_sum(app, c));
+	{
+		struct xdp_statistics k;
+
+		pl_xdp_stats(app, &k);
+		printf(" xdp_rx_dropped=%llu xdp_rx_invalid=%llu xdp_rx_ring_full=%llu"
+		       " xdp_fill_ring_empty=%llu xdp_tx_invalid=%llu xdp_tx_ring_empty=%llu",
+		       (unsigned long long)k.rx_dropped, (unsigned long long)k.rx_invalid_descs,
+		       (unsigned long long)k.rx_ring_full,
+		       (unsigned long long)k.rx_fill_ring_empty_descs,
+		       (unsigned long long)k.tx_invalid_descs, (unsigned long long)k.tx_ring_empty_descs);
+	}
 	printf("\n[afxdp-frames] %s\n", bad ? "MISMATCH: frames lost or counted twice" : "accounting ok");
 	fflush(stdout);
 	return bad ? -EFAULT : 0;
 }
 
+/* Parse, set up ports and workers, print stats until stopped, tear down. */
 int main(int argc, char **argv)
 {
 	static struct pl_app app_s;

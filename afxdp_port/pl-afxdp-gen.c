@@ -66,6 +66,7 @@ static unsigned long long count(int fd)
 	return s;
 }
 
+/* Monotonic time in seconds. */
 static double now(void)
 {
 	struct timespec ts;
@@ -74,6 +75,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* gen: one long live-frames test_run; sink: attach, count, detach. */
 int main(int argc, char **argv)
 {
 	struct bpf_object *obj;

@@ -68,10 +68,17 @@ run_dut() {
 	sleep 3
 	if ! kill -0 $DUT 2>/dev/null; then echo "$name did not start:"; tail -5 "$WORK/$name.log"; return 1; fi
 	local r=()
+	ip netns exec $NSD ethtool -S $D0 >"$WORK/eth0.txt" 2>/dev/null
 	for i in $(seq $REP); do r+=("$(measure)"); done
+	ip netns exec $NSD ethtool -S $D0 >"$WORK/eth1.txt" 2>/dev/null
 	kill -INT $DUT; wait $DUT 2>/dev/null
 	printf '%s\n' "${r[@]}" | sort -g >"$WORK/$name.res"
 	echo "$name: ${r[*]}"
+	# Where frames went on the DUT's receive side (deltas over the runs).
+	echo "#   $name $D0 (veth receive, ethtool -S deltas): $(awk -F: '{ gsub(/ /, "", $1) } NR==FNR { a[$1]=$2; next }
+		$1 ~ /xdp_(packets|redirect|drops|tx|tx_errors)$|peer_tq_xdp_xmit_err|rx_queue_0_drops/ {
+		printf "%s=%d ", $1, $2 - a[$1] }' "$WORK/eth0.txt" "$WORK/eth1.txt")"
+	grep -o 'xdp_rx_dropped=.*' "$WORK/$name.log" | sed "s/^/#   $name AF_XDP (XDP_STATISTICS totals): /"
 }
 
 stats() { # file -> "median min max"
@@ -85,7 +92,6 @@ run_dut testpmd "$TESTPMD" -l 0,1 --no-huge -m 512 --no-pci --log-level=*:error 
 	-- --forward-mode=io --auto-start --stats-period 10 --nb-cores 1 --total-num-mbufs 16384
 run_dut afxdp-user "$AFXDP" -i $D0 -i $D1 --placement user --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap
 run_dut afxdp-hybrid "$AFXDP" -i $D0 -i $D1 --placement hybrid --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap
-ip netns exec $NSD ethtool -S $D0 2>/dev/null | grep -E 'xdp_(drops|redirect|packets)|peer_tq_xdp_xmit_err' | sed 's/^/# d0 /'
 
 base=$(stats "$WORK/testpmd.res" | cut -d' ' -f1)
 printf '\n| path | Mpps median | min | max | vs testpmd |\n|---|---|---|---|---|\n'
