@@ -185,13 +185,17 @@ PL_INLINE struct ipv6hdr *pl_parse_ipv6(struct pl_cursor *cur, struct pl_hdrs *h
 {
 	void *start = cur->pos;
 	struct ipv6hdr *ip6 = PL_PULL(cur, struct ipv6hdr);
+	__u32 l3_len;
 	__u8 nh;
 
 	if (!ip6 || ip6->version != 6)
 		goto bad;
-	h->l3_len = sizeof(*ip6) + pl_ntohs(ip6->payload_len);
-	if (start + h->l3_len > cur->end)
+	/* 32 bits: 40 + a payload length above 65495 does not fit h->l3_len,
+	 * and wrapped it would pass this check. */
+	l3_len = sizeof(*ip6) + pl_ntohs(ip6->payload_len);
+	if (start + l3_len > cur->end)
 		goto bad;
+	h->l3_len = (__u16)l3_len;
 	h->family = 6;
 	h->ttl = ip6->hop_limit;
 	pl_memcpy(h->saddr.b, &ip6->saddr, 16);

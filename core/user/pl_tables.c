@@ -27,6 +27,7 @@
 struct pl_hash {
 	uint32_t mask;      /* slots - 1 */
 	uint32_t count;     /* used slots */
+	uint32_t dead;      /* tombstones (SLOT_DEAD), so compaction need not scan */
 	uint32_t stride;    /* bytes per slot */
 	uint64_t tick;      /* LRU clock */
 	uint8_t *slots;     /* [state:4][pad:4][stamp:8][key][value] */
@@ -57,11 +58,18 @@ static inline uint8_t *slot_key(uint8_t *s) { return s + HDR; }
 
 static uint32_t hash_bytes(const void *p, uint32_t n)
 {
-	/* FNV-1a, then a final avalanche: keys are small and fixed-size. */
+	/* FNV-1a over 32-bit words (keys are small, fixed-size and mostly a
+	 * multiple of 4 bytes), bytes for the rest, then a final avalanche. */
 	const uint8_t *b = p;
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261u, i = 0;
 
-	for (uint32_t i = 0; i < n; i++)
+	for (; i + 4 <= n; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, b + i, 4);
+		h = (h ^ w) * 16777619u;
+	}
+	for (; i < n; i++)
 		h = (h ^ b[i]) * 16777619u;
 	h ^= h >> 16;
 	h *= 0x7feb352d;
@@ -141,6 +149,29 @@ static void *copy_of(struct pl_table *t, unsigned worker)
 
 /* ---- hash ---- */
 
+/* Key equality without a libc call for the usual small sizes. */
+static inline int key_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+	uint64_t x, y, x2, y2;
+
+	switch (n) {
+	case 4:
+		return !memcmp(a, b, 4);
+	case 8:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y;
+	case 16:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&x2, a + 8, 8);
+		memcpy(&y2, b + 8, 8);
+		return ((x ^ y) | (x2 ^ y2)) == 0;
+	default:
+		return !memcmp(a, b, n);
+	}
+}
+
 static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const void *key)
 {
 	uint32_t i = hash_bytes(key, t->key_size) & h->mask;
@@ -151,7 +182,7 @@ static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const voi
 
 		if (st == SLOT_EMPTY)
 			return NULL;
-		if (st == SLOT_USED && !memcmp(slot_key(s), key, t->key_size))
+		if (st == SLOT_USED && key_eq(slot_key(s), key, t->key_size))
 			return s;
 	}
 	return NULL;
@@ -190,18 +221,17 @@ static void hash_evict(const struct pl_table *t, struct pl_hash *h, const void *
 	if (victim) {
 		__atomic_store_n(slot_state(victim), SLOT_DEAD, __ATOMIC_RELEASE);
 		h->count--;
+		h->dead++;
 	}
 }
 
 /* Too many tombstones make probes long: rebuild in place when needed. */
 static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 {
-	uint32_t slots = h->mask + 1, dead = 0;
+	uint32_t slots = h->mask + 1;
 	uint8_t *old;
 
-	for (uint32_t i = 0; i < slots; i++)
-		dead += *slot_state(h->slots + (size_t)i * h->stride) == SLOT_DEAD;
-	if (dead < slots / 4)
+	if (h->dead < slots / 4)
 		return;
 	old = h->slots;
 	h->slots = calloc(slots, h->stride);
@@ -216,6 +246,7 @@ static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 			memcpy(hash_free_slot(t, h, slot_key(s)), s, h->stride);
 	}
 	free(old);
+	h->dead = 0;
 }
 
 static long hash_update(const struct pl_table *t, struct pl_hash *h, const void *key,
@@ -241,6 +272,8 @@ static long hash_update(const struct pl_table *t, struct pl_hash *h, const void 
 	s = hash_free_slot(t, h, key);
 	if (!s)
 		return -E2BIG;
+	if (*slot_state(s) == SLOT_DEAD)
+		h->dead--;
 	memcpy(slot_key(s), key, t->key_size);
 	memcpy(slot_key(s) + t->key_size, val, t->value_size);
 	*slot_stamp(s) = ++h->tick;
@@ -273,7 +306,9 @@ static uint8_t *lpm_exact(const struct pl_table *t, struct pl_lpm *l, const void
 	return NULL;
 }
 
-static void *lpm_lookup(const struct pl_table *t, struct pl_lpm *l, const void *key)
+/* Out of line: it keeps the array and hash lookups free of its register
+ * pressure. */
+__attribute__((noinline)) static void *lpm_lookup(const struct pl_table *t, struct pl_lpm *l, const void *key)
 {
 	uint32_t want = *(const uint32_t *)key, best_len = 0;
 	uint32_t dlen = t->key_size - 4;
@@ -387,6 +422,7 @@ static long delete_in(struct pl_table *t, void *c, const void *key)
 			return -ENOENT;
 		__atomic_store_n(slot_state(s), SLOT_DEAD, __ATOMIC_RELEASE);
 		h->count--;
+		h->dead++;
 		return 0;
 	}
 	if (t->kind == PL_KIND_LPM) {
@@ -484,6 +520,7 @@ void pl_table_clear(struct pl_table *t)
 
 			memset(h->slots, 0, (size_t)(h->mask + 1) * h->stride);
 			h->count = 0;
+			h->dead = 0;
 		} else if (t->kind == PL_KIND_LPM) {
 			((struct pl_lpm *)c)->count = 0;
 		} else {
