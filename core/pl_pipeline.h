@@ -74,10 +74,15 @@ PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
 
 	if (pl_parse(c->data, c->data_end, &c->h) < 0) {
 		pl_count(c, c->h.bad);
-		v = c->cfg->malformed_verdict < PL_VERDICT__MAX &&
-				    c->cfg->malformed_verdict != PL_REDIRECT
-			    ? (int)c->cfg->malformed_verdict
-			    : PL_DROP;
+		/* count-only observes and changes nothing: malformed frames
+		 * are counted in their class and passed like the rest. */
+		if (c->cfg->mode == PL_MODE_COUNT_ONLY)
+			v = PL_PASS;
+		else
+			v = c->cfg->malformed_verdict < PL_VERDICT__MAX &&
+					    c->cfg->malformed_verdict != PL_REDIRECT
+				    ? (int)c->cfg->malformed_verdict
+				    : PL_DROP;
 		goto out;
 	}
 	pl_count_protocols(c);

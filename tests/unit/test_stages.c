@@ -314,6 +314,10 @@ static void modes(void)
 	CHECK_EQ(tu_cnt(PL_CNT_FWD_TX), 0);
 	CHECK_EQ(tu_cnt(PL_CNT_P_TCP), 1);
 	CHECK_EQ(pl_table_count(pl_table_find("pl_src"), 0), 1);
+	/* count-only changes nothing ("observe only", docs/policy.md): a
+	 * malformed frame is counted in its class and passed too */
+	CHECK_EQ(tu_run(&bad), PL_PASS);
+	CHECK_EQ(tu_cnt(PL_CNT_BAD_IPV4), 1);
 
 	/* policy again: the switch is one field, flipped between frames */
 	tu_cfg()->mode = PL_MODE_POLICY;
