@@ -1371,7 +1371,8 @@ static int pl_metrics_read(void *arg, struct pl_counters *sum)
 
 /* ---- Replay: the worker's batch code without sockets ---------------------- */
 /* Feed every frame of pcap through pl_batch_run (one frame per batch, since
- * the clock changes per frame) in a UMEM-like buffer, and write plres. */
+ * the clock changes per frame) in a UMEM-like buffer, as received on lo
+ * queue 0 (pathlab-replay's default), and write plres. */
 static int pl_replay(struct pl_app *app)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
@@ -1384,6 +1385,8 @@ static int pl_replay(struct pl_app *app)
 	__u32 zero = 0;
 	uint64_t i = 0;
 	int rc, err = 0;
+	/* Received on lo, queue 0: what pathlab-replay's builds use by default. */
+	int ifindex = (int)if_nametoindex("lo");
 
 	pc = pcap_open_offline(app->o.replay, errbuf);
 	if (!pc) {
@@ -1413,7 +1416,7 @@ static int pl_replay(struct pl_app *app)
 			len = d.len = app->o.frame_size - XDP_PACKET_HEADROOM;
 		memcpy(umem + d.addr, pkt, len);
 		cfg->clock_ns = PL_REPLAY_CLOCK_NS(i);
-		pl_batch_run(umem, app->o.frame_size, 0, 0, &d, 1, &a);
+		pl_batch_run(umem, app->o.frame_size, ifindex, 0, &d, 1, &a);
 		fprintf(out, "%" PRIu64 "\t%s\t%u\t", i, pl_verdict_name((int)a.verdict), a.out_port);
 		for (uint32_t j = 0; j < a.len; j++)
 			fprintf(out, "%02x", umem[a.addr + j]);

@@ -59,26 +59,28 @@ measure() {
 	awk '/^sink:/ {print $2}' "$WORK/sink.txt"
 }
 
-# Start a DUT (its command line in $@), wait until it forwards.
+# Start a DUT (its command line in $@), wait until it is up, measure once,
+# stop it. The paths take turns (rep 1 of each, then rep 2...), so a noisy
+# neighbour on this shared machine hits them alike.
 run_dut() {
 	local name=$1; shift
-	ip netns exec $NSD timeout $((REP * (SECS + 4) + 30)) "$@" >"$WORK/$name.log" 2>&1 &
+	ip netns exec $NSD timeout $((SECS + 30)) "$@" >"$WORK/$name.log" 2>&1 &
 	DUT=$!
 	PIDS+=($DUT)
 	sleep 3
 	if ! kill -0 $DUT 2>/dev/null; then echo "$name did not start:"; tail -5 "$WORK/$name.log"; return 1; fi
-	local r=()
 	ip netns exec $NSD ethtool -S $D0 >"$WORK/eth0.txt" 2>/dev/null
-	for i in $(seq $REP); do r+=("$(measure)"); done
+	local r=$(measure)
 	ip netns exec $NSD ethtool -S $D0 >"$WORK/eth1.txt" 2>/dev/null
 	kill -INT $DUT; wait $DUT 2>/dev/null
-	printf '%s\n' "${r[@]}" | sort -g >"$WORK/$name.res"
-	echo "$name: ${r[*]}"
-	# Where frames went on the DUT's receive side (deltas over the runs).
-	echo "#   $name $D0 (veth receive, ethtool -S deltas): $(awk -F: '{ gsub(/ /, "", $1) } NR==FNR { a[$1]=$2; next }
-		$1 ~ /xdp_(packets|redirect|drops|tx|tx_errors)$|peer_tq_xdp_xmit_err|rx_queue_0_drops/ {
+	echo "$r" >>"$WORK/$name.res"
+	echo "# $name: $r Mpps at the sink"
+	# Where frames went on the DUT's receive side.
+	echo "#   $D0 veth receive (ethtool -S deltas): $(awk -F: '{ gsub(/ /, "", $1) } NR==FNR { a[$1]=$2; next }
+		$1 ~ /xdp_(packets|redirect|drops|tx|tx_errors)$|rx_queue_0_drops/ {
 		printf "%s=%d ", $1, $2 - a[$1] }' "$WORK/eth0.txt" "$WORK/eth1.txt")"
-	grep -o 'xdp_rx_dropped=.*' "$WORK/$name.log" | sed "s/^/#   $name AF_XDP (XDP_STATISTICS totals): /"
+	grep -o 'xdp_rx_dropped=.*' "$WORK/$name.log" | sed "s/^/#   AF_XDP XDP_STATISTICS: /"
+	sleep 1
 }
 
 stats() { # file -> "median min max"
@@ -86,13 +88,16 @@ stats() { # file -> "median min max"
 }
 
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) vCPU; ${SECS}s x $REP per path; 64-byte UDP, 256 flows"
-run_dut testpmd "$TESTPMD" -l 0,1 --no-huge -m 512 --no-pci --log-level=*:error \
-	--vdev "net_af_xdp0,iface=$D0,xdp_prog=$BUILD/afxdp_port/redirect_all.bpf.o" \
-	--vdev "net_af_xdp1,iface=$D1,xdp_prog=$BUILD/afxdp_port/redirect_all.bpf.o" \
-	-- --forward-mode=io --auto-start --stats-period 10 --nb-cores 1 --total-num-mbufs 16384
-run_dut afxdp-user "$AFXDP" -i $D0 -i $D1 --placement user --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap
-run_dut afxdp-hybrid "$AFXDP" -i $D0 -i $D1 --placement hybrid --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap
+for rep in $(seq $REP); do
+	run_dut testpmd "$TESTPMD" -l 0,1 --no-huge -m 512 --no-pci --log-level=*:error \
+		--vdev "net_af_xdp0,iface=$D0,xdp_prog=$BUILD/afxdp_port/redirect_all.bpf.o" \
+		--vdev "net_af_xdp1,iface=$D1,xdp_prog=$BUILD/afxdp_port/redirect_all.bpf.o" \
+		-- --forward-mode=io --auto-start --stats-period 10 --nb-cores 1 --total-num-mbufs 16384
+	run_dut afxdp-user "$AFXDP" -i $D0 -i $D1 --placement user --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap
+	run_dut afxdp-hybrid "$AFXDP" -i $D0 -i $D1 --placement hybrid --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap
+done
 
+for f in "$WORK"/*.res; do sort -g -o "$f" "$f"; done
 base=$(stats "$WORK/testpmd.res" | cut -d' ' -f1)
 printf '\n| path | Mpps median | min | max | vs testpmd |\n|---|---|---|---|---|\n'
 for n in testpmd afxdp-user afxdp-hybrid; do
