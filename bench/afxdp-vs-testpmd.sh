@@ -5,9 +5,10 @@
 # Topology: ns plt-a-bg [plt-abg] -> [plt-abd0] ns plt-a-bd [plt-abd1] -> [plt-abs] ns plt-a-bs
 #   generator: BPF_PROG_TEST_RUN live frames, 64-byte UDP, 256 flows, CPU 0
 #   DUT: worker / testpmd forwarding lcore on CPU 1 (testpmd main lcore on 0)
-#   sink: XDP_DROP program counting on plt-abs; the figure is what reaches it
-# The generator is afxdp_port's pl-afxdp-gen (bench/pl-gen was not built
-# when this was written). Prints one table: median, min, max Mpps and the
+#   sink: XDP program counting and dropping on plt-abs; the figure is what reaches it
+#   policy on the DUT: acl drop tcp 22, pass tcp 80, default pass; forward d0 -> d1
+# The generator is bench/pl-gen and the sink bench/pl-sink (branch topo);
+# without them, afxdp_port's pl-afxdp-gen does both. Prints one table: median, min, max Mpps and the
 # ratio to testpmd's median. Overload rates, not zero-loss rates.
 set -u
 BUILD=${1:-build}
@@ -24,6 +25,9 @@ PIDS=()
 
 [ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
 for b in "$AFXDP" "$GEN"; do [ -x "$b" ] || { echo "missing $b (ninja -C $BUILD)"; exit 1; }; done
+# The project's generator and sink (branch topo) when built, else the fallback.
+TOPO_GEN=0
+[ -x "$BUILD/bench/pl-gen" ] && [ -x "$BUILD/bench/pl-sink" ] && TOPO_GEN=1
 
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
@@ -50,13 +54,26 @@ forward redirect from $D0 to $D1
 P
 
 # One measurement: sink and generator for SECS, the DUT already running.
+# Prints the Mpps that reached the sink.
 measure() {
-	ip netns exec $NSS timeout $((SECS + 5)) "$GEN" sink $S $SECS >"$WORK/sink.txt" 2>&1 &
-	local sp=$!
-	sleep 0.3
-	ip netns exec $NSG timeout $((SECS + 5)) taskset -c 0 "$GEN" gen $G $SMAC $((SECS + 1)) >"$WORK/gen.txt" 2>&1
-	wait $sp
-	awk '/^sink:/ {print $2}' "$WORK/sink.txt"
+	if [ $TOPO_GEN = 1 ]; then
+		rm -f "$WORK/ready"
+		ip netns exec $NSS timeout $((SECS + 8)) "$BUILD/bench/pl-sink" -i $S -d $((SECS + 2)) \
+			--ready-file "$WORK/ready" --json >"$WORK/sink.json" 2>/dev/null &
+		local sp=$!
+		for _ in $(seq 50); do [ -e "$WORK/ready" ] && break; sleep 0.1; done
+		ip netns exec $NSG timeout $((SECS + 5)) "$BUILD/bench/pl-gen" -i $G --dst-mac $SMAC \
+			-d $SECS --cpu 0 >"$WORK/gen.txt" 2>&1
+		wait $sp
+		sed -n 's/.*"pps":\([0-9.]*\).*/\1/p' "$WORK/sink.json" | awk '{printf "%.4f\n", $1 / 1e6}'
+	else
+		ip netns exec $NSS timeout $((SECS + 5)) "$GEN" sink $S $SECS >"$WORK/sink.txt" 2>&1 &
+		local sp=$!
+		sleep 0.3
+		ip netns exec $NSG timeout $((SECS + 5)) taskset -c 0 "$GEN" gen $G $SMAC $((SECS + 1)) >"$WORK/gen.txt" 2>&1
+		wait $sp
+		awk '/^sink:/ {print $2}' "$WORK/sink.txt"
+	fi
 }
 
 # Start a DUT (its command line in $@), wait until it is up, measure once,
@@ -88,6 +105,8 @@ stats() { # file -> "median min max"
 }
 
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) vCPU; ${SECS}s x $REP per path; 64-byte UDP, 256 flows"
+echo "# generator: $([ $TOPO_GEN = 1 ] && echo "bench/pl-gen (live frames, CPU 0) -> bench/pl-sink (XDP drop)" || echo "afxdp_port/pl-afxdp-gen (fallback: bench/pl-gen not built)")"
+echo "# DUT worker / testpmd forwarding lcore on CPU 1; the veth receive (AF_XDP copy) of $D0 runs on the generator's CPU 0"
 for rep in $(seq $REP); do
 	run_dut testpmd "$TESTPMD" -l 0,1 --no-huge -m 512 --no-pci --log-level=*:error \
 		--vdev "net_af_xdp0,iface=$D0,xdp_prog=$BUILD/afxdp_port/redirect_all.bpf.o" \
