@@ -249,13 +249,40 @@ static uint32_t pl_parse_u32(const char *name, const char *s)
 	return (uint32_t)v;
 }
 
+/* Index of arg in the NULL-terminated names; exits with a message naming
+ * the choices when it is none of them. */
+static int pl_parse_choice(const char *opt, const char *arg, const char *const *names)
+{
+	char all[128] = "";
+
+	for (int i = 0; names[i]; i++) {
+		if (!strcmp(arg, names[i]))
+			return i;
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", i ? ", " : "", names[i]);
+	}
+	pr_warn("--%s: '%s' unknown (%s)\n", opt, arg, all);
+	exit(2);
+}
+
+/* A comma-separated list option (--queues, --cpus); exits when bad. */
+static unsigned pl_parse_list_opt(const char *opt, const char *what, const char *arg, int *out)
+{
+	int n = pl_parse_list(arg, out, PL_WORKERS_MAX);
+
+	if (n < 0) {
+		pr_warn("--%s: '%s' is not a list of %s numbers like 1,0\n", opt, arg, what);
+		exit(2);
+	}
+	return (unsigned)n;
+}
+
 /* Fill o from argv. Returns 0, or exits with status 2 on a usage error. */
 static int pl_parse_args(int argc, char **argv, struct pl_opts *o)
 {
 	struct option lo[PL_NOPTS + 1];
 	char shorts[64] = "";
 	size_t ns = 0;
-	int c, n;
+	int c;
 
 	memset(lo, 0, sizeof(lo));
 	for (size_t i = 0; i < PL_NOPTS; i++) {
@@ -287,53 +314,23 @@ static int pl_parse_args(int argc, char **argv, struct pl_opts *o)
 			o->ifname[o->nports++] = optarg;
 			break;
 		case O_QUEUES:
-			n = pl_parse_list(optarg, o->queue, PL_WORKERS_MAX);
-			if (n < 0) {
-				pr_warn("--queues: '%s' is not a list of queue numbers like 0,1\n", optarg);
-				exit(2);
-			}
-			o->nqueues = n;
+			o->nqueues = pl_parse_list_opt("queues", "queue", optarg, o->queue);
 			break;
 		case O_CPUS:
-			n = pl_parse_list(optarg, o->cpu, PL_WORKERS_MAX);
-			if (n < 0) {
-				pr_warn("--cpus: '%s' is not a list of CPU numbers like 1,0\n", optarg);
-				exit(2);
-			}
-			o->ncpus = n;
+			o->ncpus = pl_parse_list_opt("cpus", "CPU", optarg, o->cpu);
 			break;
 		case O_PLACEMENT:
-			if (!strcmp(optarg, "user"))
-				o->placement = PL_PLACE_USER;
-			else if (!strcmp(optarg, "hybrid"))
-				o->placement = PL_PLACE_HYBRID;
-			else {
-				pr_warn("--placement: '%s' unknown (user or hybrid)\n", optarg);
-				exit(2);
-			}
+			o->placement = (enum pl_placement)pl_parse_choice("placement", optarg,
+				(const char *const[]){ "user", "hybrid", NULL });
 			break;
 		case O_POLICY: o->policy = optarg; break;
 		case O_ZC:
-			if (!strcmp(optarg, "auto"))
-				o->copy = PL_ZC_AUTO;
-			else if (!strcmp(optarg, "on"))
-				o->copy = PL_ZC_ON;
-			else if (!strcmp(optarg, "off"))
-				o->copy = PL_ZC_OFF;
-			else {
-				pr_warn("--zero-copy: '%s' unknown (auto, on or off)\n", optarg);
-				exit(2);
-			}
+			o->copy = (enum pl_copy_mode)pl_parse_choice("zero-copy", optarg,
+				(const char *const[]){ "auto", "on", "off", NULL });
 			break;
 		case O_XDP_MODE:
-			if (!strcmp(optarg, "native"))
-				o->generic = false;
-			else if (!strcmp(optarg, "generic"))
-				o->generic = true;
-			else {
-				pr_warn("--xdp-mode: '%s' unknown (native or generic)\n", optarg);
-				exit(2);
-			}
+			o->generic = pl_parse_choice("xdp-mode", optarg,
+				(const char *const[]){ "native", "generic", NULL }) == 1;
 			break;
 		case O_NO_WAKEUP: o->need_wakeup = false; break;
 		case O_BUSY_POLL: o->busy_poll_us = (int)pl_parse_u32("busy-poll", optarg); break;
