@@ -14,6 +14,7 @@ set -u
 BUILD=${1:-build}
 SECS=${2:-5}
 REP=${3:-3}
+AFXDP_OPTS=${AFXDP_OPTS:-} # extra pathlab-afxdp options, e.g. "--batch 64"
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 AFXDP=$BUILD/afxdp_port/pathlab-afxdp
 GEN=$BUILD/afxdp_port/pl-afxdp-gen
@@ -112,8 +113,8 @@ for rep in $(seq $REP); do
 		--vdev "net_af_xdp0,iface=$D0,xdp_prog=$BUILD/afxdp_port/redirect_all.bpf.o" \
 		--vdev "net_af_xdp1,iface=$D1,xdp_prog=$BUILD/afxdp_port/redirect_all.bpf.o" \
 		-- --forward-mode=io --auto-start --stats-period 10 --nb-cores 1 --total-num-mbufs 16384
-	run_dut afxdp-user "$AFXDP" -i $D0 -i $D1 --placement user --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap
-	run_dut afxdp-hybrid "$AFXDP" -i $D0 -i $D1 --placement hybrid --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap
+	run_dut afxdp-user "$AFXDP" -i $D0 -i $D1 --placement user --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap $AFXDP_OPTS
+	run_dut afxdp-hybrid "$AFXDP" -i $D0 -i $D1 --placement hybrid --policy "$WORK/bench.policy" --cpus 1 --quiet --no-tap $AFXDP_OPTS
 done
 
 for f in "$WORK"/*.res; do sort -g -o "$f" "$f"; done
