@@ -1350,6 +1350,23 @@ static void pl_print_events(struct pl_app *app, double t, uint64_t *prev, struct
 	       (unsigned long long)(k.tx_invalid_descs - pk->tx_invalid_descs));
 	memcpy(prev, cur, sizeof(cur));
 	*pk = k;
+	if (pl_verbose) {
+		/* Where the frames are (read from another thread: approximate). */
+		for (unsigned i = 0; i < app->nworkers; i++) {
+			struct pl_worker *w = app->worker[i];
+			uint64_t f = 0, tx = 0;
+
+			for (unsigned p = 0; p < PL_PORTS_MAX; p++) {
+				if (!w->xsk[p])
+					continue;
+				f += __atomic_load_n(&w->xsk[p]->out_fill, __ATOMIC_RELAXED);
+				tx += __atomic_load_n(&w->xsk[p]->out_tx, __ATOMIC_RELAXED);
+			}
+			printf("[afxdp-frames] t=%.1f worker %u: pool=%u fill+rx=%" PRIu64
+			       " tx+completion=%" PRIu64 "\n", t, i,
+			       __atomic_load_n(&w->pool.n, __ATOMIC_RELAXED), f, tx);
+		}
+	}
 }
 
 /* Metrics server reader: the user-space core's counters, plus (hybrid) the
