@@ -80,7 +80,7 @@ enum { O_SRC_ADDRS = 256, O_PCAP, O_SMAC, O_DMAC, O_SIP, O_DIP, O_SPORT, O_DPORT
 static const struct pl_opt pl_gen_optv[] = {
 	{ "dev", "IF", 'i', "target interface (default: GEN_IF of --topo)" },
 	{ "topo", "NAME", 'T', "take interface, MACs and addresses from pl-topo info NAME" },
-	{ "size", "BYTES", 's', "frame size on the wire, with the 4-byte FCS (default 64)" },
+	{ "size", "BYTES", 's', "frame size on the wire, with the 4-byte FCS (default 64; --pcap: its first frame's)" },
 	{ "flows", "N", 'f', "flows: source port varies over N values (default 256)" },
 	{ "src-addrs", "K", O_SRC_ADDRS, "source address also varies over K consecutive addresses (default 1)" },
 	{ "proto", "MIX", 'p', "udp, tcp (ACK), syn, icmp, or a mix like udp:3,tcp:1 (default udp)" },
@@ -88,7 +88,7 @@ static const struct pl_opt pl_gen_optv[] = {
 	{ "rate", "PPS", 'r', "target rate in packets/s (suffix k, M); 0 or absent: full speed" },
 	{ "duration", "SEC", 'd', "how long to send (default 5)" },
 	{ "count", "N", 'n', "stop after exactly N frames" },
-	{ "pcap", "FILE", O_PCAP, "frames from this pcap as templates (up to 65536)" },
+	{ "pcap", "FILE", O_PCAP, "frames from this pcap as templates (up to 65536; first 60-128 bytes of each)" },
 	{ "src-mac", "MAC", O_SMAC, "source MAC" },
 	{ "dst-mac", "MAC", O_DMAC, "destination MAC (the DUT's)" },
 	{ "src-ip", "ADDR", O_SIP, "first source address" },
@@ -541,7 +541,7 @@ int main(int argc, char **argv)
 	int bss_fd = -1;
 	__u32 zero = 0;
 	struct pl_addrs a = { 0 };
-	bool explicit_dip = false;
+	bool explicit_dip = false, size_given = false;
 	uint8_t *frames = NULL, *probe_frame = NULL;
 	uint32_t n_entries = 0, seq[PL_P_MAX * 64], nseq = 0, e, ifindex;
 	size_t flen, need = 0, sz, probe_off = 0;
@@ -554,7 +554,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'i': snprintf(o.dev, sizeof(o.dev), "%s", optarg); break;
 		case 'T': o.topo = optarg; break;
-		case 's': o.size = strtoul(optarg, NULL, 0); break;
+		case 's': o.size = strtoul(optarg, NULL, 0); size_given = true; break;
 		case 'f': o.flows = strtoul(optarg, NULL, 0); break;
 		case O_SRC_ADDRS: o.src_addrs = strtoul(optarg, NULL, 0); break;
 		case 'p':
@@ -668,6 +668,20 @@ int main(int argc, char **argv)
 		pr_warn("pl-gen: bad %s source/destination address '%s' / '%s'\n", o.ipv6 ? "IPv6" : "IPv4", o.sip, o.dip);
 		return 2;
 	}
+#ifdef PL_HAVE_LIBPCAP
+	if (o.pcap && !size_given) {
+		/* frames as long as the pcap's first one */
+		char err[PCAP_ERRBUF_SIZE];
+		struct pcap_pkthdr *h;
+		const u_char *d;
+		pcap_t *pc = pcap_open_offline(o.pcap, err);
+
+		if (pc && pcap_next_ex(pc, &h, &d) == 1)
+			o.size = (h->caplen < 60 ? 60 : h->caplen) + 4;
+		if (pc)
+			pcap_close(pc);
+	}
+#endif
 	flen = o.size - 4;
 	if (o.size < 64) {
 		pr_warn("pl-gen: --size %u: at least 64 (the wire minimum, FCS included)\n", o.size);
@@ -705,7 +719,9 @@ int main(int argc, char **argv)
 		n_entries = n;
 		for (e = 0; e < n_entries; e++)
 			pl_fix_lengths(frames + (size_t)e * flen, flen);
-		need = flen < PL_GEN_HDR_MAX ? flen : PL_GEN_HDR_MAX;
+		/* rewrite as much of each frame as the largest class that fits; the
+		 * bytes beyond it come from the first frame */
+		need = flen >= 128 ? 128 : flen >= 96 ? 96 : flen >= 80 ? 80 : flen >= 64 ? 64 : 60;
 #else
 		pr_warn("pl-gen: built without libpcap: --pcap unavailable\n");
 		err = -EOPNOTSUPP;
@@ -818,6 +834,13 @@ int main(int argc, char **argv)
 		st->limit = 0;
 		bpf_map_update_elem(bss_fd, &zero, st, 0);
 		err = bpf_prog_test_run_opts(prog_fd, &t);
+		if (err && cfg->use_tx) {
+			err = -errno;
+			pr_warn("pl-gen: --mode tx refused (%s): XDP_TX in live-frames mode needs a registered XDP "
+				"receive queue on %s (veth: an XDP program attached or GRO on); try --mode redirect\n",
+				strerror(errno), o.dev);
+			goto close_obj;
+		}
 		if (err) {
 			pr_warn("pl-gen: live frames (BPF_F_TEST_XDP_LIVE_FRAMES, kernel 5.18+) unavailable: %s; "
 				"falling back to AF_XDP transmit (copy mode)\n", strerror(errno));
@@ -844,12 +867,13 @@ int main(int argc, char **argv)
 		st->deadline_ns = st->start_ns + (uint64_t)(o.duration * 1e9);
 		deadline = t0 + o.duration;
 		while (!pl_stop && (now = pl_now()) < deadline && st->sent < st->limit) {
-			/* size each call to ~0.5 s (each call costs ~25 ms of set-up) */
-			/* one call per second (each call costs ~25 ms of set-up); the first
-			 * guesses the run rate: paced waits cost ~130 ns, sends 150-250 ns */
-			double left = deadline - now, chunk_s = left < 1.0 ? left : 1.0;
-			uint64_t rep = iter_rate > 0 ? (uint64_t)(iter_rate * chunk_s) + 1 :
-				       (uint64_t)((cfg->paced ? 6e6 : 2e6) * chunk_s) + 1;
+			/* One call for the whole remaining time (each call costs ~25 ms
+			 * of set-up, and nothing is sent meanwhile): the program stops
+			 * sending at the deadline, extra runs only drop (~100 ns each).
+			 * The first call guesses the run rate (paced waits ~130 ns,
+			 * sends 150-250 ns); another follows if it was too short. */
+			double left = deadline - now;
+			uint64_t rep = (uint64_t)((iter_rate > 0 ? iter_rate : (cfg->paced ? 8e6 : 6e6)) * left * 1.3) + 256;
 			double c0 = now;
 
 			if (o.count && !cfg->paced && rep > o.count - st->sent)
@@ -864,6 +888,10 @@ int main(int argc, char **argv)
 			bpf_map_update_elem(bss_fd, &zero, st, 0);
 			err = bpf_prog_test_run_opts(prog_fd, &t);
 			bpf_map_lookup_elem(bss_fd, &zero, st);
+			if (err && errno == EINTR) {
+				err = 0; /* a signal: stop with what was sent */
+				break;
+			}
 			if (err) {
 				err = -errno;
 				pr_warn("pl-gen: BPF_PROG_TEST_RUN failed: %s\n", strerror(errno));
@@ -876,6 +904,10 @@ int main(int argc, char **argv)
 		/* paced: from the schedule origin to the last send (later runs only drop) */
 		if (cfg->paced && st->sent)
 			r.seconds = (st->last_ns - st->start_ns) / 1e9 + 1.0 / o.rate;
+		else if (st->last_sent && st->last_ns > st->start_ns && st->sent >= st->limit)
+			/* full speed, stopped by the deadline or the count: the rate
+			 * measured up to the last clock check */
+			r.seconds = st->sent * ((st->last_ns - st->start_ns) / 1e9) / st->last_sent;
 		r.packets = st->sent;
 		r.probes = st->probes;
 		r.skipped_ns = st->skipped_ns;

@@ -156,9 +156,13 @@ static void pl_sink_print(const struct pl_sink_opts *o, const struct pl_sink_tot
 	bool first = true;
 
 	if (o->json) {
+		uint64_t l4 = t->packets - t->cls[PL_CLASS_OTHER4].packets - t->cls[PL_CLASS_OTHER6].packets -
+			      t->cls[PL_CLASS_NONIP].packets;
+
 		printf("{\"tool\":\"pl-sink\",\"dev\":\"%s\",\"mode\":\"%s\",\"packets\":%llu,\"bytes\":%llu,"
-		       "\"active_seconds\":%.6f,\"pps\":%.1f,\"classes\":{", o->dev, mode,
-		       (unsigned long long)t->packets, (unsigned long long)t->bytes, active_s, pps);
+		       "\"l4_packets\":%llu,\"active_seconds\":%.6f,\"pps\":%.1f,\"classes\":{", o->dev, mode,
+		       (unsigned long long)t->packets, (unsigned long long)t->bytes, (unsigned long long)l4,
+		       active_s, pps);
 		for (i = 0; i < PL_CLASS_MAX; i++) {
 			if (!t->cls[i].packets)
 				continue;
@@ -316,6 +320,7 @@ int main(int argc, char **argv)
 	}
 	t0 = last_print = pl_now();
 	while (!pl_stop) {
+		char name[IF_NAMESIZE];
 		double now;
 
 		usleep(10000);
@@ -336,6 +341,10 @@ int main(int argc, char **argv)
 		}
 		if (o.duration > 0 && now - t0 >= o.duration)
 			break;
+		if (!if_indextoname(ifindex, name)) {
+			pr_warn("pl-sink: %s is gone (namespace deleted?): stopping\n", o.dev);
+			break;
+		}
 		if (o.idle > 0 && prev && now - last >= o.idle)
 			break;
 	}

@@ -39,10 +39,11 @@ struct pl_gen_state {
 	__u64 limit;       /* stop sending (XDP_DROP) once sent reaches this */
 	__u64 start_ns;    /* schedule origin (paced) */
 	__u64 next_fp;     /* next send time, relative to start_ns, 16.16 fixed point */
-	__u64 deadline_ns; /* paced: stop sending after this time */
+	__u64 deadline_ns; /* stop sending after this time (full speed: checked every 256 frames) */
 	__u64 skipped_ns;  /* schedule time given up after stalls (paced) */
 	__u64 spins;       /* program runs that sent nothing (paced wait) */
-	__u64 last_ns;     /* paced: time of the last send */
+	__u64 last_ns;     /* time of the last send (full speed: of the last check) */
+	__u64 last_sent;   /* sent at last_ns */
 };
 
 /* Sink flow classes. */

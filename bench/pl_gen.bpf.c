@@ -4,7 +4,9 @@
  * frame gets its whole header block rewritten from the precomputed table
  * (flows x protocol mix), and optionally a latency stamp; then it goes out
  * through the devmap (XDP_REDIRECT) or XDP_TX. Paced mode sends frame k at
- * start + k * interval: earlier runs return XDP_DROP without sending. */
+ * start + k * interval: earlier runs return XDP_DROP without sending. After
+ * the deadline (or the frame limit) every run returns XDP_DROP, so one call
+ * can cover the whole duration. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -69,6 +71,16 @@ int pl_gen(struct xdp_md *ctx)
 		}
 		st->next_fp += pl_gen_cfg.interval_fp;
 		st->last_ns = now;
+		st->last_sent = st->sent + 1;
+	} else if ((st->sent & 255) == 0) {
+		/* full speed: look at the clock every 256 frames only */
+		now = bpf_ktime_get_ns();
+		if (now >= st->deadline_ns) {
+			st->limit = st->sent;
+			return XDP_DROP;
+		}
+		st->last_ns = now;
+		st->last_sent = st->sent;
 	}
 	if (pl_gen_cfg.probe_every && st->sent % pl_gen_cfg.probe_every == 0) {
 		idx = PL_GEN_ENTRIES_MAX;

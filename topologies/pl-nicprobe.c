@@ -113,73 +113,82 @@ static void pl_nla_put(struct nlmsghdr *nh, int type, const void *data, int len)
 	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + NLA_ALIGN(a->nla_len);
 }
 
+struct pl_genl_req {
+	struct nlmsghdr nh;
+	struct genlmsghdr g;
+	char attrs[64];
+};
+
+#define PL_TB_MAX 16
+
+/* One request: family, command, one attribute; the reply's attributes go
+ * into tb (indexed by type, up to PL_TB_MAX). Returns -errno. */
+static int pl_genl_query(int fd, int family, int cmd, int attr, const void *val, int len, char *buf,
+			 size_t buflen, struct nlattr **tb)
+{
+	struct pl_genl_req req;
+	struct nlattr *a;
+	int n, rem;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	req.nh.nlmsg_type = family;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.g.cmd = cmd;
+	req.g.version = 1;
+	pl_nla_put(&req.nh, attr, val, len);
+	n = pl_genl_call(fd, &req, req.nh.nlmsg_len, buf, buflen);
+	if (n < 0)
+		return n;
+	memset(tb, 0, sizeof(*tb) * PL_TB_MAX);
+	a = (struct nlattr *)((char *)NLMSG_DATA(buf) + GENL_HDRLEN);
+	rem = ((struct nlmsghdr *)buf)->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
+	     rem -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
+		if ((a->nla_type & NLA_TYPE_MASK) < PL_TB_MAX)
+			tb[a->nla_type & NLA_TYPE_MASK] = a;
+	return 0;
+}
+
+/* Payload of an attribute. */
+static void *pl_nla_data(struct nlattr *a)
+{
+	return (char *)a + NLA_HDRLEN;
+}
+
 /* Query the netdev family for the XDP features of p->ifindex; returns -errno. */
 static int pl_probe_netlink(struct pl_probe *p)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct genlmsghdr g;
-		char attrs[64];
-	} req;
+	struct nlattr *tb[PL_TB_MAX];
+	uint32_t idx = p->ifindex;
 	char buf[8192];
-	int fd, n, family = -1, err;
-	struct nlattr *a;
-	int rem;
+	int fd, family, err;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	if (fd < 0)
 		return -errno;
 	/* 1. family id of "netdev" */
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	req.nh.nlmsg_type = GENL_ID_CTRL;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.g.cmd = CTRL_CMD_GETFAMILY;
-	req.g.version = 1;
-	pl_nla_put(&req.nh, CTRL_ATTR_FAMILY_NAME, PL_NETDEV_FAMILY, sizeof(PL_NETDEV_FAMILY));
-	n = pl_genl_call(fd, &req, req.nh.nlmsg_len, buf, sizeof(buf));
-	if (n < 0) {
-		err = n;
+	err = pl_genl_query(fd, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME, PL_NETDEV_FAMILY,
+			    sizeof(PL_NETDEV_FAMILY), buf, sizeof(buf), tb);
+	if (err)
 		goto close_fd;
-	}
-	a = (struct nlattr *)((char *)NLMSG_DATA(buf) + GENL_HDRLEN);
-	rem = ((struct nlmsghdr *)buf)->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
-	     rem -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
-		if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID)
-			family = *(uint16_t *)((char *)a + NLA_HDRLEN);
-	if (family < 0) {
+	if (!tb[CTRL_ATTR_FAMILY_ID]) {
 		err = -ENOENT;
 		goto close_fd;
 	}
+	family = *(uint16_t *)pl_nla_data(tb[CTRL_ATTR_FAMILY_ID]);
 	/* 2. NETDEV_CMD_DEV_GET for the interface */
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	req.nh.nlmsg_type = family;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.g.cmd = PL_NETDEV_CMD_DEV_GET;
-	req.g.version = 1;
-	uint32_t idx = p->ifindex;
-	pl_nla_put(&req.nh, PL_NETDEV_A_DEV_IFINDEX, &idx, sizeof(idx));
-	n = pl_genl_call(fd, &req, req.nh.nlmsg_len, buf, sizeof(buf));
-	if (n < 0) {
-		err = n;
+	err = pl_genl_query(fd, family, PL_NETDEV_CMD_DEV_GET, PL_NETDEV_A_DEV_IFINDEX, &idx, sizeof(idx), buf,
+			    sizeof(buf), tb);
+	if (err)
+		goto close_fd;
+	if (!tb[PL_NETDEV_A_DEV_XDP_FEATURES]) {
+		err = -ENODATA;
 		goto close_fd;
 	}
-	err = -ENODATA;
-	a = (struct nlattr *)((char *)NLMSG_DATA(buf) + GENL_HDRLEN);
-	rem = ((struct nlmsghdr *)buf)->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
-	     rem -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
-		void *d = (char *)a + NLA_HDRLEN;
-
-		if (a->nla_type == PL_NETDEV_A_DEV_XDP_FEATURES) {
-			memcpy(&p->xdp_features, d, sizeof(uint64_t));
-			err = 0;
-		} else if (a->nla_type == PL_NETDEV_A_DEV_XDP_ZC_MAX_SEGS) {
-			memcpy(&p->zc_max_segs, d, sizeof(uint32_t));
-		}
-	}
+	memcpy(&p->xdp_features, pl_nla_data(tb[PL_NETDEV_A_DEV_XDP_FEATURES]), sizeof(uint64_t));
+	if (tb[PL_NETDEV_A_DEV_XDP_ZC_MAX_SEGS])
+		memcpy(&p->zc_max_segs, pl_nla_data(tb[PL_NETDEV_A_DEV_XDP_ZC_MAX_SEGS]), sizeof(uint32_t));
 close_fd:
 	close(fd);
 	return err;
