@@ -103,6 +103,7 @@ enum {
 	O_REPEAT,
 	O_NATIVE_REPEAT,
 	O_ROUNDS,
+	O_BENCH_FRAMES,
 	O_CALLGRIND,
 	O_NATIVE_LOOP,
 	O_NATIVE_FN,
@@ -151,6 +152,9 @@ static const struct plr_opt_def plr_opt_table[] = {
 	  "--bench: packets per native figure (default 10000000)" },
 	{ "rounds", required_argument, O_ROUNDS, "N",
 	  "--bench: measurements per figure, median shown (default 5)" },
+	{ "bench-frames", required_argument, O_BENCH_FRAMES, "N",
+	  "--bench: at most N frames of PCAP, evenly spaced (default 64; each\n"
+	  "test_run with a repeat swaps the XDP dispatcher and waits for RCU)" },
 	{ "callgrind", required_argument, O_CALLGRIND, "N",
 	  "instructions/packet of the native core: runs itself under\n"
 	  "valgrind --tool=callgrind with N packets and with 0, and divides" },
@@ -192,6 +196,7 @@ struct plr_opts {
 	unsigned long repeat;
 	unsigned long native_repeat;
 	unsigned rounds;
+	unsigned bench_frames;
 	unsigned long callgrind;
 	long native_loop; /* -1: off */
 	bool native_fn_empty;
@@ -346,6 +351,7 @@ static int plr_parse_args(int argc, char **argv, struct plr_opts *o)
 	o->repeat = 1000000;
 	o->native_repeat = 10000000;
 	o->rounds = 5;
+	o->bench_frames = 64;
 	o->native_loop = -1;
 	o->in_port = "lo";
 	o->build[0] = B_NATIVE;
@@ -445,6 +451,13 @@ static int plr_parse_args(int argc, char **argv, struct plr_opts *o)
 				return -EINVAL;
 			}
 			o->rounds = (unsigned)v;
+			break;
+		case O_BENCH_FRAMES:
+			if (!plr_parse_ulong(optarg, 1000000, &v) || !v) {
+				pr_warn("--bench-frames '%s': a count from 1\n", optarg);
+				return -EINVAL;
+			}
+			o->bench_frames = (unsigned)v;
 			break;
 		case O_CALLGRIND:
 			if (!plr_parse_ulong(optarg, 1ul << 32, &v) || !v) {
@@ -1811,6 +1824,8 @@ static int plr_bench(struct plr_opts *o, const struct pl_policy *policy, struct 
 	struct plr_workload w[2];
 	struct plr_native nat = { 0 };
 	struct plr_bpf bpf = { 0 };
+	struct plr_frame *sample = NULL;
+	size_t usable = 0;
 	double *res;
 	unsigned nw = 0, rounds = o->rounds;
 	int ret = PLR_EXIT_USAGE;
@@ -1821,15 +1836,30 @@ static int plr_bench(struct plr_opts *o, const struct pl_policy *policy, struct 
 	w[nw++].n = 1;
 	if (pc->n) {
 		const char *base = strrchr(pc->path, '/');
+		size_t m = 0;
 
-		snprintf(w[nw].name, sizeof(w[0].name), "%.40s (%zu fr)", base ? base + 1 : pc->path,
-			 pc->n);
-		w[nw].f = pc->f;
-		w[nw++].n = pc->n;
+		/* An evenly spaced sample of the frames test_run takes. */
+		sample = calloc(o->bench_frames, sizeof(*sample));
+		if (!sample)
+			return PLR_EXIT_USAGE;
+		for (size_t i = 0; i < pc->n; i++)
+			usable += !plr_skip_reason(&pc->f[i]);
+		for (size_t i = 0, k = 0; i < pc->n && m < o->bench_frames; i++) {
+			if (plr_skip_reason(&pc->f[i]))
+				continue;
+			if (k++ * o->bench_frames >= m * usable)
+				sample[m++] = pc->f[i];
+		}
+		snprintf(w[nw].name, sizeof(w[0].name), "%.32s (%zu of %zu)", base ? base + 1 : pc->path,
+			 m, pc->n);
+		w[nw].f = sample;
+		w[nw++].n = m;
 	}
 	res = calloc(4 * nw * rounds, sizeof(*res));
-	if (!res)
+	if (!res) {
+		free(sample);
 		return PLR_EXIT_USAGE;
+	}
 	if (do_nat && plr_native_open(&nat, policy, o))
 		goto free_res;
 	if (do_bpf && plr_bpf_open(&bpf, policy, o, false))
@@ -1871,13 +1901,15 @@ static int plr_bench(struct plr_opts *o, const struct pl_policy *policy, struct 
 			plr_bench_row(w[i].name, "native", &row[2 * rounds], &row[3 * rounds], rounds);
 	}
 	printf("empty: bpf = program pathlab_empty under the same test_run; native = an empty function\n"
-	       "called through the same function pointer and loop as pl_core_process.\n");
+	       "called through the same function pointer and loop as pl_core_process. A pcap workload:\n"
+	       "an evenly spaced sample of its frames test_run takes, each weighted equally.\n");
 	ret = PLR_EXIT_OK;
 close_builds:
 	plr_bpf_close(&bpf);
 	plr_native_close(&nat);
 free_res:
 	free(res);
+	free(sample);
 	return ret;
 }
 

@@ -144,7 +144,8 @@ static void *copy_of(struct pl_table *t, unsigned worker)
 
 	if (!st)
 		return NULL;
-	return st->copy[st->copies == 1 ? 0 : worker % st->copies];
+	/* worker is below copies on the data path: no division there */
+	return st->copy[worker < st->copies ? worker : worker % st->copies];
 }
 
 /* ---- hash ---- */
@@ -402,6 +403,16 @@ long pl_table_update_worker(struct pl_table *t, const void *key, const void *val
 
 void *pl_table_lookup(struct pl_table *t, const void *key)
 {
+	/* Arrays (the configuration, the counters, the ACL banks) are looked
+	 * up on every frame: answer them here, without the generic path. */
+	if (t->kind == PL_KIND_ARRAY || t->kind == PL_KIND_PERCPU_ARRAY) {
+		uint32_t idx = *(const uint32_t *)key;
+		void *c = copy_of(t, pl_worker_id);
+
+		if (!c || idx >= t->max_entries)
+			return NULL;
+		return (uint8_t *)c + (size_t)idx * t->value_size;
+	}
 	return pl_table_lookup_worker(t, key, pl_worker_id);
 }
 
