@@ -700,6 +700,16 @@ static void pl_refill(struct pl_app *app, struct pl_worker *w, struct pl_xsk *x)
 	}
 }
 
+/* Queue one frame for x's tx ring; flushes first when the queue is full
+ * (several ports can redirect into one port within one loop). */
+static void pl_txq_push(struct pl_app *app, struct pl_worker *w, struct pl_xsk *x, uint64_t addr,
+			uint32_t len)
+{
+	if (x->ntxq == sizeof(x->txq) / sizeof(x->txq[0]))
+		pl_tx_flush(app, w, x);
+	x->txq[x->ntxq++] = (struct xdp_desc){ .addr = addr, .len = len };
+}
+
 /* Write a PASS (or USER) frame to the port's TAP; the frame is recycled. */
 static void pl_to_tap(struct pl_app *app, struct pl_xsk *x, const uint8_t *data, uint32_t len)
 {
@@ -732,13 +742,12 @@ static void pl_batch_dispatch(struct pl_app *app, struct pl_worker *w, struct pl
 
 		switch (a->verdict) {
 		case PL_TX:
-			x->txq[x->ntxq++] = (struct xdp_desc){ .addr = a->addr, .len = a->len };
+			pl_txq_push(app, w, x, a->addr, a->len);
 			continue;
 		case PL_REDIRECT:
 			out = pl_out_xsk(w, a->out_port);
 			if (out) {
-				out->txq[out->ntxq++] =
-					(struct xdp_desc){ .addr = a->addr, .len = a->len };
+				pl_txq_push(app, w, out, a->addr, a->len);
 				continue;
 			}
 			x->cnt[PL_XC_redirect_noport]++;
@@ -807,8 +816,7 @@ static unsigned pl_tap_rx(struct pl_app *app, struct pl_worker *w, struct pl_xsk
 			break;
 		}
 		w->in_flight++;
-		x->txq[x->ntxq++] = (struct xdp_desc){ .addr = addr + XDP_PACKET_HEADROOM,
-						       .len = (uint32_t)len };
+		pl_txq_push(app, w, x, addr + XDP_PACKET_HEADROOM, (uint32_t)len);
 		x->cnt[PL_XC_tap_rx]++;
 		n++;
 	}
