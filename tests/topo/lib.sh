@@ -1,0 +1,60 @@
+# Shared by the topologies/bench system tests: paths, skip rules, cleanup.
+# Each test sets PREFIX (unique per test) before sourcing this file.
+set -euo pipefail
+SRC=${PL_SRC:?PL_SRC not set (run through meson test)}
+BUILD=${PL_BUILD:?PL_BUILD not set (run through meson test)}
+PLTOPO=$SRC/topologies/pl-topo
+PLGEN=$BUILD/bench/pl-gen
+PLSINK=$BUILD/bench/pl-sink
+PROBE=$BUILD/topologies/pl-nicprobe
+RATESEARCH=$SRC/bench/pl-ratesearch
+export PL_BPF_DIR=$BUILD/bench
+TMP=$(mktemp -d /tmp/pl-topo-test.XXXXXX)
+PIDS=()
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root (network namespaces, XDP)"
+	exit 77
+fi
+
+# Kill what this test started (by PID), destroy its topologies, remove temp files.
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	"$PLTOPO" down --all-with-prefix "$PREFIX" || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+# Nothing named $PREFIX* may remain: namespaces, root interfaces, run dirs, bpffs mounts.
+assert_clean() {
+	local left
+	left=$(ip netns list | awk '{print $1}' | grep "^$PREFIX" || true)
+	[ -z "$left" ] || fail "namespaces left: $left"
+	left=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$PREFIX" || true)
+	[ -z "$left" ] || fail "root interfaces left: $left"
+	left=$(grep -l "^$PREFIX\$" /run/pathlab/topo/*/prefix 2>/dev/null || true)
+	[ -z "$left" ] || fail "run directories left: $left"
+	left=$(grep -c " /run/pathlab/topo/.*bpffs" /proc/mounts || true)
+	[ "$left" = 0 ] || ! grep " /run/pathlab/topo/" /proc/mounts | grep -q "$PREFIX" || fail "bpffs mounts left"
+}
+
+# Start pl-sink on topology $1 in role $2 (args after), wait until attached; sets SINK_PID, SINK_OUT.
+start_sink() {
+	local name=$1 role=$2 i
+	shift 2
+	SINK_OUT=$TMP/sink.$RANDOM.json
+	rm -f "$TMP/ready"
+	timeout 60 "$PLTOPO" exec "$name" "$role" -- "$PLSINK" -T "$name" --ready-file "$TMP/ready" --json "$@" >"$SINK_OUT" &
+	SINK_PID=$!
+	PIDS+=("$SINK_PID")
+	for i in $(seq 100); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
+	fail "pl-sink did not attach within 5 s"
+}
+
+# Value of a top-level number key in a one-line JSON file.
+jnum() { jq -r ".$2" "$1"; }
