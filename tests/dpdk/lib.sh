@@ -6,6 +6,8 @@
 #   host B (ns plt-d-b)  plt-db0 10.77.0.2 ── plt-db1 ┘    on net_af_xdp over plt-da1, plt-db1
 #
 # One subnet, so A and B talk through the DUT as through a wire (ARP too).
+# Checksum offload is off on every end (AF_XDP hands user space the frame
+# as it is; a CHECKSUM_PARTIAL frame would arrive with a wrong checksum).
 # IPv6 is off so nothing but what a test sends crosses it. PL_D_SUFFIX lets
 # two runs coexist (names stay under IFNAMSIZ).
 S=${PL_D_SUFFIX:-}
@@ -28,6 +30,12 @@ pl_d_topo_up() {
 	for l in "$NS_A $IF_A0" "$NS_B $IF_B0" "$NS_X $IF_A1" "$NS_X $IF_B1"; do
 		set -- $l
 		ip netns exec $1 sysctl -qw net.ipv6.conf.$2.disable_ipv6=1 2>/dev/null
+		# frames cross user space (AF_XDP copy mode): no checksum offload
+		# may leave a partial checksum for the next hop to finish
+		ip netns exec $1 ethtool -K $2 tx off >/dev/null 2>&1
+		# GRO on the hosts' ends: a veth is an XDP_REDIRECT target (hybrid
+		# placement) only when its peer has GRO or an XDP program
+		[ $1 = $NS_X ] || ip netns exec $1 ethtool -K $2 gro on >/dev/null 2>&1
 		ip -n $1 link set $2 up
 	done
 }
@@ -42,10 +50,10 @@ pl_d_topo_down() {
 }
 
 # Run a command in the DUT namespace with bpffs mounted (ip netns exec gives
-# a fresh /sys).
-pl_d_in_dut() {
-	ip netns exec $NS_X sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' sh "$@"
-}
+# a fresh /sys). Every step execs the next, so "${PL_D_IN_DUT[@]}" CMD &
+# leaves $! = CMD's own pid (signals reach it).
+PL_D_IN_DUT=(ip netns exec $NS_X sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' sh)
+pl_d_in_dut() { "${PL_D_IN_DUT[@]}" "$@"; }
 
 # Is an XDP program attached on IF in the DUT? (prints its id)
 pl_d_xdp_id() {
