@@ -655,6 +655,17 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	for (unsigned i = 0; i < opts.niface; i++) {
+		bool found = false;
+
+		RTE_ETH_FOREACH_DEV(pid)
+			found |= !strcmp(ports[pid].iface, opts.iface[i]);
+		if (!found) {
+			pr_warn("--iface %s: net_af_xdp could not open it (the PMD's message above says why; more --queues than the interface's channels? ethtool -l %s)\n",
+				opts.iface[i], opts.iface[i]);
+			goto cleanup_eal;
+		}
+	}
 	if (!nports) {
 		pr_warn("no ports: give --iface IF (net_af_xdp), a --vdev before `--`, or bind a NIC to vfio-pci (docs/dpdk.md)\n");
 		goto cleanup_eal;

@@ -26,7 +26,13 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$T/dut.log"; exit 1; }
 
 pl_d_topo_up || fail "topology"
-{ cat "$ACL"; echo "forward redirect from $IF_A1 to $IF_B1"; echo "forward redirect from $IF_B1 to $IF_A1"; } > "$T/wire.policy"
+{
+	cat "$ACL"
+	# hybrid: UDP 9999 goes to user space (USER), all else stays in the kernel
+	[ -n "$MODE" ] && echo "steer udp 9999 user"
+	echo "forward redirect from $IF_A1 to $IF_B1"
+	echo "forward redirect from $IF_B1 to $IF_A1"
+} > "$T/wire.policy"
 ip netns exec $NS_B python3 "$HERE/peer.py" serve "$T/peer.log" & 
 # bounded by --duration (and the trap); $! is pathlab-dpdk itself
 "${PL_D_IN_DUT[@]}" "$DPDK" -l 0,1 --no-huge -m 512 --no-pci --file-prefix $PREFIX --log-level=warning -- \
@@ -47,8 +53,13 @@ N=50
 ip netns exec $NS_A python3 "$HERE/peer.py" udp $IP_B $N
 sleep 1
 got=$(grep -c '^udp' "$T/peer.log")
-[ "$got" = $N ] || fail "host B received $got of $N UDP datagrams"
-echo "ok: $N UDP datagrams arrived"
+if [ -z "$MODE" ]; then
+	[ "$got" = $N ] || fail "host B received $got of $N UDP datagrams"
+	echo "ok: $N UDP datagrams arrived"
+else
+	[ "$got" = 0 ] || fail "hybrid: host B received $got UDP datagrams that the policy gives to user space"
+	echo "ok: $N UDP datagrams went to user space (USER), none to host B"
+fi
 
 tel() { echo "$1" | timeout 10 dpdk-telemetry.py -f $PREFIX 2>/dev/null | grep "\"$1\"" | python3 -c "import json,sys; d=json.loads(sys.stdin.read()); print(json.dumps(d['$1']))"; }
 C=$(tel /pathlab/counters) || fail "dpdk-telemetry.py /pathlab/counters"
@@ -64,7 +75,15 @@ if [ -z "$MODE" ]; then
 else
 	# hybrid: the kernel program decided everything; DPDK saw only USER frames
 	[ "$(val verdict_redirect)" = 0 ] || fail "hybrid: DPDK saw $(val verdict_redirect) REDIRECT frames (the kernel should)"
-	grep -q 'dpdk-xdp:' "$T/dut.log" || fail "hybrid: no kernel-side stats line"
+	[ "$(val verdict_user)" = $N ] || fail "hybrid: DPDK saw $(val verdict_user) USER frames, sent $N"
+	[ "$(val rx_packets)" = $N ] || fail "hybrid: DPDK saw $(val rx_packets) frames, only the $N USER ones should reach it"
+	for i in $IF_A1 $IF_B1; do
+		id=$(pl_d_xdp_id $i)
+		bpftool prog show id "$id" | grep -q 'name pathlab ' || fail "hybrid: program $id on $i is not pathlab"
+	done
+	kr=$(awk '/^\[dpdk-xdp:/ { for (i = 1; i <= NF; i++) if ($i ~ /^redirect=/) { split($i, a, "="); s += a[2] } } END { print s + 0 }' "$T/dut.log")
+	[ "${kr%.*}" -ge 10 ] || fail "hybrid: the kernel programs redirected $kr frames/s in total"
+	echo "ok: kernel redirected (sum of per-second rates $kr), DPDK saw only the USER frames"
 fi
 echo "ok: counters match"
 
