@@ -46,6 +46,7 @@
 /* Counters the application adds to the core's (per worker). */
 struct pl_dpdk_wstats {
 	uint64_t tx_sent, tx_lost, pass_host, pass_nohost, redirect_badport, multiseg, host_out;
+	uint64_t proc_cycles, proc_pkts; /* TSC cycles spent on received bursts, and their frames */
 } __rte_cache_aligned;
 
 /* One port as the application sees it. */
@@ -307,11 +308,17 @@ static int pl_dpdk_worker(void *arg)
 				if (w >= p->nq)
 					continue;
 				n = rte_eth_rx_burst(pid, (uint16_t)w, pkts, (uint16_t)opts.burst);
+				if (!n)
+					continue;
+				uint64_t t0 = rte_rdtsc();
+
 				for (uint16_t i = 0; i < n; i++) {
 					if (i + 1 < n)
 						rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 					pl_dpdk_one(w, pid, (uint16_t)w, pkts[i]);
 				}
+				wstats[w].proc_cycles += rte_rdtsc() - t0;
+				wstats[w].proc_pkts += n;
 			} else if (p->tap >= 0) {
 				/* exception port: what the host sends goes out its data port */
 				n = rte_eth_rx_burst(pid, (uint16_t)w, pkts, (uint16_t)opts.burst);
@@ -780,12 +787,19 @@ int main(int argc, char **argv)
 	rc = 0;
 	{
 		struct pl_counters c;
-		uint64_t sent = 0, lost = 0;
+		uint64_t sent = 0, lost = 0, cyc = 0, pk = 0;
 
 		for (w = 0; w < nworkers; w++) {
 			sent += wstats[w].tx_sent;
 			lost += wstats[w].tx_lost;
+			cyc += wstats[w].proc_cycles;
+			pk += wstats[w].proc_pkts;
 		}
+		/* per-frame cost of processing a received burst (core + verdict
+		 * handling + TX buffering, not the rx/tx syscalls of the PMD) */
+		printf("[dpdk] process ns/packet=%.1f over %" PRIu64 " frames (TSC %" PRIu64 " Hz)\n",
+		       pk ? (double)cyc * 1e9 / (double)rte_get_tsc_hz() / (double)pk : 0.0, pk,
+		       rte_get_tsc_hz());
 		if (!pl_ctl_read_counters(uctl, &c))
 			printf("[dpdk] total rx=%llu drop=%llu pass=%llu tx=%llu redirect=%llu user=%llu aborted=%llu sent=%" PRIu64 " tx_lost=%" PRIu64 "\n",
 			       (unsigned long long)c.c[PL_CNT_RX_PACKETS], (unsigned long long)c.c[PL_CNT_V_DROP],
