@@ -24,6 +24,8 @@
 #include <bpf/bpf.h>
 #include <rte_common.h>
 #include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -94,6 +96,36 @@ static int pl_dpdk_resolve(void *arg, const char *name, uint32_t *ifindex, uint3
 		}
 	}
 	return -ENOENT;
+}
+
+/* The kernel interface behind a port: the iface= devarg (net_af_xdp from
+ * --iface or --vdev, net_tap, net_pcap's iface=), so policies name ports by
+ * interface name as on every other datapath. */
+static void pl_dpdk_port_iface(uint16_t pid)
+{
+	struct pl_dpdk_port *p = &ports[pid];
+	struct rte_eth_dev_info info;
+	const struct rte_devargs *da;
+	const char *a;
+
+	if (rte_eth_dev_info_get(pid, &info) || !info.device)
+		return;
+	da = rte_dev_devargs(info.device);
+	a = da ? da->args : NULL;
+	while (a && *a) {
+		if (!strncmp(a, "iface=", 6)) {
+			size_t n = strcspn(a + 6, ",");
+
+			if (n < sizeof(p->iface)) {
+				memcpy(p->iface, a + 6, n);
+				p->iface[n] = 0;
+				p->ifindex = if_nametoindex(p->iface);
+			}
+			return;
+		}
+		a = strchr(a, ',');
+		a = a ? a + 1 : NULL;
+	}
 }
 
 /* Count a TX buffer's unsent frames, then free them. */
@@ -636,14 +668,7 @@ int main(int argc, char **argv)
 		rte_eth_dev_get_name_by_port(pid, p->name);
 		p->tap = -1;
 		p->used = strncmp(p->name, "net_tap_pl", 10) != 0;
-		if (!strncmp(p->name, "net_af_xdp", 10)) {
-			unsigned idx = (unsigned)atoi(p->name + 10);
-
-			if (idx < opts.niface) {
-				snprintf(p->iface, sizeof(p->iface), "%s", opts.iface[idx]);
-				p->ifindex = if_nametoindex(p->iface);
-			}
-		}
+		pl_dpdk_port_iface(pid);
 		if (!p->ifindex)
 			p->ifindex = PL_PORTS_MAX - 1 - pid; /* a key no kernel interface has here */
 		if (p->used)
