@@ -10,8 +10,9 @@
 # 64-byte UDP at full generator speed (bench/pl-gen, 256 flows); the rate is
 # what the sink (bench/pl-sink, XDP drop) received. Prints medians (min-max),
 # the ratio to testpmd-io and macswap, and pathlab-dpdk's own per-frame
-# processing cost (TSC around each received burst), whose difference between
-# full and fwd is the policy's cost.
+# costs (TSC around the core over each received burst, and around the whole
+# burst's processing); the core's difference between full and fwd is the
+# policy's cost.
 #   bench/dpdk-bench.sh [--rounds N] [--seconds S] BUILD_DIR
 # Placement: generator pinned to CPU 0 (the veth receive / AF_XDP copy into
 # the DUT runs there too), DUT worker lcore on CPU 1, DUT main lcore on CPU 0
@@ -87,9 +88,10 @@ for r in $(seq "$ROUNDS"); do
 		sent=$(tail -1 "$T/gen.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pps"])')
 		got=$(tail -1 "$T/sink.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pps"])')
 		ns=$(awk '/process ns\/packet=/ { sub("ns/packet=", "", $3); print $3 }' "$T/dut.log")
-		echo "$c $got $sent ${ns:--}" >> "$T/results"
+		cns=$(awk '/core ns\/packet=/ { sub("ns/packet=", "", $5); print $5 }' "$T/dut.log")
+		echo "$c $got $sent ${ns:--} ${cns:--}" >> "$T/results"
 		printf '  round %d %-16s offered %10.0f pps  received %10.0f pps  %s\n' "$r" "$c" "$sent" "$got" \
-			"${ns:+pathlab-dpdk processing ${ns} ns/frame}"
+			"${ns:+pathlab-dpdk ns/frame: burst processing ${ns}, core ${cns}}"
 	done
 done
 echo
@@ -97,16 +99,25 @@ python3 - "$T/results" <<'PY'
 import sys, statistics as st
 rows = {}
 for line in open(sys.argv[1]):
-    c, got, sent, ns = line.split()
-    rows.setdefault(c, []).append((float(got), float(sent), None if ns == "-" else float(ns)))
-med = {c: st.median(g for g, _, _ in v) for c, v in rows.items()}
+    c, got, sent, ns, cns = line.split()
+    rows.setdefault(c, []).append((float(got), float(sent), None if ns == "-" else float(ns),
+                                   None if cns == "-" else float(cns)))
+med = {c: st.median(x[0] for x in v) for c, v in rows.items()}
 print("%-16s %12s %21s %12s %14s %14s" % ("DUT", "median pps", "(min-max)", "offered", "vs io", "vs macswap"))
 for c, v in rows.items():
     g = [x[0] for x in v]
     print("%-16s %12.0f %10.0f-%-10.0f %12.0f %13.1f%% %13.1f%%" % (c, med[c], min(g), max(g),
           st.median(x[1] for x in v), 100 * med[c] / med["testpmd-io"], 100 * med[c] / med["testpmd-macswap"]))
-f = [x[2] for x in rows["pathlab-fwd"] if x[2]]; u = [x[2] for x in rows["pathlab-full"] if x[2]]
-if f and u:
-    print("pathlab-dpdk processing ns/frame (median): forward-only %.1f, full policy %.1f -> policy cost %.1f ns/packet"
-          % (st.median(f), st.median(u), st.median(u) - st.median(f)))
+# paired: the same round's ratio (rounds are interleaved, so a noisy spell
+# hits both sides of a pair)
+for c in ("pathlab-fwd", "pathlab-full"):
+    for b in ("testpmd-io", "testpmd-macswap"):
+        r = [100 * x[0] / y[0] for x, y in zip(rows[c], rows[b]) if y[0]]
+        if r:
+            print("%s / %s per round: %s -> median %.1f%%" % (c, b, " ".join("%.1f%%" % v for v in r), st.median(r)))
+for k, what in ((3, "core (pl_core_process)"), (2, "burst processing (core + verdicts + TX buffering/kicks)")):
+    f = [x[k] for x in rows["pathlab-fwd"] if x[k]]; u = [x[k] for x in rows["pathlab-full"] if x[k]]
+    if f and u:
+        print("pathlab-dpdk %s ns/frame, median: forward-only %.1f, full policy %.1f -> policy cost %.1f ns/packet"
+              % (what, st.median(f), st.median(u), st.median(u) - st.median(f)))
 PY
