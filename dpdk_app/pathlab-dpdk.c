@@ -639,7 +639,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < eal_argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			pl_dpdk_usage(stdout, "pathlab-dpdk");
-			printf("\n(EAL options: see the DPDK documentation, or pathlab-dpdk --help-eal is dpdk's -h)\n");
+			printf("\nEAL options (before `--`): the DPDK EAL documentation, or `dpdk-testpmd --help` (same EAL).\n");
 			return 0;
 		}
 	/* our options first: every user error is reported before the EAL touches anything */
