@@ -37,7 +37,7 @@ DUT=
 cleanup() {
 	[ -n "$DUT" ] && kill -INT "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
 	"$PLTOPO" down $LAB >/dev/null 2>&1
-	rm -rf "$T"
+	rm -rf "$T" /var/run/dpdk/plt-d-bench
 }
 trap cleanup EXIT
 "$PLTOPO" up $LAB --topo line --prefix plt-dB- --offloads off >/dev/null || exit 1

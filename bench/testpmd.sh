@@ -55,7 +55,7 @@ topo=paired col=redirect
 [ ${#IFS_[@]} = 1 ] && topo=loop col=tx
 T=$(mktemp -d /tmp/plt-d-testpmd.XXXXXX)
 PID=
-cleanup() { [ -n "$PID" ] && kill -INT "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$T"; }
+cleanup() { [ -n "$PID" ] && kill -INT "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$T" "/var/run/dpdk/$PREFIX"; }
 trap cleanup EXIT
 
 rc=0

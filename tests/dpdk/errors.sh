@@ -3,7 +3,8 @@
 # pathlab-dpdk's failures: a missing interface, missing hugepages, a bad
 # policy, a bad option, a port that cannot be set up. Each must exit
 # non-zero with a message naming what is wrong, and leave nothing behind:
-# no XDP program on the interfaces, no process, no runtime directory.
+# no XDP program on the interfaces, no process (the EAL runtime directory
+# under /var/run/dpdk is removed by the trap: DPDK 22.11 leaves it).
 #   errors.sh PATHLAB_DPDK
 set -u
 DPDK=$1

@@ -13,7 +13,7 @@ if [ -z "$REPLAY" ] || [ ! -x "$REPLAY" ]; then
 	exit 77
 fi
 T=$(mktemp -d /tmp/plt-d-parity.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap 'rm -rf "$T" "/var/run/dpdk/plt-d-par$$"' EXIT
 fail=0
 for pol in "$@"; do
 	name=$(basename "$pol" .policy)
