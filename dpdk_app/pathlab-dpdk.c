@@ -1,0 +1,877 @@
+/* SPDX-License-Identifier: MIT */
+/* pathlab-dpdk: the pathlab core in a DPDK application.
+ *
+ * Every port (net_af_xdp from --iface, any --vdev, PCI devices bound to
+ * vfio-pci) gets Q queues with RSS; worker w polls queue w of every port,
+ * runs the core on each mbuf in place and acts on the verdict: DROP frees,
+ * TX goes back out the receiving port and queue, REDIRECT out another port,
+ * PASS to the host through the port's net_tap exception port (--pass-tap),
+ * USER is counted. TX is buffered and drained periodically (l2fwd's way).
+ * The main lcore prints the stats; signals only set a flag. */
+#include "pl_ctl.h" /* core headers first: netinet/in.h before linux/ */
+#include "pl_ctl_bpf.h"
+#include "pl_user.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_telemetry.h>
+
+#include "pl_dpdk.h"
+
+#define PL_DPDK_PORTS_MAX RTE_MAX_ETHPORTS
+#define PL_DPDK_RX_DESC 1024
+#define PL_DPDK_TX_DESC 1024
+#define PL_DPDK_TX_BUF 32
+#define PL_DPDK_DRAIN_US 100
+/* Replay: the same buffer geometry as pathlab-replay's native build. */
+#define PL_DPDK_REPLAY_HEADROOM 256u
+#define PL_DPDK_REPLAY_ROOM 3520u
+
+/* Counters the application adds to the core's (per worker). */
+struct pl_dpdk_wstats {
+	uint64_t tx_sent, tx_lost, pass_host, pass_nohost, redirect_badport, multiseg, host_out;
+	uint64_t proc_cycles, proc_pkts; /* TSC cycles spent on received bursts, and their frames */
+	uint64_t core_cycles; /* the part of proc_cycles spent in pl_core_process */
+} __rte_cache_aligned;
+
+/* One port as the application sees it. */
+struct pl_dpdk_port {
+	bool used;          /* a data port (not an exception tap) */
+	uint32_t ifindex;   /* the key the core sees as the receiving interface */
+	char name[RTE_ETH_NAME_MAX_LEN];
+	char iface[IF_NAMESIZE]; /* the kernel interface (net_af_xdp), or "" */
+	int tap;            /* exception port id, or -1 */
+	uint16_t nq;        /* queues configured */
+	int bpf_prog_id;    /* --hybrid: the program attached on iface */
+};
+
+static volatile bool pl_quit;
+static struct pl_dpdk_opts opts;
+static struct pl_dpdk_port ports[PL_DPDK_PORTS_MAX];
+static struct pl_dpdk_wstats wstats[PL_DPDK_QUEUES_MAX];
+static struct rte_eth_dev_tx_buffer *txb[PL_DPDK_QUEUES_MAX][PL_DPDK_PORTS_MAX];
+static struct pl_ctl *uctl;   /* the in-process core */
+static struct pl_ctl *kctl[PL_DPDK_PORTS_MAX]; /* --hybrid: the kernel side per port */
+static unsigned nworkers;
+static struct rte_mempool *pool;
+
+/* SIGINT/SIGTERM: only set the flag. */
+static void pl_dpdk_signal(int sig)
+{
+	(void)sig;
+	pl_quit = true;
+}
+
+/* ---- Ports -------------------------------------------------------------------- */
+
+/* Policy port names -> (receiving-interface key, out_port = DPDK port id). */
+static int pl_dpdk_resolve(void *arg, const char *name, uint32_t *ifindex, uint32_t *out_port)
+{
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (!ports[pid].used)
+			continue;
+		if (!strcmp(ports[pid].iface, name) || !strcmp(ports[pid].name, name)) {
+			*ifindex = ports[pid].ifindex;
+			*out_port = pid;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The kernel interface behind a port: the iface= devarg (net_af_xdp from
+ * --iface or --vdev, net_tap, net_pcap's iface=), so policies name ports by
+ * interface name as on every other datapath. */
+static void pl_dpdk_port_iface(uint16_t pid)
+{
+	struct pl_dpdk_port *p = &ports[pid];
+	struct rte_eth_dev_info info;
+	const struct rte_devargs *da;
+	const char *a;
+
+	if (rte_eth_dev_info_get(pid, &info) || !info.device)
+		return;
+	da = rte_dev_devargs(info.device);
+	a = da ? da->args : NULL;
+	while (a && *a) {
+		if (!strncmp(a, "iface=", 6)) {
+			size_t n = strcspn(a + 6, ",");
+
+			if (n < sizeof(p->iface)) {
+				memcpy(p->iface, a + 6, n);
+				p->iface[n] = 0;
+				p->ifindex = if_nametoindex(p->iface);
+			}
+			return;
+		}
+		a = strchr(a, ',');
+		a = a ? a + 1 : NULL;
+	}
+}
+
+/* Count a TX buffer's unsent frames, then free them. */
+static void pl_dpdk_tx_lost(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
+{
+	struct pl_dpdk_wstats *ws = arg;
+
+	ws->tx_lost += unsent;
+	rte_pktmbuf_free_bulk(pkts, unsent);
+}
+
+/* Configure and start one port with nq queues (RSS when nq > 1). */
+static int pl_dpdk_port_start(uint16_t pid, uint16_t nq)
+{
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t nrx = PL_DPDK_RX_DESC, ntx = PL_DPDK_TX_DESC;
+	int err;
+
+	err = rte_eth_dev_info_get(pid, &info);
+	if (err)
+		return err;
+	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
+		pr_warn("port %u (%s): %u queues asked, the device has %u rx / %u tx (for net_af_xdp: ethtool -L IF combined %u)\n",
+			pid, ports[pid].name, nq, info.max_rx_queues, info.max_tx_queues, nq);
+		return -EINVAL;
+	}
+	if (nq > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+		conf.rx_adv_conf.rss_conf.rss_hf &= info.flow_type_rss_offloads;
+	}
+	err = rte_eth_dev_configure(pid, nq, nq, &conf);
+	if (err) {
+		pr_warn("port %u (%s): configure: %s\n", pid, ports[pid].name, strerror(-err));
+		return err;
+	}
+	err = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
+	if (err)
+		return err;
+	for (uint16_t q = 0; q < nq; q++) {
+		err = rte_eth_rx_queue_setup(pid, q, nrx, rte_eth_dev_socket_id(pid), NULL, pool);
+		if (!err)
+			err = rte_eth_tx_queue_setup(pid, q, ntx, rte_eth_dev_socket_id(pid), NULL);
+		if (err) {
+			pr_warn("port %u (%s): queue %u setup: %s\n", pid, ports[pid].name, q, strerror(-err));
+			return err;
+		}
+	}
+	err = rte_eth_dev_start(pid);
+	if (err) {
+		pr_warn("port %u (%s): start: %s\n", pid, ports[pid].name, strerror(-err));
+		return err;
+	}
+	ports[pid].nq = nq;
+	rte_eth_promiscuous_enable(pid);
+	return 0;
+}
+
+/* Stop and close every port (the PMDs detach what they attached). */
+static void pl_dpdk_ports_close(void)
+{
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		rte_eth_dev_stop(pid);
+		rte_eth_dev_close(pid);
+	}
+}
+
+/* ---- Workers ---------------------------------------------------------------------- */
+
+/* Queue an mbuf for TX on (port, queue). */
+static inline void pl_dpdk_send(unsigned w, uint16_t port, uint16_t q, struct rte_mbuf *m)
+{
+	wstats[w].tx_sent += rte_eth_tx_buffer(port, q, txb[w][port], m);
+}
+
+#define PL_DPDK_MULTISEG (-1)
+
+/* Run the core on one mbuf in place; returns the verdict (out: REDIRECT port). */
+static inline int pl_dpdk_core(uint16_t pid, uint16_t q, struct rte_mbuf *m, uint32_t *out)
+{
+	struct pl_buf b;
+	int v;
+
+	if (unlikely(m->nb_segs > 1)) /* the core sees one contiguous frame */
+		return PL_DPDK_MULTISEG;
+	b.data = rte_pktmbuf_mtod(m, uint8_t *);
+	b.len = m->data_len;
+	b.headroom = rte_pktmbuf_headroom(m);
+	b.tailroom = rte_pktmbuf_tailroom(m);
+	b.ifindex = ports[pid].ifindex;
+	b.rx_queue = q;
+	*out = 0;
+	v = pl_core_process(&b, out);
+	m->data_off = (uint16_t)(b.data - (uint8_t *)m->buf_addr);
+	m->data_len = (uint16_t)b.len;
+	m->pkt_len = b.len;
+	return v;
+}
+
+/* Act on a verdict: free, or buffer for TX on the right port and queue. */
+static inline void pl_dpdk_act(unsigned w, uint16_t pid, uint16_t q, struct rte_mbuf *m, int v,
+			       uint32_t out)
+{
+	struct pl_dpdk_wstats *ws = &wstats[w];
+
+	switch (v) {
+	case PL_DPDK_MULTISEG:
+		ws->multiseg++;
+		break;
+	case PL_TX:
+		pl_dpdk_send(w, pid, q, m);
+		return;
+	case PL_REDIRECT:
+		if (likely(out < PL_DPDK_PORTS_MAX && ports[out].used)) {
+			pl_dpdk_send(w, (uint16_t)out, q, m);
+			return;
+		}
+		ws->redirect_badport++;
+		break;
+	case PL_PASS:
+		if (ports[pid].tap >= 0) {
+			ws->pass_host++;
+			pl_dpdk_send(w, (uint16_t)ports[pid].tap, q, m);
+			return;
+		}
+		ws->pass_nohost++;
+		break;
+	default: /* DROP, USER (counted by the core), ABORTED */
+		break;
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* Print one stats line (and xstats): main lcore only. */
+static void pl_dpdk_stats(double t, double dt, struct pl_counters *prev)
+{
+	struct pl_counters cur;
+	uint16_t pid;
+
+	if (pl_ctl_read_counters(uctl, &cur))
+		return;
+	pl_stats_print(stdout, "dpdk", t, prev, &cur, dt, pl_dpdk_verbose);
+	*prev = cur;
+	RTE_ETH_FOREACH_DEV(pid) {
+		struct pl_counters k;
+
+		if (kctl[pid] && !pl_ctl_read_counters(kctl[pid], &k)) {
+			char label[48];
+			static struct pl_counters kprev[PL_DPDK_PORTS_MAX];
+
+			snprintf(label, sizeof(label), "dpdk-xdp:%s", ports[pid].iface);
+			pl_stats_print(stdout, label, t, &kprev[pid], &k, dt, pl_dpdk_verbose);
+			kprev[pid] = k;
+		}
+	}
+	if (opts.xstats) {
+		RTE_ETH_FOREACH_DEV(pid) {
+			int n = rte_eth_xstats_get(pid, NULL, 0);
+			struct rte_eth_xstat *xs;
+			struct rte_eth_xstat_name *names;
+
+			if (n <= 0)
+				continue;
+			xs = calloc(n, sizeof(*xs));
+			names = calloc(n, sizeof(*names));
+			if (xs && names && rte_eth_xstats_get(pid, xs, n) == n &&
+			    rte_eth_xstats_get_names(pid, names, n) == n) {
+				printf("  port %u (%s) xstats:", pid, ports[pid].name);
+				for (int i = 0; i < n; i++)
+					if (xs[i].value)
+						printf(" %s=%" PRIu64, names[xs[i].id].name, xs[i].value);
+				printf("\n");
+			}
+			free(xs);
+			free(names);
+		}
+	}
+	fflush(stdout);
+}
+
+/* The worker loop: poll queue w of every port, process, drain TX. */
+static int pl_dpdk_worker(void *arg)
+{
+	unsigned w = (unsigned)(uintptr_t)arg;
+	const uint64_t drain = (rte_get_tsc_hz() + 1000000 - 1) / 1000000 * PL_DPDK_DRAIN_US;
+	bool stats_here = rte_lcore_id() == rte_get_main_lcore();
+	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last_drain = start, last_stats = start;
+	struct pl_counters prev = { 0 };
+	struct rte_mbuf *pkts[64];
+	uint16_t pid;
+
+	pl_worker_set(w);
+	pr_debug("worker %u on lcore %u\n", w, rte_lcore_id());
+	while (!pl_quit) {
+		uint64_t now = rte_rdtsc();
+
+		if (unlikely(now - last_drain > drain)) {
+			RTE_ETH_FOREACH_DEV(pid) {
+				if (txb[w][pid])
+					wstats[w].tx_sent += rte_eth_tx_buffer_flush(pid, (uint16_t)w, txb[w][pid]);
+			}
+			last_drain = now;
+			if (stats_here) {
+				double t = (double)(now - start) / hz;
+
+				if (opts.interval > 0 && now - last_stats >= opts.interval * hz) {
+					pl_dpdk_stats(t, (double)(now - last_stats) / hz, &prev);
+					last_stats = now;
+				}
+				if (opts.duration > 0 && t >= opts.duration)
+					pl_quit = true;
+			}
+		}
+		RTE_ETH_FOREACH_DEV(pid) {
+			struct pl_dpdk_port *p = &ports[pid];
+			uint16_t n;
+
+			if (p->used) {
+				if (w >= p->nq)
+					continue;
+				n = rte_eth_rx_burst(pid, (uint16_t)w, pkts, (uint16_t)opts.burst);
+				if (!n)
+					continue;
+				int v[64];
+				uint32_t out[64];
+				uint64_t t0 = rte_rdtsc(), t1;
+
+				/* the core over the whole burst (timed: its cost per
+				 * frame), then the verdicts (TX buffering, frees) */
+				for (uint16_t i = 0; i < n; i++) {
+					if (i + 1 < n)
+						rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+					v[i] = pl_dpdk_core(pid, (uint16_t)w, pkts[i], &out[i]);
+				}
+				t1 = rte_rdtsc();
+				for (uint16_t i = 0; i < n; i++)
+					pl_dpdk_act(w, pid, (uint16_t)w, pkts[i], v[i], out[i]);
+				wstats[w].core_cycles += t1 - t0;
+				wstats[w].proc_cycles += rte_rdtsc() - t0;
+				wstats[w].proc_pkts += n;
+			} else if (p->tap >= 0) {
+				/* exception port: what the host sends goes out its data port */
+				n = rte_eth_rx_burst(pid, (uint16_t)w, pkts, (uint16_t)opts.burst);
+				for (uint16_t i = 0; i < n; i++) {
+					wstats[w].host_out++;
+					pl_dpdk_send(w, (uint16_t)p->tap, (uint16_t)w, pkts[i]);
+				}
+			}
+		}
+	}
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (txb[w][pid])
+			rte_eth_tx_buffer_flush(pid, (uint16_t)w, txb[w][pid]);
+	}
+	return 0;
+}
+
+/* ---- Replay (parity through net_pcap) ------------------------------------------- */
+
+/* Every frame of the single port's rx_pcap through the core, with the replay
+ * clock; writes the plres file; TX/REDIRECT frames go to the port's tx. */
+static int pl_dpdk_replay(uint16_t pid)
+{
+	struct pl_table *cfgt = pl_table_find("pl_config");
+	struct pl_config *cfg;
+	FILE *f = NULL;
+	uint32_t key = 0;
+	size_t i = 0;
+	unsigned idle = 0;
+	int err = 0;
+
+	cfg = cfgt ? pl_table_lookup_worker(cfgt, &key, 0) : NULL;
+	if (!cfg) {
+		pr_warn("replay: the core has no pl_config table\n");
+		return -ENOENT;
+	}
+	if (opts.results_out) {
+		f = fopen(opts.results_out, "w");
+		if (!f) {
+			err = -errno;
+			pr_warn("--results-out %s: cannot create: %s\n", opts.results_out, strerror(errno));
+			return err;
+		}
+		fprintf(f, "# pathlab-results v1 build=dpdk policy=%s pcap=%s\n",
+			opts.policy ? opts.policy : "none", opts.pcap_name ? opts.pcap_name : ports[pid].name);
+	}
+	pl_worker_set(0);
+	while (!pl_quit && idle < 3) {
+		struct rte_mbuf *pkts[32];
+		uint16_t n = rte_eth_rx_burst(pid, 0, pkts, 32);
+
+		if (!n) {
+			idle++; /* net_pcap returns 0 only at the end of the file */
+			continue;
+		}
+		idle = 0;
+		for (uint16_t k = 0; k < n; k++, i++) {
+			struct rte_mbuf *m = pkts[k];
+			uint8_t *base = (uint8_t *)m->buf_addr + PL_DPDK_REPLAY_HEADROOM;
+			uint32_t len = m->data_len, out = 0;
+			struct pl_buf b;
+			int v;
+
+			if (m->nb_segs > 1 || len > PL_DPDK_REPLAY_ROOM) {
+				pr_warn("replay: frame %zu (%u bytes) does not fit one mbuf; the plres file skips it\n",
+					i, m->pkt_len);
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			/* the same headroom/tailroom as pathlab-replay's native build */
+			memmove(base, rte_pktmbuf_mtod(m, uint8_t *), len);
+			b = (struct pl_buf){ .data = base, .len = len, .headroom = PL_DPDK_REPLAY_HEADROOM,
+					     .tailroom = PL_DPDK_REPLAY_ROOM - len,
+					     .ifindex = opts.in_ifindex, .rx_queue = 0 };
+			cfg->clock_ns = PL_REPLAY_CLOCK_NS(i);
+			v = pl_core_process(&b, &out);
+			if (f) {
+				fprintf(f, "%zu\t%s\t%u\t", i, pl_verdict_name(v), out);
+				for (uint32_t j = 0; j < b.len; j++)
+					fprintf(f, "%02x", b.data[j]);
+				fputc('\n', f);
+			}
+			m->data_off = (uint16_t)(b.data - (uint8_t *)m->buf_addr);
+			m->data_len = (uint16_t)b.len;
+			m->pkt_len = b.len;
+			if (v == PL_TX || v == PL_REDIRECT)
+				pl_dpdk_send(0, pid, 0, m);
+			else
+				rte_pktmbuf_free(m);
+		}
+	}
+	rte_eth_tx_buffer_flush(pid, 0, txb[0][pid]);
+	cfg->clock_ns = 0;
+	if (f && (fflush(f) || ferror(f))) {
+		err = -EIO;
+		pr_warn("--results-out %s: write failed\n", opts.results_out);
+	}
+	if (f)
+		fclose(f);
+	pr_info("replay: %zu frames\n", i);
+	return err;
+}
+
+/* ---- Telemetry ------------------------------------------------------------------- */
+
+/* /pathlab/stats: verdict totals; /pathlab/counters: every counter. */
+static int pl_dpdk_tel(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	bool all = !strcmp(cmd, "/pathlab/counters");
+	struct pl_counters c;
+
+	(void)params;
+	if (!uctl || pl_ctl_read_counters(uctl, &c))
+		return -1;
+	rte_tel_data_start_dict(d);
+	for (int i = 0; i < PL_CNT__MAX; i++) {
+		if (!all && i > PL_CNT_V_ABORTED)
+			break;
+		rte_tel_data_add_dict_u64(d, pl_counter_name(i), c.c[i]);
+	}
+	if (!all)
+		return 0;
+	uint64_t sum[7] = { 0 };
+	for (unsigned w = 0; w < nworkers; w++) {
+		sum[0] += wstats[w].tx_sent;
+		sum[1] += wstats[w].tx_lost;
+		sum[2] += wstats[w].pass_host;
+		sum[3] += wstats[w].pass_nohost;
+		sum[4] += wstats[w].redirect_badport;
+		sum[5] += wstats[w].multiseg;
+		sum[6] += wstats[w].host_out;
+	}
+	rte_tel_data_add_dict_u64(d, "dpdk_tx_sent", sum[0]);
+	rte_tel_data_add_dict_u64(d, "dpdk_tx_lost", sum[1]);
+	rte_tel_data_add_dict_u64(d, "dpdk_pass_to_host", sum[2]);
+	rte_tel_data_add_dict_u64(d, "dpdk_pass_no_exception_port", sum[3]);
+	rte_tel_data_add_dict_u64(d, "dpdk_redirect_bad_port", sum[4]);
+	rte_tel_data_add_dict_u64(d, "dpdk_multiseg_dropped", sum[5]);
+	rte_tel_data_add_dict_u64(d, "dpdk_host_to_wire", sum[6]);
+	return 0;
+}
+
+/* ---- Set-up ---------------------------------------------------------------------- */
+
+/* Are hugepages there (or not needed)? Prints what to do when not. */
+static bool pl_dpdk_hugepages_ok(int argc, char **argv)
+{
+	unsigned long total = 0, free_ = 0;
+	char line[256];
+	FILE *f;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--no-huge") || !strcmp(argv[i], "--in-memory"))
+			return true;
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return true; /* let the EAL say */
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Total: %lu", &total);
+		sscanf(line, "HugePages_Free: %lu", &free_);
+	}
+	fclose(f);
+	if (free_ == 0) {
+		pr_warn("no free hugepages (HugePages_Total %lu, Free %lu): reserve and mount them with\n"
+			"  dpdk_app/hugepages.sh reserve 512\n"
+			"or run without them: put the EAL option --no-huge before `--` (tests do)\n",
+			total, free_);
+		return false;
+	}
+	return true;
+}
+
+/* Where the BPF object for --hybrid is. */
+static const char *pl_dpdk_bpf_obj(void)
+{
+	if (opts.bpf_obj)
+		return opts.bpf_obj;
+	if (!access(PL_BPF_OBJ_BUILD, R_OK))
+		return PL_BPF_OBJ_BUILD;
+	return PL_BPF_OBJ_INSTALL;
+}
+
+/* The EAL argv: ours, plus one net_af_xdp --vdev per --iface and one
+ * net_tap per --pass-tap. */
+static char **pl_dpdk_eal_argv(int eal_argc, char **argv, int *out_argc)
+{
+	int n = eal_argc + 2 * (int)(opts.niface + opts.npass_tap);
+	char **a = calloc(n + 1, sizeof(*a));
+	int k = 0;
+
+	if (!a)
+		return NULL;
+	for (int i = 0; i < eal_argc; i++)
+		a[k++] = argv[i];
+	for (unsigned i = 0; i < opts.niface; i++) {
+		char *v = NULL;
+
+		if (asprintf(&v, "net_af_xdp%u,iface=%s,start_queue=0,queue_count=%u%s%s", i,
+			     opts.iface[i], opts.queues, opts.hybrid ? ",xdp_prog=" : "",
+			     opts.hybrid ? pl_dpdk_bpf_obj() : "") < 0)
+			return NULL;
+		a[k++] = "--vdev";
+		a[k++] = v;
+	}
+	for (unsigned i = 0; i < opts.npass_tap; i++) {
+		char *v = NULL;
+
+		if (asprintf(&v, "net_tap_pl%u,iface=%s", i, opts.pass_tap[i]) < 0)
+			return NULL;
+		a[k++] = "--vdev";
+		a[k++] = v;
+	}
+	*out_argc = k;
+	return a;
+}
+
+/* --hybrid: the program net_af_xdp attached on the port's interface gets the
+ * policy too, through the ctl library's BPF backend. */
+static int pl_dpdk_hybrid_attach(uint16_t pid, const struct pl_policy *pol)
+{
+	struct pl_dpdk_port *p = &ports[pid];
+	struct pl_err err = { { 0 } };
+	__u32 id = 0;
+	int r;
+
+	r = bpf_xdp_query_id((int)p->ifindex, 0, &id);
+	if (r || !id) {
+		pr_warn("--hybrid: no XDP program on %s after the port started (%s)\n", p->iface,
+			r ? strerror(-r) : "none attached");
+		return r ? r : -ENOENT;
+	}
+	kctl[pid] = pl_ctl_open_bpf_prog(id);
+	if (!kctl[pid]) {
+		r = -errno;
+		pr_warn("--hybrid: cannot open the maps of program %u on %s: %s (is it pathlab.bpf.o?)\n",
+			id, p->iface, strerror(errno));
+		return r;
+	}
+	p->bpf_prog_id = (int)id;
+	r = pol ? pl_policy_apply(kctl[pid], pol, NULL, NULL, &err) : pl_ctl_init_config(kctl[pid]);
+	if (r) {
+		pr_warn("--hybrid: policy into program %u on %s: %s\n", id, p->iface,
+			err.msg[0] ? err.msg : strerror(-r));
+		return r;
+	}
+	pr_info("--hybrid: %s runs BPF program %u (pathlab) with the policy; DPDK sees USER frames\n",
+		p->iface, id);
+	return 0;
+}
+
+/* Parse, set up EAL, ports, core and policy; run; tear everything down. */
+int main(int argc, char **argv)
+{
+	struct pl_policy *pol = NULL;
+	struct pl_metrics_server *msrv = NULL;
+	struct pl_err perr = { { 0 } };
+	int eal_argc = argc, app_argc, nargc, ret, rc = 1;
+	char **nargv, **app_argv;
+	uint16_t pid, nports = 0;
+	unsigned lcore, w;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			eal_argc = i;
+			break;
+		}
+	for (int i = 1; i < eal_argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			pl_dpdk_usage(stdout, "pathlab-dpdk");
+			printf("\nEAL options (before `--`): the DPDK EAL documentation, or `dpdk-testpmd --help` (same EAL).\n");
+			return 0;
+		}
+	/* our options first: every user error is reported before the EAL touches anything */
+	app_argc = argc - eal_argc;
+	app_argv = argv + eal_argc; /* argv[0] of this vector is "--" (or the end) */
+	if (app_argc <= 0) {
+		static char *none[] = { "pathlab-dpdk", NULL };
+
+		app_argv = none;
+		app_argc = 1;
+	}
+	ret = pl_dpdk_parse(app_argc, app_argv, &opts);
+	if (ret)
+		return ret > 0 ? 0 : 2;
+	for (unsigned i = 0; i < opts.niface; i++)
+		if (!if_nametoindex(opts.iface[i])) {
+			pr_warn("--iface %s: no such interface in this network namespace (ip link show; run inside its namespace with ip netns exec)\n",
+				opts.iface[i]);
+			return 2;
+		}
+	if (opts.policy && pl_policy_parse_file(opts.policy, &pol, &perr)) {
+		pr_warn("--policy: %s\n", perr.msg);
+		return 2;
+	}
+	if (!pl_dpdk_hugepages_ok(eal_argc, argv))
+		goto free_policy;
+	nargv = pl_dpdk_eal_argv(eal_argc, argv, &nargc);
+	if (!nargv) {
+		pr_warn("out of memory\n");
+		goto free_policy;
+	}
+	ret = rte_eal_init(nargc, nargv);
+	if (ret < 0) {
+		pr_warn("EAL initialisation failed: %s (see the EAL messages above; docs/dpdk.md)\n",
+			rte_strerror(rte_errno));
+		goto free_policy;
+	}
+	signal(SIGINT, pl_dpdk_signal);
+	signal(SIGTERM, pl_dpdk_signal);
+
+	/* ports: every ethdev; taps named by --pass-tap are exception ports */
+	RTE_ETH_FOREACH_DEV(pid) {
+		struct pl_dpdk_port *p = &ports[pid];
+
+		rte_eth_dev_get_name_by_port(pid, p->name);
+		p->tap = -1;
+		p->used = strncmp(p->name, "net_tap_pl", 10) != 0;
+		pl_dpdk_port_iface(pid);
+		if (!p->ifindex)
+			p->ifindex = PL_PORTS_MAX - 1 - pid; /* a key no kernel interface has here */
+		if (p->used)
+			nports++;
+	}
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (!strncmp(ports[pid].name, "net_tap_pl", 10)) {
+			unsigned idx = (unsigned)atoi(ports[pid].name + 10), k = 0;
+			uint16_t d;
+
+			RTE_ETH_FOREACH_DEV(d) {
+				if (ports[d].used && k++ == idx) {
+					ports[d].tap = pid;
+					ports[pid].tap = d;
+				}
+			}
+		}
+	}
+	for (unsigned i = 0; i < opts.niface; i++) {
+		bool found = false;
+
+		RTE_ETH_FOREACH_DEV(pid)
+			found |= !strcmp(ports[pid].iface, opts.iface[i]);
+		if (!found) {
+			pr_warn("--iface %s: net_af_xdp could not open it (the PMD's message above says why; more --queues than the interface's channels? ethtool -l %s)\n",
+				opts.iface[i], opts.iface[i]);
+			goto cleanup_eal;
+		}
+	}
+	if (!nports) {
+		pr_warn("no ports: give --iface IF (net_af_xdp), a --vdev before `--`, or bind a NIC to vfio-pci (docs/dpdk.md)\n");
+		goto cleanup_eal;
+	}
+	if (opts.replay && nports != 1) {
+		pr_warn("--replay needs exactly one port (net_pcap0,rx_pcap=IN,tx_pcap=OUT), %u given\n", nports);
+		goto cleanup_eal;
+	}
+	nworkers = opts.queues;
+	if (rte_lcore_count() > 1 && rte_lcore_count() - 1 < nworkers) {
+		pr_warn("--queues %u needs %u worker lcores plus the main one (-l with %u cores)\n",
+			nworkers, nworkers, nworkers + 1);
+		goto cleanup_eal;
+	}
+	if (rte_lcore_count() == 1 && nworkers > 1) {
+		pr_warn("--queues %u needs more lcores: -l with %u cores\n", nworkers, nworkers + 1);
+		goto cleanup_eal;
+	}
+	pool = rte_pktmbuf_pool_create("pl_mbufs", 8192 * nports * nworkers + 4096, 256, 0,
+				       opts.replay ? PL_DPDK_REPLAY_HEADROOM + PL_DPDK_REPLAY_ROOM
+						   : RTE_MBUF_DEFAULT_BUF_SIZE,
+				       rte_socket_id());
+	if (!pool) {
+		pr_warn("mbuf pool: %s (more hugepages: dpdk_app/hugepages.sh reserve 1024)\n",
+			rte_strerror(rte_errno));
+		goto cleanup_eal;
+	}
+	ret = pl_core_init(nworkers);
+	if (ret) {
+		pr_warn("core init: %s\n", strerror(-ret));
+		goto cleanup_eal;
+	}
+	uctl = pl_ctl_open_user();
+	if (!uctl) {
+		pr_warn("ctl: %s\n", strerror(errno));
+		goto fini_core;
+	}
+	if (pol) {
+		ret = pl_policy_apply(uctl, pol, opts.replay ? NULL : pl_dpdk_resolve, NULL, &perr);
+		if (ret) {
+			pr_warn("--policy: %s\n", perr.msg[0] ? perr.msg : strerror(-ret));
+			goto close_ctl;
+		}
+	}
+	for (w = 0; w < nworkers; w++) {
+		RTE_ETH_FOREACH_DEV(pid) {
+			txb[w][pid] = rte_zmalloc_socket("pl_txb", RTE_ETH_TX_BUFFER_SIZE(PL_DPDK_TX_BUF), 0,
+							 rte_eth_dev_socket_id(pid));
+			if (!txb[w][pid]) {
+				pr_warn("out of memory for TX buffers\n");
+				goto free_txb;
+			}
+			rte_eth_tx_buffer_init(txb[w][pid], PL_DPDK_TX_BUF);
+			rte_eth_tx_buffer_set_err_callback(txb[w][pid], pl_dpdk_tx_lost, &wstats[w]);
+		}
+	}
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (pl_dpdk_port_start(pid, (uint16_t)nworkers))
+			goto stop_ports;
+		if (opts.hybrid && ports[pid].iface[0] && pl_dpdk_hybrid_attach(pid, pol))
+			goto stop_ports;
+	}
+	rte_telemetry_register_cmd("/pathlab/stats", pl_dpdk_tel,
+				   "pathlab verdict counters (frames seen, per verdict)");
+	rte_telemetry_register_cmd("/pathlab/counters", pl_dpdk_tel,
+				   "every pathlab counter plus the application's own");
+	if (opts.metrics && pl_metrics_serve(opts.metrics, "dpdk", pl_metrics_read_ctl, uctl, &msrv, &perr)) {
+		pr_warn("--metrics: %s\n", perr.msg);
+		goto stop_ports;
+	}
+	if (pol) {
+		char sum[256];
+
+		pl_policy_summary(pol, sum, sizeof(sum));
+		pr_info("policy %s: %s\n", opts.policy, sum);
+	}
+	pr_info("%u port(s), %u queue(s) each, %u lcore(s); stats every %gs\n", nports, nworkers,
+		rte_lcore_count(), opts.interval);
+
+	if (opts.replay) {
+		rc = pl_dpdk_replay(0) ? 1 : 0;
+		goto stop_metrics;
+	}
+	w = 0;
+	if (rte_lcore_count() == 1) {
+		pl_dpdk_worker((void *)0);
+	} else {
+		RTE_LCORE_FOREACH_WORKER(lcore) {
+			if (w < nworkers)
+				rte_eal_remote_launch(pl_dpdk_worker, (void *)(uintptr_t)w++, lcore);
+		}
+		/* main lcore: stats only */
+		{
+			uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last = start;
+			struct pl_counters prev = { 0 };
+
+			while (!pl_quit) {
+				uint64_t now;
+
+				rte_delay_us_sleep(10000);
+				now = rte_rdtsc();
+				if (opts.interval > 0 && now - last >= opts.interval * hz) {
+					pl_dpdk_stats((double)(now - start) / hz, (double)(now - last) / hz, &prev);
+					last = now;
+				}
+				if (opts.duration > 0 && (double)(now - start) / hz >= opts.duration)
+					pl_quit = true;
+			}
+		}
+		rte_eal_mp_wait_lcore();
+	}
+	rc = 0;
+	{
+		struct pl_counters c;
+		uint64_t sent = 0, lost = 0, cyc = 0, pk = 0, ccyc = 0;
+
+		for (w = 0; w < nworkers; w++) {
+			sent += wstats[w].tx_sent;
+			lost += wstats[w].tx_lost;
+			cyc += wstats[w].proc_cycles;
+			ccyc += wstats[w].core_cycles;
+			pk += wstats[w].proc_pkts;
+		}
+		/* per-frame cost of processing a received burst (core + verdict
+		 * handling + TX buffering, not the rx/tx syscalls of the PMD) */
+		printf("[dpdk] process ns/packet=%.1f core ns/packet=%.1f over %" PRIu64 " frames (TSC %" PRIu64 " Hz)\n",
+		       pk ? (double)cyc * 1e9 / (double)rte_get_tsc_hz() / (double)pk : 0.0,
+		       pk ? (double)ccyc * 1e9 / (double)rte_get_tsc_hz() / (double)pk : 0.0, pk,
+		       rte_get_tsc_hz());
+		if (!pl_ctl_read_counters(uctl, &c))
+			printf("[dpdk] total rx=%llu drop=%llu pass=%llu tx=%llu redirect=%llu user=%llu aborted=%llu sent=%" PRIu64 " tx_lost=%" PRIu64 "\n",
+			       (unsigned long long)c.c[PL_CNT_RX_PACKETS], (unsigned long long)c.c[PL_CNT_V_DROP],
+			       (unsigned long long)c.c[PL_CNT_V_PASS], (unsigned long long)c.c[PL_CNT_V_TX],
+			       (unsigned long long)c.c[PL_CNT_V_REDIRECT], (unsigned long long)c.c[PL_CNT_V_USER],
+			       (unsigned long long)c.c[PL_CNT_V_ABORTED], sent, lost);
+		fflush(stdout);
+	}
+stop_metrics:
+	pl_metrics_stop(msrv);
+stop_ports:
+	pl_dpdk_ports_close();
+	for (pid = 0; pid < PL_DPDK_PORTS_MAX; pid++)
+		pl_ctl_close(kctl[pid]);
+free_txb:
+	for (w = 0; w < nworkers; w++)
+		for (pid = 0; pid < PL_DPDK_PORTS_MAX; pid++)
+			rte_free(txb[w][pid]);
+close_ctl:
+	pl_ctl_close(uctl);
+	uctl = NULL;
+fini_core:
+	pl_core_fini();
+cleanup_eal:
+	rte_eal_cleanup();
+free_policy:
+	pl_policy_free(pol);
+	return rc;
+}

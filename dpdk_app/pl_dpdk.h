@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* pathlab-dpdk: what the option parser and the application share. */
+#ifndef PL_DPDK_H
+#define PL_DPDK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PL_DPDK_IFACES_MAX 16
+#define PL_DPDK_QUEUES_MAX 16
+
+#define pr_warn(...) fprintf(stderr, "pathlab-dpdk: " __VA_ARGS__)
+#define pr_info(...) fprintf(stderr, "pathlab-dpdk: " __VA_ARGS__)
+#define pr_debug(...) do { if (pl_dpdk_verbose) fprintf(stderr, "pathlab-dpdk: " __VA_ARGS__); } while (0)
+
+extern int pl_dpdk_verbose;
+
+/* The application's own options (after the EAL's and `--`). */
+struct pl_dpdk_opts {
+	const char *iface[PL_DPDK_IFACES_MAX]; /* --iface: net_af_xdp vdevs */
+	unsigned niface;
+	const char *pass_tap[PL_DPDK_IFACES_MAX]; /* --pass-tap: exception ports */
+	unsigned npass_tap;
+	unsigned queues;       /* per port; one lcore each */
+	bool hybrid;           /* --hybrid: our BPF object as xdp_prog */
+	const char *bpf_obj;   /* --bpf-obj */
+	const char *policy;    /* --policy FILE */
+	bool replay;           /* --replay */
+	const char *results_out;
+	const char *pcap_name; /* --pcap-name: the pcap named in the plres header */
+	uint32_t in_ifindex;   /* --in-ifindex (replay: receiving interface key) */
+	double interval;       /* --stats-interval seconds (0: none) */
+	double duration;       /* --duration seconds (0: until a signal) */
+	bool xstats;
+	const char *metrics;   /* --metrics ADDR:PORT */
+	unsigned burst;
+};
+
+/* Parse argv (the part after `--`, argv[0] a program name). Returns 0, 1 when
+ * --help was printed, or -EINVAL after printing what is wrong. */
+int pl_dpdk_parse(int argc, char **argv, struct pl_dpdk_opts *o);
+/* The usage text, generated from the option table. */
+void pl_dpdk_usage(FILE *f, const char *prog);
+
+#endif

@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# DPDK replay parity: every corpus frame through pathlab-dpdk on net_pcap
+# (--no-huge, one lcore, the replay clock) under every corpus policy; the
+# plres file it writes must match pathlab-replay's native build frame for
+# frame (verdict, out_port, output bytes).
+#   parity.sh PATHLAB_DPDK PATHLAB_REPLAY|"" CORPUS.pcap POLICY...
+set -u
+DPDK=$1 REPLAY=$2 PCAP=$3
+shift 3
+if [ -z "$REPLAY" ] || [ ! -x "$REPLAY" ]; then
+	echo "SKIP: pathlab-replay is not in this build (it lands with branch replay); nothing to compare the DPDK results with"
+	exit 77
+fi
+T=$(mktemp -d /tmp/plt-d-parity.XXXXXX)
+trap 'rm -rf "$T" "/var/run/dpdk/plt-d-par$$"' EXIT
+fail=0
+for pol in "$@"; do
+	name=$(basename "$pol" .policy)
+	if ! timeout 60 "$DPDK" -l 0 --no-huge -m 256 --no-pci --no-telemetry --log-level=error \
+		--file-prefix "plt-d-par$$" \
+		--vdev "net_pcap0,rx_pcap=$PCAP,tx_pcap=$T/$name.out.pcap" -- \
+		--replay --policy "$pol" --results-out "$T/$name.plres" --pcap-name "$(basename "$PCAP")" \
+		>"$T/$name.log" 2>&1; then
+		echo "FAIL $name: pathlab-dpdk exited non-zero:"; cat "$T/$name.log"; fail=1; continue
+	fi
+	frames=$(grep -vc '^#' "$T/$name.plres")
+	if timeout 120 "$REPLAY" -q --policy "$pol" --against "$T/$name.plres" "$PCAP" >"$T/$name.cmp" 2>&1; then
+		echo "ok   $name: $frames frames, identical verdicts and bytes (native vs dpdk)"
+	else
+		echo "FAIL $name:"; head -40 "$T/$name.cmp"; fail=1
+	fi
+done
+exit $fail
