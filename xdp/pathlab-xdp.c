@@ -1047,7 +1047,7 @@ static int status_one(const char *ifname, int idx, int quiet, int verbose)
 	snprintf(path, sizeof(path), PIN_ROOT "/%s/link", ifname);
 	struct statfs sf;
 	const char *how = !a.link_id ? "attached over netlink"
-			  : !access(path, F_OK) ? "link pinned at " PIN_ROOT "/IFACE/link (pathlab-xdp attach)"
+			  : !access(path, F_OK) ? "link pinned (pathlab-xdp attach)"
 			  : statfs("/sys/fs/bpf", &sf) || sf.f_type != BPF_FS_MAGIC
 				  ? "link (no bpffs at /sys/fs/bpf here: cannot tell whether it is pinned)"
 				  : "link held by a process (pathlab-xdp run)";
@@ -1056,6 +1056,8 @@ static int status_one(const char *ifname, int idx, int quiet, int verbose)
 	       attached_mode_name(a.attach_mode), how);
 	if (a.link_id)
 		printf(", link id %u", a.link_id);
+	if (a.link_id && !access(path, F_OK))
+		printf(", pin %s", path);
 	printf("\n");
 	if (strcmp(a.name, PROG_NAME))
 		return 0;
@@ -1072,10 +1074,11 @@ static int status_one(const char *ifname, int idx, int quiet, int verbose)
 		pl_ctl_close(c);
 		return err;
 	}
-	printf("  mode-switch %s, malformed %s, default %s, acl default %s, fwd_mode %u, steer %u\n",
+	printf("  mode-switch %s, malformed %s, default %s, acl default %s, forward %s, steer %s\n",
 	       pl_mode_name(cfg.mode), pl_verdict_name(cfg.malformed_verdict),
-	       pl_verdict_name(cfg.default_verdict), pl_verdict_name(cfg.acl_default), cfg.fwd_mode,
-	       cfg.steer_enabled);
+	       pl_verdict_name(cfg.default_verdict), pl_verdict_name(cfg.acl_default),
+	       cfg.fwd_mode == PL_FWD_REFLECT ? "reflect" : cfg.fwd_mode == PL_FWD_REDIRECT ? "redirect" : "off",
+	       cfg.steer_enabled ? "on" : "off");
 	for (__u32 p = 0; p < PL_PORTS_MAX; p++) {
 		__u32 v;
 		char nm[IF_NAMESIZE];
