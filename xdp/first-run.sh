@@ -4,11 +4,11 @@
 # real traffic (ping, UDP, TCP to ports 80 and 22) and the live stats, then
 # everything is torn down (also on ^C or error). Needs root and a build
 # (`meson setup build && ninja -C build`).
-# Usage: xdp/first-run.sh [BUILD_DIR] [SECONDS]
+# Usage: xdp/first-run.sh [BUILD_DIR] [SECONDS]   (BUILD_DIR default: $PATHLAB_BUILD, else ./build)
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$(realpath "${1:-$SRC/build}")
+BUILD=$(realpath "${1:-${PATHLAB_BUILD:-$SRC/build}}")
 SECS=${2:-10}
 XDP=$BUILD/xdp/pathlab-xdp
 TRAFFIC=$BUILD/tests/xdp/pl-traffic
