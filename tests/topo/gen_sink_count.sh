@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On a lossless path (pair, 10 kpps for 1 s) the generator's count equals
 # the sink's, per class too; also IPv6 with a protocol mix and latency
-# probes, an exact --count, and the AF_XDP transmit fallback.
+# probes, an exact --count, and the AF_XDP transmit fallback (paced and full speed).
 PREFIX=plt-c
 . "$(dirname "$0")/lib.sh"
 
@@ -40,4 +40,7 @@ run_pair "exact count" -n 12345 -r 50k -d 5
 
 run_pair "afxdp fallback" --mode afxdp -r 10k -d 1
 [ "$(jnum "$TMP/gen.json" mode)" = afxdp-copy ] || fail "afxdp mode not used"
+# full speed: frames still on the TX ring at the end must be sent (or not counted)
+run_pair "afxdp full speed, exact count" --mode afxdp -n 20000
+[ "$(jnum "$TMP/gen.json" packets)" = 20000 ] || fail "afxdp --count 20000 not exact"
 ok "generator and sink counts agree"
