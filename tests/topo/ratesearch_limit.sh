@@ -18,7 +18,7 @@ PROG_ID=$(ip -n "$DUT_IN_NS" -d -j link show dev "$DUT_IN_IF" | jq -r '.[0].xdp.
 MAP_ID=$(bpftool prog show id "$PROG_ID" -j | jq -r '.map_ids[0]')
 [ -n "$MAP_ID" ] && [ "$MAP_ID" != null ] || fail "policer map not found"
 timeout 100 "$RATESEARCH" --min 5k --max 150k --trial-seconds 1 --max-trials 16 --precision 3 --json \
-	--gen "$PLTOPO exec r$RUN_ID gen -- $PLGEN -T r$RUN_ID --rate {rate} -d {duration} --cpu 0 --nice -10 --json" \
+	--gen "$PLTOPO exec r$RUN_ID gen -- $PLGEN -T r$RUN_ID --rate {rate} -d {duration} --cpu 0 --nice -10 --max-burst 200 --json" \
 	--sink "$PLTOPO exec r$RUN_ID gen -- $PLSINK -i $GEN_IF --idle 0.5 -d {timeout} --ready-file {ready} --json" \
 	--dut-counters "bpftool map dump id $MAP_ID -j | jq -r '.[0].formatted.value | \"passed: \\(.passed)\", \"dropped: \\(.dropped)\"'" \
 	>"$TMP/rs.json" || fail "pl-ratesearch failed"
