@@ -85,7 +85,9 @@ start_dut() { # policy, ports...
 		>"$WORK/dut.log" 2>&1 &
 	DUT=$!
 	PIDS+=($DUT)
-	for _ in $(seq 50); do
+	# up to 30 s: hybrid loads (verifies) the BPF object once per port, ~1.5 s
+	# of CPU each, several seconds on a busy 2-vCPU machine
+	for _ in $(seq 300); do
 		grep -q 'worker(s)' "$WORK/dut.log" && sleep 0.5 && return 0
 		kill -0 $DUT 2>/dev/null || break
 		sleep 0.1
