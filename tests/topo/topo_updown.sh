@@ -72,6 +72,15 @@ ip netns exec "$GEN_NS" ping -c1 -W2 -q 10.0.1.2 >/dev/null || fail "real-NIC: g
 "$PLTOPO" down "nic$RUN_ID"
 ip link show "${PREFIX}B" >/dev/null 2>&1 || fail "real-NIC: peer not given back"
 ip -o addr show dev "${PREFIX}A" | grep -q 10.0.1.2 && fail "real-NIC: --dut-addr address left"
+[ -z "$(ip neigh show dev "${PREFIX}A" nud permanent)" ] || fail "real-NIC: neighbour entries left on the DUT"
+# a remote generator: described, neighbour entries on the DUT, removed at down
+"$PLTOPO" up "rem$RUN_ID" --prefix "$PREFIX" --dut-if "${PREFIX}A" --remote-gen 02:00:00:00:0e:01 --dut-addr 2>/dev/null
+eval "$("$PLTOPO" info "rem$RUN_ID")"
+[ "$GEN_REMOTE" = 1 ] && [ "$GEN_MAC" = 02:00:00:00:0e:01 ] && [ -z "$GEN_NS" ] && [ "$DUT_IN_PEER" = GEN ] ||
+	fail "remote generator info"
+ip neigh show dev "${PREFIX}A" 10.0.1.1 | grep -q '02:00:00:00:0e:01 PERMANENT' || fail "remote generator: no neighbour entry"
+"$PLTOPO" down "rem$RUN_ID"
+[ -z "$(ip neigh show dev "${PREFIX}A" nud permanent)" ] || fail "remote generator: neighbour entries left"
 ip link del "${PREFIX}A"
 assert_clean
 ok "real-NIC mode"
