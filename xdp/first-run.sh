@@ -39,14 +39,20 @@ eval "$("$PLTOPO" info "$NAME")"
 echo "first-run: $GEN_IF ($GEN_IP4, namespace $NS_GEN) <-> $DUT_IN_IF ($DUT_IN_IP4, namespace $NS_DUT)"
 echo "first-run: policy examples/acl.policy: TCP 22 dropped, everything else passes"
 
-# A TCP server on 22 and 80 behind the XDP program.
-ip netns exec "$NS_DUT" "$TRAFFIC" serve $((SECS + 5)) 22 80 >/dev/null &
+# A TCP server on 22 and 80 behind the XDP program (stopped by cleanup).
+ip netns exec "$NS_DUT" "$TRAFFIC" serve $((SECS + 60)) 22 80 >/dev/null &
 pids+=($!)
 # The datapath, with live stats, bounded by --duration.
 ip netns exec "$NS_DUT" "$XDP" run "$DUT_IN_IF" --policy "$SRC/examples/acl.policy" --duration "$((SECS + 2))" &
 xdp_pid=$!
 pids+=("$xdp_pid")
-sleep 1
+# Loading (verifying) the program takes seconds on a busy machine: start the
+# traffic once it is attached.
+for _ in $(seq 300); do
+	ip -n "$NS_DUT" link show dev "$DUT_IN_IF" | grep -q 'prog/xdp' && break
+	kill -0 "$xdp_pid" 2>/dev/null || { echo "first-run: pathlab-xdp failed (see above)" >&2; exit 1; }
+	sleep 0.1
+done
 
 # Real traffic from the generator side for SECS seconds.
 end=$((SECONDS + SECS))
