@@ -120,6 +120,7 @@ struct opts {
 	const char *obj;
 	const char *metrics;
 	int verbose;
+	int extended;
 };
 
 static const struct pl_opt_def opt_table[] = {
@@ -132,7 +133,9 @@ static const struct pl_opt_def opt_table[] = {
 	  "BPF object (default: the build tree's, then " PL_BPF_OBJ_INSTALL ")" },
 	{ "metrics", required_argument, 'M', "ADDR:PORT",
 	  "serve Prometheus metrics at http://ADDR:PORT/metrics (run, stats)" },
-	{ "verbose", no_argument, 'v', NULL, "debug messages, libbpf's too; every non-zero counter in stats" },
+	{ "extended", no_argument, 'e', NULL,
+	  "run, stats: after each line, every non-zero counter (per stage and protocol: acl_drop, proto_udp...)" },
+	{ "verbose", no_argument, 'v', NULL, "debug messages, libbpf's too; implies --extended; status: zero counters too" },
 	{ "help", no_argument, 'h', NULL, "this text" },
 };
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
@@ -800,7 +803,7 @@ static int stats_loop(struct pl_ctl *c, const struct opts *o, const char *label)
 			return err;
 		}
 		if (t - tprev > 1e-3)
-			pl_stats_print(stdout, label, t - t0, &prev, &cur, t - tprev, o->verbose);
+			pl_stats_print(stdout, label, t - t0, &prev, &cur, t - tprev, o->verbose || o->extended);
 		fflush(stdout);
 		prev = cur;
 		tprev = t;
@@ -1261,6 +1264,9 @@ int main(int argc, char **argv)
 			break;
 		case 'M':
 			o.metrics = optarg;
+			break;
+		case 'e':
+			o.extended = 1;
 			break;
 		case 'v':
 			o.verbose = 1;
