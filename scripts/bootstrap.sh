@@ -42,9 +42,13 @@ else
 	apt-get update -q
 	# Do not let package post-install scripts start services (nginx, OVS):
 	# the lab starts its own instances in private run directories.
-	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-	chmod +x /usr/sbin/policy-rc.d
-	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	# (A policy-rc.d that is already there, as in Debian container images,
+	# is left as it is.)
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
