@@ -51,9 +51,10 @@ PINNED=("$PLTOPO" exec "$NAME" dut --)
 counter() { "${IN_DUT[@]}" "$XDP" status "$IF" 2>/dev/null | awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'; }
 # Is any XDP program attached to IF?
 xdp_attached() { ip -n "$NS_DUT" -d link show dev "$IF" | grep -q 'prog/xdp'; }
-# Wait up to 5 s for an XDP program on IF to appear (1) or go (0).
+# Wait up to 30 s for an XDP program on IF to appear (1) or go (0): loading
+# (verifying) the object takes ~1.5 s of CPU, several seconds on a busy machine.
 wait_attached() {
-	for _ in $(seq 50); do
+	for _ in $(seq 300); do
 		if xdp_attached; then [ "$1" = 1 ] && return 0; else [ "$1" = 0 ] && return 0; fi
 		sleep 0.1
 	done
