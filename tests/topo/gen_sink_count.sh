@@ -5,7 +5,7 @@
 PREFIX=plt-c
 . "$(dirname "$0")/lib.sh"
 
-"$PLTOPO" up "c$RUN_ID" --prefix "$PREFIX" 2>/dev/null
+"$PLTOPO" up "c$RUN_ID" --prefix "$PREFIX" 2>"$TMP/up.err" || { cat "$TMP/up.err" >&2; fail "pl-topo up"; }
 
 # run_pair NAME ARGS...: one generator run into a fresh sink; compares counts
 run_pair() {

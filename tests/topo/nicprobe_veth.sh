@@ -5,7 +5,7 @@
 PREFIX=plt-p
 . "$(dirname "$0")/lib.sh"
 
-"$PLTOPO" up "p$RUN_ID" --prefix "$PREFIX" 2>/dev/null
+"$PLTOPO" up "p$RUN_ID" --prefix "$PREFIX" 2>"$TMP/up.err" || { cat "$TMP/up.err" >&2; fail "pl-topo up"; }
 eval "$("$PLTOPO" info "p$RUN_ID")"
 kv() { ip netns exec "$1" "$PROBE" --kv "$2" | sed -n "s/^$3=//p"; }
 [ "$(kv "$GEN_NS" "$GEN_IF" DRIVER)" = veth ] || fail "driver is not veth"

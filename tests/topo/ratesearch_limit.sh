@@ -9,7 +9,7 @@ PREFIX=plt-r
 LIMIT=30000
 POLICER=$BUILD/tests/topo/pl_test_policer.bpf.o
 
-"$PLTOPO" up "r$RUN_ID" --prefix "$PREFIX" 2>/dev/null
+"$PLTOPO" up "r$RUN_ID" --prefix "$PREFIX" 2>"$TMP/up.err" || { cat "$TMP/up.err" >&2; fail "pl-topo up"; }
 eval "$("$PLTOPO" info "r$RUN_ID")"
 ip -n "$DUT_IN_NS" link set dev "$DUT_IN_IF" xdpdrv obj "$POLICER" sec xdp || fail "cannot attach the policer"
 "$RATESEARCH" --help >/dev/null || fail "pl-ratesearch --help"
