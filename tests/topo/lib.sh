@@ -56,8 +56,8 @@ start_sink() {
 	timeout 60 "$PLTOPO" exec "$name" "$role" -- "$PLSINK" -T "$name" --ready-file "$TMP/ready" --json "$@" >"$SINK_OUT" &
 	SINK_PID=$!
 	PIDS+=("$SINK_PID")
-	for i in $(seq 100); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
-	fail "pl-sink did not attach within 5 s"
+	for i in $(seq 400); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
+	fail "pl-sink did not attach within 20 s"
 }
 
 # Value of a top-level number key in a one-line JSON file.
