@@ -43,7 +43,7 @@ echo "first-run: policy examples/acl.policy: TCP 22 dropped, everything else pas
 ip netns exec "$NS_DUT" "$TRAFFIC" serve $((SECS + 60)) 22 80 >/dev/null &
 pids+=($!)
 # The datapath, with live stats, bounded by --duration.
-ip netns exec "$NS_DUT" "$XDP" run "$DUT_IN_IF" --policy "$SRC/examples/acl.policy" --duration "$((SECS + 2))" &
+ip netns exec "$NS_DUT" "$XDP" run "$DUT_IN_IF" --policy "$SRC/examples/acl.policy" --extended --duration "$((SECS + 2))" &
 xdp_pid=$!
 pids+=("$xdp_pid")
 # Loading (verifying) the program takes seconds on a busy machine: start the
