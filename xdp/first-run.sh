@@ -13,8 +13,9 @@ SECS=${2:-10}
 XDP=$BUILD/xdp/pathlab-xdp
 TRAFFIC=$BUILD/tests/xdp/pl-traffic
 PLTOPO=$SRC/topologies/pl-topo
-NAME=firstrun
-PREFIX=plt-xf
+# PL_FIRSTRUN_ID (a few letters/digits) makes the names unique, for runs in parallel.
+NAME=firstrun${PL_FIRSTRUN_ID:-}
+PREFIX=plt-xf${PL_FIRSTRUN_ID:-}
 pids=()
 
 [ "$(id -u)" -eq 0 ] || { echo "first-run: needs root (namespaces, XDP): sudo $0" >&2; exit 1; }
