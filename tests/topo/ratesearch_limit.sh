@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # pl-ratesearch finds the limit a deliberately rate-limited DUT imposes.
 # DUT: pl_test_policer.bpf.o on the DUT side of a pair (a token bucket of
-# 30 kpps, burst 256, XDP_TX back to the generator's interface, where the
+# 10 kpps, burst 256, XDP_TX back to the generator's interface, where the
 # sink counts). Tolerance: the highest offered rate with loss <= 0.1% lies
-# within 70-105% of 30 kpps, and every trial offered above 110% fails.
+# within 70-105% of 10 kpps, and every trial offered above 110% fails.
 PREFIX=plt-r
 . "$(dirname "$0")/lib.sh"
-LIMIT=30000
+LIMIT=10000
 POLICER=$BUILD/tests/topo/pl_test_policer.bpf.o
 
 "$PLTOPO" up "r$RUN_ID" --prefix "$PREFIX" 2>"$TMP/up.err" || { cat "$TMP/up.err" >&2; fail "pl-topo up"; }
@@ -17,7 +17,7 @@ ip -n "$DUT_IN_NS" link set dev "$DUT_IN_IF" xdpdrv obj "$POLICER" sec xdp || fa
 PROG_ID=$(ip -n "$DUT_IN_NS" -d -j link show dev "$DUT_IN_IF" | jq -r '.[0].xdp.prog.id')
 MAP_ID=$(bpftool prog show id "$PROG_ID" -j | jq -r '.map_ids[0]')
 [ -n "$MAP_ID" ] && [ "$MAP_ID" != null ] || fail "policer map not found"
-timeout 100 "$RATESEARCH" --min 5k --max 150k --trial-seconds 1 --max-trials 16 --precision 3 --json \
+timeout 100 "$RATESEARCH" --min 2k --max 50k --trial-seconds 1 --max-trials 16 --precision 3 --json \
 	--gen "$PLTOPO exec r$RUN_ID gen -- $PLGEN -T r$RUN_ID --rate {rate} -d {duration} --cpu 0 --nice -10 --max-burst 200 --json" \
 	--sink "$PLTOPO exec r$RUN_ID gen -- $PLSINK -i $GEN_IF --idle 0.5 -d {timeout} --ready-file {ready} --json" \
 	--dut-counters "bpftool map dump id $MAP_ID -j | jq -r '.[0].formatted.value | \"passed: \\(.passed)\", \"dropped: \\(.dropped)\"'" \
