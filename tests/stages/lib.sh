@@ -55,7 +55,8 @@ start_xdp() {
 	ip netns exec "$ns" "$RUN" --obj "$OBJ" --policy "$pol" $devs >"$TMP/run.out" 2>"$TMP/run.err" &
 	XDP_PID=$!
 	PIDS="$PIDS $XDP_PID"
-	for i in $(seq 50); do
+	# up to 30 s: verifying the object takes seconds on a busy machine
+	for i in $(seq 300); do
 		grep -q ready "$TMP/run.out" 2>/dev/null && return 0
 		kill -0 $XDP_PID 2>/dev/null || break
 		sleep 0.1
@@ -82,7 +83,7 @@ xdp_pass() {
 	echo "mode pass-all" >"$TMP/pass-$2"
 	ip netns exec "$1" "$RUN" --obj "$OBJ" --policy "$TMP/pass-$2" --dev "$2" >"$TMP/pass-$2.out" 2>&1 &
 	PIDS="$PIDS $!"
-	for i in $(seq 50); do
+	for i in $(seq 300); do
 		grep -q ready "$TMP/pass-$2.out" 2>/dev/null && return 0
 		sleep 0.1
 	done
