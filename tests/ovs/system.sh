@@ -10,8 +10,8 @@
 #   2. no policy: UDP to 5001 and 5002 both arrive
 #   3. XDP pre-filter on plt-otp1 (acl drop udp 5001): 5001 dropped, 5002 arrives; the core's
 #      counters equal what was sent
-#   4. OVS reconfigures the port (reloads its program): status says so, check re-applies with the
-#      pinned maps (counters kept), the ACL holds again
+#   4. OVS reconfigures the port (reloads its program): watch re-applies by itself; again: status
+#      says so, check re-applies with the pinned maps (counters kept), the ACL holds again
 #   5. detach puts OVS's program back: 5001 arrives again
 #   6. the same policy as OpenFlow (pathlab-ofgen): 5001 dropped, flow stats = what was sent
 #   7. del-port with the pre-filter attached leaves no XDP program; stop leaves no daemon, no tap
@@ -112,8 +112,17 @@ p=$(core_counter $P1 verdict_pass)
 [ "${p:-0}" -ge $N ] && ok "core verdict_pass=$p (>= $N to OVS's socket)" || bad "verdict_pass=$p < $N"
 ip netns exec $NS0 ping -c 2 -i 0.2 -W 2 $IP1 >/dev/null && ok "ping through the pre-filter" || bad "ping through the pre-filter"
 
-# 4. OVS reconfigures the port
+# 4. OVS reconfigures the port: watch re-applies by itself; then check does it on demand
+ovs --wait 8 prefilter watch $P1 >"$RUN/watch.out" 2>&1 &
+wpid=$!
+sleep 1
 (. "$RUN/env" && ovs-vsctl set interface $P1 options:use-need-wakeup=false)
+for _ in $(seq 60); do grep -q "pinned maps reused" "$RUN/watch.out" && break; sleep 0.1; done
+grep -q "pinned maps reused" "$RUN/watch.out" && ip -d link show $P1 | grep -q "name pathlab" &&
+	ok "watch re-applied after OVS reloaded its program" || bad "watch: $(cat "$RUN/watch.out")"
+kill -INT $wpid 2>/dev/null
+wait $wpid 2>/dev/null
+(. "$RUN/env" && ovs-vsctl set interface $P1 options:use-need-wakeup=true)
 for _ in $(seq 50); do ip -d link show $P1 | grep -q "name xsk_def_prog" && break; sleep 0.1; done
 st=$(ovs prefilter status $P1 2>&1)
 echo "$st" | grep -q "NOT in front" && ok "status sees OVS's reloaded program" || bad "status after reconfigure: $st"
