@@ -7,11 +7,18 @@
 #   ns plt-ob-g [plt-obg] --veth-- [plt-obp0] OVS bridge plt-obrb [plt-obp1] --veth-- [plt-obs] ns plt-ob-s
 #   generator: bench/pl-gen, live frames, 64-byte UDP to port 7, 256 flows, full speed, CPU 0
 #   OVS: netdev datapath, PMD on CPU 1 (pmd-cpu-mask 0x2), afxdp ports in native XDP (copy mode)
-#   policy: acl drop proto udp dport 7 (all of the generated traffic), acl default pass
+#   policy: acl drop proto udp (all of the generated traffic), acl default pass
 #   prefilter: pathlab-xdp attach-ovs on plt-obp0: drops in XDP before OVS's socket
 #   openflow:  pathlab-ofgen's flows on plt-obrb: frames cross AF_XDP into OVS, a flow drops them
 # The figure is frames dropped per second by the policy: the core's acl_drop counter
 # (prefilter) or the drop flow's n_packets (openflow), over the generator's sending time.
+# The generator (one vCPU, shared with the veth receive where the XDP program runs) caps what
+# can be offered, so the pre-filter's rate is a lower bound when it drops everything offered.
+# Hence a second figure, the cost per dropped frame on the CPU that does the dropping:
+#   pre-filter: the program with this policy under BPF_PROG_TEST_RUN (pathlab-replay --bench),
+#   OVS alone:  the PMD thread's "avg processing cycles per packet" (dpif-netdev/pmd-stats-show)
+#               during the openflow rounds, at the TSC rate; the kernel's AF_XDP copy into OVS's
+#               socket comes on top of it and is not counted (so the ratio is conservative).
 set -u
 BUILD=${1:-build}
 SECS=${2:-5}
@@ -48,7 +55,7 @@ SMAC=$(ip -n $NSS -br link show $S | awk '{print $3}')
 GMAC=$(ip -n $NSG -br link show $G | awk '{print $3}')
 cat >"$RUN/drop.policy" <<EOF
 mode policy
-acl drop proto udp dport 7
+acl drop proto udp
 acl default pass
 EOF
 
@@ -80,8 +87,11 @@ round() {
 		ovs --policy "$RUN/drop.policy" --ports $P0 openflow apply >/dev/null 2>&1 || { echo "0 0"; return; }
 	fi
 	sleep 0.5
+	[ "$mode" = openflow ] && ovs appctl dpif-netdev/pmd-stats-clear >/dev/null 2>&1
 	before=$(dropped $mode)
 	out=$(generate)
+	[ "$mode" = openflow ] && ovs appctl dpif-netdev/pmd-stats-show 2>/dev/null |
+		sed -n 's/.*avg processing cycles per packet: \([0-9.]*\).*/\1/p' | head -1 >>"$RUN/pmd_cycles"
 	sleep 0.5
 	after=$(dropped $mode)
 	secs=${out#* }
@@ -100,7 +110,11 @@ for i in $(seq "$REP"); do
 			"$(python3 -c "print($d / 1e6)")" "$(python3 -c "print(${s:-0} / 1e6)")"
 	done
 done
-python3 - "${R[openflow]}" "${R[prefilter]}" "${S[openflow]}" "${S[prefilter]}" <<'EOF'
+XDPNS=$("$BUILD/replay/pathlab-replay" --bench --builds bpf --policy "$RUN/drop.policy" --rounds 3 \
+	--repeat 200000 --cpu 0 2>/dev/null | grep '^udp64' | grep -o '[0-9]*\.[0-9]*' | sed -n '1p;4p' | tr '\n' ' ')
+TSC_MHZ=$(awk -F: '/cpu MHz/ { print $2; exit }' /proc/cpuinfo)
+CYC=$(tr '\n' ' ' <"$RUN/pmd_cycles" 2>/dev/null)
+python3 - "${R[openflow]}" "${R[prefilter]}" "${S[openflow]}" "${S[prefilter]}" "${XDPNS:-0 0}" "${TSC_MHZ:-0}" "${CYC:-0}" <<'EOF'
 import statistics, sys
 of, pf = [float(x) for x in sys.argv[1].split()], [float(x) for x in sys.argv[2].split()]
 sof, spf = [float(x) for x in sys.argv[3].split()], [float(x) for x in sys.argv[4].split()]
@@ -115,4 +129,17 @@ print("share of offered frames dropped: OVS alone %.0f%%, pre-filter %.0f%%" % (
     100 * statistics.median([a / b for a, b in zip(pf, spf) if b])))
 if statistics.median([a / b for a, b in zip(pf, spf) if b]) > 0.99:
     print("the pre-filter dropped everything offered: its figure is the generator's ceiling (a lower bound)")
+empty_ns, xdp_ns = [float(x) for x in sys.argv[5].split()]
+tsc = float(sys.argv[6])
+cyc = [float(x) for x in sys.argv[7].split() if float(x) > 0]
+print()
+print("cost per dropped frame on the CPU that drops it:")
+print("  pre-filter (pathlab, BPF test_run, 64-byte UDP): %.1f ns (empty program %.1f ns) -> %.1f Mpps per CPU" % (
+    xdp_ns, empty_ns, 1e3 / xdp_ns if xdp_ns else 0))
+if cyc and tsc:
+    ovs_ns = statistics.median(cyc) / tsc * 1e3
+    print("  OVS alone (PMD processing, OpenFlow drop):        %.1f ns (%.0f cycles at %.0f MHz, median of %s) -> %.2f Mpps per CPU" % (
+        ovs_ns, statistics.median(cyc), tsc, ", ".join("%.0f" % c for c in cyc), 1e3 / ovs_ns))
+    if xdp_ns:
+        print("  capacity ratio pre-filter / OVS alone: %.1fx (AF_XDP copy into OVS not counted)" % (ovs_ns / xdp_ns))
 EOF
