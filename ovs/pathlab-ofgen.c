@@ -330,6 +330,7 @@ struct steer_ent {
 	struct pl_steer_val v;
 };
 
+/* qsort order of steer entries: protocol, then port. */
 static int steer_cmp(const void *a, const void *b)
 {
 	const struct steer_ent *x = a, *y = b;

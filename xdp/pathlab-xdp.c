@@ -126,9 +126,9 @@ struct opts {
 static const struct pl_opt_def opt_table[] = {
 	{ "mode", required_argument, 'm', "MODE",
 	  "attach mode: native, generic, offload or auto (native, else generic; default auto)" },
-	{ "policy", required_argument, 'p', "FILE", "policy to load at attach (run, attach); docs/policy.md" },
-	{ "interval", required_argument, 'i', "SEC", "stats interval in seconds (run, stats; default 1)" },
-	{ "duration", required_argument, 'd', "SEC", "stop after SEC seconds (run, stats; default: until SIGINT/SIGTERM)" },
+	{ "policy", required_argument, 'p', "FILE", "policy to load at attach (run, attach, attach-ovs); docs/policy.md" },
+	{ "interval", required_argument, 'i', "SEC", "stats interval in seconds (run, stats; watch-ovs: check interval; default 1)" },
+	{ "duration", required_argument, 'd', "SEC", "stop after SEC seconds (run, stats, watch-ovs; default: until SIGINT/SIGTERM)" },
 	{ "obj", required_argument, 'o', "PATH",
 	  "BPF object (default: the build tree's, then " PL_BPF_OBJ_INSTALL ")" },
 	{ "metrics", required_argument, 'M', "ADDR:PORT",
