@@ -402,8 +402,9 @@ struct attached {
 	char name[BPF_OBJ_NAME_LEN];
 };
 
-/* The XDP link of ifindex, or 0. */
-static __u32 find_link(int ifindex)
+/* The XDP link of ifindex holding prog_id, or 0. Links are listed system-wide and
+ * ifindexes are per network namespace: the program id tells ours apart. */
+static __u32 find_link(int ifindex, __u32 prog_id)
 {
 	__u32 id = 0;
 
@@ -416,7 +417,7 @@ static __u32 find_link(int ifindex)
 			continue;
 		memset(&li, 0, sizeof(li));
 		if (!bpf_obj_get_info_by_fd(fd, &li, &len) && li.type == BPF_LINK_TYPE_XDP &&
-		    (int)li.xdp.ifindex == ifindex) {
+		    (int)li.xdp.ifindex == ifindex && li.prog_id == prog_id) {
 			close(fd);
 			return id;
 		}
@@ -448,7 +449,7 @@ static int query_attached(int ifindex, struct attached *a)
 			snprintf(a->name, sizeof(a->name), "%s", pi.name);
 		close(fd);
 	}
-	a->link_id = find_link(ifindex);
+	a->link_id = find_link(ifindex, a->prog_id);
 	return 0;
 }
 
@@ -1391,8 +1392,9 @@ static int ovs_attach(const struct opts *o, const char *ifname, int *reapplied)
 	}
 	if (!strcmp(a.name, PROG_NAME)) {
 		if (!ovs_pinned(ifname)) {
-			pr_warn("%s has pathlab's program attached directly (pathlab-xdp run/attach), not in front of "
-				"OVS: `pathlab-xdp detach %s` first\n", ifname, ifname);
+			pr_warn("%s has pathlab's program attached, but not by attach-ovs with this bpffs (pathlab-xdp "
+				"run/attach, or attach-ovs under a bpffs that is gone, e.g. an earlier `ip netns exec`): "
+				"`pathlab-xdp detach %s` first, or remove and add the port in OVS\n", ifname, ifname);
 			return -EEXIST;
 		}
 		if (o->policy) {

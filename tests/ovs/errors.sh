@@ -47,7 +47,7 @@ rc=$?
 before=$(prog_of $A)
 out=$("$XDP" attach-ovs $A 2>&1)
 rc=$?
-[ $rc != 0 ] && echo "$out" | grep -q "not in front of OVS" && ok "pathlab direct: $out" ||
+[ $rc != 0 ] && echo "$out" | grep -q "not by attach-ovs" && ok "pathlab direct: $out" ||
 	bad "pathlab direct: rc=$rc: $out"
 [ "$(prog_of $A)" = "$before" ] && ok "program unchanged ($before)" || bad "program changed: $(prog_of $A)"
 "$XDP" detach $A >/dev/null 2>&1
