@@ -70,7 +70,7 @@ done
 # P1); prints "5001=X 5002=Y" as received in ns0.
 traffic() {
 	local out=$RUN/recv.out
-	ip netns exec $NS0 timeout 10 python3 "$UDP" recv $IP0 5001,5002 2.5 >"$out" &
+	ip netns exec $NS0 timeout 10 python3 "$UDP" recv $IP0 5001,5002 6 >"$out" &
 	local rp=$!
 	for _ in $(seq 50); do grep -q ready "$out" 2>/dev/null && break; sleep 0.05; done
 	ip netns exec $NS1 timeout 10 python3 "$UDP" send $IP0 5001,5002 $N

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # UDP helper for the OVS system tests.
-#   udp.py recv ADDR PORT,PORT... SECONDS   count datagrams per port, print "PORT=N ..."
+#   udp.py recv ADDR PORT,PORT... SECONDS   count datagrams per port for at most SECONDS, or until
+#                                           0.5 s pass without one; print "PORT=N ..."
 #   udp.py send ADDR PORT,PORT... COUNT     send COUNT 64-byte datagrams to each port, paced
 import socket
 import sys
@@ -18,12 +19,14 @@ if mode == "recv":
     print("ready", flush=True)
     cnt = {p: 0 for p in ports}
     end = time.time() + float(sys.argv[4])
-    while time.time() < end:
+    last = None  # time of the last datagram: stop 0.5 s after traffic ends
+    while time.time() < end and (last is None or time.time() - last < 0.5):
         for p, s in zip(ports, socks):
             try:
                 while True:
                     s.recv(2048)
                     cnt[p] += 1
+                    last = time.time()
             except BlockingIOError:
                 pass
         time.sleep(0.005)
