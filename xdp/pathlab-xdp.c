@@ -23,6 +23,7 @@
  * Options come from one table that drives parsing and --help. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1355,11 +1357,38 @@ static __u32 attached_flags(__u8 attach_mode)
 						: XDP_FLAGS_DRV_MODE;
 }
 
+/* Serialise attach-ovs / watch-ovs / detach (a watch and a manual re-apply
+ * racing each other): an flock on the pin root directory, so nothing is
+ * left behind. Returns the lock fd (close to release) or -1 when no lock
+ * could be taken (then go on unlocked). */
+static int ovs_lock(const char *ifname)
+{
+	int fd;
+
+	(void)ifname;
+	mkdir(PIN_ROOT, 0700);
+	fd = open(PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Release ovs_lock's lock (fd may be -1). */
+static void ovs_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Put the core in front of OVS's program on ifname (policy: optional).
  * reapplied: set when the pinned maps of an earlier attach were reused.
  * Returns 0, 1 when the core is already in front (policy loaded if given),
  * or -errno after saying what is wrong. Nothing is left behind on error. */
-static int ovs_attach(const struct opts *o, const char *ifname, int *reapplied)
+static int ovs_attach_locked(const struct opts *o, const char *ifname, int *reapplied)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
@@ -1562,6 +1591,16 @@ out:
 	return err;
 }
 
+/* ovs_attach_locked under the interface's lock. */
+static int ovs_attach(const struct opts *o, const char *ifname, int *reapplied)
+{
+	int lk = ovs_lock(ifname), err;
+
+	err = ovs_attach_locked(o, ifname, reapplied);
+	ovs_unlock(lk);
+	return err;
+}
+
 /* attach-ovs IFACE: put the core in front of OVS's afxdp port, or re-apply
  * after OVS reloaded its own program. */
 static int cmd_attach_ovs(const struct opts *o, int n, char **args)
@@ -1583,7 +1622,7 @@ static int cmd_attach_ovs(const struct opts *o, int n, char **args)
 
 /* Detach from an OVS port: put OVS's pinned program back if the core is
  * still attached, remove the pins. */
-static int ovs_detach(const char *ifname, int idx)
+static int ovs_detach_locked(const char *ifname, int idx)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
 	char path[PATH_MAX];
@@ -1624,6 +1663,16 @@ static int ovs_detach(const char *ifname, int idx)
 	ovs_pins_remove(ifname);
 	printf("%s: pre-filter detached, Open vSwitch's own program is back\n", ifname);
 	return 0;
+}
+
+/* ovs_detach_locked under the interface's lock. */
+static int ovs_detach(const char *ifname, int idx)
+{
+	int lk = ovs_lock(ifname), err;
+
+	err = ovs_detach_locked(ifname, idx);
+	ovs_unlock(lk);
+	return err;
 }
 
 /* watch-ovs IFACE: re-apply the pre-filter whenever OVS reloads its own

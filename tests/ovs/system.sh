@@ -8,12 +8,13 @@
 #   1. pl-ovs start / add-port, and the plain `ovs-vsctl add-port BR IF -- set interface IF
 #      type=afxdp` through the env file; ping across the bridge
 #   2. no policy: UDP to 5001 and 5002 both arrive
-#   3. XDP pre-filter on plt-otp1 (acl drop udp 5001): 5001 dropped, 5002 arrives; the core's
-#      counters equal what was sent
+#   3. XDP pre-filter on plt-otp1 (acl drop udp 5001, steer udp 5002 user): 5001 dropped, 5002
+#      (USER) and ping (PASS) reach OVS's socket and arrive; the core's counters equal what was sent
 #   4. OVS reconfigures the port (reloads its program): watch re-applies by itself; again: status
 #      says so, check re-applies with the pinned maps (counters kept), the ACL holds again
 #   5. detach puts OVS's program back: 5001 arrives again
-#   6. the same policy as OpenFlow (pathlab-ofgen): 5001 dropped, flow stats = what was sent
+#   6. the same policy as OpenFlow (pathlab-ofgen): 5001 dropped, flow stats (acl drop, steer)
+#      = what was sent
 #   7. del-port with the pre-filter attached leaves no XDP program; stop leaves no daemon, no tap
 set -u
 SRC=$1
@@ -36,6 +37,7 @@ done
 ovs() { "$PLOVS" --rundir "$RUN" --build "$BUILD" --bridge $BR "$@"; }
 
 cleanup() {
+	cp "$RUN/ovs-vswitchd.log" /tmp/plt-o-sys-last.log 2>/dev/null
 	ovs stop >/dev/null 2>&1
 	ip netns del $NS0 2>/dev/null
 	ip netns del $NS1 2>/dev/null
@@ -52,6 +54,7 @@ cat >"$POL" <<'EOF'
 mode policy
 acl drop proto udp dport 5001
 acl default pass
+steer udp 5002 user
 EOF
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 for i in 0 1; do
@@ -108,19 +111,21 @@ r=$(traffic)
 d=$(core_counter $P1 acl_drop) v=$(core_counter $P1 verdict_drop)
 [ "$d" = $N ] && [ "$v" = $N ] && ok "core counters: acl_drop=$d verdict_drop=$v (sent $N)" ||
 	bad "core counters: acl_drop=$d verdict_drop=$v, sent $N"
-p=$(core_counter $P1 verdict_pass)
-[ "${p:-0}" -ge $N ] && ok "core verdict_pass=$p (>= $N to OVS's socket)" || bad "verdict_pass=$p < $N"
+u=$(core_counter $P1 verdict_user) su=$(core_counter $P1 steer_user)
+[ "$u" = $N ] && [ "$su" = $N ] && ok "core counters: verdict_user=$u steer_user=$su (steered to OVS's socket, sent $N)" ||
+	bad "verdict_user=$u steer_user=$su, sent $N"
 ip netns exec $NS0 ping -c 2 -i 0.2 -W 2 $IP1 >/dev/null && ok "ping through the pre-filter" || bad "ping through the pre-filter"
+p=$(core_counter $P1 verdict_pass)
+[ "${p:-0}" -ge 2 ] && ok "core verdict_pass=$p (the ping replies: PASS to OVS's socket)" || bad "verdict_pass=$p"
 
 # 4. OVS reconfigures the port: watch re-applies by itself; then check does it on demand
-ovs --wait 8 prefilter watch $P1 >"$RUN/watch.out" 2>&1 &
-wpid=$!
+ovs --wait 5 prefilter watch $P1 >"$RUN/watch.out" 2>&1 &
+wpid=$! # (a background job ignores SIGINT: let it end by itself, before the next reconfiguration)
 sleep 1
 (. "$RUN/env" && ovs-vsctl set interface $P1 options:use-need-wakeup=false)
 for _ in $(seq 60); do grep -q "pinned maps reused" "$RUN/watch.out" && break; sleep 0.1; done
 grep -q "pinned maps reused" "$RUN/watch.out" && ip -d link show $P1 | grep -q "name pathlab" &&
 	ok "watch re-applied after OVS reloaded its program" || bad "watch: $(cat "$RUN/watch.out")"
-kill -INT $wpid 2>/dev/null
 wait $wpid 2>/dev/null
 (. "$RUN/env" && ovs-vsctl set interface $P1 options:use-need-wakeup=true)
 for _ in $(seq 50); do ip -d link show $P1 | grep -q "name xsk_def_prog" && break; sleep 0.1; done
@@ -150,6 +155,8 @@ c=$(ovs openflow counters 2>&1)
 d=$(echo "$c" | sed -n 's/^acl_drop=//p')
 [ "$d" = $N ] && ok "flow stats: acl_drop=$d (sent $N)" || bad "flow stats acl_drop=$d, sent $N: $c"
 echo "$c" | grep -q "^line2_acl_drop=$N$" && ok "flow stats per policy line: line2_acl_drop=$N" || bad "per-line counter: $c"
+st=$(echo "$c" | sed -n 's/^steer=//p')
+[ "$st" = $N ] && ok "flow stats: steer=$st (sent $N)" || bad "flow stats steer=$st, sent $N"
 
 # 7. del-port with the pre-filter on, then stop
 ovs openflow clear >/dev/null
