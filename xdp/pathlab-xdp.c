@@ -1254,7 +1254,7 @@ static int ovs_pinned(const char *ifname)
 	return !access(path, F_OK);
 }
 
-/* Remove PIN_ROOT/ovs-IFACE and what is in it. */
+/* Remove PIN_ROOT/ovs-IFACE and what is in it (and PIN_ROOT if then empty). */
 static void ovs_pins_remove(const char *ifname)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 300];
@@ -1272,6 +1272,7 @@ static void ovs_pins_remove(const char *ifname)
 		}
 	closedir(d);
 	rmdir(dir);
+	rmdir(PIN_ROOT); /* when nothing else is pinned there */
 }
 
 /* Set a u32 rodata global of obj before load: 0, or -ENOENT when the
