@@ -15,6 +15,7 @@
 #   5. detach puts OVS's program back: 5001 arrives again
 #   6. the same policy as OpenFlow (pathlab-ofgen): 5001 dropped, flow stats (acl drop, steer)
 #      = what was sent
+#   6b. OVS accepts the translation of every example policy
 #   7. del-port with the pre-filter attached leaves no XDP program; stop leaves no daemon, no tap
 set -u
 SRC=$1
@@ -157,6 +158,16 @@ d=$(echo "$c" | sed -n 's/^acl_drop=//p')
 echo "$c" | grep -q "^line2_acl_drop=$N$" && ok "flow stats per policy line: line2_acl_drop=$N" || bad "per-line counter: $c"
 st=$(echo "$c" | sed -n 's/^steer=//p')
 [ "$st" = $N ] && ok "flow stats: steer=$st (sent $N)" || bad "flow stats steer=$st, sent $N"
+
+# 6b. OVS accepts the translation of every example policy (ports named there map to 1-4)
+acc=0 tot=0
+for f in "$SRC"/examples/*.policy; do
+	tot=$((tot + 1))
+	"$BUILD/ovs/pathlab-ofgen" --port-map plt-a0=1,plt-b0=2,plt-c0=3,plt-c1=4 "$f" >"$RUN/ex.flows" 2>/dev/null &&
+		ovs ofctl replace-flows $BR "$RUN/ex.flows" 2>"$RUN/ex.err" && acc=$((acc + 1)) ||
+		bad "OVS refused the flows of $(basename "$f"): $(head -2 "$RUN/ex.err")"
+done
+[ $acc = $tot ] && ok "OVS accepted the OpenFlow translation of all $tot example policies"
 
 # 7. del-port with the pre-filter on, then stop
 ovs openflow clear >/dev/null
