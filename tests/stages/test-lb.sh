@@ -1,7 +1,9 @@
 #!/bin/sh
 # Load balancer system test (L2 DSR): real HTTP servers (python3
-# http.server) in two backend namespaces behind the XDP datapath in the
-# balancer namespace; the client uses real curl against the VIP.
+# http.server) in two backend namespaces behind the XDP datapath
+# (pathlab-xdp run) in the balancer namespace; the client uses real curl
+# against the VIP. Backend weights and states change with `pathlab-xdp
+# policy` while the program runs.
 #  - 200 new connections all succeed and split 1:1 within +-15 % (weights 1:1)
 #  - weights 3:1: 200 connections split 75 % / 25 % within +-12 %
 #  - a backend set to draining while a slow download runs on it: the
@@ -42,15 +44,6 @@ lb backend web 10.79.1.2 mac $(mac plt-s-b1 plt-s-b1) src-mac $(mac plt-s-lb plt
 lb backend web 10.79.2.2 mac $(mac plt-s-b2 plt-s-b2) src-mac $(mac plt-s-lb plt-s-lb2) via plt-s-lb2 weight $2 state $4
 P
 }
-reload() {
-	n=$(grep -c reloaded "$TMP/run.out")
-	kill -HUP "$XDP_PID"
-	for i in $(seq 50); do
-		[ "$(grep -c reloaded "$TMP/run.out")" -gt "$n" ] && return 0
-		sleep 0.1
-	done
-	echo "FAIL: policy reload"; cat "$TMP/run.err"; exit 1
-}
 policy 1 1 up up
 start_xdp plt-s-lb "$TMP/policy" plt-s-lb0 plt-s-lb1 plt-s-lb2
 sleep 1 # servers up
@@ -68,14 +61,14 @@ set -- $(spread 200)
 echo "weights 1:1: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 200 ] || { echo "FAIL: $1/200 connections answered; $(head -3 "$TMP/curl.err")"; fail=1; }
 within "$2" 100 30 || { echo "FAIL: backend1 got $2 of 200, want 100 +- 30"; fail=1; }
-policy 3 1 up up; reload
+policy 3 1 up up; reload "$TMP/policy"
 set -- $(spread 200)
 echo "weights 3:1: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 200 ] || { echo "FAIL: $1/200 answered"; fail=1; }
 within "$2" 150 24 || { echo "FAIL: backend1 got $2 of 200, want 150 +- 24"; fail=1; }
 
 # draining keeps an established connection
-policy 1 1 up up; reload
+policy 1 1 up up; reload "$TMP/policy"
 ip netns exec plt-s-lc curl -sS --max-time 40 --limit-rate 1500k -o "$TMP/big" http://10.79.9.9/big 2>"$TMP/big.err" &
 DL=$!
 on=""
@@ -90,7 +83,7 @@ done
 sleep 0.5
 other=$((3 - on))
 if [ "$on" = 1 ]; then policy 1 1 draining up; else policy 1 1 up draining; fi
-reload
+reload "$TMP/policy"
 set -- $(spread 40)
 echo "backend$on draining: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 40 ] || { echo "FAIL: $1/40 answered while draining"; fail=1; }
@@ -111,7 +104,7 @@ lb service web 10.79.9.9 80 tcp mode nat size 4093
 lb backend web 10.79.1.2 port 80 via pass
 lb backend web 10.79.2.2 port 80 via pass
 P
-reload
+reload "$TMP/policy"
 for b in 1 2; do ip -n plt-s-b$b addr del 10.79.9.9/32 dev lo; done
 set -- $(spread 100)
 echo "NAT: $1 answers, backend1=$2 backend2=$3"

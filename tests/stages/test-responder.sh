@@ -1,6 +1,6 @@
 #!/bin/sh
 # Responder system test: real curl from a client namespace against the XDP
-# responder in the server namespace, IPv4 and IPv6: exact bodies for every
+# responder (pathlab-xdp run) in the server namespace, IPv4 and IPv6: exact bodies for every
 # route, HEAD, 404, 405; 1000 sequential requests; wrk with 50 connections
 # for 5 s with zero errors.
 BUILD=$1
@@ -31,7 +31,8 @@ for host in 10.78.0.2 '[fd78::2]'; do
 	check "http://$host:8080/nothing" GET 404 'Not Found'
 	check "http://$host:8080/" POST 405 'Method Not Allowed'
 	h=$($C -I "http://$host:8080/" 2>&1 | tr -d '\r' | head -1)
-	[ "$h" = "HTTP/1.1 200 OK" ] || { echo "FAIL: HEAD -> '$h'"; fail=1; }
+	[ "$h" = "HTTP/1.1 200 OK" ] && echo "ok: HEAD http://$host:8080/ -> $h" ||
+		{ echo "FAIL: HEAD -> '$h'"; fail=1; }
 done
 # 1000 sequential requests (one curl process, 1000 connections)
 urls=""
