@@ -713,6 +713,40 @@ static void c_responder(struct mk *m)
 	s.seq += 18;
 	s.flags = PL_TCP_ACK | PL_TCP_FIN;
 	seg_emit(m, &s, "responder client FIN padded to 60");
+	/* A request larger than the response (the frame shrinks), IPv4 and
+	 * IPv6; and a request under two VLAN tags. */
+	{
+		static char big_req[1300];
+		struct pl_pkt p;
+
+		snprintf(big_req, sizeof(big_req), "GET /api HTTP/1.1\r\nCookie: %01200d\r\n\r\n", 7);
+		for (int v6 = 0; v6 < 2; v6++) {
+			resp_ends(&s, v6, 8, 42500, 8080);
+			isn = seg_syn(m, &s, "large request");
+			s.seq++;
+			s.ack = isn + 1;
+			s.flags = PL_TCP_ACK | PL_TCP_PSH;
+			s.data = big_req;
+			seg_emit(m, &s, "responder request of %zu bytes (reply shrinks the frame)", strlen(big_req));
+		}
+		resp_ends(&s, 0, 9, 42600, 8080);
+		s.vlan = 0; /* tags added by hand below */
+		isn = seg_syn(m, &s, "plain, for a double-tagged request");
+		s.seq++;
+		s.ack = isn + 1;
+		s.flags = PL_TCP_ACK | PL_TCP_PSH;
+		s.data = "GET /health HTTP/1.1\r\n\r\n";
+		pl_pkt_init(&p);
+		pl_pkt_eth(&p, PL_PKT_MAC_B, PL_PKT_MAC_A);
+		pl_pkt_vlan(&p, 0x88a8, 300);
+		pl_pkt_vlan(&p, 0x8100, 301);
+		pl_pkt_ipv4(&p, &(struct pl_pkt_ip4){ .saddr = s.s4, .daddr = s.d4, .id = 1 });
+		pl_pkt_tcp(&p, &(struct pl_pkt_tcp){ .sport = s.sport, .dport = s.dport, .seq = s.seq,
+						    .ack = s.ack, .flags = s.flags, .window = 64240 });
+		pl_pkt_payload(&p, s.data, (unsigned)strlen(s.data));
+		pl_pkt_finish(&p);
+		emit(m, &p, "ipv4 responder request under 802.1ad + 802.1Q (tags kept)");
+	}
 	/* IPv4 options and fragments are left to the next stages. */
 	resp_ends(&s, 0, 6, 42300, 8080);
 	s.ip_opts = 1;
