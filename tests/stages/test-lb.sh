@@ -9,6 +9,7 @@
 #  - a backend set to draining while a slow download runs on it: the
 #    download completes, and every new connection goes to the other backend.
 #  - NAT mode: 100 connections answered (replies reverse-NATed to the VIP).
+#  - IPv6 DSR: 100 connections to an IPv6 VIP answered, split 1:1 +- 20 %.
 #  - IP-in-IP: the encapsulated SYNs reach both backends with valid outer
 #    headers (captured: this kernel cannot decapsulate, see below).
 BUILD=$1
@@ -22,6 +23,12 @@ link plt-s-lb plt-s-lb1 plt-s-b1 plt-s-b1
 link plt-s-lb plt-s-lb2 plt-s-b2 plt-s-b2
 ip -n plt-s-lc addr add 10.79.0.1/24 dev plt-s-lc0
 ip -n plt-s-lc route add 10.79.9.9/32 via 10.79.0.2
+ip -n plt-s-lc addr add fd79::1/64 dev plt-s-lc0 nodad
+ip -n plt-s-lc -6 route add fd79:9::9/128 via fd79::2
+ip -n plt-s-lb addr add fd79::2/64 dev plt-s-lb0 nodad
+ip -n plt-s-lb addr add fd79:1::1/64 dev plt-s-lb1 nodad
+ip -n plt-s-lb addr add fd79:2::1/64 dev plt-s-lb2 nodad
+ip netns exec plt-s-lb sysctl -qw net.ipv6.conf.all.forwarding=1
 ip -n plt-s-lb addr add 10.79.0.2/24 dev plt-s-lb0
 ip -n plt-s-lb addr add 10.79.1.1/24 dev plt-s-lb1
 ip -n plt-s-lb addr add 10.79.2.1/24 dev plt-s-lb2
@@ -30,11 +37,14 @@ for b in 1 2; do
 	ip -n plt-s-b$b addr add 10.79.$b.2/24 dev plt-s-b$b
 	ip -n plt-s-b$b addr add 10.79.9.9/32 dev lo
 	ip -n plt-s-b$b route add default via 10.79.$b.1
+	ip -n plt-s-b$b addr add fd79:$b::2/64 dev plt-s-b$b nodad
+	ip -n plt-s-b$b addr add fd79:9::9/128 dev lo nodad
+	ip -n plt-s-b$b -6 route add default via fd79:$b::1
 	ip netns exec plt-s-b$b sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.plt-s-b$b.rp_filter=0
 	mkdir -p "$TMP/www$b"
 	echo "backend$b" >"$TMP/www$b/index.html"
 	{ echo "backend$b"; head -c 8000000 /dev/zero | tr '\0' x; } >"$TMP/www$b/big"
-	ip netns exec plt-s-b$b $PY -m http.server 80 --bind 0.0.0.0 --directory "$TMP/www$b" >/dev/null 2>&1 &
+	ip netns exec plt-s-b$b $PY -m http.server 80 --bind :: --directory "$TMP/www$b" >/dev/null 2>&1 &
 	PIDS="$PIDS $!"
 	xdp_pass plt-s-b$b plt-s-b$b
 done
@@ -50,9 +60,9 @@ policy 1 1 up up
 start_xdp plt-s-lb "$TMP/policy" plt-s-lb0 plt-s-lb1 plt-s-lb2
 sleep 1 # servers up
 fail=0
-spread() { # N -> "ok b1 b2"
+spread() { # N [URL] -> "ok b1 b2"
 	urls=""
-	for i in $(seq "$1"); do urls="$urls http://10.79.9.9/"; done
+	for i in $(seq "$1"); do urls="$urls ${2:-http://10.79.9.9/}"; done
 	ip netns exec plt-s-lc sh -c "curl -sS --max-time 30 $urls" 2>"$TMP/curl.err" >"$TMP/spread"
 	echo "$(wc -l <"$TMP/spread") $(grep -c backend1 "$TMP/spread") $(grep -c backend2 "$TMP/spread")"
 }
@@ -77,7 +87,7 @@ on=""
 for i in $(seq 30); do
 	sleep 0.1
 	for b in 1 2; do
-		ip netns exec plt-s-b$b ss -tn state established state fin-wait-1 state fin-wait-2 | grep -q '10.79.9.9:80 ' && on=$b
+		ip netns exec plt-s-b$b ss -tn state established state fin-wait-1 state fin-wait-2 | grep -Eq '10\.79\.9\.9\]?:80 ' && on=$b
 	done
 	[ -n "$on" ] && break
 done
@@ -155,4 +165,17 @@ echo "IP-in-IP: lb_ipip=$ipip; encapsulated SYNs captured: backend1=$n1 backend2
 [ "$bad" = 0 ] || { echo "FAIL: bad checksums in the encapsulated frames"; grep -i -B1 'bad cksum\|incorrect' "$TMP/ipip1.txt" | head -4; fail=1; }
 [ "$outer" -ge $((n1 + n2)) ] || { echo "FAIL: $outer outer headers 10.79.0.2 -> backend for $((n1 + n2)) SYNs"; head -6 "$TMP/ipip1.txt"; fail=1; }
 [ "$ipip" -ge $((n1 + n2)) ] || { echo "FAIL: lb_ipip $ipip < frames captured"; fail=1; }
+
+# IPv6: a DSR service on fd79:9::9 (the backends hold it on lo, the same
+# http.server answers on ::).
+cat >"$TMP/policy" <<P
+lb service web6 fd79:9::9 80 tcp mode dsr size 4093
+lb backend web6 fd79:1::2 mac $(mac plt-s-b1 plt-s-b1) src-mac $(mac plt-s-lb plt-s-lb1) via plt-s-lb1
+lb backend web6 fd79:2::2 mac $(mac plt-s-b2 plt-s-b2) src-mac $(mac plt-s-lb plt-s-lb2) via plt-s-lb2
+P
+reload "$TMP/policy"
+set -- $(spread 100 'http://[fd79:9::9]/')
+echo "IPv6 DSR: $1 answers, backend1=$2 backend2=$3"
+[ "$1" = 100 ] || { echo "FAIL: IPv6 $1/100 answered; $(head -3 "$TMP/curl.err")"; fail=1; }
+within "$2" 50 20 || { echo "FAIL: IPv6 backend1 got $2 of 100"; fail=1; }
 exit $fail
