@@ -4,7 +4,12 @@
 # packets/s; the XDP limiter (1000 packets/s, burst 100 per source) holds A
 # to 1000/s * T + 100 within +-10 % and B loses nothing; the ratelimit_drop
 # counter matches what A lost.
-BUILD=$1
+#   test-ratelimit.sh BUILD_DIR [xdp|afxdp]
+# xdp (default): pathlab-xdp run on the receiver's two interfaces.
+# afxdp: pathlab-afxdp --placement user on them (one worker per port, the
+# core in user space); PASS frames reach the receiver's stack through its
+# TAP devices plt-s-rt0/1, which hold the receiver's addresses.
+BUILD=$1 FRONT=${2:-xdp}
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
@@ -14,10 +19,38 @@ link plt-s-fa plt-s-fa0 plt-s-rl plt-s-rla
 link plt-s-fb plt-s-fb0 plt-s-rl plt-s-rlb
 ip -n plt-s-fa addr add 10.80.1.1/24 dev plt-s-fa0
 ip -n plt-s-fb addr add 10.80.2.1/24 dev plt-s-fb0
-ip -n plt-s-rl addr add 10.80.1.2/24 dev plt-s-rla
-ip -n plt-s-rl addr add 10.80.2.2/24 dev plt-s-rlb
 echo "ratelimit pps 1000 burst 100" >"$TMP/policy"
-start_xdp plt-s-rl "$TMP/policy" plt-s-rla plt-s-rlb
+if [ "$FRONT" = afxdp ]; then
+	AFXDP=$BUILD/afxdp_port/pathlab-afxdp
+	[ -x "$AFXDP" ] || { echo "SKIP: $AFXDP not built"; exit 77; }
+	ip netns exec plt-s-rl timeout 60 "$AFXDP" -i plt-s-rla -i plt-s-rlb --placement user \
+		--policy "$TMP/policy" --zero-copy off --tap-prefix plt-s-rt --quiet >"$TMP/dut.log" 2>&1 &
+	DUT=$!
+	PIDS="$PIDS $DUT"
+	for i in $(seq 100); do
+		grep -q 'worker(s)' "$TMP/dut.log" 2>/dev/null && break
+		kill -0 $DUT 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q 'worker(s)' "$TMP/dut.log" || { echo "FAIL: pathlab-afxdp did not start:"; cat "$TMP/dut.log"; exit 1; }
+	ip -n plt-s-rl addr add 10.80.1.2/24 dev plt-s-rt0
+	ip -n plt-s-rl addr add 10.80.2.2/24 dev plt-s-rt1
+	sleep 0.5
+	# ratelimit_drop from the totals pathlab-afxdp prints when it stops
+	# (called in a subshell: it cannot wait for $DUT, it waits for the line)
+	counter() {
+		kill -INT $DUT 2>/dev/null
+		for i in $(seq 50); do
+			grep -q '^\[afxdp-user-total\]' "$TMP/dut.log" && break
+			sleep 0.1
+		done
+		grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log" | grep -o " $1=[0-9]*" | cut -d= -f2
+	}
+else
+	ip -n plt-s-rl addr add 10.80.1.2/24 dev plt-s-rla
+	ip -n plt-s-rl addr add 10.80.2.2/24 dev plt-s-rlb
+	start_xdp plt-s-rl "$TMP/policy" plt-s-rla plt-s-rlb
+fi
 ip netns exec plt-s-rl $PY -c '
 import socket, sys, collections
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
