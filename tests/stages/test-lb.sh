@@ -84,10 +84,10 @@ policy 1 1 up up; reload "$TMP/policy"
 ip netns exec plt-s-lc curl -sS --max-time 40 --limit-rate 1500k -o "$TMP/big" http://10.79.9.9/big 2>"$TMP/big.err" &
 DL=$!
 on=""
-for i in $(seq 30); do
+for i in $(seq 60); do
 	sleep 0.1
 	for b in 1 2; do
-		ip netns exec plt-s-b$b ss -tn state established state fin-wait-1 state fin-wait-2 | grep -Eq '10\.79\.9\.9\]?:80 ' && on=$b
+		ip netns exec plt-s-b$b ss -Htn state established '( sport = :80 )' | grep -q '10\.79\.0\.1\]*:' && on=$b
 	done
 	[ -n "$on" ] && break
 done
