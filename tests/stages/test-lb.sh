@@ -12,7 +12,12 @@
 #  - IPv6 DSR: 100 connections to an IPv6 VIP answered, split 1:1 +- 20 %.
 #  - IP-in-IP: the encapsulated SYNs reach both backends with valid outer
 #    headers (captured: this kernel cannot decapsulate, see below).
-BUILD=$1
+#   test-lb.sh BUILD_DIR [xdp|afxdp]
+# afxdp: the balancer is pathlab-afxdp --placement user on the three
+# interfaces (the LB in user space, DSR out another port as REDIRECT); its
+# host addresses move to its TAP devices plt-s-lt0/1/2; only the first
+# check (200 connections, weights 1:1) runs (no live policy reload there).
+BUILD=$1 FRONT=${2:-xdp}
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
@@ -32,7 +37,7 @@ ip netns exec plt-s-lb sysctl -qw net.ipv6.conf.all.forwarding=1
 ip -n plt-s-lb addr add 10.79.0.2/24 dev plt-s-lb0
 ip -n plt-s-lb addr add 10.79.1.1/24 dev plt-s-lb1
 ip -n plt-s-lb addr add 10.79.2.1/24 dev plt-s-lb2
-ip netns exec plt-s-lb sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
+ip netns exec plt-s-lb sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
 for b in 1 2; do
 	ip -n plt-s-b$b addr add 10.79.$b.2/24 dev plt-s-b$b
 	ip -n plt-s-b$b addr add 10.79.9.9/32 dev lo
@@ -57,7 +62,26 @@ lb backend web 10.79.2.2 mac $(mac plt-s-b2 plt-s-b2) src-mac $(mac plt-s-lb plt
 P
 }
 policy 1 1 up up
-start_xdp plt-s-lb "$TMP/policy" plt-s-lb0 plt-s-lb1 plt-s-lb2
+if [ "$FRONT" = afxdp ]; then
+	AFXDP=$BUILD/afxdp_port/pathlab-afxdp
+	[ -x "$AFXDP" ] || { echo "SKIP: $AFXDP not built"; exit 77; }
+	ip netns exec plt-s-lb timeout 60 "$AFXDP" -i plt-s-lb0 -i plt-s-lb1 -i plt-s-lb2 --placement user \
+		--policy "$TMP/policy" --zero-copy off --tap-prefix plt-s-lt --quiet >"$TMP/dut.log" 2>&1 &
+	DUT=$!
+	PIDS="$PIDS $DUT"
+	for i in $(seq 100); do
+		grep -q 'worker(s)' "$TMP/dut.log" 2>/dev/null && break
+		kill -0 $DUT 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q 'worker(s)' "$TMP/dut.log" || { echo "FAIL: pathlab-afxdp did not start:"; cat "$TMP/dut.log"; exit 1; }
+	for a in 0:10.79.0.2 1:10.79.1.1 2:10.79.2.1; do
+		ip -n plt-s-lb addr del ${a#*:}/24 dev plt-s-lb${a%%:*}
+		ip -n plt-s-lb addr add ${a#*:}/24 dev plt-s-lt${a%%:*}
+	done
+else
+	start_xdp plt-s-lb "$TMP/policy" plt-s-lb0 plt-s-lb1 plt-s-lb2
+fi
 sleep 1 # servers up
 fail=0
 spread() { # N [URL] -> "ok b1 b2"
@@ -73,6 +97,16 @@ set -- $(spread 200)
 echo "weights 1:1: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 200 ] || { echo "FAIL: $1/200 connections answered; $(head -3 "$TMP/curl.err")"; fail=1; }
 within "$2" 100 30 || { echo "FAIL: backend1 got $2 of 200, want 100 +- 30"; fail=1; }
+if [ "$FRONT" = afxdp ]; then
+	kill -INT $DUT
+	wait $DUT || { echo "FAIL: pathlab-afxdp exited $?"; fail=1; }
+	grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log"
+	dsr=$(grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log" | grep -o ' lb_dsr=[0-9]*' | cut -d= -f2)
+	newf=$(grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log" | grep -o ' lb_new_flow=[0-9]*' | cut -d= -f2)
+	[ "${newf:-0}" -ge 200 ] && [ "${dsr:-0}" -ge "${newf:-0}" ] && echo "ok: lb_new_flow=$newf lb_dsr=$dsr" ||
+		{ echo "FAIL: counters lb_new_flow=$newf lb_dsr=$dsr"; fail=1; }
+	exit $fail
+fi
 policy 3 1 up up; reload "$TMP/policy"
 set -- $(spread 200)
 echo "weights 3:1: $1 answers, backend1=$2 backend2=$3"
