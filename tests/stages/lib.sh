@@ -112,3 +112,64 @@ responder_ns() {
 	xdp_pass plt-s-rc plt-s-rc0
 	start_xdp plt-s-rs "$1" plt-s-rs0
 }
+
+# wait_ready PID LOG PATTERN WHAT: wait (10 s) until LOG has PATTERN; fail
+# showing LOG if PID exits first or it never comes.
+wait_ready() {
+	for i in $(seq 100); do
+		grep -q "$3" "$2" 2>/dev/null && return 0
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "FAIL: $4 did not start:"; cat "$2"
+	exit 1
+}
+
+# start_afxdp NS ARGS...: pathlab-afxdp --placement user (copy mode, quiet
+# stats) in NS in the background, log in $TMP/dut.log; sets DUT.
+start_afxdp() {
+	ns=$1
+	shift
+	AFXDP=$BUILD/afxdp_port/pathlab-afxdp
+	[ -x "$AFXDP" ] || { echo "SKIP: $AFXDP not built"; exit 77; }
+	ip netns exec "$ns" timeout 100 "$AFXDP" --placement user --zero-copy off "$@" >"$TMP/dut.log" 2>&1 &
+	DUT=$!
+	PIDS="$PIDS $DUT"
+	wait_ready $DUT "$TMP/dut.log" 'worker(s)' pathlab-afxdp
+}
+
+# afxdp_total NAME: a counter from the totals pathlab-afxdp printed at exit.
+afxdp_total() {
+	grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log" | grep -o " $1=[0-9]*" | head -1 | cut -d= -f2
+}
+
+# check_routes CLIENT_NS HOST...: real curl from CLIENT_NS gets the exact
+# body of every route of the test policy (defaults plus /hello) on port
+# 8080 of each HOST, 404, 405, and HEAD's status line. Sets fail=1 on a
+# mismatch.
+check_routes() {
+	cns=$1
+	shift
+	for host in "$@"; do
+		for r in "GET / 200 Hello from XDP!" 'GET /api 200 {"status":"ok"}' "GET /health 200 OK" \
+			"GET /hello 200 hello world from a policy route" "GET /nothing 404 Not Found" \
+			"POST / 405 Method Not Allowed"; do
+			set -- $r
+			m=$1 path=$2 code=$3
+			shift 3
+			want="$*"
+			out=$(ip netns exec "$cns" curl -sS --max-time 3 -X "$m" -o "$TMP/body" -w '%{http_code}' \
+				"http://$host:8080$path" 2>"$TMP/curl.err")
+			body=$(cat "$TMP/body" 2>/dev/null)
+			if [ "$out" != "$code" ] || [ "$body" != "$want" ]; then
+				echo "FAIL: $m http://$host:8080$path -> $out '$body' (want $code '$want') $(cat "$TMP/curl.err")"
+				fail=1
+			else
+				echo "ok: $m http://$host:8080$path -> $out '$body'"
+			fi
+		done
+		h=$(ip netns exec "$cns" curl -sS --max-time 3 -I "http://$host:8080/" 2>&1 | tr -d '\r' | head -1)
+		[ "$h" = "HTTP/1.1 200 OK" ] && echo "ok: HEAD http://$host:8080/ -> $h" ||
+			{ echo "FAIL: HEAD http://$host:8080/ -> '$h'"; fail=1; }
+	done
+}

@@ -63,18 +63,7 @@ P
 }
 policy 1 1 up up
 if [ "$FRONT" = afxdp ]; then
-	AFXDP=$BUILD/afxdp_port/pathlab-afxdp
-	[ -x "$AFXDP" ] || { echo "SKIP: $AFXDP not built"; exit 77; }
-	ip netns exec plt-s-lb timeout 60 "$AFXDP" -i plt-s-lb0 -i plt-s-lb1 -i plt-s-lb2 --placement user \
-		--policy "$TMP/policy" --zero-copy off --tap-prefix plt-s-lt --quiet >"$TMP/dut.log" 2>&1 &
-	DUT=$!
-	PIDS="$PIDS $DUT"
-	for i in $(seq 100); do
-		grep -q 'worker(s)' "$TMP/dut.log" 2>/dev/null && break
-		kill -0 $DUT 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q 'worker(s)' "$TMP/dut.log" || { echo "FAIL: pathlab-afxdp did not start:"; cat "$TMP/dut.log"; exit 1; }
+	start_afxdp plt-s-lb -i plt-s-lb0 -i plt-s-lb1 -i plt-s-lb2 --policy "$TMP/policy" --tap-prefix plt-s-lt --quiet
 	for a in 0:10.79.0.2 1:10.79.1.1 2:10.79.2.1; do
 		ip -n plt-s-lb addr del ${a#*:}/24 dev plt-s-lb${a%%:*}
 		ip -n plt-s-lb addr add ${a#*:}/24 dev plt-s-lt${a%%:*}
@@ -101,8 +90,8 @@ if [ "$FRONT" = afxdp ]; then
 	kill -INT $DUT
 	wait $DUT || { echo "FAIL: pathlab-afxdp exited $?"; fail=1; }
 	grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log"
-	dsr=$(grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log" | grep -o ' lb_dsr=[0-9]*' | cut -d= -f2)
-	newf=$(grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log" | grep -o ' lb_new_flow=[0-9]*' | cut -d= -f2)
+	dsr=$(afxdp_total lb_dsr)
+	newf=$(afxdp_total lb_new_flow)
 	[ "${newf:-0}" -ge 200 ] && [ "${dsr:-0}" -ge "${newf:-0}" ] && echo "ok: lb_new_flow=$newf lb_dsr=$dsr" ||
 		{ echo "FAIL: counters lb_new_flow=$newf lb_dsr=$dsr"; fail=1; }
 	exit $fail

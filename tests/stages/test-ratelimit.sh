@@ -21,18 +21,7 @@ ip -n plt-s-fa addr add 10.80.1.1/24 dev plt-s-fa0
 ip -n plt-s-fb addr add 10.80.2.1/24 dev plt-s-fb0
 echo "ratelimit pps 1000 burst 100" >"$TMP/policy"
 if [ "$FRONT" = afxdp ]; then
-	AFXDP=$BUILD/afxdp_port/pathlab-afxdp
-	[ -x "$AFXDP" ] || { echo "SKIP: $AFXDP not built"; exit 77; }
-	ip netns exec plt-s-rl timeout 60 "$AFXDP" -i plt-s-rla -i plt-s-rlb --placement user \
-		--policy "$TMP/policy" --zero-copy off --tap-prefix plt-s-rt --quiet >"$TMP/dut.log" 2>&1 &
-	DUT=$!
-	PIDS="$PIDS $DUT"
-	for i in $(seq 100); do
-		grep -q 'worker(s)' "$TMP/dut.log" 2>/dev/null && break
-		kill -0 $DUT 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q 'worker(s)' "$TMP/dut.log" || { echo "FAIL: pathlab-afxdp did not start:"; cat "$TMP/dut.log"; exit 1; }
+	start_afxdp plt-s-rl -i plt-s-rla -i plt-s-rlb --policy "$TMP/policy" --tap-prefix plt-s-rt --quiet
 	ip -n plt-s-rl addr add 10.80.1.2/24 dev plt-s-rt0
 	ip -n plt-s-rl addr add 10.80.2.2/24 dev plt-s-rt1
 	sleep 0.5
@@ -44,7 +33,7 @@ if [ "$FRONT" = afxdp ]; then
 			grep -q '^\[afxdp-user-total\]' "$TMP/dut.log" && break
 			sleep 0.1
 		done
-		grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log" | grep -o " $1=[0-9]*" | cut -d= -f2
+		afxdp_total "$1"
 	}
 else
 	ip -n plt-s-rl addr add 10.80.1.2/24 dev plt-s-rla
@@ -107,7 +96,7 @@ if [ "$FRONT" = afxdp ]; then
 	# (AF_XDP rx ring full): what the core saw was either limited or
 	# delivered: rx_packets = ratelimit_drop + A's + B's received + a few
 	# (ARP, IPv6 neighbour discovery).
-	rx=$(grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log" | grep -o ' rx=[0-9]*' | head -1 | cut -d= -f2)
+	rx=$(afxdp_total rx)
 	echo "core saw rx=$rx; lost before the core (rings): $((sent_a + sent_b - ${rx:-0}))"
 	awk -v r="${rx:-0}" -v d="$drops" -v a="$got_a" -v b="$got_b" 'BEGIN { x = r - d - a - b; exit !(x >= 0 && x <= 50) }' ||
 		{ echo "FAIL: rx_packets $rx != ratelimit_drop $drops + received $got_a + $got_b (+ <= 50 other frames)"; fail=1; }

@@ -33,49 +33,20 @@ responder listen any 8080
 route /hello 200 text/plain hello world from a policy route
 P
 PREFIX=plt-s-rdpdk$$
+trap 'cleanup; rm -rf /var/run/dpdk/$PREFIX' EXIT
 if [ "$FRONT" = afxdp ]; then
-	ip netns exec $S timeout 100 "$BIN" -i ${S}0 --placement user --policy "$TMP/policy" --no-tap \
-		--zero-copy off --interval 1 >"$TMP/dut.log" 2>&1 &
-	ready='worker(s)'
+	start_afxdp $S -i ${S}0 --policy "$TMP/policy" --no-tap --interval 1
 else
 	ip netns exec $S sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' sh \
 		timeout 100 "$BIN" -l 0 --no-huge -m 512 --no-pci --file-prefix $PREFIX --log-level=warning -- \
 		--iface ${S}0 --policy "$TMP/policy" --stats-interval 1 >"$TMP/dut.log" 2>&1 &
-	ready='port(s)'
+	DUT=$!
+	PIDS="$PIDS $DUT"
+	wait_ready $DUT "$TMP/dut.log" 'port(s)' pathlab-dpdk
 fi
-DUT=$!
-PIDS="$PIDS $DUT"
-trap 'cleanup; rm -rf /var/run/dpdk/$PREFIX' EXIT
-for i in $(seq 100); do
-	grep -q "$ready" "$TMP/dut.log" 2>/dev/null && break
-	kill -0 $DUT 2>/dev/null || break
-	sleep 0.1
-done
-grep -q "$ready" "$TMP/dut.log" || { echo "FAIL: $FRONT did not start:"; cat "$TMP/dut.log"; exit 1; }
 sleep 0.5
 fail=0
-CURL="ip netns exec $C curl -sS --max-time 3"
-check() { # url method want_code want_body
-	out=$($CURL -X "$2" -o "$TMP/body" -w '%{http_code}' "$1" 2>"$TMP/curl.err")
-	body=$(cat "$TMP/body" 2>/dev/null)
-	if [ "$out" != "$3" ] || [ "$body" != "$4" ]; then
-		echo "FAIL: $2 $1 -> $out '$body' (want $3 '$4') $(cat "$TMP/curl.err")"
-		fail=1
-	else
-		echo "ok: $2 $1 -> $out '$body'"
-	fi
-}
-for host in 10.82.0.2 '[fd82::2]'; do
-	check "http://$host:8080/" GET 200 'Hello from XDP!'
-	check "http://$host:8080/api" GET 200 '{"status":"ok"}'
-	check "http://$host:8080/health" GET 200 'OK'
-	check "http://$host:8080/hello" GET 200 'hello world from a policy route'
-	check "http://$host:8080/nothing" GET 404 'Not Found'
-	check "http://$host:8080/" POST 405 'Method Not Allowed'
-	h=$($CURL -I "http://$host:8080/" 2>&1 | tr -d '\r' | head -1)
-	[ "$h" = "HTTP/1.1 200 OK" ] && echo "ok: HEAD http://$host:8080/ -> $h" ||
-		{ echo "FAIL: HEAD -> '$h'"; fail=1; }
-done
+check_routes $C 10.82.0.2 '[fd82::2]'
 urls=""
 for i in $(seq 200); do urls="$urls http://10.82.0.2:8080/health"; done
 n=$(ip netns exec $C sh -c "curl -sS --max-time 60 $urls" 2>"$TMP/seq.err" | tr -d '\n' | grep -o OK | wc -l)
