@@ -12,6 +12,11 @@ route /hello 200 text/plain hello world from a policy route
 P
 responder_ns "$TMP/policy"
 fail=0
+# pathlab-xdp status names the stages the policy switched on
+st=$(ip netns exec plt-s-rs "$XDP" status plt-s-rs0 2>&1)
+echo "$st" | grep -q 'stages: ratelimit off, synguard off, responder on, lb off' &&
+	echo "ok: pathlab-xdp status: $(echo "$st" | grep 'stages:' | sed 's/^ *//')" ||
+	{ echo "FAIL: pathlab-xdp status does not show the responder on:"; echo "$st"; fail=1; }
 check_routes plt-s-rc 10.78.0.2 '[fd78::2]'
 # 1000 sequential requests (one curl process, 1000 connections)
 urls=""
