@@ -1096,6 +1096,8 @@ static int status_one(const char *ifname, int idx, int quiet, int verbose)
 	       pl_mode_name(cfg.mode), pl_verdict_name(cfg.malformed_verdict),
 	       pl_verdict_name(cfg.default_verdict), pl_verdict_name(cfg.acl_default), cfg.fwd_mode,
 	       cfg.steer_enabled);
+	printf("  stages: ratelimit %s, synguard %s, responder %s, lb %s\n", cfg.rl_enabled ? "on" : "off",
+	       cfg.syn_enabled ? "on" : "off", cfg.resp_enabled ? "on" : "off", cfg.lb_enabled ? "on" : "off");
 	for (__u32 p = 0; p < PL_PORTS_MAX; p++) {
 		__u32 v;
 		char nm[IF_NAMESIZE];
