@@ -16,6 +16,8 @@ PKGS=(
 	# lab, tests and benchmarks
 	iproute2 ethtool iputils-ping nftables tcpdump curl wrk nginx-light
 	gnuplot-nox jq procps util-linux kmod
+	# metrics test: a real Prometheus text-format parser (issue 6)
+	python3-prometheus-client
 )
 
 missing=()
