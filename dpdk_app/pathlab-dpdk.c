@@ -263,6 +263,32 @@ static inline void pl_dpdk_act(unsigned w, uint16_t pid, uint16_t q, struct rte_
 	rte_pktmbuf_free(m);
 }
 
+/* Metrics server reader: the user-space core's counters; with --hybrid the
+ * kernel programs' (all ports) with their USER verdicts replaced by the user
+ * core's, so each frame counts once (pl_metrics_merge_hybrid). */
+static int pl_dpdk_metrics_read(void *arg, struct pl_counters *sum)
+{
+	struct pl_counters u, k, ksum = { { 0 } };
+	uint16_t pid;
+	int err;
+
+	(void)arg;
+	err = pl_ctl_read_counters(uctl, opts.hybrid ? &u : sum);
+	if (err || !opts.hybrid)
+		return err;
+	for (pid = 0; pid < PL_DPDK_PORTS_MAX; pid++) {
+		if (!kctl[pid])
+			continue;
+		err = pl_ctl_read_counters(kctl[pid], &k);
+		if (err)
+			return err;
+		for (int i = 0; i < PL_CNT__MAX; i++)
+			ksum.c[i] += k.c[i];
+	}
+	pl_metrics_merge_hybrid(&ksum, &u, sum);
+	return 0;
+}
+
 /* Print one stats line (and xstats): main lcore only. */
 static void pl_dpdk_stats(double t, double dt, struct pl_counters *prev)
 {
@@ -783,7 +809,8 @@ int main(int argc, char **argv)
 				   "pathlab verdict counters (frames seen, per verdict)");
 	rte_telemetry_register_cmd("/pathlab/counters", pl_dpdk_tel,
 				   "every pathlab counter plus the application's own");
-	if (opts.metrics && pl_metrics_serve(opts.metrics, "dpdk", pl_metrics_read_ctl, uctl, &msrv, &perr)) {
+	if (opts.metrics && pl_metrics_serve(opts.metrics, opts.hybrid ? "dpdk-hybrid" : "dpdk",
+					 pl_dpdk_metrics_read, NULL, &msrv, &perr)) {
 		pr_warn("--metrics: %s\n", perr.msg);
 		goto stop_ports;
 	}
