@@ -814,6 +814,8 @@ int main(int argc, char **argv)
 		pr_warn("--metrics: %s\n", perr.msg);
 		goto stop_ports;
 	}
+	if (msrv)
+		pr_info("metrics on http://%s/metrics (port %u)\n", opts.metrics, pl_metrics_port(msrv));
 	if (pol) {
 		char sum[256];
 
