@@ -12,8 +12,10 @@
 #include "pl_ctl_bpf.h"
 #include "pl_user.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -646,12 +648,32 @@ static int pl_dpdk_hybrid_attach(uint16_t pid, const struct pl_policy *pol)
 	return 0;
 }
 
+/* After rte_eal_cleanup: remove the EAL runtime directory (/var/run/dpdk/
+ * PREFIX: config, fbarray_* - with --no-huge several MiB on a tmpfs) that
+ * the EAL leaves behind. Only a primary process's, and only the files in it. */
+static void pl_dpdk_rundir_remove(const char *dir)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if (!dir[0] || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] != '.' && unlinkat(dirfd(d), e->d_name, 0))
+			pr_debug("%s/%s: %s\n", dir, e->d_name, strerror(errno));
+	}
+	closedir(d);
+	if (rmdir(dir))
+		pr_debug("%s: %s\n", dir, strerror(errno));
+}
+
 /* Parse, set up EAL, ports, core and policy; run; tear everything down. */
 int main(int argc, char **argv)
 {
 	struct pl_policy *pol = NULL;
 	struct pl_metrics_server *msrv = NULL;
 	struct pl_err perr = { { 0 } };
+	char rundir[PATH_MAX] = "";
 	int eal_argc = argc, app_argc, nargc, ret, rc = 1;
 	char **nargv, **app_argv;
 	uint16_t pid, nports = 0;
@@ -703,6 +725,8 @@ int main(int argc, char **argv)
 			rte_strerror(rte_errno));
 		goto free_policy;
 	}
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	signal(SIGINT, pl_dpdk_signal);
 	signal(SIGTERM, pl_dpdk_signal);
 
@@ -900,6 +924,7 @@ fini_core:
 	pl_core_fini();
 cleanup_eal:
 	rte_eal_cleanup();
+	pl_dpdk_rundir_remove(rundir);
 free_policy:
 	pl_policy_free(pol);
 	return rc;

@@ -95,5 +95,6 @@ DUT=
 grep -q '^\[dpdk\] total' "$T/dut.log" || fail "no final totals line"
 for i in $IF_A1 $IF_B1; do [ -z "$(pl_d_xdp_id $i)" ] || fail "XDP program $(pl_d_xdp_id $i) left on $i"; done
 pgrep -f "file-prefix $PREFIX" >/dev/null && fail "a pathlab-dpdk process is left"
+[ -e "/var/run/dpdk/$PREFIX" ] && fail "the EAL runtime directory /var/run/dpdk/$PREFIX is left"
 grep '^\[dpdk' "$T/dut.log" | tail -3
-echo "ok: clean shutdown (exit 0, nothing attached, no process)"
+echo "ok: clean shutdown (exit 0, nothing attached, no process, no EAL runtime directory)"
