@@ -584,14 +584,24 @@ static const char *pl_dpdk_bpf_obj(void)
  * net_tap per --pass-tap. */
 static char **pl_dpdk_eal_argv(int eal_argc, char **argv, int *out_argc)
 {
-	int n = eal_argc + 2 * (int)(opts.niface + opts.npass_tap);
+	int n = eal_argc + 2 * (int)(opts.niface + opts.npass_tap) + 1;
 	char **a = calloc(n + 1, sizeof(*a));
+	bool unlink_huge = true;
 	int k = 0;
 
 	if (!a)
 		return NULL;
-	for (int i = 0; i < eal_argc; i++)
+	for (int i = 0; i < eal_argc; i++) {
 		a[k++] = argv[i];
+		if (!strcmp(argv[i], "--no-huge") || !strcmp(argv[i], "--in-memory") ||
+		    !strncmp(argv[i], "--huge-unlink", 13) || !strncmp(argv[i], "--proc-type", 11))
+			unlink_huge = false;
+	}
+	/* hugepage files unlinked once mapped: the pages go back to the pool when
+	 * the process ends, whatever happens (DPDK's default keeps rtemap_* files
+	 * in hugetlbfs after exit, holding the memory) */
+	if (unlink_huge)
+		a[k++] = "--huge-unlink";
 	for (unsigned i = 0; i < opts.niface; i++) {
 		char *v = NULL;
 
