@@ -540,6 +540,30 @@ static int pl_dpdk_tel(const char *cmd, const char *params, struct rte_tel_data 
 	return 0;
 }
 
+/* /pathlab/xdp (--hybrid): the kernel programs' counters, summed over ports
+ * (the frames DPDK never sees: DROP/TX/REDIRECT/PASS decided in the kernel). */
+static int pl_dpdk_tel_xdp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct pl_counters k, sum = { { 0 } };
+	int n = 0;
+
+	(void)cmd;
+	(void)params;
+	for (uint16_t pid = 0; pid < PL_DPDK_PORTS_MAX; pid++) {
+		if (!kctl[pid] || pl_ctl_read_counters(kctl[pid], &k))
+			continue;
+		for (int i = 0; i < PL_CNT__MAX; i++)
+			sum.c[i] += k.c[i];
+		n++;
+	}
+	if (!n)
+		return -1;
+	rte_tel_data_start_dict(d);
+	for (int i = 0; i < PL_CNT__MAX; i++)
+		rte_tel_data_add_dict_u64(d, pl_counter_name(i), sum.c[i]);
+	return 0;
+}
+
 /* ---- Set-up ---------------------------------------------------------------------- */
 
 /* Are hugepages there (or not needed)? Prints what to do when not. */
@@ -843,6 +867,9 @@ int main(int argc, char **argv)
 				   "pathlab verdict counters (frames seen, per verdict)");
 	rte_telemetry_register_cmd("/pathlab/counters", pl_dpdk_tel,
 				   "every pathlab counter plus the application's own");
+	if (opts.hybrid)
+		rte_telemetry_register_cmd("/pathlab/xdp", pl_dpdk_tel_xdp,
+					   "--hybrid: the kernel programs' counters, all ports");
 	if (opts.metrics && pl_metrics_serve(opts.metrics, opts.hybrid ? "dpdk-hybrid" : "dpdk",
 					 pl_dpdk_metrics_read, NULL, &msrv, &perr)) {
 		pr_warn("--metrics: %s\n", perr.msg);

@@ -124,13 +124,13 @@ run_path() { # name label
 	echo "== $name (path=\"$label\")"
 	"${IN_DUT[@]}" $(cmdline $name $MADDR) >"$T/$name.log" 2>&1 &
 	DUT=$!
-	for _ in $(seq 150); do
+	for _ in $(seq 300); do
 		scrape -o /dev/null "http://$MADDR/metrics" 2>/dev/null && { up=1; break; }
 		kill -0 $DUT 2>/dev/null || break
 		sleep 0.1
 	done
 	if [ $up = 0 ]; then
-		bad "$name: /metrics not reachable within 15 s"; grep -v '^libbpf: elf' "$T/$name.log" | tail -20
+		bad "$name: /metrics not reachable within 30 s"; grep -v '^libbpf: elf' "$T/$name.log" | tail -20
 		kill $DUT 2>/dev/null; wait $DUT 2>/dev/null; DUT=
 		return
 	fi
