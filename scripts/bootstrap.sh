@@ -16,8 +16,9 @@ PKGS=(
 	# lab, tests and benchmarks
 	iproute2 ethtool iputils-ping nftables tcpdump curl wrk nginx-light
 	gnuplot-nox jq procps util-linux kmod
-	# metrics test: a real Prometheus text-format parser (issue 6)
-	python3-prometheus-client
+	# metrics tests (issue 6): a Prometheus text-format parser, promtool and a
+	# real Prometheus server (not started as a service: policy-rc.d below)
+	python3-prometheus-client prometheus
 )
 
 missing=()

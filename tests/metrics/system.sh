@@ -16,8 +16,9 @@
 #   UDP 9    x N_DROP -> DROP     (acl)
 #   UDP 4242 x N_USER -> USER     (steer)
 #   UDP 5353 x N_PASS -> PASS     (steer)
-# Per datapath: the exposition parses (prometheus_client) and follows the
-# format (HELP/TYPE, _total counters, path label); counters are monotonic;
+# Per datapath: the exposition parses (prometheus_client), passes
+# `promtool check metrics` and follows the format (HELP/TYPE, _total
+# counters, path label); counters are monotonic;
 # the deltas per verdict equal what was sent; 404/405 on other URLs and
 # methods; the same series names as the other datapaths; SIGINT: exit 0,
 # port closed, nothing attached. Then the errors: a bad ADDR:PORT and a
@@ -142,6 +143,12 @@ run_path() { # name label
 		ok "$name: exposition valid ($(grep -c '^# TYPE' "$T/$name.0") families, $(wc -l <"$T/$name.s0") series)"
 	else
 		bad "$name: $(cat "$T/$name.s0")"
+	fi
+	if command -v promtool >/dev/null; then
+		promtool check metrics <"$T/$name.0" >"$T/$name.lint" 2>&1 &&
+			ok "$name: promtool check metrics: clean" || bad "$name: promtool check metrics: $(cat "$T/$name.lint")"
+	else
+		echo "note: promtool not installed (Debian prometheus): lint skipped"
 	fi
 	grep -q "^pathlab_up{path=\"$label\"} 1\$" "$T/$name.0" && ok "$name: pathlab_up 1" || bad "$name: pathlab_up is not 1"
 
