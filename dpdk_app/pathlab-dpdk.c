@@ -753,6 +753,10 @@ int main(int argc, char **argv)
 		pr_warn("out of memory\n");
 		goto free_policy;
 	}
+	/* from here a signal only sets the flag: set-up completes, then
+	 * everything is torn down as after a normal run */
+	signal(SIGINT, pl_dpdk_signal);
+	signal(SIGTERM, pl_dpdk_signal);
 	ret = rte_eal_init(nargc, nargv);
 	if (ret < 0) {
 		pr_warn("EAL initialisation failed: %s (see the EAL messages above; docs/dpdk.md)\n",
@@ -761,8 +765,6 @@ int main(int argc, char **argv)
 	}
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
 		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	signal(SIGINT, pl_dpdk_signal);
-	signal(SIGTERM, pl_dpdk_signal);
 
 	/* ports: every ethdev; taps named by --pass-tap are exception ports */
 	RTE_ETH_FOREACH_DEV(pid) {
