@@ -414,12 +414,10 @@ int pl_metrics_serve(const char *addr_port, const char *path_label, pl_metrics_r
 	int one = 1, ret, gai;
 
 	*out = NULL;
-	if (!addr_port || split_addr(addr_port, host, sizeof(host), port, sizeof(port))) {
-		snprintf(err->msg, sizeof(err->msg),
-			 "metrics address '%s' is not ADDR:PORT (e.g. 127.0.0.1:9100, [::1]:9100, :9100)",
-			 addr_port ? addr_port : "");
-		return -EINVAL;
-	}
+	ret = pl_metrics_check_addr(addr_port, err);
+	if (ret)
+		return ret;
+	split_addr(addr_port, host, sizeof(host), port, sizeof(port)); /* checked above */
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
