@@ -1377,21 +1377,21 @@ static void pl_print_events(struct pl_app *app, double t, uint64_t *prev, struct
 	}
 }
 
-/* Metrics server reader: the user-space core's counters, plus (hybrid) the
- * kernel's, summed. */
+/* Metrics server reader: the user-space core's counters; in hybrid the
+ * kernel's with its USER verdicts replaced by the user core's (each frame
+ * counted once, pl_metrics_merge_hybrid). */
 static int pl_metrics_read(void *arg, struct pl_counters *sum)
 {
 	struct pl_app *app = arg;
-	struct pl_counters k;
-	int err = pl_ctl_read_counters(app->ctl_user, sum);
+	struct pl_counters k, u;
+	int err = pl_ctl_read_counters(app->ctl_user, app->ctl_bpf ? &u : sum);
 
 	if (err || !app->ctl_bpf)
 		return err;
 	err = pl_ctl_read_counters(app->ctl_bpf, &k);
 	if (err)
 		return err;
-	for (int i = 0; i < PL_CNT__MAX; i++)
-		sum->c[i] += k.c[i];
+	pl_metrics_merge_hybrid(&k, &u, sum);
 	return 0;
 }
 

@@ -19,14 +19,22 @@
 # (sleeps), sink wherever its veth NAPI runs. --no-huge for both DUTs.
 set -u
 ROUNDS=3 SEC=5
-while [ $# -gt 1 ]; do
+usage() { sed -n '3,/^set -u/p' "$0" | sed '/^set -u/d; s/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
 	case $1 in
-	--rounds) ROUNDS=$2; shift 2 ;;
-	--seconds) SEC=$2; shift 2 ;;
-	*) echo "dpdk-bench.sh: unknown option $1" >&2; exit 2 ;;
+	-h|--help) usage; exit 0 ;;
+	--rounds|--seconds)
+		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || { echo "dpdk-bench.sh: $1 needs a positive whole number" >&2; exit 2; }
+		[ "$1" = --rounds ] && ROUNDS=$2 || SEC=$2
+		shift 2 ;;
+	-*) echo "dpdk-bench.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+	*) break ;;
 	esac
 done
-B=$(cd "${1:?usage: dpdk-bench.sh [--rounds N] [--seconds S] BUILD_DIR}" && pwd)
+[ $# = 1 ] || { echo "usage: dpdk-bench.sh [--rounds N] [--seconds S] BUILD_DIR (try --help)" >&2; exit 2; }
+[ -x "$1/dpdk_app/pathlab-dpdk" ] && [ -x "$1/bench/pl-gen" ] ||
+	{ echo "dpdk-bench.sh: $1 is not a meson build directory with pathlab-dpdk and pl-gen built (meson setup $1 && ninja -C $1)" >&2; exit 2; }
+B=$(cd "$1" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "dpdk-bench.sh: needs root" >&2; exit 2; }
 LAB=pltdb # (pl-topo info sets TOPO)

@@ -67,6 +67,13 @@ for mode in ${MODES//,/ }; do
 		--nb-cores=1 --forward-mode="$mode" --port-topology=$topo --stats-period 1 \
 		--txq=1 --rxq=1 --burst=32 >"$T/out" 2>&1 &
 	PID=$!
+	# DURATION seconds from the first stats print (EAL and port start-up on
+	# net_af_xdp take a few seconds on a busy machine, not part of the run)
+	for _ in $(seq 300); do
+		grep -q 'Rx-pps' "$T/out" 2>/dev/null && break
+		kill -0 $PID 2>/dev/null || break
+		sleep 0.1
+	done
 	sleep "$DURATION"
 	kill -INT $PID 2>/dev/null
 	wait $PID

@@ -12,8 +12,10 @@
 #include "pl_ctl_bpf.h"
 #include "pl_user.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -261,6 +263,32 @@ static inline void pl_dpdk_act(unsigned w, uint16_t pid, uint16_t q, struct rte_
 		break;
 	}
 	rte_pktmbuf_free(m);
+}
+
+/* Metrics server reader: the user-space core's counters; with --hybrid the
+ * kernel programs' (all ports) with their USER verdicts replaced by the user
+ * core's, so each frame counts once (pl_metrics_merge_hybrid). */
+static int pl_dpdk_metrics_read(void *arg, struct pl_counters *sum)
+{
+	struct pl_counters u, k, ksum = { { 0 } };
+	uint16_t pid;
+	int err;
+
+	(void)arg;
+	err = pl_ctl_read_counters(uctl, opts.hybrid ? &u : sum);
+	if (err || !opts.hybrid)
+		return err;
+	for (pid = 0; pid < PL_DPDK_PORTS_MAX; pid++) {
+		if (!kctl[pid])
+			continue;
+		err = pl_ctl_read_counters(kctl[pid], &k);
+		if (err)
+			return err;
+		for (int i = 0; i < PL_CNT__MAX; i++)
+			ksum.c[i] += k.c[i];
+	}
+	pl_metrics_merge_hybrid(&ksum, &u, sum);
+	return 0;
 }
 
 /* Print one stats line (and xstats): main lcore only. */
@@ -512,6 +540,30 @@ static int pl_dpdk_tel(const char *cmd, const char *params, struct rte_tel_data 
 	return 0;
 }
 
+/* /pathlab/xdp (--hybrid): the kernel programs' counters, summed over ports
+ * (the frames DPDK never sees: DROP/TX/REDIRECT/PASS decided in the kernel). */
+static int pl_dpdk_tel_xdp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct pl_counters k, sum = { { 0 } };
+	int n = 0;
+
+	(void)cmd;
+	(void)params;
+	for (uint16_t pid = 0; pid < PL_DPDK_PORTS_MAX; pid++) {
+		if (!kctl[pid] || pl_ctl_read_counters(kctl[pid], &k))
+			continue;
+		for (int i = 0; i < PL_CNT__MAX; i++)
+			sum.c[i] += k.c[i];
+		n++;
+	}
+	if (!n)
+		return -1;
+	rte_tel_data_start_dict(d);
+	for (int i = 0; i < PL_CNT__MAX; i++)
+		rte_tel_data_add_dict_u64(d, pl_counter_name(i), sum.c[i]);
+	return 0;
+}
+
 /* ---- Set-up ---------------------------------------------------------------------- */
 
 /* Are hugepages there (or not needed)? Prints what to do when not. */
@@ -556,14 +608,24 @@ static const char *pl_dpdk_bpf_obj(void)
  * net_tap per --pass-tap. */
 static char **pl_dpdk_eal_argv(int eal_argc, char **argv, int *out_argc)
 {
-	int n = eal_argc + 2 * (int)(opts.niface + opts.npass_tap);
+	int n = eal_argc + 2 * (int)(opts.niface + opts.npass_tap) + 1;
 	char **a = calloc(n + 1, sizeof(*a));
+	bool unlink_huge = true;
 	int k = 0;
 
 	if (!a)
 		return NULL;
-	for (int i = 0; i < eal_argc; i++)
+	for (int i = 0; i < eal_argc; i++) {
 		a[k++] = argv[i];
+		if (!strcmp(argv[i], "--no-huge") || !strcmp(argv[i], "--in-memory") ||
+		    !strncmp(argv[i], "--huge-unlink", 13) || !strncmp(argv[i], "--proc-type", 11))
+			unlink_huge = false;
+	}
+	/* hugepage files unlinked once mapped: the pages go back to the pool when
+	 * the process ends, whatever happens (DPDK's default keeps rtemap_* files
+	 * in hugetlbfs after exit, holding the memory) */
+	if (unlink_huge)
+		a[k++] = "--huge-unlink";
 	for (unsigned i = 0; i < opts.niface; i++) {
 		char *v = NULL;
 
@@ -620,12 +682,32 @@ static int pl_dpdk_hybrid_attach(uint16_t pid, const struct pl_policy *pol)
 	return 0;
 }
 
+/* After rte_eal_cleanup: remove the EAL runtime directory (/var/run/dpdk/
+ * PREFIX: config, fbarray_* - with --no-huge several MiB on a tmpfs) that
+ * the EAL leaves behind. Only a primary process's, and only the files in it. */
+static void pl_dpdk_rundir_remove(const char *dir)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if (!dir[0] || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] != '.' && unlinkat(dirfd(d), e->d_name, 0))
+			pr_debug("%s/%s: %s\n", dir, e->d_name, strerror(errno));
+	}
+	closedir(d);
+	if (rmdir(dir))
+		pr_debug("%s: %s\n", dir, strerror(errno));
+}
+
 /* Parse, set up EAL, ports, core and policy; run; tear everything down. */
 int main(int argc, char **argv)
 {
 	struct pl_policy *pol = NULL;
 	struct pl_metrics_server *msrv = NULL;
 	struct pl_err perr = { { 0 } };
+	char rundir[PATH_MAX] = "";
 	int eal_argc = argc, app_argc, nargc, ret, rc = 1;
 	char **nargv, **app_argv;
 	uint16_t pid, nports = 0;
@@ -671,14 +753,18 @@ int main(int argc, char **argv)
 		pr_warn("out of memory\n");
 		goto free_policy;
 	}
+	/* from here a signal only sets the flag: set-up completes, then
+	 * everything is torn down as after a normal run */
+	signal(SIGINT, pl_dpdk_signal);
+	signal(SIGTERM, pl_dpdk_signal);
 	ret = rte_eal_init(nargc, nargv);
 	if (ret < 0) {
 		pr_warn("EAL initialisation failed: %s (see the EAL messages above; docs/dpdk.md)\n",
 			rte_strerror(rte_errno));
 		goto free_policy;
 	}
-	signal(SIGINT, pl_dpdk_signal);
-	signal(SIGTERM, pl_dpdk_signal);
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 
 	/* ports: every ethdev; taps named by --pass-tap are exception ports */
 	RTE_ETH_FOREACH_DEV(pid) {
@@ -783,10 +869,16 @@ int main(int argc, char **argv)
 				   "pathlab verdict counters (frames seen, per verdict)");
 	rte_telemetry_register_cmd("/pathlab/counters", pl_dpdk_tel,
 				   "every pathlab counter plus the application's own");
-	if (opts.metrics && pl_metrics_serve(opts.metrics, "dpdk", pl_metrics_read_ctl, uctl, &msrv, &perr)) {
+	if (opts.hybrid)
+		rte_telemetry_register_cmd("/pathlab/xdp", pl_dpdk_tel_xdp,
+					   "--hybrid: the kernel programs' counters, all ports");
+	if (opts.metrics && pl_metrics_serve(opts.metrics, opts.hybrid ? "dpdk-hybrid" : "dpdk",
+					 pl_dpdk_metrics_read, NULL, &msrv, &perr)) {
 		pr_warn("--metrics: %s\n", perr.msg);
 		goto stop_ports;
 	}
+	if (msrv)
+		pr_info("metrics on http://%s/metrics (port %u)\n", opts.metrics, pl_metrics_port(msrv));
 	if (pol) {
 		char sum[256];
 
@@ -871,6 +963,7 @@ fini_core:
 	pl_core_fini();
 cleanup_eal:
 	rte_eal_cleanup();
+	pl_dpdk_rundir_remove(rundir);
 free_policy:
 	pl_policy_free(pol);
 	return rc;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pl_ctl.h"
 #include "pl_dpdk.h"
 
 int pl_dpdk_verbose;
@@ -178,7 +179,16 @@ int pl_dpdk_parse(int argc, char **argv, struct pl_dpdk_opts *o)
 			o->duration = v;
 			break;
 		case O_XSTATS: o->xstats = true; break;
-		case O_METRICS: o->metrics = optarg; break;
+		case O_METRICS: {
+			struct pl_err err;
+
+			if (pl_metrics_check_addr(optarg, &err)) {
+				pr_warn("--metrics: %s\n", err.msg);
+				return -EINVAL;
+			}
+			o->metrics = optarg;
+			break;
+		}
 		case O_BURST:
 			if (!pl_dpdk_num(optarg, 1, 64, &v) || v != (unsigned)v) {
 				pr_warn("--burst '%s': a count from 1 to 64\n", optarg);

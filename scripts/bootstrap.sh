@@ -16,6 +16,9 @@ PKGS=(
 	# lab, tests and benchmarks
 	iproute2 ethtool iputils-ping nftables tcpdump curl wrk nginx-light
 	gnuplot-nox jq procps util-linux kmod
+	# metrics tests (issue 6): a Prometheus text-format parser, promtool and a
+	# real Prometheus server (not started as a service: policy-rc.d below)
+	python3-prometheus-client prometheus
 )
 
 missing=()

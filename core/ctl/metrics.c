@@ -9,6 +9,7 @@
  *   pathlab_rx_bytes_total{path}          bytes the core saw
  *   pathlab_<counter>_total{path}         every other counter of PL_COUNTERS
  *   pathlab_up{path}                      1 when the counters could be read
+ * (docs/metrics.md lists the path values and the hybrid accounting.)
  *
  * The server is deliberately small: one thread, one connection at a time,
  * requests bounded in size (8 KiB) and time (2 s), always `Connection:
@@ -114,6 +115,16 @@ out:
 int pl_metrics_read_ctl(void *ctl, struct pl_counters *sum)
 {
 	return pl_ctl_read_counters(ctl, sum);
+}
+
+/* Hybrid: kernel counters, its USER verdicts replaced by the user core's. */
+void pl_metrics_merge_hybrid(const struct pl_counters *kernel, const struct pl_counters *user,
+			     struct pl_counters *out)
+{
+	*out = *kernel;
+	out->c[PL_CNT_V_USER] = 0;
+	for (int v = 0; v < PL_VERDICT__MAX; v++)
+		out->c[PL_CNT_V_DROP + v] += user->c[PL_CNT_V_DROP + v];
 }
 
 /* ---- the server ---- */
@@ -340,6 +351,30 @@ static int split_addr(const char *s, char *host, size_t hlen, char *port, size_t
 	return atoi(port) <= 65535 ? 0 : -EINVAL;
 }
 
+/* Check "ADDR:PORT" (syntax and that ADDR is a numeric or known address). */
+int pl_metrics_check_addr(const char *addr_port, struct pl_err *err)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	char host[256], port[8];
+	int gai;
+
+	if (!addr_port || split_addr(addr_port, host, sizeof(host), port, sizeof(port))) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "metrics address '%s' is not ADDR:PORT (e.g. 127.0.0.1:9100, [::1]:9100, :9100)",
+			 addr_port ? addr_port : "");
+		return -EINVAL;
+	}
+	gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	if (gai) {
+		snprintf(err->msg, sizeof(err->msg), "metrics address '%s': %s", addr_port,
+			 gai_strerror(gai));
+		return -EINVAL;
+	}
+	freeaddrinfo(ai);
+	return 0;
+}
+
 /* Stop the server thread and free it; accepts NULL. */
 void pl_metrics_stop(struct pl_metrics_server *s)
 {
@@ -379,12 +414,10 @@ int pl_metrics_serve(const char *addr_port, const char *path_label, pl_metrics_r
 	int one = 1, ret, gai;
 
 	*out = NULL;
-	if (!addr_port || split_addr(addr_port, host, sizeof(host), port, sizeof(port))) {
-		snprintf(err->msg, sizeof(err->msg),
-			 "metrics address '%s' is not ADDR:PORT (e.g. 127.0.0.1:9100, [::1]:9100, :9100)",
-			 addr_port ? addr_port : "");
-		return -EINVAL;
-	}
+	ret = pl_metrics_check_addr(addr_port, err);
+	if (ret)
+		return ret;
+	split_addr(addr_port, host, sizeof(host), port, sizeof(port)); /* checked above */
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");

@@ -160,6 +160,16 @@ typedef int (*pl_metrics_read_fn)(void *arg, struct pl_counters *sum);
 /* Adapter for the common case: arg is a struct pl_ctl *. */
 int pl_metrics_read_ctl(void *ctl, struct pl_counters *sum);
 
+/* Hybrid placement (XDP core in the kernel, USER frames processed again by
+ * the user-space core): one view in which every frame counts once. The
+ * kernel core's counters, except that its USER verdicts are replaced by the
+ * verdicts the user-space core gave those frames. Monotonic when both are. */
+void pl_metrics_merge_hybrid(const struct pl_counters *kernel, const struct pl_counters *user,
+			     struct pl_counters *out);
+/* Check an --metrics "ADDR:PORT" argument without binding (0 or -EINVAL with
+ * err filled): lets a tool reject a typo before it sets anything up. */
+int pl_metrics_check_addr(const char *addr_port, struct pl_err *err);
+
 struct pl_metrics_server;
 /* Serve GET/HEAD /metrics over HTTP/1.1 from a thread, on "ADDR:PORT",
  * "[V6ADDR]:PORT" or ":PORT" (all addresses); port 0 picks a free one (see

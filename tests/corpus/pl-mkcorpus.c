@@ -5,8 +5,15 @@
  * them frame by frame).
  *
  * The corpus is a list of classes; each class is one function that emits
- * frames with emit(). To add traffic (issue 3: load balancer, rate limiter,
- * SYN guard, responder), write one function and add one line to classes[]. */
+ * frames with emit(). To add traffic, write one function and add one line
+ * to classes[] (at the end). The stage classes (responder, lb, ratelimit,
+ * synflood) are replayed with the stage policies responder.policy,
+ * lb.policy, ratelimit.policy and stages.policy. */
+/* The core's own parser and cookie function (user platform, header only):
+ * the responder frames acknowledge the cookie the core will send. */
+#include "pl_platform.h"
+#include "pl_parse.h"
+#include "stages/responder.h"
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -446,6 +453,508 @@ static void c_bounds(struct mk *m)
 	}
 }
 
+/* ---- stage traffic (issue 3): responder, load balancer, rate limiter,
+ * SYN guard. Addresses are those of tests/corpus/{responder,lb,ratelimit,
+ * stages}.policy: responder 10.70.0.2 / fd70::2, VIPs 10.71.0.100-102 /
+ * fd71::100-101, rate-limited sources 10.72/16, SYN floods 10.73-74/16. */
+
+/* The cookie key of the stage policies (`responder key
+ * 00112233445566778899aabbccddeeff`): the request frames acknowledge the
+ * SYN cookie the core will send, computed here with the core's own code. */
+static const struct pl_resp_params corpus_resp = {
+	.key = { 0x0011223344556677ull, 0x8899aabbccddeeffull },
+};
+
+/* One TCP segment or UDP datagram of the stage classes. */
+struct seg {
+	int v6;
+	uint32_t s4, d4;
+	uint8_t s6[16], d6[16];
+	uint16_t sport, dport, vlan;
+	uint32_t seq, ack;
+	uint8_t flags;          /* TCP flags; 0 with udp set: UDP */
+	int udp;
+	uint16_t mss;           /* TCP: an MSS option (0: no options) */
+	const char *data;       /* payload (NULL: none) */
+	unsigned fill;          /* or this many filler bytes */
+	int ip_opts;            /* IPv4: 4 bytes of options (NOP NOP NOP EOL) */
+	uint16_t frag_off;      /* IPv4 fragment offset (8-byte units) */
+	int more_frags;
+	int zero_udp_csum;      /* IPv4 UDP without a checksum */
+	unsigned pad;           /* Ethernet padding up to this length (a NIC's 60) */
+};
+
+/* An IPv6 address prefix:hostpart with a 2-byte prefix (fdXX::h). */
+static void v6_addr(uint8_t a[16], uint8_t net, uint8_t sub, unsigned h)
+{
+	memset(a, 0, 16);
+	a[0] = 0xfd;
+	a[1] = net;
+	a[3] = sub;
+	a[14] = (uint8_t)(h >> 8);
+	a[15] = (uint8_t)h;
+}
+
+/* Build the frame of s. */
+static void seg_build(struct pl_pkt *p, const struct seg *s)
+{
+	static const uint8_t nop_opts[4] = { 1, 1, 1, 0 };
+	uint8_t mss[4] = { 2, 4, (uint8_t)(s->mss >> 8), (uint8_t)s->mss };
+
+	pl_pkt_init(p);
+	pl_pkt_eth(p, PL_PKT_MAC_B, PL_PKT_MAC_A);
+	if (s->vlan)
+		pl_pkt_vlan(p, 0x8100, s->vlan);
+	if (s->v6) {
+		struct pl_pkt_ip6 ip = { .hop_limit = 64 };
+
+		memcpy(ip.saddr, s->s6, 16);
+		memcpy(ip.daddr, s->d6, 16);
+		pl_pkt_ipv6(p, &ip);
+	} else {
+		pl_pkt_ipv4(p, &(struct pl_pkt_ip4){ .saddr = s->s4, .daddr = s->d4, .id = 1,
+						     .opts = s->ip_opts ? nop_opts : NULL,
+						     .optlen = s->ip_opts ? 4 : 0,
+						     .frag_off = s->frag_off, .more_frags = (uint8_t)s->more_frags });
+	}
+	if (s->udp)
+		pl_pkt_udp(p, s->sport, s->dport);
+	else
+		pl_pkt_tcp(p, &(struct pl_pkt_tcp){ .sport = s->sport, .dport = s->dport, .seq = s->seq,
+						    .ack = s->ack, .flags = s->flags, .window = 64240,
+						    .opts = s->mss ? mss : NULL, .optlen = s->mss ? 4 : 0 });
+	if (s->data)
+		pl_pkt_payload(p, s->data, (unsigned)strlen(s->data));
+	if (s->fill)
+		pl_pkt_fill(p, s->fill, s->sport ^ s->seq);
+	pl_pkt_finish(p);
+	if (s->udp && s->zero_udp_csum && !s->v6)
+		pl_pkt_put16(p, pl_pkt_off(p, PL_PK_UDP) + 6, 0);
+	if (s->pad)
+		pl_pkt_pad(p, s->pad);
+}
+
+/* Emit s with a description. */
+static void seg_emit(struct mk *m, const struct seg *s, const char *fmt, ...)
+{
+	struct pl_pkt p;
+	char d[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d, sizeof(d), fmt, ap);
+	va_end(ap);
+	seg_build(&p, s);
+	emit(m, &p, "%s %s", s->v6 ? "ipv6" : "ipv4", d);
+}
+
+/* Emit s (a SYN) and return the cookie the responder answers it with. */
+static uint32_t seg_syn(struct mk *m, struct seg *s, const char *what)
+{
+	uint8_t buf[PL_PKT_MAX];
+	struct pl_hdrs h;
+	struct pl_pkt p;
+
+	s->flags = PL_TCP_SYN;
+	s->ack = 0;
+	seg_build(&p, s);
+	memcpy(buf, p.b, p.len);
+	memset(&h, 0, sizeof(h));
+	if (pl_parse(buf, buf + p.len, &h) < 0) {
+		fprintf(stderr, "pl-mkcorpus: class %s: a SYN the core does not parse\n", m->cls);
+		m->err = -EINVAL;
+		return 0;
+	}
+	emit(m, &p, "%s responder SYN %s (mss %u)", s->v6 ? "ipv6" : "ipv4", what, s->mss);
+	return pl_cookie_make(&corpus_resp, &h, CORPUS_CLOCK_BASE_NS + (uint64_t)(m->n - 1) * CORPUS_CLOCK_STEP_NS,
+			      s->mss ? s->mss : 536);
+}
+
+/* The client and server of a responder conversation. */
+static void resp_ends(struct seg *s, int v6, unsigned cli, uint16_t sport, uint16_t dport)
+{
+	memset(s, 0, sizeof(*s));
+	s->v6 = v6;
+	s->s4 = PL_PKT_IP4(10, 70, 0, cli);
+	s->d4 = PL_PKT_IP4(10, 70, 0, 2);
+	v6_addr(s->s6, 0x70, 0, cli);
+	v6_addr(s->d6, 0x70, 0, 2);
+	s->sport = sport;
+	s->dport = dport;
+	s->mss = 1460;
+	s->seq = 1000u * sport;
+}
+
+/* One whole conversation: SYN, handshake ACK, request, the same request
+ * again (retransmission), ACK of our FIN, client FIN, and a late RST. */
+static void resp_talk(struct mk *m, int v6, uint16_t sport, uint16_t vlan, const char *req)
+{
+	struct seg s;
+	uint32_t isn;
+	char what[80];
+
+	resp_ends(&s, v6, 1, sport, 8080);
+	s.vlan = vlan;
+	snprintf(what, sizeof(what), "%.*s%s", (int)strcspn(req, "\r"), req, vlan ? " (vlan)" : "");
+	isn = seg_syn(m, &s, what);
+	s.seq++;
+	s.ack = isn + 1;
+	s.flags = PL_TCP_ACK;
+	seg_emit(m, &s, "responder handshake ACK: %s", what);
+	s.flags = PL_TCP_ACK | PL_TCP_PSH;
+	s.data = req;
+	seg_emit(m, &s, "responder request: %s", what);
+	seg_emit(m, &s, "responder request retransmitted: %s", what);
+	s.seq += (uint32_t)strlen(req);
+	s.data = NULL;
+	s.ack = isn + 1 + 180;
+	s.flags = PL_TCP_ACK;
+	seg_emit(m, &s, "responder ACK of our FIN: %s", what);
+	s.flags = PL_TCP_ACK | PL_TCP_FIN;
+	seg_emit(m, &s, "responder client FIN: %s", what);
+	s.flags = PL_TCP_RST;
+	seg_emit(m, &s, "responder client RST: %s", what);
+}
+
+/* The responder: every route and answer kind, IPv4 and IPv6. */
+static void c_responder(struct mk *m)
+{
+	static const char *const reqs[] = {
+		"GET / HTTP/1.1\r\nHost: pathlab\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n",
+		"GET /api HTTP/1.1\r\nHost: pathlab\r\n\r\n",
+		"GET /health HTTP/1.1\r\n\r\n",
+		"GET /custom HTTP/1.1\r\n\r\n",
+		"GET /health?probe=1 HTTP/1.1\r\n\r\n",
+		"GET /nothing-here HTTP/1.1\r\n\r\n",
+		"GET /a-path-of-exactly-forty-eight-characters-long HTTP/1.1\r\n\r\n",
+		"HEAD / HTTP/1.1\r\n\r\n",
+		"HEAD /api HTTP/1.1\r\n\r\n",
+		"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+		"DELETE /api HTTP/1.1\r\n\r\n",
+		"GET /big HTTP/1.1\r\n\r\n",
+		"GE",
+	};
+	static const uint16_t msses[] = { 0, 536, 1220, 1400, 1460, 9000 };
+	struct seg s;
+	uint32_t isn;
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (unsigned i = 0; i < N(reqs); i++)
+			resp_talk(m, v6, (uint16_t)(41000 + i), 0, reqs[i]);
+		resp_talk(m, v6, 41100, 100, reqs[0]);
+		/* The MSS a cookie carries: /big does not fit 536. */
+		for (unsigned i = 0; i < N(msses); i++) {
+			resp_ends(&s, v6, 3, (uint16_t)(42000 + i), 8080);
+			s.mss = msses[i];
+			isn = seg_syn(m, &s, "GET /big");
+			s.seq++;
+			s.ack = isn + 1;
+			s.flags = PL_TCP_ACK | PL_TCP_PSH;
+			s.data = reqs[11];
+			seg_emit(m, &s, "responder GET /big after MSS %u", msses[i]);
+		}
+		/* Request and FIN in one segment. */
+		resp_ends(&s, v6, 4, 42100, 8080);
+		isn = seg_syn(m, &s, "request+FIN");
+		s.seq++;
+		s.ack = isn + 1;
+		s.flags = PL_TCP_ACK | PL_TCP_PSH | PL_TCP_FIN;
+		s.data = reqs[2];
+		seg_emit(m, &s, "responder request with FIN");
+		/* Data acknowledging beyond the ISN + 1: absorbed, not answered. */
+		s.flags = PL_TCP_ACK | PL_TCP_PSH;
+		s.ack = isn + 6;
+		seg_emit(m, &s, "responder request acknowledging ISN + 6");
+		/* Bad cookies: off by 4096, another tuple's, zero. */
+		s.ack = isn + 1 + 4096;
+		seg_emit(m, &s, "responder request with a bad cookie (+4096)");
+		s.sport++;
+		s.ack = isn + 1;
+		seg_emit(m, &s, "responder request with another tuple's cookie");
+		s.flags = PL_TCP_ACK;
+		s.ack = 0;
+		s.data = NULL;
+		seg_emit(m, &s, "responder ACK of 0");
+		/* Segments without ACK: data, FIN; and SYN+ACK, SYN+FIN. */
+		s.flags = PL_TCP_PSH;
+		s.data = reqs[2];
+		seg_emit(m, &s, "responder data without ACK");
+		s.data = NULL;
+		s.flags = PL_TCP_FIN;
+		seg_emit(m, &s, "responder FIN without ACK");
+		s.flags = PL_TCP_SYN | PL_TCP_ACK;
+		seg_emit(m, &s, "responder SYN+ACK to the server");
+		s.flags = PL_TCP_SYN | PL_TCP_FIN;
+		seg_emit(m, &s, "responder SYN+FIN");
+		/* Not ours: another port, another address on port 80, and
+		 * the address listening on 80. */
+		resp_ends(&s, v6, 5, 42200, 8081);
+		seg_syn(m, &s, "to port 8081 (not listening)");
+		resp_ends(&s, v6, 5, 42201, 80);
+		seg_syn(m, &s, "to port 80 (listening on 10.70.0.2 / fd70::2 only)");
+		s.d4 = PL_PKT_IP4(10, 70, 0, 3);
+		v6_addr(s.d6, 0x70, 0, 3);
+		seg_syn(m, &s, "to 10.70.0.3 / fd70::3 port 80 (not listening)");
+	}
+	/* Padded to 60 bytes as on the wire: SYN, handshake ACK, request,
+	 * FIN (replies are sized from the IP length, not the frame). */
+	resp_ends(&s, 0, 7, 42400, 8080);
+	s.mss = 0;
+	s.pad = 60;
+	isn = seg_syn(m, &s, "padded to 60");
+	s.seq++;
+	s.ack = isn + 1;
+	s.flags = PL_TCP_ACK;
+	seg_emit(m, &s, "responder handshake ACK padded to 60");
+	s.flags = PL_TCP_ACK | PL_TCP_PSH;
+	s.data = "GET / HTTP/1.0\r\n\r\n";
+	seg_emit(m, &s, "responder request GET / (short)");
+	s.data = NULL;
+	s.seq += 18;
+	s.flags = PL_TCP_ACK | PL_TCP_FIN;
+	seg_emit(m, &s, "responder client FIN padded to 60");
+	/* A request larger than the response (the frame shrinks), IPv4 and
+	 * IPv6; and a request under two VLAN tags. */
+	{
+		static char big_req[1300];
+		struct pl_pkt p;
+
+		snprintf(big_req, sizeof(big_req), "GET /api HTTP/1.1\r\nCookie: %01200d\r\n\r\n", 7);
+		for (int v6 = 0; v6 < 2; v6++) {
+			resp_ends(&s, v6, 8, 42500, 8080);
+			isn = seg_syn(m, &s, "large request");
+			s.seq++;
+			s.ack = isn + 1;
+			s.flags = PL_TCP_ACK | PL_TCP_PSH;
+			s.data = big_req;
+			seg_emit(m, &s, "responder request of %zu bytes (reply shrinks the frame)", strlen(big_req));
+		}
+		resp_ends(&s, 0, 9, 42600, 8080);
+		s.vlan = 0; /* tags added by hand below */
+		isn = seg_syn(m, &s, "plain, for a double-tagged request");
+		s.seq++;
+		s.ack = isn + 1;
+		s.flags = PL_TCP_ACK | PL_TCP_PSH;
+		s.data = "GET /health HTTP/1.1\r\n\r\n";
+		pl_pkt_init(&p);
+		pl_pkt_eth(&p, PL_PKT_MAC_B, PL_PKT_MAC_A);
+		pl_pkt_vlan(&p, 0x88a8, 300);
+		pl_pkt_vlan(&p, 0x8100, 301);
+		pl_pkt_ipv4(&p, &(struct pl_pkt_ip4){ .saddr = s.s4, .daddr = s.d4, .id = 1 });
+		pl_pkt_tcp(&p, &(struct pl_pkt_tcp){ .sport = s.sport, .dport = s.dport, .seq = s.seq,
+						    .ack = s.ack, .flags = s.flags, .window = 64240 });
+		pl_pkt_payload(&p, s.data, (unsigned)strlen(s.data));
+		pl_pkt_finish(&p);
+		emit(m, &p, "ipv4 responder request under 802.1ad + 802.1Q (tags kept)");
+	}
+	/* IPv4 options and fragments are left to the next stages. */
+	resp_ends(&s, 0, 6, 42300, 8080);
+	s.ip_opts = 1;
+	seg_syn(m, &s, "with IPv4 options");
+	s.ip_opts = 0;
+	s.more_frags = 1;
+	seg_syn(m, &s, "first fragment");
+}
+
+/* A VIP and client of the load-balancer frames. */
+static void lb_ends(struct seg *s, int v6, unsigned vip, uint16_t port, unsigned cli, uint16_t sport)
+{
+	memset(s, 0, sizeof(*s));
+	s->v6 = v6;
+	s->s4 = PL_PKT_IP4(10, 75, cli >> 8, cli & 255);
+	s->d4 = PL_PKT_IP4(10, 71, 0, vip);
+	v6_addr(s->s6, 0x75, 0, cli);
+	v6_addr(s->d6, 0x71, 0, 0x100 + vip - 100); /* fd71::100 for 10.71.0.100 */
+	s->sport = sport;
+	s->dport = port;
+	s->seq = 7u * sport;
+}
+
+/* The load balancer: new flows and known flows of every service (DSR,
+ * NAT, IP-in-IP; IPv4 and IPv6; TCP and UDP), NAT replies, a service
+ * without a usable backend, and what the LB leaves alone. */
+static void c_lb(struct mk *m)
+{
+	static const struct { int v6; unsigned vip; uint16_t port; int udp; const char *what; } svc[] = {
+		{ 0, 100, 80, 0, "dsr tcp" },     { 0, 100, 81, 0, "nat tcp" },
+		{ 0, 100, 53, 1, "nat udp" },     { 0, 101, 80, 0, "ipip tcp" },
+		{ 0, 101, 4790, 1, "ipip udp" },  { 1, 100, 443, 0, "dsr tcp" },
+		{ 1, 100, 53, 1, "nat udp" },     { 1, 101, 80, 0, "ipip tcp" },
+		{ 0, 102, 80, 0, "no usable backend" },
+	};
+	struct seg s;
+
+	for (unsigned k = 0; k < N(svc); k++) {
+		for (unsigned f = 0; f < 12; f++) {
+			lb_ends(&s, svc[k].v6, svc[k].vip, svc[k].port, 1 + f, (uint16_t)(50000 + f * 7));
+			s.udp = svc[k].udp;
+			s.flags = PL_TCP_SYN;
+			s.fill = s.udp ? 40 : 0;
+			seg_emit(m, &s, "lb %s new flow %u", svc[k].what, f);
+			s.flags = PL_TCP_ACK | PL_TCP_PSH;
+			s.fill = 20 + f;
+			seg_emit(m, &s, "lb %s known flow %u", svc[k].what, f);
+		}
+	}
+	/* IPv4 UDP without a checksum through NAT and IP-in-IP. */
+	lb_ends(&s, 0, 100, 53, 40, 5300);
+	s.udp = 1;
+	s.fill = 30;
+	s.zero_udp_csum = 1;
+	seg_emit(m, &s, "lb nat udp without checksum");
+	lb_ends(&s, 0, 101, 4790, 40, 5301);
+	s.udp = 1;
+	s.fill = 30;
+	s.zero_udp_csum = 1;
+	seg_emit(m, &s, "lb ipip udp without checksum");
+	/* Replies from NAT backends get the VIP back (then the default). */
+	for (unsigned f = 0; f < 4; f++) {
+		memset(&s, 0, sizeof(s));
+		s.s4 = PL_PKT_IP4(10, 71, 2, 2 + (f & 1));
+		s.d4 = PL_PKT_IP4(10, 75, 0, 1 + f);
+		s.sport = (uint16_t)(8081 + (f & 1));
+		s.dport = (uint16_t)(50000 + f * 7);
+		s.flags = PL_TCP_SYN | PL_TCP_ACK;
+		seg_emit(m, &s, "lb nat tcp reply from backend %u", 1 + (f & 1));
+		memset(&s, 0, sizeof(s));
+		s.udp = 1;
+		s.s4 = PL_PKT_IP4(10, 71, 3, 2);
+		s.d4 = PL_PKT_IP4(10, 75, 0, 1 + f);
+		s.sport = 5353;
+		s.dport = (uint16_t)(50000 + f * 7);
+		s.fill = 48;
+		s.zero_udp_csum = f & 1;
+		seg_emit(m, &s, "lb nat udp reply%s", f & 1 ? " without checksum" : "");
+		memset(&s, 0, sizeof(s));
+		s.v6 = 1;
+		s.udp = 1;
+		v6_addr(s.s6, 0x71, 3, 2);
+		v6_addr(s.d6, 0x75, 0, 1 + f);
+		s.sport = 5353;
+		s.dport = (uint16_t)(50000 + f * 7);
+		s.fill = 48;
+		seg_emit(m, &s, "lb nat udp reply");
+	}
+	/* Tagged frames: DSR keeps the tag; IP-in-IP needs untagged frames. */
+	lb_ends(&s, 0, 100, 80, 60, 6000);
+	s.vlan = 71;
+	s.flags = PL_TCP_SYN;
+	seg_emit(m, &s, "lb dsr tcp, vlan-tagged");
+	lb_ends(&s, 0, 101, 80, 60, 6001);
+	s.vlan = 71;
+	s.flags = PL_TCP_SYN;
+	seg_emit(m, &s, "lb ipip tcp, vlan-tagged (not encapsulated)");
+	/* Fragments: the first carries ports, later ones are left alone. */
+	lb_ends(&s, 0, 100, 53, 61, 6002);
+	s.udp = 1;
+	s.fill = 64;
+	s.more_frags = 1;
+	seg_emit(m, &s, "lb nat udp first fragment");
+	s.more_frags = 0;
+	s.frag_off = 9;
+	seg_emit(m, &s, "lb nat udp later fragment");
+	/* A VIP's other port, and IPv4 options through IP-in-IP. */
+	lb_ends(&s, 0, 100, 8080, 62, 6003);
+	s.flags = PL_TCP_SYN;
+	seg_emit(m, &s, "lb VIP on a port without a service");
+	lb_ends(&s, 0, 101, 80, 62, 6004);
+	s.flags = PL_TCP_SYN;
+	s.ip_opts = 1;
+	seg_emit(m, &s, "lb ipip tcp with IPv4 options");
+	/* Padded to 60 bytes: every mode keeps the padding after the packet. */
+	for (unsigned k = 0; k < 3; k++) {
+		static const uint16_t ports[] = { 80, 81, 80 };
+
+		lb_ends(&s, 0, k == 2 ? 101 : 100, ports[k], 63, (uint16_t)(6010 + k));
+		s.flags = PL_TCP_SYN;
+		s.pad = 60;
+		seg_emit(m, &s, "lb %s tcp SYN padded to 60", k == 0 ? "dsr" : k == 1 ? "nat" : "ipip");
+	}
+}
+
+/* A source of the rate-limit frames. */
+static void rl_src(struct seg *s, int v6, unsigned net, unsigned h)
+{
+	memset(s, 0, sizeof(*s));
+	s->v6 = v6;
+	s->s4 = PL_PKT_IP4(10, net, h >> 8, h & 255);
+	s->d4 = PL_PKT_IP4(10, 70, 0, 9);
+	v6_addr(s->s6, (uint8_t)net, (uint8_t)(h >> 8), h & 255);
+	v6_addr(s->d6, 0x70, 0, 9);
+	s->sport = (uint16_t)(20000 + h);
+	s->dport = 7000;
+}
+
+/* Rate-limit bursts: back-to-back floods from one source (1 us apart),
+ * two interleaved sources, sources sharing an IPv6 /64, big frames against
+ * the byte budget. */
+static void c_ratelimit(struct mk *m)
+{
+	struct seg a, b;
+
+	rl_src(&a, 0, 72, 1);
+	a.udp = 1;
+	a.fill = 18;
+	for (unsigned i = 0; i < 40; i++)
+		seg_emit(m, &a, "ratelimit flood from 10.72.0.1, frame %u", i);
+	rl_src(&b, 0, 72, 2);
+	b.udp = 1;
+	b.fill = 18;
+	for (unsigned i = 0; i < 30; i++) {
+		seg_emit(m, &a, "ratelimit 10.72.0.1 interleaved, frame %u", i);
+		seg_emit(m, &b, "ratelimit 10.72.0.2 interleaved, frame %u", i);
+	}
+	for (unsigned i = 0; i < 30; i++) {
+		rl_src(&a, 1, 72, 1 + (i & 1));
+		a.flags = PL_TCP_ACK;
+		a.fill = 10;
+		seg_emit(m, &a, "ratelimit fd72::%u (same /64), frame %u", 1 + (i & 1), i);
+	}
+	rl_src(&a, 0, 72, 3);
+	a.udp = 1;
+	a.fill = 1000;
+	for (unsigned i = 0; i < 10; i++)
+		seg_emit(m, &a, "ratelimit 1042-byte frames from 10.72.0.3, frame %u", i);
+}
+
+/* SYN floods: one source (per-source budget) while its established flow
+ * goes on, then spoofed sources (global budget), IPv6 too. */
+static void c_synflood(struct mk *m)
+{
+	struct seg s;
+
+	for (unsigned i = 0; i < 40; i++) {
+		rl_src(&s, 0, 73, 1);
+		s.sport = (uint16_t)(30000 + i);
+		s.dport = 80;
+		s.flags = PL_TCP_SYN;
+		s.mss = 1460;
+		seg_emit(m, &s, "synflood SYN from 10.73.0.1, %u", i);
+		s.sport = 29999;
+		s.flags = PL_TCP_ACK | PL_TCP_PSH;
+		s.mss = 0;
+		s.fill = 30;
+		seg_emit(m, &s, "synflood established segment from 10.73.0.1, %u", i);
+	}
+	for (unsigned i = 0; i < 60; i++) {
+		rl_src(&s, 0, 74, 1 + i);
+		s.dport = 80;
+		s.flags = PL_TCP_SYN;
+		seg_emit(m, &s, "synflood SYN from spoofed 10.74.0.%u", 1 + i);
+	}
+	for (unsigned i = 0; i < 30; i++) {
+		rl_src(&s, 1, 73, 1 + (i % 3));
+		s.sport = (uint16_t)(31000 + i);
+		s.dport = 443;
+		s.flags = PL_TCP_SYN;
+		seg_emit(m, &s, "synflood SYN from fd73::%u", 1 + (i % 3));
+	}
+	rl_src(&s, 0, 73, 1);
+	s.dport = 80;
+	s.flags = PL_TCP_SYN | PL_TCP_ACK;
+	seg_emit(m, &s, "synflood SYN+ACK (not a SYN for the guard)");
+}
+
 struct corpus_class {
 	const char *name;
 	void (*fn)(struct mk *m);
@@ -467,6 +976,10 @@ static const struct corpus_class classes[] = {
 	{ "truncated", c_truncated, "every shape cut at every header byte, plain and lengths fixed" },
 	{ "bad-fields", c_bad_fields, "bad IHL, version, total/payload/UDP length, TCP data offset, ARP lengths" },
 	{ "bounds", c_bounds, "VLAN stacks and IPv6 extension chains at and past their bounds" },
+	{ "responder", c_responder, "responder conversations v4/v6: SYN, request, retransmission, FIN, RST; every route, HEAD, 404, 405, MSS, bad cookies" },
+	{ "lb", c_lb, "load balancer: new and known flows of DSR, NAT and IP-in-IP services (v4/v6, TCP/UDP), NAT replies, no backend" },
+	{ "ratelimit", c_ratelimit, "rate-limit bursts: one-source floods, interleaved sources, an IPv6 /64, the byte budget" },
+	{ "synflood", c_synflood, "SYN floods from one source (its established flow goes on), spoofed sources, IPv6" },
 };
 
 /* ---- command line ------------------------------------------------------------- */

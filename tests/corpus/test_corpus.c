@@ -194,6 +194,56 @@ int main(int argc, char **argv)
 	CHECK_EQ(r.verdicts[PL_PASS], r.frames);
 	CHECK_EQ(bad_sum(&r), 0, "not parsed");
 
+	/* The stage policies: every decision of every stage shows up. */
+	pl_check_context = "responder.policy";
+	CHECK(!replay("responder.policy", &r), "replay");
+	check_verdicts(&r);
+	{
+		static const int resp[] = { PL_CNT_RESP_SYNACK, PL_CNT_RESP_REPLY, PL_CNT_RESP_404,
+					    PL_CNT_RESP_405, PL_CNT_RESP_FINACK, PL_CNT_RESP_ACK,
+					    PL_CNT_RESP_RST, PL_CNT_RESP_TOO_BIG };
+
+		for (unsigned i = 0; i < sizeof(resp) / sizeof(resp[0]); i++)
+			CHECK(r.cnt.c[resp[i]] > 0, "counter %s covered", pl_counter_name(resp[i]));
+	}
+	CHECK(r.cnt.c[PL_CNT_RESP_REPLY] >= 60, "%llu responses", (unsigned long long)r.cnt.c[PL_CNT_RESP_REPLY]);
+	CHECK_EQ(r.verdicts[PL_TX], r.cnt.c[PL_CNT_RESP_SYNACK] + r.cnt.c[PL_CNT_RESP_REPLY] +
+					 r.cnt.c[PL_CNT_RESP_FINACK] + r.cnt.c[PL_CNT_RESP_RST] +
+					 r.cnt.c[PL_CNT_RESP_TOO_BIG], "every TX is a responder segment");
+
+	pl_check_context = "lb.policy";
+	CHECK(!replay("lb.policy", &r), "replay");
+	check_verdicts(&r);
+	{
+		static const int lb[] = { PL_CNT_LB_NEW_FLOW, PL_CNT_LB_CT_HIT, PL_CNT_LB_NO_BACKEND,
+					  PL_CNT_LB_DSR, PL_CNT_LB_IPIP, PL_CNT_LB_NAT };
+
+		for (unsigned i = 0; i < sizeof(lb) / sizeof(lb[0]); i++)
+			CHECK(r.cnt.c[lb[i]] > 0, "counter %s covered", pl_counter_name(lb[i]));
+	}
+	CHECK(r.verdicts[PL_TX] > 0 && r.redirect_port1 > 0, "backends via tx and via lo");
+	CHECK_EQ(r.cnt.c[PL_CNT_LB_CT_FULL], 0);
+
+	pl_check_context = "ratelimit.policy";
+	CHECK(!replay("ratelimit.policy", &r), "replay");
+	check_verdicts(&r);
+	CHECK(r.cnt.c[PL_CNT_RL_DROP] > 0, "ratelimit_drop covered");
+	CHECK(r.cnt.c[PL_CNT_SYN_DROP_SRC] > 0, "synguard_drop_src covered");
+	CHECK(r.cnt.c[PL_CNT_SYN_DROP_GLOBAL] > 0, "synguard_drop_global covered");
+	CHECK_EQ(r.cnt.c[PL_CNT_RL_TABLE_FULL], 0);
+
+	pl_check_context = "stages.policy";
+	CHECK(!replay("stages.policy", &r), "replay");
+	check_verdicts(&r);
+	{
+		static const int all[] = { PL_CNT_RL_DROP, PL_CNT_SYN_DROP_SRC, PL_CNT_ACL_DROP,
+					   PL_CNT_RESP_REPLY, PL_CNT_LB_NEW_FLOW, PL_CNT_LB_IPIP,
+					   PL_CNT_STEER_USER };
+
+		for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+			CHECK(r.cnt.c[all[i]] > 0, "counter %s covered", pl_counter_name(all[i]));
+	}
+
 	pl_check_context = "drop-all.policy";
 	CHECK(!replay("drop-all.policy", &r), "replay");
 	check_verdicts(&r);

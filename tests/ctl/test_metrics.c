@@ -201,6 +201,36 @@ static void test_server(void)
 	pl_metrics_stop(NULL);
 }
 
+/* Hybrid merge: each frame once (kernel, its USER replaced by the user
+ * core's verdicts); the address check without binding. */
+static void test_hybrid_and_addr(void)
+{
+	struct pl_counters k = { { 0 } }, u = { { 0 } }, m;
+	struct pl_err err;
+
+	k.c[PL_CNT_RX_PACKETS] = 100;
+	k.c[PL_CNT_V_DROP] = 30;
+	k.c[PL_CNT_V_REDIRECT] = 50;
+	k.c[PL_CNT_V_USER] = 20;
+	k.c[PL_CNT_P_UDP] = 100;
+	u.c[PL_CNT_RX_PACKETS] = 18; /* two USER frames still in the socket ring */
+	u.c[PL_CNT_V_USER] = 15;
+	u.c[PL_CNT_V_TX] = 3;
+	u.c[PL_CNT_P_UDP] = 18;
+	pl_metrics_merge_hybrid(&k, &u, &m);
+	CHECK(m.c[PL_CNT_RX_PACKETS] == 100, "rx is the kernel's: %llu", (unsigned long long)m.c[PL_CNT_RX_PACKETS]);
+	CHECK(m.c[PL_CNT_P_UDP] == 100, "stage counters are the kernel's");
+	CHECK(m.c[PL_CNT_V_DROP] == 30 && m.c[PL_CNT_V_REDIRECT] == 50, "kernel verdicts kept");
+	CHECK(m.c[PL_CNT_V_USER] == 15 && m.c[PL_CNT_V_TX] == 3, "USER replaced by the user core's verdicts");
+	CHECK(pl_metrics_check_addr("127.0.0.1:9100", &err) == 0, "v4");
+	CHECK(pl_metrics_check_addr("[::1]:0", &err) == 0, "v6");
+	CHECK(pl_metrics_check_addr(":9100", &err) == 0, "any");
+	CHECK(pl_metrics_check_addr("nope", &err) == -EINVAL && strstr(err.msg, "ADDR:PORT"), "no port");
+	CHECK(pl_metrics_check_addr("1.2.3.4:70000", &err) == -EINVAL, "port range");
+	CHECK(pl_metrics_check_addr("999.1.1.1:80", &err) == -EINVAL, "bad address: %s", err.msg);
+	CHECK(pl_metrics_check_addr(NULL, &err) == -EINVAL, "NULL");
+}
+
 /* Skip without curl; run the checks. */
 int main(void)
 {
@@ -211,5 +241,6 @@ int main(void)
 	test_render();
 	test_stats_and_names();
 	test_server();
+	test_hybrid_and_addr();
 	return t_done("test-ctl-metrics");
 }

@@ -38,8 +38,8 @@ ip netns exec $NS_B python3 "$HERE/peer.py" serve "$T/peer.log" &
 "${PL_D_IN_DUT[@]}" "$DPDK" -l 0,1 --no-huge -m 512 --no-pci --file-prefix $PREFIX --log-level=warning -- \
 	--iface $IF_A1 --iface $IF_B1 --policy "$T/wire.policy" --stats-interval 1 --duration 90 $MODE > "$T/dut.log" 2>&1 &
 DUT=$!
-for _ in $(seq 100); do grep -q 'port(s)' "$T/dut.log" && break; kill -0 $DUT 2>/dev/null || fail "pathlab-dpdk exited early"; sleep 0.1; done
-grep -q 'port(s)' "$T/dut.log" || fail "pathlab-dpdk did not start in 10 s"
+for _ in $(seq 300); do grep -q 'port(s)' "$T/dut.log" && break; kill -0 $DUT 2>/dev/null || fail "pathlab-dpdk exited early"; sleep 0.1; done
+grep -q 'port(s)' "$T/dut.log" || fail "pathlab-dpdk did not start in 30 s"
 for _ in $(seq 50); do grep -q ready "$T/peer.log" 2>/dev/null && break; sleep 0.1; done
 echo "pathlab-dpdk running (pid $DUT) on $IF_A1, $IF_B1${MODE:+ ($MODE)}"
 
@@ -84,6 +84,12 @@ else
 	kr=$(awk '/^\[dpdk-xdp:/ { for (i = 1; i <= NF; i++) if ($i ~ /^redirect=/) { split($i, a, "="); s += a[2] } } END { print s + 0 }' "$T/dut.log")
 	[ "${kr%.*}" -ge 10 ] || fail "hybrid: the kernel programs redirected $kr frames/s in total"
 	echo "ok: kernel redirected (sum of per-second rates $kr), DPDK saw only the USER frames"
+	K=$(tel /pathlab/xdp) || fail "dpdk-telemetry.py /pathlab/xdp (the kernel's counters)"
+	kval() { python3 -c "import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], -1))" "$K" "$1"; }
+	[ "$(kval verdict_user)" = $N ] || fail "hybrid: /pathlab/xdp verdict_user=$(kval verdict_user), sent $N"
+	[ "$(kval acl_drop)" -ge 1 ] || fail "hybrid: /pathlab/xdp acl_drop=$(kval acl_drop): the kernel dropped no TCP 22 SYN"
+	[ "$(kval verdict_redirect)" -ge 4 ] || fail "hybrid: /pathlab/xdp verdict_redirect=$(kval verdict_redirect)"
+	echo "ok: /pathlab/xdp: user=$(kval verdict_user) drop=$(kval verdict_drop) redirect=$(kval verdict_redirect)"
 fi
 echo "ok: counters match"
 
@@ -95,5 +101,6 @@ DUT=
 grep -q '^\[dpdk\] total' "$T/dut.log" || fail "no final totals line"
 for i in $IF_A1 $IF_B1; do [ -z "$(pl_d_xdp_id $i)" ] || fail "XDP program $(pl_d_xdp_id $i) left on $i"; done
 pgrep -f "file-prefix $PREFIX" >/dev/null && fail "a pathlab-dpdk process is left"
+[ -e "/var/run/dpdk/$PREFIX" ] && fail "the EAL runtime directory /var/run/dpdk/$PREFIX is left"
 grep '^\[dpdk' "$T/dut.log" | tail -3
-echo "ok: clean shutdown (exit 0, nothing attached, no process)"
+echo "ok: clean shutdown (exit 0, nothing attached, no process, no EAL runtime directory)"

@@ -2,7 +2,8 @@
 # Parity tests of pathlab-replay (suite parity).
 #
 #   parity.sh agree  REPLAY FRAMES_GEN EXAMPLES_DIR [CORPUS_PCAP CORPUS_POLICY_DIR]
-#       the project corpus (tests/corpus) under its policies and the example
+#       the project corpus (tests/corpus: with the stages' classes) under its
+#       policies (the stage policies responder, lb, ratelimit, stages too) and the example
 #       policies, and every catalog frame cut at every length under the
 #       example policies, replayed through native and BPF: any disagreement
 #       in verdict, out_port, bytes or counters fails.
@@ -78,7 +79,9 @@ agree)
 		frames=${r%%:*} pol=${r#*:}
 		args=(-q "${ports[@]}")
 		[ "$pol" != none ] && args+=(-p "$pol")
-		name="native vs bpf, $(basename "$frames"), policy $(basename "$pol")"
+		pname=none
+		[ "$pol" != none ] && pname=$(basename "$(dirname "$pol")")/$(basename "$pol")
+		name="native vs bpf, $(basename "$frames"), policy $pname"
 		run 0 "$name" "${args[@]}" "$frames" || continue
 		compared=$(printf '%s\n' "$out" | sed -n 's/^summary: [0-9]* frames, \([0-9]*\) compared.*/\1/p')
 		if [ -z "$compared" ] || [ "$compared" -lt 50 ]; then

@@ -1,9 +1,12 @@
 # Shared helpers of the stage system tests (sourced). Namespaces and
-# interfaces are prefixed plt-s; everything is removed on exit.
+# interfaces are prefixed plt-s; everything is removed on exit. The XDP
+# datapath is the project's front end, xdp/pathlab-xdp: `run` attaches (a
+# bpf_link per interface, gone when the process ends), `policy` re-applies a
+# policy to the running program, `status` prints its counters.
 set -u
 BUILD=${BUILD:?}
 OBJ=$BUILD/xdp/pathlab.bpf.o
-RUN=$BUILD/tests/stages/pl-stages-run
+XDP=$BUILD/xdp/pathlab-xdp
 NSES=""
 PIDS=""
 TMP=$(mktemp -d /tmp/plt-s.XXXXXX)
@@ -13,7 +16,7 @@ need() {
 	for t in ip "$@"; do
 		command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
 	done
-	[ -x "$RUN" ] || { echo "SKIP: pl-stages-run not built (libbpf missing)"; exit 77; }
+	[ -x "$XDP" ] || { echo "SKIP: pathlab-xdp not built (libbpf missing)"; exit 77; }
 }
 
 cleanup() {
@@ -46,34 +49,46 @@ link() {
 	done
 }
 
-# start NS POLICY IFACE...: run pl-stages-run in NS; waits for "ready".
-start_xdp() {
-	ns=$1 pol=$2
-	shift 2
-	devs=""
-	for d in "$@"; do devs="$devs --dev $d"; done
-	ip netns exec "$ns" "$RUN" --obj "$OBJ" --policy "$pol" $devs >"$TMP/run.out" 2>"$TMP/run.err" &
-	XDP_PID=$!
-	PIDS="$PIDS $XDP_PID"
+# run_xdp NS OUT POLICY IFACE...: `pathlab-xdp run` in NS in the
+# background (stats lines go to OUT); waits until every interface is
+# attached. Sets LAST_PID.
+run_xdp() {
+	ns=$1 out=$2 pol=$3
+	shift 3
+	ip netns exec "$ns" "$XDP" run --mode native --obj "$OBJ" --policy "$pol" "$@" >"$out" 2>"$out.err" &
+	LAST_PID=$!
+	PIDS="$PIDS $LAST_PID"
 	# up to 30 s: verifying the object takes seconds on a busy machine
 	for i in $(seq 300); do
-		grep -q ready "$TMP/run.out" 2>/dev/null && return 0
-		kill -0 $XDP_PID 2>/dev/null || break
+		n=$(grep -c 'attached in native mode' "$out" 2>/dev/null)
+		[ "${n:-0}" -ge $# ] && return 0
+		kill -0 $LAST_PID 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "FAIL: pl-stages-run did not start:"; cat "$TMP/run.err"
+	echo "FAIL: pathlab-xdp run $* in $ns did not attach:"; cat "$out.err"
 	exit 1
 }
 
-# counter NAME: the value of a core counter (after a SIGUSR1 dump).
+# start_xdp NS POLICY IFACE...: the datapath under test (XDP_NS, XDP_IF:
+# its namespace and first interface, for reload and counter).
+start_xdp() {
+	XDP_NS=$1 XDP_IF=$3 pol=$2
+	shift 2
+	run_xdp "$XDP_NS" "$TMP/run.out" "$pol" "$@"
+	XDP_PID=$LAST_PID
+}
+
+# reload POLICY: apply POLICY to the running program (pathlab-xdp policy).
+reload() {
+	ip netns exec "$XDP_NS" "$XDP" policy "$XDP_IF" "$1" >"$TMP/reload.out" 2>&1 ||
+		{ echo "FAIL: pathlab-xdp policy $XDP_IF $1:"; cat "$TMP/reload.out"; exit 1; }
+}
+
+# counter NAME: the value of a core counter of the running program
+# (pathlab-xdp status --verbose lists every counter).
 counter() {
-	n=$(grep -c '^--$' "$TMP/run.out")
-	kill -USR1 "$XDP_PID"
-	for i in $(seq 50); do
-		[ "$(grep -c '^--$' "$TMP/run.out")" -gt "$n" ] && break
-		sleep 0.1
-	done
-	awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }' "$TMP/run.out"
+	ip netns exec "$XDP_NS" "$XDP" status --verbose "$XDP_IF" 2>/dev/null |
+		awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'
 }
 
 # xdp_pass NS IFACE: attach the pipeline in pass-all mode, so IFACE can
@@ -81,13 +96,7 @@ counter() {
 # on this kernel: they wait in the peer's ring until other traffic comes).
 xdp_pass() {
 	echo "mode pass-all" >"$TMP/pass-$2"
-	ip netns exec "$1" "$RUN" --obj "$OBJ" --policy "$TMP/pass-$2" --dev "$2" >"$TMP/pass-$2.out" 2>&1 &
-	PIDS="$PIDS $!"
-	for i in $(seq 300); do
-		grep -q ready "$TMP/pass-$2.out" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "FAIL: pass-all attach on $2:"; cat "$TMP/pass-$2.out"; exit 1
+	run_xdp "$1" "$TMP/pass-$2.out" "$TMP/pass-$2" "$2"
 }
 
 # responder_ns: client plt-s-rc (10.78.0.1, fd78::1) and server plt-s-rs
@@ -103,4 +112,65 @@ responder_ns() {
 	ip -n plt-s-rs addr add fd78::2/64 dev plt-s-rs0 nodad
 	xdp_pass plt-s-rc plt-s-rc0
 	start_xdp plt-s-rs "$1" plt-s-rs0
+}
+
+# wait_ready PID LOG PATTERN WHAT: wait (10 s) until LOG has PATTERN; fail
+# showing LOG if PID exits first or it never comes.
+wait_ready() {
+	for i in $(seq 100); do
+		grep -q "$3" "$2" 2>/dev/null && return 0
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "FAIL: $4 did not start:"; cat "$2"
+	exit 1
+}
+
+# start_afxdp NS ARGS...: pathlab-afxdp --placement user (copy mode, quiet
+# stats) in NS in the background, log in $TMP/dut.log; sets DUT.
+start_afxdp() {
+	ns=$1
+	shift
+	AFXDP=$BUILD/afxdp_port/pathlab-afxdp
+	[ -x "$AFXDP" ] || { echo "SKIP: $AFXDP not built"; exit 77; }
+	ip netns exec "$ns" timeout 100 "$AFXDP" --placement user --zero-copy off "$@" >"$TMP/dut.log" 2>&1 &
+	DUT=$!
+	PIDS="$PIDS $DUT"
+	wait_ready $DUT "$TMP/dut.log" 'worker(s)' pathlab-afxdp
+}
+
+# afxdp_total NAME: a counter from the totals pathlab-afxdp printed at exit.
+afxdp_total() {
+	grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log" | grep -o " $1=[0-9]*" | head -1 | cut -d= -f2
+}
+
+# check_routes CLIENT_NS HOST...: real curl from CLIENT_NS gets the exact
+# body of every route of the test policy (defaults plus /hello) on port
+# 8080 of each HOST, 404, 405, and HEAD's status line. Sets fail=1 on a
+# mismatch.
+check_routes() {
+	cns=$1
+	shift
+	for host in "$@"; do
+		for r in "GET / 200 Hello from XDP!" 'GET /api 200 {"status":"ok"}' "GET /health 200 OK" \
+			"GET /hello 200 hello world from a policy route" "GET /nothing 404 Not Found" \
+			"POST / 405 Method Not Allowed"; do
+			set -- $r
+			m=$1 path=$2 code=$3
+			shift 3
+			want="$*"
+			out=$(ip netns exec "$cns" curl -sS --max-time 3 -X "$m" -o "$TMP/body" -w '%{http_code}' \
+				"http://$host:8080$path" 2>"$TMP/curl.err")
+			body=$(cat "$TMP/body" 2>/dev/null)
+			if [ "$out" != "$code" ] || [ "$body" != "$want" ]; then
+				echo "FAIL: $m http://$host:8080$path -> $out '$body' (want $code '$want') $(cat "$TMP/curl.err")"
+				fail=1
+			else
+				echo "ok: $m http://$host:8080$path -> $out '$body'"
+			fi
+		done
+		h=$(ip netns exec "$cns" curl -sS --max-time 3 -I "http://$host:8080/" 2>&1 | tr -d '\r' | head -1)
+		[ "$h" = "HTTP/1.1 200 OK" ] && echo "ok: HEAD http://$host:8080/ -> $h" ||
+			{ echo "FAIL: HEAD http://$host:8080/ -> '$h'"; fail=1; }
+	done
 }
