@@ -107,7 +107,7 @@ policy 1 1 up up; reload "$TMP/policy"
 ip netns exec plt-s-lc curl -sS --max-time 40 --limit-rate 1500k -o "$TMP/big" http://10.79.9.9/big 2>"$TMP/big.err" &
 DL=$!
 on=""
-for i in $(seq 60); do
+for i in $(seq 200); do # up to 20 s on a busy machine
 	sleep 0.1
 	for b in 1 2; do
 		ip netns exec plt-s-b$b ss -Htn state established '( sport = :80 )' | grep -q '10\.79\.0\.1\]*:' && on=$b
