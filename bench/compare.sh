@@ -92,8 +92,8 @@ while [ $# -gt 0 ]; do
 		fi ;;
 	esac
 	case $opt in
-	--paths) PATHS=${val//,/ } ;;
-	--workloads) WORKLOADS=${val//,/ } ;;
+	--paths) PATHS=${val//,/ }; [ "$PATHS" = all ] && PATHS=$ALL_PATHS ;;
+	--workloads) WORKLOADS=${val//,/ }; [ "$WORKLOADS" = all ] && WORKLOADS=$ALL_WORKLOADS ;;
 	--sizes) SIZES=${val//,/ } ;;
 	--repeat) REPEAT=$val ;;
 	--window) WINDOW=$val ;;
@@ -425,20 +425,20 @@ path_xdp-generic_start() { xdp_start generic "$@"; }
 path_xdp-generic_stop() { :; }
 path_xdp-generic_finish() { xdp_stop; }
 path_xdp-generic_counters() { xdp_counters; }
-# Offload: tried for real, so the kernel/driver gives the reason.
-path_xdp-offload_check() {
-	xdp_check
-	local r
-	[ -x "$xdp_bin" ] || return
-	r=$(in_ns dut "$xdp_bin" attach -m offload "$DUT_IN_IF" 2>&1)
-	if [ $? = 0 ]; then
-		in_ns dut "$xdp_bin" detach "$DUT_IN_IF" >/dev/null 2>&1
-		return
+# Offload: tried for real on the DUT interface; the driver's refusal becomes
+# the n/a reason (veth, like most NICs, cannot run XDP on the NIC itself).
+path_xdp-offload_check() { xdp_check; }
+path_xdp-offload_start() {
+	# offload binds the program to one device: the input port only
+	if in_ns dut "$xdp_bin" attach -m offload -p "$2" "$DUT_IN_IF" >"$WORK/xdp.log" 2>&1; then
+		XDP_ATTACHED=("$DUT_IN_IF")
+		return 0
 	fi
-	r=$(echo "$r" | grep -v '^pl-topo' | grep -m1 -i 'offload\|not supp\|error\|fail\|refus' || echo "$r" | head -1)
-	echo "driver $(in_ns dut ethtool -i "$DUT_IN_IF" 2>/dev/null | awk '/^driver/ {print $2}') cannot offload XDP: ${r:-refused}"
+	local drv
+	drv=$(in_ns dut ethtool -i "$DUT_IN_IF" 2>/dev/null | awk '/^driver/ { print $2 }')
+	echo "driver ${drv:-?} refused: $(grep '^pathlab-xdp:' "$WORK/xdp.log" | tail -1 | sed 's/^pathlab-xdp: //' | cut -c1-160)" >"$WORK/na"
+	return 1
 }
-path_xdp-offload_start() { xdp_start offload "$@"; }
 path_xdp-offload_stop() { xdp_stop; }
 path_xdp-offload_counters() { xdp_counters; }
 
@@ -765,9 +765,16 @@ run_path() {
 		fi
 		PATH_NOW=$p WL_NOW=$w SINKS_NOW=$(wl_sinks "$w") DUT_IFS_NOW=$(dut_ifs "$w")
 		wl_policy "$w" "$OUT/logs/$w.$kind.policy"
-		rm -f "$WORK/reason"
+		rm -f "$WORK/reason" "$WORK/na"
 		say "$p / $w: starting the DUT"
 		if ! "path_${p}_start" "$w" "$OUT/logs/$w.$kind.policy" 2>>"$OUT/logs/$p.err"; then
+			if [ -s "$WORK/na" ]; then
+				reason=$(head -1 "$WORK/na")
+				say "$p / $w: n/a ($reason)"
+				record --path "$p" --workload "$w" --na "$reason"
+				"path_${p}_stop" >/dev/null 2>&1
+				continue
+			fi
 			reason=$(cat "$WORK/reason" 2>/dev/null | tr '\n' ' ' | cut -c1-200)
 			say "$p / $w: FAILED to start: ${reason:-see $OUT/logs/$p.err}"
 			record --path "$p" --workload "$w" --fail "start failed: ${reason:-see logs/$p.err}"
