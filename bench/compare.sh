@@ -154,6 +154,7 @@ WORK=$(mktemp -d /tmp/plt-c.XXXXXX)
 PREFIX=plt-c$(($$ % 90 + 10)) # short: kthread names "napi/IF-ID" are cut at 15 chars
 LAB=
 DUT_PIDS=()
+AUX_PIDS=()
 XDP_ATTACHED=()
 TOPOS_UP=()
 
@@ -207,6 +208,7 @@ cleanup() {
 	local t
 	trap - INT TERM EXIT
 	stop_bg
+	wl_finish
 	for t in "${TOPOS_UP[@]}"; do "$PLTOPO" down "$t" >/dev/null 2>&1; done
 	"$PLTOPO" down --all-with-prefix "$PREFIX" >/dev/null 2>&1
 	rm -rf /var/run/dpdk/plt-c-* "$WORK"
@@ -256,6 +258,33 @@ wl_sinks() {
 	lb) echo "$BES" ;;
 	*) echo sink ;;
 	esac
+}
+
+# Interface settings a workload needs. responder: the client's TCP stack must
+# write real checksums (veth checksum offload leaves them partial, and the
+# responder checks them), as tests/stages does.
+wl_prepare() {
+	case $1 in
+	responder)
+		in_ns gen ethtool -K "$GEN_IF" tx off rx off >/dev/null 2>&1
+		in_ns dut ethtool -K "$DUT_IN_IF" tx off rx off >/dev/null 2>&1
+		# an XDP_TX answer reaches the client's veth only if that end has
+		# an XDP program: pl-sink passing (and counting) every frame
+		rm -f "$WORK/ready.pass"
+		echo "pl-topo exec $LAB gen -- pl-sink -i $GEN_IF --action pass --ready-file F &" >>"$CMDLOG"
+		"$PLTOPO" exec "$LAB" gen -- "$BUILD/bench/pl-sink" -i "$GEN_IF" --action pass \
+			--ready-file "$WORK/ready.pass" >"$OUT/logs/pass-sink.log" 2>&1 &
+		AUX_PIDS+=($!)
+		for _ in $(seq 100); do [ -e "$WORK/ready.pass" ] && break; sleep 0.05; done ;;
+	esac
+	return 0
+}
+
+# Stop what wl_prepare started.
+wl_finish() {
+	local p
+	for p in "${AUX_PIDS[@]}"; do kill -INT "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	AUX_PIDS=()
 }
 
 # Write the pathlab policy of workload $1 to $2.
@@ -625,7 +654,7 @@ full_load() {
 
 # Light-load run for the correctness check and unloaded latency: exactly
 # N frames at a low paced rate.
-LIGHT_N=5000 LIGHT_RATE=20000
+LIGHT_N=2000 LIGHT_RATE=20000
 light_load() {
 	local tag=$1 size=$2 genargs=$3
 	start_sinks "$tag"
@@ -634,7 +663,7 @@ light_load() {
 	# -d bounds the run (pl-gen waits for it even after -n frames): twice the
 	# nominal time, for a generator CPU shared with other work
 	in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$size" -n "$LIGHT_N" -r "$LIGHT_RATE" \
-		-d "$(awk -v n=$LIGHT_N -v r=$LIGHT_RATE 'BEGIN { print 2 * n / r + 0.5 }')" --cpu "$GEN_CPU" --nice -10 \
+		-d "$(awk -v n=$LIGHT_N -v r=$LIGHT_RATE 'BEGIN { print 5 * n / r + 0.5 }')" --cpu "$GEN_CPU" --nice -10 \
 		--probe-every 10 --json $genargs >"$WORK/gen.$tag.out" 2>"$WORK/gen.$tag.err"
 	tail -1 "$WORK/gen.$tag.out" >"$WORK/gen.$tag.json"
 	sleep 0.2
@@ -765,6 +794,7 @@ run_path() {
 		fi
 		PATH_NOW=$p WL_NOW=$w SINKS_NOW=$(wl_sinks "$w") DUT_IFS_NOW=$(dut_ifs "$w")
 		wl_policy "$w" "$OUT/logs/$w.$kind.policy"
+		wl_prepare "$w"
 		rm -f "$WORK/reason" "$WORK/na"
 		say "$p / $w: starting the DUT"
 		if ! "path_${p}_start" "$w" "$OUT/logs/$w.$kind.policy" 2>>"$OUT/logs/$p.err"; then
@@ -773,12 +803,14 @@ run_path() {
 				say "$p / $w: n/a ($reason)"
 				record --path "$p" --workload "$w" --na "$reason"
 				"path_${p}_stop" >/dev/null 2>&1
+				wl_finish
 				continue
 			fi
 			reason=$(cat "$WORK/reason" 2>/dev/null | tr '\n' ' ' | cut -c1-200)
 			say "$p / $w: FAILED to start: ${reason:-see $OUT/logs/$p.err}"
 			record --path "$p" --workload "$w" --fail "start failed: ${reason:-see logs/$p.err}"
 			"path_${p}_stop" >/dev/null 2>&1
+			wl_finish
 			continue
 		fi
 		if [ "$w" = responder ]; then
@@ -791,6 +823,7 @@ run_path() {
 			done
 		fi
 		"path_${p}_stop" >/dev/null 2>&1
+		wl_finish
 		python3 "$REPORT" line "$RAW" "$p" "$w" >&2
 	done
 	path_finish "$p"
