@@ -32,17 +32,18 @@ OPTS=(
 	"workloads|LIST|comma list of workloads (default: all): ${ALL_WORKLOADS// /,}"
 	"sizes|LIST|frame sizes on the wire incl. FCS (default 64,1500)"
 	"repeat|N|repeats of each full-load measurement; figures are medians with min-max (default 3)"
-	"window|SEC|measurement window of one full-load run (default 2)"
-	"warmup|SEC|full-speed warm-up before every measurement, not counted (default 1)"
+	"window|SEC|measurement window of one full-load run (default 1)"
+	"warmup|SEC|full-speed warm-up before the repeats of every cell, not counted (default 0.5)"
+	"size-workloads|LIST|workloads that run at every --sizes; the others run at the first size only (default fwd,reflect; 'all')"
 	"search|SIZES|sizes that get an RFC 2544 zero-loss search, 'all' or 'none' (default 64)"
-	"search-trials|N|trials of one zero-loss search (default 5, 0.5 s each)"
-	"quick||under a minute: paths linux,xdp-native,afxdp-hybrid,testpmd-io; workloads drop,fwd,acl; size 64; 1 repeat of 1 s; 3 search trials"
+	"search-workloads|LIST|workloads that get the zero-loss search (default fwd; 'all')"
+	"search-trials|N|trials of one zero-loss search, 0.5 s each, no retries (default 4)"
+	"quick||under a minute: paths linux,xdp-native,afxdp-hybrid; workload fwd; size 64; 1 repeat of 1 s; no zero-loss search (options given explicitly win)"
 	"cpus|GEN,DUT|generator CPU and DUT CPU (DUT processes, NAPI threads, sink) (default 0,1)"
 	"dut-if|IF|real NIC as the DUT (pl-topo pair topology, root namespace); a PCI address bound to vfio-pci enables dpdk-pmd"
 	"peer-if|IF|with --dut-if: the generator's port cabled to it (moved into the generator namespace)"
 	"out|DIR|results directory (default results/<timestamp>)"
 	"against|DIR|compare this run with the results in DIR (with no measurement options: just print the difference of --out DIR and DIR)"
-	"keep-going||do not stop at a path whose set-up fails (default: mark it failed and go on anyway)"
 	"verbose||print every command run"
 	"help||this text"
 )
@@ -74,8 +75,8 @@ say() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
 
 # Parse the command line into the globals above (the OPTS table is --help).
 parse_args() {
-PATHS=$ALL_PATHS WORKLOADS=$ALL_WORKLOADS SIZES="64 1500" REPEAT=3 WINDOW=2 WARMUP=1
-SEARCH=64 SEARCH_TRIALS=5 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= OUT= AGAINST= VERBOSE=0
+PATHS=$ALL_PATHS WORKLOADS=$ALL_WORKLOADS SIZES="64 1500" REPEAT=3 WINDOW=1 WARMUP=0.5
+SIZE_WL="fwd reflect" SEARCH_WL=fwd SEARCH=64 SEARCH_TRIALS=4 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= OUT= AGAINST= VERBOSE=0
 while [ $# -gt 0 ]; do
 	opt=$1 val=
 	case $opt in
@@ -84,6 +85,7 @@ while [ $# -gt 0 ]; do
 	need_val() { [ -n "$val" ] && return; [ $# -ge 1 ] || die "$opt needs a value (--help)"; }
 	case $opt in
 	--paths | --workloads | --sizes | --repeat | --window | --warmup | --search | --search-trials | \
+		--size-workloads | --search-workloads | \
 		--cpus | --dut-if | --peer-if | --out | --against)
 		if [ -z "$val" ]; then
 			[ $# -ge 2 ] || die "$opt needs a value (--help)"
@@ -99,6 +101,8 @@ while [ $# -gt 0 ]; do
 	--window) WINDOW=$val ;;
 	--warmup) WARMUP=$val ;;
 	--search) SEARCH=${val//,/ } ;;
+	--size-workloads) SIZE_WL=${val//,/ }; [ "$SIZE_WL" = all ] && SIZE_WL=$ALL_WORKLOADS ;;
+	--search-workloads) SEARCH_WL=${val//,/ }; [ "$SEARCH_WL" = all ] && SEARCH_WL=$ALL_WORKLOADS ;;
 	--search-trials) SEARCH_TRIALS=$val ;;
 	--quick) QUICK=1 ;;
 	--cpus) CPUS=$val ;;
@@ -106,7 +110,6 @@ while [ $# -gt 0 ]; do
 	--peer-if) PEER_IF=$val ;;
 	--out) OUT=$val ;;
 	--against) AGAINST=$val ;;
-	--keep-going) ;;
 	--verbose) VERBOSE=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) die "unknown option '$opt' (--help lists them)" ;;
@@ -121,13 +124,11 @@ fi
 
 if [ $QUICK = 1 ]; then
 	has() { local a; for a in "${ARGV[@]}"; do [ "$a" = "$1" ] || [ "${a%%=*}" = "$1" ] && return 0; done; return 1; }
-	has --paths || PATHS="linux xdp-native afxdp-hybrid testpmd-io"
-	has --workloads || WORKLOADS="drop fwd acl"
+	has --paths || PATHS="linux xdp-native afxdp-hybrid"
+	has --workloads || WORKLOADS="fwd"
+	has --search || SEARCH=none
 	has --sizes || SIZES=64
 	has --repeat || REPEAT=1
-	has --window || WINDOW=1
-	has --warmup || WARMUP=0.5
-	has --search-trials || SEARCH_TRIALS=3
 fi
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "--repeat: a positive whole number"
 [[ $SEARCH_TRIALS =~ ^[0-9]+$ ]] || die "--search-trials: a whole number"
@@ -632,12 +633,17 @@ dut_pids() {
 	echo "${pids[*]}"
 }
 
-# Full-load run: warm-up, then WINDOW s at full speed with latency probes,
+# Warm-up: WARMUP s at full speed, not counted (once per cell, before the
+# light-load run and the repeats: every path gets the same).
+warm_up() {
+	# shellcheck disable=SC2086
+	in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$1" -d "$WARMUP" --cpu "$GEN_CPU" --nice -10 $2 >/dev/null 2>&1
+}
+
+# Full-load run: WINDOW s at full speed with latency probes,
 # under pl-cpu (DUT CPU busy time). Files: gen/sink/cpu JSON and counters.
 full_load() {
 	local tag=$1 size=$2 genargs=$3
-	# shellcheck disable=SC2086
-	in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$size" -d "$WARMUP" --cpu "$GEN_CPU" --nice -10 $genargs >/dev/null 2>&1
 	start_sinks "$tag"
 	dut_counters "$PATH_NOW" "$WORK/c0.$tag"
 	local pids
@@ -677,6 +683,7 @@ zero_loss() {
 	local tag=$1 size=$2 genargs=$3 sinkcmd r
 	[ "$SEARCH_TRIALS" -gt 0 ] || return 0
 	case " $SEARCH " in *" all "* | *" $size "*) ;; *) return 0 ;; esac
+	case " $SEARCH_WL " in *" $WL_NOW "*) ;; *) return 0 ;; esac
 	r=${SINKS_NOW%% *}
 	if [ "$WL_NOW" != fwd ] && [ "$WL_NOW" != reflect ]; then
 		# not every frame leaves the DUT: count what the DUT received
@@ -690,7 +697,7 @@ zero_loss() {
 		sinkcmd="$PLTOPO exec $LAB $r -- $BUILD/bench/pl-sink -i $ifv --idle 0.3 -d {timeout} --ready-file {ready} --json"
 	fi
 	run timeout 120 "$SRC/bench/pl-ratesearch" --gen "$PLTOPO exec $LAB gen -- $BUILD/bench/pl-gen -T $LAB -s $size -r {rate} -d {duration} --cpu $GEN_CPU --nice -10 --json $genargs" \
-		--sink "$sinkcmd" --min 20k --max 3M --trial-seconds 0.5 --max-trials "$SEARCH_TRIALS" --precision 10 \
+		--sink "$sinkcmd" --min 20k --max 3M --trial-seconds 0.5 --max-trials "$SEARCH_TRIALS" --retries 0 --precision 10 \
 		--json >"$OUT/logs/zl.$tag.out" 2>"$OUT/logs/zl.$tag.err"
 	tail -1 "$OUT/logs/zl.$tag.out" >"$WORK/zl.$tag.json"
 }
@@ -727,7 +734,16 @@ measure_cell() {
 		return
 	fi
 	tag=$p.$w.$s.light
+	warm_up "$s" "$genargs"
 	light_load "$tag" "$s" "$genargs"
+	# a light-load run can lose frames to a neighbour's burst on this shared
+	# machine: one more try before the cell is marked LOSS or WRONG
+	if ! python3 "$REPORT" check "$RAW" --workload "$w" --sinks "$SINKS_NOW" --light-gen "$WORK/gen.$tag.json" \
+		--light-sink-prefix "$WORK/sink.$tag." --light-c0 "$WORK/c0.$tag" --light-c1 "$WORK/c1.$tag" \
+		--rl-pps $RL_PPS --rl-burst $RL_BURST >"$WORK/check.$tag" 2>&1; then
+		say "$p / $w / $s B: light-load check: $(cat "$WORK/check.$tag"); once more"
+		light_load "$tag" "$s" "$genargs"
+	fi
 	local lt=$tag
 	for rep in $(seq "$REPEAT"); do
 		tag=$p.$w.$s.$rep
@@ -755,6 +771,7 @@ measure_ceiling() {
 	PATH_NOW=none WL_NOW=ceiling SINKS_NOW=dut DUT_IFS_NOW=$DUT_IN_IF
 	for s in $SIZES; do
 		say "generator ceiling, $s B"
+		warm_up "$s" ""
 		for rep in $(seq "$REPEAT"); do
 			tag=ceiling.$s.$rep
 			full_load "$tag" "$s" ""
@@ -818,6 +835,7 @@ run_path() {
 			measure_cell "$p" "$w" 0
 		else
 			for s in $SIZES; do
+				[ "$s" != "${SIZES%% *}" ] && [[ " $SIZE_WL " != *" $w "* ]] && continue
 				say "$p / $w / $s B: light load, ${REPEAT} x ${WINDOW}s full load, zero-loss search"
 				measure_cell "$p" "$w" "$s"
 			done
