@@ -210,6 +210,7 @@ cleanup() {
 	trap - INT TERM EXIT
 	stop_bg
 	wl_finish
+	[ -n "${PATH_NOW:-}" ] && path_finish "$PATH_NOW"
 	for t in "${TOPOS_UP[@]}"; do "$PLTOPO" down "$t" >/dev/null 2>&1; done
 	"$PLTOPO" down --all-with-prefix "$PREFIX" >/dev/null 2>&1
 	rm -rf /var/run/dpdk/plt-c-* "$WORK"
@@ -330,8 +331,7 @@ dut_ifs() {
 	local i
 	case $1 in
 	lb) echo -n "$DUT_IN_IF"; for i in $(seq "$BACKENDS"); do local v=DUT_OUT${i}_IF; echo -n " ${!v}"; done; echo ;;
-	drop | reflect | responder) echo "$DUT_IN_IF $DUT_OUT_IF" ;;
-	*) echo "$DUT_IN_IF $DUT_OUT_IF" ;;
+	*) echo "$DUT_IN_IF ${DUT_OUT_IF:-}" ;; # pair (real NIC): one port
 	esac
 }
 
@@ -496,15 +496,60 @@ path_afxdp-hybrid_start() { afxdp_start hybrid "$@"; }
 path_afxdp-hybrid_stop() { stop_bg; }
 path_afxdp-hybrid_counters() { metrics_counters $AFXDP_PORT; }
 
-# Open vSwitch afxdp ports: built on branch ovs (ovs/); n/a until it is merged.
+# Open vSwitch (userspace datapath, afxdp ports) through ovs/pl-ovs's bench
+# interface (branch ovs): "openflow" = the policy translated to OpenFlow by
+# pathlab-ofgen; "prefilter" = the pathlab XDP program in front of OVS's
+# AF_XDP sockets drops what the policy drops, OVS (NORMAL) forwards the rest.
+# OVS stays up across the workloads of a path (bench-setup switches policies).
+PL_OVS=$SRC/ovs/pl-ovs
+OVS_PID=
 ovs_check() {
-	if [ ! -x "$SRC/ovs/pl-ovs" ]; then
-		echo "OVS afxdp harness not merged yet (branch ovs: ovs/pl-ovs)"
-		return
-	fi
+	[ -x "$PL_OVS" ] || { echo "Open vSwitch harness not merged (ovs/pl-ovs, branch ovs)"; return; }
+	command -v ovs-vswitchd >/dev/null || { echo "ovs-vswitchd not installed (apt-get install openvswitch-switch)"; return; }
+	[ -x "$BUILD/ovs/pathlab-ofgen" ] || { echo "pathlab-ofgen not built (ninja -C build)"; return; }
+	case $1:$2 in
+	*:lb | *:responder) echo "the policy's $2 stage has no OpenFlow translation and would bypass OVS in XDP" ;;
+	openflow:ratelimit) echo "no OpenFlow translation of the per-source rate limit (pathlab-ofgen)" ;;
+	prefilter:reflect) echo "a reflect in the pre-filter (XDP_TX) would bypass OVS" ;;
+	esac
 }
-path_ovs-afxdp_check() { ovs_check "$@"; }
-path_ovs-afxdp-xdp_check() { ovs_check "$@"; }
+ovs_run() {
+	in_ns dut "$PL_OVS" --rundir "$WORK/ovs" --build "$BUILD" --bridge "${PREFIX}br" \
+		--pmd-cpu-mask "$(printf '0x%x' $((1 << DUT_CPU)))" "$@"
+}
+ovs_start() {
+	local mode=$1 w=$2 pol=$3
+	if [ "$mode" = prefilter ]; then
+		# forwarding is OVS's job (NORMAL): the pre-filter keeps the rest
+		grep -v '^forward' "$pol" >"$pol.prefilter"
+		pol=$pol.prefilter
+	fi
+	ovs_run bench-setup --mode "$mode" --policy "$pol" --ports "$DUT_IN_IF,$DUT_OUT_IF" \
+		>"$OUT/logs/ovs-$mode-$w.log" 2>&1 || {
+		local why
+		why=$(grep -i 'cannot\|not supported\|unsupported\|translat' "$OUT/logs/ovs-$mode-$w.log" | tail -1)
+		if [ -n "$why" ]; then echo "${why#pl-ovs: }" | cut -c1-200 >"$WORK/na"; else tail -3 "$OUT/logs/ovs-$mode-$w.log" >"$WORK/reason"; fi
+		return 1
+	}
+	OVS_PID=$(cat "$WORK/ovs/ovs-vswitchd.pid" 2>/dev/null)
+	napi_pin
+}
+ovs_counters() {
+	ovs_run bench-counters 2>/dev/null | awk -F= -v in="ovs_${DUT_IN_IF}_rx_packets" '
+		$1 == "mode" { mode = $2 } $1 == in { rx = $2 } $1 == "dropped" { drop = $2 }
+		END { if (mode == "prefilter") rx += drop; printf "rx=%d\ndrop=%d\n", rx, drop }'
+}
+ovs_finish() { ovs_run bench-teardown >/dev/null 2>&1; OVS_PID=; }
+path_ovs-afxdp_check() { ovs_check openflow "$@"; }
+path_ovs-afxdp_start() { ovs_start openflow "$@"; }
+path_ovs-afxdp_stop() { :; }
+path_ovs-afxdp_finish() { ovs_finish; }
+path_ovs-afxdp_counters() { ovs_counters; }
+path_ovs-afxdp-xdp_check() { ovs_check prefilter "$@"; }
+path_ovs-afxdp-xdp_start() { ovs_start prefilter "$@"; }
+path_ovs-afxdp-xdp_stop() { :; }
+path_ovs-afxdp-xdp_finish() { ovs_finish; }
+path_ovs-afxdp-xdp_counters() { ovs_counters; }
 
 # pathlab-dpdk on net_af_xdp (one port per DUT interface), worker lcore on
 # the DUT CPU, main lcore on the generator CPU (it sleeps); no hugepages.
@@ -626,6 +671,7 @@ stop_sinks() {
 dut_pids() {
 	local p ifn pids=()
 	for p in "${DUT_PIDS[@]}"; do pids+=($(pgrep -s "$p")); done
+	[ -n "${OVS_PID:-}" ] && pids+=("$OVS_PID")
 	for ifn in $DUT_IFS_NOW; do
 		pids+=($(grep -l "^napi/${ifn}-" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3))
 	done
@@ -690,7 +736,7 @@ zero_loss() {
 		declare -f "path_${PATH_NOW}_counters" >/dev/null || return 0
 		[ -n "$("path_${PATH_NOW}_counters" 2>/dev/null)" ] || return 0
 		sinkcmd="$HERE/compare.sh __counter-sink $WORK/env {duration} {ready}"
-		declare -p LAB PATH_NOW PLTOPO AFXDP_PORT DPDK_PORT DUT_IN_IF BUILD >"$WORK/env"
+		declare -p LAB PATH_NOW PLTOPO AFXDP_PORT DPDK_PORT DUT_IN_IF DUT_OUT_IF BUILD WORK PREFIX DUT_CPU >"$WORK/env"
 	else
 		local ifv
 		case $r in gen) ifv=$GEN_IF ;; sink) ifv=$SINK_IF ;; esac
