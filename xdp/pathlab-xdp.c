@@ -40,6 +40,7 @@
 #include "pl_ctl_bpf.h"
 #include "pl_opts.h"
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/ethtool.h>
 #include <linux/if_link.h>
@@ -125,9 +126,9 @@ struct opts {
 static const struct pl_opt_def opt_table[] = {
 	{ "mode", required_argument, 'm', "MODE",
 	  "attach mode: native, generic, offload or auto (native, else generic; default auto)" },
-	{ "policy", required_argument, 'p', "FILE", "policy to load at attach (run, attach); docs/policy.md" },
-	{ "interval", required_argument, 'i', "SEC", "stats interval in seconds (run, stats; default 1)" },
-	{ "duration", required_argument, 'd', "SEC", "stop after SEC seconds (run, stats; default: until SIGINT/SIGTERM)" },
+	{ "policy", required_argument, 'p', "FILE", "policy to load at attach (run, attach, attach-ovs); docs/policy.md" },
+	{ "interval", required_argument, 'i', "SEC", "stats interval in seconds (run, stats; watch-ovs: check interval; default 1)" },
+	{ "duration", required_argument, 'd', "SEC", "stop after SEC seconds (run, stats, watch-ovs; default: until SIGINT/SIGTERM)" },
 	{ "obj", required_argument, 'o', "PATH",
 	  "BPF object (default: the build tree's, then " PL_BPF_OBJ_INSTALL ")" },
 	{ "metrics", required_argument, 'M', "ADDR:PORT",
@@ -145,11 +146,17 @@ static void usage(FILE *f)
 		"  run IFACE [IFACE...]     attach, print live stats until SIGINT/SIGTERM or --duration,\n"
 		"                           detach on exit (the kernel detaches too if it dies)\n"
 		"  attach IFACE [IFACE...]  attach and pin under " PIN_ROOT "/IFACE (stays after exit)\n"
-		"  detach IFACE             detach what `attach` left (or any netlink-attached program)\n"
+		"  detach IFACE             detach what `attach` left (or any netlink-attached program);\n"
+		"                           after attach-ovs: put Open vSwitch's own program back\n"
 		"  status [IFACE]           attached program, mode, configuration and counters\n"
 		"  mode IFACE MODE          flip the mode switch: pass-all, drop-all, count-only, policy\n"
 		"  policy IFACE FILE        load a policy into the attached program (no reload)\n"
 		"  stats IFACE              live stats of the attached program\n"
+		"  attach-ovs IFACE         put the core in front of an Open vSwitch type=afxdp port: load it\n"
+		"                           sharing OVS's XSKMAP (PASS and USER go to OVS's socket) and replace\n"
+		"                           OVS's program atomically; again after OVS reloaded its program:\n"
+		"                           re-apply (pinned under " PIN_ROOT "/ovs-IFACE; ovs/README.md)\n"
+		"  watch-ovs IFACE          re-apply whenever OVS reloads its program (until SIGINT/--duration)\n"
 		"Interfaces given to run/attach are REDIRECT ports 0, 1, ... in that order.\n");
 	pl_opts_usage(f, opt_table, NOPTS);
 }
@@ -395,8 +402,9 @@ struct attached {
 	char name[BPF_OBJ_NAME_LEN];
 };
 
-/* The XDP link of ifindex, or 0. */
-static __u32 find_link(int ifindex)
+/* The XDP link of ifindex holding prog_id, or 0. Links are listed system-wide and
+ * ifindexes are per network namespace: the program id tells ours apart. */
+static __u32 find_link(int ifindex, __u32 prog_id)
 {
 	__u32 id = 0;
 
@@ -409,7 +417,7 @@ static __u32 find_link(int ifindex)
 			continue;
 		memset(&li, 0, sizeof(li));
 		if (!bpf_obj_get_info_by_fd(fd, &li, &len) && li.type == BPF_LINK_TYPE_XDP &&
-		    (int)li.xdp.ifindex == ifindex) {
+		    (int)li.xdp.ifindex == ifindex && li.prog_id == prog_id) {
 			close(fd);
 			return id;
 		}
@@ -441,7 +449,7 @@ static int query_attached(int ifindex, struct attached *a)
 			snprintf(a->name, sizeof(a->name), "%s", pi.name);
 		close(fd);
 	}
-	a->link_id = find_link(ifindex);
+	a->link_id = find_link(ifindex, a->prog_id);
 	return 0;
 }
 
@@ -867,6 +875,10 @@ static int cmd_run(const struct opts *o, int n, char **ifnames)
 	return err ? 1 : 0;
 }
 
+/* In front of Open vSwitch (defined with attach-ovs below). */
+static int ovs_pinned(const char *ifname);
+static int ovs_detach(const char *ifname, int idx);
+
 /* Is a bpffs mounted at /sys/fs/bpf? */
 static int bpffs_ok(void)
 {
@@ -984,6 +996,8 @@ static int cmd_detach(int n, char **ifnames)
 	idx = iface_index(ifnames[0]);
 	if (!idx)
 		return 1;
+	if (ovs_pinned(ifnames[0]))
+		return ovs_detach(ifnames[0], idx);
 	snprintf(path, sizeof(path), PIN_ROOT "/%s/link", ifnames[0]);
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
@@ -1052,6 +1066,10 @@ static int status_one(const char *ifname, int idx, int quiet, int verbose)
 				  ? "link (no bpffs at /sys/fs/bpf here: cannot tell whether it is pinned)"
 				  : "link held by a process (pathlab-xdp run)";
 
+	if (ovs_pinned(ifname))
+		how = !strcmp(a.name, PROG_NAME) ? "in front of Open vSwitch's AF_XDP socket (attach-ovs)"
+						 : "Open vSwitch reloaded its own program: the pre-filter is NOT in "
+						   "front any more (re-apply: `pathlab-xdp attach-ovs IFACE`)";
 	printf("%s: driver %s, program '%s' id %u, %s mode, %s", ifname, driver, a.name, a.prog_id,
 	       attached_mode_name(a.attach_mode), how);
 	if (a.link_id)
@@ -1204,6 +1222,455 @@ static int cmd_stats(const struct opts *o, int n, char **args)
 	return err ? 1 : 0;
 }
 
+/* ---- in front of an Open vSwitch afxdp port ------------------------------------------
+ * OVS 3.1 removes any XDP program when it adds a type=afxdp port and loads
+ * its own (libxdp's xsk_def_prog: redirect to the socket of the receiving
+ * queue through an XSKMAP). attach-ovs loads the core with its xsks_map
+ * reusing that very XSKMAP (found by map id among the program's maps) and
+ * pl_pass_to_xsk set, so PASS and USER reach OVS's socket while DROP, TX
+ * and REDIRECT happen in XDP, then swaps the programs in one netlink call
+ * (XDP_FLAGS_REPLACE with OVS's program as the expected old one: if OVS
+ * changed it meanwhile, nothing is replaced). The core's other maps are
+ * pinned under PIN_ROOT/ovs-IFACE/ with OVS's program (ovs_prog, kept for
+ * detach). When OVS reconfigures the port it loads a new program and map:
+ * attach-ovs again (or watch-ovs) loads the core anew reusing the pinned
+ * maps (policy and counters survive) and OVS's new XSKMAP. */
+#define OVS_PROG_NAME "xsk_def_prog"
+
+/* PIN_ROOT/ovs-IFACE[/file]. */
+static void ovs_pin_path(char *buf, size_t len, const char *ifname, const char *file)
+{
+	snprintf(buf, len, PIN_ROOT "/ovs-%s%s%s", ifname, file ? "/" : "", file ? file : "");
+}
+
+/* Is the core attached in front of OVS on ifname (its pin directory exists)? */
+static int ovs_pinned(const char *ifname)
+{
+	char path[PATH_MAX];
+
+	ovs_pin_path(path, sizeof(path), ifname, "ovs_prog");
+	return !access(path, F_OK);
+}
+
+/* Remove PIN_ROOT/ovs-IFACE and what is in it. */
+static void ovs_pins_remove(const char *ifname)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+
+	ovs_pin_path(dir, sizeof(dir), ifname, NULL);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Set a u32 rodata global of obj before load: 0, or -ENOENT when the
+ * object has no such global. */
+static int set_rodata_u32(struct bpf_object *obj, const char *var, __u32 val)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct bpf_map *m;
+	int id;
+
+	if (!btf)
+		return -ENOENT;
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	if (id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (unsigned i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *t = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, t->name_off), var))
+			continue;
+		bpf_object__for_each_map(m, obj) {
+			size_t size, nl = strlen(bpf_map__name(m));
+			const void *init;
+			char *data;
+			int err;
+
+			if (!bpf_map__is_internal(m) || nl < 7 || strcmp(bpf_map__name(m) + nl - 7, ".rodata"))
+				continue;
+			init = bpf_map__initial_value(m, &size);
+			if (!init || vs->size != sizeof(val) || vs->offset + sizeof(val) > size)
+				return -EINVAL;
+			data = malloc(size);
+			if (!data)
+				return -ENOMEM;
+			memcpy(data, init, size);
+			memcpy(data + vs->offset, &val, sizeof(val));
+			err = bpf_map__set_initial_value(m, data, size);
+			free(data);
+			return err;
+		}
+	}
+	return -ENOENT;
+}
+
+/* An fd of the XSKMAP among the maps of program prog_fd (*map_id set), or
+ * -ENOENT. */
+static int prog_xskmap(int prog_fd, __u32 *map_id)
+{
+	__u32 ids[16], len = sizeof(struct bpf_prog_info);
+	struct bpf_prog_info pi;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.nr_map_ids = 16;
+	pi.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &pi, &len))
+		return -errno;
+	for (__u32 i = 0; i < pi.nr_map_ids && i < 16; i++) {
+		struct bpf_map_info mi;
+		__u32 mlen = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		memset(&mi, 0, sizeof(mi));
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) && mi.type == BPF_MAP_TYPE_XSKMAP) {
+			*map_id = ids[i];
+			return fd;
+		}
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/* XDP flags matching how a program is attached (XDP_ATTACHED_*). */
+static __u32 attached_flags(__u8 attach_mode)
+{
+	return attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE
+	       : attach_mode == XDP_ATTACHED_HW ? XDP_FLAGS_HW_MODE
+						: XDP_FLAGS_DRV_MODE;
+}
+
+/* Put the core in front of OVS's program on ifname (policy: optional).
+ * reapplied: set when the pinned maps of an earlier attach were reused.
+ * Returns 0, 1 when the core is already in front (policy loaded if given),
+ * or -errno after saying what is wrong. Nothing is left behind on error. */
+static int ovs_attach(const struct opts *o, const char *ifname, int *reapplied)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
+	int idx = iface_index(ifname), ovs_fd = -1, xsk_fd = -1, err, fresh;
+	struct bpf_object *obj = NULL;
+	struct bpf_program *prog, *p;
+	struct pl_ctl *ctl = NULL;
+	struct attached a;
+	struct bpf_map *m;
+	__u32 xsk_id = 0;
+
+	*reapplied = 0;
+	if (!idx)
+		return -ENODEV;
+	err = query_attached(idx, &a);
+	/* OVS reconfiguring the port: no program for a moment, then its new one. */
+	for (int i = 0; i < 50 && err == -ENOENT && ovs_pinned(ifname); i++) {
+		usleep(100000);
+		err = query_attached(idx, &a);
+	}
+	if (err == -ENOENT) {
+		pr_warn("no XDP program on %s: it is not an Open vSwitch afxdp port (add it first: "
+			"`pl-ovs add-port %s`, or `ovs-vsctl add-port BR %s -- set interface %s type=afxdp`)\n",
+			ifname, ifname, ifname, ifname);
+		return -ENOENT;
+	}
+	if (err) {
+		pr_warn("cannot query XDP on %s: %s%s\n", ifname, strerror(-err), err == -EPERM ? " (run as root)" : "");
+		return err;
+	}
+	if (!strcmp(a.name, PROG_NAME)) {
+		if (!ovs_pinned(ifname)) {
+			pr_warn("%s has pathlab's program attached, but not by attach-ovs with this bpffs (pathlab-xdp "
+				"run/attach, or attach-ovs under a bpffs that is gone, e.g. an earlier `ip netns exec`): "
+				"`pathlab-xdp detach %s` first, or remove and add the port in OVS\n", ifname, ifname);
+			return -EEXIST;
+		}
+		if (o->policy) {
+			struct pl_ctl *c = pl_ctl_open_bpf_prog(a.prog_id);
+
+			if (!c) {
+				pr_warn("cannot open the maps of program %u: %s\n", a.prog_id, strerror(errno));
+				return -errno;
+			}
+			err = policy_load(c, o->policy);
+			pl_ctl_close(c);
+			if (err)
+				return err;
+		}
+		return 1;
+	}
+	if (strcmp(a.name, OVS_PROG_NAME)) {
+		pr_warn("the XDP program on %s is '%s' (id %u), not Open vSwitch's %s: is %s an OVS afxdp port "
+			"(`ovs-vsctl list interface %s`)? Nothing attached.\n",
+			ifname, a.name, a.prog_id, OVS_PROG_NAME, ifname, ifname);
+		return -EINVAL;
+	}
+	if (!bpffs_ok())
+		return -ENOENT;
+	ovs_fd = bpf_prog_get_fd_by_id(a.prog_id);
+	if (ovs_fd < 0) {
+		err = -errno;
+		pr_warn("cannot open OVS's program %u on %s: %s\n", a.prog_id, ifname, strerror(-err));
+		return err;
+	}
+	xsk_fd = prog_xskmap(ovs_fd, &xsk_id);
+	if (xsk_fd < 0) {
+		err = xsk_fd;
+		pr_warn("OVS's program %u on %s has no XSKMAP (%s): not the AF_XDP program expected\n",
+			a.prog_id, ifname, strerror(-err));
+		goto out;
+	}
+	obj = bpf_object__open_file(obj_path(o), NULL);
+	if (!obj) {
+		err = -errno;
+		pr_warn("cannot open BPF object %s: %s (build it with `ninja -C build`, or pass --obj PATH)\n",
+			obj_path(o), strerror(-err));
+		goto out;
+	}
+	prog = bpf_object__find_program_by_name(obj, PROG_NAME);
+	if (!prog) {
+		pr_warn("%s has no program '%s': is it pathlab.bpf.o?\n", obj_path(o), PROG_NAME);
+		err = -ENOENT;
+		goto out;
+	}
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, p == prog);
+	err = set_rodata_u32(obj, "pl_pass_to_xsk", 1);
+	if (err) {
+		pr_warn("%s has no rodata global pl_pass_to_xsk (%s): rebuild it (ninja -C build)\n",
+			obj_path(o), strerror(-err));
+		goto out;
+	}
+	/* The core's maps: the pinned ones of an earlier attach, OVS's XSKMAP. */
+	ovs_pin_path(dir, sizeof(dir), ifname, NULL);
+	fresh = 1;
+	bpf_object__for_each_map(m, obj) {
+		const char *name = bpf_map__name(m);
+		int fd;
+
+		if (!strcmp(name, "xsks_map")) {
+			err = bpf_map__reuse_fd(m, xsk_fd);
+			if (err) {
+				pr_warn("cannot reuse OVS's XSKMAP (id %u) as xsks_map: %s\n", xsk_id, strerror(-err));
+				goto out;
+			}
+			continue;
+		}
+		if (strchr(name, '.'))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		err = bpf_map__reuse_fd(m, fd);
+		close(fd);
+		if (err) {
+			pr_warn("cannot reuse the pinned map %s: %s (remove %s and attach again)\n", path,
+				strerror(-err), dir);
+			goto out;
+		}
+		fresh = 0;
+	}
+	err = bpf_object__load(obj);
+	if (err) {
+		pr_warn("cannot load %s: %s (the verifier's log is above with --verbose)\n", obj_path(o),
+			strerror(-err));
+		goto out;
+	}
+	ctl = pl_ctl_open_bpf_obj(obj);
+	if (!ctl) {
+		err = -errno;
+		pr_warn("cannot reach the maps of %s: %s\n", obj_path(o), strerror(-err));
+		goto out;
+	}
+	if (fresh) {
+		err = pl_ctl_init_config(ctl);
+		if (err) {
+			pr_warn("cannot write pl_config: %s\n", strerror(-err));
+			goto out;
+		}
+	}
+	if (o->policy) {
+		err = policy_load(ctl, o->policy);
+		if (err)
+			goto out;
+	}
+	/* Pins: the core's maps (first time) and OVS's current program. */
+	mkdir(PIN_ROOT, 0700);
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		pr_warn("cannot create %s: %s\n", dir, strerror(-err));
+		goto out;
+	}
+	bpf_object__for_each_map(m, obj) {
+		const char *name = bpf_map__name(m);
+
+		if (!fresh || strchr(name, '.') || !strcmp(name, "xsks_map"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (bpf_obj_pin(bpf_map__fd(m), path) && errno != EEXIST) {
+			err = -errno;
+			pr_warn("cannot pin %s: %s\n", path, strerror(-err));
+			goto err_unpin;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/ovs_prog", dir);
+	unlink(path);
+	if (bpf_obj_pin(ovs_fd, path)) {
+		err = -errno;
+		pr_warn("cannot pin %s: %s\n", path, strerror(-err));
+		goto err_unpin;
+	}
+	/* The swap: only if OVS's program is still the one attached. */
+	xo.old_prog_fd = ovs_fd;
+	err = bpf_xdp_attach(idx, bpf_program__fd(prog), attached_flags(a.attach_mode) | XDP_FLAGS_REPLACE, &xo);
+	if (err) {
+		pr_warn("cannot replace OVS's program %u on %s: %s%s\n", a.prog_id, ifname, strerror(-err),
+			err == -EEXIST ? " (OVS replaced it meanwhile: try again)" : "");
+		goto err_unpin;
+	}
+	*reapplied = !fresh;
+	printf("%s: pathlab (id %u) in front of Open vSwitch: replaced %s id %u (%s mode), sharing its "
+	       "XSKMAP id %u; DROP/TX/REDIRECT in XDP, PASS and USER to OVS's socket%s\n",
+	       ifname, prog_id_of(bpf_program__fd(prog)), OVS_PROG_NAME, a.prog_id,
+	       attached_mode_name(a.attach_mode), xsk_id, fresh ? "" : " (pinned maps reused: policy and counters kept)");
+	err = 0;
+	goto out;
+
+err_unpin:
+	if (fresh)
+		ovs_pins_remove(ifname);
+out:
+	pl_ctl_close(ctl);
+	bpf_object__close(obj); /* the attachment holds the program, the pins the maps */
+	if (xsk_fd >= 0)
+		close(xsk_fd);
+	if (ovs_fd >= 0)
+		close(ovs_fd);
+	return err;
+}
+
+/* attach-ovs IFACE: put the core in front of OVS's afxdp port, or re-apply
+ * after OVS reloaded its own program. */
+static int cmd_attach_ovs(const struct opts *o, int n, char **args)
+{
+	int err, re;
+
+	if (n != 1) {
+		pr_warn("usage: attach-ovs IFACE [--policy FILE]\n");
+		return 2;
+	}
+	err = ovs_attach(o, args[0], &re);
+	if (err == 1) {
+		printf("%s: pathlab already in front of Open vSwitch%s%s\n", args[0],
+		       o->policy ? ", policy loaded: " : "", o->policy ? o->policy : "");
+		return 0;
+	}
+	return err ? 1 : 0;
+}
+
+/* Detach from an OVS port: put OVS's pinned program back if the core is
+ * still attached, remove the pins. */
+static int ovs_detach(const char *ifname, int idx)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
+	char path[PATH_MAX];
+	struct attached a;
+	int ovs_fd, cur_fd, err;
+
+	err = query_attached(idx, &a);
+	if (err == -ENOENT || (!err && strcmp(a.name, PROG_NAME))) {
+		ovs_pins_remove(ifname);
+		printf("%s: the pre-filter was not attached any more (%s); pins removed\n", ifname,
+		       err ? "no XDP program" : a.name);
+		return 0;
+	}
+	if (err) {
+		pr_warn("cannot query XDP on %s: %s\n", ifname, strerror(-err));
+		return 1;
+	}
+	ovs_pin_path(path, sizeof(path), ifname, "ovs_prog");
+	ovs_fd = bpf_obj_get(path);
+	cur_fd = bpf_prog_get_fd_by_id(a.prog_id);
+	if (ovs_fd < 0 || cur_fd < 0) {
+		pr_warn("cannot open %s: %s\n", ovs_fd < 0 ? path : "the attached program", strerror(errno));
+		if (ovs_fd >= 0)
+			close(ovs_fd);
+		if (cur_fd >= 0)
+			close(cur_fd);
+		return 1;
+	}
+	xo.old_prog_fd = cur_fd;
+	err = bpf_xdp_attach(idx, ovs_fd, attached_flags(a.attach_mode) | XDP_FLAGS_REPLACE, &xo);
+	close(cur_fd);
+	close(ovs_fd);
+	if (err) {
+		pr_warn("cannot put OVS's program back on %s: %s (remove the port from OVS and add it again)\n",
+			ifname, strerror(-err));
+		return 1;
+	}
+	ovs_pins_remove(ifname);
+	printf("%s: pre-filter detached, Open vSwitch's own program is back\n", ifname);
+	return 0;
+}
+
+/* watch-ovs IFACE: re-apply the pre-filter whenever OVS reloads its own
+ * program (port reconfiguration), until a signal or --duration. */
+static int cmd_watch_ovs(const struct opts *o, int n, char **args)
+{
+	struct opts oo = *o;
+	double t0 = now_sec(), next = t0;
+	int idx, re, bad = 0;
+
+	if (n != 1) {
+		pr_warn("usage: watch-ovs IFACE [--interval SEC] [--duration SEC]\n");
+		return 2;
+	}
+	idx = iface_index(args[0]);
+	if (!idx)
+		return 1;
+	if (!ovs_pinned(args[0])) {
+		pr_warn("%s: no pre-filter to watch (attach it first: `pathlab-xdp attach-ovs %s --policy FILE`)\n",
+			args[0], args[0]);
+		return 1;
+	}
+	oo.policy = NULL; /* the pinned maps keep the policy */
+	signals_setup();
+	printf("%s: watching (every %.1fs) for Open vSwitch reloading its program\n", args[0], o->interval);
+	fflush(stdout);
+	while (!stop_flag) {
+		struct attached a;
+		int err = query_attached(idx, &a);
+
+		if (!err && !strcmp(a.name, OVS_PROG_NAME)) {
+			pr_info("%s: Open vSwitch reloaded its program (id %u): re-applying the pre-filter\n",
+				args[0], a.prog_id);
+			if (ovs_attach(&oo, args[0], &re) < 0)
+				bad++;
+			fflush(stdout);
+		} else if (err == -ENOENT) {
+			pr_warn("%s: no XDP program (port removed from OVS?)\n", args[0]);
+		}
+		next += o->interval;
+		if (o->duration > 0 && next > t0 + o->duration)
+			break;
+		sleep_until(next);
+	}
+	return bad ? 1 : 0;
+}
+
 /* Parse options (from opt_table) and run the subcommand. */
 int main(int argc, char **argv)
 {
@@ -1288,6 +1755,11 @@ int main(int argc, char **argv)
 		return cmd_policy(nargs, args);
 	if (!strcmp(cmd, "stats"))
 		return cmd_stats(&o, nargs, args);
-	pr_warn("unknown command '%s' (run, attach, detach, status, mode, policy, stats; see --help)\n", cmd);
+	if (!strcmp(cmd, "attach-ovs"))
+		return cmd_attach_ovs(&o, nargs, args);
+	if (!strcmp(cmd, "watch-ovs"))
+		return cmd_watch_ovs(&o, nargs, args);
+	pr_warn("unknown command '%s' (run, attach, detach, status, mode, policy, stats, attach-ovs, "
+		"watch-ovs; see --help)\n", cmd);
 	return 2;
 }

@@ -4,7 +4,12 @@
  *   REDIRECT -> bpf_redirect_map(pl_tx_ports, out_port),
  *   USER -> bpf_redirect_map(xsks_map, rx_queue) falling back to XDP_PASS
  *           when no socket is bound on that queue,
- *   ABORTED -> XDP_ABORTED. */
+ *   ABORTED -> XDP_ABORTED.
+ * In front of an Open vSwitch afxdp port (pathlab-xdp attach-ovs, which
+ * sets pl_pass_to_xsk before load and shares OVS's own XSKMAP as xsks_map),
+ * PASS means "what OVS should see": it goes to OVS's AF_XDP socket on the
+ * receiving queue like USER, and to the kernel only when no socket is bound
+ * there (what OVS's own program does). */
 #include "pl_pipeline.h"
 
 #ifndef PL_XSK_MAX
@@ -22,6 +27,8 @@ PL_TABLE(xsks_map, XSKMAP, __u32, __u32, PL_XSK_MAX);
  * and REDIRECT fall back or fail there). Off in every other use, and the
  * verifier prunes the code. */
 const volatile __u32 pl_record_result = 0;
+/* Set before load by attach-ovs: PASS -> xsks_map (see above). */
+const volatile __u32 pl_pass_to_xsk = 0;
 PL_TABLE(pl_last_result, PERCPU_ARRAY, __u32, struct pl_result_rec, 1);
 
 SEC("xdp")
@@ -44,6 +51,8 @@ int pathlab(struct xdp_md *xdp)
 	case PL_DROP:
 		return XDP_DROP;
 	case PL_PASS:
+		if (pl_pass_to_xsk)
+			return bpf_redirect_map(&xsks_map, c.rx_queue, XDP_PASS);
 		return XDP_PASS;
 	case PL_TX:
 		return XDP_TX;

@@ -1,0 +1,90 @@
+#!/bin/bash
+# pathlab-ofgen translations (no OVS, no root): every example policy translates or names what it
+# cannot; port ranges become value/mask pairs covering exactly the range; steering, forwarding
+# (redirect with MAC rewrite, reflect), the USER port, --in-ports, modes, defaults, counters.
+#   ofgen.sh SRCDIR BUILDDIR
+set -u
+SRC=$1
+OFGEN=$2/ovs/pathlab-ofgen
+T=$(mktemp -d /tmp/plt-o-ofgen.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+[ -x "$OFGEN" ] || { echo "FAIL: $OFGEN not built"; exit 1; }
+gen() { "$OFGEN" --port-map plt-a0=1,plt-b0=2,plt-c0=3,plt-c1=4 "$@" 2>"$T/err"; }
+
+for f in "$SRC"/examples/*.policy; do
+	if gen "$f" >"$T/out"; then
+		grep -q '^table=' "$T/out" && ok "$(basename "$f"): $(grep -c '^table=' "$T/out") flows" || bad "$(basename "$f"): no flows"
+	else
+		bad "$(basename "$f"): $(cat "$T/err")"
+	fi
+done
+
+# Port ranges: the value/mask pairs cover exactly lo..hi, without overlap.
+for r in 1-65535 1000-2000 5000-5009 7-7 0-1023 1024-65535 3-4; do
+	printf 'acl drop proto tcp dport %s\n' "$r" >"$T/r.policy"
+	gen "$T/r.policy" | grep -o 'tcp,tp_dst=[^,]*' | sed 's/tcp,tp_dst=//' >"$T/masks"
+	python3 - "$r" "$T/masks" <<'PY' && ok "dport $r: exact cover" || bad "dport $r: $(tr '\n' ' ' <"$T/masks")"
+import sys
+lo, hi = map(int, sys.argv[1].split("-"))
+seen = [0] * 65536
+for line in open(sys.argv[2]):
+    v, m = (line.strip().split("/") + ["0xffff"])[:2]
+    v, m = int(v, 0), int(m, 0)
+    for p in range(65536):
+        if p & m == v:
+            seen[p] += 1
+sys.exit(0 if all(seen[p] == (1 if lo <= p <= hi else 0) for p in range(65536)) else 1)
+PY
+done
+
+cat >"$T/all.policy" <<'P'
+mode policy
+default drop
+acl drop proto udp from 10.1.0.0/16 dport 53
+acl user proto tcp to 2001:db8::/32 dport 443
+acl pass proto icmp
+acl default pass
+steer udp 4242 user
+steer tcp 8080 drop
+forward redirect from plt-a0 to plt-b0 dst-mac 02:00:00:00:0b:02 src-mac 02:00:00:00:0a:01
+P
+gen --user-port plt-c0 "$T/all.policy" >"$T/out" || bad "all.policy: $(cat "$T/err")"
+want=(
+ 'table=0,priority=60000,cookie=0x100000003,udp,nw_src=10.1.0.0/255.255.0.0,tp_dst=53,actions=drop'
+ 'table=0,priority=59990,cookie=0x300000004,tcp6,ipv6_dst=2001:db8::/ffff:ffff::,tp_dst=443,actions=output:3'
+ 'table=0,priority=59980,cookie=0x200000005,icmp,actions=resubmit(,1)'
+ 'table=0,priority=10,cookie=0x400000000,ip,actions=resubmit(,1)'
+ 'table=1,priority=100,cookie=0x500000000,udp,tp_dst=4242,actions=output:3'
+ 'table=1,priority=100,cookie=0x500000000,tcp6,tp_dst=8080,actions=drop'
+ 'table=2,priority=100,cookie=0x600000000,in_port=1,actions=mod_dl_dst:02:00:00:00:0b:02,mod_dl_src:02:00:00:00:0a:01,output:2'
+ 'table=2,priority=0,cookie=0x700000000,actions=drop'
+)
+for w in "${want[@]}"; do grep -qxF "$w" "$T/out" && ok "flow $w" || bad "missing flow $w"; done
+grep -q 'tcp,.*tp_dst=443' "$T/out" && bad "an IPv6 rule produced an IPv4 flow" || ok "IPv6 rule: IPv6 flows only"
+
+printf 'forward reflect\n' >"$T/refl.policy"
+gen "$T/refl.policy" | grep -q 'table=2,priority=0,cookie=0x600000000,actions=push:NXM_OF_ETH_SRC\[\],push:NXM_OF_ETH_DST\[\],pop:NXM_OF_ETH_SRC\[\],pop:NXM_OF_ETH_DST\[\],in_port' &&
+	ok "reflect: swap MACs, in_port" || bad "reflect"
+printf 'mode drop-all\n' >"$T/d.policy"
+[ "$(gen "$T/d.policy" | grep '^table=')" = 'table=0,priority=0,cookie=0x800000000,actions=drop' ] && ok "drop-all" || bad "drop-all"
+printf 'acl drop proto tcp dport 22\n' >"$T/in.policy"
+gen --in-ports plt-b0 "$T/in.policy" >"$T/out"
+grep -q 'priority=65000,cookie=0x900000000,in_port=1,actions=NORMAL' "$T/out" &&
+	grep -q 'in_port=2,tcp,tp_dst=22,actions=drop' "$T/out" && ok "--in-ports" || bad "--in-ports: $(cat "$T/out")"
+
+# Counters from dump-flows text.
+cat >"$T/dump" <<'D'
+ cookie=0x100000003, duration=1.0s, table=0, n_packets=7, n_bytes=420, priority=60000,udp actions=drop
+ cookie=0x100000003, duration=1.0s, table=0, n_packets=3, n_bytes=180, priority=60000,udp6 actions=drop
+ cookie=0x400000000, duration=1.0s, table=0, n_packets=5, n_bytes=300, priority=10,ip actions=resubmit(,1)
+ cookie=0x700000000, duration=1.0s, table=2, n_packets=2, n_bytes=120, priority=0 actions=drop
+D
+c=$("$OFGEN" --counters <"$T/dump")
+echo "$c" | grep -qx 'acl_drop=10' && echo "$c" | grep -qx 'acl_default=5' && echo "$c" | grep -qx 'dropped=12' &&
+	echo "$c" | grep -qx 'line3_acl_drop=10' && ok "--counters" || bad "--counters: $c"
+
+[ $fails = 0 ] && echo PASS || echo "$fails check(s) failed"
+exit $((fails > 0))

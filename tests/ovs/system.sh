@@ -1,0 +1,166 @@
+#!/bin/bash
+# System test of the Open vSwitch integration: a private OVS with a netdev
+# bridge and two type=afxdp ports on veths, traffic between namespaces.
+#   system.sh SRCDIR BUILDDIR
+# Topology:
+#   ns plt-ot0 [plt-oth0 10.78.0.1] --veth-- [plt-otp0] OVS bridge plt-obrt [plt-otp1] --veth-- [plt-oth1 10.78.0.2] ns plt-ot1
+# Checks:
+#   1. pl-ovs start / add-port, and the plain `ovs-vsctl add-port BR IF -- set interface IF
+#      type=afxdp` through the env file; ping across the bridge
+#   2. no policy: UDP to 5001 and 5002 both arrive
+#   3. XDP pre-filter on plt-otp1 (acl drop udp 5001): 5001 dropped, 5002 arrives; the core's
+#      counters equal what was sent
+#   4. OVS reconfigures the port (reloads its program): watch re-applies by itself; again: status
+#      says so, check re-applies with the pinned maps (counters kept), the ACL holds again
+#   5. detach puts OVS's program back: 5001 arrives again
+#   6. the same policy as OpenFlow (pathlab-ofgen): 5001 dropped, flow stats = what was sent
+#   7. del-port with the pre-filter attached leaves no XDP program; stop leaves no daemon, no tap
+set -u
+SRC=$1
+BUILD=$2
+NS0=plt-ot0 NS1=plt-ot1 P0=plt-otp0 P1=plt-otp1 H0=plt-oth0 H1=plt-oth1 BR=plt-obrt
+IP0=10.78.0.1 IP1=10.78.0.2
+N=300
+PLOVS=$SRC/ovs/pl-ovs
+UDP=$SRC/tests/ovs/udp.py
+RUN=$(mktemp -d /tmp/plt-o-sys.XXXXXX)
+POL=$RUN/acl.policy
+fails=0
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces, AF_XDP)"; exit 77; }
+command -v ovs-vswitchd >/dev/null || { echo "SKIP: ovs-vswitchd not installed (scripts/bootstrap.sh)"; exit 77; }
+for t in "$BUILD/xdp/pathlab-xdp" "$BUILD/ovs/pathlab-ofgen"; do
+	[ -x "$t" ] || { echo "FAIL: $t not built"; exit 1; }
+done
+
+ovs() { "$PLOVS" --rundir "$RUN" --build "$BUILD" --bridge $BR "$@"; }
+
+cleanup() {
+	ovs stop >/dev/null 2>&1
+	ip netns del $NS0 2>/dev/null
+	ip netns del $NS1 2>/dev/null
+	rm -rf "$RUN" /sys/fs/bpf/pathlab/ovs-$P0 /sys/fs/bpf/pathlab/ovs-$P1
+}
+trap cleanup EXIT
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+cleanup
+RUN=$(mktemp -d /tmp/plt-o-sys.XXXXXX)
+POL=$RUN/acl.policy
+cat >"$POL" <<'EOF'
+mode policy
+acl drop proto udp dport 5001
+acl default pass
+EOF
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+for i in 0 1; do
+	ns=plt-ot$i
+	ip netns add $ns || exit 1
+	ip link add plt-otp$i type veth peer name plt-oth$i netns $ns || exit 1
+	ip -n $ns addr add 10.78.0.$((i + 1))/24 dev plt-oth$i
+	ip -n $ns link set plt-oth$i up
+	ip -n $ns link set lo up
+	# frames cross OVS's AF_XDP sockets as they are: no partial checksums
+	ip netns exec $ns ethtool -K plt-oth$i tx off >/dev/null
+	ip link set plt-otp$i up
+done
+
+# Send N datagrams to 5001 and to 5002 from ns1 to ns0 (they enter OVS on
+# P1); prints "5001=X 5002=Y" as received in ns0.
+traffic() {
+	local out=$RUN/recv.out
+	ip netns exec $NS0 timeout 10 python3 "$UDP" recv $IP0 5001,5002 6 >"$out" &
+	local rp=$!
+	for _ in $(seq 50); do grep -q ready "$out" 2>/dev/null && break; sleep 0.05; done
+	ip netns exec $NS1 timeout 10 python3 "$UDP" send $IP0 5001,5002 $N
+	wait $rp
+	tail -1 "$out"
+}
+# Counter $2 of the pre-filter on $1.
+core_counter() { "$BUILD/xdp/pathlab-xdp" status "$1" -v 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'; }
+
+# 1. start, add the ports (one the way users type it)
+out=$(ovs start 2>&1) && ok "pl-ovs start" || { bad "pl-ovs start: $out"; exit 1; }
+out=$(ovs add-port $P0 2>&1) && ok "pl-ovs add-port: $out" || bad "pl-ovs add-port $P0: $out"
+(. "$RUN/env" && timeout 20 ovs-vsctl add-port $BR $P1 -- set interface $P1 type=afxdp) &&
+	ok "plain ovs-vsctl add-port $BR $P1 -- set interface $P1 type=afxdp" || bad "plain ovs-vsctl add-port"
+for _ in $(seq 50); do
+	of=$(. "$RUN/env" && ovs-vsctl get interface $P1 ofport 2>/dev/null)
+	[ "${of:-0}" -gt 0 ] 2>/dev/null && break
+	sleep 0.1
+done
+[ "${of:-0}" -gt 0 ] 2>/dev/null && ok "$P1 has ofport $of" || bad "$P1 has no ofport ($of)"
+ip -d link show $P1 | grep -q "name xsk_def_prog" && ok "OVS attached xsk_def_prog to $P1" || bad "no xsk_def_prog on $P1"
+ip netns exec $NS0 ping -c 3 -i 0.2 -W 2 $IP1 >/dev/null && ok "ping across $BR" || bad "ping across $BR"
+ip netns exec $NS1 ping -c 1 -W 2 $IP0 >/dev/null
+
+# 2. no policy
+r=$(traffic)
+[ "$r" = "5001=$N 5002=$N" ] && ok "no policy: $r" || bad "no policy: expected 5001=$N 5002=$N, got $r"
+
+# 3. the pre-filter
+out=$(ovs --policy "$POL" prefilter attach $P1 2>&1) && ok "prefilter attach: $(echo "$out" | head -1)" ||
+	bad "prefilter attach: $out"
+ip -d link show $P1 | grep -q "name pathlab" && ok "pathlab replaced OVS's program on $P1" || bad "pathlab not on $P1"
+r=$(traffic)
+[ "$r" = "5001=0 5002=$N" ] && ok "pre-filter: $r" || bad "pre-filter: expected 5001=0 5002=$N, got $r"
+d=$(core_counter $P1 acl_drop) v=$(core_counter $P1 verdict_drop)
+[ "$d" = $N ] && [ "$v" = $N ] && ok "core counters: acl_drop=$d verdict_drop=$v (sent $N)" ||
+	bad "core counters: acl_drop=$d verdict_drop=$v, sent $N"
+p=$(core_counter $P1 verdict_pass)
+[ "${p:-0}" -ge $N ] && ok "core verdict_pass=$p (>= $N to OVS's socket)" || bad "verdict_pass=$p < $N"
+ip netns exec $NS0 ping -c 2 -i 0.2 -W 2 $IP1 >/dev/null && ok "ping through the pre-filter" || bad "ping through the pre-filter"
+
+# 4. OVS reconfigures the port: watch re-applies by itself; then check does it on demand
+ovs --wait 8 prefilter watch $P1 >"$RUN/watch.out" 2>&1 &
+wpid=$!
+sleep 1
+(. "$RUN/env" && ovs-vsctl set interface $P1 options:use-need-wakeup=false)
+for _ in $(seq 60); do grep -q "pinned maps reused" "$RUN/watch.out" && break; sleep 0.1; done
+grep -q "pinned maps reused" "$RUN/watch.out" && ip -d link show $P1 | grep -q "name pathlab" &&
+	ok "watch re-applied after OVS reloaded its program" || bad "watch: $(cat "$RUN/watch.out")"
+kill -INT $wpid 2>/dev/null
+wait $wpid 2>/dev/null
+(. "$RUN/env" && ovs-vsctl set interface $P1 options:use-need-wakeup=true)
+for _ in $(seq 50); do ip -d link show $P1 | grep -q "name xsk_def_prog" && break; sleep 0.1; done
+st=$(ovs prefilter status $P1 2>&1)
+echo "$st" | grep -q "NOT in front" && ok "status sees OVS's reloaded program" || bad "status after reconfigure: $st"
+out=$(ovs prefilter check $P1 2>&1) && echo "$out" | grep -q "pinned maps reused" &&
+	ok "prefilter check re-applied (maps reused)" || bad "prefilter check: $out"
+ip netns exec $NS1 ping -c 1 -W 2 $IP0 >/dev/null
+r=$(traffic)
+[ "$r" = "5001=0 5002=$N" ] && ok "after re-apply: $r" || bad "after re-apply: got $r"
+d=$(core_counter $P1 acl_drop)
+[ "$d" = $((2 * N)) ] && ok "acl_drop=$d kept across the reload" || bad "acl_drop=$d, expected $((2 * N))"
+
+# 5. detach
+out=$(ovs prefilter detach $P1 2>&1) && ok "prefilter detach: $out" || bad "prefilter detach: $out"
+ip -d link show $P1 | grep -q "name xsk_def_prog" && ok "OVS's program is back on $P1" || bad "OVS's program not back"
+[ -e /sys/fs/bpf/pathlab/ovs-$P1 ] && bad "pins left after detach" || ok "no pins left"
+r=$(traffic)
+[ "$r" = "5001=$N 5002=$N" ] && ok "after detach: $r" || bad "after detach: expected 5001=$N 5002=$N, got $r"
+
+# 6. OpenFlow
+out=$(ovs --policy "$POL" --ports $P1 openflow apply 2>&1) && ok "$(echo "$out" | grep openflow:)" ||
+	bad "openflow apply: $out"
+r=$(traffic)
+[ "$r" = "5001=0 5002=$N" ] && ok "openflow: $r" || bad "openflow: expected 5001=0 5002=$N, got $r"
+c=$(ovs openflow counters 2>&1)
+d=$(echo "$c" | sed -n 's/^acl_drop=//p')
+[ "$d" = $N ] && ok "flow stats: acl_drop=$d (sent $N)" || bad "flow stats acl_drop=$d, sent $N: $c"
+echo "$c" | grep -q "^line2_acl_drop=$N$" && ok "flow stats per policy line: line2_acl_drop=$N" || bad "per-line counter: $c"
+
+# 7. del-port with the pre-filter on, then stop
+ovs openflow clear >/dev/null
+ovs --policy "$POL" prefilter attach $P1 >/dev/null 2>&1 || bad "prefilter attach (again)"
+out=$(ovs del-port $P1 2>&1) && ok "del-port: $out" || bad "del-port: $out"
+ip -d link show $P1 | grep -q "prog/xdp" && bad "XDP program left on $P1" || ok "no XDP program on $P1"
+vpid=$(cat "$RUN/ovs-vswitchd.pid" 2>/dev/null)
+out=$(ovs stop 2>&1) && ok "stop: $(echo $out)" || bad "stop: $out"
+[ -n "$vpid" ] && [ -d /proc/$vpid ] && bad "ovs-vswitchd $vpid still running" || ok "ovs-vswitchd gone"
+ip link show $BR >/dev/null 2>&1 && bad "tap $BR left" || ok "tap $BR removed"
+ip -d link show $P0 | grep -q "prog/xdp" && bad "XDP program left on $P0" || ok "no XDP program on $P0"
+
+[ $fails = 0 ] && echo "PASS" || echo "$fails check(s) failed"
+exit $((fails > 0))
