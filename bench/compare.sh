@@ -535,8 +535,8 @@ ovs_start() {
 	napi_pin
 }
 ovs_counters() {
-	ovs_run bench-counters 2>/dev/null | awk -F= -v in="ovs_${DUT_IN_IF}_rx_packets" '
-		$1 == "mode" { mode = $2 } $1 == in { rx = $2 } $1 == "dropped" { drop = $2 }
+	ovs_run bench-counters 2>/dev/null | awk -F= -v inport="ovs_${DUT_IN_IF}_rx_packets" '
+		$1 == "mode" { mode = $2 } $1 == inport { rx = $2 } $1 == "dropped" { drop = $2 }
 		END { if (mode == "prefilter") rx += drop; printf "rx=%d\ndrop=%d\n", rx, drop }'
 }
 ovs_finish() { ovs_run bench-teardown >/dev/null 2>&1; OVS_PID=; }
@@ -927,8 +927,7 @@ main() {
 }
 if [ "${1:-}" = __counter-sink ]; then
 	shift
-	counter_sink "$@"
-	exit
+	counter_sink "$@"; exit $?
 fi
 ARGV=("$@")
-main "$@"
+main "$@"; exit $? # on one line: bash has read it all before an edit of this file could matter
