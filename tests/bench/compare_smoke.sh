@@ -39,7 +39,8 @@ for k in ("kernel", "cpu", "packages", "argv"):
 assert res["commands"], "results.json: no commands recorded"
 built = {"linux": True, "xdp-native": "xdp/pathlab-xdp", "xdp-generic": "xdp/pathlab-xdp",
          "afxdp-user": "afxdp_port/pathlab-afxdp", "afxdp-hybrid": "afxdp_port/pathlab-afxdp",
-         "dpdk-afxdp": "dpdk_app/pathlab-dpdk", "dpdk-hybrid": "dpdk_app/pathlab-dpdk"}
+         "dpdk-afxdp": "dpdk_app/pathlab-dpdk", "dpdk-hybrid": "dpdk_app/pathlab-dpdk",
+         "ovs-afxdp": "ovs/pathlab-ofgen", "ovs-afxdp-xdp": "ovs/pathlab-ofgen"}
 rows = {r["path"]: r for r in res["rows"] if r["workload"] == "fwd"}
 table = open(os.path.join(out, "results.md")).read()
 paths = ["linux", "xdp-native", "xdp-generic", "xdp-offload", "afxdp-user", "afxdp-hybrid", "ovs-afxdp",
@@ -61,7 +62,7 @@ for p in ["ceiling"] + paths:
         bad.append("%s: no throughput" % p)
     if p != "ceiling" and r.get("correct") != "OK":
         bad.append("%s: correctness %s %s" % (p, r.get("correct"), r.get("correct_detail", "")))
-n_rows = sum(1 for l in table.splitlines() if l.startswith("| ") and not l.startswith("| path"))
+n_rows = sum(1 for l in table.splitlines() if l.startswith("| ") and not l.startswith("| path |"))
 if n_rows < len(paths) + 1:
     bad.append("results.md has %d rows, want %d" % (n_rows, len(paths) + 1))
 if bad:
