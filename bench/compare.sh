@@ -476,7 +476,6 @@ path_xdp-offload_counters() { xdp_counters; }
 AFXDP_PORT=19631
 afxdp_check() {
 	[ -x "$afxdp_bin" ] || { echo "pathlab-afxdp not built (needs libxdp)"; return; }
-	case $1 in responder) echo "the responder answers in XDP (TX); pathlab-afxdp does not run it on this harness" ;; esac
 }
 afxdp_start() {
 	local placement=$1 w=$2 pol=$3 i args=()
@@ -556,7 +555,6 @@ path_ovs-afxdp-xdp_counters() { ovs_counters; }
 DPDK_PORT=19632
 dpdk_check() {
 	[ -x "$dpdk_bin" ] || { echo "pathlab-dpdk not built (needs DPDK)"; return; }
-	case $1 in responder) echo "the responder needs TCP answers in XDP; run it with pathlab-xdp" ;; esac
 }
 dpdk_start() {
 	local hybrid=$1 w=$2 pol=$3 i args=()
