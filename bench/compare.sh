@@ -573,7 +573,9 @@ path_dpdk-afxdp_counters() { metrics_counters $DPDK_PORT; }
 path_dpdk-hybrid_check() { dpdk_check "$@"; }
 path_dpdk-hybrid_start() { dpdk_start 1 "$@"; }
 path_dpdk-hybrid_stop() { stop_bg; rm -rf "/var/run/dpdk/plt-c-dpdk$$"; }
-path_dpdk-hybrid_counters() { metrics_counters $DPDK_PORT; }
+# hybrid: every frame meets the core in XDP first (pathlab-dpdk's own metrics
+# count only the USER frames that reach DPDK): the XDP program's counters
+path_dpdk-hybrid_counters() { xdp_counters; }
 
 # pathlab-dpdk on a bypass PMD: only for a NIC bound to vfio-pci/uio (--dut-if PCI).
 path_dpdk-pmd_check() {
