@@ -187,6 +187,7 @@ start_bg() {
 	echo "$* &" >>"$CMDLOG"
 	setsid "$@" >"$log" 2>&1 &
 	DUT_PIDS+=($!)
+	echo $! >>"$WORK/pids"
 }
 
 # Stop every background process this script started (by PID / session).
@@ -202,18 +203,27 @@ stop_bg() {
 		wait "$p" 2>/dev/null
 	done
 	DUT_PIDS=()
+	: >"$WORK/pids" # stopped: never signalled again (PIDs get reused)
 }
 
 # Tear down everything: processes, XDP programs, topologies, DPDK run dirs.
 cleanup() {
-	local t
+	local t p
 	trap - INT TERM EXIT
+	[ -n "${BODY:-}" ] && { kill -TERM "$BODY" 2>/dev/null; wait "$BODY" 2>/dev/null; }
+	# DUT processes the measuring child started (by PID, and their sessions)
+	if [ -f "$WORK/pids" ]; then
+		DUT_PIDS=($(cat "$WORK/pids"))
+		for p in $(cat "$WORK/pids.aux" 2>/dev/null); do kill -INT "$p" 2>/dev/null; done
+	fi
 	stop_bg
 	wl_finish
-	[ -n "${PATH_NOW:-}" ] && path_finish "$PATH_NOW"
+	# OVS started by any path of this run (state in its run directory)
+	[ -z "${LAB:-}" ] && [ -f "$WORK/lab" ] && LAB=$(cat "$WORK/lab") && eval "$("$PLTOPO" info "$LAB" 2>/dev/null)"
+	[ -d "$WORK/ovs" ] && [ -n "${LAB:-}" ] && ovs_finish
 	for t in "${TOPOS_UP[@]}"; do "$PLTOPO" down "$t" >/dev/null 2>&1; done
 	"$PLTOPO" down --all-with-prefix "$PREFIX" >/dev/null 2>&1
-	rm -rf /var/run/dpdk/plt-c-* "$WORK"
+	rm -rf "/var/run/dpdk/plt-c-dpdk$$" "/var/run/dpdk/plt-c-tpmd$$" "$WORK"
 }
 
 # Bring up topology KIND (line, lb or pair) for path $1 and make it current.
@@ -225,6 +235,7 @@ topo_up() {
 	run "$PLTOPO" up "$LAB" --topo "$kind" --prefix "$PREFIX" --threaded-napi --napi-cpu "$DUT_CPU" \
 		"${extra[@]}" >"$WORK/topo.log" 2>&1 || { cat "$WORK/topo.log" >&2; return 1; }
 	TOPOS_UP+=("$LAB")
+	echo "$LAB" >"$WORK/lab"
 	eval "$("$PLTOPO" info "$LAB")"
 	# The sink side always has an XDP program (pl-sink); the Linux path needs
 	# a receive handler on its input veth: GRO (pl-topo leaves it on).
@@ -277,6 +288,7 @@ wl_prepare() {
 		"$PLTOPO" exec "$LAB" gen -- "$BUILD/bench/pl-sink" -i "$GEN_IF" --action pass \
 			--ready-file "$WORK/ready.pass" >"$OUT/logs/pass-sink.log" 2>&1 &
 		AUX_PIDS+=($!)
+		echo $! >>"$WORK/pids.aux"
 		for _ in $(seq 100); do [ -e "$WORK/ready.pass" ] && break; sleep 0.05; done ;;
 	esac
 	return 0
@@ -287,6 +299,7 @@ wl_finish() {
 	local p
 	for p in "${AUX_PIDS[@]}"; do kill -INT "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	AUX_PIDS=()
+	: >"$WORK/pids.aux"
 }
 
 # Write the pathlab policy of workload $1 to $2.
@@ -684,6 +697,7 @@ dut_pids() {
 warm_up() {
 	# shellcheck disable=SC2086
 	in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$1" -d "$WARMUP" --cpu "$GEN_CPU" --nice -10 $2 >/dev/null 2>&1
+	sleep 0.3 # frames still in the rings must not reach the next run's sinks
 }
 
 # Full-load run: WINDOW s at full speed with latency probes,
@@ -918,8 +932,20 @@ main() {
 	python3 "$REPORT" meta "$OUT/meta.json" --build "$BUILD" --argv "${ARGV[*]}" --paths "$PATHS" \
 		--workloads "$WORKLOADS" --sizes "$SIZES" --repeat "$REPEAT" --window "$WINDOW" --warmup "$WARMUP" \
 		--cpus "$CPUS" --dut-if "${DUT_IF:-}" --prefix "$PREFIX" --loadavg-start "$(cut -d' ' -f1-3 /proc/loadavg)"
-	measure_ceiling
-	for p in $PATHS; do run_path "$p"; done
+	# The measurements run in a child: the tools handle SIGINT themselves and
+	# exit normally, and bash then ignores a Ctrl-C while it waits for them;
+	# waiting for a background child, the trap runs at once. The child ignores
+	# SIGINT (asynchronous command); cleanup works from state (PID file,
+	# topology prefix, OVS run directory), so it can run here.
+	(
+		trap - EXIT
+		trap 'exit 143' TERM
+		measure_ceiling
+		for p in $PATHS; do run_path "$p"; done
+	) &
+	BODY=$!
+	wait $BODY || { say "the measurements failed (exit $?)"; }
+	BODY=
 	python3 "$REPORT" meta "$OUT/meta.json" --update --elapsed $((SECONDS - t0)) \
 		--loadavg-end "$(cut -d' ' -f1-3 /proc/loadavg)" --driver "$(ethtool -i "${DUT_IF:-lo}" 2>/dev/null | tr '\n' ';')"
 	python3 "$REPORT" report "$OUT" ${AGAINST:+--against "$AGAINST"}
