@@ -549,7 +549,7 @@ ovs_start() {
 ovs_counters() {
 	ovs_run bench-counters 2>/dev/null | awk -F= -v inport="ovs_${DUT_IN_IF}_rx_packets" '
 		$1 == "mode" { mode = $2 } $1 == inport { rx = $2 } $1 == "dropped" { drop = $2 }
-		END { if (mode == "prefilter") rx += drop; printf "rx=%d\ndrop=%d\n", rx, drop }'
+		END { printf "rx=%d\ndrop=%d\n", rx, drop }'
 }
 ovs_finish() { ovs_run bench-teardown >/dev/null 2>&1; OVS_PID=; }
 path_ovs-afxdp_check() { ovs_check openflow "$@"; }
