@@ -172,11 +172,20 @@ run() {
 	"$@"
 }
 
+# RC: the command prefix that runs in the namespace of ROLE (pl-topo exec, with
+# the topology's bpffs), or nothing where the role is the root namespace (the
+# DUT in real-NIC mode).
+role_cmd() {
+	local v=NS_${1^^}
+	if [ -n "${!v:-}" ]; then RC=("$PLTOPO" exec "$LAB" "$1" --); else RC=(); fi
+}
+
 # Run CMD in the namespace of ROLE of the current topology (persistent bpffs).
 in_ns() {
 	local role=$1
 	shift
-	run "$PLTOPO" exec "$LAB" "$role" -- "$@"
+	role_cmd "$role"
+	run "${RC[@]}" "$@"
 }
 
 # Start CMD in the background in its own session (so the whole group can be
@@ -221,6 +230,11 @@ cleanup() {
 	# OVS started by any path of this run (state in its run directory)
 	[ -z "${LAB:-}" ] && [ -f "$WORK/lab" ] && LAB=$(cat "$WORK/lab") && eval "$("$PLTOPO" info "$LAB" 2>/dev/null)"
 	[ -d "$WORK/ovs" ] && [ -n "${LAB:-}" ] && ovs_finish
+	# pathlab-xdp's links are pinned: a real NIC keeps them after the topology
+	if [ -s "$WORK/xdp" ] && [ -n "${LAB:-}" ]; then
+		XDP_ATTACHED=($(cat "$WORK/xdp"))
+		xdp_stop
+	fi
 	for t in "${TOPOS_UP[@]}"; do "$PLTOPO" down "$t" >/dev/null 2>&1; done
 	"$PLTOPO" down --all-with-prefix "$PREFIX" >/dev/null 2>&1
 	rm -rf "/var/run/dpdk/plt-c-dpdk$$" "/var/run/dpdk/plt-c-tpmd$$" "$WORK"
@@ -266,6 +280,10 @@ wl_gen() {
 	esac
 }
 wl_sinks() {
+	if [ -n "$DUT_IF" ]; then # pair topology: the generator's port is the only other end
+		case $1 in reflect) echo gen ;; *) echo none ;; esac
+		return
+	fi
 	case $1 in
 	reflect) echo gen ;;
 	lb) echo "$BES" ;;
@@ -344,7 +362,7 @@ dut_ifs() {
 	local i
 	case $1 in
 	lb) echo -n "$DUT_IN_IF"; for i in $(seq "$BACKENDS"); do local v=DUT_OUT${i}_IF; echo -n " ${!v}"; done; echo ;;
-	*) echo "$DUT_IN_IF ${DUT_OUT_IF:-}" ;; # pair (real NIC): one port
+	*) echo "$DUT_IN_IF${DUT_OUT_IF:+ $DUT_OUT_IF}" ;; # pair (real NIC): one port
 	esac
 }
 
@@ -426,7 +444,8 @@ http {
 		location / { default_type text/plain; return 200 "Hello from XDP!"; } }
 }
 N
-	start_bg "$OUT/logs/nginx.log" "$PLTOPO" exec "$LAB" dut -- taskset -c "$DUT_CPU" nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
+	role_cmd dut
+	start_bg "$OUT/logs/nginx.log" "${RC[@]}" taskset -c "$DUT_CPU" nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx"
 	sleep 0.5
 }
 
@@ -447,12 +466,14 @@ xdp_start() {
 		return 1
 	}
 	XDP_ATTACHED=($(dut_ifs "$w"))
+	echo "${XDP_ATTACHED[*]}" >"$WORK/xdp"
 	napi_pin
 }
 xdp_stop() {
 	local i
 	for i in "${XDP_ATTACHED[@]}"; do in_ns dut "$xdp_bin" detach "$i" >/dev/null 2>&1; done
 	XDP_ATTACHED=()
+	: >"$WORK/xdp"
 }
 xdp_counters() {
 	in_ns dut "$xdp_bin" status "$DUT_IN_IF" 2>/dev/null |
@@ -475,6 +496,7 @@ path_xdp-offload_start() {
 	# offload binds the program to one device: the input port only
 	if in_ns dut "$xdp_bin" attach -m offload -p "$2" "$DUT_IN_IF" >"$WORK/xdp.log" 2>&1; then
 		XDP_ATTACHED=("$DUT_IN_IF")
+		echo "$DUT_IN_IF" >"$WORK/xdp"
 		return 0
 	fi
 	local drv
@@ -493,7 +515,8 @@ afxdp_check() {
 afxdp_start() {
 	local placement=$1 w=$2 pol=$3 i args=()
 	for i in $(dut_ifs "$w"); do args+=(-i "$i"); done
-	start_bg "$OUT/logs/afxdp-$placement-$w.log" "$PLTOPO" exec "$LAB" dut -- "$afxdp_bin" "${args[@]}" \
+	role_cmd dut
+	start_bg "$OUT/logs/afxdp-$placement-$w.log" "${RC[@]}" "$afxdp_bin" "${args[@]}" \
 		--placement "$placement" -p "$pol" --cpus "$DUT_CPU" --quiet --no-tap --metrics "127.0.0.1:$AFXDP_PORT"
 	echo "pathlab-afxdp ${args[*]} --placement $placement -p $pol --cpus $DUT_CPU --quiet --no-tap --metrics 127.0.0.1:$AFXDP_PORT" >>"$CMDLOG"
 	wait_metrics $AFXDP_PORT 15 || { tail -3 "$OUT/logs/afxdp-$placement-$w.log" >"$WORK/reason"; return 1; }
@@ -573,7 +596,8 @@ dpdk_start() {
 	local hybrid=$1 w=$2 pol=$3 i args=()
 	for i in $(dut_ifs "$w"); do args+=(--iface "$i"); done
 	[ "$hybrid" = 1 ] && args+=(--hybrid)
-	start_bg "$OUT/logs/dpdk-$hybrid-$w.log" "$PLTOPO" exec "$LAB" dut -- "$dpdk_bin" \
+	role_cmd dut
+	start_bg "$OUT/logs/dpdk-$hybrid-$w.log" "${RC[@]}" "$dpdk_bin" \
 		-l "$GEN_CPU,$DUT_CPU" --main-lcore "$GEN_CPU" --no-pci --no-huge -m 512 --file-prefix "plt-c-dpdk$$" \
 		--log-level=error -- "${args[@]}" --policy "$pol" --stats-interval 0 --metrics "127.0.0.1:$DPDK_PORT"
 	wait_metrics $DPDK_PORT 20 || { tail -3 "$OUT/logs/dpdk-$hybrid-$w.log" >"$WORK/reason"; return 1; }
@@ -617,7 +641,7 @@ testpmd_start() {
 	[ "$w" = fwd ] && ifs="$DUT_IN_IF $DUT_OUT_IF"
 	# shellcheck disable=SC2086
 	start_bg "$OUT/logs/testpmd-$mode-$w.log" "$HERE/testpmd.sh" --mode "$mode" --duration 600 \
-		--lcores "$GEN_CPU,$DUT_CPU" --netns "$NS_DUT" --prefix "plt-c-tpmd$$" $ifs
+		--lcores "$GEN_CPU,$DUT_CPU" ${NS_DUT:+--netns "$NS_DUT"} --prefix "plt-c-tpmd$$" $ifs
 	# testpmd.sh prints only at the end: wait for its XDP socket to appear
 	local i
 	for i in $(seq 50); do
@@ -657,14 +681,17 @@ start_sinks() {
 	local tag=$1 r ifv
 	SINK_PIDS=()
 	for r in $SINKS_NOW; do
+		[ "$r" = none ] && continue
 		rm -f "$WORK/ready.$r"
 		case $r in gen) ifv=$GEN_IF ;; sink) ifv=$SINK_IF ;; dut) ifv=$DUT_IN_IF ;; be*) local v=${r^^}_IF; ifv=${!v} ;; esac
 		echo "pl-topo exec $LAB $r -- pl-sink -i $ifv -d 60 --ready-file F --json &" >>"$CMDLOG"
-		"$PLTOPO" exec "$LAB" "$r" -- "$BUILD/bench/pl-sink" -i "$ifv" -d 60 \
+		role_cmd "$r"
+		"${RC[@]}" "$BUILD/bench/pl-sink" -i "$ifv" -d 60 \
 			--ready-file "$WORK/ready.$r" --json >"$WORK/sink.$tag.$r.json" 2>"$WORK/sink.$tag.$r.err" &
 		SINK_PIDS+=($!)
 	done
 	for r in $SINKS_NOW; do
+		[ "$r" = none ] && continue
 		for _ in $(seq 100); do [ -e "$WORK/ready.$r" ] && break; sleep 0.05; done
 	done
 	napi_pin
