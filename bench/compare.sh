@@ -727,6 +727,16 @@ warm_up() {
 	start_sinks warmup
 	# shellcheck disable=SC2086
 	in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$1" -d "$WARMUP" --cpu "$GEN_CPU" --nice -10 $2 >/dev/null 2>&1
+	# a user-space DUT may still work through thousands of queued frames
+	# (AF_XDP rings): wait until its rx counter stands still (at most 2 s)
+	local a b i
+	a=$("path_${PATH_NOW}_counters" 2>/dev/null | grep '^rx=')
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 0.2
+		b=$("path_${PATH_NOW}_counters" 2>/dev/null | grep '^rx=')
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
 	stop_sinks
 }
 
