@@ -33,7 +33,7 @@ OPTS=(
 	"sizes|LIST|frame sizes on the wire incl. FCS (default 64,1500)"
 	"repeat|N|repeats of each full-load measurement; figures are medians with min-max (default 3)"
 	"window|SEC|measurement window of one full-load run (default 1)"
-	"warmup|SEC|full-speed warm-up before the repeats of every cell, not counted (default 0.5)"
+	"warmup|SEC|full-speed warm-up at the start of every cell, not counted; then the DUT drains (default 0.5)"
 	"size-workloads|LIST|workloads that run at every --sizes; the others run at the first size only (default fwd,reflect; 'all')"
 	"search|SIZES|sizes that get an RFC 2544 zero-loss search, 'all' or 'none' (default 64)"
 	"search-workloads|LIST|workloads that get the zero-loss search (default fwd; 'all')"
