@@ -251,6 +251,8 @@ topo_up() {
 	TOPOS_UP+=("$LAB")
 	echo "$LAB" >"$WORK/lab"
 	eval "$("$PLTOPO" info "$LAB")"
+	# driver and firmware of the DUT's input interface, for the metadata
+	in_ns dut ethtool -i "$DUT_IN_IF" >"$OUT/dut-driver.txt" 2>&1
 	# The sink side always has an XDP program (pl-sink); the Linux path needs
 	# a receive handler on its input veth: GRO (pl-topo leaves it on).
 }
@@ -997,7 +999,7 @@ main() {
 	wait $BODY || { say "the measurements failed (exit $?)"; }
 	BODY=
 	python3 "$REPORT" meta "$OUT/meta.json" --update --elapsed $((SECONDS - t0)) \
-		--loadavg-end "$(cut -d' ' -f1-3 /proc/loadavg)" --driver "$(ethtool -i "${DUT_IF:-lo}" 2>/dev/null | tr '\n' ';')"
+		--loadavg-end "$(cut -d' ' -f1-3 /proc/loadavg)" --driver "$(tr '\n' ';' 2>/dev/null <"$OUT/dut-driver.txt")"
 	python3 "$REPORT" report "$OUT" ${AGAINST:+--against "$AGAINST"}
 	say "done in $((SECONDS - t0)) s: $OUT"
 }
