@@ -75,89 +75,88 @@ say() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
 
 # Parse the command line into the globals above (the OPTS table is --help).
 parse_args() {
-PATHS=$ALL_PATHS WORKLOADS=$ALL_WORKLOADS SIZES="64 1500" REPEAT=3 WINDOW=1 WARMUP=0.5
-SIZE_WL="fwd reflect" SEARCH_WL=fwd SEARCH=64 SEARCH_TRIALS=6 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= OUT= AGAINST= VERBOSE=0
-while [ $# -gt 0 ]; do
-	opt=$1 val=
-	case $opt in
-	--*=*) val=${opt#*=} opt=${opt%%=*} ;;
-	esac
-	need_val() { [ -n "$val" ] && return; [ $# -ge 1 ] || die "$opt needs a value (--help)"; }
-	case $opt in
-	--paths | --workloads | --sizes | --repeat | --window | --warmup | --search | --search-trials | \
-		--size-workloads | --search-workloads | \
-		--cpus | --dut-if | --peer-if | --out | --against)
-		if [ -z "$val" ]; then
-			[ $# -ge 2 ] || die "$opt needs a value (--help)"
-			val=$2
-			shift
-		fi ;;
-	esac
-	case $opt in
-	--paths) PATHS=${val//,/ }; [ "$PATHS" = all ] && PATHS=$ALL_PATHS ;;
-	--workloads) WORKLOADS=${val//,/ }; [ "$WORKLOADS" = all ] && WORKLOADS=$ALL_WORKLOADS ;;
-	--sizes) SIZES=${val//,/ } ;;
-	--repeat) REPEAT=$val ;;
-	--window) WINDOW=$val ;;
-	--warmup) WARMUP=$val ;;
-	--search) SEARCH=${val//,/ } ;;
-	--size-workloads) SIZE_WL=${val//,/ }; [ "$SIZE_WL" = all ] && SIZE_WL=$ALL_WORKLOADS ;;
-	--search-workloads) SEARCH_WL=${val//,/ }; [ "$SEARCH_WL" = all ] && SEARCH_WL=$ALL_WORKLOADS ;;
-	--search-trials) SEARCH_TRIALS=$val ;;
-	--quick) QUICK=1 ;;
-	--cpus) CPUS=$val ;;
-	--dut-if) DUT_IF=$val ;;
-	--peer-if) PEER_IF=$val ;;
-	--out) OUT=$val ;;
-	--against) AGAINST=$val ;;
-	--verbose) VERBOSE=1 ;;
-	-h | --help) usage; exit 0 ;;
-	*) die "unknown option '$opt' (--help lists them)" ;;
-	esac
-	shift
-done
+	PATHS=$ALL_PATHS WORKLOADS=$ALL_WORKLOADS SIZES="64 1500" REPEAT=3 WINDOW=1 WARMUP=0.5
+	SIZE_WL="fwd reflect" SEARCH_WL=fwd SEARCH=64 SEARCH_TRIALS=6 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= OUT= AGAINST= VERBOSE=0
+	while [ $# -gt 0 ]; do
+		opt=$1 val=
+		case $opt in
+		--*=*) val=${opt#*=} opt=${opt%%=*} ;;
+		esac
+		case $opt in
+		--paths | --workloads | --sizes | --repeat | --window | --warmup | --search | --search-trials | \
+			--size-workloads | --search-workloads | \
+			--cpus | --dut-if | --peer-if | --out | --against)
+			if [ -z "$val" ]; then
+				[ $# -ge 2 ] || die "$opt needs a value (--help)"
+				val=$2
+				shift
+			fi ;;
+		esac
+		case $opt in
+		--paths) PATHS=${val//,/ }; [ "$PATHS" = all ] && PATHS=$ALL_PATHS ;;
+		--workloads) WORKLOADS=${val//,/ }; [ "$WORKLOADS" = all ] && WORKLOADS=$ALL_WORKLOADS ;;
+		--sizes) SIZES=${val//,/ } ;;
+		--repeat) REPEAT=$val ;;
+		--window) WINDOW=$val ;;
+		--warmup) WARMUP=$val ;;
+		--search) SEARCH=${val//,/ } ;;
+		--size-workloads) SIZE_WL=${val//,/ }; [ "$SIZE_WL" = all ] && SIZE_WL=$ALL_WORKLOADS ;;
+		--search-workloads) SEARCH_WL=${val//,/ }; [ "$SEARCH_WL" = all ] && SEARCH_WL=$ALL_WORKLOADS ;;
+		--search-trials) SEARCH_TRIALS=$val ;;
+		--quick) QUICK=1 ;;
+		--cpus) CPUS=$val ;;
+		--dut-if) DUT_IF=$val ;;
+		--peer-if) PEER_IF=$val ;;
+		--out) OUT=$val ;;
+		--against) AGAINST=$val ;;
+		--verbose) VERBOSE=1 ;;
+		-h | --help) usage; exit 0 ;;
+		*) die "unknown option '$opt' (--help lists them)" ;;
+		esac
+		shift
+	done
 
-# --against with only --out: print the difference of two finished runs.
-if [ -n "$AGAINST" ] && [ -n "$OUT" ] && [ -f "$OUT/raw.jsonl" ] && [ ${#ARGV[@]} -le 4 ]; then
-	exec python3 "$REPORT" diff "$AGAINST" "$OUT"
-fi
+	# --against with only --out: print the difference of two finished runs.
+	if [ -n "$AGAINST" ] && [ -n "$OUT" ] && [ -f "$OUT/raw.jsonl" ] && [ ${#ARGV[@]} -le 4 ]; then
+		exec python3 "$REPORT" diff "$AGAINST" "$OUT"
+	fi
 
-if [ $QUICK = 1 ]; then
-	has() { local a; for a in "${ARGV[@]}"; do [ "$a" = "$1" ] || [ "${a%%=*}" = "$1" ] && return 0; done; return 1; }
-	has --paths || PATHS="linux xdp-native afxdp-hybrid"
-	has --workloads || WORKLOADS="fwd"
-	has --search || SEARCH=none
-	has --sizes || SIZES=64
-	has --repeat || REPEAT=1
-fi
-[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "--repeat: a positive whole number"
-[[ $SEARCH_TRIALS =~ ^[0-9]+$ ]] || die "--search-trials: a whole number"
-[[ $CPUS =~ ^[0-9]+,[0-9]+$ ]] || die "--cpus GEN,DUT (e.g. 0,1)"
-GEN_CPU=${CPUS%,*} DUT_CPU=${CPUS#*,}
-[ "$GEN_CPU" -lt "$(nproc)" ] && [ "$DUT_CPU" -lt "$(nproc)" ] || die "--cpus $CPUS: this machine has $(nproc) CPUs"
-for p in $PATHS; do [[ " $ALL_PATHS " == *" $p "* ]] || die "unknown path '$p' (paths: $ALL_PATHS)"; done
-for w in $WORKLOADS; do [[ " $ALL_WORKLOADS " == *" $w "* ]] || die "unknown workload '$w' (workloads: $ALL_WORKLOADS)"; done
-for s in $SIZES; do [[ $s =~ ^[0-9]+$ ]] && [ "$s" -ge 64 ] && [ "$s" -le 1518 ] || die "--sizes: 64..1518 (got '$s')"; done
-[ "$(id -u)" -eq 0 ] || die "needs root (namespaces, XDP, AF_XDP): run it with sudo"
-for t in "$BUILD/bench/pl-gen" "$BUILD/bench/pl-sink"; do
-	[ -x "$t" ] || die "$t is not built: meson setup build && ninja -C build"
-done
-command -v python3 >/dev/null || die "python3 is needed (bench/compare-report, pl-ratesearch, pl-cpu)"
+	if [ $QUICK = 1 ]; then
+		has() { local a; for a in "${ARGV[@]}"; do [ "$a" = "$1" ] || [ "${a%%=*}" = "$1" ] && return 0; done; return 1; }
+		has --paths || PATHS="linux xdp-native afxdp-hybrid"
+		has --workloads || WORKLOADS="fwd"
+		has --search || SEARCH=none
+		has --sizes || SIZES=64
+		has --repeat || REPEAT=1
+	fi
+	[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "--repeat: a positive whole number"
+	[[ $SEARCH_TRIALS =~ ^[0-9]+$ ]] || die "--search-trials: a whole number"
+	[[ $CPUS =~ ^[0-9]+,[0-9]+$ ]] || die "--cpus GEN,DUT (e.g. 0,1)"
+	GEN_CPU=${CPUS%,*} DUT_CPU=${CPUS#*,}
+	[ "$GEN_CPU" -lt "$(nproc)" ] && [ "$DUT_CPU" -lt "$(nproc)" ] || die "--cpus $CPUS: this machine has $(nproc) CPUs"
+	for p in $PATHS; do [[ " $ALL_PATHS " == *" $p "* ]] || die "unknown path '$p' (paths: $ALL_PATHS)"; done
+	for w in $WORKLOADS; do [[ " $ALL_WORKLOADS " == *" $w "* ]] || die "unknown workload '$w' (workloads: $ALL_WORKLOADS)"; done
+	for s in $SIZES; do [[ $s =~ ^[0-9]+$ ]] && [ "$s" -ge 64 ] && [ "$s" -le 1518 ] || die "--sizes: 64..1518 (got '$s')"; done
+	[ "$(id -u)" -eq 0 ] || die "needs root (namespaces, XDP, AF_XDP): run it with sudo"
+	for t in "$BUILD/bench/pl-gen" "$BUILD/bench/pl-sink"; do
+		[ -x "$t" ] || die "$t is not built: meson setup build && ninja -C build"
+	done
+	command -v python3 >/dev/null || die "python3 is needed (bench/compare-report, pl-ratesearch, pl-cpu)"
 
-OUT=${OUT:-$SRC/results/$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$OUT/logs" || die "cannot create $OUT"
-OUT=$(cd "$OUT" && pwd)
-RAW=$OUT/raw.jsonl
-CMDLOG=$OUT/commands.txt
-: >"$RAW"
-: >"$CMDLOG"
-WORK=$(mktemp -d /tmp/plt-c.XXXXXX)
-PREFIX=plt-c$(($$ % 90 + 10)) # short: kthread names "napi/IF-ID" are cut at 15 chars
-LAB=
-DUT_PIDS=()
-AUX_PIDS=()
-XDP_ATTACHED=()
-TOPOS_UP=()
+	OUT=${OUT:-$SRC/results/$(date +%Y%m%d-%H%M%S)}
+	mkdir -p "$OUT/logs" || die "cannot create $OUT"
+	OUT=$(cd "$OUT" && pwd)
+	RAW=$OUT/raw.jsonl
+	CMDLOG=$OUT/commands.txt
+	: >"$RAW"
+	: >"$CMDLOG"
+	WORK=$(mktemp -d /tmp/plt-c.XXXXXX)
+	PREFIX=plt-c$(($$ % 90 + 10)) # short: kthread names "napi/IF-ID" are cut at 15 chars
+	LAB=
+	DUT_PIDS=()
+	AUX_PIDS=()
+	XDP_ATTACHED=()
+	TOPOS_UP=()
 
 }
 
