@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's main command (until bench/compare.sh exists): xdp/first-run.sh
+# The README's first real run of one datapath: xdp/first-run.sh
 # attaches pathlab-xdp on a veth pair, shows live stats with the ACL's drop of
 # TCP 22 counted, and leaves nothing behind.
 #   first_run.sh SRC_DIR BUILD_DIR
