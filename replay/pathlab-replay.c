@@ -1092,57 +1092,6 @@ static const char *plr_obj_path(const struct plr_opts *o)
 	return NULL;
 }
 
-/* Set a `const volatile __u32` global of the object before load, found
- * through the BTF of its .rodata section. */
-static int plr_set_rodata_u32(struct bpf_object *obj, const char *var, uint32_t val)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *sec;
-	struct bpf_map *m;
-	size_t size;
-	char *data;
-	int id;
-
-	if (!btf)
-		return -ENOENT;
-	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
-	if (id < 0)
-		return -ENOENT;
-	sec = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(sec);
-	for (unsigned i = 0; i < btf_vlen(sec); i++, vs++) {
-		const struct btf_type *t = btf__type_by_id(btf, vs->type);
-
-		if (strcmp(btf__name_by_offset(btf, t->name_off), var))
-			continue;
-		if (vs->size != sizeof(val))
-			return -EINVAL;
-		bpf_object__for_each_map(m, obj) {
-			const char *name = bpf_map__name(m);
-			size_t nl = strlen(name);
-
-			if (!bpf_map__is_internal(m) || nl < 7 || strcmp(name + nl - 7, ".rodata"))
-				continue;
-			const void *init = bpf_map__initial_value(m, &size);
-			int err;
-
-			if (!init || vs->offset + sizeof(val) > size)
-				return -EINVAL;
-			data = malloc(size);
-			if (!data)
-				return -ENOMEM;
-			memcpy(data, init, size);
-			memcpy(data + vs->offset, &val, sizeof(val));
-			err = bpf_map__set_initial_value(m, data, size);
-			free(data);
-			return err;
-		}
-		return -ENOENT;
-	}
-	return -ENOENT;
-}
-
 /* A program's fd by name, or -ENOENT. */
 static int plr_prog_fd(struct bpf_object *obj, const char *name)
 {
@@ -1173,7 +1122,7 @@ static int plr_bpf_open(struct plr_bpf *k, const struct pl_policy *p, struct plr
 		pr_warn("bpf build: cannot open %s: %s\n", path, strerror(errno));
 		return err;
 	}
-	err = plr_set_rodata_u32(k->obj, "pl_record_result", record);
+	err = pl_ctl_bpf_set_rodata_u32(k->obj, "pl_record_result", record);
 	if (err) {
 		pr_warn("bpf build: %s has no rodata global pl_record_result (%s): not a pathlab object, or an old one\n",
 			path, strerror(-err));

@@ -1283,52 +1283,6 @@ static void ovs_pins_remove(const char *ifname)
 	rmdir(PIN_ROOT); /* when nothing else is pinned there */
 }
 
-/* Set a u32 rodata global of obj before load: 0, or -ENOENT when the
- * object has no such global. */
-static int set_rodata_u32(struct bpf_object *obj, const char *var, __u32 val)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *sec;
-	struct bpf_map *m;
-	int id;
-
-	if (!btf)
-		return -ENOENT;
-	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
-	if (id < 0)
-		return -ENOENT;
-	sec = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(sec);
-	for (unsigned i = 0; i < btf_vlen(sec); i++, vs++) {
-		const struct btf_type *t = btf__type_by_id(btf, vs->type);
-
-		if (strcmp(btf__name_by_offset(btf, t->name_off), var))
-			continue;
-		bpf_object__for_each_map(m, obj) {
-			size_t size, nl = strlen(bpf_map__name(m));
-			const void *init;
-			char *data;
-			int err;
-
-			if (!bpf_map__is_internal(m) || nl < 7 || strcmp(bpf_map__name(m) + nl - 7, ".rodata"))
-				continue;
-			init = bpf_map__initial_value(m, &size);
-			if (!init || vs->size != sizeof(val) || vs->offset + sizeof(val) > size)
-				return -EINVAL;
-			data = malloc(size);
-			if (!data)
-				return -ENOMEM;
-			memcpy(data, init, size);
-			memcpy(data + vs->offset, &val, sizeof(val));
-			err = bpf_map__set_initial_value(m, data, size);
-			free(data);
-			return err;
-		}
-	}
-	return -ENOENT;
-}
-
 /* An fd of the XSKMAP among the maps of program prog_fd (*map_id set), or
  * -ENOENT. */
 static int prog_xskmap(int prog_fd, __u32 *map_id)
@@ -1485,7 +1439,7 @@ static int ovs_attach_locked(const struct opts *o, const char *ifname, int *reap
 	}
 	bpf_object__for_each_program(p, obj)
 		bpf_program__set_autoload(p, p == prog);
-	err = set_rodata_u32(obj, "pl_pass_to_xsk", 1);
+	err = pl_ctl_bpf_set_rodata_u32(obj, "pl_pass_to_xsk", 1);
 	if (err) {
 		pr_warn("%s has no rodata global pl_pass_to_xsk (%s): rebuild it (ninja -C build)\n",
 			obj_path(o), strerror(-err));

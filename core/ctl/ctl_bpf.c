@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "pl_ctl_bpf.h"
 #include "ctl_int.h"
@@ -290,3 +291,49 @@ err_close_prog:
 	errno = err;
 	return NULL;
 }
+
+/* Set a u32 rodata global of obj before load (see pl_ctl_bpf.h). */
+int pl_ctl_bpf_set_rodata_u32(struct bpf_object *obj, const char *var, uint32_t val)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct bpf_map *m;
+	int id;
+
+	if (!btf)
+		return -ENOENT;
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	if (id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (unsigned i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *t = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, t->name_off), var))
+			continue;
+		bpf_object__for_each_map(m, obj) {
+			size_t size, nl = strlen(bpf_map__name(m));
+			const void *init;
+			char *data;
+			int err;
+
+			if (!bpf_map__is_internal(m) || nl < 7 || strcmp(bpf_map__name(m) + nl - 7, ".rodata"))
+				continue;
+			init = bpf_map__initial_value(m, &size);
+			if (!init || vs->size != sizeof(val) || vs->offset + sizeof(val) > size)
+				return -EINVAL;
+			data = malloc(size);
+			if (!data)
+				return -ENOMEM;
+			memcpy(data, init, size);
+			memcpy(data + vs->offset, &val, sizeof(val));
+			err = bpf_map__set_initial_value(m, data, size);
+			free(data);
+			return err;
+		}
+	}
+	return -ENOENT;
+}
+

@@ -12,4 +12,9 @@ struct pl_ctl *pl_ctl_open_bpf_obj(struct bpf_object *obj);
  * program's map ids): how `pathlab-xdp status` reaches an attached program. */
 struct pl_ctl *pl_ctl_open_bpf_prog(uint32_t prog_id);
 
+/* Set a `const volatile __u32` global of obj (found through the BTF of its
+ * .rodata section) before the object is loaded: 0, -ENOENT when the object
+ * has no such global, -EINVAL when it is not 4 bytes. */
+int pl_ctl_bpf_set_rodata_u32(struct bpf_object *obj, const char *var, uint32_t val);
+
 #endif
