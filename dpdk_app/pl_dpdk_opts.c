@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pl_ctl.h"
+#include "pl_opts.h"
 #include "pl_dpdk.h"
 
 int pl_dpdk_verbose;
@@ -77,18 +78,7 @@ void pl_dpdk_usage(FILE *f, const char *prog)
 
 		snprintf(left, sizeof(left), "--%s%s%s", d->name, d->arg ? " " : "",
 			 d->arg ? d->arg : "");
-		fprintf(f, "  %-26s ", left);
-		while (*h) {
-			const char *nl = strchr(h, '\n');
-			int n = nl ? (int)(nl - h) : (int)strlen(h);
-
-			fprintf(f, "%.*s\n", n, h);
-			h += n;
-			if (*h == '\n') {
-				h++;
-				fprintf(f, "  %-26s ", "");
-			}
-		}
+		pl_opts_print_entry(f, left, 26, h);
 	}
 	fprintf(f,
 		"\nExamples:\n"

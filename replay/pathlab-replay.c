@@ -21,6 +21,7 @@
  * error. */
 #include "pl_user.h"
 #include "pl_ctl_bpf.h"
+#include "pl_opts.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -230,18 +231,7 @@ static void plr_usage(FILE *f, const char *prog)
 		snprintf(left, sizeof(left), "%s%c%s--%s%s%s", d->val < 128 ? "-" : " ",
 			 d->val < 128 ? d->val : ' ', d->val < 128 ? ", " : "  ", d->name,
 			 d->arg ? " " : "", d->arg ? d->arg : "");
-		fprintf(f, "  %-30s ", left);
-		while (*h) {
-			const char *nl = strchr(h, '\n');
-			int n = nl ? (int)(nl - h) : (int)strlen(h);
-
-			fprintf(f, "%.*s\n", n, h);
-			h += n;
-			if (*h == '\n') {
-				h++;
-				fprintf(f, "  %-30s ", "");
-			}
-		}
+		pl_opts_print_entry(f, left, 30, h);
 	}
 	fprintf(f,
 		"\nplres files (--results-out, --against): a first line\n"

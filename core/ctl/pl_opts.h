@@ -35,7 +35,25 @@ static inline void pl_opts_build(const struct pl_opt_def *defs, size_t n, struct
 	sopts[ns] = '\0';
 }
 
-/* The "Options:" part of --help, one line per table entry. */
+/* One entry of --help: LEFT padded to WIDTH, then HELP; each '\n' in HELP
+ * starts a new line indented under the first. */
+static inline void pl_opts_print_entry(FILE *f, const char *left, int width, const char *help)
+{
+	fprintf(f, "  %-*s ", width, left);
+	while (*help) {
+		const char *nl = strchr(help, '\n');
+		int n = nl ? (int)(nl - help) : (int)strlen(help);
+
+		fprintf(f, "%.*s\n", n, help);
+		help += n;
+		if (*help == '\n') {
+			help++;
+			fprintf(f, "  %-*s ", width, "");
+		}
+	}
+}
+
+/* The "Options:" part of --help, one entry per table entry. */
 static inline void pl_opts_usage(FILE *f, const struct pl_opt_def *defs, size_t n)
 {
 	fprintf(f, "\nOptions:\n");
@@ -44,7 +62,7 @@ static inline void pl_opts_usage(FILE *f, const struct pl_opt_def *defs, size_t 
 
 		snprintf(left, sizeof(left), "-%c, --%s%s%s", defs[i].val, defs[i].name,
 			 defs[i].arg ? " " : "", defs[i].arg ? defs[i].arg : "");
-		fprintf(f, "  %-24s %s\n", left, defs[i].help);
+		pl_opts_print_entry(f, left, 24, defs[i].help);
 	}
 }
 
