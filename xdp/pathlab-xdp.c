@@ -897,14 +897,13 @@ static int bpffs_ok(void)
 	return 1;
 }
 
-/* Remove the pin directory of ifname and every pin in it. */
-static void pins_remove(const char *ifname)
+/* Remove directory dir and every pin in it. */
+static void pin_dir_remove(const char *dir)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 300];
+	char path[PATH_MAX + 300];
 	struct dirent *de;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), PIN_ROOT "/%s", ifname);
 	d = opendir(dir);
 	if (!d)
 		return;
@@ -915,6 +914,15 @@ static void pins_remove(const char *ifname)
 		}
 	closedir(d);
 	rmdir(dir);
+}
+
+/* Remove the pin directory of ifname and every pin in it. */
+static void pins_remove(const char *ifname)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), PIN_ROOT "/%s", ifname);
+	pin_dir_remove(dir);
 }
 
 /* Pin the link of interface i and every map under PIN_ROOT/IFACE/. */
@@ -1265,21 +1273,10 @@ static int ovs_pinned(const char *ifname)
 /* Remove PIN_ROOT/ovs-IFACE and what is in it (and PIN_ROOT if then empty). */
 static void ovs_pins_remove(const char *ifname)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 300];
-	struct dirent *de;
-	DIR *d;
+	char dir[PATH_MAX];
 
 	ovs_pin_path(dir, sizeof(dir), ifname, NULL);
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			unlink(path);
-		}
-	closedir(d);
-	rmdir(dir);
+	pin_dir_remove(dir);
 	rmdir(PIN_ROOT); /* when nothing else is pinned there */
 }
 
