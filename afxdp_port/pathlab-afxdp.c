@@ -420,7 +420,8 @@ static int pl_check_sizes(const struct pl_opts *o)
 	X(tap_tx, "frames written to the TAP (PASS)")                           \
 	X(tap_err, "TAP writes that failed")                                    \
 	X(tap_rx, "frames read from the TAP and sent out the port")             \
-	X(redirect_noport, "REDIRECT to a port without this queue (dropped)")
+	X(redirect_noport, "REDIRECT to a port without this queue (dropped)")   \
+	X(rx_drained, "frames left on the rx ring at exit, recycled unprocessed")
 
 enum pl_xsk_cnt {
 #define PL_X(n, d) PL_XC_##n,
@@ -453,6 +454,7 @@ struct pl_xsk {
 	struct xdp_desc txq[PL_BATCH_MAX * 2];
 	uint32_t ntxq;
 	bool zero_copy;
+	bool busy_poll;   /* the busy-poll options were accepted */
 };
 
 /* One interface. */
@@ -504,6 +506,7 @@ struct pl_app {
 	struct pl_ctl *ctl_bpf;
 	struct pl_metrics_server *metrics;
 	bool zc_any, copy_any;
+	bool busy_any, busy_refused;
 };
 
 static volatile sig_atomic_t pl_stop;
@@ -776,7 +779,7 @@ static unsigned pl_rx_batch(struct pl_app *app, struct pl_worker *w, struct pl_x
 
 	n = xsk_ring_cons__peek(&x->rx, app->o.batch, &idx);
 	if (!n) {
-		if (app->o.busy_poll_us || !app->o.need_wakeup ||
+		if (x->busy_poll || !app->o.need_wakeup ||
 		    xsk_ring_prod__needs_wakeup(&x->fill)) {
 			x->cnt[PL_XC_rx_wakeups]++;
 			recvfrom(x->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
@@ -848,7 +851,10 @@ static void *pl_worker_main(void *arg)
 	struct pl_app *app = wc->app;
 	struct pl_worker *w = wc->w;
 	unsigned idle = 0;
+	char name[16];
 
+	snprintf(name, sizeof(name), "pl-afxdp-w%u", w->id);
+	pthread_setname_np(pthread_self(), name); /* ps -L, perf, taskset -p */
 	pl_worker_set(w->id);
 	while (!pl_stop) {
 		unsigned got = 0;
@@ -915,6 +921,7 @@ static void pl_worker_drain(struct pl_app *app, struct pl_worker *w)
 					   app->o.frame_size);
 			xsk_ring_cons__release(&x->rx, n);
 			x->out_fill -= n;
+			x->cnt[PL_XC_rx_drained] += n;
 		}
 	}
 }
@@ -1159,24 +1166,40 @@ static int pl_umem_create(struct pl_app *app, struct pl_worker *w)
 	return 0;
 }
 
-/* Set the busy-poll socket options on fd. */
+/* Set the busy-poll socket options on x, one at a time. A refusal is not
+ * fatal: it is reported (which option, why, what to try) and the socket
+ * runs without busy polling (x->busy_poll stays false). Returns 0. */
 static int pl_busy_poll(struct pl_app *app, struct pl_xsk *x)
 {
 	int one = 1, us = app->o.busy_poll_us;
 	int budget = app->o.busy_budget ? app->o.busy_budget : (int)app->o.batch;
+	const struct { int opt; const char *name; int *val; } so[] = {
+		{ SO_PREFER_BUSY_POLL, "SO_PREFER_BUSY_POLL", &one },
+		{ SO_BUSY_POLL, "SO_BUSY_POLL", &us },
+		{ SO_BUSY_POLL_BUDGET, "SO_BUSY_POLL_BUDGET", &budget },
+	};
 
 	if (!us)
 		return 0;
-	if (setsockopt(x->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof(one)) ||
-	    setsockopt(x->fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us)) ||
-	    setsockopt(x->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget))) {
-		int err = -errno;
-
-		pr_warn("%s q%u: busy-poll socket options refused: %s (needs kernel 5.11+ and "
-			"CAP_NET_ADMIN; or drop --busy-poll)\n", x->port->ifname, x->queue,
-			strerror(errno));
-		return err;
+	for (size_t i = 0; i < sizeof(so) / sizeof(so[0]); i++) {
+		if (!setsockopt(x->fd, SOL_SOCKET, so[i].opt, so[i].val, sizeof(int)))
+			continue;
+		pr_warn("%s q%u: %s=%d refused: %s (%s); continuing without busy polling on this socket\n",
+			x->port->ifname, x->queue, so[i].name, *so[i].val, strerror(errno),
+			errno == ENOPROTOOPT ? "the kernel predates 5.11"
+			: errno == EPERM     ? "needs CAP_NET_ADMIN, or a budget within net.core.busy_poll_budget"
+			: errno == EINVAL    ? "the budget must be 1..65535: try --busy-poll-budget 64"
+					     : "drop --busy-poll");
+		/* Undo what was set, so the socket is plainly not busy-polled. */
+		us = 0;
+		one = 0;
+		setsockopt(x->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof(one));
+		setsockopt(x->fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us));
+		app->busy_refused = true;
+		return 0;
 	}
+	x->busy_poll = true;
+	app->busy_any = true;
 	return 0;
 }
 
@@ -1576,25 +1599,28 @@ static int pl_start_workers(struct pl_app *app, struct pl_wctx *wc)
 		struct pl_worker *w = app->worker[i];
 		int err;
 
+		pthread_attr_t attr;
+		cpu_set_t set;
+
 		wc[i] = (struct pl_wctx){ app, w };
-		err = -pthread_create(&w->thread, NULL, pl_worker_main, &wc[i]);
+		pthread_attr_init(&attr);
+		if (w->cpu >= 0) {
+			/* Pinned from its first instruction, not after it started. */
+			CPU_ZERO(&set);
+			CPU_SET(w->cpu, &set);
+			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		}
+		err = -pthread_create(&w->thread, &attr, pl_worker_main, &wc[i]);
+		pthread_attr_destroy(&attr);
 		if (err) {
-			pr_warn("cannot start worker %u: %s\n", i, strerror(-err));
+			if (w->cpu >= 0)
+				pr_warn("cannot start worker %u pinned to CPU %d: %s (see nproc and --cpus)\n",
+					i, w->cpu, strerror(-err));
+			else
+				pr_warn("cannot start worker %u: %s\n", i, strerror(-err));
 			return err;
 		}
 		w->started = true;
-		if (w->cpu >= 0) {
-			cpu_set_t set;
-
-			CPU_ZERO(&set);
-			CPU_SET(w->cpu, &set);
-			err = -pthread_setaffinity_np(w->thread, sizeof(set), &set);
-			if (err) {
-				pr_warn("cannot pin worker %u to CPU %d: %s (see nproc)\n", i, w->cpu,
-					strerror(-err));
-				return err;
-			}
-		}
 	}
 	return 0;
 }
@@ -1613,6 +1639,18 @@ static int pl_report(struct pl_app *app)
 		printf("[afxdp-frames] %s checks_failed=%" PRIu64 " double_free=%" PRIu64 "\n",
 		       w->last_check, w->check_fail, w->double_free);
 	}
+	for (unsigned i = 0; i < app->nworkers; i++)
+		for (unsigned p = 0; p < PL_PORTS_MAX; p++) {
+			struct pl_xsk *x = app->worker[i]->xsk[p];
+
+			if (!x)
+				continue;
+			printf("[afxdp-socket] %s queue=%u worker=%u cpu=%d", x->port->ifname, x->queue, i,
+			       app->worker[i]->cpu);
+			for (int c = 0; c < PL_XC__MAX; c++)
+				printf(" %s=%" PRIu64, pl_xsk_cnt_name[c], x->cnt[c]);
+			printf("\n");
+		}
 	printf("[afxdp-total]");
 	for (int c = 0; c < PL_XC__MAX; c++)
 		printf(" %s=%" PRIu64, pl_xsk_cnt_name[c], pl_xsk_sum(app, c));
@@ -1643,6 +1681,7 @@ int main(int argc, char **argv)
 	struct xdp_statistics prev_ks = { 0 };
 	struct sigaction sa = { .sa_handler = pl_on_signal };
 	const char *path;
+	char busy[96];
 	double t0, last;
 	int err = 0;
 
@@ -1733,17 +1772,39 @@ int main(int argc, char **argv)
 		pr_info("metrics on http://%s/metrics (port %u)\n", app->o.metrics,
 			pl_metrics_port(app->metrics));
 	}
-	pr_info("%u port(s), %u worker(s), placement %s, %s mode, %s XDP, need_wakeup %s, "
+	if (!app->o.busy_poll_us)
+		snprintf(busy, sizeof(busy), "off");
+	else
+		snprintf(busy, sizeof(busy), "%s%d us budget %d",
+			 !app->busy_any ? "refused, off (asked " : app->busy_refused ? "partly refused, " : "",
+			 app->o.busy_poll_us, app->o.busy_budget ? app->o.busy_budget : (int)app->o.batch);
+	if (app->o.busy_poll_us && !app->busy_any)
+		strncat(busy, ")", sizeof(busy) - strlen(busy) - 1);
+	pr_info("%u port(s), %u worker(s), placement %s, %s mode, %s XDP, need_wakeup %s, busy poll %s, "
 		"batch %u, rings rx/tx/fill/comp %u/%u/%u/%u, frame %u, UMEM on %s\n",
 		app->nports, app->nworkers, app->o.placement == PL_PLACE_HYBRID ? "hybrid" : "user",
 		app->zc_any && app->copy_any ? "mixed zero-copy/copy"
 					     : app->zc_any ? "zero-copy" : "copy",
-		app->o.generic ? "generic" : "native", app->o.need_wakeup ? "on" : "off", app->o.batch,
+		app->o.generic ? "generic" : "native", app->o.need_wakeup ? "on" : "off", busy, app->o.batch,
 		app->o.rx_size, app->o.tx_size, app->o.fill_size, app->o.comp_size, app->o.frame_size,
 		app->o.hugepages ? "hugepages" : "normal pages");
 	for (unsigned i = 0; i < app->nports; i++)
 		if (app->port[i].tap_fd >= 0)
 			pr_info("%s: PASS goes to TAP %s\n", app->port[i].ifname, app->port[i].tap_name);
+	for (unsigned i = 0; i < app->nworkers; i++) {
+		struct pl_worker *w = app->worker[i];
+
+		char cpu[16] = "not pinned";
+
+		if (w->cpu >= 0)
+			snprintf(cpu, sizeof(cpu), "CPU %d", w->cpu);
+		for (unsigned p = 0; p < app->nports; p++)
+			if (w->xsk[p])
+				pr_info("socket %s queue %u: worker %u, %s, %s mode%s\n",
+					w->xsk[p]->port->ifname, w->queue, w->id, cpu,
+					w->xsk[p]->zero_copy ? "zero-copy" : "copy",
+					w->xsk[p]->busy_poll ? ", busy poll" : "");
+	}
 
 	err = pl_start_workers(app, wc);
 	t0 = last = pl_now();
