@@ -52,6 +52,9 @@
 #ifndef SO_BUSY_POLL_BUDGET
 #define SO_BUSY_POLL_BUDGET 70
 #endif
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9 /* uapi if_xdp.h, kernel 6.17+ */
+#endif
 #ifndef PL_BPF_OBJ
 #define PL_BPF_OBJ "build/xdp/pathlab.bpf.o"
 #endif
@@ -124,6 +127,7 @@ struct pl_opts {
 	int busy_budget;
 	bool hugepages;
 	uint32_t frame_size, rx_size, tx_size, fill_size, comp_size, batch, frames;
+	uint32_t tx_budget;
 	enum pl_placement placement;
 	const char *policy;
 	const char *bpf_obj, *redirect_obj;
@@ -154,7 +158,7 @@ enum {
 	O_ZC = 256, O_XDP_MODE, O_NO_WAKEUP, O_BUSY_POLL, O_BUSY_BUDGET, O_HUGE, O_FRAME,
 	O_RX, O_TX, O_FILL, O_COMP, O_RING, O_BATCH, O_FRAMES, O_PLACEMENT, O_BPF_OBJ,
 	O_REDIR_OBJ, O_TAP_PREFIX, O_NO_TAP, O_USER_TAP, O_METRICS, O_INTERVAL, O_CHECK,
-	O_SPIN, O_QUIET, O_REPLAY, O_RESULTS,
+	O_SPIN, O_QUIET, O_REPLAY, O_RESULTS, O_TX_BUDGET,
 };
 
 static const struct pl_opt pl_opt_table[] = {
@@ -176,6 +180,8 @@ static const struct pl_opt pl_opt_table[] = {
 	{ "fill-size", 1, O_FILL, "N", "fill ring size (power of two)" },
 	{ "comp-size", 1, O_COMP, "N", "completion ring size (power of two)" },
 	{ "batch", 1, O_BATCH, "N", "frames per rx/tx/fill batch (default 32, max 256)" },
+	{ "tx-budget", 1, O_TX_BUDGET, "N", "copy mode: frames one sendto() kick may send (XDP_MAX_TX_SKB_BUDGET, "
+	  "kernel 6.17+; 32..tx ring; default: the batch if above 32, else the kernel's 32)" },
 	{ "frames", 1, O_FRAMES, "N", "UMEM frames per worker (default 4 x ring size x ports)" },
 	{ "bpf-obj", 1, O_BPF_OBJ, "FILE", "the core's BPF object for --placement hybrid (default " PL_BPF_OBJ ")" },
 	{ "redirect-obj", 1, O_REDIR_OBJ, "FILE", "the redirect-all object for --placement user (default " PL_REDIRECT_OBJ ")" },
@@ -346,6 +352,7 @@ static int pl_parse_args(int argc, char **argv, struct pl_opts *o)
 		case O_FILL: o->fill_size = pl_parse_u32("fill-size", optarg); break;
 		case O_COMP: o->comp_size = pl_parse_u32("comp-size", optarg); break;
 		case O_BATCH: o->batch = pl_parse_u32("batch", optarg); break;
+		case O_TX_BUDGET: o->tx_budget = pl_parse_u32("tx-budget", optarg); break;
 		case O_FRAMES: o->frames = pl_parse_u32("frames", optarg); break;
 		case O_BPF_OBJ: o->bpf_obj = optarg; break;
 		case O_REDIR_OBJ: o->redirect_obj = optarg; break;
@@ -396,6 +403,11 @@ static int pl_check_sizes(const struct pl_opts *o)
 	if (o->frame_size != 2048 && o->frame_size != 4096) {
 		pr_warn("--frame-size %u: aligned UMEM chunks are 2048 or 4096 bytes (try 4096)\n",
 			o->frame_size);
+		return -EINVAL;
+	}
+	if (o->tx_budget && (o->tx_budget < 32 || o->tx_budget > o->tx_size)) {
+		pr_warn("--tx-budget %u: the kernel takes 32 up to the tx ring size (%u)\n", o->tx_budget,
+			o->tx_size);
 		return -EINVAL;
 	}
 	if (!o->batch || o->batch > PL_BATCH_MAX || o->batch > o->fill_size || o->batch > o->tx_size) {
@@ -507,6 +519,8 @@ struct pl_app {
 	struct pl_metrics_server *metrics;
 	bool zc_any, copy_any;
 	bool busy_any, busy_refused;
+	unsigned tx_budget;        /* XDP_MAX_TX_SKB_BUDGET in effect (0: kernel's 32) */
+	bool tx_budget_warned;
 };
 
 static volatile sig_atomic_t pl_stop;
@@ -1203,6 +1217,26 @@ static int pl_busy_poll(struct pl_app *app, struct pl_xsk *x)
 	return 0;
 }
 
+/* Copy mode: let one sendto() send up to the tx budget instead of the
+ * kernel's 32 (XDP_MAX_TX_SKB_BUDGET, 6.17+), so a batch above 32 costs one
+ * kick. Older kernels refuse (ENOPROTOOPT): said once, kernel default kept. */
+static void pl_tx_budget(struct pl_app *app, struct pl_xsk *x)
+{
+	unsigned int budget = app->o.tx_budget ? app->o.tx_budget : app->o.batch;
+
+	if (x->zero_copy || budget <= 32)
+		return;
+	if (!setsockopt(x->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget))) {
+		app->tx_budget = budget;
+		return;
+	}
+	if (!app->tx_budget_warned)
+		pr_warn("%s q%u: XDP_MAX_TX_SKB_BUDGET=%u refused: %s (%s); a kick sends at most 32 frames\n",
+			x->port->ifname, x->queue, budget, strerror(errno),
+			errno == ENOPROTOOPT ? "needs kernel 6.17+" : "32..tx ring size");
+	app->tx_budget_warned = true;
+}
+
 /* Create w's socket on port p (its first socket uses the UMEM's own fill
  * and completion rings, later ones get their own: xsk_socket__create_shared),
  * insert it into the port's xsks_map and prime its fill ring. */
@@ -1283,6 +1317,7 @@ static int pl_xsk_open(struct pl_app *app, struct pl_worker *w, struct pl_port *
 	err = pl_busy_poll(app, x);
 	if (err)
 		return err;
+	pl_tx_budget(app, x);
 	err = xsk_socket__update_xskmap(x->xsk, p->xsks_map_fd);
 	if (err) {
 		pr_warn("%s q%u: inserting the socket into xsks_map failed: %s\n", p->ifname, q,
@@ -1781,11 +1816,12 @@ int main(int argc, char **argv)
 	if (app->o.busy_poll_us && !app->busy_any)
 		strncat(busy, ")", sizeof(busy) - strlen(busy) - 1);
 	pr_info("%u port(s), %u worker(s), placement %s, %s mode, %s XDP, need_wakeup %s, busy poll %s, "
-		"batch %u, rings rx/tx/fill/comp %u/%u/%u/%u, frame %u, UMEM on %s\n",
+		"batch %u, tx budget %u, rings rx/tx/fill/comp %u/%u/%u/%u, frame %u, UMEM on %s\n",
 		app->nports, app->nworkers, app->o.placement == PL_PLACE_HYBRID ? "hybrid" : "user",
 		app->zc_any && app->copy_any ? "mixed zero-copy/copy"
 					     : app->zc_any ? "zero-copy" : "copy",
 		app->o.generic ? "generic" : "native", app->o.need_wakeup ? "on" : "off", busy, app->o.batch,
+		app->copy_any ? (app->tx_budget ? app->tx_budget : 32) : app->o.batch,
 		app->o.rx_size, app->o.tx_size, app->o.fill_size, app->o.comp_size, app->o.frame_size,
 		app->o.hugepages ? "hugepages" : "normal pages");
 	for (unsigned i = 0; i < app->nports; i++)
