@@ -34,7 +34,9 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <linux/if_tun.h>
 #include <linux/if_xdp.h>
 #include <bpf/bpf.h>
@@ -1237,6 +1239,24 @@ static void pl_tx_budget(struct pl_app *app, struct pl_xsk *x)
 	app->tx_budget_warned = true;
 }
 
+/* The driver's name of ifname (ethtool -i), or "unknown driver". */
+static const char *pl_if_driver(const char *ifname, char *buf, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(buf, len, "unknown driver");
+	if (s < 0)
+		return buf;
+	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	ifr.ifr_data = (void *)&info;
+	if (!ioctl(s, SIOCETHTOOL, &ifr))
+		snprintf(buf, len, "%s", info.driver);
+	close(s);
+	return buf;
+}
+
 /* Create w's socket on port p (its first socket uses the UMEM's own fill
  * and completion rings, later ones get their own: xsk_socket__create_shared),
  * insert it into the port's xsks_map and prime its fill ring. */
@@ -1291,9 +1311,13 @@ static int pl_xsk_open(struct pl_app *app, struct pl_worker *w, struct pl_port *
 	}
 	if (err) {
 		const char *hint = "check the interface is up and the queue exists (ethtool -l)";
+		char drv[64], zc[160];
 
-		if (app->o.copy == PL_ZC_ON && (err == -EOPNOTSUPP || err == -EINVAL))
-			hint = "the driver has no AF_XDP zero-copy (veth never has): use --zero-copy auto or off";
+		if (app->o.copy == PL_ZC_ON && (err == -EOPNOTSUPP || err == -EINVAL)) {
+			snprintf(zc, sizeof(zc), "the driver (%s) has no AF_XDP zero-copy: use --zero-copy auto or off",
+				 pl_if_driver(p->ifname, drv, sizeof(drv)));
+			hint = zc;
+		}
 		else if (err == -EBUSY)
 			hint = "another AF_XDP socket is bound to this queue";
 		else if (err == -ENOMEM || err == -ENOBUFS)

@@ -158,7 +158,7 @@ ip netns exec $NSD timeout 10 "$BIN" -i $D0 --queues 2 --no-tap >"$WORK/err.log"
 # ---- modes -----------------------------------------------------------------------
 ip netns exec $NSD timeout 10 "$BIN" -i $D0 -i $D1 --zero-copy on --no-tap >"$WORK/err.log" 2>&1
 rc=$?
-if [ $rc = 1 ] && grep -q 'no AF_XDP zero-copy.*--zero-copy auto or off' "$WORK/err.log" && ! ip -n $NSD link show | grep -q xdp; then
+if [ $rc = 1 ] && grep -q 'driver (veth) has no AF_XDP zero-copy.*--zero-copy auto or off' "$WORK/err.log" && ! ip -n $NSD link show | grep -q xdp; then
 	ok "zero-copy on refused on veth: $(grep zero-copy "$WORK/err.log" | head -1)"
 else
 	bad "zero-copy on: exit $rc: $(cat "$WORK/err.log")"
