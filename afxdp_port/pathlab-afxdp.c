@@ -1332,6 +1332,22 @@ static int pl_xsk_open(struct pl_app *app, struct pl_worker *w, struct pl_port *
 		x->comp = w->umem_comp;
 	}
 	x->fd = xsk_socket__fd(x->xsk);
+	{
+		/* The mode the kernel gave, not the one asked for: a socket sharing
+		 * the worker's UMEM takes the UMEM's mode whatever its bind flags. */
+		struct xdp_options xo = { 0 };
+		socklen_t xl = sizeof(xo);
+
+		if (!getsockopt(x->fd, SOL_XDP, XDP_OPTIONS, &xo, &xl))
+			x->zero_copy = xo.flags & XDP_OPTIONS_ZEROCOPY;
+	}
+	if (app->o.copy == PL_ZC_ON && !x->zero_copy) {
+		pr_warn("AF_XDP socket on %s queue %u is in copy mode although --zero-copy on (it shares a copy-mode UMEM): use --zero-copy auto or off\n",
+			p->ifname, q);
+		xsk_socket__delete(x->xsk);
+		free(x);
+		return -EOPNOTSUPP;
+	}
 	w->xsk[p->idx] = x;
 	w->nxsk++;
 	if (x->zero_copy)

@@ -129,7 +129,7 @@ run() { # what pattern options...
 
 # ---- queues, sockets, workers, pinning --------------------------------------
 start_dut --policy "$WORK/fwd.policy" --cpus 0,1 || exit 1
-grep -q '2 port(s), 2 worker(s)' "$WORK/dut.log" && ok "all queues: 2 ports x 2 queues -> 2 workers" ||
+grep -q '2 port(s), 2 worker(s), placement user, copy mode' "$WORK/dut.log" && ok "all queues: 2 ports x 2 queues -> 2 workers, auto gave copy mode on every socket" ||
 	bad "all queues: $(grep 'worker(s)' "$WORK/dut.log")"
 [ "$(grep -c 'socket plt-aod[01] queue [01]: worker' "$WORK/dut.log")" = 4 ] && ok "one socket per (port, queue): 4" ||
 	bad "sockets: $(grep socket "$WORK/dut.log")"
@@ -163,7 +163,7 @@ if [ $rc = 1 ] && grep -q 'driver (veth) has no AF_XDP zero-copy.*--zero-copy au
 else
 	bad "zero-copy on: exit $rc: $(cat "$WORK/err.log")"
 fi
-run "zero-copy off" 'copy mode' --policy "$WORK/fwd.policy" --zero-copy off
+run "zero-copy off" ', copy mode' --policy "$WORK/fwd.policy" --zero-copy off
 start_dut --policy "$WORK/fwd.policy" --xdp-mode generic || exit 1
 ip -n $NSD link show $D0 | grep -q xdpgeneric && ok "generic: xdpgeneric attached" || bad "generic: $(ip -n $NSD link show $D0)"
 through "generic"
@@ -191,7 +191,7 @@ fi
 ip netns exec $NSD timeout 10 "$BIN" -i $D0 --hugepages --frames 4000000 --no-tap >"$WORK/err.log" 2>&1
 [ $? = 1 ] && grep -q 'nr_hugepages' "$WORK/err.log" && ok "hugepages shortage explained: $(grep -m1 hugepages "$WORK/err.log")" ||
 	bad "hugepages shortage: $(cat "$WORK/err.log")"
-run "sizes" 'batch 64, rings rx/tx/fill/comp 1024/1024/1024/1024, frame 2048' --policy "$WORK/fwd.policy" \
+run "sizes" 'batch 64, tx budget 64, rings rx/tx/fill/comp 1024/1024/1024/1024, frame 2048' --policy "$WORK/fwd.policy" \
 	--frame-size 2048 --batch 64 --ring-size 1024
 for bad_opt in "--ring-size 1000" "--frame-size 3000" "--batch 300" "--fill-size 0"; do
 	ip netns exec $NSD timeout 10 "$BIN" -i $D0 --no-tap $bad_opt >"$WORK/err.log" 2>&1
