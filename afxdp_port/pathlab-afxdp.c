@@ -34,7 +34,9 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <linux/if_tun.h>
 #include <linux/if_xdp.h>
 #include <bpf/bpf.h>
@@ -51,6 +53,9 @@
 #endif
 #ifndef SO_BUSY_POLL_BUDGET
 #define SO_BUSY_POLL_BUDGET 70
+#endif
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9 /* uapi if_xdp.h, kernel 6.17+ */
 #endif
 #ifndef PL_BPF_OBJ
 #define PL_BPF_OBJ "build/xdp/pathlab.bpf.o"
@@ -124,6 +129,7 @@ struct pl_opts {
 	int busy_budget;
 	bool hugepages;
 	uint32_t frame_size, rx_size, tx_size, fill_size, comp_size, batch, frames;
+	uint32_t tx_budget;
 	enum pl_placement placement;
 	const char *policy;
 	const char *bpf_obj, *redirect_obj;
@@ -154,7 +160,7 @@ enum {
 	O_ZC = 256, O_XDP_MODE, O_NO_WAKEUP, O_BUSY_POLL, O_BUSY_BUDGET, O_HUGE, O_FRAME,
 	O_RX, O_TX, O_FILL, O_COMP, O_RING, O_BATCH, O_FRAMES, O_PLACEMENT, O_BPF_OBJ,
 	O_REDIR_OBJ, O_TAP_PREFIX, O_NO_TAP, O_USER_TAP, O_METRICS, O_INTERVAL, O_CHECK,
-	O_SPIN, O_QUIET, O_REPLAY, O_RESULTS,
+	O_SPIN, O_QUIET, O_REPLAY, O_RESULTS, O_TX_BUDGET,
 };
 
 static const struct pl_opt pl_opt_table[] = {
@@ -176,6 +182,8 @@ static const struct pl_opt pl_opt_table[] = {
 	{ "fill-size", 1, O_FILL, "N", "fill ring size (power of two)" },
 	{ "comp-size", 1, O_COMP, "N", "completion ring size (power of two)" },
 	{ "batch", 1, O_BATCH, "N", "frames per rx/tx/fill batch (default 32, max 256)" },
+	{ "tx-budget", 1, O_TX_BUDGET, "N", "copy mode: frames one sendto() kick may send (XDP_MAX_TX_SKB_BUDGET, "
+	  "kernel 6.17+; 32..tx ring; default: the batch if above 32, else the kernel's 32)" },
 	{ "frames", 1, O_FRAMES, "N", "UMEM frames per worker (default 4 x ring size x ports)" },
 	{ "bpf-obj", 1, O_BPF_OBJ, "FILE", "the core's BPF object for --placement hybrid (default " PL_BPF_OBJ ")" },
 	{ "redirect-obj", 1, O_REDIR_OBJ, "FILE", "the redirect-all object for --placement user (default " PL_REDIRECT_OBJ ")" },
@@ -346,6 +354,7 @@ static int pl_parse_args(int argc, char **argv, struct pl_opts *o)
 		case O_FILL: o->fill_size = pl_parse_u32("fill-size", optarg); break;
 		case O_COMP: o->comp_size = pl_parse_u32("comp-size", optarg); break;
 		case O_BATCH: o->batch = pl_parse_u32("batch", optarg); break;
+		case O_TX_BUDGET: o->tx_budget = pl_parse_u32("tx-budget", optarg); break;
 		case O_FRAMES: o->frames = pl_parse_u32("frames", optarg); break;
 		case O_BPF_OBJ: o->bpf_obj = optarg; break;
 		case O_REDIR_OBJ: o->redirect_obj = optarg; break;
@@ -398,6 +407,11 @@ static int pl_check_sizes(const struct pl_opts *o)
 			o->frame_size);
 		return -EINVAL;
 	}
+	if (o->tx_budget && (o->tx_budget < 32 || o->tx_budget > o->tx_size)) {
+		pr_warn("--tx-budget %u: the kernel takes 32 up to the tx ring size (%u)\n", o->tx_budget,
+			o->tx_size);
+		return -EINVAL;
+	}
 	if (!o->batch || o->batch > PL_BATCH_MAX || o->batch > o->fill_size || o->batch > o->tx_size) {
 		pr_warn("--batch %u: must be 1..%u and not above the fill and tx ring sizes\n", o->batch,
 			PL_BATCH_MAX);
@@ -420,7 +434,8 @@ static int pl_check_sizes(const struct pl_opts *o)
 	X(tap_tx, "frames written to the TAP (PASS)")                           \
 	X(tap_err, "TAP writes that failed")                                    \
 	X(tap_rx, "frames read from the TAP and sent out the port")             \
-	X(redirect_noport, "REDIRECT to a port without this queue (dropped)")
+	X(redirect_noport, "REDIRECT to a port without this queue (dropped)")   \
+	X(rx_drained, "frames left on the rx ring at exit, recycled unprocessed")
 
 enum pl_xsk_cnt {
 #define PL_X(n, d) PL_XC_##n,
@@ -453,6 +468,7 @@ struct pl_xsk {
 	struct xdp_desc txq[PL_BATCH_MAX * 2];
 	uint32_t ntxq;
 	bool zero_copy;
+	bool busy_poll;   /* the busy-poll options were accepted */
 };
 
 /* One interface. */
@@ -504,6 +520,9 @@ struct pl_app {
 	struct pl_ctl *ctl_bpf;
 	struct pl_metrics_server *metrics;
 	bool zc_any, copy_any;
+	bool busy_any, busy_refused;
+	unsigned tx_budget;        /* XDP_MAX_TX_SKB_BUDGET in effect (0: kernel's 32) */
+	bool tx_budget_warned;
 };
 
 static volatile sig_atomic_t pl_stop;
@@ -776,7 +795,7 @@ static unsigned pl_rx_batch(struct pl_app *app, struct pl_worker *w, struct pl_x
 
 	n = xsk_ring_cons__peek(&x->rx, app->o.batch, &idx);
 	if (!n) {
-		if (app->o.busy_poll_us || !app->o.need_wakeup ||
+		if (x->busy_poll || !app->o.need_wakeup ||
 		    xsk_ring_prod__needs_wakeup(&x->fill)) {
 			x->cnt[PL_XC_rx_wakeups]++;
 			recvfrom(x->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
@@ -848,7 +867,10 @@ static void *pl_worker_main(void *arg)
 	struct pl_app *app = wc->app;
 	struct pl_worker *w = wc->w;
 	unsigned idle = 0;
+	char name[16];
 
+	snprintf(name, sizeof(name), "pl-afxdp-w%u", w->id);
+	pthread_setname_np(pthread_self(), name); /* ps -L, perf, taskset -p */
 	pl_worker_set(w->id);
 	while (!pl_stop) {
 		unsigned got = 0;
@@ -915,6 +937,7 @@ static void pl_worker_drain(struct pl_app *app, struct pl_worker *w)
 					   app->o.frame_size);
 			xsk_ring_cons__release(&x->rx, n);
 			x->out_fill -= n;
+			x->cnt[PL_XC_rx_drained] += n;
 		}
 	}
 }
@@ -1159,25 +1182,79 @@ static int pl_umem_create(struct pl_app *app, struct pl_worker *w)
 	return 0;
 }
 
-/* Set the busy-poll socket options on fd. */
+/* Set the busy-poll socket options on x, one at a time. A refusal is not
+ * fatal: it is reported (which option, why, what to try) and the socket
+ * runs without busy polling (x->busy_poll stays false). Returns 0. */
 static int pl_busy_poll(struct pl_app *app, struct pl_xsk *x)
 {
 	int one = 1, us = app->o.busy_poll_us;
 	int budget = app->o.busy_budget ? app->o.busy_budget : (int)app->o.batch;
+	const struct { int opt; const char *name; int *val; } so[] = {
+		{ SO_PREFER_BUSY_POLL, "SO_PREFER_BUSY_POLL", &one },
+		{ SO_BUSY_POLL, "SO_BUSY_POLL", &us },
+		{ SO_BUSY_POLL_BUDGET, "SO_BUSY_POLL_BUDGET", &budget },
+	};
 
 	if (!us)
 		return 0;
-	if (setsockopt(x->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof(one)) ||
-	    setsockopt(x->fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us)) ||
-	    setsockopt(x->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget))) {
-		int err = -errno;
-
-		pr_warn("%s q%u: busy-poll socket options refused: %s (needs kernel 5.11+ and "
-			"CAP_NET_ADMIN; or drop --busy-poll)\n", x->port->ifname, x->queue,
-			strerror(errno));
-		return err;
+	for (size_t i = 0; i < sizeof(so) / sizeof(so[0]); i++) {
+		if (!setsockopt(x->fd, SOL_SOCKET, so[i].opt, so[i].val, sizeof(int)))
+			continue;
+		pr_warn("%s q%u: %s=%d refused: %s (%s); continuing without busy polling on this socket\n",
+			x->port->ifname, x->queue, so[i].name, *so[i].val, strerror(errno),
+			errno == ENOPROTOOPT ? "the kernel predates 5.11"
+			: errno == EPERM     ? "needs CAP_NET_ADMIN, or a budget within net.core.busy_poll_budget"
+			: errno == EINVAL    ? "the budget must be 1..65535: try --busy-poll-budget 64"
+					     : "drop --busy-poll");
+		/* Undo what was set, so the socket is plainly not busy-polled. */
+		us = 0;
+		one = 0;
+		setsockopt(x->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof(one));
+		setsockopt(x->fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us));
+		app->busy_refused = true;
+		return 0;
 	}
+	x->busy_poll = true;
+	app->busy_any = true;
 	return 0;
+}
+
+/* Copy mode: let one sendto() send up to the tx budget instead of the
+ * kernel's 32 (XDP_MAX_TX_SKB_BUDGET, 6.17+), so a batch above 32 costs one
+ * kick. Older kernels refuse (ENOPROTOOPT): said once, kernel default kept. */
+static void pl_tx_budget(struct pl_app *app, struct pl_xsk *x)
+{
+	unsigned int budget = app->o.tx_budget ? app->o.tx_budget : app->o.batch;
+
+	if (x->zero_copy || budget <= 32)
+		return;
+	if (!setsockopt(x->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget))) {
+		app->tx_budget = budget;
+		return;
+	}
+	if (!app->tx_budget_warned)
+		pr_warn("%s q%u: XDP_MAX_TX_SKB_BUDGET=%u refused: %s (%s); a kick sends at most 32 frames\n",
+			x->port->ifname, x->queue, budget, strerror(errno),
+			errno == ENOPROTOOPT ? "needs kernel 6.17+" : "32..tx ring size");
+	app->tx_budget_warned = true;
+}
+
+/* The driver's name of ifname (ethtool -i), or "unknown driver". */
+static const char *pl_if_driver(const char *ifname, char *buf, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(buf, len, "unknown driver");
+	if (s < 0)
+		return buf;
+	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	ifr.ifr_data = (void *)&info;
+	if (!ioctl(s, SIOCETHTOOL, &ifr))
+		snprintf(buf, len, "%s", info.driver);
+	close(s);
+	return buf;
 }
 
 /* Create w's socket on port p (its first socket uses the UMEM's own fill
@@ -1234,9 +1311,13 @@ static int pl_xsk_open(struct pl_app *app, struct pl_worker *w, struct pl_port *
 	}
 	if (err) {
 		const char *hint = "check the interface is up and the queue exists (ethtool -l)";
+		char drv[64], zc[160];
 
-		if (app->o.copy == PL_ZC_ON && (err == -EOPNOTSUPP || err == -EINVAL))
-			hint = "the driver has no AF_XDP zero-copy (veth never has): use --zero-copy auto or off";
+		if (app->o.copy == PL_ZC_ON && (err == -EOPNOTSUPP || err == -EINVAL)) {
+			snprintf(zc, sizeof(zc), "the driver (%s) has no AF_XDP zero-copy: use --zero-copy auto or off",
+				 pl_if_driver(p->ifname, drv, sizeof(drv)));
+			hint = zc;
+		}
 		else if (err == -EBUSY)
 			hint = "another AF_XDP socket is bound to this queue";
 		else if (err == -ENOMEM || err == -ENOBUFS)
@@ -1251,6 +1332,22 @@ static int pl_xsk_open(struct pl_app *app, struct pl_worker *w, struct pl_port *
 		x->comp = w->umem_comp;
 	}
 	x->fd = xsk_socket__fd(x->xsk);
+	{
+		/* The mode the kernel gave, not the one asked for: a socket sharing
+		 * the worker's UMEM takes the UMEM's mode whatever its bind flags. */
+		struct xdp_options xo = { 0 };
+		socklen_t xl = sizeof(xo);
+
+		if (!getsockopt(x->fd, SOL_XDP, XDP_OPTIONS, &xo, &xl))
+			x->zero_copy = xo.flags & XDP_OPTIONS_ZEROCOPY;
+	}
+	if (app->o.copy == PL_ZC_ON && !x->zero_copy) {
+		pr_warn("AF_XDP socket on %s queue %u is in copy mode although --zero-copy on (it shares a copy-mode UMEM): use --zero-copy auto or off\n",
+			p->ifname, q);
+		xsk_socket__delete(x->xsk);
+		free(x);
+		return -EOPNOTSUPP;
+	}
 	w->xsk[p->idx] = x;
 	w->nxsk++;
 	if (x->zero_copy)
@@ -1260,6 +1357,7 @@ static int pl_xsk_open(struct pl_app *app, struct pl_worker *w, struct pl_port *
 	err = pl_busy_poll(app, x);
 	if (err)
 		return err;
+	pl_tx_budget(app, x);
 	err = xsk_socket__update_xskmap(x->xsk, p->xsks_map_fd);
 	if (err) {
 		pr_warn("%s q%u: inserting the socket into xsks_map failed: %s\n", p->ifname, q,
@@ -1576,25 +1674,28 @@ static int pl_start_workers(struct pl_app *app, struct pl_wctx *wc)
 		struct pl_worker *w = app->worker[i];
 		int err;
 
+		pthread_attr_t attr;
+		cpu_set_t set;
+
 		wc[i] = (struct pl_wctx){ app, w };
-		err = -pthread_create(&w->thread, NULL, pl_worker_main, &wc[i]);
+		pthread_attr_init(&attr);
+		if (w->cpu >= 0) {
+			/* Pinned from its first instruction, not after it started. */
+			CPU_ZERO(&set);
+			CPU_SET(w->cpu, &set);
+			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		}
+		err = -pthread_create(&w->thread, &attr, pl_worker_main, &wc[i]);
+		pthread_attr_destroy(&attr);
 		if (err) {
-			pr_warn("cannot start worker %u: %s\n", i, strerror(-err));
+			if (w->cpu >= 0)
+				pr_warn("cannot start worker %u pinned to CPU %d: %s (see nproc and --cpus)\n",
+					i, w->cpu, strerror(-err));
+			else
+				pr_warn("cannot start worker %u: %s\n", i, strerror(-err));
 			return err;
 		}
 		w->started = true;
-		if (w->cpu >= 0) {
-			cpu_set_t set;
-
-			CPU_ZERO(&set);
-			CPU_SET(w->cpu, &set);
-			err = -pthread_setaffinity_np(w->thread, sizeof(set), &set);
-			if (err) {
-				pr_warn("cannot pin worker %u to CPU %d: %s (see nproc)\n", i, w->cpu,
-					strerror(-err));
-				return err;
-			}
-		}
 	}
 	return 0;
 }
@@ -1613,6 +1714,18 @@ static int pl_report(struct pl_app *app)
 		printf("[afxdp-frames] %s checks_failed=%" PRIu64 " double_free=%" PRIu64 "\n",
 		       w->last_check, w->check_fail, w->double_free);
 	}
+	for (unsigned i = 0; i < app->nworkers; i++)
+		for (unsigned p = 0; p < PL_PORTS_MAX; p++) {
+			struct pl_xsk *x = app->worker[i]->xsk[p];
+
+			if (!x)
+				continue;
+			printf("[afxdp-socket] %s queue=%u worker=%u cpu=%d", x->port->ifname, x->queue, i,
+			       app->worker[i]->cpu);
+			for (int c = 0; c < PL_XC__MAX; c++)
+				printf(" %s=%" PRIu64, pl_xsk_cnt_name[c], x->cnt[c]);
+			printf("\n");
+		}
 	printf("[afxdp-total]");
 	for (int c = 0; c < PL_XC__MAX; c++)
 		printf(" %s=%" PRIu64, pl_xsk_cnt_name[c], pl_xsk_sum(app, c));
@@ -1643,6 +1756,7 @@ int main(int argc, char **argv)
 	struct xdp_statistics prev_ks = { 0 };
 	struct sigaction sa = { .sa_handler = pl_on_signal };
 	const char *path;
+	char busy[96];
 	double t0, last;
 	int err = 0;
 
@@ -1733,17 +1847,40 @@ int main(int argc, char **argv)
 		pr_info("metrics on http://%s/metrics (port %u)\n", app->o.metrics,
 			pl_metrics_port(app->metrics));
 	}
-	pr_info("%u port(s), %u worker(s), placement %s, %s mode, %s XDP, need_wakeup %s, "
-		"batch %u, rings rx/tx/fill/comp %u/%u/%u/%u, frame %u, UMEM on %s\n",
+	if (!app->o.busy_poll_us)
+		snprintf(busy, sizeof(busy), "off");
+	else
+		snprintf(busy, sizeof(busy), "%s%d us budget %d",
+			 !app->busy_any ? "refused, off (asked " : app->busy_refused ? "partly refused, " : "",
+			 app->o.busy_poll_us, app->o.busy_budget ? app->o.busy_budget : (int)app->o.batch);
+	if (app->o.busy_poll_us && !app->busy_any)
+		strncat(busy, ")", sizeof(busy) - strlen(busy) - 1);
+	pr_info("%u port(s), %u worker(s), placement %s, %s mode, %s XDP, need_wakeup %s, busy poll %s, "
+		"batch %u, tx budget %u, rings rx/tx/fill/comp %u/%u/%u/%u, frame %u, UMEM on %s\n",
 		app->nports, app->nworkers, app->o.placement == PL_PLACE_HYBRID ? "hybrid" : "user",
 		app->zc_any && app->copy_any ? "mixed zero-copy/copy"
 					     : app->zc_any ? "zero-copy" : "copy",
-		app->o.generic ? "generic" : "native", app->o.need_wakeup ? "on" : "off", app->o.batch,
+		app->o.generic ? "generic" : "native", app->o.need_wakeup ? "on" : "off", busy, app->o.batch,
+		app->copy_any ? (app->tx_budget ? app->tx_budget : 32) : app->o.batch,
 		app->o.rx_size, app->o.tx_size, app->o.fill_size, app->o.comp_size, app->o.frame_size,
 		app->o.hugepages ? "hugepages" : "normal pages");
 	for (unsigned i = 0; i < app->nports; i++)
 		if (app->port[i].tap_fd >= 0)
 			pr_info("%s: PASS goes to TAP %s\n", app->port[i].ifname, app->port[i].tap_name);
+	for (unsigned i = 0; i < app->nworkers; i++) {
+		struct pl_worker *w = app->worker[i];
+
+		char cpu[16] = "not pinned";
+
+		if (w->cpu >= 0)
+			snprintf(cpu, sizeof(cpu), "CPU %d", w->cpu);
+		for (unsigned p = 0; p < app->nports; p++)
+			if (w->xsk[p])
+				pr_info("socket %s queue %u: worker %u, %s, %s mode%s\n",
+					w->xsk[p]->port->ifname, w->queue, w->id, cpu,
+					w->xsk[p]->zero_copy ? "zero-copy" : "copy",
+					w->xsk[p]->busy_poll ? ", busy poll" : "");
+	}
 
 	err = pl_start_workers(app, wc);
 	t0 = last = pl_now();
