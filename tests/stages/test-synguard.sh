@@ -8,13 +8,18 @@
 # per CPU) while the attacker's own namespace downloads a file over a
 # connection opened before the flood (rate-limited, ~8 s).
 #  1. one source floods SYNs at 20000/s for 3 s: the SYNs that pass are
-#     burst + rate x duration (50 + 100/s) within +-10 %
+#     burst + rate x duration (50 + 100/s) (see the per-CPU bound below)
 #     (synguard_drop_src counts the rest), while 20 new connections from
 #     the other client all succeed;
 #  2. spoofed sources (4096 addresses, each within its own budget) flood
 #     at 20000/s for 3 s: the global budget holds them to 200 + 1000/s
-#     within +-10 % (synguard_drop_global);
+#     (same bound; synguard_drop_global);
 #  3. the download that was established before the flood completes intact.
+# Budgets are per CPU (docs/stages.md). pl-gen runs on CPU 0, but the DUT
+# veth's single NAPI also runs wherever the download's ACKs schedule it, so
+# a few of the flood's SYNs can be handled on the other vCPU, whose bucket
+# starts full: the upper bound allows one more burst per extra CPU (seen:
+# 347-399 passed for 350 allowed). A broken guard passes tens of thousands.
 BUILD=$1
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
@@ -57,32 +62,45 @@ flood() { # extra pl-gen args...
 	SENT=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["packets"])' "$TMP/gen.json")
 	DUR=$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("seconds", d.get("duration", 3)))' "$TMP/gen.json")
 }
-within() { awk -v v="$1" -v w="$2" 'BEGIN { exit !(v >= w * 0.9 && v <= w * 1.1) }'; }
+# Frames the veth pair lost before the core saw them (its ring full while the
+# DUT's NAPI was starved on a busy machine): they were sent but never reached
+# the SYN guard, so they count neither as passed nor as dropped.
+lost() {
+	{ ip netns exec plt-s-ya ethtool -S plt-s-ya0; ip netns exec plt-s-yg ethtool -S plt-s-yga; } 2>/dev/null |
+		awk -F: '$1 ~ /xdp_xmit_errors$|rx_queue_[0-9]+_drops$/ { n += $2 } END { print n + 0 }'
+}
+NCPU=$(nproc)
+# within PASSED ALLOWED BURST: ALLOWED - 10 % <= PASSED <= (ALLOWED + BURST per extra CPU) + 10 %
+within() { awk -v v="$1" -v w="$2" -v b="$3" -v n="$NCPU" 'BEGIN { exit !(v >= w * 0.9 && v <= (w + b * (n - 1)) * 1.1) }'; }
 
 # 1. one source
 d0=$(counter synguard_drop_src)
+l0=$(lost)
 ip netns exec plt-s-yb sh -c 'for i in $(seq 20); do curl -s --max-time 3 -o /dev/null -w "%{http_code}\n" http://10.83.2.2/; sleep 0.1; done' >"$TMP/b.codes" &
 B=$!
 flood --src-ip 10.83.1.1
 wait $B
 drop=$(($(counter synguard_drop_src) - d0))
-passed=$((SENT - drop))
+lostn=$(($(lost) - l0))
+passed=$((SENT - lostn - drop))
 allowed=$(awk -v d="$DUR" 'BEGIN { printf "%d", 50 + 100 * d }')
 okb=$(grep -c '^200$' "$TMP/b.codes")
-echo "one source: $SENT SYNs in ${DUR}s, synguard_drop_src=$drop, passed $passed (allowed $allowed); client B: $okb/20 connections answered"
+echo "one source: $SENT SYNs in ${DUR}s, lost before the core $lostn, synguard_drop_src=$drop, passed $passed (allowed $allowed); client B: $okb/20 connections answered"
 [ "$SENT" -gt $((allowed * 10)) ] || { echo "FAIL: the flood was too small ($SENT)"; fail=1; }
-within "$passed" "$allowed" || { echo "FAIL: $passed SYNs passed, want $allowed +- 10 %"; fail=1; }
+within "$passed" "$allowed" 50 || { echo "FAIL: $passed SYNs passed, want $allowed -10 % .. +50 per extra CPU +10 %"; fail=1; }
 [ "$okb" = 20 ] || { echo "FAIL: client B: $okb/20 new connections during the flood"; fail=1; }
 
 # 2. spoofed sources
 g0=$(counter synguard_drop_global)
+l0=$(lost)
 flood --src-ip 10.83.16.1 --src-addrs 4096
 drop=$(($(counter synguard_drop_global) - g0))
-passed=$((SENT - drop))
+lostn=$(($(lost) - l0))
+passed=$((SENT - lostn - drop))
 allowed=$(awk -v d="$DUR" 'BEGIN { printf "%d", 200 + 1000 * d }')
-echo "spoofed sources: $SENT SYNs in ${DUR}s, synguard_drop_global=$drop, passed $passed (allowed $allowed)"
+echo "spoofed sources: $SENT SYNs in ${DUR}s, lost before the core $lostn, synguard_drop_global=$drop, passed $passed (allowed $allowed)"
 [ "$SENT" -gt $((allowed * 3)) ] || { echo "FAIL: the flood was too small ($SENT; is the machine overloaded?)"; fail=1; }
-within "$passed" "$allowed" || { echo "FAIL: $passed SYNs passed, want $allowed +- 10 %"; fail=1; }
+within "$passed" "$allowed" 200 || { echo "FAIL: $passed SYNs passed, want $allowed -10 % .. +200 per extra CPU +10 %"; fail=1; }
 
 # 3. the established download
 wait $DL
