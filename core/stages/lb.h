@@ -6,9 +6,9 @@
  * PL_LB_RING, slots service*PL_LB_RING + hash(5-tuple) % M of pl_lb_ring,
  * built by the control plane from the backends that are up, in proportion
  * to their weights); the choice is remembered in a per-CPU LRU connection
- * table so a flow stays on its backend when the set changes. A draining
- * backend is left out of the Maglev table (no new flows) but its known
- * flows stay; a down backend loses its flows too (they are placed again).
+ * table so a flow stays on its backend when the set changes (a TCP SYN
+ * always starts a new flow). A draining backend is left out of the Maglev
+ * table (no new flows) but its known flows stay; a down backend loses its flows too (they are placed again).
  * Forwarding: L2 DSR (destination MAC), IP-in-IP (IPv4-in-IPv4 or
  * IPv6-in-IPv6, head grown, outer header with its checksum) or NAT
  * (destination address/port rewritten with RFC 1624 updates; replies from
@@ -312,7 +312,14 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	f.sport = c->h.sport;
 	f.dport = c->h.dport;
 	f.proto = c->h.l4_proto;
-	ct = pl_table_lookup(&pl_lb_conns, &f);
+	/* A TCP SYN (without ACK) opens a new connection: the Maglev table
+	 * places it, never an entry an earlier connection with the same
+	 * 5-tuple left behind (a reused client port would otherwise reach a
+	 * draining backend). Its entry is then written anew. */
+	if (f.proto == IPPROTO_TCP && (c->h.tcp_flags & 0x12) == 0x02)
+		ct = (void *)0;
+	else
+		ct = pl_table_lookup(&pl_lb_conns, &f);
 	/* In BPF the entry's key is shared and its value per CPU: a CPU that
 	 * did not write it reads zero (ids are stored + 1). The flow moved
 	 * CPUs (on veth the receiving CPU is the sender's): take the backend

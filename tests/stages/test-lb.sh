@@ -104,17 +104,21 @@ within "$2" 150 24 || { echo "FAIL: backend1 got $2 of 200, want 150 +- 24"; fai
 
 # draining keeps an established connection
 policy 1 1 up up; reload "$TMP/policy"
-ip netns exec plt-s-lc curl -sS --max-time 40 --limit-rate 1500k -o "$TMP/big" http://10.79.9.9/big 2>"$TMP/big.err" &
+# A slow reader (small receive buffer, paced reads): the connection lasts
+# ~8 s whatever the machine's speed (curl --limit-rate let it finish in
+# 0.2 s here, before draining was even set).
+ip netns exec plt-s-lc timeout 60 /usr/bin/python3 "$(dirname "$0")/slow-get.py" 10.79.9.9 80 /big 8 \
+	>"$TMP/big" 2>"$TMP/big.w" &
 DL=$!
 on=""
-for i in $(seq 200); do # up to 20 s on a busy machine
+for i in $(seq 400); do # up to 40 s: a SYN lost on a busy machine costs 1+2+4+8+16 s of retries
 	sleep 0.1
 	for b in 1 2; do
 		ip netns exec plt-s-b$b ss -Htn state established '( sport = :80 )' | grep -q '10\.79\.0\.1\]*:' && on=$b
 	done
 	[ -n "$on" ] && break
 done
-[ -n "$on" ] || { echo "FAIL: slow download not established"; fail=1; on=1; }
+[ -n "$on" ] || { echo "FAIL: slow download not established in 40 s"; fail=1; on=1; }
 sleep 0.5
 other=$((3 - on))
 if [ "$on" = 1 ]; then policy 1 1 draining up; else policy 1 1 up draining; fi
@@ -127,9 +131,9 @@ cnt_on=$(grep -c "backend$on" "$TMP/spread")
 wait $DL
 dlrc=$?
 if [ $dlrc = 0 ] && [ "$(head -1 "$TMP/big")" = "backend$on" ] && [ "$(wc -c <"$TMP/big")" -gt 8000000 ]; then
-	echo "ok: download on draining backend$on completed ($(wc -c <"$TMP/big") bytes)"
+	echo "ok: download on draining backend$on completed ($(wc -c <"$TMP/big") bytes; $(cat "$TMP/big.w"))"
 else
-	echo "FAIL: download on draining backend$on broke: curl rc=$dlrc, $(wc -c <"$TMP/big") bytes from '$(head -c 8 "$TMP/big")' $(cat "$TMP/big.err")"; fail=1
+	echo "FAIL: download on draining backend$on broke: curl rc=$dlrc, $(wc -c <"$TMP/big") bytes from '$(head -c 8 "$TMP/big")' $(cat "$TMP/big.w")"; fail=1
 fi
 
 # NAT: destination rewritten to the backend, handed to the host to route;

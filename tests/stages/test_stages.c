@@ -467,6 +467,14 @@ static void test_lb(void)
 		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", (__u16)(3000 + i), 80, PL_TCP_SYN, 1, 0, 0, NULL);
 		run(f, len, &o, &olen, &port);
 		CHECK(port == 5, "new flow %d avoids the draining backend", i);
+		/* a new connection reusing an old 5-tuple (client port reuse):
+		 * its SYN is placed anew, not by the old entry */
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", (__u16)(2000 + i), 80, PL_TCP_SYN, 7, 0, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		CHECK(port == 5, "SYN reusing flow %d's 5-tuple avoids the draining backend", i);
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", (__u16)(2000 + i), 80, PL_TCP_ACK, 8, 1, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		CHECK(port == 5, "and its connection stays there (%u)", port);
 	}
 	/* down: flows of backend 1 move */
 	lb_service(0, PL_LB_DSR, 2, PL_LB_DOWN);
