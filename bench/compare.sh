@@ -42,6 +42,7 @@ OPTS=(
 	"cpus|GEN,DUT|generator CPU and DUT CPU (DUT processes, NAPI threads, sink) (default 0,1)"
 	"dut-if|IF|real NIC as the DUT (pl-topo pair topology, root namespace); a PCI address bound to vfio-pci enables dpdk-pmd"
 	"peer-if|IF|with --dut-if: the generator's port cabled to it (moved into the generator namespace)"
+	"prefix|NAME|prefix of the namespaces and interfaces created, at most 6 characters (default plt-cNN, NN from the PID)"
 	"out|DIR|results directory (default results/<timestamp>)"
 	"against|DIR|compare this run with the results in DIR (with no measurement options: just print the difference of --out DIR and DIR)"
 	"verbose||print every command run"
@@ -76,7 +77,7 @@ say() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
 # Parse the command line into the globals above (the OPTS table is --help).
 parse_args() {
 	PATHS=$ALL_PATHS WORKLOADS=$ALL_WORKLOADS SIZES="64 1500" REPEAT=3 WINDOW=1 WARMUP=0.5
-	SIZE_WL="fwd reflect" SEARCH_WL=fwd SEARCH=64 SEARCH_TRIALS=6 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= OUT= AGAINST= VERBOSE=0
+	SIZE_WL="fwd reflect" SEARCH_WL=fwd SEARCH=64 SEARCH_TRIALS=6 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= PREFIX= OUT= AGAINST= VERBOSE=0
 	while [ $# -gt 0 ]; do
 		opt=$1 val=
 		case $opt in
@@ -85,7 +86,7 @@ parse_args() {
 		case $opt in
 		--paths | --workloads | --sizes | --repeat | --window | --warmup | --search | --search-trials | \
 			--size-workloads | --search-workloads | \
-			--cpus | --dut-if | --peer-if | --out | --against)
+			--cpus | --dut-if | --peer-if | --prefix | --out | --against)
 			if [ -z "$val" ]; then
 				[ $# -ge 2 ] || die "$opt needs a value (--help)"
 				val=$2
@@ -107,6 +108,7 @@ parse_args() {
 		--cpus) CPUS=$val ;;
 		--dut-if) DUT_IF=$val ;;
 		--peer-if) PEER_IF=$val ;;
+		--prefix) PREFIX=$val ;;
 		--out) OUT=$val ;;
 		--against) AGAINST=$val ;;
 		--verbose) VERBOSE=1 ;;
@@ -131,6 +133,7 @@ parse_args() {
 	fi
 	[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "--repeat: a positive whole number"
 	[[ $SEARCH_TRIALS =~ ^[0-9]+$ ]] || die "--search-trials: a whole number"
+	[ -z "$PREFIX" ] || [[ $PREFIX =~ ^[a-z][a-z0-9-]{0,5}$ ]] || die "--prefix: 1-6 characters a-z, 0-9, '-' (got '$PREFIX')"
 	[[ $CPUS =~ ^[0-9]+,[0-9]+$ ]] || die "--cpus GEN,DUT (e.g. 0,1)"
 	GEN_CPU=${CPUS%,*} DUT_CPU=${CPUS#*,}
 	[ "$GEN_CPU" -lt "$(nproc)" ] && [ "$DUT_CPU" -lt "$(nproc)" ] || die "--cpus $CPUS: this machine has $(nproc) CPUs"
@@ -151,7 +154,8 @@ parse_args() {
 	: >"$RAW"
 	: >"$CMDLOG"
 	WORK=$(mktemp -d /tmp/plt-c.XXXXXX)
-	PREFIX=plt-c$(($$ % 90 + 10)) # short: kthread names "napi/IF-ID" are cut at 15 chars
+	# short: kthread names "napi/IF-ID" are cut at 15 chars
+	PREFIX=${PREFIX:-plt-c$(($$ % 90 + 10))}
 	LAB=
 	DUT_PIDS=()
 	AUX_PIDS=()
@@ -161,6 +165,26 @@ parse_args() {
 }
 
 # --- running commands ----------------------------------------------------------
+
+# Run CMD and append its wall-clock seconds to logs/timing.tsv as
+# "path workload phase seconds" (where a run's time goes); returns CMD's status.
+timed() {
+	local ph=$1 t0=$EPOCHREALTIME t1 us rc
+	shift
+	"$@"
+	rc=$?
+	t1=$EPOCHREALTIME
+	us=$((${t1/./} - ${t0/./}))
+	printf '%s\t%s\t%s\t%d.%06d\n' "${PATH_NOW:--}" "${WL_NOW:--}" "$ph" $((us / 1000000)) $((us % 1000000)) >>"$OUT/logs/timing.tsv"
+	return $rc
+}
+
+# Print the seconds per phase of logs/timing.tsv, largest first.
+timing_summary() {
+	[ -s "$OUT/logs/timing.tsv" ] || return 0
+	awk -F'\t' '{ s[$3] += $4; n[$3]++; if ($3 !~ /\//) t += $4 } END { for (p in s) printf "%-12s %4d x %8.1f s\n", p, n[p], s[p]; printf "%-12s        %8.1f s\n", "total", t }' \
+		"$OUT/logs/timing.tsv" | sort -k4 -rn
+}
 
 # Run a command, recording it in commands.txt (the exact commands of the run).
 run() {
@@ -242,7 +266,7 @@ cleanup() {
 # Bring up topology KIND (line, lb or pair) for path $1 and make it current.
 topo_up() {
 	local kind=$1 extra=()
-	LAB=pltc$(($$ % 90 + 10))$kind
+	LAB=${PREFIX//-/}$kind
 	[ -n "$DUT_IF" ] && { kind=pair; extra=(--dut-if "$DUT_IF" ${PEER_IF:+--peer-if "$PEER_IF"} --dut-addr); }
 	"$PLTOPO" down "$LAB" >/dev/null 2>&1
 	run "$PLTOPO" up "$LAB" --topo "$kind" --prefix "$PREFIX" --threaded-napi --napi-cpu "$DUT_CPU" \
@@ -725,9 +749,9 @@ dut_pids() {
 warm_up() {
 	# the sinks run through the warm-up too, so that no frame of it waits in a
 	# veth ring (one without an XDP program is not drained) for the next run
-	start_sinks warmup
+	timed sub/sinks-up start_sinks warmup
 	# shellcheck disable=SC2086
-	in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$1" -d "$WARMUP" --cpu "$GEN_CPU" --nice -10 $2 >/dev/null 2>&1
+	timed sub/gen in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$1" -d "$WARMUP" --cpu "$GEN_CPU" --nice -10 $2 >/dev/null 2>&1
 	# a user-space DUT may still work through thousands of queued frames
 	# (AF_XDP rings): wait until its rx counter stands still (at most 2 s)
 	local a b i
@@ -738,23 +762,23 @@ warm_up() {
 		[ "$a" = "$b" ] && break
 		a=$b
 	done
-	stop_sinks
+	timed sub/sinks-down stop_sinks
 }
 
 # Full-load run: WINDOW s at full speed with latency probes,
 # under pl-cpu (DUT CPU busy time). Files: gen/sink/cpu JSON and counters.
 full_load() {
 	local tag=$1 size=$2 genargs=$3
-	start_sinks "$tag"
-	dut_counters "$PATH_NOW" "$WORK/c0.$tag"
+	timed sub/sinks-up start_sinks "$tag"
+	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c0.$tag"
 	local pids
 	pids=$(dut_pids)
 	# shellcheck disable=SC2086
-	run "$SRC/bench/pl-cpu" --cpus "$DUT_CPU" ${pids:+--pids "$pids"} --json -- "$PLTOPO" exec "$LAB" gen -- "$BUILD/bench/pl-gen" \
+	timed sub/gen run "$SRC/bench/pl-cpu" --cpus "$DUT_CPU" ${pids:+--pids "$pids"} --json -- "$PLTOPO" exec "$LAB" gen -- "$BUILD/bench/pl-gen" \
 		-T "$LAB" -s "$size" -d "$WINDOW" --cpu "$GEN_CPU" --nice -10 --probe-every 1000 --json $genargs \
 		>"$WORK/cpu.$tag.out" 2>"$WORK/gen.$tag.err"
-	dut_counters "$PATH_NOW" "$WORK/c1.$tag"
-	stop_sinks
+	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c1.$tag"
+	timed sub/sinks-down stop_sinks
 	grep '"tool": *"pl-gen"\|"tool":"pl-gen"' "$WORK/cpu.$tag.out" | tail -1 >"$WORK/gen.$tag.json"
 	tail -1 "$WORK/cpu.$tag.out" >"$WORK/cpu.$tag.json"
 }
@@ -764,18 +788,18 @@ full_load() {
 LIGHT_N=2000 LIGHT_RATE=20000
 light_load() {
 	local tag=$1 size=$2 genargs=$3
-	start_sinks "$tag"
-	dut_counters "$PATH_NOW" "$WORK/c0.$tag"
+	timed sub/sinks-up start_sinks "$tag"
+	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c0.$tag"
 	# shellcheck disable=SC2086
 	# -d bounds the run (pl-gen waits for it even after -n frames): twice the
 	# nominal time, for a generator CPU shared with other work
-	in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$size" -n "$LIGHT_N" -r "$LIGHT_RATE" \
+	timed sub/gen in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$size" -n "$LIGHT_N" -r "$LIGHT_RATE" \
 		-d "$(awk -v n=$LIGHT_N -v r=$LIGHT_RATE 'BEGIN { print 5 * n / r + 0.5 }')" --cpu "$GEN_CPU" --nice -10 \
 		--probe-every 10 --json $genargs >"$WORK/gen.$tag.out" 2>"$WORK/gen.$tag.err"
 	tail -1 "$WORK/gen.$tag.out" >"$WORK/gen.$tag.json"
 	sleep 0.2
-	dut_counters "$PATH_NOW" "$WORK/c1.$tag"
-	stop_sinks
+	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c1.$tag"
+	timed sub/sinks-down stop_sinks
 }
 
 # Zero-loss search with pl-ratesearch: the sink is pl-sink where frames must
@@ -834,38 +858,38 @@ measure_cell() {
 	if [ "$w" = responder ]; then
 		for rep in $(seq "$REPEAT"); do
 			tag=$p.$w.$rep
-			responder_run "$tag"
+			timed wrk responder_run "$tag"
 			record --path "$p" --workload "$w" --size 0 --rep "$rep" --wrk "$WORK/wrk.$tag" \
 				--curl "$WORK/curl.$tag" --cpu "$WORK/cpu.$tag.json" --c0 "$WORK/c0.$tag" --c1 "$WORK/c1.$tag"
 		done
 		return
 	fi
 	tag=$p.$w.$s.light
-	warm_up "$s" "$genargs"
-	light_load "$tag" "$s" "$genargs"
+	timed warmup warm_up "$s" "$genargs"
+	timed light light_load "$tag" "$s" "$genargs"
 	# a light-load run can lose frames to a neighbour's burst on this shared
 	# machine: one more try before the cell is marked LOSS or WRONG
-	if ! python3 "$REPORT" check "$RAW" --workload "$w" --sinks "$SINKS_NOW" --light-gen "$WORK/gen.$tag.json" \
+	if ! timed check python3 "$REPORT" check "$RAW" --workload "$w" --sinks "$SINKS_NOW" --light-gen "$WORK/gen.$tag.json" \
 		--light-sink-prefix "$WORK/sink.$tag." --light-c0 "$WORK/c0.$tag" --light-c1 "$WORK/c1.$tag" \
 		--rl-pps $RL_PPS --rl-burst $RL_BURST >"$WORK/check.$tag" 2>&1; then
 		say "$p / $w / $s B: light-load check: $(cat "$WORK/check.$tag"); once more"
-		light_load "$tag" "$s" "$genargs"
+		timed light light_load "$tag" "$s" "$genargs"
 	fi
 	local lt=$tag
 	for rep in $(seq "$REPEAT"); do
 		tag=$p.$w.$s.$rep
-		full_load "$tag" "$s" "$genargs"
+		timed full full_load "$tag" "$s" "$genargs"
 		local zl=
 		if [ "$rep" = 1 ]; then
 			# the search's upper bound: this cell's full-load rate
 			ZL_MAX=$(python3 "$REPORT" record "$RAW" --dry --path "$p" --workload "$w" --size "$s" \
 				--sinks "$SINKS_NOW" --gen "$WORK/gen.$tag.json" --sink-prefix "$WORK/sink.$tag." \
 				--c0 "$WORK/c0.$tag" --c1 "$WORK/c1.$tag" 2>/dev/null)
-			zero_loss "$tag" "$s" "$genargs"
+			timed zeroloss zero_loss "$tag" "$s" "$genargs"
 			[ -s "$WORK/zl.$tag.json" ] && zl="--zl $WORK/zl.$tag.json"
 		fi
 		# shellcheck disable=SC2086
-		record --path "$p" --workload "$w" --size "$s" --rep "$rep" --sinks "$SINKS_NOW" \
+		timed record record --path "$p" --workload "$w" --size "$s" --rep "$rep" --sinks "$SINKS_NOW" \
 			--gen "$WORK/gen.$tag.json" --sink-prefix "$WORK/sink.$tag." --cpu "$WORK/cpu.$tag.json" \
 			--c0 "$WORK/c0.$tag" --c1 "$WORK/c1.$tag" \
 			--light-gen "$WORK/gen.$lt.json" --light-sink-prefix "$WORK/sink.$lt." \
@@ -878,19 +902,19 @@ measure_cell() {
 # DUT at all, same CPUs (the sink counts on the DUT CPU).
 measure_ceiling() {
 	local s rep tag
-	topo_up line || die "cannot create the topology (see above)"
+	timed topo-up topo_up line || die "cannot create the topology (see above)"
 	PATH_NOW=none WL_NOW=ceiling SINKS_NOW=dut DUT_IFS_NOW=$DUT_IN_IF
 	for s in $SIZES; do
 		say "generator ceiling, $s B"
-		warm_up "$s" ""
+		timed warmup warm_up "$s" ""
 		for rep in $(seq "$REPEAT"); do
 			tag=ceiling.$s.$rep
-			full_load "$tag" "$s" ""
-			record --path ceiling --workload fwd --size "$s" --rep "$rep" --sinks dut \
+			timed full full_load "$tag" "$s" ""
+			timed record record --path ceiling --workload fwd --size "$s" --rep "$rep" --sinks dut \
 				--gen "$WORK/gen.$tag.json" --sink-prefix "$WORK/sink.$tag." --cpu "$WORK/cpu.$tag.json"
 		done
 	done
-	topo_down
+	timed topo-down topo_down
 }
 
 # End of a path's use of a topology (e.g. detach what several workloads shared).
@@ -913,19 +937,19 @@ run_path() {
 		fi
 		kind=$(wl_topo "$w")
 		if [ "$kind" != "$cur" ]; then
-			path_finish "$p"
-			topo_down
-			topo_up "$kind" || { record --path "$p" --workload "$w" --fail "topology $kind failed"; continue; }
+			timed finish path_finish "$p"
+			timed topo-down topo_down
+			timed topo-up topo_up "$kind" || { record --path "$p" --workload "$w" --fail "topology $kind failed"; continue; }
 			cur=$kind
 			BES=
 			[ "$kind" = lb ] && BES=$(for i in $(seq "$BACKENDS"); do echo -n "be$i "; done)
 		fi
 		PATH_NOW=$p WL_NOW=$w SINKS_NOW=$(wl_sinks "$w") DUT_IFS_NOW=$(dut_ifs "$w")
 		wl_policy "$w" "$OUT/logs/$w.$kind.policy"
-		wl_prepare "$w"
+		timed prepare wl_prepare "$w"
 		rm -f "$WORK/reason" "$WORK/na"
 		say "$p / $w: starting the DUT"
-		if ! "path_${p}_start" "$w" "$OUT/logs/$w.$kind.policy" 2>>"$OUT/logs/$p.err"; then
+		if ! timed dut-start "path_${p}_start" "$w" "$OUT/logs/$w.$kind.policy" 2>>"$OUT/logs/$p.err"; then
 			if [ -s "$WORK/na" ]; then
 				reason=$(head -1 "$WORK/na")
 				say "$p / $w: n/a ($reason)"
@@ -951,12 +975,12 @@ run_path() {
 				measure_cell "$p" "$w" "$s"
 			done
 		fi
-		"path_${p}_stop" >/dev/null 2>&1
-		wl_finish
+		timed dut-stop "path_${p}_stop" >/dev/null 2>&1
+		timed finish wl_finish
 		python3 "$REPORT" line "$RAW" "$p" "$w" >&2
 	done
-	path_finish "$p"
-	topo_down
+	timed finish path_finish "$p"
+	timed topo-down topo_down
 }
 
 # Internal (pl-ratesearch --sink): report the DUT's rx counter delta over
@@ -1000,6 +1024,8 @@ main() {
 	python3 "$REPORT" meta "$OUT/meta.json" --update --elapsed $((SECONDS - t0)) \
 		--loadavg-end "$(cut -d' ' -f1-3 /proc/loadavg)" --driver "$(tr '\n' ';' 2>/dev/null <"$OUT/dut-driver.txt")"
 	python3 "$REPORT" report "$OUT" ${AGAINST:+--against "$AGAINST"}
+	timing_summary >"$OUT/logs/timing-summary.txt"
+	say "seconds per phase (logs/timing.tsv): $(awk '{ printf "%s%s %s", NR > 1 ? ", " : "", $1, $(NF - 1) }' "$OUT/logs/timing-summary.txt")"
 	say "done in $((SECONDS - t0)) s: $OUT"
 }
 if [ "${1:-}" = __counter-sink ]; then
