@@ -402,10 +402,10 @@ metrics_counters() {
 # Wait until the metrics endpoint on port $1 answers (DUT started), at most $2 s.
 wait_metrics() {
 	local i
-	for i in $(seq $(($2 * 5))); do
+	for i in $(seq $(($2 * 10))); do
 		metrics_counters "$1" | grep -q '^rx=' && in_ns dut curl -sf --max-time 1 "http://127.0.0.1:$1/metrics" >/dev/null 2>&1 && return 0
 		kill -0 "${DUT_PIDS[-1]}" 2>/dev/null || return 1
-		sleep 0.2
+		sleep 0.1
 	done
 	return 1
 }
@@ -721,10 +721,12 @@ start_sinks() {
 	done
 	napi_pin
 }
-# Stop the sinks (they print their JSON on SIGINT) once frames in flight landed.
+# Stop the sinks (they print their JSON on SIGINT) once frames in flight
+# landed: after $1 s (default 0.3; less where the caller already waited for
+# the DUT to drain).
 stop_sinks() {
 	local p
-	sleep 0.3
+	sleep "${1:-0.3}"
 	for p in "${SINK_PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
 	for p in "${SINK_PIDS[@]}"; do wait "$p"; done
 	SINK_PIDS=()
@@ -744,6 +746,22 @@ dut_pids() {
 	echo "${pids[*]}"
 }
 
+# Wait until the DUT's rx counter stands still for $1 s (at most $2 s): the
+# frames queued in a user-space DUT's rings are worked through. Returns 1 when
+# the path has no counters (the caller then waits a fixed time).
+dut_drain() {
+	local step=$1 max=$2 a b i
+	a=$("path_${PATH_NOW}_counters" 2>/dev/null | grep '^rx=')
+	[ -n "$a" ] || return 1
+	for i in $(seq "$(awk -v m="$max" -v s="$step" 'BEGIN { print int(m / s + 0.5) }')"); do
+		sleep "$step"
+		b=$("path_${PATH_NOW}_counters" 2>/dev/null | grep '^rx=')
+		[ "$a" = "$b" ] && return 0
+		a=$b
+	done
+	return 0
+}
+
 # Warm-up: WARMUP s at full speed, not counted (once per cell, before the
 # light-load run and the repeats: every path gets the same).
 warm_up() {
@@ -753,16 +771,13 @@ warm_up() {
 	# shellcheck disable=SC2086
 	timed sub/gen in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$1" -d "$WARMUP" --cpu "$GEN_CPU" --nice -10 $2 >/dev/null 2>&1
 	# a user-space DUT may still work through thousands of queued frames
-	# (AF_XDP rings): wait until its rx counter stands still (at most 2 s)
-	local a b i
-	a=$("path_${PATH_NOW}_counters" 2>/dev/null | grep '^rx=')
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		sleep 0.2
-		b=$("path_${PATH_NOW}_counters" 2>/dev/null | grep '^rx=')
-		[ "$a" = "$b" ] && break
-		a=$b
-	done
-	timed sub/sinks-down stop_sinks
+	# (AF_XDP rings): wait until its rx counter stands still for 0.1 s (at
+	# most 2 s); then the sinks have had what left the DUT
+	if timed sub/drain dut_drain 0.1 2; then
+		timed sub/sinks-down stop_sinks 0.05
+	else
+		timed sub/sinks-down stop_sinks 0.3
+	fi
 }
 
 # Full-load run: WINDOW s at full speed with latency probes,
@@ -778,7 +793,13 @@ full_load() {
 		-T "$LAB" -s "$size" -d "$WINDOW" --cpu "$GEN_CPU" --nice -10 --probe-every 1000 --json $genargs \
 		>"$WORK/cpu.$tag.out" 2>"$WORK/gen.$tag.err"
 	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c1.$tag"
-	timed sub/sinks-down stop_sinks
+	# frames in flight: until the DUT's rx counter stands still for 0.1 s
+	# (then a little for the last ones out), or 0.3 s for a path without counters
+	if timed sub/drain dut_drain 0.1 1; then
+		timed sub/sinks-down stop_sinks 0.05
+	else
+		timed sub/sinks-down stop_sinks 0.3
+	fi
 	grep '"tool": *"pl-gen"\|"tool":"pl-gen"' "$WORK/cpu.$tag.out" | tail -1 >"$WORK/gen.$tag.json"
 	tail -1 "$WORK/cpu.$tag.out" >"$WORK/cpu.$tag.json"
 }
@@ -791,15 +812,16 @@ light_load() {
 	timed sub/sinks-up start_sinks "$tag"
 	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c0.$tag"
 	# shellcheck disable=SC2086
-	# -d bounds the run (pl-gen waits for it even after -n frames): twice the
-	# nominal time, for a generator CPU shared with other work
+	# -d bounds the run (paced, pl-gen runs until it even after -n frames):
+	# three times the nominal time plus 0.05 s, for a generator CPU shared
+	# with other work (a shortfall shows as fewer frames sent, not as loss)
 	timed sub/gen in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$size" -n "$LIGHT_N" -r "$LIGHT_RATE" \
-		-d "$(awk -v n=$LIGHT_N -v r=$LIGHT_RATE 'BEGIN { print 5 * n / r + 0.5 }')" --cpu "$GEN_CPU" --nice -10 \
+		-d "$(awk -v n=$LIGHT_N -v r=$LIGHT_RATE 'BEGIN { print 3 * n / r + 0.05 }')" --cpu "$GEN_CPU" --nice -10 \
 		--probe-every 10 --json $genargs >"$WORK/gen.$tag.out" 2>"$WORK/gen.$tag.err"
 	tail -1 "$WORK/gen.$tag.out" >"$WORK/gen.$tag.json"
 	sleep 0.2
 	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c1.$tag"
-	timed sub/sinks-down stop_sinks
+	timed sub/sinks-down stop_sinks 0.1 # 0.3 s after the last frame in all
 }
 
 # Zero-loss search with pl-ratesearch: the sink is pl-sink where frames must
@@ -1025,7 +1047,7 @@ main() {
 		--loadavg-end "$(cut -d' ' -f1-3 /proc/loadavg)" --driver "$(tr '\n' ';' 2>/dev/null <"$OUT/dut-driver.txt")"
 	python3 "$REPORT" report "$OUT" ${AGAINST:+--against "$AGAINST"}
 	timing_summary >"$OUT/logs/timing-summary.txt"
-	say "seconds per phase (logs/timing.tsv): $(awk '{ printf "%s%s %s", NR > 1 ? ", " : "", $1, $(NF - 1) }' "$OUT/logs/timing-summary.txt")"
+	say "seconds per phase (logs/timing.tsv): $(awk '$1 !~ /\// { printf "%s %s; ", $1, $(NF - 1) }' "$OUT/logs/timing-summary.txt")"
 	say "done in $((SECONDS - t0)) s: $OUT"
 }
 if [ "${1:-}" = __counter-sink ]; then
