@@ -828,9 +828,7 @@ light_load() {
 # arrive; for drop, the DUT's own rx counter (compare.sh __counter-sink).
 zero_loss() {
 	local tag=$1 size=$2 genargs=$3 sinkcmd r
-	[ "$SEARCH_TRIALS" -gt 0 ] || return 0
-	case " $SEARCH " in *" all "* | *" $size "*) ;; *) return 0 ;; esac
-	case " $SEARCH_WL " in *" $WL_NOW "*) ;; *) return 0 ;; esac
+	zl_wanted "$WL_NOW" "$size" || return 0
 	# bisection between the full-load rate and 1/64 of it: a few trials then
 	# land within a few percent (the rate at 0.1 % loss is often far below)
 	local zmax=${ZL_MAX:-0} zmin
@@ -872,6 +870,25 @@ responder_run() {
 
 # Append one record (a measurement or an n/a) to raw.jsonl.
 record() { python3 "$REPORT" record "$RAW" "$@"; }
+# Queue a record (written by flush_records: one python start-up per workload).
+record_later() {
+	printf '%q ' record "$RAW" "$@" >>"$WORK/batch"
+	echo >>"$WORK/batch"
+}
+# Write the queued records, then print the summary line of path $1 workload $2.
+flush_records() {
+	printf '%q ' line "$RAW" "$1" "$2" >>"$WORK/batch"
+	echo >>"$WORK/batch"
+	python3 "$REPORT" batch "$WORK/batch" >&2
+	rm -f "$WORK/batch"
+}
+
+# Whether the cell (workload $1, size $2) gets a zero-loss search.
+zl_wanted() {
+	[ "$SEARCH_TRIALS" -gt 0 ] || return 1
+	case " $SEARCH " in *" all "* | *" $2 "*) ;; *) return 1 ;; esac
+	case " $SEARCH_WL " in *" $1 "*) ;; *) return 1 ;; esac
+}
 
 # One cell: path P, workload W, size S (the DUT is running).
 measure_cell() {
@@ -881,7 +898,7 @@ measure_cell() {
 		for rep in $(seq "$REPEAT"); do
 			tag=$p.$w.$rep
 			timed wrk responder_run "$tag"
-			record --path "$p" --workload "$w" --size 0 --rep "$rep" --wrk "$WORK/wrk.$tag" \
+			record_later --path "$p" --workload "$w" --size 0 --rep "$rep" --wrk "$WORK/wrk.$tag" \
 				--curl "$WORK/curl.$tag" --cpu "$WORK/cpu.$tag.json" --c0 "$WORK/c0.$tag" --c1 "$WORK/c1.$tag"
 		done
 		return
@@ -902,7 +919,7 @@ measure_cell() {
 		tag=$p.$w.$s.$rep
 		timed full full_load "$tag" "$s" "$genargs"
 		local zl=
-		if [ "$rep" = 1 ]; then
+		if [ "$rep" = 1 ] && zl_wanted "$w" "$s"; then
 			# the search's upper bound: this cell's full-load rate
 			ZL_MAX=$(python3 "$REPORT" record "$RAW" --dry --path "$p" --workload "$w" --size "$s" \
 				--sinks "$SINKS_NOW" --gen "$WORK/gen.$tag.json" --sink-prefix "$WORK/sink.$tag." \
@@ -911,7 +928,7 @@ measure_cell() {
 			[ -s "$WORK/zl.$tag.json" ] && zl="--zl $WORK/zl.$tag.json"
 		fi
 		# shellcheck disable=SC2086
-		timed record record --path "$p" --workload "$w" --size "$s" --rep "$rep" --sinks "$SINKS_NOW" \
+		record_later --path "$p" --workload "$w" --size "$s" --rep "$rep" --sinks "$SINKS_NOW" \
 			--gen "$WORK/gen.$tag.json" --sink-prefix "$WORK/sink.$tag." --cpu "$WORK/cpu.$tag.json" \
 			--c0 "$WORK/c0.$tag" --c1 "$WORK/c1.$tag" \
 			--light-gen "$WORK/gen.$lt.json" --light-sink-prefix "$WORK/sink.$lt." \
@@ -999,7 +1016,7 @@ run_path() {
 		fi
 		timed dut-stop "path_${p}_stop" >/dev/null 2>&1
 		timed finish wl_finish
-		python3 "$REPORT" line "$RAW" "$p" "$w" >&2
+		timed record flush_records "$p" "$w"
 	done
 	timed finish path_finish "$p"
 	timed topo-down topo_down
