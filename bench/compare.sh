@@ -37,7 +37,7 @@ OPTS=(
 	"size-workloads|LIST|workloads that run at every --sizes; the others run at the first size only (default fwd,reflect; 'all')"
 	"search|SIZES|sizes that get an RFC 2544 zero-loss search, 'all' or 'none' (default 64)"
 	"search-workloads|LIST|workloads that get the zero-loss search (default fwd; 'all')"
-	"search-trials|N|trials of one zero-loss search between the cell's full-load rate and 1/64 of it, 0.5 s each, no retries (default 6)"
+	"search-trials|N|trials of one zero-loss search between the cell's full-load rate and 1/64 of it, 0.5 s each, no retries (default 4)"
 	"quick||under a minute: paths linux,xdp-native,afxdp-hybrid; workload fwd; size 64; 1 repeat of 1 s; no zero-loss search (options given explicitly win)"
 	"cpus|GEN,DUT|generator CPU and DUT CPU (DUT processes, NAPI threads, sink) (default 0,1)"
 	"dut-if|IF|real NIC as the DUT (pl-topo pair topology, root namespace); a PCI address bound to vfio-pci enables dpdk-pmd"
@@ -77,7 +77,7 @@ say() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
 # Parse the command line into the globals above (the OPTS table is --help).
 parse_args() {
 	PATHS=$ALL_PATHS WORKLOADS=$ALL_WORKLOADS SIZES="64 1500" REPEAT=3 WINDOW=1 WARMUP=0.5
-	SIZE_WL="fwd reflect" SEARCH_WL=fwd SEARCH=64 SEARCH_TRIALS=6 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= PREFIX= OUT= AGAINST= VERBOSE=0
+	SIZE_WL="fwd reflect" SEARCH_WL=fwd SEARCH=64 SEARCH_TRIALS=4 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= PREFIX= OUT= AGAINST= VERBOSE=0
 	while [ $# -gt 0 ]; do
 		opt=$1 val=
 		case $opt in
@@ -120,7 +120,7 @@ parse_args() {
 
 	# --against with only --out: print the difference of two finished runs.
 	if [ -n "$AGAINST" ] && [ -n "$OUT" ] && [ -f "$OUT/raw.jsonl" ] && [ ${#ARGV[@]} -le 4 ]; then
-		exec python3 "$REPORT" diff "$AGAINST" "$OUT"
+		exec python3 -S "$REPORT" diff "$AGAINST" "$OUT"
 	fi
 
 	if [ $QUICK = 1 ]; then
@@ -701,7 +701,8 @@ wl_check() {
 dut_counters() { "path_$1_counters" >"$2" 2>/dev/null || : >"$2"; }
 
 # Start one pl-sink per sink role in $SINKS_NOW (pl-topo exec execs, so the
-# PID is pl-sink's own); wait until all are attached.
+# PID is pl-sink's own); wait until all are attached (unless $2 is "nowait":
+# then wait_sinks does, e.g. after reading the DUT's counters meanwhile).
 start_sinks() {
 	local tag=$1 r ifv
 	SINK_PIDS=()
@@ -715,9 +716,14 @@ start_sinks() {
 			--ready-file "$WORK/ready.$r" --json >"$WORK/sink.$tag.$r.json" 2>"$WORK/sink.$tag.$r.err" &
 		SINK_PIDS+=($!)
 	done
+	[ "${2:-}" = nowait ] || wait_sinks
+}
+# Wait until the sinks start_sinks launched are attached (at most 5 s each).
+wait_sinks() {
+	local r
 	for r in $SINKS_NOW; do
 		[ "$r" = none ] && continue
-		for _ in $(seq 100); do [ -e "$WORK/ready.$r" ] && break; sleep 0.05; done
+		for _ in $(seq 250); do [ -e "$WORK/ready.$r" ] && break; sleep 0.02; done
 	done
 	napi_pin
 }
@@ -784,12 +790,14 @@ warm_up() {
 # under pl-cpu (DUT CPU busy time). Files: gen/sink/cpu JSON and counters.
 full_load() {
 	local tag=$1 size=$2 genargs=$3
-	timed sub/sinks-up start_sinks "$tag"
+	# the DUT's counters are read while the sinks attach (nothing flows yet)
+	timed sub/sinks-up start_sinks "$tag" nowait
 	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c0.$tag"
+	timed sub/sinks-up wait_sinks
 	local pids
 	pids=$(dut_pids)
 	# shellcheck disable=SC2086
-	timed sub/gen run "$SRC/bench/pl-cpu" --cpus "$DUT_CPU" ${pids:+--pids "$pids"} --json -- "$PLTOPO" exec "$LAB" gen -- "$BUILD/bench/pl-gen" \
+	timed sub/gen run python3 -S "$SRC/bench/pl-cpu" --cpus "$DUT_CPU" ${pids:+--pids "$pids"} --json -- "$PLTOPO" exec "$LAB" gen -- "$BUILD/bench/pl-gen" \
 		-T "$LAB" -s "$size" -d "$WINDOW" --cpu "$GEN_CPU" --nice -10 --probe-every 1000 --json $genargs \
 		>"$WORK/cpu.$tag.out" 2>"$WORK/gen.$tag.err"
 	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c1.$tag"
@@ -809,8 +817,9 @@ full_load() {
 LIGHT_N=2000 LIGHT_RATE=20000
 light_load() {
 	local tag=$1 size=$2 genargs=$3
-	timed sub/sinks-up start_sinks "$tag"
+	timed sub/sinks-up start_sinks "$tag" nowait
 	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c0.$tag"
+	timed sub/sinks-up wait_sinks
 	# shellcheck disable=SC2086
 	# -d bounds the run (paced, pl-gen runs until it even after -n frames):
 	# three times the nominal time plus 0.05 s, for a generator CPU shared
@@ -819,9 +828,12 @@ light_load() {
 		-d "$(awk -v n=$LIGHT_N -v r=$LIGHT_RATE 'BEGIN { print 3 * n / r + 0.05 }')" --cpu "$GEN_CPU" --nice -10 \
 		--probe-every 10 --json $genargs >"$WORK/gen.$tag.out" 2>"$WORK/gen.$tag.err"
 	tail -1 "$WORK/gen.$tag.out" >"$WORK/gen.$tag.json"
-	sleep 0.2
+	# paced: the N frames went out in the first N/RATE s of the run, the rest
+	# of the -d bound (0.25 s) is the time in flight; a little more for a
+	# generator that ran late
+	sleep 0.05
 	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c1.$tag"
-	timed sub/sinks-down stop_sinks 0.1 # 0.3 s after the last frame in all
+	timed sub/sinks-down stop_sinks 0.05
 }
 
 # Zero-loss search with pl-ratesearch: the sink is pl-sink where frames must
@@ -847,7 +859,7 @@ zero_loss() {
 		case $r in gen) ifv=$GEN_IF ;; sink) ifv=$SINK_IF ;; esac
 		sinkcmd="$PLTOPO exec $LAB $r -- $BUILD/bench/pl-sink -i $ifv --idle 0.3 -d {timeout} --ready-file {ready} --json"
 	fi
-	run timeout 120 "$SRC/bench/pl-ratesearch" --gen "$PLTOPO exec $LAB gen -- $BUILD/bench/pl-gen -T $LAB -s $size -r {rate} -d {duration} --cpu $GEN_CPU --nice -10 --json $genargs" \
+	run timeout 120 python3 -S "$SRC/bench/pl-ratesearch" --gen "$PLTOPO exec $LAB gen -- $BUILD/bench/pl-gen -T $LAB -s $size -r {rate} -d {duration} --cpu $GEN_CPU --nice -10 --json $genargs" \
 		--sink "$sinkcmd" --min "$zmin" --max "$zmax" --trial-seconds 0.5 --max-trials "$SEARCH_TRIALS" --retries 0 --precision 10 \
 		--json >"$OUT/logs/zl.$tag.out" 2>"$OUT/logs/zl.$tag.err"
 	tail -1 "$OUT/logs/zl.$tag.out" >"$WORK/zl.$tag.json"
@@ -861,15 +873,19 @@ responder_run() {
 	dut_counters "$PATH_NOW" "$c0"
 	local pids
 	pids=$(dut_pids)
-	run "$SRC/bench/pl-cpu" --cpus "$DUT_CPU" ${pids:+--pids "$pids"} --packets 1 --json -- "$PLTOPO" exec "$LAB" gen -- \
+	run python3 -S "$SRC/bench/pl-cpu" --cpus "$DUT_CPU" ${pids:+--pids "$pids"} --packets 1 --json -- "$PLTOPO" exec "$LAB" gen -- \
 		taskset -c "$GEN_CPU" timeout $((${WINDOW%.*} + 15)) wrk -t1 -c20 -d"${WINDOW%.*}s" --timeout 2s --latency \
 		-H 'Connection: close' "http://$DUT_IN_IP4:8080/" >"$WORK/wrk.$tag" 2>&1
 	dut_counters "$PATH_NOW" "$c1"
 	tail -1 "$WORK/wrk.$tag" >"$WORK/cpu.$tag.json"
 }
 
+# The Python helpers (compare-report, pl-cpu, pl-ratesearch) use only the
+# standard library: they run with python3 -S (no site initialisation, which
+# costs some tens of ms per start-up on this machine, several per cell).
+
 # Append one record (a measurement or an n/a) to raw.jsonl.
-record() { python3 "$REPORT" record "$RAW" "$@"; }
+record() { python3 -S "$REPORT" record "$RAW" "$@"; }
 # Queue a record (written by flush_records: one python start-up per workload).
 record_later() {
 	printf '%q ' record "$RAW" "$@" >>"$WORK/batch"
@@ -879,7 +895,7 @@ record_later() {
 flush_records() {
 	printf '%q ' line "$RAW" "$1" "$2" >>"$WORK/batch"
 	echo >>"$WORK/batch"
-	python3 "$REPORT" batch "$WORK/batch" >&2
+	python3 -S "$REPORT" batch "$WORK/batch" >&2
 	rm -f "$WORK/batch"
 }
 
@@ -908,7 +924,7 @@ measure_cell() {
 	timed light light_load "$tag" "$s" "$genargs"
 	# a light-load run can lose frames to a neighbour's burst on this shared
 	# machine: one more try before the cell is marked LOSS or WRONG
-	if ! timed check python3 "$REPORT" check "$RAW" --workload "$w" --sinks "$SINKS_NOW" --light-gen "$WORK/gen.$tag.json" \
+	if ! timed check python3 -S "$REPORT" check "$RAW" --workload "$w" --sinks "$SINKS_NOW" --light-gen "$WORK/gen.$tag.json" \
 		--light-sink-prefix "$WORK/sink.$tag." --light-c0 "$WORK/c0.$tag" --light-c1 "$WORK/c1.$tag" \
 		--rl-pps $RL_PPS --rl-burst $RL_BURST >"$WORK/check.$tag" 2>&1; then
 		say "$p / $w / $s B: light-load check: $(cat "$WORK/check.$tag"); once more"
@@ -921,7 +937,7 @@ measure_cell() {
 		local zl=
 		if [ "$rep" = 1 ] && zl_wanted "$w" "$s"; then
 			# the search's upper bound: this cell's full-load rate
-			ZL_MAX=$(python3 "$REPORT" record "$RAW" --dry --path "$p" --workload "$w" --size "$s" \
+			ZL_MAX=$(python3 -S "$REPORT" record "$RAW" --dry --path "$p" --workload "$w" --size "$s" \
 				--sinks "$SINKS_NOW" --gen "$WORK/gen.$tag.json" --sink-prefix "$WORK/sink.$tag." \
 				--c0 "$WORK/c0.$tag" --c1 "$WORK/c1.$tag" 2>/dev/null)
 			timed zeroloss zero_loss "$tag" "$s" "$genargs"
@@ -1043,7 +1059,7 @@ main() {
 	say "results in $OUT (prefix $PREFIX, generator CPU $GEN_CPU, DUT CPU $DUT_CPU)"
 	say "paths: $PATHS; workloads: $WORKLOADS; sizes: $SIZES; $REPEAT x ${WINDOW}s, warm-up ${WARMUP}s"
 	local t0=$SECONDS p
-	python3 "$REPORT" meta "$OUT/meta.json" --build "$BUILD" --argv "${ARGV[*]}" --paths "$PATHS" \
+	python3 -S "$REPORT" meta "$OUT/meta.json" --build "$BUILD" --argv "${ARGV[*]}" --paths "$PATHS" \
 		--workloads "$WORKLOADS" --sizes "$SIZES" --repeat "$REPEAT" --window "$WINDOW" --warmup "$WARMUP" \
 		--cpus "$CPUS" --dut-if "${DUT_IF:-}" --prefix "$PREFIX" --loadavg-start "$(cut -d' ' -f1-3 /proc/loadavg)"
 	# The measurements run in a child: the tools handle SIGINT themselves and
@@ -1060,9 +1076,9 @@ main() {
 	BODY=$!
 	wait $BODY || { say "the measurements failed (exit $?)"; }
 	BODY=
-	python3 "$REPORT" meta "$OUT/meta.json" --update --elapsed $((SECONDS - t0)) \
+	python3 -S "$REPORT" meta "$OUT/meta.json" --update --elapsed $((SECONDS - t0)) \
 		--loadavg-end "$(cut -d' ' -f1-3 /proc/loadavg)" --driver "$(tr '\n' ';' 2>/dev/null <"$OUT/dut-driver.txt")"
-	python3 "$REPORT" report "$OUT" ${AGAINST:+--against "$AGAINST"}
+	python3 -S "$REPORT" report "$OUT" ${AGAINST:+--against "$AGAINST"}
 	timing_summary >"$OUT/logs/timing-summary.txt"
 	say "seconds per phase (logs/timing.tsv): $(awk '$1 !~ /\// { printf "%s %s; ", $1, $(NF - 1) }' "$OUT/logs/timing-summary.txt")"
 	say "done in $((SECONDS - t0)) s: $OUT"
