@@ -37,7 +37,7 @@ OPTS=(
 	"size-workloads|LIST|workloads that run at every --sizes; the others run at the first size only (default fwd,reflect; 'all')"
 	"search|SIZES|sizes that get an RFC 2544 zero-loss search, 'all' or 'none' (default 64)"
 	"search-workloads|LIST|workloads that get the zero-loss search (default fwd; 'all')"
-	"search-trials|N|trials of one zero-loss search between the cell's full-load rate and 1/64 of it, 0.5 s each, no retries (default 4)"
+	"search-trials|N|trials of one zero-loss search between the cell's full-load rate and 1/64 of it, 0.5 s each, no retries (default 6)"
 	"quick||under a minute: paths linux,xdp-native,afxdp-hybrid; workload fwd; size 64; 1 repeat of 1 s; no zero-loss search (options given explicitly win)"
 	"cpus|GEN,DUT|generator CPU and DUT CPU (DUT processes, NAPI threads, sink) (default 0,1)"
 	"dut-if|IF|real NIC as the DUT (pl-topo pair topology, root namespace); a PCI address bound to vfio-pci enables dpdk-pmd"
@@ -77,7 +77,7 @@ say() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
 # Parse the command line into the globals above (the OPTS table is --help).
 parse_args() {
 	PATHS=$ALL_PATHS WORKLOADS=$ALL_WORKLOADS SIZES="64 1500" REPEAT=3 WINDOW=1 WARMUP=0.5
-	SIZE_WL="fwd reflect" SEARCH_WL=fwd SEARCH=64 SEARCH_TRIALS=4 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= PREFIX= OUT= AGAINST= VERBOSE=0
+	SIZE_WL="fwd reflect" SEARCH_WL=fwd SEARCH=64 SEARCH_TRIALS=6 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= PREFIX= OUT= AGAINST= VERBOSE=0
 	while [ $# -gt 0 ]; do
 		opt=$1 val=
 		case $opt in
