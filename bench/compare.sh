@@ -42,7 +42,7 @@ OPTS=(
 	"cpus|GEN,DUT|generator CPU and DUT CPU (DUT processes, NAPI threads, sink) (default 0,1)"
 	"dut-if|IF|real NIC as the DUT (pl-topo pair topology, root namespace); a PCI address bound to vfio-pci enables dpdk-pmd"
 	"peer-if|IF|with --dut-if: the generator's port cabled to it (moved into the generator namespace)"
-	"prefix|NAME|prefix of the namespaces and interfaces created, at most 6 characters (default plt-cNN, NN from the PID)"
+	"prefix|NAME|prefix of the namespaces and interfaces created, at most 7 characters like the default (plt-cNN, NN from the PID)"
 	"out|DIR|results directory (default results/<timestamp>)"
 	"against|DIR|compare this run with the results in DIR (with no measurement options: just print the difference of --out DIR and DIR)"
 	"verbose||print every command run"
@@ -133,7 +133,7 @@ parse_args() {
 	fi
 	[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "--repeat: a positive whole number"
 	[[ $SEARCH_TRIALS =~ ^[0-9]+$ ]] || die "--search-trials: a whole number"
-	[ -z "$PREFIX" ] || [[ $PREFIX =~ ^[a-z][a-z0-9-]{0,5}$ ]] || die "--prefix: 1-6 characters a-z, 0-9, '-' (got '$PREFIX')"
+	[ -z "$PREFIX" ] || [[ $PREFIX =~ ^[a-z][a-z0-9-]{0,6}$ ]] || die "--prefix: 1-7 characters a-z, 0-9, '-' (got '$PREFIX')"
 	[[ $CPUS =~ ^[0-9]+,[0-9]+$ ]] || die "--cpus GEN,DUT (e.g. 0,1)"
 	GEN_CPU=${CPUS%,*} DUT_CPU=${CPUS#*,}
 	[ "$GEN_CPU" -lt "$(nproc)" ] && [ "$DUT_CPU" -lt "$(nproc)" ] || die "--cpus $CPUS: this machine has $(nproc) CPUs"
