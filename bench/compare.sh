@@ -42,6 +42,7 @@ OPTS=(
 	"cpus|GEN,DUT|generator CPU and DUT CPU (DUT processes, NAPI threads, sink) (default 0,1)"
 	"dut-if|IF|real NIC as the DUT (pl-topo pair topology, root namespace); a PCI address bound to vfio-pci enables dpdk-pmd"
 	"peer-if|IF|with --dut-if: the generator's port cabled to it (moved into the generator namespace)"
+	"prefix|NAME|prefix of the namespaces and interfaces created, at most 7 characters like the default (plt-cNN, NN from the PID)"
 	"out|DIR|results directory (default results/<timestamp>)"
 	"against|DIR|compare this run with the results in DIR (with no measurement options: just print the difference of --out DIR and DIR)"
 	"verbose||print every command run"
@@ -76,7 +77,7 @@ say() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
 # Parse the command line into the globals above (the OPTS table is --help).
 parse_args() {
 	PATHS=$ALL_PATHS WORKLOADS=$ALL_WORKLOADS SIZES="64 1500" REPEAT=3 WINDOW=1 WARMUP=0.5
-	SIZE_WL="fwd reflect" SEARCH_WL=fwd SEARCH=64 SEARCH_TRIALS=6 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= OUT= AGAINST= VERBOSE=0
+	SIZE_WL="fwd reflect" SEARCH_WL=fwd SEARCH=64 SEARCH_TRIALS=6 QUICK=0 CPUS=0,1 DUT_IF= PEER_IF= PREFIX= OUT= AGAINST= VERBOSE=0
 	while [ $# -gt 0 ]; do
 		opt=$1 val=
 		case $opt in
@@ -85,7 +86,7 @@ parse_args() {
 		case $opt in
 		--paths | --workloads | --sizes | --repeat | --window | --warmup | --search | --search-trials | \
 			--size-workloads | --search-workloads | \
-			--cpus | --dut-if | --peer-if | --out | --against)
+			--cpus | --dut-if | --peer-if | --prefix | --out | --against)
 			if [ -z "$val" ]; then
 				[ $# -ge 2 ] || die "$opt needs a value (--help)"
 				val=$2
@@ -107,6 +108,7 @@ parse_args() {
 		--cpus) CPUS=$val ;;
 		--dut-if) DUT_IF=$val ;;
 		--peer-if) PEER_IF=$val ;;
+		--prefix) PREFIX=$val ;;
 		--out) OUT=$val ;;
 		--against) AGAINST=$val ;;
 		--verbose) VERBOSE=1 ;;
@@ -118,7 +120,7 @@ parse_args() {
 
 	# --against with only --out: print the difference of two finished runs.
 	if [ -n "$AGAINST" ] && [ -n "$OUT" ] && [ -f "$OUT/raw.jsonl" ] && [ ${#ARGV[@]} -le 4 ]; then
-		exec python3 "$REPORT" diff "$AGAINST" "$OUT"
+		exec python3 -S "$REPORT" diff "$AGAINST" "$OUT"
 	fi
 
 	if [ $QUICK = 1 ]; then
@@ -131,6 +133,7 @@ parse_args() {
 	fi
 	[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "--repeat: a positive whole number"
 	[[ $SEARCH_TRIALS =~ ^[0-9]+$ ]] || die "--search-trials: a whole number"
+	[ -z "$PREFIX" ] || [[ $PREFIX =~ ^[a-z][a-z0-9-]{0,6}$ ]] || die "--prefix: 1-7 characters a-z, 0-9, '-' (got '$PREFIX')"
 	[[ $CPUS =~ ^[0-9]+,[0-9]+$ ]] || die "--cpus GEN,DUT (e.g. 0,1)"
 	GEN_CPU=${CPUS%,*} DUT_CPU=${CPUS#*,}
 	[ "$GEN_CPU" -lt "$(nproc)" ] && [ "$DUT_CPU" -lt "$(nproc)" ] || die "--cpus $CPUS: this machine has $(nproc) CPUs"
@@ -151,7 +154,8 @@ parse_args() {
 	: >"$RAW"
 	: >"$CMDLOG"
 	WORK=$(mktemp -d /tmp/plt-c.XXXXXX)
-	PREFIX=plt-c$(($$ % 90 + 10)) # short: kthread names "napi/IF-ID" are cut at 15 chars
+	# short: kthread names "napi/IF-ID" are cut at 15 chars
+	PREFIX=${PREFIX:-plt-c$(($$ % 90 + 10))}
 	LAB=
 	DUT_PIDS=()
 	AUX_PIDS=()
@@ -161,6 +165,26 @@ parse_args() {
 }
 
 # --- running commands ----------------------------------------------------------
+
+# Run CMD and append its wall-clock seconds to logs/timing.tsv as
+# "path workload phase seconds" (where a run's time goes); returns CMD's status.
+timed() {
+	local ph=$1 t0=$EPOCHREALTIME t1 us rc
+	shift
+	"$@"
+	rc=$?
+	t1=$EPOCHREALTIME
+	us=$((${t1/./} - ${t0/./}))
+	printf '%s\t%s\t%s\t%d.%06d\n' "${PATH_NOW:--}" "${WL_NOW:--}" "$ph" $((us / 1000000)) $((us % 1000000)) >>"$OUT/logs/timing.tsv"
+	return $rc
+}
+
+# Print the seconds per phase of logs/timing.tsv, largest first.
+timing_summary() {
+	[ -s "$OUT/logs/timing.tsv" ] || return 0
+	awk -F'\t' '{ s[$3] += $4; n[$3]++; if ($3 !~ /\//) t += $4 } END { for (p in s) printf "%-12s %4d x %8.1f s\n", p, n[p], s[p]; printf "%-12s        %8.1f s\n", "total", t }' \
+		"$OUT/logs/timing.tsv" | sort -k4 -rn
+}
 
 # Run a command, recording it in commands.txt (the exact commands of the run).
 run() {
@@ -242,7 +266,7 @@ cleanup() {
 # Bring up topology KIND (line, lb or pair) for path $1 and make it current.
 topo_up() {
 	local kind=$1 extra=()
-	LAB=pltc$(($$ % 90 + 10))$kind
+	LAB=${PREFIX//-/}$kind
 	[ -n "$DUT_IF" ] && { kind=pair; extra=(--dut-if "$DUT_IF" ${PEER_IF:+--peer-if "$PEER_IF"} --dut-addr); }
 	"$PLTOPO" down "$LAB" >/dev/null 2>&1
 	run "$PLTOPO" up "$LAB" --topo "$kind" --prefix "$PREFIX" --threaded-napi --napi-cpu "$DUT_CPU" \
@@ -378,10 +402,10 @@ metrics_counters() {
 # Wait until the metrics endpoint on port $1 answers (DUT started), at most $2 s.
 wait_metrics() {
 	local i
-	for i in $(seq $(($2 * 5))); do
+	for i in $(seq $(($2 * 10))); do
 		metrics_counters "$1" | grep -q '^rx=' && in_ns dut curl -sf --max-time 1 "http://127.0.0.1:$1/metrics" >/dev/null 2>&1 && return 0
 		kill -0 "${DUT_PIDS[-1]}" 2>/dev/null || return 1
-		sleep 0.2
+		sleep 0.1
 	done
 	return 1
 }
@@ -677,7 +701,8 @@ wl_check() {
 dut_counters() { "path_$1_counters" >"$2" 2>/dev/null || : >"$2"; }
 
 # Start one pl-sink per sink role in $SINKS_NOW (pl-topo exec execs, so the
-# PID is pl-sink's own); wait until all are attached.
+# PID is pl-sink's own); wait until all are attached (unless $2 is "nowait":
+# then wait_sinks does, e.g. after reading the DUT's counters meanwhile).
 start_sinks() {
 	local tag=$1 r ifv
 	SINK_PIDS=()
@@ -691,16 +716,23 @@ start_sinks() {
 			--ready-file "$WORK/ready.$r" --json >"$WORK/sink.$tag.$r.json" 2>"$WORK/sink.$tag.$r.err" &
 		SINK_PIDS+=($!)
 	done
+	[ "${2:-}" = nowait ] || wait_sinks
+}
+# Wait until the sinks start_sinks launched are attached (at most 5 s each).
+wait_sinks() {
+	local r
 	for r in $SINKS_NOW; do
 		[ "$r" = none ] && continue
-		for _ in $(seq 100); do [ -e "$WORK/ready.$r" ] && break; sleep 0.05; done
+		for _ in $(seq 250); do [ -e "$WORK/ready.$r" ] && break; sleep 0.02; done
 	done
 	napi_pin
 }
-# Stop the sinks (they print their JSON on SIGINT) once frames in flight landed.
+# Stop the sinks (they print their JSON on SIGINT) once frames in flight
+# landed: after $1 s (default 0.3; less where the caller already waited for
+# the DUT to drain).
 stop_sinks() {
 	local p
-	sleep 0.3
+	sleep "${1:-0.3}"
 	for p in "${SINK_PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
 	for p in "${SINK_PIDS[@]}"; do wait "$p"; done
 	SINK_PIDS=()
@@ -720,41 +752,66 @@ dut_pids() {
 	echo "${pids[*]}"
 }
 
+# Wait until the DUT's rx counter stands still for $1 s (at most $2 s): the
+# frames queued in a user-space DUT's rings are worked through. Returns 1 when
+# the path has no counters (the caller then waits a fixed time).
+dut_drain() {
+	local step=$1 max=$2 a b i
+	# OVS's interface statistics are not live (a frame counted seconds
+	# later): no draining by them, a fixed wait as before
+	case $PATH_NOW in ovs-*) return 1 ;; esac
+	a=$("path_${PATH_NOW}_counters" 2>/dev/null | grep '^rx=')
+	[ -n "$a" ] || return 1
+	for i in $(seq "$(awk -v m="$max" -v s="$step" 'BEGIN { print int(m / s + 0.5) }')"); do
+		sleep "$step"
+		b=$("path_${PATH_NOW}_counters" 2>/dev/null | grep '^rx=')
+		[ "$a" = "$b" ] && return 0
+		a=$b
+	done
+	return 0
+}
+
 # Warm-up: WARMUP s at full speed, not counted (once per cell, before the
 # light-load run and the repeats: every path gets the same).
 warm_up() {
 	# the sinks run through the warm-up too, so that no frame of it waits in a
 	# veth ring (one without an XDP program is not drained) for the next run
-	start_sinks warmup
+	timed sub/sinks-up start_sinks warmup
 	# shellcheck disable=SC2086
-	in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$1" -d "$WARMUP" --cpu "$GEN_CPU" --nice -10 $2 >/dev/null 2>&1
+	timed sub/gen in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$1" -d "$WARMUP" --cpu "$GEN_CPU" --nice -10 $2 >/dev/null 2>&1
 	# a user-space DUT may still work through thousands of queued frames
-	# (AF_XDP rings): wait until its rx counter stands still (at most 2 s)
-	local a b i
-	a=$("path_${PATH_NOW}_counters" 2>/dev/null | grep '^rx=')
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	# (AF_XDP rings): wait until its rx counter stands still for 0.1 s (at
+	# most 2 s); then the sinks have had what left the DUT
+	if timed sub/drain dut_drain 0.1 2; then
+		timed sub/sinks-down stop_sinks 0.1
+	else
 		sleep 0.2
-		b=$("path_${PATH_NOW}_counters" 2>/dev/null | grep '^rx=')
-		[ "$a" = "$b" ] && break
-		a=$b
-	done
-	stop_sinks
+		timed sub/sinks-down stop_sinks 0.3
+	fi
 }
 
 # Full-load run: WINDOW s at full speed with latency probes,
 # under pl-cpu (DUT CPU busy time). Files: gen/sink/cpu JSON and counters.
 full_load() {
 	local tag=$1 size=$2 genargs=$3
-	start_sinks "$tag"
-	dut_counters "$PATH_NOW" "$WORK/c0.$tag"
+	# the DUT's counters are read while the sinks attach (nothing flows yet)
+	timed sub/sinks-up start_sinks "$tag" nowait
+	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c0.$tag"
+	timed sub/sinks-up wait_sinks
 	local pids
 	pids=$(dut_pids)
 	# shellcheck disable=SC2086
-	run "$SRC/bench/pl-cpu" --cpus "$DUT_CPU" ${pids:+--pids "$pids"} --json -- "$PLTOPO" exec "$LAB" gen -- "$BUILD/bench/pl-gen" \
+	timed sub/gen run python3 -S "$SRC/bench/pl-cpu" --cpus "$DUT_CPU" ${pids:+--pids "$pids"} --json -- "$PLTOPO" exec "$LAB" gen -- "$BUILD/bench/pl-gen" \
 		-T "$LAB" -s "$size" -d "$WINDOW" --cpu "$GEN_CPU" --nice -10 --probe-every 1000 --json $genargs \
 		>"$WORK/cpu.$tag.out" 2>"$WORK/gen.$tag.err"
-	dut_counters "$PATH_NOW" "$WORK/c1.$tag"
-	stop_sinks
+	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c1.$tag"
+	# frames in flight: until the DUT's rx counter stands still for 0.1 s
+	# (then a little for the last ones out), or 0.3 s for a path without counters
+	if timed sub/drain dut_drain 0.1 1; then
+		timed sub/sinks-down stop_sinks 0.05
+	else
+		timed sub/sinks-down stop_sinks 0.3
+	fi
 	grep '"tool": *"pl-gen"\|"tool":"pl-gen"' "$WORK/cpu.$tag.out" | tail -1 >"$WORK/gen.$tag.json"
 	tail -1 "$WORK/cpu.$tag.out" >"$WORK/cpu.$tag.json"
 }
@@ -764,27 +821,32 @@ full_load() {
 LIGHT_N=2000 LIGHT_RATE=20000
 light_load() {
 	local tag=$1 size=$2 genargs=$3
-	start_sinks "$tag"
-	dut_counters "$PATH_NOW" "$WORK/c0.$tag"
+	timed sub/sinks-up start_sinks "$tag" nowait
+	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c0.$tag"
+	timed sub/sinks-up wait_sinks
 	# shellcheck disable=SC2086
-	# -d bounds the run (pl-gen waits for it even after -n frames): twice the
-	# nominal time, for a generator CPU shared with other work
-	in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$size" -n "$LIGHT_N" -r "$LIGHT_RATE" \
+	# -d bounds the run (pl-gen waits for it even after -n frames): five
+	# times the nominal time plus 0.5 s, for a generator CPU shared with other
+	# work (with 3 x + 0.05 s, a loaded machine's pl-gen sent only 1300-1900
+	# of the 2000 frames: no verdict possible); it also gives a slow DUT
+	# (OVS) time to finish the warm-up's frames
+	timed sub/gen in_ns gen "$BUILD/bench/pl-gen" -T "$LAB" -s "$size" -n "$LIGHT_N" -r "$LIGHT_RATE" \
 		-d "$(awk -v n=$LIGHT_N -v r=$LIGHT_RATE 'BEGIN { print 5 * n / r + 0.5 }')" --cpu "$GEN_CPU" --nice -10 \
 		--probe-every 10 --json $genargs >"$WORK/gen.$tag.out" 2>"$WORK/gen.$tag.err"
 	tail -1 "$WORK/gen.$tag.out" >"$WORK/gen.$tag.json"
-	sleep 0.2
-	dut_counters "$PATH_NOW" "$WORK/c1.$tag"
-	stop_sinks
+	# paced: the N frames went out in the first N/RATE s of the run, the rest
+	# of the -d bound is time in flight; a little more for a generator that
+	# ran late
+	sleep 0.1
+	timed sub/counters dut_counters "$PATH_NOW" "$WORK/c1.$tag"
+	timed sub/sinks-down stop_sinks 0.1
 }
 
 # Zero-loss search with pl-ratesearch: the sink is pl-sink where frames must
 # arrive; for drop, the DUT's own rx counter (compare.sh __counter-sink).
 zero_loss() {
 	local tag=$1 size=$2 genargs=$3 sinkcmd r
-	[ "$SEARCH_TRIALS" -gt 0 ] || return 0
-	case " $SEARCH " in *" all "* | *" $size "*) ;; *) return 0 ;; esac
-	case " $SEARCH_WL " in *" $WL_NOW "*) ;; *) return 0 ;; esac
+	zl_wanted "$WL_NOW" "$size" || return 0
 	# bisection between the full-load rate and 1/64 of it: a few trials then
 	# land within a few percent (the rate at 0.1 % loss is often far below)
 	local zmax=${ZL_MAX:-0} zmin
@@ -803,7 +865,7 @@ zero_loss() {
 		case $r in gen) ifv=$GEN_IF ;; sink) ifv=$SINK_IF ;; esac
 		sinkcmd="$PLTOPO exec $LAB $r -- $BUILD/bench/pl-sink -i $ifv --idle 0.3 -d {timeout} --ready-file {ready} --json"
 	fi
-	run timeout 120 "$SRC/bench/pl-ratesearch" --gen "$PLTOPO exec $LAB gen -- $BUILD/bench/pl-gen -T $LAB -s $size -r {rate} -d {duration} --cpu $GEN_CPU --nice -10 --json $genargs" \
+	run timeout 120 python3 -S "$SRC/bench/pl-ratesearch" --gen "$PLTOPO exec $LAB gen -- $BUILD/bench/pl-gen -T $LAB -s $size -r {rate} -d {duration} --cpu $GEN_CPU --nice -10 --json $genargs" \
 		--sink "$sinkcmd" --min "$zmin" --max "$zmax" --trial-seconds 0.5 --max-trials "$SEARCH_TRIALS" --retries 0 --precision 10 \
 		--json >"$OUT/logs/zl.$tag.out" 2>"$OUT/logs/zl.$tag.err"
 	tail -1 "$OUT/logs/zl.$tag.out" >"$WORK/zl.$tag.json"
@@ -817,15 +879,38 @@ responder_run() {
 	dut_counters "$PATH_NOW" "$c0"
 	local pids
 	pids=$(dut_pids)
-	run "$SRC/bench/pl-cpu" --cpus "$DUT_CPU" ${pids:+--pids "$pids"} --packets 1 --json -- "$PLTOPO" exec "$LAB" gen -- \
+	run python3 -S "$SRC/bench/pl-cpu" --cpus "$DUT_CPU" ${pids:+--pids "$pids"} --packets 1 --json -- "$PLTOPO" exec "$LAB" gen -- \
 		taskset -c "$GEN_CPU" timeout $((${WINDOW%.*} + 15)) wrk -t1 -c20 -d"${WINDOW%.*}s" --timeout 2s --latency \
 		-H 'Connection: close' "http://$DUT_IN_IP4:8080/" >"$WORK/wrk.$tag" 2>&1
 	dut_counters "$PATH_NOW" "$c1"
 	tail -1 "$WORK/wrk.$tag" >"$WORK/cpu.$tag.json"
 }
 
+# The Python helpers (compare-report, pl-cpu, pl-ratesearch) use only the
+# standard library: they run with python3 -S (no site initialisation, which
+# costs some tens of ms per start-up on this machine, several per cell).
+
 # Append one record (a measurement or an n/a) to raw.jsonl.
-record() { python3 "$REPORT" record "$RAW" "$@"; }
+record() { python3 -S "$REPORT" record "$RAW" "$@"; }
+# Queue a record (written by flush_records: one python start-up per workload).
+record_later() {
+	printf '%q ' record "$RAW" "$@" >>"$WORK/batch"
+	echo >>"$WORK/batch"
+}
+# Write the queued records, then print the summary line of path $1 workload $2.
+flush_records() {
+	printf '%q ' line "$RAW" "$1" "$2" >>"$WORK/batch"
+	echo >>"$WORK/batch"
+	python3 -S "$REPORT" batch "$WORK/batch" >&2
+	rm -f "$WORK/batch"
+}
+
+# Whether the cell (workload $1, size $2) gets a zero-loss search.
+zl_wanted() {
+	[ "$SEARCH_TRIALS" -gt 0 ] || return 1
+	case " $SEARCH " in *" all "* | *" $2 "*) ;; *) return 1 ;; esac
+	case " $SEARCH_WL " in *" $1 "*) ;; *) return 1 ;; esac
+}
 
 # One cell: path P, workload W, size S (the DUT is running).
 measure_cell() {
@@ -834,38 +919,38 @@ measure_cell() {
 	if [ "$w" = responder ]; then
 		for rep in $(seq "$REPEAT"); do
 			tag=$p.$w.$rep
-			responder_run "$tag"
-			record --path "$p" --workload "$w" --size 0 --rep "$rep" --wrk "$WORK/wrk.$tag" \
+			timed wrk responder_run "$tag"
+			record_later --path "$p" --workload "$w" --size 0 --rep "$rep" --wrk "$WORK/wrk.$tag" \
 				--curl "$WORK/curl.$tag" --cpu "$WORK/cpu.$tag.json" --c0 "$WORK/c0.$tag" --c1 "$WORK/c1.$tag"
 		done
 		return
 	fi
 	tag=$p.$w.$s.light
-	warm_up "$s" "$genargs"
-	light_load "$tag" "$s" "$genargs"
+	timed warmup warm_up "$s" "$genargs"
+	timed light light_load "$tag" "$s" "$genargs"
 	# a light-load run can lose frames to a neighbour's burst on this shared
 	# machine: one more try before the cell is marked LOSS or WRONG
-	if ! python3 "$REPORT" check "$RAW" --workload "$w" --sinks "$SINKS_NOW" --light-gen "$WORK/gen.$tag.json" \
+	if ! timed check python3 -S "$REPORT" check "$RAW" --workload "$w" --sinks "$SINKS_NOW" --light-gen "$WORK/gen.$tag.json" \
 		--light-sink-prefix "$WORK/sink.$tag." --light-c0 "$WORK/c0.$tag" --light-c1 "$WORK/c1.$tag" \
 		--rl-pps $RL_PPS --rl-burst $RL_BURST >"$WORK/check.$tag" 2>&1; then
 		say "$p / $w / $s B: light-load check: $(cat "$WORK/check.$tag"); once more"
-		light_load "$tag" "$s" "$genargs"
+		timed light light_load "$tag" "$s" "$genargs"
 	fi
 	local lt=$tag
 	for rep in $(seq "$REPEAT"); do
 		tag=$p.$w.$s.$rep
-		full_load "$tag" "$s" "$genargs"
+		timed full full_load "$tag" "$s" "$genargs"
 		local zl=
-		if [ "$rep" = 1 ]; then
+		if [ "$rep" = 1 ] && zl_wanted "$w" "$s"; then
 			# the search's upper bound: this cell's full-load rate
-			ZL_MAX=$(python3 "$REPORT" record "$RAW" --dry --path "$p" --workload "$w" --size "$s" \
+			ZL_MAX=$(python3 -S "$REPORT" record "$RAW" --dry --path "$p" --workload "$w" --size "$s" \
 				--sinks "$SINKS_NOW" --gen "$WORK/gen.$tag.json" --sink-prefix "$WORK/sink.$tag." \
 				--c0 "$WORK/c0.$tag" --c1 "$WORK/c1.$tag" 2>/dev/null)
-			zero_loss "$tag" "$s" "$genargs"
+			timed zeroloss zero_loss "$tag" "$s" "$genargs"
 			[ -s "$WORK/zl.$tag.json" ] && zl="--zl $WORK/zl.$tag.json"
 		fi
 		# shellcheck disable=SC2086
-		record --path "$p" --workload "$w" --size "$s" --rep "$rep" --sinks "$SINKS_NOW" \
+		record_later --path "$p" --workload "$w" --size "$s" --rep "$rep" --sinks "$SINKS_NOW" \
 			--gen "$WORK/gen.$tag.json" --sink-prefix "$WORK/sink.$tag." --cpu "$WORK/cpu.$tag.json" \
 			--c0 "$WORK/c0.$tag" --c1 "$WORK/c1.$tag" \
 			--light-gen "$WORK/gen.$lt.json" --light-sink-prefix "$WORK/sink.$lt." \
@@ -878,19 +963,19 @@ measure_cell() {
 # DUT at all, same CPUs (the sink counts on the DUT CPU).
 measure_ceiling() {
 	local s rep tag
-	topo_up line || die "cannot create the topology (see above)"
+	timed topo-up topo_up line || die "cannot create the topology (see above)"
 	PATH_NOW=none WL_NOW=ceiling SINKS_NOW=dut DUT_IFS_NOW=$DUT_IN_IF
 	for s in $SIZES; do
 		say "generator ceiling, $s B"
-		warm_up "$s" ""
+		timed warmup warm_up "$s" ""
 		for rep in $(seq "$REPEAT"); do
 			tag=ceiling.$s.$rep
-			full_load "$tag" "$s" ""
-			record --path ceiling --workload fwd --size "$s" --rep "$rep" --sinks dut \
+			timed full full_load "$tag" "$s" ""
+			timed record record --path ceiling --workload fwd --size "$s" --rep "$rep" --sinks dut \
 				--gen "$WORK/gen.$tag.json" --sink-prefix "$WORK/sink.$tag." --cpu "$WORK/cpu.$tag.json"
 		done
 	done
-	topo_down
+	timed topo-down topo_down
 }
 
 # End of a path's use of a topology (e.g. detach what several workloads shared).
@@ -913,19 +998,19 @@ run_path() {
 		fi
 		kind=$(wl_topo "$w")
 		if [ "$kind" != "$cur" ]; then
-			path_finish "$p"
-			topo_down
-			topo_up "$kind" || { record --path "$p" --workload "$w" --fail "topology $kind failed"; continue; }
+			timed finish path_finish "$p"
+			timed topo-down topo_down
+			timed topo-up topo_up "$kind" || { record --path "$p" --workload "$w" --fail "topology $kind failed"; continue; }
 			cur=$kind
 			BES=
 			[ "$kind" = lb ] && BES=$(for i in $(seq "$BACKENDS"); do echo -n "be$i "; done)
 		fi
 		PATH_NOW=$p WL_NOW=$w SINKS_NOW=$(wl_sinks "$w") DUT_IFS_NOW=$(dut_ifs "$w")
 		wl_policy "$w" "$OUT/logs/$w.$kind.policy"
-		wl_prepare "$w"
+		timed prepare wl_prepare "$w"
 		rm -f "$WORK/reason" "$WORK/na"
 		say "$p / $w: starting the DUT"
-		if ! "path_${p}_start" "$w" "$OUT/logs/$w.$kind.policy" 2>>"$OUT/logs/$p.err"; then
+		if ! timed dut-start "path_${p}_start" "$w" "$OUT/logs/$w.$kind.policy" 2>>"$OUT/logs/$p.err"; then
 			if [ -s "$WORK/na" ]; then
 				reason=$(head -1 "$WORK/na")
 				say "$p / $w: n/a ($reason)"
@@ -951,12 +1036,12 @@ run_path() {
 				measure_cell "$p" "$w" "$s"
 			done
 		fi
-		"path_${p}_stop" >/dev/null 2>&1
-		wl_finish
-		python3 "$REPORT" line "$RAW" "$p" "$w" >&2
+		timed dut-stop "path_${p}_stop" >/dev/null 2>&1
+		timed finish wl_finish
+		timed record flush_records "$p" "$w"
 	done
-	path_finish "$p"
-	topo_down
+	timed finish path_finish "$p"
+	timed topo-down topo_down
 }
 
 # Internal (pl-ratesearch --sink): report the DUT's rx counter delta over
@@ -980,7 +1065,7 @@ main() {
 	say "results in $OUT (prefix $PREFIX, generator CPU $GEN_CPU, DUT CPU $DUT_CPU)"
 	say "paths: $PATHS; workloads: $WORKLOADS; sizes: $SIZES; $REPEAT x ${WINDOW}s, warm-up ${WARMUP}s"
 	local t0=$SECONDS p
-	python3 "$REPORT" meta "$OUT/meta.json" --build "$BUILD" --argv "${ARGV[*]}" --paths "$PATHS" \
+	python3 -S "$REPORT" meta "$OUT/meta.json" --build "$BUILD" --argv "${ARGV[*]}" --paths "$PATHS" \
 		--workloads "$WORKLOADS" --sizes "$SIZES" --repeat "$REPEAT" --window "$WINDOW" --warmup "$WARMUP" \
 		--cpus "$CPUS" --dut-if "${DUT_IF:-}" --prefix "$PREFIX" --loadavg-start "$(cut -d' ' -f1-3 /proc/loadavg)"
 	# The measurements run in a child: the tools handle SIGINT themselves and
@@ -997,9 +1082,11 @@ main() {
 	BODY=$!
 	wait $BODY || { say "the measurements failed (exit $?)"; }
 	BODY=
-	python3 "$REPORT" meta "$OUT/meta.json" --update --elapsed $((SECONDS - t0)) \
+	python3 -S "$REPORT" meta "$OUT/meta.json" --update --elapsed $((SECONDS - t0)) \
 		--loadavg-end "$(cut -d' ' -f1-3 /proc/loadavg)" --driver "$(tr '\n' ';' 2>/dev/null <"$OUT/dut-driver.txt")"
-	python3 "$REPORT" report "$OUT" ${AGAINST:+--against "$AGAINST"}
+	python3 -S "$REPORT" report "$OUT" ${AGAINST:+--against "$AGAINST"}
+	timing_summary >"$OUT/logs/timing-summary.txt"
+	say "seconds per phase (logs/timing.tsv): $(awk '$1 !~ /\// { printf "%s %s; ", $1, $(NF - 1) }' "$OUT/logs/timing-summary.txt")"
 	say "done in $((SECONDS - t0)) s: $OUT"
 }
 if [ "${1:-}" = __counter-sink ]; then
