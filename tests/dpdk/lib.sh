@@ -10,10 +10,12 @@
 # as it is; a CHECKSUM_PARTIAL frame would arrive with a wrong checksum).
 # IPv6 is off so nothing but what a test sends crosses it. PL_D_SUFFIX lets
 # two runs coexist (names stay under IFNAMSIZ).
+# Another test may set NS_*, IF_*, IP_* before sourcing this file to get the
+# same wire under its own names (tests/metrics/system.sh does).
 S=${PL_D_SUFFIX:-}
-NS_A=plt-d-a$S NS_B=plt-d-b$S NS_X=plt-d-x$S
-IF_A0=plt-da0$S IF_A1=plt-da1$S IF_B0=plt-db0$S IF_B1=plt-db1$S
-IP_A=10.77.0.1 IP_B=10.77.0.2
+: "${NS_A:=plt-d-a$S}" "${NS_B:=plt-d-b$S}" "${NS_X:=plt-d-x$S}"
+: "${IF_A0:=plt-da0$S}" "${IF_A1:=plt-da1$S}" "${IF_B0:=plt-db0$S}" "${IF_B1:=plt-db1$S}"
+: "${IP_A:=10.77.0.1}" "${IP_B:=10.77.0.2}"
 
 # Create the namespaces and veth pairs.
 pl_d_topo_up() {

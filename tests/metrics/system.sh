@@ -51,13 +51,9 @@ T=$(mktemp -d /tmp/plt-m.XXXXXX)
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-topo_down() {
-	for n in $NS_A $NS_B $NS_X; do
-		ip netns pids $n 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del $n 2>/dev/null
-	done
-	return 0
-}
+# The two-host wire of the DPDK tests, under this test's names.
+. "$HERE/../dpdk/lib.sh"
+topo_down() { pl_d_topo_down; }
 cleanup() {
 	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -66,30 +62,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Namespaces, veths, static neighbours, no IPv6, no checksum offload.
+# Namespaces, veths (no IPv6, no checksum offload), static neighbours.
 topo_up() {
-	topo_down
-	for n in $NS_A $NS_B $NS_X; do
-		ip netns add $n || return 1
-		ip -n $n link set lo up
-		ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	done
-	ip link add $IF_A0 netns $NS_A type veth peer name $IF_A1 netns $NS_X || return 1
-	ip link add $IF_B0 netns $NS_B type veth peer name $IF_B1 netns $NS_X || return 1
-	ip -n $NS_A addr add $IP_A/24 dev $IF_A0
-	ip -n $NS_B addr add $IP_B/24 dev $IF_B0
-	for l in "$NS_A $IF_A0" "$NS_B $IF_B0" "$NS_X $IF_A1" "$NS_X $IF_B1"; do
-		set -- $l
-		ip netns exec $1 ethtool -K $2 tx off >/dev/null 2>&1
-		# a veth is an XDP_REDIRECT target only when its peer has GRO on
-		[ $1 = $NS_X ] || ip netns exec $1 ethtool -K $2 gro on >/dev/null 2>&1
-		ip -n $1 link set $2 up
-	done
+	pl_d_topo_up || return 1
 	ip -n $NS_A neigh replace $IP_B lladdr "$(ip -n $NS_B -br link show $IF_B0 | awk '{print $3}')" dev $IF_A0 nud permanent
 	ip -n $NS_B neigh replace $IP_A lladdr "$(ip -n $NS_A -br link show $IF_A0 | awk '{print $3}')" dev $IF_B0 nud permanent
 }
 
-IN_DUT=(ip netns exec $NS_X sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' sh)
+IN_DUT=("${PL_D_IN_DUT[@]}") # run in the DUT namespace with its own bpffs (lib.sh)
 scrape() { "${IN_DUT[@]}" curl -sS --max-time 3 "$@"; }
 xdp_left() { ip -n $NS_X link show | grep -o 'prog/xdp id [0-9]*'; }
 
