@@ -29,6 +29,13 @@
 #include <linux/types.h>
 #include <bpf/libbpf.h>
 
+/* The core's BPF object (relative to the build root; installed under its
+ * base name) and its datapath program. */
+#define PLT_CORE_OBJ "xdp/pathlab.bpf.o"
+#define PLT_CORE_PROG "pathlab"
+/* Where pathlab pins (links of `pathlab-xdp attach`, the pre-filter's maps). */
+#define PLT_PIN_ROOT "/sys/fs/bpf/pathlab"
+
 /* Where a BPF object is (see above); buf holds the result when needed.
  * Never NULL: the installed path is returned even when it does not exist
  * (plt_bpf_load then says where it looked). */

@@ -332,7 +332,7 @@ int plt_xdp_detach_if_ours(int ifindex, __u32 prog_id)
 		return -errno;
 	/* REPLACE with "no program" only if ours is still the one there. */
 	xo.old_prog_fd = fd;
-	err = bpf_xdp_attach(ifindex, -1, plt_xdp_attached_flags(a.attach_mode) | XDP_FLAGS_REPLACE, &xo);
+	err = bpf_xdp_detach(ifindex, plt_xdp_attached_flags(a.attach_mode) | XDP_FLAGS_REPLACE, &xo);
 	close(fd);
 	return err;
 }
