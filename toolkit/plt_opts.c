@@ -149,7 +149,7 @@ static int opt_set(const struct plt_opt *d, void *opts, const char *arg)
 		return -EINVAL;
 	}
 	case PLT_OPT_FUNC:
-		return d->fn(opts, arg);
+		return d->fn(field, arg);
 	case PLT_OPT_HELP:
 		return PLT_OPTS_HELP;
 	}

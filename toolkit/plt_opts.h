@@ -24,7 +24,7 @@
  * usage errors exit 2. Field types: FLAG, VERBOSE, QUIET: int (VERBOSE also
  * raises plt_log's level one step per use, QUIET sets it to warnings);
  * STR: const char *; UINT: unsigned long; SECONDS: double; ENUM: int (index
- * in .names); FUNC: whatever .fn writes. */
+ * in .names); FUNC: .fn gets the field's address and writes it. */
 #ifndef PLT_OPTS_H
 #define PLT_OPTS_H
 
@@ -41,7 +41,7 @@ enum plt_opt_type {
 	PLT_OPT_UINT,    /* unsigned long field, in [min, max] (max 0: no limit); 1e6 accepted */
 	PLT_OPT_SECONDS, /* double field > 0 (at most 1e7) */
 	PLT_OPT_ENUM,    /* int field = index of the argument in names (NULL-terminated) */
-	PLT_OPT_FUNC,    /* fn(opts, arg): 0, or -EINVAL after saying what is wrong */
+	PLT_OPT_FUNC,    /* fn(field, arg): 0, or -EINVAL after saying what is wrong */
 	PLT_OPT_HELP,    /* print --help to stdout, exit 0 */
 };
 
@@ -54,7 +54,7 @@ struct plt_opt {
 	const char *help;  /* '\n' continues on a new, indented line */
 	unsigned long min, max;        /* PLT_OPT_UINT */
 	const char *const *names;      /* PLT_OPT_ENUM */
-	int (*fn)(void *opts, const char *arg); /* PLT_OPT_FUNC */
+	int (*fn)(void *field, const char *arg); /* PLT_OPT_FUNC: field = opts + off */
 };
 
 /* A subcommand: exit status = fn(opts, nargs, args). */
