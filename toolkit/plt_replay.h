@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "pl_ctl.h"
+#include "pl_user.h" /* struct pl_buf */
 
 #define PLT_REPLAY_HEADROOM 256u  /* XDP_PACKET_HEADROOM */
 #define PLT_REPLAY_SHINFO   320u  /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)), x86_64 */
