@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -23,16 +24,22 @@
 
 const char *plt_bpf_find(const char *given, const char *rel, char *buf, size_t len)
 {
-	const char *base = strrchr(rel, '/');
+	const char *base = strrchr(rel, '/'), *dir = getenv("PL_BPF_DIR");
 
+	base = base ? base + 1 : rel;
 	if (given)
 		return given;
+	if (dir && *dir) {
+		snprintf(buf, len, "%s/%s", dir, base);
+		if (!access(buf, R_OK))
+			return buf;
+	}
 	if (PLT_BUILD_ROOT[0]) {
 		snprintf(buf, len, "%s/%s", PLT_BUILD_ROOT, rel);
 		if (!access(buf, R_OK))
 			return buf;
 	}
-	snprintf(buf, len, "%s/%s", PLT_BPF_INSTALL_DIR, base ? base + 1 : rel);
+	snprintf(buf, len, "%s/%s", PLT_BPF_INSTALL_DIR, base);
 	return buf;
 }
 
@@ -133,6 +140,11 @@ int plt_bpf_load(struct plt_bpf *b, const struct plt_bpf_opts *o)
 	}
 	if (o->offload_ifindex > 0 && b->prog)
 		bpf_program__set_ifindex(b->prog, o->offload_ifindex);
+	if (o->before_load) {
+		err = o->before_load(b->obj, o->arg);
+		if (err)
+			goto err_close;
+	}
 	err = bpf_object__load(b->obj);
 	if (err) {
 		pr_warn("cannot load %s: %s%s\n", o->path, strerror(-err),

@@ -11,9 +11,10 @@
  *   ... bpf_program__fd(b.prog), plt_bpf_map_fd(&b, "pl_counters") ...
  *   plt_bpf_close(&b);               // accepts a zeroed or failed struct
  *
- * plt_bpf_find: the path given (an --obj option) as is; else the object of
- * the build tree (PLT_BUILD_ROOT/REL, when it exists); else the installed
- * one (PLT_BPF_INSTALL_DIR/basename(REL)). Both roots are compiled in by
+ * plt_bpf_find: the path given (an --obj option) as is; else
+ * $PL_BPF_DIR/basename(REL) when that exists; else the object of the build
+ * tree (PLT_BUILD_ROOT/REL, when it exists); else the installed one
+ * (PLT_BPF_INSTALL_DIR/basename(REL)). Both roots are compiled in by
  * toolkit/meson.build.
  *
  * plt_bpf_load: open; load only .prog (autoload off for the others; NULL:
@@ -21,7 +22,8 @@
  * maps: those given by fd (.reuse), else those pinned in .pin_dir under the
  * map's name, else the same-named maps of the loaded object .share (not
  * the ones named in .no_share, e.g. a per-interface xsks_map); bind to
- * .offload_ifindex (offload); load. Attaching is plt_xdp.h's job. */
+ * .offload_ifindex (offload); call .before_load; load. Attaching is
+ * plt_xdp.h's job. */
 #ifndef PLT_BPF_H
 #define PLT_BPF_H
 
@@ -63,6 +65,11 @@ struct plt_bpf_opts {
 	struct bpf_object *share;   /* reuse the same-named maps of this loaded object */
 	const char *const *no_share; /* NULL-terminated map names never taken from pin_dir/share */
 	int offload_ifindex;        /* > 0: bind program and maps to this device */
+	/* Called after the steps above, just before loading (e.g. to fill a
+	 * .rodata struct through bpf_map__initial_value): 0, or -errno after
+	 * saying what is wrong (nothing is loaded then). */
+	int (*before_load)(struct bpf_object *obj, void *arg);
+	void *arg;
 };
 
 struct plt_bpf {

@@ -12,8 +12,8 @@
 /* Does an option of this type take an argument? */
 static int takes_arg(enum plt_opt_type t)
 {
-	return t == PLT_OPT_STR || t == PLT_OPT_UINT || t == PLT_OPT_SECONDS || t == PLT_OPT_ENUM ||
-	       t == PLT_OPT_FUNC;
+	return t == PLT_OPT_STR || t == PLT_OPT_UINT || t == PLT_OPT_SECONDS || t == PLT_OPT_DOUBLE ||
+	       t == PLT_OPT_ENUM || t == PLT_OPT_FUNC;
 }
 
 void plt_usage_entry(FILE *f, const char *left, int width, const char *help)
@@ -129,6 +129,17 @@ static int opt_set(const struct plt_opt *d, void *opts, const char *arg)
 
 		if (!*arg || *end || !(v > 0) || v > 1e7) {
 			pr_warn("--%s '%s' is not a positive number of seconds\n", d->name, arg);
+			return -EINVAL;
+		}
+		*(double *)field = v;
+		return 0;
+	}
+	case PLT_OPT_DOUBLE: {
+		char *end;
+		double v = strtod(arg, &end);
+
+		if (!*arg || *end || !(v >= 0) || v > 1e300) {
+			pr_warn("--%s '%s' is not a number >= 0\n", d->name, arg);
 			return -EINVAL;
 		}
 		*(double *)field = v;

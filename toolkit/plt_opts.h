@@ -23,7 +23,7 @@
  * which option is wrong and what it takes, then "Try 'TOOL --help'.";
  * usage errors exit 2. Field types: FLAG, VERBOSE, QUIET: int (VERBOSE also
  * raises plt_log's level one step per use, QUIET sets it to warnings);
- * STR: const char *; UINT: unsigned long; SECONDS: double; ENUM: int (index
+ * STR: const char *; UINT: unsigned long; SECONDS, DOUBLE: double; ENUM: int (index
  * in .names); FUNC: .fn gets the field's address and writes it. */
 #ifndef PLT_OPTS_H
 #define PLT_OPTS_H
@@ -40,6 +40,7 @@ enum plt_opt_type {
 	PLT_OPT_STR,     /* const char * field = the argument */
 	PLT_OPT_UINT,    /* unsigned long field, in [min, max] (max 0: no limit); 1e6 accepted */
 	PLT_OPT_SECONDS, /* double field > 0 (at most 1e7) */
+	PLT_OPT_DOUBLE,  /* double field >= 0 */
 	PLT_OPT_ENUM,    /* int field = index of the argument in names (NULL-terminated) */
 	PLT_OPT_FUNC,    /* fn(field, arg): 0, or -EINVAL after saying what is wrong */
 	PLT_OPT_HELP,    /* print --help to stdout, exit 0 */
