@@ -83,6 +83,7 @@ static const struct plt_tool pcb_tool = {
 	.opts = pcb_opt_table,
 	.nopts = PLT_ARRAY_SIZE(pcb_opt_table),
 	.width = 30,
+	.max_args = 1,
 };
 
 /* The 64-byte UDP frame of the benchmark (60 bytes + the 4-byte FCS the
@@ -491,16 +492,9 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs, ret;
 
-	plt_log_init("pl-corebench", PLT_LOG_INFO);
-	ret = plt_opts_parse(&pcb_tool, argc, argv, 1, &o, &nargs, &args);
-	if (ret == PLT_OPTS_HELP)
-		return 0;
-	if (ret)
-		return 2;
-	if (nargs > 1) {
-		pr_warn("one PCAP only ('%s' is extra)\nTry 'pl-corebench --help'.\n", args[1]);
-		return 2;
-	}
+	ret = plt_opts_main(&pcb_tool, argc, argv, &o, &nargs, &args);
+	if (ret >= 0)
+		return ret;
 	if (nargs && plt_pcap_load(args[0], &pc))
 		return 2;
 	ret = 2;

@@ -322,16 +322,10 @@ int main(int argc, char **argv)
 	size_t flen, need = 0, probe_off = 0;
 	int err = 0, p, copy_len, prog_fd, nargs;
 
-	plt_log_init("pl-gen", PLT_LOG_INFO);
-	err = plt_opts_parse(&pl_gen_tool, argc, argv, 1, &o, &nargs, &args);
-	if (err == PLT_OPTS_HELP)
-		return 0;
-	if (err)
-		return 2;
-	if (nargs) {
-		pr_warn("unexpected argument '%s'\nTry 'pl-gen --help'.\n", args[0]);
-		return 2;
-	}
+	err = plt_opts_main(&pl_gen_tool, argc, argv, &o, &nargs, &args);
+	if (err >= 0)
+		return err;
+	err = 0;
 	if (o.sip_arg)
 		snprintf(o.sip, sizeof(o.sip), "%s", o.sip_arg);
 	if (o.dip_arg)

@@ -246,16 +246,9 @@ int main(int argc, char **argv)
 	uint64_t prev = 0, prev_print = 0;
 	int err, nargs;
 
-	plt_log_init("pl-sink", PLT_LOG_INFO);
-	err = plt_opts_parse(&pl_sink_tool, argc, argv, 1, &o, &nargs, &args);
-	if (err == PLT_OPTS_HELP)
-		return 0;
-	if (err)
-		return 2;
-	if (nargs) {
-		pr_warn("unexpected argument '%s'\nTry 'pl-sink --help'.\n", args[0]);
-		return 2;
-	}
+	err = plt_opts_main(&pl_sink_tool, argc, argv, &o, &nargs, &args);
+	if (err >= 0)
+		return err;
 	if (o.topo && !o.dev) {
 		char v[64];
 

@@ -562,6 +562,7 @@ static const struct plt_tool tool = {
 	.opts = opt_table,
 	.nopts = PLT_ARRAY_SIZE(opt_table),
 	.width = 30,
+	.max_args = 1,
 };
 
 /* Parse options and run. */
@@ -571,12 +572,9 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs, err;
 
-	plt_log_init("pathlab-ofgen", PLT_LOG_INFO);
-	err = plt_opts_parse(&tool, argc, argv, 1, &o, &nargs, &args);
-	if (err == PLT_OPTS_HELP)
-		return 0;
-	if (err)
-		return 2;
+	err = plt_opts_main(&tool, argc, argv, &o, &nargs, &args);
+	if (err >= 0)
+		return err;
 	if (o.counters)
 		return cmd_counters();
 	if (nargs != 1) {

@@ -127,38 +127,29 @@ static const struct plt_tool plr_tool = {
 	.nopts = PLT_ARRAY_SIZE(plr_opt_table),
 	.outro = plr_outro,
 	.width = 30,
+	.min_args = 1,
+	.max_args = 1,
 };
 
-/* Parse the command line into o; 0, PLT_OPTS_HELP, or -EINVAL. */
+/* Parse the command line into o: -1 to go on, else the exit status. */
 static int plr_parse_args(int argc, char **argv, struct plr_opts *o)
 {
 	char **args;
 	int nargs, err;
 
-	err = plt_opts_parse(&plr_tool, argc, argv, 1, o, &nargs, &args);
-	if (err)
+	err = plt_opts_main(&plr_tool, argc, argv, o, &nargs, &args);
+	if (err >= 0)
 		return err;
-	if (nargs > 1) {
-		pr_warn("one PCAP only ('%s' is extra)\n", args[1]);
-		goto usage;
-	}
-	o->pcap = nargs ? args[0] : NULL;
+	o->pcap = args[0];
 	if (o->against && !o->builds.given) {
 		o->builds.b[0] = PLR_NATIVE;
 		o->builds.n = 1;
 	}
-	if (!o->pcap) {
-		pr_warn("no PCAP given\n");
-		goto usage;
-	}
 	if (o->verdict_mask && !o->pcap_out) {
-		pr_warn("--pcap-out-verdict needs --pcap-out FILE\n");
-		goto usage;
+		pr_warn("--pcap-out-verdict needs --pcap-out FILE\nTry '%s --help'.\n", plr_tool.name);
+		return PLR_EXIT_USAGE;
 	}
-	return 0;
-usage:
-	fprintf(stderr, "Try '%s --help'.\n", plr_tool.name);
-	return -EINVAL;
+	return -1;
 }
 
 /* The output frames of the reference build as pcap (the input's times). */
@@ -263,12 +254,9 @@ int main(int argc, char **argv)
 	struct pl_policy *policy = NULL;
 	int ret;
 
-	plt_log_init("pathlab-replay", PLT_LOG_INFO);
 	ret = plr_parse_args(argc, argv, &o);
-	if (ret == PLT_OPTS_HELP)
-		return PLR_EXIT_OK;
-	if (ret)
-		return PLR_EXIT_USAGE;
+	if (ret >= 0)
+		return ret;
 	if (plt_pcap_load(o.pcap, &pc))
 		return PLR_EXIT_USAGE;
 	if (pc.shorter)

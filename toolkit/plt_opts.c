@@ -221,6 +221,27 @@ int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, v
 	return 0;
 }
 
+int plt_opts_main(const struct plt_tool *t, int argc, char **argv, void *opts, int *nargs, char ***args)
+{
+	int err;
+
+	plt_log_init(t->name, PLT_LOG_INFO);
+	err = plt_opts_parse(t, argc, argv, 1, opts, nargs, args);
+	if (err == PLT_OPTS_HELP)
+		return 0;
+	if (err)
+		return 2;
+	if (*nargs < t->min_args || (t->max_args >= 0 && *nargs > t->max_args)) {
+		if (*nargs > t->max_args)
+			pr_warn("unexpected argument '%s'\n", (*args)[t->max_args]);
+		else
+			pr_warn("usage: %s %s\n", t->name, t->usage);
+		fprintf(stderr, "Try '%s --help'.\n", t->name);
+		return 2;
+	}
+	return -1;
+}
+
 int plt_cmd_main(const struct plt_tool *t, int argc, char **argv, void *opts)
 {
 	const struct plt_cmd *cmd = NULL;
@@ -228,6 +249,7 @@ int plt_cmd_main(const struct plt_tool *t, int argc, char **argv, void *opts)
 	char **args;
 	int nargs, err;
 
+	plt_log_init(t->name, PLT_LOG_INFO);
 	if (argc < 2) {
 		plt_usage(t, stderr);
 		return 2;

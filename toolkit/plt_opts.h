@@ -15,7 +15,8 @@
  *   static const struct plt_tool tool = { .name = "pl-x", .usage = "[options] FILE",
  *   	.opts = my_opts_table, .nopts = PLT_ARRAY_SIZE(my_opts_table) };
  *
- * A tool without subcommands calls plt_opts_parse() and gets its operands;
+ * A tool without subcommands calls plt_opts_main() (or plt_opts_parse()) and
+ * gets its operands;
  * a tool with subcommands (.cmds) calls plt_cmd_main(), which parses
  * "TOOL COMMAND [options] ARGS", checks the number of ARGS and calls the
  * command. Options may come anywhere after the command. "TOOL --help",
@@ -77,6 +78,7 @@ struct plt_tool {
 	size_t ncmds;
 	void (*outro)(FILE *f);  /* optional: text after the options */
 	int width;          /* column of the help texts (0: 24) */
+	int min_args, max_args; /* operands of a tool without commands (max < 0: no limit) */
 };
 
 /* --help: usage, intro, commands, options, outro. */
@@ -91,7 +93,13 @@ void plt_usage(const struct plt_tool *t, FILE *f);
 int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, void *opts,
 		   int *nargs, char ***args);
 
-/* "TOOL COMMAND [options] ARGS": the exit status of the command, 0 after
+/* The start of a tool without commands: plt_log_init(t->name), parse the
+ * options, check there are t->min_args..t->max_args operands. Returns -1
+ * to go on (*nargs, *args set), else the exit status: 0 after --help, 2
+ * after a usage error (said, with "Try 'TOOL --help'."). */
+int plt_opts_main(const struct plt_tool *t, int argc, char **argv, void *opts, int *nargs, char ***args);
+
+/* "TOOL COMMAND [options] ARGS" (plt_log_init(t->name) first): the exit status of the command, 0 after
  * --help, 2 after a usage error (unknown command, bad option, wrong number
  * of arguments: each said with the command's usage). */
 int plt_cmd_main(const struct plt_tool *t, int argc, char **argv, void *opts);

@@ -161,6 +161,5 @@ int main(int argc, char **argv)
 {
 	static struct opts o;
 
-	plt_log_init("pathlab-policy", PLT_LOG_INFO);
 	return plt_cmd_main(&tool, argc, argv, &o);
 }

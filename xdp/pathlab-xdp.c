@@ -85,6 +85,5 @@ int main(int argc, char **argv)
 {
 	static struct px_opts o = { .mode = PLT_XDP_AUTO, .interval = 1.0 };
 
-	plt_log_init("pathlab-xdp", PLT_LOG_INFO);
 	return plt_cmd_main(&px_tool, argc, argv, &o);
 }

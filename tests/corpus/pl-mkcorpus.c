@@ -1067,19 +1067,16 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs, err;
 
-	plt_log_init("pl-mkcorpus", PLT_LOG_INFO);
-	err = plt_opts_parse(&mk_tool, argc, argv, 1, &o, &nargs, &args);
-	if (err == PLT_OPTS_HELP)
-		return 0;
-	if (err)
-		return 2;
+	err = plt_opts_main(&mk_tool, argc, argv, &o, &nargs, &args);
+	if (err >= 0)
+		return err;
 	if (o.list) {
 		for (unsigned i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
 			printf("%-12s %s\n", classes[i].name, classes[i].what);
 		return 0;
 	}
-	if (!o.out || nargs) {
-		pr_warn("%s (try --help)\n", o.out ? "unexpected argument" : "no output file: give -o FILE.pcap");
+	if (!o.out) {
+		pr_warn("no output file: give -o FILE.pcap (try --help)\n");
 		return 2;
 	}
 	m.seeds = o.seeds;
