@@ -207,6 +207,77 @@ static void test_pcap(void)
 	unlink(path);
 }
 
+/* Write raw bytes to path. */
+static void put_file(const char *path, const void *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	CHECK(f && fwrite(b, 1, n, f) == n, "write %s", path);
+	if (f)
+		fclose(f);
+}
+
+/* Reading: a big-endian nanosecond file, an empty record, and damaged
+ * files, which are errors (never a crash). */
+static void test_pcap_formats(void)
+{
+	/* big-endian, nanosecond magic, one 4-byte record at 2 s + 5 ns */
+	static const uint8_t be_ns[] = {
+		0xa1, 0xb2, 0x3c, 0x4d, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 1,
+		0, 0, 0, 2, 0, 0, 0, 5, 0, 0, 0, 4, 0, 0, 0, 60, 0xde, 0xad, 0xbe, 0xef,
+	};
+	char path[] = "/tmp/plt-tk-XXXXXX";
+	struct plt_pcap_reader r;
+	struct plt_pcap_writer w;
+	struct plt_pcap_frame f;
+	uint8_t bad[sizeof(be_ns)];
+	int fd = mkstemp(path);
+
+	pl_check_context = "pcap formats";
+	close(fd);
+	put_file(path, be_ns, sizeof(be_ns));
+	CHECK_EQ(plt_pcap_open(&r, path), 0);
+	CHECK_EQ(plt_pcap_next(&r, &f), 1);
+	CHECK_EQ(f.ts_ns, 2000000005ull);
+	CHECK(f.len == 4 && f.wire_len == 60 && f.data[0] == 0xde, "record");
+	CHECK_EQ(plt_pcap_next(&r, &f), 0);
+	plt_pcap_close(&r);
+	plt_pcap_close(&r); /* twice is fine */
+
+	/* damaged: cut data, cut record header, bad magic, not Ethernet,
+	 * shorter than the file header */
+	put_file(path, be_ns, sizeof(be_ns) - 1);
+	CHECK_EQ(plt_pcap_open(&r, path), 0);
+	CHECK(plt_pcap_next(&r, &f) < 0, "cut data is an error");
+	plt_pcap_close(&r);
+	put_file(path, be_ns, 30);
+	CHECK_EQ(plt_pcap_open(&r, path), 0);
+	CHECK(plt_pcap_next(&r, &f) < 0, "cut record header is an error");
+	plt_pcap_close(&r);
+	memcpy(bad, be_ns, sizeof(bad));
+	bad[0] = 0x0b;
+	put_file(path, bad, sizeof(bad));
+	CHECK_EQ(plt_pcap_open(&r, path), -EINVAL, "bad magic");
+	memcpy(bad, be_ns, sizeof(bad));
+	bad[23] = 105; /* IEEE 802.11 */
+	put_file(path, bad, sizeof(bad));
+	CHECK_EQ(plt_pcap_open(&r, path), -EINVAL, "not Ethernet");
+	put_file(path, be_ns, 10);
+	CHECK(plt_pcap_open(&r, path) < 0, "shorter than the file header");
+	plt_pcap_close(&r);
+
+	/* an empty record survives a round trip */
+	CHECK_EQ(plt_pcap_create(&w, path), 0);
+	CHECK_EQ(plt_pcap_write(&w, be_ns, 0, 7), 0);
+	CHECK_EQ(plt_pcap_finish(&w), 0);
+	CHECK_EQ(plt_pcap_finish(&w), 0); /* twice is fine */
+	CHECK_EQ(plt_pcap_open(&r, path), 0);
+	CHECK_EQ(plt_pcap_next(&r, &f), 1);
+	CHECK(f.len == 0 && f.ts_ns == 7, "empty record, len %u", f.len);
+	plt_pcap_close(&r);
+	unlink(path);
+}
+
 int main(void)
 {
 	plt_log_init("test-toolkit", PLT_LOG_WARN);
@@ -214,5 +285,6 @@ int main(void)
 	test_cmds();
 	test_replay();
 	test_pcap();
+	test_pcap_formats();
 	return pl_check_done("test-toolkit");
 }
