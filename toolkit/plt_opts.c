@@ -172,6 +172,7 @@ int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, v
 {
 	struct option *lo = calloc(t->nopts + 1, sizeof(*lo));
 	char *so = malloc(2 * t->nopts + 2);
+	int base = first - 1; /* argv[base] stands where getopt expects the program name */
 	size_t ns = 0;
 	int c, err = 0;
 
@@ -180,6 +181,7 @@ int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, v
 		free(so);
 		return -ENOMEM;
 	}
+	so[ns++] = ':'; /* a missing argument is ':', not '?' */
 	for (size_t i = 0; i < t->nopts; i++) {
 		const struct plt_opt *d = &t->opts[i];
 
@@ -193,17 +195,23 @@ int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, v
 		}
 	}
 	so[ns] = '\0';
-	optind = first;
-	while (!err && (c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+	opterr = 0;
+	optind = 0; /* a full restart of getopt's scan, also on a second call */
+	while (!err && (c = getopt_long(argc - base, argv + base, so, lo, NULL)) != -1) {
+		const char *what = argv[base + optind - 1];
+		char sopt[3] = { '-', (char)optopt, 0 };
 		size_t i;
 
+		if (c == '?' || c == ':') {
+			if (strncmp(what, "--", 2) && optopt && optopt < PLT_LONG_BASE)
+				what = sopt; /* in a cluster of short options */
+			pr_warn(c == ':' ? "option '%s' needs an argument\n" : "unknown option '%s'\n", what);
+			err = -EINVAL;
+			break;
+		}
 		for (i = 0; i < t->nopts; i++)
 			if (lo[i].val == c)
 				break;
-		if (i == t->nopts) {
-			err = -EINVAL; /* getopt said what */
-			break;
-		}
 		err = opt_set(&t->opts[i], opts, optarg);
 	}
 	free(lo);
@@ -216,8 +224,8 @@ int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, v
 		fprintf(stderr, "Try '%s --help'.\n", t->name);
 		return -EINVAL;
 	}
-	*nargs = argc - optind;
-	*args = argv + optind;
+	*nargs = argc - base - optind;
+	*args = argv + base + optind;
 	return 0;
 }
 
