@@ -57,6 +57,6 @@ fi
 
 # bpffs for pinned maps and libxdp's dispatcher.
 if ! mountpoint -q /sys/fs/bpf 2>/dev/null; then
-	mount -t bpf bpf /sys/fs/bpf 2>/dev/null || echo "bootstrap: warning: could not mount bpffs at /sys/fs/bpf" >&2
+	mount -t bpf -o mode=0700 bpf /sys/fs/bpf 2>/dev/null || echo "bootstrap: warning: could not mount bpffs at /sys/fs/bpf" >&2
 fi
 echo "bootstrap: done"

@@ -3,9 +3,11 @@
  * program already running (found by walking its map ids). Maps are matched
  * by name; the kernel keeps BPF_OBJ_NAME_LEN - 1 characters of it. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -337,3 +339,55 @@ int pl_ctl_bpf_set_rodata_u32(struct bpf_object *obj, const char *var, uint32_t 
 	return -ENOENT;
 }
 
+
+/* Check a pin directory (see pl_ctl_bpf.h). */
+int pl_ctl_bpf_pin_dir_check(const char *dir, struct pl_err *err)
+{
+	struct stat st;
+	int ret;
+
+	if (lstat(dir, &st)) {
+		ret = -errno;
+		snprintf(err->msg, sizeof(err->msg), "pin directory %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "pin directory %s is a %s, not a directory: refusing to pin through it "
+			 "(check who made it, remove it: rm %s, and run again)",
+			 dir, S_ISLNK(st.st_mode) ? "symbolic link" : "file", dir);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "pin directory %s belongs to uid %u, not to uid %u: another user could unpin "
+			 "what is pinned there (check who made it, remove it: rm -r %s, and run again; "
+			 "mount bpffs with -o mode=0700)",
+			 dir, (unsigned)st.st_uid, (unsigned)geteuid(), dir);
+		return -EPERM;
+	}
+	if ((st.st_mode & 07777) != 0700) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "pin directory %s has mode %04o, want 0700: other users could unpin what is "
+			 "pinned there (chmod 0700 %s, or remove it and run again)",
+			 dir, (unsigned)(st.st_mode & 07777), dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Make and check a pin directory (see pl_ctl_bpf.h). */
+int pl_ctl_bpf_pin_dir(const char *dir, struct pl_err *err)
+{
+	int ret;
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		ret = -errno;
+		snprintf(err->msg, sizeof(err->msg), "cannot create pin directory %s: %s%s", dir,
+			 strerror(-ret),
+			 ret == -ENOENT ? " (no bpffs mounted: mount -t bpf -o mode=0700 bpf /sys/fs/bpf)"
+					: "");
+		return ret;
+	}
+	return pl_ctl_bpf_pin_dir_check(dir, err);
+}

@@ -17,4 +17,14 @@ struct pl_ctl *pl_ctl_open_bpf_prog(uint32_t prog_id);
  * has no such global, -EINVAL when it is not 4 bytes. */
 int pl_ctl_bpf_set_rodata_u32(struct bpf_object *obj, const char *var, uint32_t val);
 
+/* Make the bpffs pin directory dir (mode 0700) when it does not exist, then
+ * check that it is safe to pin in: a directory (not a symlink) owned by this
+ * process's user (root) with mode 0700. One that another user made or can
+ * write into lets them unpin a link (detaching the program) or hold a lock.
+ * 0, or -errno with err->msg saying what is wrong and what to do. */
+int pl_ctl_bpf_pin_dir(const char *dir, struct pl_err *err);
+/* The same check without making it (-ENOENT when it does not exist): call
+ * it before removing pins from a directory. */
+int pl_ctl_bpf_pin_dir_check(const char *dir, struct pl_err *err);
+
 #endif

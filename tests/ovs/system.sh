@@ -57,7 +57,7 @@ acl drop proto udp dport 5001
 acl default pass
 steer udp 5002 user
 EOF
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 for i in 0 1; do
 	ns=plt-ot$i
 	ip netns add $ns || exit 1
