@@ -26,36 +26,8 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "pl_ctl_bpf.h"
 #include "pl_dpdk.h"
-
-/* The XSKMAP among the maps of program prog_fd: its fd (and *max_entries),
- * or -ENOENT. */
-static int prog_xskmap_fd(int prog_fd, __u32 *max_entries)
-{
-	__u32 ids[16], len = sizeof(struct bpf_prog_info);
-	struct bpf_prog_info pi;
-
-	memset(&pi, 0, sizeof(pi));
-	pi.nr_map_ids = 16;
-	pi.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(prog_fd, &pi, &len))
-		return -errno;
-	for (__u32 i = 0; i < pi.nr_map_ids && i < 16; i++) {
-		struct bpf_map_info mi;
-		__u32 mlen = sizeof(mi);
-		int fd = bpf_map_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		memset(&mi, 0, sizeof(mi));
-		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) && mi.type == BPF_MAP_TYPE_XSKMAP) {
-			*max_entries = mi.max_entries;
-			return fd;
-		}
-		close(fd);
-	}
-	return -ENOENT;
-}
 
 /* Does XSKMAP map_fd hold a socket in one of its first n entries? 1, 0, or
  * -errno. User space cannot read an XSKMAP (lookups are BPF-only), so a
@@ -117,8 +89,8 @@ int pl_dpdk_xdp_clear_stale(const char *ifname)
 		__u32 id = m == 0 ? q.drv_prog_id : q.skb_prog_id, len;
 		LIBBPF_OPTS(bpf_xdp_attach_opts, d);
 		struct bpf_prog_info pi;
+		struct bpf_map_info mi;
 		int fd, xsk_fd, bound, err;
-		__u32 entries = 0;
 
 		if (!id)
 			continue;
@@ -132,8 +104,8 @@ int pl_dpdk_xdp_clear_stale(const char *ifname)
 			close(fd);
 			continue;
 		}
-		xsk_fd = prog_xskmap_fd(fd, &entries);
-		bound = xsk_fd < 0 ? xsk_fd : xskmap_has_socket(xsk_fd, entries);
+		xsk_fd = pl_ctl_bpf_prog_map_by_type(fd, BPF_MAP_TYPE_XSKMAP, &mi);
+		bound = xsk_fd < 0 ? xsk_fd : xskmap_has_socket(xsk_fd, mi.max_entries);
 		if (xsk_fd >= 0)
 			close(xsk_fd);
 		if (bound < 0) {

@@ -1286,29 +1286,12 @@ static void ovs_pins_remove(const char *ifname)
  * -ENOENT. */
 static int prog_xskmap(int prog_fd, __u32 *map_id)
 {
-	__u32 ids[16], len = sizeof(struct bpf_prog_info);
-	struct bpf_prog_info pi;
+	struct bpf_map_info mi;
+	int fd = pl_ctl_bpf_prog_map_by_type(prog_fd, BPF_MAP_TYPE_XSKMAP, &mi);
 
-	memset(&pi, 0, sizeof(pi));
-	pi.nr_map_ids = 16;
-	pi.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(prog_fd, &pi, &len))
-		return -errno;
-	for (__u32 i = 0; i < pi.nr_map_ids && i < 16; i++) {
-		struct bpf_map_info mi;
-		__u32 mlen = sizeof(mi);
-		int fd = bpf_map_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		memset(&mi, 0, sizeof(mi));
-		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) && mi.type == BPF_MAP_TYPE_XSKMAP) {
-			*map_id = ids[i];
-			return fd;
-		}
-		close(fd);
-	}
-	return -ENOENT;
+	if (fd >= 0)
+		*map_id = mi.id;
+	return fd;
 }
 
 /* XDP flags matching how a program is attached (XDP_ATTACHED_*). */
