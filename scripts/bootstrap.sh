@@ -90,5 +90,7 @@ done
 # bpffs for pinned maps and libxdp's dispatcher (mode 0700: only root pins and unpins).
 if ! mountpoint -q /sys/fs/bpf 2>/dev/null; then
 	mount -t bpf -o mode=0700 bpf /sys/fs/bpf 2>/dev/null || echo "bootstrap: warning: could not mount bpffs at /sys/fs/bpf" >&2
+elif [ $((8#$(stat -c %a /sys/fs/bpf) & 8#022)) -ne 0 ]; then
+	echo "bootstrap: warning: /sys/fs/bpf is writable by other users (mode $(stat -c %a /sys/fs/bpf)): they could unpin pathlab's links; chmod 0700 /sys/fs/bpf" >&2
 fi
 echo "bootstrap: done"
