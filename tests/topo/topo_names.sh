@@ -9,16 +9,10 @@ PREFIX=plt-n
 . "$(dirname "$0")/lib.sh"
 
 OTHER_IF=${PREFIX}x OTHER_NS=${PREFIX}keep-gen
-# shellcheck disable=SC2317
-cleanup_names() {
-	ip link del "$OTHER_IF" 2>/dev/null || true
-	ip netns del "$OTHER_NS" 2>/dev/null || true
-	cleanup
-}
-trap cleanup_names EXIT
-
 ip link add "$OTHER_IF" type veth peer name "${PREFIX}y"
+OWN_LINKS+=("$OTHER_IF")
 ip netns add "$OTHER_NS"
+OWN_NETNS+=("$OTHER_NS")
 "$PLTOPO" up "t$RUN_ID" --prefix "$PREFIX" 2>/dev/null || fail "up"
 "$PLTOPO" down --all-with-prefix "$PREFIX" 2>"$TMP/err" || { cat "$TMP/err"; fail "down --all-with-prefix"; }
 [ ! -e "/run/pathlab/topo/t$RUN_ID" ] || fail "topology t$RUN_ID still recorded"
