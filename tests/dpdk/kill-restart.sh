@@ -15,7 +15,7 @@ PL_D_SUFFIX=k
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, AF_XDP)"; exit 77; }
 T=$(mktemp -d /tmp/plt-d-kill.XXXXXX)
 PREFIX=plt-d-kill$$
-DUT= DUT2=
+DUT='' DUT2=''
 cleanup() {
 	for p in $DUT $DUT2; do kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	pl_d_topo_down
