@@ -2,8 +2,10 @@
 /* pl-sink: attach pl_sink.bpf.c to the sink interface, count what arrives per
  * flow class, record the one-way delay of pl-gen's latency probes, and print
  * a summary (counts, rates, p50/p90/p99/p99.9/max) when it stops: after
- * --duration, after --idle seconds without frames, or on SIGINT/SIGTERM.
- * The program is detached on every exit path. */
+ * --duration, after --idle seconds without frames, or on SIGINT, SIGTERM,
+ * SIGHUP or SIGQUIT. The program is attached through a bpf_link that only this
+ * process holds (plt_xdp_attach), so it is detached on every exit path,
+ * SIGKILL included. */
 #include "pl_bench_util.h"
 #include "pl_bench.h"
 #include <errno.h>
@@ -70,8 +72,9 @@ static const struct plt_opt pl_sink_optv[] = {
 static void pl_sink_intro(FILE *f)
 {
 	fprintf(f, "(in the sink's namespace: ip netns exec NS pl-sink ...)\n"
-		   "Counts frames per class on --dev with XDP and summarises latency probes. The program\n"
-		   "is attached with a bpf_link: it goes away when pl-sink does, even on SIGKILL.\n");
+		   "Counts frames per class on --dev with XDP and summarises latency probes. Stops after\n"
+		   "--duration, --idle, or on SIGINT, SIGTERM, SIGHUP or SIGQUIT. The program is attached\n"
+		   "with a bpf_link: it goes away when pl-sink does, even on SIGKILL.\n");
 }
 
 static const struct plt_tool pl_sink_tool = {
@@ -262,7 +265,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!o.duration && !o.idle)
-		pr_info("no --duration or --idle: runs until SIGINT/SIGTERM\n");
+		pr_info("no --duration or --idle: runs until SIGINT, SIGTERM, SIGHUP or SIGQUIT\n");
 	if (!if_nametoindex(o.dev)) {
 		pr_warn("no interface '%s' in this namespace (run it with ip netns exec NS)\n", o.dev);
 		return 1;

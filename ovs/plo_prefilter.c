@@ -75,29 +75,12 @@ static int plo_policy_into(__u32 prog_id, const char *policy)
  * -ENOENT. */
 static int plo_prog_xskmap(int prog_fd, __u32 *map_id)
 {
-	__u32 ids[16], len = sizeof(struct bpf_prog_info);
-	struct bpf_prog_info pi;
+	struct bpf_map_info mi;
+	int fd = pl_ctl_bpf_prog_map_by_type(prog_fd, BPF_MAP_TYPE_XSKMAP, &mi);
 
-	memset(&pi, 0, sizeof(pi));
-	pi.nr_map_ids = 16;
-	pi.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(prog_fd, &pi, &len))
-		return -errno;
-	for (__u32 i = 0; i < pi.nr_map_ids && i < 16; i++) {
-		struct bpf_map_info mi;
-		__u32 mlen = sizeof(mi);
-		int fd = bpf_map_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		memset(&mi, 0, sizeof(mi));
-		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) && mi.type == BPF_MAP_TYPE_XSKMAP) {
-			*map_id = ids[i];
-			return fd;
-		}
-		close(fd);
-	}
-	return -ENOENT;
+	if (fd >= 0)
+		*map_id = mi.id;
+	return fd;
 }
 
 /* Serialise attach / watch / detach (a watch and a manual re-apply racing
@@ -106,10 +89,12 @@ static int plo_prog_xskmap(int prog_fd, __u32 *map_id)
  * be taken (then go on unlocked). */
 static int plo_lock(void)
 {
+	struct pl_err perr;
 	int fd;
 
-	mkdir(PLT_PIN_ROOT, 0700);
-	fd = open(PLT_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pl_ctl_bpf_pin_dir(PLT_PIN_ROOT, &perr))
+		return -1; /* attach refuses it with the reason */
+	fd = open(PLT_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX)) {
@@ -155,6 +140,7 @@ static int plo_attach_locked(const char *ifname, const char *obj, const char *po
 	struct pl_ctl *ctl = NULL;
 	struct plt_xdp_info a;
 	struct plt_bpf b = { 0 };
+	struct pl_err perr;
 	__u32 xsk_id = 0;
 
 	*reapplied = 0;
@@ -229,7 +215,12 @@ static int plo_attach_locked(const char *ifname, const char *obj, const char *po
 		if (err)
 			goto out;
 	}
-	/* Pins: the core's maps (first time) and OVS's current program. */
+	/* Pins: the core's maps (first time) and OVS's current program, only
+	 * in directories no other user controls. */
+	if ((err = pl_ctl_bpf_pin_dir(PLT_PIN_ROOT, &perr)) || (err = pl_ctl_bpf_pin_dir(dir, &perr))) {
+		pr_warn("%s\n", perr.msg);
+		goto out;
+	}
 	if (fresh) {
 		err = plt_bpf_pin_maps(&b, dir, no_share);
 		if (err)

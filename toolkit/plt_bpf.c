@@ -208,7 +208,7 @@ int plt_bpffs_check(void)
 {
 	if (plt_bpffs_mounted())
 		return 0;
-	pr_warn("no bpffs at /sys/fs/bpf: `mount -t bpf bpf /sys/fs/bpf` (inside a namespace use "
+	pr_warn("no bpffs at /sys/fs/bpf: `mount -t bpf -o mode=0700 bpf /sys/fs/bpf` (inside a namespace use "
 		"`pl-topo exec`, which keeps one: `ip netns exec` gives a fresh /sys that lasts one command)\n");
 	return -ENOENT;
 }
@@ -216,18 +216,20 @@ int plt_bpffs_check(void)
 int plt_bpf_pin_maps(const struct plt_bpf *b, const char *dir, const char *const *skip)
 {
 	char parent[PATH_MAX], path[PATH_MAX + 64], *slash;
+	struct pl_err perr;
 	struct bpf_map *m;
-	int err;
+	int err = 0;
 
 	snprintf(parent, sizeof(parent), "%s", dir);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		mkdir(parent, 0700);
+		err = pl_ctl_bpf_pin_dir(parent, &perr);
 	}
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		err = -errno;
-		pr_warn("cannot create %s: %s\n", dir, strerror(-err));
+	if (!err)
+		err = pl_ctl_bpf_pin_dir(dir, &perr);
+	if (err) {
+		pr_warn("%s\n", perr.msg);
 		return err;
 	}
 	bpf_object__for_each_map(m, b->obj) {
@@ -248,9 +250,12 @@ int plt_bpf_pin_maps(const struct plt_bpf *b, const char *dir, const char *const
 void plt_pin_dir_remove(const char *dir)
 {
 	char path[PATH_MAX + 300];
+	struct pl_err perr;
 	struct dirent *de;
 	DIR *d;
 
+	if (pl_ctl_bpf_pin_dir_check(dir, &perr))
+		return; /* missing, or not ours to empty */
 	d = opendir(dir);
 	if (!d)
 		return;

@@ -94,10 +94,13 @@ int plt_bpffs_check(void);
 /* Nonzero when /sys/fs/bpf is a bpffs (silent). */
 int plt_bpffs_mounted(void);
 /* Pin every map of b (not .rodata & co, not those in skip, NULL-terminated)
- * as DIR/NAME, creating DIR (and its parent); pins already there are kept.
- * Returns 0 or -errno after saying which. */
+ * as DIR/NAME; DIR and its parent are made, or checked, by
+ * pl_ctl_bpf_pin_dir (mode 0700, ours, no symbolic link: a directory
+ * another user controls is refused). Pins already there are kept. Returns
+ * 0 or -errno after saying which. */
 int plt_bpf_pin_maps(const struct plt_bpf *b, const char *dir, const char *const *skip);
-/* Remove dir and every pin in it. */
+/* Remove dir and every pin in it (nothing when pl_ctl_bpf_pin_dir_check
+ * refuses the directory). */
 void plt_pin_dir_remove(const char *dir);
 
 #endif

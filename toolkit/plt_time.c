@@ -7,7 +7,7 @@
 
 volatile sig_atomic_t plt_stop;
 
-/* SIGINT/SIGTERM only set the flag. */
+/* The stop signals only set the flag. */
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -23,6 +23,8 @@ void plt_stop_on_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 }
 
 double plt_now(void)
