@@ -28,10 +28,13 @@ enum pl_verdict {
 	PL_CONTINUE = 0xff,
 };
 
-/* ---- Mode switch (flipped at run time, no reload) ---------------------- */
+/* ---- Mode switch (flipped at run time, no reload) ----------------------
+ * pass-all is value 0 on purpose: a configuration nobody wrote (a BPF object
+ * attached by `ip link`, xdp-loader or a PMD's xdp_prog= without a loader
+ * that writes PL_CONFIG_DEFAULT) is all zeros and passes every frame. */
 #define PL_MODES(X)                                                             \
-	X(POLICY, "policy")                                                     \
 	X(PASS_ALL, "pass-all")                                                 \
+	X(POLICY, "policy")                                                     \
 	X(DROP_ALL, "drop-all")                                                 \
 	X(COUNT_ONLY, "count-only")
 

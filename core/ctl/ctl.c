@@ -131,7 +131,7 @@ int pl_ctl_set_config(struct pl_ctl *c, const struct pl_config *cfg)
 }
 
 /* Write the default configuration (a freshly loaded BPF object's pl_config
- * is all zeros, which would make DROP the default verdict). */
+ * is all zeros: mode pass-all, so nothing runs until this or a policy). */
 int pl_ctl_init_config(struct pl_ctl *c)
 {
 	const struct pl_config def = PL_CONFIG_DEFAULT;

@@ -70,7 +70,8 @@ int pl_ctl_read_acl(struct pl_ctl *c, struct pl_acl_set *set, __u64 hits[PL_ACL_
 int pl_ctl_get_config(struct pl_ctl *c, struct pl_config *cfg);
 int pl_ctl_set_config(struct pl_ctl *c, const struct pl_config *cfg);
 /* Write PL_CONFIG_DEFAULT: what a loader does after loading the BPF object
- * when it applies no policy (its pl_config starts all zeros). */
+ * when it applies no policy (its pl_config starts all zeros, which is mode
+ * pass-all: every frame passed, no stage run). */
 int pl_ctl_init_config(struct pl_ctl *c);
 /* Flip the mode switch while running (one field, no reload). */
 int pl_ctl_set_mode(struct pl_ctl *c, enum pl_mode mode);

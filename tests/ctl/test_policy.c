@@ -117,7 +117,7 @@ static void test_bad_input(void)
 	expect_error("steer udp 4242 tx", "t.policy:1: unknown steer action 'tx' (one of: drop, pass, user)");
 	expect_error("steer udp 4242", "t.policy:1: steer takes 3 words");
 	expect_error("mode policy\nmode drop-all", "t.policy:2: 'mode' already given at line 1 (keep one)");
-	expect_error("mode fast", "t.policy:1: unknown mode 'fast' (one of: policy, pass-all, drop-all, count-only)");
+	expect_error("mode fast", "t.policy:1: unknown mode 'fast' (one of: pass-all, policy, drop-all, count-only)");
 	expect_error("default redirect", "t.policy:1: unknown default verdict 'redirect' (one of: drop, pass, tx, user, aborted)");
 	expect_error("count sources maybe", "t.policy:1: unknown per-source counting 'maybe' (one of: off, on)");
 	expect_error("forward reflect\nforward redirect from a to b", "t.policy:2: forward redirect conflicts with forward reflect at line 1");

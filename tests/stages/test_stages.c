@@ -199,6 +199,9 @@ static void test_cookies(void)
 	CHECK(pl_cookie_check(&p, &h2, t, c, &mss) < 0, "other tuple");
 	p.key[0] = 3;
 	CHECK(pl_cookie_check(&p, &h, t, c, &mss) < 0, "other key");
+	p.prev_key[0] = 1;
+	p.prev_key[1] = 2;
+	CHECK(pl_cookie_check(&p, &h, t, c, &mss) == 0, "cookie of the previous key (rotation)");
 }
 
 static void test_ratelimit(void)
