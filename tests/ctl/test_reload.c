@@ -191,15 +191,17 @@ static void test_buckets(struct pl_ctl *c)
 	      "a small byte rate gets a burst of one frame: %s", err.msg);
 	pl_policy_free(p);
 
-	/* 4e9 bytes/s with a 1e10-byte burst: nearly 4 s idle must refill,
-	 * not wrap the 64-bit token count. */
+	/* 4e9 bytes/s with a 1e10-byte burst: after the first frame the
+	 * bucket holds (1e10 - 1514) bytes in units of 1e-9; 2.111686397 s
+	 * idle adds just more than 2^64 minus that, so a wrapping sum would
+	 * leave less than one frame. Saturated, the bucket is full. */
 	CHECK(apply_text(c, "ratelimit pps 1000000 burst 1000000 bytes 4000000000 byte-burst 10000000000\n",
 			 msg, sizeof(msg)) == 0,
 	      "%s", msg);
 	set_clock(c, 5000000000ull);
 	CHECK(run_tcp("10.1.1.1", 0x10, 1514) == PL_PASS, "first frame");
-	set_clock(c, 5000000000ull + 3900000000ull);
-	CHECK(run_tcp("10.1.1.1", 0x10, 1514) == PL_PASS, "after 3.9 s idle: refilled, not wrapped");
+	set_clock(c, 5000000000ull + 2111686397ull);
+	CHECK(run_tcp("10.1.1.1", 0x10, 1514) == PL_PASS, "after 2.1 s idle: refilled, not wrapped");
 	set_clock(c, 0);
 }
 
