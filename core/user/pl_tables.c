@@ -14,6 +14,7 @@
  * control plane only: a slot is published with a release store of its state
  * after key and value are written, and read with an acquire load. */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -401,6 +402,17 @@ long pl_table_update_worker(struct pl_table *t, const void *key, const void *val
 			return -E2BIG;
 		if (flags == PL_UPDATE_NOEXIST)
 			return -EEXIST;
+		if (t->value_size == 4 && !pl_table_is_percpu(t)) {
+			/* A 4-byte value of a shared array is an index the
+			 * control plane publishes (pl_config_live): one
+			 * sequentially consistent store, after everything it
+			 * names was written. */
+			uint32_t v;
+
+			memcpy(&v, val, 4);
+			__atomic_store_n((uint32_t *)c + idx, v, __ATOMIC_SEQ_CST);
+			return 0;
+		}
 		memcpy((uint8_t *)c + (size_t)idx * t->value_size, val, t->value_size);
 		return 0;
 	}
@@ -617,6 +629,52 @@ nomem:
 void pl_worker_set(unsigned id)
 {
 	pl_worker_id = id;
+}
+
+/* ---- quiescence: has every frame that started before now ended? ----
+ * Each worker's mark is odd while it runs a frame (pl_worker_enter/exit
+ * around pl_run); the control plane, after publishing a change, waits for
+ * every odd mark it sees to move on. Entering is a sequentially consistent
+ * store and the configuration index is read with a sequentially consistent
+ * load, so a frame either is seen running here or sees the new index. */
+struct pl_worker_mark {
+	uint64_t seq;
+	uint8_t pad[56]; /* one cache line per worker */
+};
+static struct pl_worker_mark marks_[PL_WORKERS_MAX];
+
+void pl_worker_enter(void)
+{
+	struct pl_worker_mark *m = &marks_[pl_worker_id % PL_WORKERS_MAX];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_SEQ_CST);
+}
+
+void pl_worker_exit(void)
+{
+	struct pl_worker_mark *m = &marks_[pl_worker_id % PL_WORKERS_MAX];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
+
+void pl_core_quiesce(void)
+{
+	for (unsigned w = 0; w < PL_WORKERS_MAX; w++) {
+		uint64_t s = __atomic_load_n(&marks_[w].seq, __ATOMIC_SEQ_CST);
+
+		if (!(s & 1))
+			continue;
+		while (__atomic_load_n(&marks_[w].seq, __ATOMIC_ACQUIRE) == s)
+			sched_yield();
+	}
+}
+
+struct pl_config *pl_core_config(void)
+{
+	__u32 zero = 0, *live = pl_table_lookup_worker(pl_table_find("pl_config_live"), &zero, 0);
+	__u32 bank = live ? __atomic_load_n(live, __ATOMIC_ACQUIRE) & 1 : 0;
+
+	return pl_table_lookup_worker(pl_table_find("pl_config"), &bank, 0);
 }
 
 uint64_t pl_platform_now_ns(void)

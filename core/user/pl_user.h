@@ -22,6 +22,19 @@ unsigned pl_core_nworkers(void);
 /* Select the calling thread's per-worker state. */
 void pl_worker_set(unsigned id);
 
+/* Mark the calling worker as running a frame / done with it
+ * (pl_core_process does both around every frame). */
+void pl_worker_enter(void);
+void pl_worker_exit(void);
+/* Wait until every frame that was running when this was called has ended
+ * (the control plane calls it before it rewrites state a frame may hold:
+ * the idle configuration bank, the idle ACL bank). Workers that are not
+ * inside a frame are not waited for. */
+void pl_core_quiesce(void);
+/* The live configuration bank (for single-threaded drivers such as replay
+ * loops that set clock_ns between frames; others use pl_ctl_set_config). */
+struct pl_config *pl_core_config(void);
+
 /* Run the core on one frame. b->data/len may change (head/tail adjust).
  * Returns an enum pl_verdict; *out_port is set for PL_REDIRECT. */
 int pl_core_process(struct pl_buf *b, uint32_t *out_port);

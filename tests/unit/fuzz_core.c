@@ -85,11 +85,9 @@ static void setup_tables(void)
 /* Once: the core with two workers and the shared tables. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	__u32 zero = 0;
-
 	MUST(pl_core_init(FUZZ_WORKERS) == 0);
 	setup_tables();
-	cfg = pl_table_lookup(pl_table_find("pl_config"), &zero);
+	cfg = pl_core_config();
 	MUST(cfg);
 	return 0;
 }
