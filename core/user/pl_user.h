@@ -53,6 +53,9 @@ long pl_table_update_worker(struct pl_table *t, const void *key, const void *val
 			    uint64_t flags, unsigned worker);
 /* Iterate keys: key NULL gives the first; returns 0, or -ENOENT at the end. */
 int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void *next);
+/* Slots a lookup of key examines in a hash table (the calling worker's
+ * copy): tests bound it to check that tombstones are reclaimed. */
+uint32_t pl_table_probe_len(struct pl_table *t, const void *key);
 /* Number of entries in use (for a worker's copy). */
 uint32_t pl_table_count(struct pl_table *t, unsigned worker);
 /* Remove every entry (arrays: zero every value). */
