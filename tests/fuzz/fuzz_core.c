@@ -149,6 +149,19 @@ static struct pl_policy *pol[FUZZ_NPOL];
 static int live = -1;
 static struct pl_config *cfg, live_cfg;
 
+/* With FUZZ_STATS set: every counter the inputs moved, at exit (which
+ * stages a corpus reaches). */
+static void print_stats(void)
+{
+	struct pl_counters sum;
+
+	if (pl_ctl_read_counters(ctl, &sum))
+		return;
+	for (int i = 0; i < PL_CNT__MAX; i++)
+		if (sum.c[i])
+			fprintf(stderr, "%-20s %llu\n", pl_counter_name(i), (unsigned long long)sum.c[i]);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	__u32 zero = 0;
@@ -165,6 +178,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	cfg = pl_table_lookup(&pl_config, &zero);
 	MUST(cfg);
+	if (getenv("FUZZ_STATS"))
+		atexit(print_stats);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 # libFuzzer) or under libFuzzer for SECONDS (--fuzz).
 # Usage: run-fuzz.sh --replay BIN | --fuzz BIN SECONDS
 #                    [--dir DIR]... [--frames PL_MKCORPUS] [--max-len N]
+# PL_FUZZ_SECONDS in the environment replaces SECONDS.
 # --dir copies the files of DIR into the seeds; --frames adds every frame of
 # the parity corpus (pl-mkcorpus --seeds) behind fuzz-core's 5-byte header
 # of zeros. libFuzzer writes what it finds into a scratch directory; a
@@ -24,6 +25,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$mode" ] || { echo "run-fuzz.sh: give --replay BIN or --fuzz BIN SECONDS" >&2; exit 2; }
+secs=${PL_FUZZ_SECONDS:-$secs}
 out=$PWD
 work=$(mktemp -d /tmp/plt-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
