@@ -36,6 +36,7 @@
 #include "pl_stages.h"
 #include "pl_user.h"
 #include "pl_ctl.h"
+#include "fuzz_common.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,15 +49,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
 #define FUZZ_FRAME_MAX 9000
 #define FUZZ_PATTERN 0xa5
 
-/* Abort with a message: the fuzzer saves the input. */
-#define MUST(cond)                                                                     \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                             \
-			abort();                                                       \
-		}                                                                      \
-	} while (0)
 
 /* ---- policies ------------------------------------------------------------- */
 
@@ -149,17 +141,9 @@ static struct pl_policy *pol[FUZZ_NPOL];
 static int live = -1;
 static struct pl_config *cfg, live_cfg;
 
-/* With FUZZ_STATS set: every counter the inputs moved, at exit (which
- * stages a corpus reaches). */
 static void print_stats(void)
 {
-	struct pl_counters sum;
-
-	if (pl_ctl_read_counters(ctl, &sum))
-		return;
-	for (int i = 0; i < PL_CNT__MAX; i++)
-		if (sum.c[i])
-			fprintf(stderr, "%-20s %llu\n", pl_counter_name(i), (unsigned long long)sum.c[i]);
+	fuzz_print_counters(ctl);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -230,16 +214,6 @@ static int l4_ok(const uint8_t *f, const struct pl_hdrs *h)
 		s = sum16(f + h->l3_off + 8, 32, 0);
 	s += h->l4_proto + len;
 	return fold(sum16(f + h->l4_off, len, s)) == 0xffff;
-}
-
-/* Sum of one worker's verdict counters. */
-static uint64_t verdict_sum(const struct pl_counters *c)
-{
-	uint64_t s = 0;
-
-	for (int i = PL_CNT_V_DROP; i <= PL_CNT_V_ABORTED; i++)
-		s += c->c[i];
-	return s;
 }
 
 /* What pl_parse() reports must describe bytes inside the frame. */
@@ -327,7 +301,7 @@ static void run_once(const uint8_t *frame, size_t n, uint32_t head, uint32_t tai
 	struct pl_counters before, *cnt, sum;
 	struct pl_hdrs in, out;
 	int in_ok, v, changed, resp, out_rc;
-	uint32_t port = 0xdeadbeef, mv = cfg->malformed_verdict, dv = cfg->default_verdict;
+	uint32_t port = 0xdeadbeef;
 	__u32 zero = 0;
 
 	MUST(buf);
@@ -343,16 +317,10 @@ static void run_once(const uint8_t *frame, size_t n, uint32_t head, uint32_t tai
 	before = *cnt;
 	v = pl_core_process(&b, &port);
 
-	/* the verdict */
-	MUST(v >= 0 && v < PL_VERDICT__MAX);
-	if (v == PL_ABORTED)
-		MUST(mv == PL_ABORTED || dv == PL_ABORTED);
+	/* the verdict and the buffer */
+	fuzz_check_result(v, cfg, &b, buf, cap);
 	if (v == PL_REDIRECT)
 		MUST(port >= 1 && port <= 3);
-	/* the buffer */
-	MUST(b.data >= buf && b.data + b.len <= buf + cap);
-	MUST(b.headroom == (uint32_t)(b.data - buf));
-	MUST(b.tailroom == (uint32_t)(buf + cap - (b.data + b.len)));
 	changed = b.len != n || b.data != buf + head;
 	if (changed)
 		MUST(b.len >= 14);
@@ -365,9 +333,9 @@ static void run_once(const uint8_t *frame, size_t n, uint32_t head, uint32_t tai
 	MUST(cnt->c[PL_CNT_RX_PACKETS] == before.c[PL_CNT_RX_PACKETS] + 1);
 	MUST(cnt->c[PL_CNT_RX_BYTES] == before.c[PL_CNT_RX_BYTES] + n);
 	MUST(cnt->c[PL_CNT_V_DROP + v] == before.c[PL_CNT_V_DROP + v] + 1);
-	MUST(verdict_sum(cnt) == cnt->c[PL_CNT_RX_PACKETS]);
+	MUST(fuzz_verdict_sum(cnt) == cnt->c[PL_CNT_RX_PACKETS]);
 	MUST(!pl_ctl_read_counters(ctl, &sum));
-	MUST(verdict_sum(&sum) == sum.c[PL_CNT_RX_PACKETS]);
+	MUST(fuzz_verdict_sum(&sum) == sum.c[PL_CNT_RX_PACKETS]);
 	resp = 0;
 	for (int i = PL_CNT_RESP_SYNACK; i <= PL_CNT_RESP_TOO_BIG; i++)
 		if (i != PL_CNT_RESP_404 && i != PL_CNT_RESP_405 && i != PL_CNT_RESP_ACK)

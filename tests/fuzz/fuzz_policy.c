@@ -27,20 +27,13 @@
 #include "pl_stages.h"
 #include "pl_user.h"
 #include "pl_ctl.h"
+#include "fuzz_common.h"
 #include "pl_pkt.h"
 #include "pl_shapes.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t n);
 
-#define MUST(cond)                                                                     \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                             \
-			abort();                                                       \
-		}                                                                      \
-	} while (0)
 
 /* ---- a backend that fails one write ----------------------------------------- */
 
@@ -279,12 +272,7 @@ static void run_frame(const uint8_t *f, uint32_t len, unsigned w, uint32_t head,
 	pl_worker_set(w);
 	cfg = pl_table_lookup(&pl_config, &zero);
 	v = pl_core_process(&b, &out);
-	MUST(v >= 0 && v < PL_VERDICT__MAX);
-	if (v == PL_ABORTED)
-		MUST(cfg->malformed_verdict == PL_ABORTED || cfg->default_verdict == PL_ABORTED);
-	MUST(b.data >= buf && b.data + b.len <= buf + head + len + tail);
-	MUST(b.headroom == (uint32_t)(b.data - buf));
-	MUST(b.tailroom == (uint32_t)(buf + head + len + tail - (b.data + b.len)));
+	fuzz_check_result(v, cfg, &b, buf, head + len + tail);
 	pl_worker_set(0);
 	free(buf);
 }
@@ -316,24 +304,15 @@ static void run_frames(void)
 	}
 	for (unsigned w = 0; w < 2; w++) {
 		const struct pl_counters *c = pl_table_lookup_worker(&pl_counters, &zero, w);
-		uint64_t sum = 0;
 
-		for (int i = PL_CNT_V_DROP; i <= PL_CNT_V_ABORTED; i++)
-			sum += c->c[i];
-		MUST(sum == c->c[PL_CNT_RX_PACKETS]);
+		MUST(fuzz_verdict_sum(c) == c->c[PL_CNT_RX_PACKETS]);
 	}
 }
 
 /* With FUZZ_STATS set: every counter the frames moved, at exit. */
 static void print_stats(void)
 {
-	struct pl_counters sum;
-
-	if (pl_ctl_read_counters(user, &sum))
-		return;
-	for (int i = 0; i < PL_CNT__MAX; i++)
-		if (sum.c[i])
-			fprintf(stderr, "%-20s %llu\n", pl_counter_name(i), (unsigned long long)sum.c[i]);
+	fuzz_print_counters(user);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

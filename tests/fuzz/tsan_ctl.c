@@ -23,19 +23,13 @@
 #include <time.h>
 #include "pl_user.h"
 #include "pl_ctl.h"
+#include "fuzz_common.h"
 #include "pl_pkt.h"
 #include "pl_shapes.h"
 
 #define WORKERS 3
 #define FRAMES_MAX 64
 
-#define MUST(cond)                                                                     \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "FAIL: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-			exit(1);                                                       \
-		}                                                                      \
-	} while (0)
 
 /* Two policies that set every stage differently: applying one after the
  * other rewrites every table the data path reads. */
@@ -232,14 +226,8 @@ int main(int argc, char **argv)
 	for (unsigned w = 0; w < WORKERS; w++)
 		pthread_join(th[w], NULL);
 	MUST(!pl_ctl_read_counters(ctl, &sum));
-	{
-		uint64_t v = 0;
-
-		for (int i = PL_CNT_V_DROP; i <= PL_CNT_V_ABORTED; i++)
-			v += sum.c[i];
-		MUST(v == sum.c[PL_CNT_RX_PACKETS]);
-		MUST(sum.c[PL_CNT_RX_PACKETS] == atomic_load(&processed));
-	}
+	MUST(fuzz_verdict_sum(&sum) == sum.c[PL_CNT_RX_PACKETS]);
+	MUST(sum.c[PL_CNT_RX_PACKETS] == atomic_load(&processed));
 	printf("%lu frames on %d workers, %lu policy applies, %lu mode switches: no race reported\n",
 	       atomic_load(&processed), WORKERS, applies, modes * 2);
 	for (int i = 0; i < 2; i++)
