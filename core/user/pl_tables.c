@@ -12,7 +12,10 @@
  * PERCPU kinds keep one whole copy per worker, used only by that worker's
  * thread, so the data path needs no locks. Shared kinds are written by the
  * control plane only: a slot is published with a release store of its state
- * after key and value are written, and read with an acquire load. */
+ * after key and value are written, and read with an acquire load; a shared
+ * array entry is replaced copy-on-write (array_replace), a 4-byte one by one
+ * atomic store; storage a frame may still read is freed only after
+ * pl_core_quiesce(). */
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -145,8 +148,32 @@ static void *copy_of(struct pl_table *t, unsigned worker)
 
 	if (!st)
 		return NULL;
-	/* worker is below copies on the data path: no division there */
-	return st->copy[worker < st->copies ? worker : worker % st->copies];
+	/* worker is below copies on the data path: no division there. The
+	 * acquire pairs with the release that publishes a shared array's new
+	 * storage (array_replace). */
+	return __atomic_load_n(&st->copy[worker < st->copies ? worker : worker % st->copies],
+			       __ATOMIC_ACQUIRE);
+}
+
+/* Write entry idx of a shared array without changing what a running frame
+ * reads: a copy of the whole array with the entry replaced is published
+ * with one release store, and the old storage is freed once every frame
+ * that may hold it has ended. Values of shared arrays are written by the
+ * control plane only (stage parameters, ACL banks, configuration banks). */
+static long array_replace(struct pl_table *t, uint32_t idx, const void *val)
+{
+	struct pl_tstore *st = t->impl;
+	size_t sz = (size_t)t->max_entries * t->value_size;
+	uint8_t *old = st->copy[0], *fresh = malloc(sz);
+
+	if (!fresh)
+		return -ENOMEM;
+	memcpy(fresh, old, sz);
+	memcpy(fresh + (size_t)idx * t->value_size, val, t->value_size);
+	__atomic_store_n(&st->copy[0], fresh, __ATOMIC_RELEASE);
+	pl_core_quiesce();
+	free(old);
+	return 0;
 }
 
 /* ---- hash ---- */
@@ -429,6 +456,8 @@ long pl_table_update_worker(struct pl_table *t, const void *key, const void *val
 			__atomic_store_n((uint32_t *)c + idx, v, __ATOMIC_SEQ_CST);
 			return 0;
 		}
+		if (t->kind == PL_KIND_ARRAY)
+			return array_replace(t, idx, val);
 		memcpy((uint8_t *)c + (size_t)idx * t->value_size, val, t->value_size);
 		return 0;
 	}
