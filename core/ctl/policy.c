@@ -54,8 +54,8 @@
 	  "ratelimit pps N [burst N] [bytes N] [byte-burst N] [prefix4 N] [prefix6 N]")     \
 	X(synguard, synguard, PL_KW_ONCE,                                                   \
 	  "synguard [per-source PPS BURST] [global PPS BURST] [prefix4 N] [prefix6 N]")     \
-	X(responder, responder, 0, "responder listen ADDR|any [PORT]  |  responder key HEX32") \
-	X(route, responder, 0, "route PATH|unknown|method STATUS CONTENT-TYPE BODY...")     \
+	X(responder, responder, 0, "responder listen ADDR|any-destination [PORT]  |  responder key HEX32") \
+	X(route, responder, 0, "route PATH|unknown|method|bad-request STATUS CONTENT-TYPE BODY...")     \
 	X(lb, lb, 0,                                                                        \
 	  "lb service NAME VIP PORT tcp|udp [mode dsr|ipip|nat] [size PRIME] [encap-src ADDR]" \
 	  "  |  lb backend SERVICE ADDR [port N] [weight N] [state up|draining|down] "       \
