@@ -335,10 +335,9 @@ PL_INLINE struct pl_resp_route *pl_resp_route_for(struct pl_ctx *c, __u32 off, _
 	__u32 i, poff;
 
 	*head = 0;
-	if (m && off + 4 <= end && m[0] == 'G' && m[1] == 'E' && m[2] == 'T' && m[3] == ' ') {
+	if (m && m[0] == 'G' && m[1] == 'E' && m[2] == 'T' && m[3] == ' ') {
 		poff = off + 4;
-	} else if (m && off + 5 <= end && m[0] == 'H' && m[1] == 'E' && m[2] == 'A' && m[3] == 'D' &&
-		   m[4] == ' ') {
+	} else if (m && m[0] == 'H' && m[1] == 'E' && m[2] == 'A' && m[3] == 'D' && m[4] == ' ') {
 		poff = off + 5;
 		*head = 1;
 	} else {
@@ -348,17 +347,21 @@ PL_INLINE struct pl_resp_route *pl_resp_route_for(struct pl_ctx *c, __u32 off, _
 	}
 	PL_LOOP
 	for (i = 0; i < PL_RESP_PATH_MAX; i++) {
-		__u8 *ch = poff + i < end ? pl_at_var(c, poff + i, 1) : (void *)0;
+		__u8 *ch = pl_at_var(c, poff + i, 1);
 
-		if (!ch) {
-			pl_count(c, PL_CNT_RESP_400);
-			pl_memset(&key, 0, sizeof(key));
-			pl_memcpy(key.p, "#400", 4);
-			return pl_table_lookup(&pl_resp_routes, &key);
-		}
-		if (*ch == ' ' || *ch == '?' || *ch == '\r' || *ch == '\n')
+		if (!ch || *ch == ' ' || *ch == '?' || *ch == '\r' || *ch == '\n')
 			break;
 		key.p[i] = *ch;
+	}
+	/* One check after the loop (cheaper to verify than one per byte): the
+	 * delimiter must lie inside the datagram. This also catches the frame
+	 * end (the datagram ends inside the frame) and a method cut by the
+	 * datagram's end. */
+	if (i < PL_RESP_PATH_MAX && poff + i >= end) {
+		pl_count(c, PL_CNT_RESP_400);
+		pl_memset(&key, 0, sizeof(key));
+		pl_memcpy(key.p, "#400", 4);
+		return pl_table_lookup(&pl_resp_routes, &key);
 	}
 	if (i < PL_RESP_PATH_MAX) {
 		struct pl_resp_route *r = pl_table_lookup(&pl_resp_routes, &key);
