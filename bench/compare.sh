@@ -367,7 +367,7 @@ wl_policy() {
 				local ifv=DUT_OUT${i}_IF mv=BE${i}_MAC ipv=BE${i}_IP4
 				echo "lb backend web ${!ipv} mac ${!mv} via ${!ifv}"
 			done ;;
-		responder) echo "responder listen any 8080" ;;
+		responder) echo "responder listen any-destination 8080" ;;
 		esac
 	} >"$f"
 }

@@ -96,6 +96,22 @@ static void test_bad_input(void)
 	expect_error("acl pass from 2001:db8::g/32", "t.policy:1: source '2001:db8::g' is not a valid IPv6 address");
 	expect_error("acl drop proto tcp dport 70000", "t.policy:1: destination port 70000 out of range (0-65535)");
 	expect_error("acl drop proto tcp dport 8o", "t.policy:1: destination port '8o' is not a number");
+	/* Numbers are decimal: a leading zero (octal-looking) or 0x is refused,
+	 * with the line, for every keyword that takes a number. */
+	expect_error("mode policy\nacl drop proto tcp dport 022", "t.policy:2: destination port '022' has a leading zero (numbers are decimal: write 22)");
+	expect_error("acl drop proto tcp dport 0x16", "t.policy:1: destination port '0x16' is not a number");
+	expect_error("acl drop proto udp sport 1000-02000", "t.policy:1: source port '02000' has a leading zero");
+	expect_error("acl drop proto 06", "t.policy:1: protocol '06' has a leading zero");
+	expect_error("acl drop from 10.0.0.0/08", "t.policy:1: source '10.0.0.0/08' has a leading zero in its prefix length (numbers are decimal: write /8)");
+	expect_error("steer udp 04242 user", "t.policy:1: ");
+	expect_error("steer udp 04242 user", "has a leading zero");
+	expect_error("ratelimit pps 0100", "t.policy:1: ");
+	expect_error("ratelimit pps 0100", "'0100' has a leading zero");
+	expect_error("synguard per-source 010 20 global 100 200", "'010' has a leading zero");
+	expect_error("\nresponder listen 10.0.0.1 080", "t.policy:2: responder port '080' has a leading zero");
+	expect_error("route / 0200 text/plain x", "t.policy:1: HTTP status '0200' has a leading zero");
+	expect_error("lb service w 10.0.0.1 080 tcp", "t.policy:1: ");
+	expect_error("lb service w 10.0.0.1 080 tcp", "'080' has a leading zero");
 	expect_error("acl drop proto udp sport 2000-1000", "t.policy:1: source port range 2000-1000 is inverted (write 1000-2000)");
 	expect_error("acl drop proto icmp dport 5", "t.policy:1: protocol icmp has no ports (ports need proto tcp or proto udp)");
 	expect_error("acl drop proto 47 sport 5", "t.policy:1: protocol 47 has no ports");
@@ -171,7 +187,14 @@ static void test_helpers(void)
 	CHECK(pl_parse_addr(&ps, "10.0.0.0/8", "backend", &a, &fam) == -EINVAL &&
 		      !strcmp(err.msg, "h.policy:7: backend '10.0.0.0/8' must be one address (e.g. 192.0.2.1 or 2001:db8::1)"),
 	      "%s", err.msg);
-	CHECK(pl_parse_uint(&ps, "0x10", 0, 100, "rate", &v) == 0 && v == 16, "hex");
+	CHECK(pl_parse_uint(&ps, "0x10", 0, 100, "rate", &v) == -EINVAL &&
+		      !strcmp(err.msg, "h.policy:7: rate '0x10' is not a number (decimal digits only)"),
+	      "hex refused: %s", err.msg);
+	CHECK(pl_parse_uint(&ps, "022", 0, 100, "rate", &v) == -EINVAL &&
+		      !strcmp(err.msg, "h.policy:7: rate '022' has a leading zero (numbers are decimal: write 22)"),
+	      "leading zero refused: %s", err.msg);
+	CHECK(pl_parse_uint(&ps, "0", 0, 100, "rate", &v) == 0 && v == 0, "zero");
+	CHECK(pl_parse_uint(&ps, "100", 0, 100, "rate", &v) == 0 && v == 100, "decimal");
 	CHECK(pl_parse_uint(&ps, "-1", 0, 100, "rate", &v) == -EINVAL &&
 		      strstr(err.msg, "rate '-1' is not a number"),
 	      "%s", err.msg);

@@ -8,7 +8,7 @@ BUILD=$1
 DUR=${2:-10}
 . "$(dirname "$0")/lib.sh"
 need wrk nginx ethtool
-echo "responder listen any 8080" >"$TMP/policy"
+echo "responder listen any-destination 8080" >"$TMP/policy"
 responder_ns "$TMP/policy"
 cat >"$TMP/nginx.conf" <<N
 worker_processes 2;

@@ -38,6 +38,7 @@ PL_UNUSED static const struct st_route st_default_routes[] = {
 	{ "/health", 200, "text/plain", "OK" },
 	{ "#404", 404, "text/plain", "Not Found" },
 	{ "#405", 405, "text/plain", "Method Not Allowed" },
+	{ "#400", 400, "text/plain", "Bad Request" },
 };
 
 /* Full one's-complement sum of n bytes (odd tail padded). */

@@ -29,7 +29,7 @@ MAC=$(ip -n $S link show ${S}0 | awk '/link\/ether/ { print $2 }')
 ip -n $C neigh replace 10.82.0.2 lladdr "$MAC" dev ${C}0 nud permanent
 ip -n $C neigh replace fd82::2 lladdr "$MAC" dev ${C}0 nud permanent
 cat >"$TMP/policy" <<'P'
-responder listen any 8080
+responder listen any-destination 8080
 route /hello 200 text/plain hello world from a policy route
 P
 PREFIX=plt-s-rdpdk$$

@@ -7,7 +7,7 @@ BUILD=$1
 . "$(dirname "$0")/lib.sh"
 need curl wrk ethtool
 cat >"$TMP/policy" <<'P'
-responder listen any 8080
+responder listen any-destination 8080
 route /hello 200 text/plain hello world from a policy route
 P
 responder_ns "$TMP/policy"

@@ -20,7 +20,7 @@
 #include <linux/bpf.h>
 
 static const char *policy =
-	"responder listen any 8080\n"
+	"responder listen any-destination 8080\n"
 	"responder key 00112233445566778899aabbccddeeff\n"
 	"route /p 200 text/plain parity body\n"
 	"lb service d 10.0.0.99 80 tcp mode dsr size 251\n"
