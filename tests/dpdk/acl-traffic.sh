@@ -11,6 +11,7 @@ set -u
 DPDK=$1 ACL=$2 MODE=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PL_D_SUFFIX=${MODE:+h}
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, AF_XDP)"; exit 77; }
 command -v dpdk-telemetry.py >/dev/null || { echo "SKIP: dpdk-telemetry.py not installed (dpdk package)"; exit 77; }

@@ -11,6 +11,7 @@ set -u
 DPDK=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 PL_D_SUFFIX=k
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, AF_XDP)"; exit 77; }
 T=$(mktemp -d /tmp/plt-d-kill.XXXXXX)

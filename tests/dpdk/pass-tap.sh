@@ -16,7 +16,7 @@ PREFIX=plt-m-pt$$
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 T=$(mktemp -d /tmp/plt-m-pt.XXXXXX)
-DUT= PIDS=()
+DUT='' PIDS=()
 cleanup() {
 	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done

@@ -81,7 +81,8 @@ pl_teardown() {
 	done
 	rm -rf "$PL_TMP"
 }
-trap 'rc=$?; trap - EXIT; pl_teardown; exit $rc' EXIT
+# shellcheck disable=SC2154 # _pl_rc is assigned inside the trap
+trap '_pl_rc=$?; trap - EXIT; pl_teardown; exit $_pl_rc' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 

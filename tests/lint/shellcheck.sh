@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck at severity warning over every shell script of the project:
+# Run shellcheck at severity warning over every shell script of the project:
 # tracked *.sh files and files without an extension whose first line is a
 # sh/bash shebang. Sourced files are followed (-x) from the directory of
 # the script that sources them ("# shellcheck source=SCRIPTDIR/lib.sh").
@@ -13,6 +13,7 @@ if ! command -v shellcheck >/dev/null; then
 	exit 77
 fi
 
+# shellcheck disable=SC2054 # FILE:SCxxxx,SCyyyy entries are one word each
 # Exclusions, each with the reason. FILE skips the file; FILE:SCxxxx[,SCyyyy]
 # skips those checks in it only.
 EXCLUDE=(

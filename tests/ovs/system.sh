@@ -20,7 +20,7 @@
 set -u
 SRC=$1
 BUILD=$2
-NS0=plt-ot0 NS1=plt-ot1 P0=plt-otp0 P1=plt-otp1 H0=plt-oth0 H1=plt-oth1 BR=plt-obrt
+NS0=plt-ot0 NS1=plt-ot1 P0=plt-otp0 P1=plt-otp1 BR=plt-obrt
 IP0=10.78.0.1 IP1=10.78.0.2
 N=300
 PLOVS=$SRC/ovs/pl-ovs

@@ -1,4 +1,6 @@
+# shellcheck shell=bash
 # Shared by the topologies/bench system tests: paths, skip rules, cleanup.
+# shellcheck disable=SC2034 # the paths are for the tests that source this file
 # Each test sets PREFIX (unique per test) before sourcing this file.
 set -euo pipefail
 # Runs of these tests from several worktrees may overlap on one machine:
@@ -61,7 +63,7 @@ start_sink() {
 	timeout 60 "$PLTOPO" exec "$name" "$role" -- "$PLSINK" -T "$name" --ready-file "$TMP/ready" --json "$@" >"$SINK_OUT" &
 	SINK_PID=$!
 	PIDS+=("$SINK_PID")
-	for i in $(seq 400); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
+	for _ in $(seq 400); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
 	fail "pl-sink did not attach within 20 s"
 }
 
