@@ -65,6 +65,7 @@ pl_teardown() {
 	local i p alive
 	[ "$_pl_torn" = 0 ] || return 0
 	_pl_torn=1
+	set +e # every step runs, whatever the test's shell options
 	for p in "${_pl_pids[@]}"; do kill "$p" 2>/dev/null; done
 	for i in $(seq 20); do
 		alive=0
