@@ -38,10 +38,10 @@ cleanup() {
 	fi
 	rm -rf "$WORK"
 }
-trap cleanup EXIT
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
 
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 for n in $NS0 $NS1 $NSD; do ip netns del $n 2>/dev/null; ip netns add $n || exit 1; done
 ip link add $D0 netns $NSD numtxqueues 2 numrxqueues 2 type veth peer name $N0 netns $NS0 numtxqueues 2 numrxqueues 2 || exit 1

@@ -33,10 +33,10 @@ cleanup() {
 	ip netns del $NS0 2>/dev/null; ip netns del $NS1 2>/dev/null; ip netns del $NSD 2>/dev/null
 	rm -rf "$WORK"
 }
-trap cleanup EXIT
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
 
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 setup() {
 	cleanup 2>/dev/null; WORK=$(mktemp -d /tmp/plt-a-$T.XXXXXX)

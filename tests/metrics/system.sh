@@ -48,8 +48,8 @@ $PY -c 'import prometheus_client' 2>/dev/null ||
 	{ echo "FAIL: python3-prometheus-client is missing (scripts/bootstrap.sh installs it)"; exit 1; }
 T=$(mktemp -d /tmp/plt-m.XXXXXX)
 
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
 
 # The two-host wire of the DPDK tests, under this test's names.
 # shellcheck source=SCRIPTDIR/../dpdk/lib.sh
@@ -61,7 +61,7 @@ cleanup() {
 	topo_down
 	rm -rf "$T" "/var/run/dpdk/$PREFIX"
 }
-trap cleanup EXIT
+pl_defer cleanup
 
 # Namespaces, veths (no IPv6, no checksum offload), static neighbours.
 topo_up() {

@@ -45,9 +45,9 @@ cleanup() {
 	ip netns del "$NS1" 2>/dev/null
 	rm -rf "$RUN" "/sys/fs/bpf/pathlab/ovs-$P0" "/sys/fs/bpf/pathlab/ovs-$P1"
 }
-trap cleanup EXIT
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
 
 cleanup
 RUN=$(mktemp -d /tmp/plt-o-sys.XXXXXX)
