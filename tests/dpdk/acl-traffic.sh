@@ -23,8 +23,10 @@ cleanup() {
 	pl_d_topo_down
 	rm -rf "$T" "/var/run/dpdk/$PREFIX"
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$T/dut.log"; exit 1; }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
+pl_on_fail() { echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$T/dut.log"; }
 
 pl_d_topo_up || fail "topology"
 {

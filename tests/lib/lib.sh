@@ -3,7 +3,8 @@
 # Source it first:  . "$(dirname "$0")/../lib/lib.sh"
 #
 #   ok MSG / bad MSG      print "ok: MSG" / "FAIL: MSG" (bad counts, the test goes on)
-#   fail MSG              print "FAIL: MSG" and exit 1 now (teardown still runs)
+#   fail MSG              print "FAIL: MSG", run pl_on_fail if the test defines it
+#                         (e.g. to show a log), exit 1 now (teardown still runs)
 #   skip REASON           print "SKIP: REASON" and exit 77 (meson: skipped)
 #   require_root [WHY]    skip unless root
 #   require_tool TOOL...  skip unless every TOOL is on PATH
@@ -33,7 +34,11 @@ _pl_deferred=() _pl_pids=() _pl_topos=() _pl_torn=0
 
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-fail() { echo "FAIL: $*"; exit 1; }
+fail() {
+	echo "FAIL: $*"
+	if declare -F pl_on_fail >/dev/null; then pl_on_fail; fi
+	exit 1
+}
 skip() { echo "SKIP: $*"; exit 77; }
 
 require_root() {

@@ -61,6 +61,8 @@ grep -q '^FAIL: two$' "$out/log" && grep -q '^ok: three$' "$out/log" &&
 check "fail exits at once" 1 "$setup; fail stop; ok never"
 torn "fail" ba
 grep -q '^ok: never' "$out/log" && { echo "FAIL: fail did not stop the test"; nfail=$((nfail + 1)); }
+check "fail runs the test's pl_on_fail" 1 "pl_on_fail() { echo the-log; }; fail stop"
+grep -q '^the-log$' "$out/log" || { echo "FAIL: pl_on_fail not run"; nfail=$((nfail + 1)); }
 check "skip gives 77 with the reason" 77 "$setup; skip no widget here"
 torn "skip" ba
 grep -q '^SKIP: no widget here$' "$out/log" || { echo "FAIL: skip reason missing"; nfail=$((nfail + 1)); }

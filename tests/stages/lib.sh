@@ -14,11 +14,9 @@ PIDS=""
 TMP=$(mktemp -d /tmp/plt-s.XXXXXX)
 
 need() {
-	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, XDP)"; exit 77; }
-	for t in ip "$@"; do
-		command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
-	done
-	[ -x "$XDP" ] || { echo "SKIP: pathlab-xdp not built (libbpf missing)"; exit 77; }
+	require_root "namespaces, XDP"
+	require_tool ip "$@"
+	[ -x "$XDP" ] || skip "pathlab-xdp not built (libbpf missing)"
 }
 
 cleanup() {
@@ -27,7 +25,9 @@ cleanup() {
 	for n in $NSES; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$TMP"
 }
-trap cleanup EXIT
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+pl_defer cleanup
 
 # mkns NAME: a namespace with lo up and bpffs.
 mkns() {
