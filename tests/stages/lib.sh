@@ -1,5 +1,5 @@
-# shellcheck shell=bash
-# Shared helpers of the stage system tests (sourced). Namespaces and
+# shellcheck shell=sh
+# Shared helpers of the stage system tests (sourced, POSIX sh). Namespaces and
 # interfaces are prefixed plt-s; everything is removed on exit. The XDP
 # datapath is the project's front end, xdp/pathlab-xdp: `run` attaches (a
 # bpf_link per interface, gone when the process ends), `policy` re-applies a
@@ -14,9 +14,11 @@ PIDS=""
 TMP=$(mktemp -d /tmp/plt-s.XXXXXX)
 
 need() {
-	require_root "namespaces, XDP"
-	require_tool ip "$@"
-	[ -x "$XDP" ] || skip "pathlab-xdp not built (libbpf missing)"
+	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, XDP)"; exit 77; }
+	for t in ip "$@"; do
+		command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
+	done
+	[ -x "$XDP" ] || { echo "SKIP: pathlab-xdp not built (libbpf missing)"; exit 77; }
 }
 
 cleanup() {
@@ -25,9 +27,7 @@ cleanup() {
 	for n in $NSES; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$TMP"
 }
-# shellcheck source=SCRIPTDIR/../lib/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
-pl_defer cleanup
+trap cleanup EXIT
 
 # mkns NAME: a namespace with lo up and bpffs.
 mkns() {

@@ -34,8 +34,7 @@ responder listen any 8080
 route /hello 200 text/plain hello world from a policy route
 P
 PREFIX=plt-s-rdpdk$$
-# the DUT stopped first (cleanup is idempotent), then its EAL runtime directory
-pl_defer eval 'cleanup; rm -rf "/var/run/dpdk/$PREFIX"'
+trap 'cleanup; rm -rf /var/run/dpdk/$PREFIX' EXIT
 if [ "$FRONT" = afxdp ]; then
 	start_afxdp $S -i ${S}0 --policy "$TMP/policy" --no-tap --interval 1
 else
