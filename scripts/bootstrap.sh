@@ -9,6 +9,8 @@ PKGS=(
 	clang llvm lld gcc meson ninja-build pkg-config make
 	libbpf-dev libxdp-dev libelf-dev zlib1g-dev libpcap-dev linux-libc-dev
 	bpftool xdp-tools libclang-rt-14-dev valgrind
+	# lint (the shellcheck test)
+	shellcheck
 	# DPDK (issue 4)
 	dpdk dpdk-dev libnuma-dev
 	# Open vSwitch (issue 7)

@@ -20,7 +20,9 @@
 #include "stages/forward.h"
 #include "pl_ctl.h"
 #include "policy_int.h" /* the helpers stage keyword files use */
+#define PL_CHECK_MAIN
 #include "ctl_test.h"
+#include "pl_pkt.h"
 
 static const char *examples_dir;
 
@@ -233,30 +235,31 @@ static struct pl_config *live_cfg(void)
 	return pl_table_lookup(&pl_config, &zero);
 }
 
-/* An Ethernet + IPv4 + TCP/UDP frame (no checksums: the core does not check
- * them). */
+/* An Ethernet + IPv4 + TCP (no flags, window 0) or UDP frame from saddr
+ * (network order) to 10.0.0.2 port dport, built with the test packet
+ * builder. */
 static uint32_t make_frame(uint8_t *f, uint8_t proto, uint32_t saddr, uint16_t dport)
 {
-	uint32_t l4 = proto == 6 ? 20 : 8, len = 14 + 20 + l4;
+	static const uint8_t dst[6] = { 2, 0, 0, 0, 0, 2 }, src[6] = { 2, 0, 0, 0, 0, 1 };
+	struct pl_pkt p;
 
-	memset(f, 0, len);
-	memcpy(f, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
-	f[14] = 0x45;
-	f[16] = (uint8_t)((20 + l4) >> 8);
-	f[17] = (uint8_t)(20 + l4);
-	f[22] = 64;
-	f[23] = proto;
-	memcpy(&f[26], &saddr, 4);
-	memcpy(&f[30], "\x0a\0\0\x02", 4);
-	f[34] = 0x30;
-	f[35] = 0x39;
-	f[36] = (uint8_t)(dport >> 8);
-	f[37] = (uint8_t)dport;
+	pl_pkt_init(&p);
+	pl_pkt_eth(&p, dst, src);
+	pl_pkt_ipv4(&p, &(struct pl_pkt_ip4){ .saddr = ntohl(saddr), .daddr = PL_PKT_IP4(10, 0, 0, 2) });
 	if (proto == 6)
-		f[46] = 5 << 4;
+		pl_pkt_tcp(&p, &(struct pl_pkt_tcp){ .sport = 12345, .dport = dport });
 	else
-		f[39] = 8;
-	return len;
+		pl_pkt_udp(&p, 12345, dport);
+	pl_pkt_finish(&p);
+	if (proto == 6) {
+		unsigned l4 = pl_pkt_off(&p, PL_PK_TCP);
+
+		pl_pkt_put8(&p, l4 + 13, 0);
+		pl_pkt_put16(&p, l4 + 14, 0);
+		pl_pkt_recsum(&p);
+	}
+	memcpy(f, p.b, p.len);
+	return p.len;
 }
 
 /* One frame through the user core; returns the verdict. */
@@ -602,5 +605,5 @@ int main(int argc, char **argv)
 	test_apply_user();
 	test_bank_flip_and_rollback();
 	pl_core_fini();
-	return t_done("test-ctl-policy");
+	return pl_check_done("test-ctl-policy");
 }

@@ -8,6 +8,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#define PL_CHECK_MAIN
 #include "stages_test.h"
 #include "pl_user.h"
 #include "pl_ctl.h"
@@ -185,5 +186,5 @@ int main(int argc, char **argv)
 	pl_ctl_close(uc);
 	bpf_object__close(obj);
 	pl_core_fini();
-	return st_failures ? 1 : 0;
+	return pl_check_done("stages-parity");
 }

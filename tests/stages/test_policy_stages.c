@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The stage keywords through libpathlab-ctl into the user-space core:
  * parse, apply, read the tables back; and the errors naming file:line. */
+#define PL_CHECK_MAIN
 #include "stages_test.h"
 #include "stages/ratelimit.h"
 #include "stages/synguard.h"
@@ -154,10 +155,5 @@ int main(int argc, char **argv)
 	}
 	pl_ctl_close(ctl);
 	pl_core_fini();
-	if (st_failures) {
-		fprintf(stderr, "%d check(s) failed\n", st_failures);
-		return 1;
-	}
-	printf("stage policy keywords: all checks passed\n");
-	return 0;
+	return pl_check_done("stages-policy");
 }
