@@ -241,6 +241,8 @@ class Topology:
                     pass
         return pids
 
-    def pin_napi(self, ifname, cpu):
+    def pin_napi(self, ifname, cpu, fifo=0):
         for pid in self.napi_threads(ifname):
             self.lab.run(["taskset", "-pc", str(cpu), str(pid)], quiet=True)
+            if fifo:
+                self.lab.run(["chrt", "-f", "-p", str(fifo), str(pid)], quiet=True)

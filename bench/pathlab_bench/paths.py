@@ -216,38 +216,55 @@ class PathlabXdpOffload(PathlabXdp):
             raise NotApplicable("driver %s refused XDP offload: %s" % (drv[0] if drv else "?", e))
 
 
-# --- bare XDP (xdp-bench): reference of the XDP rows ---------------------------
+# --- bare XDP: reference of the XDP rows -----------------------------------------
+def _bytes(n, width):
+    return [str((n >> (8 * i)) & 0xff) for i in range(width)]
+
+
+def _mac(m):
+    return [str(int(x, 16)) for x in m.split(":")]
+
+
 class BareXdp(Path):
+    """bench/pl_ref.bpf.o: XDP_DROP, or both MACs written and a devmap
+    redirect, loaded and attached (native) with bpftool."""
     name = "ref-xdp"
-    title = "bare XDP (xdp-bench)"
+    title = "bare XDP (pl_ref.bpf.o)"
     reference = "bare XDP program, same action"
     workloads = ("drop", "fwd")
     drops_in_xdp = True
 
     def check(self, wl):
-        if not shutil.which("xdp-bench"):
-            return "xdp-bench not installed (apt-get install xdp-tools)"
+        if not shutil.which("bpftool"):
+            return "bpftool not installed (apt-get install bpftool)"
+        if not os.path.exists(self.bin("bench/pl_ref.bpf.o")):
+            return "bench/pl_ref.bpf.o not built"
         return Path.check(self, wl)
 
     def start(self, topo, place, wl, policy_file):
         self.topo = topo
         t = topo.info
-        if wl.name == "drop":
-            argv = ["xdp-bench", "drop", "-i", "3600", t["DUT_IN_IF"]]
-        else:
-            # bpf_redirect() to the output port; xdp-bench does not rewrite MACs
-            # (the sink counts every frame, whatever its destination MAC)
-            argv = ["xdp-bench", "redirect", "-i", "3600", t["DUT_IN_IF"], t["DUT_OUT_IF"]]
-        p = self.bg(argv, wl.name)
-        end = time.time() + 10
-        while time.time() < end:
-            rc, out, _ = topo.nsrun("dut", ["ip", "link", "show", "dev", t["DUT_IN_IF"]], quiet=True)
-            if "xdp" in out:
-                return
-            if not p.alive():
-                raise Error("xdp-bench exited: " + p.tail())
-            time.sleep(0.1)
-        raise Error("xdp-bench did not attach: " + p.tail())
+        d = "/sys/fs/bpf/plt_ref_%s" % t["DUT_IN_IF"]
+        cfg = _bytes(0 if wl.name == "drop" else 1, 4) + _mac(t["SINK_MAC"]) + _mac(t["DUT_OUT_MAC"])
+        script = " && ".join([
+            "rm -rf %s" % d, "mkdir -p %s" % d,
+            "bpftool prog load %s %s/prog type xdp pinmaps %s" % (self.bin("bench/pl_ref.bpf.o"), d, d),
+            "bpftool map update pinned %s/pl_ref_cfg key 0 0 0 0 value %s" % (d, " ".join(cfg)),
+            "bpftool map update pinned %s/pl_ref_port key 0 0 0 0 value %s" % (d, " ".join(_bytes(int(t["DUT_OUT_IFINDEX"]), 4))),
+            "bpftool net attach xdpdrv pinned %s/prog dev %s overwrite" % (d, t["DUT_IN_IF"])])
+        self.pin_dir = d
+        rc, out, err = topo.xrun("dut", ["sh", "-c", script])
+        if rc != 0:
+            raise Error("bpftool: " + (err or out).strip()[-200:])
+
+    def switch(self, wl, policy_file):
+        return False
+
+    def stop(self):
+        if self.topo is not None and getattr(self, "pin_dir", None):
+            self.topo.xrun("dut", ["sh", "-c", "bpftool net detach xdpdrv dev %s; rm -rf %s"
+                                   % (self.topo["DUT_IN_IF"], self.pin_dir)], quiet=True)
+            self.pin_dir = None
 
     def counters(self):
         c = C.veth(self.topo, "dut", self.topo["DUT_IN_IF"])

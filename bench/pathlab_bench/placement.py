@@ -26,6 +26,11 @@ Recipes (docs/benchmarking.md, "Placement"):
   generator's CPU; flagged).
 """
 
+# The sink's receive shares the generator's CPU; pl-gen spins there (paced
+# too), so the sink's NAPI kthread runs SCHED_FIFO to be woken at once
+# (otherwise the sink's 256-frame ring overflows and the tester, not the DUT,
+# loses frames).
+SINK_FIFO_PRIO = 10
 BUSY_DEFER_HARD_IRQS = 2
 BUSY_GRO_FLUSH_NS = 200000
 
@@ -54,7 +59,7 @@ class Placement:
         d = {
             "variant": self.variant,
             "generator": "cpu%d (pl-gen)" % self.gen_cpu,
-            "sink_rx_napi": "cpu%d (threaded NAPI of the sink veth)" % self.gen_cpu,
+            "sink_rx_napi": "cpu%d (threaded NAPI of the sink veth, SCHED_FIFO %d)" % (self.gen_cpu, SINK_FIFO_PRIO),
             "dut_rx_napi": ("cpu%d (threaded NAPI kthread, pinned after every attach)" % self.dut_cpu
                             if self.napi == "threaded" else
                             "cpu%d (softirq raised by the generator's transmit: outside the DUT budget, "
@@ -93,7 +98,7 @@ def apply_napi(topo, place, dut_ifs):
     for role, ifname in (("gen", topo.info.get("GEN_IF")), ("sink", topo.info.get("SINK_IF"))):
         if ifname:
             topo.set_threaded(role, ifname, True)
-            topo.pin_napi(ifname, place.gen_cpu)
+            topo.pin_napi(ifname, place.gen_cpu, fifo=SINK_FIFO_PRIO)
     for ifname in dut_ifs:
         topo.set_threaded("dut", ifname, place.napi == "threaded")
         if place.napi == "threaded":
