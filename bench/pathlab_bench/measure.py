@@ -90,7 +90,7 @@ class Cell:
             genargv += ["-r", str(int(rate))]
         genargv += self.wl.gen_args
         a = self.snapshot()
-        rc, out, err = self.topo.xrun("gen", genargv, timeout=seconds + 30)
+        rc, out, err = self.topo.nsrun("gen", genargv, timeout=seconds + 30)
         gen = {}
         for line in out.splitlines():
             if line.startswith("{"):
@@ -112,7 +112,7 @@ class Cell:
                                 "size": self.size, "rate": rate, "seconds": seconds, **acc})
         return acc
 
-    def drain(self, step=0.1, most=1.5):
+    def drain(self, step=0.05, most=1.5):
         """Wait until frames in flight have landed (the sink's count stands still)."""
         last = self.sink_count()
         end = time.time() + most
@@ -123,7 +123,6 @@ class Cell:
                 break
             last = cur
             time.sleep(step)
-        time.sleep(0.05)
 
 
 def account(cell, a, b, gen):
