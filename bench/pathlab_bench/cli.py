@@ -37,8 +37,9 @@ def parse(argv):
                     "placement per row. docs/benchmarking.md. Also: bench/compare.sh diff RUN_A RUN_B.")
     names = [p.name for p in all_paths(Ctx())]
     ap.add_argument("--paths", default="all", help="comma list (default all): " + ",".join(names))
-    ap.add_argument("--workloads", default=",".join(workloads.ORDER),
-                    help="comma list (default %s)" % ",".join(workloads.ORDER))
+    ap.add_argument("--workloads", default=",".join(workloads.DEFAULT),
+                    help="comma list or 'all' (%s; default %s)" % (",".join(workloads.ORDER),
+                                                                ",".join(workloads.DEFAULT)))
     ap.add_argument("--dut-cpus", default="1", help="the DUT's core budget, a CPU list (default 1)")
     ap.add_argument("--gen-cpu", type=int, default=0, help="the generator's (and sink's) CPU (default 0)")
     ap.add_argument("--placements", choices=("both", "dut"), default="both",
@@ -46,10 +47,12 @@ def parse(argv):
                          "generator's CPU; 'dut': only everything on the budget")
     ap.add_argument("--repeat", type=int, default=3, help="overload trials per cell (default 3)")
     ap.add_argument("--search-repeat", type=int, default=1, help="NDR/PDR searches per cell (default 1)")
-    ap.add_argument("--window", type=float, default=1.0, help="full-length trial, seconds (default 1)")
-    ap.add_argument("--short", type=float, default=0.25, help="bracketing trial, seconds (default 0.25)")
-    ap.add_argument("--steps", type=int, default=5, help="bracketing trials per loss target (default 5)")
-    ap.add_argument("--warmup", type=float, default=0.25, help="warm-up per cell, seconds (default 0.25)")
+    ap.add_argument("--window", type=float, default=0.5,
+                    help="overload and confirming trials, seconds (default 0.5)")
+    ap.add_argument("--short", type=float, default=0.2, help="bracketing trial, seconds (default 0.2)")
+    ap.add_argument("--steps", type=int, default=4,
+                    help="bracketing trials per search, shared by NDR and PDR (default 4)")
+    ap.add_argument("--warmup", type=float, default=0, help="warm-up per cell, seconds (default 0)")
     ap.add_argument("--no-search", action="store_true", help="overload only, no NDR/PDR")
     ap.add_argument("--no-bpf-stats", action="store_true",
                     help="do not turn kernel.bpf_stats_enabled on for one overload trial per XDP row")

@@ -176,43 +176,44 @@ def rate_of(cell, acc):
 
 
 def search(cell, hi, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), floor=5000):
-    """NDR and PDR: for each loss target, bracket with short trials (halving),
-    confirm the lower bound with a full-length trial (a failed confirmation
-    halves it again, at most twice), then a final trial at the found rate.
-    Returns {target: {"rate", "loss", "final": acc, "trials": n}}."""
+    """NDR and PDR together, as MLRsearch does: every short trial narrows the
+    interval of every loss target (a trial with loss L is a lower bound for
+    the targets >= L and an upper bound for the others); the next trial goes to
+    the middle of the widest interval. Then, per target, a trial of the full
+    length at the lower bound confirms it (if it fails, the bound halves, at
+    most twice); that final trial's handled rate is the figure.
+    Returns {target: {"rate", "target", "loss", "final": acc, "trials": n}}."""
+    lo = {t: float(floor) for t in targets}
+    up = {t: float(max(hi, floor * 2)) for t in targets}
+    n = 0
+    for _ in range(steps):
+        t = max(targets, key=lambda x: (up[x] - lo[x]) / up[x])
+        if (up[t] - lo[t]) <= 0.05 * up[t]:
+            break
+        mid = (lo[t] + up[t]) / 2.0
+        acc = cell.trial(mid, short)
+        n += 1
+        # a trial counts when the generator offered at least half the target
+        # (on a loaded machine it can fall behind its schedule)
+        valid = acc["sent"] >= 0.5 * mid * short
+        loss = loss_of(cell, acc)
+        for x in targets:
+            if valid and loss <= x:
+                lo[x] = max(lo[x], min(mid, up[x]))
+            elif mid < up[x]:
+                up[x] = max(mid, lo[x])
     res = {}
-    lo_known = {}
-    for tgt in targets:
-        lo, up = floor, max(hi, floor * 2)
-        # what an earlier target already proved: NDR <= PDR
-        for t2, r in lo_known.items():
-            if t2 <= tgt:
-                lo = max(lo, r)
-        n = 0
-        for _ in range(steps):
-            mid = (lo + up) / 2.0
-            acc = cell.trial(mid, short)
+    for x in targets:
+        r = lo[x]
+        for _ in range(3):
+            acc = cell.trial(r, full)
             n += 1
-            # a trial counts when the generator offered at least half the
-            # target (on a loaded machine it can fall behind its schedule);
-            # the rate reported is what it really offered
-            if loss_of(cell, acc) <= tgt and acc["sent"] >= 0.5 * mid * short:
-                lo = mid
-            else:
-                up = mid
-            if up - lo <= 0.05 * up:
+            if loss_of(cell, acc) <= x or r <= floor:
                 break
-        # confirm the lower bound at full length
-        for _ in range(2):
-            acc = cell.trial(lo, full)
-            n += 1
-            if loss_of(cell, acc) <= tgt or lo <= floor:
-                break
-            lo = max(floor, lo / 2.0)
-        lo_known[tgt] = lo
-        ok = loss_of(cell, acc) <= tgt
-        res[tgt] = {"rate": rate_of(cell, acc) if ok else 0.0, "target": lo, "loss": loss_of(cell, acc),
-                    "final": acc, "trials": n}
+            r = max(floor, r / 2.0)
+        ok = loss_of(cell, acc) <= x
+        res[x] = {"rate": rate_of(cell, acc) if ok else 0.0, "target": r, "loss": loss_of(cell, acc),
+                  "final": acc, "trials": n}
     return res
 
 
@@ -240,7 +241,7 @@ def measure_cell(cell, opts):
         # reads, so the rate trials run without it)
         cell.lab.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], quiet=True)
         try:
-            over_bpf = cell.trial(0, opts.window)
+            over_bpf = cell.trial(0, min(opts.window, 0.3))
         finally:
             cell.lab.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=0"], quiet=True)
     else:

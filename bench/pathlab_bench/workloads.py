@@ -68,3 +68,4 @@ WORKLOADS = {
                     "drop TCP, L2-forward the rest (3 UDP : 1 TCP)"),
 }
 ORDER = ["drop", "fwd", "acl"]
+DEFAULT = ["drop", "fwd"]
