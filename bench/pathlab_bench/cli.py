@@ -201,7 +201,10 @@ def run(argv):
         for p, place, runs in plan:
             if topo is None:
                 topo = lab.topology(prefix.replace("-", "") + "l", "line")
-                res["meta"]["driver"] = sh(["ip", "netns", "exec", topo.ns("dut"), "ethtool", "-i", topo["DUT_IN_IF"]])
+                drv = dict(l.split(": ", 1) for l in sh(["ip", "netns", "exec", topo.ns("dut"), "ethtool", "-i",
+                                                          topo["DUT_IN_IF"]]).splitlines() if ": " in l)
+                res["meta"]["driver"] = "%s %s %s" % (drv.get("driver", "?"), drv.get("version", ""),
+                                                      drv.get("firmware-version", ""))
                 sink = topo.start("sink", [os.path.join(build, "bench", "pl-sink"), "-i", topo["SINK_IF"]],
                                   os.path.join(out, "logs", "sink.log"))
                 time.sleep(0.5)
@@ -236,8 +239,9 @@ def run(argv):
                         failed = True
                 except paths.NotApplicable as e:
                     row.update(status="n/a", reason=str(e))
-                except Error as e:
-                    row.update(status="failed", reason=str(e)[:300])
+                except (Error, OSError, ValueError, KeyError, TypeError) as e:
+                    row.update(status="failed", reason=("%s" % e if isinstance(e, Error) else
+                                                        "%s: %s" % (type(e).__name__, e))[:300])
                     failed = True
                     started = False
                     p.stop()

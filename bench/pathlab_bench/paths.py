@@ -338,7 +338,7 @@ class PathlabDpdk(Path):
     kind = "afxdp"
     hybrid = False
     metrics_port = 19736
-    poller = "cpu%d (DPDK worker lcore, 100% busy)"
+    poller = "cpu%d (DPDK worker lcore, 100 %% busy)"
     busy_poll = "net_af_xdp busy_budget=64 (its default: SO_PREFER_BUSY_POLL); napi_defer_hard_irqs=2, gro_flush_timeout=200000"
 
     @property
@@ -440,7 +440,7 @@ class Testpmd(Path):
     """dpdk-testpmd on two net_af_xdp ports, interactive (its own counters)."""
     kind = "afxdp"
     fwd_mode = "io"
-    poller = "cpu%d (testpmd forwarding lcore, 100% busy)"
+    poller = "cpu%d (testpmd forwarding lcore, 100 %% busy)"
     busy_poll = "net_af_xdp busy_budget=64 (its default: SO_PREFER_BUSY_POLL); napi_defer_hard_irqs=2, gro_flush_timeout=200000"
 
     @property
@@ -515,9 +515,11 @@ class Testpmd(Path):
             c = C.testpmd_stats(text)
             if "p1.tx-packets" in c:
                 rx = c.get("p0.rx-packets", 0)
-                drop = rx if self.mode_now == "rxonly" else 0
-                internal = sum(v for k, v in c.items() if k.endswith(("tx-errors", "rx-nombuf")))
-                return {"rx": rx, "drop": drop, "internal": internal,
+                if self.mode_now == "rxonly":
+                    return {"rx": rx, "drop": rx, "internal": 0}
+                # io/mac: what port 0 received and port 1 did not send was
+                # dropped by testpmd (a full TX ring: its fwd_dropped)
+                return {"rx": rx, "drop": 0, "internal": rx - c.get("p1.tx-packets", 0),
                         "missed": c.get("p0.rx-missed", 0)}
             time.sleep(0.05)
         return {}
@@ -648,8 +650,10 @@ class Ovs(Path):
         drop = c.get("dropped", 0)
         if self.mode == "static" and self.name and "drop" == getattr(self, "_wl", ""):
             drop = c.get("ovs_%s_rx_packets" % i, 0)
-        return {"rx": c.get("ovs_%s_rx_packets" % i, 0), "drop": drop,
-                "internal": c.get("ovs_%s_tx_dropped" % o, 0)}
+        rx = c.get("ovs_%s_rx_packets" % i, 0)
+        # received on the input port, neither dropped by the policy nor sent
+        # on the output port: lost inside OVS (its tx_dropped among them)
+        return {"rx": rx, "drop": drop, "internal": max(0, rx - drop - c.get("ovs_%s_tx_packets" % o, 0))}
 
     def pids(self):
         return [getattr(self, "ovs_pid", 0)] if getattr(self, "ovs_pid", 0) else []

@@ -78,8 +78,8 @@ def charts(res, outdir):
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-    except ImportError:
-        return ["no charts: matplotlib not installed (apt-get install python3-matplotlib)"]
+    except Exception as e:  # ImportError, or a broken installation
+        return ["no charts: matplotlib unavailable (%s; apt-get install python3-matplotlib)" % e]
     files = []
     for wl in sorted({r["workload"] for r in res["rows"]}):
         rows = [r for r in res["rows"] if r["workload"] == wl and r["status"] == "ok"]
