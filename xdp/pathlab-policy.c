@@ -6,41 +6,22 @@
  *   pathlab-policy apply --prog-id ID FILE
  *   pathlab-policy show --prog-id ID
  *
- * Options come from one table that drives both parsing and --help. */
+ * The command and option tables (plt_opts.h) drive parsing and --help. */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pl_ctl_bpf.h"
-#include "pl_opts.h"
+#include "plt_log.h"
+#include "plt_opts.h"
 
 struct opts {
-	unsigned prog_id;
+	unsigned long prog_id;
 	int verbose;
 };
 
-static const struct pl_opt_def opt_table[] = {
-	{ "prog-id", required_argument, 'p', "ID",
-	  "the running program (apply, show): see `bpftool prog show name pathlab`" },
-	{ "verbose", no_argument, 'v', NULL, "show: every counter, zeros too" },
-	{ "help", no_argument, 'h', NULL, "this text" },
-};
-#define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
-
-/* --help from the option table. */
-static void usage(FILE *f, const char *prog)
-{
-	fprintf(f,
-		"Usage: %s check FILE...             parse and check policy files\n"
-		"       %s apply --prog-id ID FILE   load a policy into a running program\n"
-		"       %s show --prog-id ID         its configuration and counters\n"
-		"The policy format: docs/policy.md.\n",
-		prog, prog, prog);
-	pl_opts_usage(f, opt_table, NOPTS);
-}
-
 /* check FILE...: 0 when every file is valid. */
-static int cmd_check(int argc, char **argv)
+static int cmd_check(void *opts, int argc, char **argv)
 {
 	int bad = 0;
 
@@ -70,25 +51,22 @@ static struct pl_ctl *open_prog(const struct opts *o)
 		fprintf(stderr, "--prog-id ID is required (find it with `bpftool prog show name pathlab`)\n");
 		return NULL;
 	}
-	c = pl_ctl_open_bpf_prog(o->prog_id);
+	c = pl_ctl_open_bpf_prog((uint32_t)o->prog_id);
 	if (!c)
-		fprintf(stderr, "cannot open program %u: %s%s\n", o->prog_id, strerror(errno),
+		fprintf(stderr, "cannot open program %lu: %s%s\n", o->prog_id, strerror(errno),
 			errno == EPERM ? " (run as root)" : " (check the id with `bpftool prog show`)");
 	return c;
 }
 
 /* apply --prog-id ID FILE */
-static int cmd_apply(const struct opts *o, int argc, char **argv)
+static int cmd_apply(void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	struct pl_policy *p;
 	struct pl_err err;
 	struct pl_ctl *c;
 	int ret;
 
-	if (argc != 1) {
-		fprintf(stderr, "apply takes one policy file\n");
-		return 2;
-	}
 	if (pl_policy_parse_file(argv[0], &p, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
@@ -102,15 +80,16 @@ static int cmd_apply(const struct opts *o, int argc, char **argv)
 	if (ret)
 		fprintf(stderr, "%s\n", err.msg);
 	else
-		printf("%s: applied to program %u\n", argv[0], o->prog_id);
+		printf("%s: applied to program %lu\n", argv[0], o->prog_id);
 	pl_ctl_close(c);
 	pl_policy_free(p);
 	return ret ? 1 : 0;
 }
 
 /* show --prog-id ID */
-static int cmd_show(const struct opts *o)
+static int cmd_show(void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	__u64 hits[PL_ACL_MAX];
 	struct pl_counters cnt;
 	struct pl_acl_set set;
@@ -124,7 +103,7 @@ static int cmd_show(const struct opts *o)
 	if (!ret)
 		ret = pl_ctl_read_counters(c, &cnt);
 	if (ret) {
-		fprintf(stderr, "program %u: cannot read pl_config/pl_counters: %s (is it a pathlab program?)\n",
+		fprintf(stderr, "program %lu: cannot read pl_config/pl_counters: %s (is it a pathlab program?)\n",
 			o->prog_id, strerror(-ret));
 		pl_ctl_close(c);
 		return 1;
@@ -148,61 +127,39 @@ static int cmd_show(const struct opts *o)
 	return 0;
 }
 
-/* Parse options (from opt_table) and run the subcommand. */
+#define O(f) offsetof(struct opts, f)
+static const struct plt_opt opt_table[] = {
+	{ "prog-id", 'p', PLT_OPT_UINT, O(prog_id), "ID",
+	  "the running program (apply, show): see `bpftool prog show name pathlab`", .min = 1,
+	  .max = 0xffffffffu },
+	{ "verbose", 'v', PLT_OPT_FLAG, O(verbose), NULL, "show: every counter, zeros too" },
+	{ "help", 'h', PLT_OPT_HELP, 0, NULL, "this text" },
+};
+
+static const struct plt_cmd cmd_table[] = {
+	{ "check", "FILE...", "parse and check policy files", 1, -1, cmd_check },
+	{ "apply", "--prog-id ID FILE", "load a policy into a running program", 1, 1, cmd_apply },
+	{ "show", "--prog-id ID", "its configuration and counters", 0, 0, cmd_show },
+};
+
+static void outro(FILE *f)
+{
+	fprintf(f, "\nThe policy format: docs/policy.md.\n");
+}
+
+static const struct plt_tool tool = {
+	.name = "pathlab-policy",
+	.usage = "COMMAND [options] ARGS",
+	.opts = opt_table,
+	.nopts = PLT_ARRAY_SIZE(opt_table),
+	.cmds = cmd_table,
+	.ncmds = PLT_ARRAY_SIZE(cmd_table),
+	.outro = outro,
+};
+
 int main(int argc, char **argv)
 {
-	struct option lopts[NOPTS + 1];
-	char sopts[2 * NOPTS + 1];
-	struct opts o = { 0 };
-	const char *cmd;
-	int ch;
+	static struct opts o;
 
-	pl_opts_build(opt_table, NOPTS, lopts, sopts);
-	if (argc < 2) {
-		usage(stderr, argv[0]);
-		return 2;
-	}
-	cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-		usage(stdout, argv[0]);
-		return 0;
-	}
-	optind = 2;
-	while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
-		switch (ch) {
-		case 'p': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (!*optarg || *end || !v || v > 0xffffffffu) {
-				fprintf(stderr, "--prog-id '%s' is not a program id (a positive number)\n", optarg);
-				return 2;
-			}
-			o.prog_id = (unsigned)v;
-			break;
-		}
-		case 'v':
-			o.verbose = 1;
-			break;
-		case 'h':
-			usage(stdout, argv[0]);
-			return 0;
-		default:
-			usage(stderr, argv[0]);
-			return 2;
-		}
-	}
-	if (!strcmp(cmd, "check")) {
-		if (optind >= argc) {
-			fprintf(stderr, "check needs at least one policy file\n");
-			return 2;
-		}
-		return cmd_check(argc - optind, argv + optind);
-	}
-	if (!strcmp(cmd, "apply"))
-		return cmd_apply(&o, argc - optind, argv + optind);
-	if (!strcmp(cmd, "show"))
-		return cmd_show(&o);
-	fprintf(stderr, "unknown command '%s' (check, apply, show; see --help)\n", cmd);
-	return 2;
+	return plt_cmd_main(&tool, argc, argv, &o);
 }
