@@ -207,6 +207,10 @@ class PathlabXdpOffload(PathlabXdp):
     mode = "offload"
     metrics_port = 19733
 
+    def dut_ifs(self):
+        # an offloaded program is bound to one device: the input port
+        return [self.topo["DUT_IN_IF"]]
+
     def start(self, topo, place, wl, policy_file):
         try:
             PathlabXdp.start(self, topo, place, wl, policy_file)
@@ -467,7 +471,9 @@ class Testpmd(Path):
         vdev = []
         for k, i in enumerate(self.dut_ifs()):
             vdev += ["--vdev", "net_af_xdp%d,iface=%s,start_queue=0,queue_count=1" % (k, i)]
-        argv = ["dpdk-testpmd", "-l", "%d,%d" % (place.gen_cpu, place.dut_cpus[-1]), "--main-lcore",
+        # stdbuf: testpmd's answers go to a file, line-buffered so that each
+        # "show port stats all" can be read at once
+        argv = ["stdbuf", "-oL", "dpdk-testpmd", "-l", "%d,%d" % (place.gen_cpu, place.dut_cpus[-1]), "--main-lcore",
                 str(place.gen_cpu), "--no-pci", "--no-huge", "-m", "1024", "--file-prefix", self.file_prefix,
                 "--log-level=error"] + vdev + [
                 "--", "-i", "--nb-cores=1", "--forward-mode=%s" % mode, "--port-topology=paired",
