@@ -652,14 +652,18 @@ class Ovs(Path):
 
     def counters(self):
         c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
-        i, o = self.topo["DUT_IN_IF"], self.topo["DUT_OUT_IF"]
+        o = self.topo["DUT_OUT_IF"]
+        # OVS's port rx counter is the kernel's (it includes frames the XDP
+        # program failed to hand over): what reached OVS's socket is the input
+        # veth's count of successful XDP redirects
+        to_ovs = C.veth_sum(C.veth(self.topo, "dut", self.topo["DUT_IN_IF"]), "xdp_redirect")
         drop = c.get("dropped", 0)
-        if self.mode == "static" and self.name and "drop" == getattr(self, "_wl", ""):
-            drop = c.get("ovs_%s_rx_packets" % i, 0)
-        rx = c.get("ovs_%s_rx_packets" % i, 0)
-        # received on the input port, neither dropped by the policy nor sent
-        # on the output port: lost inside OVS (its tx_dropped among them)
-        return {"rx": rx, "drop": drop, "internal": max(0, rx - drop - c.get("ovs_%s_tx_packets" % o, 0))}
+        if self.mode == "static" and getattr(self, "_wl", "") == "drop":
+            drop = to_ovs
+        # handed to OVS, neither dropped by a flow nor sent on the output
+        # port: lost inside OVS (its tx_dropped among them)
+        sent = c.get("ovs_%s_tx_packets" % o, 0)
+        return {"rx": to_ovs, "drop": drop, "internal": max(0, to_ovs - sent - (0 if self.mode == "prefilter" else drop))}
 
     def pids(self):
         return [getattr(self, "ovs_pid", 0)] if getattr(self, "ovs_pid", 0) else []
