@@ -50,8 +50,8 @@ def parse(argv):
     ap.add_argument("--window", type=float, default=0.5,
                     help="overload and confirming trials, seconds (default 0.5)")
     ap.add_argument("--short", type=float, default=0.2, help="bracketing trial, seconds (default 0.2)")
-    ap.add_argument("--steps", type=int, default=4,
-                    help="bracketing trials per search, shared by NDR and PDR (default 4)")
+    ap.add_argument("--steps", type=int, default=3,
+                    help="bracketing trials per search, shared by NDR and PDR (default 3)")
     ap.add_argument("--warmup", type=float, default=0, help="warm-up per cell, seconds (default 0)")
     ap.add_argument("--no-search", action="store_true", help="overload only, no NDR/PDR")
     ap.add_argument("--no-bpf-stats", action="store_true",

@@ -13,6 +13,7 @@ rate for each loss target (NDR: 0 %, PDR: 0.5 %), halving the interval;
 trials of the full length then confirm the lower bound (a failed confirmation
 moves the bound down), and a final trial at the found rate is reported.
 """
+import concurrent.futures
 import json
 import os
 import statistics
@@ -20,6 +21,7 @@ import time
 
 from . import counters as C
 
+POOL = concurrent.futures.ThreadPoolExecutor(max_workers=6)
 NDR_LOSS = 0.0
 PDR_LOSS = 0.005
 
@@ -39,16 +41,20 @@ class Cell:
 
     # --- readings ---------------------------------------------------------
     def snapshot(self):
+        """Every counter at once (the reads run in parallel: each is a
+        process in a namespace)."""
         t = self.topo.info
-        s = {"gen": C.veth(self.topo, "gen", t["GEN_IF"]),
-             "dut_in": C.veth(self.topo, "dut", t["DUT_IN_IF"]),
-             "dut_out": C.veth(self.topo, "dut", t["DUT_OUT_IF"]),
-             "sink": C.veth(self.topo, "sink", t["SINK_IF"]),
-             "dut": self.path.counters() or {},
-             "cpu": C.cpu_times(),
-             "proc": C.proc_cpu_seconds(self.pids),
-             "bpf": self.bpf_read(),
-             "t": time.time()}
+        jobs = {"gen": lambda: C.veth(self.topo, "gen", t["GEN_IF"]),
+                "dut_in": lambda: C.veth(self.topo, "dut", t["DUT_IN_IF"]),
+                "dut_out": lambda: C.veth(self.topo, "dut", t["DUT_OUT_IF"]),
+                "sink": lambda: C.veth(self.topo, "sink", t["SINK_IF"]),
+                "dut": lambda: self.path.counters() or {},
+                "bpf": self.bpf_read}
+        futs = {k: POOL.submit(f) for k, f in jobs.items()}
+        s = {k: f.result() for k, f in futs.items()}
+        s["cpu"] = C.cpu_times()
+        s["proc"] = C.proc_cpu_seconds(self.pids)
+        s["t"] = time.time()
         return s
 
     def sink_count(self):
