@@ -11,7 +11,7 @@
 # ref-ovs:    OVS userspace datapath, two afxdp ports, one static flow that
 #             rewrites both MACs and outputs to the other port (the ref-ovs fwd row).
 # Placement: generator (pl-gen, unpaced, 64 B, 256 flows) and the sink's veth
-# on --gen-cpu (0); the DUT's poller on --dut-cpu (1); the DUT's receive NAPI
+# on --gen-cpu (0), the sink's NAPI thread at SCHED_FIFO 10; the DUT's poller on --dut-cpu (1); the DUT's receive NAPI
 # threaded and pinned to --dut-cpu ("dut") or left to the softirq of the
 # generator's transmit ("napi-gen"). Prints the forwarded Mpps of each run
 # (frames counted by the sink veth / seconds) and their median.
@@ -83,7 +83,10 @@ esac
 sleep 1
 # placement of the receive NAPI (after the XDP attach, which re-creates the kthreads)
 pin() { for p in $(grep -l "^napi/$1-" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3); do taskset -pc "$2" "$p" >/dev/null; done; }
-for i in "${P}g0:$G" "${P}s0:$S"; do ip netns exec "${i#*:}" sh -c "echo 1 > /sys/class/net/${i%%:*}/threaded"; pin "${i%%:*}" "$GEN"; done
+# the sink's receive: threaded, on the generator's CPU, SCHED_FIFO 10 (as the harness places it)
+ip netns exec "$S" sh -c "echo 1 > /sys/class/net/${P}s0/threaded"
+pin "${P}s0" "$GEN"
+for p in $(grep -l "^napi/${P}s0-" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3); do chrt -f -p 10 "$p"; done
 for i in "${P}d0" "${P}d1"; do
 	if [ "$PLACE" = dut ]; then
 		ip netns exec "$D" sh -c "echo 1 > /sys/class/net/$i/threaded"
