@@ -17,7 +17,7 @@ PKGS=(
 	openvswitch-switch openvswitch-common
 	# lab, tests and benchmarks
 	iproute2 ethtool iputils-ping nftables tcpdump curl wrk nginx-light
-	gnuplot-nox jq procps util-linux kmod
+	gnuplot-nox jq procps util-linux kmod python3-matplotlib
 	# metrics tests (issue 6): a Prometheus text-format parser, promtool and a
 	# real Prometheus server (not started as a service: policy-rc.d below)
 	python3-prometheus-client prometheus
