@@ -366,6 +366,18 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 		n.backend = bid + 1;
 		if (pl_table_update(&pl_lb_conns, &f, &n, PL_UPDATE_ANY))
 			pl_count(c, PL_CNT_LB_CT_FULL);
+		/* The update wrote this CPU's value only: another CPU may still
+		 * hold the backend of an earlier connection with this 5-tuple
+		 * (a reused client port), and the flow's next packets may
+		 * arrive there. Every CPU gets the new backend. */
+		PL_LOOP
+		for (__u32 cpu = 0; cpu < PL_LB_CPU_SCAN; cpu++) {
+			struct pl_lb_ct *o = pl_table_lookup_cpu(&pl_lb_conns, &f, cpu);
+
+			if (!o)
+				break;
+			o->backend = n.backend;
+		}
 		pl_count(c, PL_CNT_LB_NEW_FLOW);
 		new_flow = 1;
 	}
