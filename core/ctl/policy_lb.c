@@ -171,6 +171,26 @@ static int lb_backend(struct pl_parse *ps, struct lb_data *d, int argc, char **a
 			return pl_parse_fail(ps, "unexpected '%s' (usage: %s)", argv[i], ps->usage);
 		}
 	}
+	/* Replies of a NAT backend are told apart by their source address,
+	 * port and protocol alone (pl_lb_rnat): two NAT services cannot
+	 * share one. */
+	if (d->svc[si].v.mode == PL_LB_NAT) {
+		__u16 port = e.b.port ? e.b.port : d->svc[si].k.port;
+
+		for (unsigned i = 0; i < d->nbe; i++) {
+			const struct lb_svc_ent *o = &d->svc[d->be[i].svc];
+
+			if (d->be[i].svc == si || o->v.mode != PL_LB_NAT || o->k.proto != d->svc[si].k.proto ||
+			    (d->be[i].b.port ? d->be[i].b.port : o->k.port) != port ||
+			    memcmp(&d->be[i].b.addr, &e.b.addr, sizeof(e.b.addr)))
+				continue;
+			return pl_parse_fail(ps,
+					     "NAT backend %s port %u %s is already a backend of NAT service %s (line %u): "
+					     "its replies could not be told apart; give one of them another port",
+					     argv[3], port, d->svc[si].k.proto == IPPROTO_TCP ? "tcp" : "udp",
+					     o->name, d->be[i].line);
+		}
+	}
 	if (d->nbe >= PL_LB_BACKEND_MAX)
 		return pl_parse_fail(ps, "more than %d backends", PL_LB_BACKEND_MAX);
 	d->be[d->nbe++] = e;

@@ -106,6 +106,12 @@ int main(int argc, char **argv)
 			{ "lb backend w 10.0.0.1\n", "t.policy:1: unknown service 'w'" },
 			{ "lb service w 10.0.0.1 80 tcp\nlb backend w fd00::1\n", "t.policy:2: backend must be IPv4" },
 			{ "lb service w 10.0.0.1 80 tcp mode ipip\n", "needs 'encap-src" },
+			{ "lb service a 10.0.0.1 80 tcp mode nat\nlb service b 10.0.0.2 80 tcp mode nat\n"
+			  "lb backend a 10.0.1.1 port 8080\nlb backend b 10.0.1.1 port 8080\n",
+			  "t.policy:4: NAT backend 10.0.1.1 port 8080 tcp is already a backend of NAT service a (line 3)" },
+			{ "lb service a 10.0.0.1 80 udp mode nat\nlb service b 10.0.0.2 53 udp mode nat\n"
+			  "lb backend a 10.0.1.1 port 53\nlb backend b 10.0.1.1\n",
+			  "t.policy:4: NAT backend 10.0.1.1 port 53 udp" },
 			{ "ratelimit burst 5\n", "t.policy:1: ratelimit needs 'pps N'" },
 			{ "ratelimit pps 1\nratelimit pps 2\n", "t.policy:2:" },
 			{ "synguard\n", "synguard needs" },
