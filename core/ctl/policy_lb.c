@@ -62,6 +62,7 @@ static int lb_service(struct pl_parse *ps, struct lb_data *d, int argc, char **a
 	if (pl_parse_addr(ps, argv[3], "service VIP", &s.k.vip, &s.family) ||
 	    pl_parse_uint(ps, argv[4], 1, 65535, "service port", &n))
 		return -EINVAL;
+	s.k.family = s.family;
 	s.k.port = (__u16)n;
 	if (!strcmp(argv[5], "tcp"))
 		s.k.proto = IPPROTO_TCP;
@@ -181,6 +182,7 @@ static int lb_backend(struct pl_parse *ps, struct lb_data *d, int argc, char **a
 			const struct lb_svc_ent *o = &d->svc[d->be[i].svc];
 
 			if (d->be[i].svc == si || o->v.mode != PL_LB_NAT || o->k.proto != d->svc[si].k.proto ||
+			    o->family != d->svc[si].family ||
 			    (d->be[i].b.port ? d->be[i].b.port : o->k.port) != port ||
 			    memcmp(&d->be[i].b.addr, &e.b.addr, sizeof(e.b.addr)))
 				continue;
@@ -244,7 +246,7 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 			err = pl_apply_put(a, "pl_lb_backends", &id, sizeof(id), &b, sizeof(b), d->be[i].line);
 		if (!err && d->svc[d->be[i].svc].v.mode == PL_LB_NAT) {
 			const struct lb_svc_ent *s = &d->svc[d->be[i].svc];
-			struct pl_lb_rnat_key rk = { .addr = b.addr, .proto = s->k.proto };
+			struct pl_lb_rnat_key rk = { .addr = b.addr, .proto = s->k.proto, .family = s->family };
 			struct pl_lb_rnat_val rv = { .vip = s->k.vip, .port = s->k.port };
 
 			rk.port = b.port ? b.port : s->k.port;

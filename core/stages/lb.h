@@ -40,11 +40,14 @@ enum pl_lb_state { PL_LB_UP = 0, PL_LB_DRAINING = 1, PL_LB_DOWN = 2 };
 #define PL_LB_OUT_TX   0xffffffffu /* send back out the receiving port */
 #define PL_LB_OUT_PASS 0xfffffffeu /* hand to the host stack (it routes) */
 
+/* Keys carry the address family (4 or 6): an IPv4 address is stored
+ * v4-mapped, so an IPv6 packet to ::ffff:a.b.c.d would otherwise match the
+ * IPv4 key of a.b.c.d. */
 struct pl_lb_svc_key {
 	struct pl_addr vip;
-	__u16 port; /* host order */
-	__u8 proto; /* IPPROTO_TCP / IPPROTO_UDP */
-	__u8 pad;
+	__u16 port;   /* host order */
+	__u8 proto;   /* IPPROTO_TCP / IPPROTO_UDP */
+	__u8 family;  /* 4 or 6 */
 };
 
 struct pl_lb_svc {
@@ -70,7 +73,8 @@ struct pl_lb_flow {
 	struct pl_addr saddr, daddr;
 	__u16 sport, dport;
 	__u8 proto;
-	__u8 pad[3];
+	__u8 family; /* 4 or 6 */
+	__u8 pad[2];
 };
 
 struct pl_lb_ct {
@@ -82,7 +86,7 @@ struct pl_lb_rnat_key {
 	struct pl_addr addr; /* backend address and port (host order) */
 	__u16 port;
 	__u8 proto;
-	__u8 pad;
+	__u8 family; /* 4 or 6 */
 };
 
 struct pl_lb_rnat_val {
@@ -278,6 +282,7 @@ PL_INLINE int pl_lb_reverse(struct pl_ctx *c)
 	rk.addr = c->h.saddr;
 	rk.port = c->h.sport;
 	rk.proto = c->h.l4_proto;
+	rk.family = c->h.family;
 	rv = pl_table_lookup(&pl_lb_rnat, &rk);
 	if (rv)
 		pl_lb_nat(c, &rv->vip, rv->port, 0);
@@ -301,6 +306,7 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	sk.vip = c->h.daddr;
 	sk.port = c->h.dport;
 	sk.proto = c->h.l4_proto;
+	sk.family = c->h.family;
 	s = pl_table_lookup(&pl_lb_services, &sk);
 	if (!s)
 		return pl_lb_reverse(c);
@@ -312,6 +318,7 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	f.sport = c->h.sport;
 	f.dport = c->h.dport;
 	f.proto = c->h.l4_proto;
+	f.family = c->h.family;
 	/* A TCP SYN (without ACK) opens a new connection: the Maglev table
 	 * places it, never an entry an earlier connection with the same
 	 * 5-tuple left behind (a reused client port would otherwise reach a

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		struct pl_resp_listen_key lk = { .port = 8080 };
 		struct pl_resp_path k;
 		struct pl_resp_route *r;
-		struct pl_lb_svc_key sk = { .port = 80, .proto = IPPROTO_TCP };
+		struct pl_lb_svc_key sk = { .port = 80, .proto = IPPROTO_TCP, .family = 4 };
 		struct pl_lb_svc *s;
 		struct pl_lb_backend *b;
 		__u32 id = 1, ones = 0;

@@ -322,7 +322,7 @@ static void test_maglev(void)
 
 static void lb_service(int v6, __u32 mode, __u32 nback, __u32 state1)
 {
-	struct pl_lb_svc_key k = { .port = 80, .proto = IPPROTO_TCP };
+	struct pl_lb_svc_key k = { .port = 80, .proto = IPPROTO_TCP, .family = v6 ? 6 : 4 };
 	struct pl_lb_svc s = { .id = 1, .ring_size = 251, .mode = mode };
 	struct pl_lb_maglev_in in[2];
 	static __u32 ring[251];
@@ -401,7 +401,7 @@ static void test_lb(void)
 			CHECK(o[14 + 39] == 10 + port - 5, "NAT v6 address");
 		{
 			/* the backend's reply gets the VIP back */
-			struct pl_lb_rnat_key rk = { .port = 8000, .proto = IPPROTO_TCP };
+			struct pl_lb_rnat_key rk = { .port = 8000, .proto = IPPROTO_TCP, .family = v6 ? 6 : 4 };
 			struct pl_lb_rnat_val rv = { .port = 80 };
 			char be[32];
 			__u8 g[256];
@@ -447,6 +447,30 @@ static void test_lb(void)
 			CHECK((size_t)(o[18] << 8 | o[19]) == len - 14, "outer payload length");
 			CHECK(o[14 + 23] == 0xfe && o[14 + 39] == 10 + port - 5, "outer addresses");
 		}
+	}
+
+	/* An IPv6 packet to the v4-mapped form of an IPv4 VIP is not that
+	 * service's, nor is an IPv6 reply from the v4-mapped form of an IPv4
+	 * NAT backend given the VIP back. */
+	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
+	len = st_tcp_frame(f, 1, "fd00::1", "::ffff:10.0.0.99", 1240, 80, PL_TCP_SYN, 1, 0, 0, NULL);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_PASS && olen == len && memcmp(o, f, len) == 0,
+	      "IPv6 to ::ffff:10.0.0.99 left alone by the IPv4 service (%d)", v);
+	{
+		struct pl_lb_rnat_key rk = { .port = 8000, .proto = IPPROTO_TCP };
+		struct pl_lb_rnat_val rv = { .port = 80 };
+
+		pl_addr_set_v4(&rk.addr, htonl(0x0a00000a));
+		pl_addr_set_v4(&rv.vip, htonl(0x0a000063));
+		rk.family = 4;
+		pl_table_update(&pl_lb_rnat, &rk, &rv, PL_UPDATE_ANY);
+		len = st_tcp_frame(f, 1, "::ffff:10.0.0.10", "fd00::1", 8000, 1240, PL_TCP_SYN | PL_TCP_ACK, 1, 2,
+				   0, NULL);
+		v = run(f, len, &o, &olen, &port);
+		CHECK(v == PL_PASS && olen == len && memcmp(o, f, len) == 0,
+		      "IPv6 reply from ::ffff:10.0.0.10 not reverse-NATed (%d)", v);
+		pl_table_delete(&pl_lb_rnat, &rk);
 	}
 
 	/* spread and persistence: 64 flows on 2 backends; drain backend 1:
