@@ -298,7 +298,7 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	struct pl_lb_ct *ct;
 	struct ethhdr *eth;
 	__u32 bid = 0, len = c->len;
-	int new_flow = 0;
+	int new_flow = 0, syn;
 
 	if (!c->cfg->lb_enabled || c->h.frag == PL_FRAG_LATER ||
 	    (c->h.l4_proto != IPPROTO_TCP && c->h.l4_proto != IPPROTO_UDP))
@@ -323,7 +323,8 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	 * places it, never an entry an earlier connection with the same
 	 * 5-tuple left behind (a reused client port would otherwise reach a
 	 * draining backend). Its entry is then written anew. */
-	if (f.proto == IPPROTO_TCP && (c->h.tcp_flags & 0x12) == 0x02)
+	syn = f.proto == IPPROTO_TCP && (c->h.tcp_flags & 0x12) == 0x02;
+	if (syn)
 		ct = (void *)0;
 	else
 		ct = pl_table_lookup(&pl_lb_conns, &f);
@@ -371,22 +372,30 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 			return PL_DROP;
 		}
 		n.backend = bid + 1;
-		if (pl_table_update(&pl_lb_conns, &f, &n, PL_UPDATE_ANY))
-			pl_count(c, PL_CNT_LB_CT_FULL);
-		/* The update wrote this CPU's value only: another CPU may still
-		 * hold the backend of an earlier connection with this 5-tuple
-		 * (a reused client port), and the flow's next packets may
-		 * arrive there. Every CPU gets the new backend. */
-		PL_LOOP
-		for (__u32 cpu = 0; cpu < PL_LB_CPU_SCAN; cpu++) {
-			struct pl_lb_ct *o = pl_table_lookup_cpu(&pl_lb_conns, &f, cpu);
+		/* State is created by a TCP SYN or any UDP datagram of an
+		 * unknown flow, or rewritten for a known flow whose backend is
+		 * down. Another TCP segment of an unknown flow (its entry was
+		 * evicted, or a spoofed ACK) goes where the Maglev table says,
+		 * without an entry: a flood of them cannot churn the table. */
+		if (syn || ct || f.proto != IPPROTO_TCP) {
+			if (pl_table_update(&pl_lb_conns, &f, &n, PL_UPDATE_ANY))
+				pl_count(c, PL_CNT_LB_CT_FULL);
+			/* The update wrote this CPU's value only: another CPU may
+			 * still hold the backend of an earlier connection with
+			 * this 5-tuple (a reused client port), and the flow's
+			 * next packets may arrive there. Every CPU gets the new
+			 * backend. */
+			PL_LOOP
+			for (__u32 cpu = 0; cpu < PL_LB_CPU_SCAN; cpu++) {
+				struct pl_lb_ct *o = pl_table_lookup_cpu(&pl_lb_conns, &f, cpu);
 
-			if (!o)
-				break;
-			o->backend = n.backend;
+				if (!o)
+					break;
+				o->backend = n.backend;
+			}
+			pl_count(c, PL_CNT_LB_NEW_FLOW);
+			new_flow = 1;
 		}
-		pl_count(c, PL_CNT_LB_NEW_FLOW);
-		new_flow = 1;
 	}
 	pl_lb_stat(&pl_lb_svc_stats, s->id, len, new_flow);
 	pl_lb_stat(&pl_lb_be_stats, bid, len, new_flow);

@@ -473,6 +473,27 @@ static void test_lb(void)
 		pl_table_delete(&pl_lb_rnat, &rk);
 	}
 
+	/* A TCP segment of an unknown flow (not a SYN) is forwarded where the
+	 * Maglev table says and leaves no connection entry; a SYN and a UDP
+	 * datagram of an unknown flow create one. */
+	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
+	{
+		struct pl_lb_flow fk = { .sport = 1250, .dport = 80, .proto = IPPROTO_TCP, .family = 4 };
+		__u64 nf = counter(PL_CNT_LB_NEW_FLOW);
+
+		pl_addr_set_v4(&fk.saddr, htonl(0x0a000001));
+		pl_addr_set_v4(&fk.daddr, htonl(0x0a000063));
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1250, 80, PL_TCP_ACK, 5, 9, 0, NULL);
+		v = run(f, len, &o, &olen, &port);
+		CHECK(v == PL_REDIRECT && (port == 5 || port == 6), "unknown ACK forwarded (%d, port %u)", v, port);
+		CHECK(pl_table_lookup(&pl_lb_conns, &fk) == NULL, "unknown ACK left no connection entry");
+		CHECK(counter(PL_CNT_LB_NEW_FLOW) == nf, "unknown ACK is not a new flow");
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1250, 80, PL_TCP_SYN, 5, 0, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		CHECK(pl_table_lookup(&pl_lb_conns, &fk) != NULL, "SYN created the connection entry");
+		CHECK(counter(PL_CNT_LB_NEW_FLOW) == nf + 1, "SYN is a new flow");
+	}
+
 	/* spread and persistence: 64 flows on 2 backends; drain backend 1:
 	 * its flows stay, no new flow goes there */
 	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
