@@ -3,6 +3,7 @@
  *   lb service NAME VIP PORT tcp|udp [mode dsr|ipip|nat] [size PRIME] [encap-src ADDR]
  *   lb backend NAME ADDR [port N] [weight N] [state up|draining|down]
  *              [mac MAC] [src-mac MAC] [via IFACE|tx|pass]
+ *   lb seed N   (the flow hash seed; default: random, kept across reloads)
  * A backend names its service (declared before it). Apply writes the
  * services, the backends, each service's Maglev table (built from its
  * backends that are up, by weight) and the reverse-NAT entries; the per-CPU
@@ -10,6 +11,7 @@
  * drains or removes a backend while running. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
@@ -33,6 +35,8 @@ struct lb_be_ent {
 
 struct lb_data {
 	unsigned nsvc, nbe;
+	__u32 seed;       /* 0: not given */
+	unsigned seed_line;
 	struct lb_svc_ent svc[PL_LB_SVC_MAX];
 	struct lb_be_ent be[PL_LB_BACKEND_MAX];
 };
@@ -206,7 +210,21 @@ int pl_kw_lb(struct pl_parse *ps, void *data, int argc, char **argv)
 		return lb_service(ps, data, argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "backend"))
 		return lb_backend(ps, data, argc, argv);
-	return pl_parse_fail(ps, "lb takes 'service' or 'backend' (usage: %s)", ps->usage);
+	if (argc >= 2 && !strcmp(argv[1], "seed")) {
+		struct lb_data *d = data;
+		unsigned long n;
+
+		if (argc != 3)
+			return pl_parse_fail(ps, "lb seed takes one number, 1-4294967295");
+		if (d->seed_line)
+			return pl_parse_fail(ps, "lb seed already given at line %u", d->seed_line);
+		if (pl_parse_uint(ps, argv[2], 1, 0xffffffffu, "lb seed", &n))
+			return -EINVAL;
+		d->seed = (__u32)n;
+		d->seed_line = ps->line;
+		return 0;
+	}
+	return pl_parse_fail(ps, "lb takes 'service', 'backend' or 'seed' (usage: %s)", ps->usage);
 }
 
 static int lb_finish(struct pl_parse *ps, void *data)
@@ -224,6 +242,13 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 	struct pl_lb_maglev_in *in = NULL;
 	int err = 0;
 
+	/* The flow hash seed: the policy's, else the one the datapath already
+	 * has (a reload keeps flows where they are), else a random one. */
+	a->cfg.lb_seed = d->seed ? d->seed : a->old_cfg.lb_seed;
+	while (!a->cfg.lb_seed)
+		if (getrandom(&a->cfg.lb_seed, sizeof(a->cfg.lb_seed), 0) != sizeof(a->cfg.lb_seed))
+			return pl_apply_fail(a, 0, -EIO, "cannot read a random lb seed: %s (give 'lb seed N')",
+					     strerror(errno));
 	if (!d->nsvc)
 		goto sync;
 	ring = calloc(PL_LB_RING, sizeof(*ring));

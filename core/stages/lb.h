@@ -135,9 +135,11 @@ PL_INLINE __u32 pl_hash_words(const __u32 *w, __u32 n, __u32 seed)
 	return h;
 }
 
-PL_INLINE __u32 pl_lb_flow_hash(const struct pl_lb_flow *f)
+/* The flow hash is seeded from the configuration (policy 'lb seed N', or
+ * a random seed chosen by the control plane and kept across reloads). */
+PL_INLINE __u32 pl_lb_flow_hash(const struct pl_lb_flow *f, __u32 seed)
 {
-	return pl_hash_words((const __u32 *)f, sizeof(*f) / 4, 0x5eed1b);
+	return pl_hash_words((const __u32 *)f, sizeof(*f) / 4, seed);
 }
 
 /* Replace a 16-byte address in place, updating the L4 checksum (and the
@@ -355,7 +357,7 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	}
 	if (!b) {
 		__u32 m = s->ring_size && s->ring_size <= PL_LB_RING ? s->ring_size : PL_LB_RING;
-		__u32 slot = s->id * PL_LB_RING + pl_lb_flow_hash(&f) % m;
+		__u32 slot = s->id * PL_LB_RING + pl_lb_flow_hash(&f, c->cfg->lb_seed) % m;
 		__u32 *e = pl_table_lookup(&pl_lb_ring, &slot);
 		struct pl_lb_ct n = {};
 

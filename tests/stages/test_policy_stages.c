@@ -99,6 +99,35 @@ int main(int argc, char **argv)
 	}
 	pl_policy_free(p);
 
+	/* the LB flow hash seed: the policy's; without one, the datapath's
+	 * current seed is kept; on a fresh datapath, a random one */
+	if (ctl) {
+		struct pl_config *c;
+		__u32 kept;
+
+		p = NULL;
+		CHECK(pl_policy_parse_string("lb seed 4242\nlb service w 10.0.0.1 80 tcp size 13\n", "s.policy", &p,
+					     &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply seed: %s", err.msg);
+		pl_policy_free(p);
+		c = pl_table_lookup(&pl_config, &zero);
+		CHECK(c && c->lb_seed == 4242, "lb seed 4242 -> %u", c ? c->lb_seed : 0);
+		p = NULL;
+		CHECK(pl_policy_parse_string("lb service w 10.0.0.1 80 tcp size 13\n", "s.policy", &p, &err) == 0,
+		      "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		c = pl_table_lookup(&pl_config, &zero);
+		CHECK(c && c->lb_seed == 4242, "reload without a seed keeps 4242 (%u)", c ? c->lb_seed : 0);
+		c->lb_seed = 0; /* a fresh datapath */
+		CHECK(pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		kept = c->lb_seed;
+		CHECK(kept != 0, "a fresh datapath gets a random seed");
+		c->lb_seed = 0;
+		CHECK(pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		CHECK(c->lb_seed != 0 && c->lb_seed != kept, "and another one next time (%u, %u)", kept, c->lb_seed);
+		pl_policy_free(p);
+	}
+
 	/* errors name file:line and what is wrong */
 	{
 		static const struct { const char *text, *want; } bad[] = {
@@ -106,6 +135,8 @@ int main(int argc, char **argv)
 			{ "lb backend w 10.0.0.1\n", "t.policy:1: unknown service 'w'" },
 			{ "lb service w 10.0.0.1 80 tcp\nlb backend w fd00::1\n", "t.policy:2: backend must be IPv4" },
 			{ "lb service w 10.0.0.1 80 tcp mode ipip\n", "needs 'encap-src" },
+			{ "lb seed 0\n", "t.policy:1:" },
+			{ "lb seed 1\nlb seed 2\n", "t.policy:2: lb seed already given at line 1" },
 			{ "lb service a 10.0.0.1 80 tcp mode nat\nlb service b 10.0.0.2 80 tcp mode nat\n"
 			  "lb backend a 10.0.1.1 port 8080\nlb backend b 10.0.1.1 port 8080\n",
 			  "t.policy:4: NAT backend 10.0.1.1 port 8080 tcp is already a backend of NAT service a (line 3)" },

@@ -494,6 +494,27 @@ static void test_lb(void)
 		CHECK(counter(PL_CNT_LB_NEW_FLOW) == nf + 1, "SYN is a new flow");
 	}
 
+	/* The flow hash is seeded by the configuration: another seed places
+	 * some of 64 new flows differently. */
+	{
+		__u32 a[64], moved = 0;
+
+		for (int round = 0; round < 2; round++) {
+			cfg()->lb_seed = round ? 0x1234567u : 1;
+			for (int i = 0; i < 64; i++) {
+				len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", (__u16)(4000 + i), 80, PL_TCP_SYN, 1,
+						   0, 0, NULL);
+				run(f, len, &o, &olen, &port);
+				if (round)
+					moved += port != a[i];
+				else
+					a[i] = port;
+			}
+		}
+		CHECK(moved >= 8, "seed change moved %u of 64 flows", moved);
+		cfg()->lb_seed = 0;
+	}
+
 	/* spread and persistence: 64 flows on 2 backends; drain backend 1:
 	 * its flows stay, no new flow goes there */
 	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
