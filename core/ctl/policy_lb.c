@@ -230,6 +230,7 @@ int pl_kw_lb(struct pl_parse *ps, void *data, int argc, char **argv)
 static int lb_finish(struct pl_parse *ps, void *data)
 {
 	pl_parse_cfg(ps)->lb_enabled = ((struct lb_data *)data)->nsvc > 0;
+	pl_parse_cfg(ps)->lb_seed = ((struct lb_data *)data)->seed; /* 0: chosen by the apply */
 	return 0;
 }
 
