@@ -102,11 +102,14 @@ struct pl_lb_stats {
 	__u64 no_backend;
 };
 
-PL_TABLE(pl_lb_services, HASH, struct pl_lb_svc_key, struct pl_lb_svc, PL_LB_SVC_MAX);
+/* The hash tables hold twice the policy's limit: a reload writes the new
+ * entries before it removes the old ones, so swapping a full set of
+ * services (or NAT backends) for another needs room for both. */
+PL_TABLE(pl_lb_services, HASH, struct pl_lb_svc_key, struct pl_lb_svc, 2 * PL_LB_SVC_MAX);
 PL_TABLE(pl_lb_ring, ARRAY, __u32, __u32, PL_LB_SVC_MAX * PL_LB_RING); /* backend id + 1 */
 PL_TABLE(pl_lb_backends, ARRAY, __u32, struct pl_lb_backend, PL_LB_BACKEND_MAX);
 PL_TABLE(pl_lb_conns, PERCPU_LRU_HASH, struct pl_lb_flow, struct pl_lb_ct, PL_LB_CT_MAX);
-PL_TABLE(pl_lb_rnat, HASH, struct pl_lb_rnat_key, struct pl_lb_rnat_val, PL_LB_BACKEND_MAX);
+PL_TABLE(pl_lb_rnat, HASH, struct pl_lb_rnat_key, struct pl_lb_rnat_val, 2 * PL_LB_BACKEND_MAX);
 PL_TABLE(pl_lb_svc_stats, PERCPU_ARRAY, __u32, struct pl_lb_stats, PL_LB_SVC_MAX);
 PL_TABLE(pl_lb_be_stats, PERCPU_ARRAY, __u32, struct pl_lb_stats, PL_LB_BACKEND_MAX);
 

@@ -99,6 +99,34 @@ int main(int argc, char **argv)
 	}
 	pl_policy_free(p);
 
+	/* a reload swapping a full set of services (and NAT backends) for
+	 * another full set: old and new entries coexist until the old ones
+	 * are removed */
+	if (ctl) {
+		char *txt[2];
+
+		for (int v = 0; v < 2; v++) {
+			size_t cap = 64 * 1024, o = 0;
+
+			txt[v] = malloc(cap);
+			for (int i = 0; i < PL_LB_SVC_MAX; i++) {
+				o += (size_t)snprintf(txt[v] + o, cap - o, "lb service s%d 10.%d.0.%d 80 tcp mode nat size 13\n",
+						      i, 60 + v, i + 1);
+				for (int j = 0; j < PL_LB_BACKEND_MAX / PL_LB_SVC_MAX; j++)
+					o += (size_t)snprintf(txt[v] + o, cap - o, "lb backend s%d 10.%d.%d.%d port 80\n", i,
+							      70 + v, i, j + 1);
+			}
+		}
+		for (int round = 0; round < 3; round++) {
+			p = NULL;
+			CHECK(pl_policy_parse_string(txt[round & 1], "full.policy", &p, &err) == 0, "%s", err.msg);
+			CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "full swap %d: %s", round, err.msg);
+			pl_policy_free(p);
+		}
+		free(txt[0]);
+		free(txt[1]);
+	}
+
 	/* the LB flow hash seed: the policy's; without one, the datapath's
 	 * current seed is kept; on a fresh datapath, a random one */
 	if (ctl) {
