@@ -279,6 +279,13 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 			err = pl_apply_put(a, "pl_lb_rnat", &rk, sizeof(rk), &rv, sizeof(rv), d->be[i].line);
 		}
 	}
+	/* Ids no line uses are set down: a backend deleted by a reload keeps
+	 * no flows (they are placed again). */
+	for (__u32 id = d->nbe; id < PL_LB_BACKEND_MAX && !err; id++) {
+		struct pl_lb_backend down = { .state = PL_LB_DOWN };
+
+		err = pl_apply_put(a, "pl_lb_backends", &id, sizeof(id), &down, sizeof(down), 0);
+	}
 	for (unsigned s = 0; s < d->nsvc && !err; s++) {
 		unsigned n = 0, m = d->svc[s].v.ring_size;
 

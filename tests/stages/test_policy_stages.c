@@ -127,6 +127,28 @@ int main(int argc, char **argv)
 		free(txt[1]);
 	}
 
+	/* a backend line deleted by a reload: its id is set down (its known
+	 * flows are placed again), not left up */
+	if (ctl) {
+		__u32 id1 = 1;
+		struct pl_lb_backend *b1;
+
+		p = NULL;
+		CHECK(pl_policy_parse_string("lb service w 10.0.0.1 80 tcp size 13\nlb backend w 10.0.1.1\n"
+					     "lb backend w 10.0.1.2\n", "d.policy", &p, &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		pl_policy_free(p);
+		b1 = pl_table_lookup(&pl_lb_backends, &id1);
+		CHECK(b1 && b1->state == PL_LB_UP, "backend 1 up");
+		p = NULL;
+		CHECK(pl_policy_parse_string("lb service w 10.0.0.1 80 tcp size 13\nlb backend w 10.0.1.1\n",
+					     "d.policy", &p, &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		pl_policy_free(p);
+		b1 = pl_table_lookup(&pl_lb_backends, &id1);
+		CHECK(b1 && b1->state == PL_LB_DOWN, "deleted backend 1 is down (state %d)", b1 ? b1->state : -1);
+	}
+
 	/* the LB flow hash seed: the policy's; without one, the datapath's
 	 * current seed is kept; on a fresh datapath, a random one */
 	if (ctl) {
