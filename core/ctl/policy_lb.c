@@ -262,6 +262,8 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 		struct pl_lb_backend b = d->be[i].b;
 		__u32 id = i, ifindex;
 
+		b.svc = (__u8)d->svc[d->be[i].svc].v.id;
+
 		if (d->be[i].via[0]) {
 			err = pl_apply_port(a, d->be[i].line, d->be[i].via, &ifindex, &b.out_port);
 			if (!err && has_devmap)

@@ -64,7 +64,7 @@ struct pl_lb_backend {
 	__u8 smac[6];        /* source MAC to write (all zero: the frame's old destination) */
 	__u16 port;          /* NAT: destination port, host order (0: keep) */
 	__u8 state;          /* enum pl_lb_state, changeable at run time */
-	__u8 pad;
+	__u8 svc;            /* id of its service */
 	__u32 out_port;      /* PL_LB_OUT_TX, PL_LB_OUT_PASS or a REDIRECT port */
 	__u32 weight;        /* control plane only */
 };
@@ -353,7 +353,10 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	if (ct && ct->backend) {
 		bid = ct->backend - 1;
 		b = pl_table_lookup(&pl_lb_backends, &bid);
-		if (b && b->state == PL_LB_DOWN)
+		/* A known flow's entry names a backend id; after a reload the
+		 * id may be down or belong to another service's backend:
+		 * the flow is placed again. */
+		if (b && (b->state == PL_LB_DOWN || b->svc != s->id))
 			b = (void *)0;
 		else if (b)
 			pl_count(c, PL_CNT_LB_CT_HIT);

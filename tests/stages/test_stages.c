@@ -337,7 +337,7 @@ static void lb_service(int v6, __u32 mode, __u32 nback, __u32 state1)
 	}
 	pl_table_update(&pl_lb_services, &k, &s, PL_UPDATE_ANY);
 	for (__u32 i = 0; i < nback; i++) {
-		struct pl_lb_backend b = { .port = 8000, .out_port = 5 + i, .weight = 1,
+		struct pl_lb_backend b = { .port = 8000, .out_port = 5 + i, .weight = 1, .svc = 1,
 					   .state = i == 1 ? state1 : PL_LB_UP };
 
 		if (v6) {
@@ -513,6 +513,28 @@ static void test_lb(void)
 		}
 		CHECK(moved >= 8, "seed change moved %u of 64 flows", moved);
 		cfg()->lb_seed = 0;
+	}
+
+	/* A known flow whose backend id now belongs to another service (the
+	 * lines were reordered by a reload) is placed again. */
+	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
+	{
+		__u32 id, hit;
+		struct pl_lb_backend *be;
+
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1260, 80, PL_TCP_SYN, 1, 0, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		id = port - 5;
+		be = pl_table_lookup(&pl_lb_backends, &id);
+		CHECK(be != NULL, "backend %u", id);
+		if (be)
+			be->svc = 2;
+		hit = (__u32)counter(PL_CNT_LB_CT_HIT);
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1260, 80, PL_TCP_ACK, 2, 1, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		CHECK(counter(PL_CNT_LB_CT_HIT) == hit, "entry naming another service's backend not used");
+		if (be)
+			be->svc = 1;
 	}
 
 	/* spread and persistence: 64 flows on 2 backends; drain backend 1:
