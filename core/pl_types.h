@@ -28,10 +28,13 @@ enum pl_verdict {
 	PL_CONTINUE = 0xff,
 };
 
-/* ---- Mode switch (flipped at run time, no reload) ---------------------- */
+/* ---- Mode switch (flipped at run time, no reload) ----------------------
+ * pass-all is value 0 on purpose: a configuration nobody wrote (a BPF object
+ * attached by `ip link`, xdp-loader or a PMD's xdp_prog= without a loader
+ * that writes PL_CONFIG_DEFAULT) is all zeros and passes every frame. */
 #define PL_MODES(X)                                                             \
-	X(POLICY, "policy")                                                     \
 	X(PASS_ALL, "pass-all")                                                 \
+	X(POLICY, "policy")                                                     \
 	X(DROP_ALL, "drop-all")                                                 \
 	X(COUNT_ONLY, "count-only")
 
@@ -133,8 +136,10 @@ struct pl_src_stats {
 };
 
 /* ---- Configuration --------------------------------------------------------
- * One entry of the `pl_config` table. Written by the control plane, read by
- * the data path once per frame, so every field can change while running. */
+ * One bank of the `pl_config` table (two banks, `pl_config_live` names the
+ * live one: core/pl_ctx.h). Written whole by the control plane into the idle
+ * bank, then made live; a frame uses one bank throughout, so every field can
+ * change while running and no frame sees a mix. All zeros is mode pass-all. */
 enum pl_fwd_mode {
 	PL_FWD_NONE = 0,     /* no forwarding: fall through to default verdict */
 	PL_FWD_REFLECT = 1,  /* swap MACs, TX out the receiving port */

@@ -2,8 +2,9 @@
 /* Policy keyword of the ratelimit stage:
  *   ratelimit pps N [burst N] [bytes N] [byte-burst N] [prefix4 N] [prefix6 N]
  * One statement per policy; without it the stage is off. burst defaults to
- * pps (one second), byte-burst to bytes; prefixes default to 32 / 128 (one
- * bucket per address). */
+ * pps (one second), byte-burst to bytes (at least 1518, one full frame,
+ * which is also the smallest byte-burst accepted); prefixes default to
+ * 32 / 128 (one bucket per address and family). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,9 @@ struct rl_data {
 };
 
 #define RL_RATE_MAX 4000000000ul
+/* The smallest byte burst: one full Ethernet frame (1518 bytes with the
+ * FCS). A smaller bucket could never hold a full-size frame. */
+#define RL_BYTE_BURST_MIN 1518ul
 
 /* One number in [lo, hi] into *out. */
 static int rl_num(struct pl_parse *ps, const char *v, unsigned long lo, unsigned long hi,
@@ -47,8 +51,17 @@ static int rl_bytes(struct pl_parse *ps, void *ctx, const char *v)
 
 static int rl_bburst(struct pl_parse *ps, void *ctx, const char *v)
 {
-	return rl_num(ps, v, 64, 10000000000ul, "ratelimit byte-burst",
-		      &((struct pl_rl_params *)ctx)->bps.burst);
+	unsigned long n;
+
+	/* Checked here rather than by the range of pl_parse_uint, so the
+	 * message can say why. */
+	if (pl_parse_uint(ps, v, 1, 10000000000ul, "ratelimit byte-burst", &n))
+		return -EINVAL;
+	if (n < RL_BYTE_BURST_MIN)
+		return pl_parse_fail(ps, "ratelimit byte-burst %lu is below one full frame: give at least %lu bytes (or leave it out: it defaults to the byte rate)",
+				     n, RL_BYTE_BURST_MIN);
+	((struct pl_rl_params *)ctx)->bps.burst = n;
+	return 0;
 }
 
 /* "prefix4 N" / "prefix6 N". */
@@ -91,7 +104,7 @@ int pl_kw_ratelimit(struct pl_parse *ps, void *data, int argc, char **argv)
 	if (p.bps.burst && !p.bps.rate)
 		return pl_parse_fail(ps, "byte-burst without 'bytes N' (the byte budget per second)");
 	if (p.bps.rate && !p.bps.burst)
-		p.bps.burst = p.bps.rate > 1500 ? p.bps.rate : 1500;
+		p.bps.burst = p.bps.rate > RL_BYTE_BURST_MIN ? p.bps.rate : RL_BYTE_BURST_MIN;
 	d->on = 1;
 	d->line = ps->line;
 	d->p = p;

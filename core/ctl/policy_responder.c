@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Policy keywords of the responder stage:
  *   responder listen ADDR|any-destination [PORT]   (PORT defaults to 8080; repeatable)
- *   responder key HEX32                   (cookie key; random per parse if absent)
+ *   responder key HEX32                   (cookie key; see below)
  *   route PATH|unknown|method|bad-request STATUS TYPE BODY...
  * The responder is on when there is at least one listen statement. The
  * datapath does not know the DUT's own addresses: any-destination answers
@@ -10,7 +10,12 @@
  * / "Hello from XDP!", /api {"status":"ok"}, /health OK, unknown (404)
  * "Not Found", method (405) "Method Not Allowed", bad-request (400, a
  * request line with no delimiter after the path) "Bad Request".
- * BODY is the rest of the line, words joined by one space. */
+ * BODY is the rest of the line, words joined by one space.
+ * The cookie key outlives reloads: a policy that names no key keeps the one
+ * the datapath already has (a random one is drawn only when it has none),
+ * and a policy naming a new key keeps the replaced one as the previous key,
+ * which the data path still accepts, so no reload resets handshakes in
+ * flight. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,9 +181,30 @@ static int resp_finish(struct pl_parse *ps, void *data)
 	return 0;
 }
 
+/* The cookie keys to install: the policy's own key, or the live one when
+ * the policy names none; a replaced live key becomes the previous key. */
+static void resp_keys(struct pl_apply *a, const struct resp_data *d, struct pl_resp_params *out)
+{
+	struct pl_resp_params live;
+	__u32 zero = 0;
+
+	*out = d->params;
+	if (pl_ctl_lookup(a->c, "pl_resp_params", &zero, &live) || !(live.key[0] | live.key[1]))
+		return; /* nothing live: the key drawn (or named) at parse time */
+	if (!d->have_key) {
+		memcpy(out->key, live.key, sizeof(out->key));
+		memcpy(out->prev_key, live.prev_key, sizeof(out->prev_key));
+	} else if (memcmp(out->key, live.key, sizeof(out->key))) {
+		memcpy(out->prev_key, live.key, sizeof(out->prev_key));
+	} else {
+		memcpy(out->prev_key, live.prev_key, sizeof(out->prev_key));
+	}
+}
+
 static int resp_prepare(struct pl_apply *a, const void *data)
 {
 	const struct resp_data *d = data;
+	struct pl_resp_params params;
 	__u32 zero = 0, one = 1;
 	int err = 0;
 
@@ -192,9 +218,11 @@ static int resp_prepare(struct pl_apply *a, const void *data)
 		pl_resp_route_make(&v, r->status, r->ctype, r->body, strlen(r->body));
 		err = pl_apply_put(a, "pl_resp_routes", &r->k, sizeof(r->k), &v, sizeof(v), r->line);
 	}
-	if (!err && d->nlisten)
-		err = pl_apply_put(a, "pl_resp_params", &zero, sizeof(zero), &d->params,
-				   sizeof(d->params), 0);
+	if (!err && d->nlisten) {
+		resp_keys(a, d, &params);
+		err = pl_apply_put(a, "pl_resp_params", &zero, sizeof(zero), &params,
+				   sizeof(params), 0);
+	}
 	if (!err)
 		err = pl_apply_sync(a, "pl_resp_listen", sizeof(struct pl_resp_listen_key), sizeof(__u32));
 	if (!err)

@@ -19,8 +19,10 @@ struct pl_fwd_entry {
 	__u8 src_mac[6];
 };
 
-/* Keyed by receiving ifindex. */
-PL_TABLE(pl_fwd, HASH, __u32, struct pl_fwd_entry, PL_PORTS_MAX);
+/* Keyed by receiving ifindex. A policy names at most PL_PORTS_MAX rules; the
+ * table holds two policies' worth, since a reload writes the new entries
+ * before it removes the old ones. */
+PL_TABLE(pl_fwd, HASH, __u32, struct pl_fwd_entry, 2 * PL_PORTS_MAX);
 
 PL_INLINE void pl_swap_macs(struct ethhdr *eth)
 {

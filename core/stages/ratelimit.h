@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Stage "ratelimit": per-source token buckets (packets/s, optionally
  * bytes/s, each with a burst), keyed by the source address masked to a
- * configured prefix length (IPv4 and IPv6 separately). Buckets live in a
+ * configured prefix length and its family (IPv4 and IPv6 separately). Buckets live in a
  * per-CPU LRU table: a flood of spoofed sources evicts old buckets instead of
  * exhausting memory, and each CPU keeps its own bucket (the budget applies
  * per CPU; a source's flow normally stays on one CPU). Over-budget frames are
@@ -25,7 +25,7 @@
 /* One budget: rate per second and burst (both 0 = unlimited). */
 struct pl_rl_rate {
 	__u64 rate;  /* tokens per second (packets or bytes), <= 4e9 */
-	__u64 burst; /* bucket depth in tokens (>= 1) */
+	__u64 burst; /* bucket depth in tokens (>= 1; <= 1e10, so burst * unit fits) */
 };
 
 struct pl_rl_params {
@@ -43,18 +43,30 @@ struct pl_bucket {
 	__u64 btokens; /* byte tokens * PL_TOKEN_UNIT */
 };
 
-PL_TABLE(pl_rl_params, ARRAY, __u32, struct pl_rl_params, 1);
-PL_TABLE(pl_rl_buckets, PERCPU_LRU_HASH, struct pl_addr, struct pl_bucket, PL_RL_MAX);
+/* A bucket's key: the masked source and its family, so the IPv4 source
+ * a.b.c.d and the IPv6 source ::ffff:a.b.c.d (same 16 bytes) never share a
+ * bucket. */
+struct pl_src_key {
+	struct pl_addr addr;
+	__u32 family; /* 4 or 6 */
+};
 
-/* Refill one bucket level to now (never above the burst). */
+PL_TABLE(pl_rl_params, ARRAY, __u32, struct pl_rl_params, 1);
+PL_TABLE(pl_rl_buckets, PERCPU_LRU_HASH, struct pl_src_key, struct pl_bucket, PL_RL_MAX);
+
+/* Refill one bucket level to now (never above the burst). The arithmetic
+ * saturates: elapsed * rate stays below 2^64 (elapsed < 4e9 ns, rate <= 4e9),
+ * and the sum with the tokens left is compared with the room below full
+ * rather than computed, so it cannot wrap. */
 PL_INLINE __u64 pl_bucket_refill(__u64 tokens, const struct pl_rl_rate *r, __u64 elapsed)
 {
 	__u64 full = r->burst * PL_TOKEN_UNIT;
+	__u64 add;
 
-	if (elapsed >= PL_RL_IDLE_CAP_NS)
+	if (elapsed >= PL_RL_IDLE_CAP_NS || tokens >= full)
 		return full;
-	tokens += elapsed * r->rate;
-	return tokens > full ? full : tokens;
+	add = elapsed * r->rate;
+	return add >= full - tokens ? full : tokens + add;
 }
 
 /* Take cost tokens from a bucket level; 0 if they were there. */
@@ -92,16 +104,20 @@ PL_INLINE int pl_bucket_charge(struct pl_bucket *b, __u64 now, const struct pl_r
 	return 0;
 }
 
-/* A fresh bucket: full, minus this frame. */
+/* A fresh bucket: full, minus this frame (empty, not wrapped, when the
+ * frame is larger than the burst). */
 PL_INLINE void pl_bucket_init(struct pl_bucket *b, __u64 now, const struct pl_rl_rate *r,
 			      const struct pl_rl_rate *br, __u32 len)
 {
+	__u64 bfull = br && br->rate ? br->burst * PL_TOKEN_UNIT : 0;
+	__u64 bcost = (__u64)len * PL_TOKEN_UNIT;
+
 	b->last_ns = now;
-	b->tokens = r->burst * PL_TOKEN_UNIT - PL_TOKEN_UNIT;
-	b->btokens = br && br->rate ? br->burst * PL_TOKEN_UNIT - (__u64)len * PL_TOKEN_UNIT : 0;
+	b->tokens = r->burst ? r->burst * PL_TOKEN_UNIT - PL_TOKEN_UNIT : 0;
+	b->btokens = bfull > bcost ? bfull - bcost : 0;
 }
 
-/* The source address masked to the configured prefix (the bucket key). */
+/* The source address masked to the configured prefix. */
 PL_INLINE void pl_addr_mask(struct pl_addr *out, const struct pl_addr *a, __u32 family,
 			    __u32 p4, __u32 p6)
 {
@@ -116,11 +132,18 @@ PL_INLINE void pl_addr_mask(struct pl_addr *out, const struct pl_addr *a, __u32 
 	}
 }
 
+/* The bucket key of a frame's source. */
+PL_INLINE void pl_src_key_of(struct pl_src_key *k, const struct pl_hdrs *h, __u32 p4, __u32 p6)
+{
+	pl_addr_mask(&k->addr, &h->saddr, h->family, p4, p6);
+	k->family = h->family;
+}
+
 PL_INLINE int pl_stage_ratelimit(struct pl_ctx *c)
 {
 	struct pl_rl_params *p;
 	struct pl_bucket *b;
-	struct pl_addr key;
+	struct pl_src_key key;
 	__u32 zero = 0;
 
 	if (!c->cfg->rl_enabled || !c->h.family)
@@ -128,7 +151,7 @@ PL_INLINE int pl_stage_ratelimit(struct pl_ctx *c)
 	p = pl_table_lookup(&pl_rl_params, &zero);
 	if (!p || !p->pps.rate)
 		return PL_CONTINUE;
-	pl_addr_mask(&key, &c->h.saddr, c->h.family, p->prefix4, p->prefix6);
+	pl_src_key_of(&key, &c->h, p->prefix4, p->prefix6);
 	b = pl_table_lookup(&pl_rl_buckets, &key);
 	if (!b) {
 		struct pl_bucket n;

@@ -56,6 +56,7 @@ struct pl_resp_listen_key {
 
 struct pl_resp_params {
 	__u64 key[2];        /* SipHash key of the cookies */
+	__u64 prev_key[2];   /* the key before the last rotation, still accepted (0: none) */
 	__u32 slice_shift;   /* cookie time slice = 2^slice_shift ns (0: default) */
 	__u16 mss4, mss6;    /* MSS we announce (0: 1460 / 1440) */
 	__u16 window;        /* window we announce (0: 65535) */
@@ -78,8 +79,10 @@ struct pl_resp_route {
 };
 
 PL_TABLE(pl_resp_params, ARRAY, __u32, struct pl_resp_params, 1);
-PL_TABLE(pl_resp_listen, HASH, struct pl_resp_listen_key, __u32, PL_RESP_LISTEN_MAX);
-PL_TABLE(pl_resp_routes, HASH, struct pl_resp_path, struct pl_resp_route, PL_RESP_ROUTES_MAX);
+/* Both hold two policies' worth: a reload writes the new entries before it
+ * removes the old ones. */
+PL_TABLE(pl_resp_listen, HASH, struct pl_resp_listen_key, __u32, 2 * PL_RESP_LISTEN_MAX);
+PL_TABLE(pl_resp_routes, HASH, struct pl_resp_path, struct pl_resp_route, 2 * PL_RESP_ROUTES_MAX);
 
 /* MSS values a cookie can carry (largest not above the client's). */
 PL_INLINE __u32 pl_resp_mss_of(__u32 idx)
@@ -130,8 +133,8 @@ PL_INLINE __u64 pl_siphash5(const __u64 key[2], const __u64 m[5])
 }
 
 /* The 16-bit MAC of a cookie for the client->server 4-tuple in h. */
-PL_INLINE __u32 pl_cookie_mac(const struct pl_resp_params *p, const struct pl_hdrs *h,
-			      __u32 slice, __u32 mss_idx)
+PL_INLINE __u32 pl_cookie_mac(const __u64 key[2], const struct pl_hdrs *h, __u32 slice,
+			      __u32 mss_idx)
 {
 	__u64 m[5];
 
@@ -140,7 +143,7 @@ PL_INLINE __u32 pl_cookie_mac(const struct pl_resp_params *p, const struct pl_hd
 	m[2] = ((__u64)h->daddr.w[0] << 32) | h->daddr.w[1];
 	m[3] = ((__u64)h->daddr.w[2] << 32) | h->daddr.w[3];
 	m[4] = ((__u64)h->sport << 48) | ((__u64)h->dport << 32) | ((slice << 2) | mss_idx);
-	return (__u32)(pl_siphash5(p->key, m) >> 48);
+	return (__u32)(pl_siphash5(key, m) >> 48);
 }
 
 PL_INLINE __u32 pl_resp_slice(const struct pl_resp_params *p, __u64 now)
@@ -157,12 +160,13 @@ PL_INLINE __u32 pl_cookie_make(const struct pl_resp_params *p, const struct pl_h
 	__u32 slice = pl_resp_slice(p, now);
 	__u32 idx = pl_resp_mss_idx(mss);
 
-	return (pl_cookie_mac(p, h, slice, idx) << 16) | (idx << 14) | ((slice & 3) << 12);
+	return (pl_cookie_mac(p->key, h, slice, idx) << 16) | (idx << 14) | ((slice & 3) << 12);
 }
 
 /* Check x = (acknowledgement number - 1) of a segment against the cookie of
- * its 4-tuple in the current or previous time slice. Returns k (x minus the
- * ISN, 0..4095) and sets *mss, or -1. */
+ * its 4-tuple in the current or previous time slice, under the current key
+ * or the previous one (a key rotation does not reset handshakes in flight).
+ * Returns k (x minus the ISN, 0..4095) and sets *mss, or -1. */
 PL_INLINE int pl_cookie_check(const struct pl_resp_params *p, const struct pl_hdrs *h,
 			      __u64 now, __u32 x, __u32 *mss)
 {
@@ -175,7 +179,9 @@ PL_INLINE int pl_cookie_check(const struct pl_resp_params *p, const struct pl_hd
 
 		if ((s & 3) != ((x >> 12) & 3))
 			continue;
-		if (pl_cookie_mac(p, h, s, idx) == x >> 16) {
+		if (pl_cookie_mac(p->key, h, s, idx) == x >> 16 ||
+		    ((p->prev_key[0] | p->prev_key[1]) &&
+		     pl_cookie_mac(p->prev_key, h, s, idx) == x >> 16)) {
 			*mss = pl_resp_mss_of(idx);
 			return (int)(x & 0xfff);
 		}

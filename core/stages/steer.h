@@ -7,10 +7,13 @@
 #include "../pl_ctx.h"
 
 #ifndef PL_STEER_MAX
-#define PL_STEER_MAX 256
+#define PL_STEER_MAX 256 /* entries one policy may name */
 #endif
 
-PL_TABLE(pl_steer, HASH, struct pl_steer_key, struct pl_steer_val, PL_STEER_MAX);
+/* Room for two whole policies: a reload writes the new entries before the
+ * configuration switches and removes the old ones only after it, so both
+ * sets are in the table at once. */
+PL_TABLE(pl_steer, HASH, struct pl_steer_key, struct pl_steer_val, 2 * PL_STEER_MAX);
 
 PL_INLINE int pl_stage_steer(struct pl_ctx *c)
 {

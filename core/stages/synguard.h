@@ -20,7 +20,7 @@ struct pl_syn_params {
 };
 
 PL_TABLE(pl_syn_params, ARRAY, __u32, struct pl_syn_params, 1);
-PL_TABLE(pl_syn_buckets, PERCPU_LRU_HASH, struct pl_addr, struct pl_bucket, PL_SYN_MAX);
+PL_TABLE(pl_syn_buckets, PERCPU_LRU_HASH, struct pl_src_key, struct pl_bucket, PL_SYN_MAX);
 PL_TABLE(pl_syn_global, PERCPU_ARRAY, __u32, struct pl_bucket, 1);
 
 PL_INLINE int pl_stage_synguard(struct pl_ctx *c)
@@ -36,9 +36,9 @@ PL_INLINE int pl_stage_synguard(struct pl_ctx *c)
 	if (!p)
 		return PL_CONTINUE;
 	if (p->per_src.rate) {
-		struct pl_addr key;
+		struct pl_src_key key;
 
-		pl_addr_mask(&key, &c->h.saddr, c->h.family, p->prefix4, p->prefix6);
+		pl_src_key_of(&key, &c->h, p->prefix4, p->prefix6);
 		b = pl_table_lookup(&pl_syn_buckets, &key);
 		if (!b) {
 			struct pl_bucket n;

@@ -17,13 +17,18 @@ int pl_core_init(unsigned nworkers)
 
 	if (err)
 		return err;
+	/* bank 0 live (pl_config_live starts zeroed) */
 	return (int)pl_table_update(&pl_config, &zero, &cfg, PL_UPDATE_ANY);
 }
 
 int pl_core_process(struct pl_buf *b, uint32_t *out_port)
 {
 	struct pl_ctx c;
-	int v = pl_run(&c, b);
+	int v;
+
+	pl_worker_enter();
+	v = pl_run(&c, b);
+	pl_worker_exit();
 
 	if (out_port)
 		*out_port = c.out_port;

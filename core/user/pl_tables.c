@@ -12,8 +12,12 @@
  * PERCPU kinds keep one whole copy per worker, used only by that worker's
  * thread, so the data path needs no locks. Shared kinds are written by the
  * control plane only: a slot is published with a release store of its state
- * after key and value are written, and read with an acquire load. */
+ * after key and value are written, and read with an acquire load; a shared
+ * array entry is replaced copy-on-write (array_replace), a 4-byte one by one
+ * atomic store; storage a frame may still read is freed only after
+ * pl_core_quiesce(). */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -144,8 +148,32 @@ static void *copy_of(struct pl_table *t, unsigned worker)
 
 	if (!st)
 		return NULL;
-	/* worker is below copies on the data path: no division there */
-	return st->copy[worker < st->copies ? worker : worker % st->copies];
+	/* worker is below copies on the data path: no division there. The
+	 * acquire pairs with the release that publishes a shared array's new
+	 * storage (array_replace). */
+	return __atomic_load_n(&st->copy[worker < st->copies ? worker : worker % st->copies],
+			       __ATOMIC_ACQUIRE);
+}
+
+/* Write entry idx of a shared array without changing what a running frame
+ * reads: a copy of the whole array with the entry replaced is published
+ * with one release store, and the old storage is freed once every frame
+ * that may hold it has ended. Values of shared arrays are written by the
+ * control plane only (stage parameters, ACL banks, configuration banks). */
+static long array_replace(struct pl_table *t, uint32_t idx, const void *val)
+{
+	struct pl_tstore *st = t->impl;
+	size_t sz = (size_t)t->max_entries * t->value_size;
+	uint8_t *old = st->copy[0], *fresh = malloc(sz);
+
+	if (!fresh)
+		return -ENOMEM;
+	memcpy(fresh, old, sz);
+	memcpy(fresh + (size_t)idx * t->value_size, val, t->value_size);
+	__atomic_store_n(&st->copy[0], fresh, __ATOMIC_RELEASE);
+	pl_core_quiesce();
+	free(old);
+	return 0;
 }
 
 /* ---- hash ---- */
@@ -173,20 +201,32 @@ static inline int key_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
 	}
 }
 
-static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const void *key)
+/* The slot holding key, or NULL; *probes (when given) counts the slots
+ * examined. The slot array is loaded once, with acquire: a shared table's
+ * array is replaced whole when its tombstones are reclaimed. */
+static inline uint8_t *hash_probe(const struct pl_table *t, struct pl_hash *h, const void *key,
+				  uint32_t *probes)
 {
+	uint8_t *slots = __atomic_load_n(&h->slots, __ATOMIC_ACQUIRE);
 	uint32_t i = hash_bytes(key, t->key_size) & h->mask;
 
 	for (uint32_t n = 0; n <= h->mask; n++, i = (i + 1) & h->mask) {
-		uint8_t *s = h->slots + (size_t)i * h->stride;
+		uint8_t *s = slots + (size_t)i * h->stride;
 		uint32_t st = __atomic_load_n(slot_state(s), __ATOMIC_ACQUIRE);
 
+		if (probes)
+			*probes = n + 1;
 		if (st == SLOT_EMPTY)
 			return NULL;
 		if (st == SLOT_USED && key_eq(slot_key(s), key, t->key_size))
 			return s;
 	}
 	return NULL;
+}
+
+static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const void *key)
+{
+	return hash_probe(t, h, key, NULL);
 }
 
 static uint8_t *hash_free_slot(const struct pl_table *t, struct pl_hash *h, const void *key)
@@ -226,33 +266,37 @@ static void hash_evict(const struct pl_table *t, struct pl_hash *h, const void *
 	}
 }
 
-/* Too many tombstones make probes long: rebuild when a quarter of the slots
- * are dead. Only for per-worker copies: their one writer is the worker
- * itself. A shared table is read by every worker while the control plane
- * writes it, and a rebuild would move (and free) entries a reader holds, so
- * shared tables only reuse their tombstones (they are small, and their
- * inserts take the first free slot of the probe path, dead or empty). */
+/* Too many tombstones make probes long (a miss ends only at an empty
+ * slot): rebuild when a quarter of the slots are dead. The live entries are
+ * copied into a new array, which is then published with one release store.
+ * A per-worker copy has one reader, its writer, so the old array goes at
+ * once. A shared table is read lock-free by every worker while the control
+ * plane (its only writer) rebuilds it: the old array is freed only after
+ * every frame that may still hold it has ended (pl_core_quiesce). */
 static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 {
 	uint32_t slots = h->mask + 1;
-	uint8_t *old;
+	uint8_t *old = h->slots, *fresh;
+	struct pl_hash tmp;
 
-	if (h->dead < slots / 4 || !pl_table_is_percpu(t))
+	if (h->dead < slots / 4)
 		return;
-	old = h->slots;
-	h->slots = calloc(slots, h->stride);
-	if (!h->slots) {
-		h->slots = old;
-		return;
-	}
+	fresh = calloc(slots, h->stride);
+	if (!fresh)
+		return; /* keep the tombstones; probes stay correct */
+	tmp = *h;
+	tmp.slots = fresh;
 	for (uint32_t i = 0; i < slots; i++) {
 		uint8_t *s = old + (size_t)i * h->stride;
 
 		if (*slot_state(s) == SLOT_USED)
-			memcpy(hash_free_slot(t, h, slot_key(s)), s, h->stride);
+			memcpy(hash_free_slot(t, &tmp, slot_key(s)), s, h->stride);
 	}
-	free(old);
+	__atomic_store_n(&h->slots, fresh, __ATOMIC_RELEASE);
 	h->dead = 0;
+	if (!pl_table_is_percpu(t))
+		pl_core_quiesce();
+	free(old);
 }
 
 static long hash_update(const struct pl_table *t, struct pl_hash *h, const void *key,
@@ -401,6 +445,19 @@ long pl_table_update_worker(struct pl_table *t, const void *key, const void *val
 			return -E2BIG;
 		if (flags == PL_UPDATE_NOEXIST)
 			return -EEXIST;
+		if (t->value_size == 4 && !pl_table_is_percpu(t)) {
+			/* A 4-byte value of a shared array is an index the
+			 * control plane publishes (pl_config_live): one
+			 * sequentially consistent store, after everything it
+			 * names was written. */
+			uint32_t v;
+
+			memcpy(&v, val, 4);
+			__atomic_store_n((uint32_t *)c + idx, v, __ATOMIC_SEQ_CST);
+			return 0;
+		}
+		if (t->kind == PL_KIND_ARRAY)
+			return array_replace(t, idx, val);
 		memcpy((uint8_t *)c + (size_t)idx * t->value_size, val, t->value_size);
 		return 0;
 	}
@@ -439,6 +496,11 @@ static long delete_in(struct pl_table *t, void *c, const void *key)
 		__atomic_store_n(slot_state(s), SLOT_DEAD, __ATOMIC_RELEASE);
 		h->count--;
 		h->dead++;
+		/* Shared tables lose entries only here (their writer is the
+		 * control plane): reclaim the tombstones of reload after
+		 * reload. Per-worker copies reclaim on insert. */
+		if (!pl_table_is_percpu(t))
+			hash_compact(t, h);
 		return 0;
 	}
 	if (t->kind == PL_KIND_LPM) {
@@ -507,6 +569,17 @@ int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void
 		return -ENOENT;
 	memcpy(next, &start, sizeof(start));
 	return 0;
+}
+
+uint32_t pl_table_probe_len(struct pl_table *t, const void *key)
+{
+	void *c = copy_of(t, pl_worker_id);
+	uint32_t n = 0;
+
+	if (!c || !is_hash(t->kind))
+		return 0;
+	hash_probe(t, c, key, &n);
+	return n;
 }
 
 uint32_t pl_table_count(struct pl_table *t, unsigned worker)
@@ -617,6 +690,52 @@ nomem:
 void pl_worker_set(unsigned id)
 {
 	pl_worker_id = id;
+}
+
+/* ---- quiescence: has every frame that started before now ended? ----
+ * Each worker's mark is odd while it runs a frame (pl_worker_enter/exit
+ * around pl_run); the control plane, after publishing a change, waits for
+ * every odd mark it sees to move on. Entering is a sequentially consistent
+ * store and the configuration index is read with a sequentially consistent
+ * load, so a frame either is seen running here or sees the new index. */
+struct pl_worker_mark {
+	uint64_t seq;
+	uint8_t pad[56]; /* one cache line per worker */
+};
+static struct pl_worker_mark marks_[PL_WORKERS_MAX];
+
+void pl_worker_enter(void)
+{
+	struct pl_worker_mark *m = &marks_[pl_worker_id % PL_WORKERS_MAX];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_SEQ_CST);
+}
+
+void pl_worker_exit(void)
+{
+	struct pl_worker_mark *m = &marks_[pl_worker_id % PL_WORKERS_MAX];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
+
+void pl_core_quiesce(void)
+{
+	for (unsigned w = 0; w < PL_WORKERS_MAX; w++) {
+		uint64_t s = __atomic_load_n(&marks_[w].seq, __ATOMIC_SEQ_CST);
+
+		if (!(s & 1))
+			continue;
+		while (__atomic_load_n(&marks_[w].seq, __ATOMIC_ACQUIRE) == s)
+			sched_yield();
+	}
+}
+
+struct pl_config *pl_core_config(void)
+{
+	__u32 zero = 0, *live = pl_table_lookup_worker(pl_table_find("pl_config_live"), &zero, 0);
+	__u32 bank = live ? __atomic_load_n(live, __ATOMIC_ACQUIRE) & 1 : 0;
+
+	return pl_table_lookup_worker(pl_table_find("pl_config"), &bank, 0);
 }
 
 uint64_t pl_platform_now_ns(void)

@@ -22,6 +22,19 @@ unsigned pl_core_nworkers(void);
 /* Select the calling thread's per-worker state. */
 void pl_worker_set(unsigned id);
 
+/* Mark the calling worker as running a frame / done with it
+ * (pl_core_process does both around every frame). */
+void pl_worker_enter(void);
+void pl_worker_exit(void);
+/* Wait until every frame that was running when this was called has ended
+ * (the control plane calls it before it rewrites state a frame may hold:
+ * the idle configuration bank, the idle ACL bank). Workers that are not
+ * inside a frame are not waited for. */
+void pl_core_quiesce(void);
+/* The live configuration bank (for single-threaded drivers such as replay
+ * loops that set clock_ns between frames; others use pl_ctl_set_config). */
+struct pl_config *pl_core_config(void);
+
 /* Run the core on one frame. b->data/len may change (head/tail adjust).
  * Returns an enum pl_verdict; *out_port is set for PL_REDIRECT. */
 int pl_core_process(struct pl_buf *b, uint32_t *out_port);
@@ -40,6 +53,9 @@ long pl_table_update_worker(struct pl_table *t, const void *key, const void *val
 			    uint64_t flags, unsigned worker);
 /* Iterate keys: key NULL gives the first; returns 0, or -ENOENT at the end. */
 int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void *next);
+/* Slots a lookup of key examines in a hash table (the calling worker's
+ * copy): tests bound it to check that tombstones are reclaimed. */
+uint32_t pl_table_probe_len(struct pl_table *t, const void *key);
 /* Number of entries in use (for a worker's copy). */
 uint32_t pl_table_count(struct pl_table *t, unsigned worker);
 /* Remove every entry (arrays: zero every value). */

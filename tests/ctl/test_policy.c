@@ -135,7 +135,7 @@ static void test_bad_input(void)
 	expect_error("steer udp 4242 tx", "t.policy:1: unknown steer action 'tx' (one of: drop, pass, user)");
 	expect_error("steer udp 4242", "t.policy:1: steer takes 3 words");
 	expect_error("mode policy\nmode drop-all", "t.policy:2: 'mode' already given at line 1 (keep one)");
-	expect_error("mode fast", "t.policy:1: unknown mode 'fast' (one of: policy, pass-all, drop-all, count-only)");
+	expect_error("mode fast", "t.policy:1: unknown mode 'fast' (one of: pass-all, policy, drop-all, count-only)");
 	expect_error("default redirect", "t.policy:1: unknown default verdict 'redirect' (one of: drop, pass, tx, user, aborted)");
 	expect_error("count sources maybe", "t.policy:1: unknown per-source counting 'maybe' (one of: off, on)");
 	expect_error("forward reflect\nforward redirect from a to b", "t.policy:2: forward redirect conflicts with forward reflect at line 1");
@@ -230,9 +230,7 @@ static struct pl_policy *parse_example(const char *file)
 /* The user core's live configuration. */
 static struct pl_config *live_cfg(void)
 {
-	__u32 zero = 0;
-
-	return pl_table_lookup(&pl_config, &zero);
+	return pl_core_config();
 }
 
 /* An Ethernet + IPv4 + TCP (no flags, window 0) or UDP frame from saddr
@@ -427,6 +425,7 @@ static int watch_update(struct pl_ctl *c, const char *t, const void *k, const vo
 		return -EIO;
 	watch_check_live();
 	err = pl_ctl_update(W.inner, t, k, v);
+	/* The idle configuration bank; pl_config_live follows it. */
 	if (!strcmp(t, "pl_config") && !W.cfg_write)
 		W.cfg_write = W.writes;
 	return err;
@@ -549,7 +548,7 @@ static void test_bank_flip_and_rollback(void)
 	CHECK(W.cfg_write > 0, "configuration written");
 	CHECK(W.cfg_write == 1 + 6 + 2 + 1, "config is write %d of %d (acl, 6 steer, 2 fwd, then cfg)",
 	      W.cfg_write, W.writes);
-	CHECK(W.writes == W.cfg_write + 1, "one removal after the config (tcp 1; "
+	CHECK(W.writes == W.cfg_write + 2, "the live index, then one removal after the config (tcp 1; "
 	      "writes=%d)", W.writes);
 	total = W.writes;
 

@@ -118,7 +118,7 @@ static const char *const fuzz_policies[] = {
 	"forward redirect from p2 to p3\n",
 	/* 2: responder and LB first (no ACL), byte budget, forwarding off */
 	"mode policy\nmalformed pass\ndefault drop\n"
-	"ratelimit pps 4000000000 bytes 1500 byte-burst 1500\n"
+	"ratelimit pps 4000000000 bytes 1500 byte-burst 1518\n"
 	"synguard global 10 3\n" P_RESPONDER P_LB "forward off\n",
 };
 #define FUZZ_NPOL (sizeof(fuzz_policies) / sizeof(fuzz_policies[0]))
@@ -148,7 +148,6 @@ static void print_stats(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	__u32 zero = 0;
 	struct pl_err err;
 
 	MUST(pl_core_init(FUZZ_WORKERS) == 0);
@@ -160,7 +159,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 		}
 	}
-	cfg = pl_table_lookup(&pl_config, &zero);
+	cfg = pl_core_config();
 	MUST(cfg);
 	if (getenv("FUZZ_STATS"))
 		atexit(print_stats);
@@ -257,6 +256,7 @@ static void use_policy(unsigned i)
 		abort();
 	}
 	MUST(!pl_ctl_get_config(ctl, &live_cfg));
+	cfg = pl_core_config(); /* the bank the apply made live */
 	live = (int)i;
 }
 
@@ -267,7 +267,7 @@ static void forget(const uint8_t *frame, size_t n, unsigned w)
 	struct pl_syn_params *sp;
 	struct pl_bucket zb = { 0 };
 	struct pl_hdrs h;
-	struct pl_addr key;
+	struct pl_src_key key;
 	__u32 zero = 0;
 
 	pl_worker_set(w);
@@ -277,9 +277,9 @@ static void forget(const uint8_t *frame, size_t n, unsigned w)
 	rp = pl_table_lookup(&pl_rl_params, &zero);
 	sp = pl_table_lookup(&pl_syn_params, &zero);
 	MUST(rp && sp);
-	pl_addr_mask(&key, &h.saddr, h.family, rp->prefix4, rp->prefix6);
+	pl_src_key_of(&key, &h, rp->prefix4, rp->prefix6);
 	pl_table_delete(&pl_rl_buckets, &key);
-	pl_addr_mask(&key, &h.saddr, h.family, sp->prefix4, sp->prefix6);
+	pl_src_key_of(&key, &h, sp->prefix4, sp->prefix6);
 	pl_table_delete(&pl_syn_buckets, &key);
 	if (h.l4_proto == IPPROTO_TCP || h.l4_proto == IPPROTO_UDP) {
 		struct pl_lb_flow f = { .saddr = h.saddr, .daddr = h.daddr, .sport = h.sport,

@@ -176,20 +176,22 @@ int main(int argc, char **argv)
 					     &err) == 0, "%s", err.msg);
 		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply seed: %s", err.msg);
 		pl_policy_free(p);
-		c = pl_table_lookup(&pl_config, &zero);
+		c = pl_core_config(); /* the live bank: fetched again after every apply */
 		CHECK(c && c->lb_seed == 4242, "lb seed 4242 -> %u", c ? c->lb_seed : 0);
 		p = NULL;
 		CHECK(pl_policy_parse_string("lb service w 10.0.0.1 80 tcp size 13\n", "s.policy", &p, &err) == 0,
 		      "%s", err.msg);
 		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
-		c = pl_table_lookup(&pl_config, &zero);
+		c = pl_core_config();
 		CHECK(c && c->lb_seed == 4242, "reload without a seed keeps 4242 (%u)", c ? c->lb_seed : 0);
 		c->lb_seed = 0; /* a fresh datapath */
 		CHECK(pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		c = pl_core_config();
 		kept = c->lb_seed;
 		CHECK(kept != 0, "a fresh datapath gets a random seed");
 		c->lb_seed = 0;
 		CHECK(pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		c = pl_core_config();
 		CHECK(c->lb_seed != 0 && c->lb_seed != kept, "and another one next time (%u, %u)", kept, c->lb_seed);
 		pl_policy_free(p);
 	}

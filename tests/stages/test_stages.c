@@ -35,9 +35,7 @@ static int run(const __u8 *f, size_t len, __u8 **out, size_t *olen, __u32 *port)
 
 static struct pl_config *cfg(void)
 {
-	__u32 zero = 0;
-
-	return pl_table_lookup(&pl_config, &zero);
+	return pl_core_config();
 }
 
 static __u64 counter(enum pl_counter i)
@@ -287,6 +285,9 @@ static void test_cookies(void)
 	CHECK(pl_cookie_check(&p, &h2, t, c, &mss) < 0, "other tuple");
 	p.key[0] = 3;
 	CHECK(pl_cookie_check(&p, &h, t, c, &mss) < 0, "other key");
+	p.prev_key[0] = 1;
+	p.prev_key[1] = 2;
+	CHECK(pl_cookie_check(&p, &h, t, c, &mss) == 0, "cookie of the previous key (rotation)");
 }
 
 static void test_ratelimit(void)

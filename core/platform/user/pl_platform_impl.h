@@ -102,6 +102,11 @@ PL_INLINE void *pl_table_lookup_cpu(struct pl_table *t, const void *key, uint32_
 extern __thread uint32_t pl_worker_id;
 PL_INLINE uint32_t pl_cpu_id(void) { return pl_worker_id; }
 
+/* The live configuration bank's index, read once per frame: sequentially
+ * consistent, paired with the control plane's store of the index and the
+ * worker's activity mark (core/user/pl_tables.c). */
+#define pl_config_bank_load(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+
 uint64_t pl_platform_now_ns(void);
 uint32_t pl_random_u32(void);
 
