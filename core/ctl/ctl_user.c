@@ -71,7 +71,7 @@ static int user_lookup_percpu(struct pl_ctl *c, const char *table, const void *k
 		if (!v)
 			return -ENOENT;
 		memset((char *)vals + w * stride, 0, stride);
-		memcpy((char *)vals + w * stride, v, t->value_size);
+		pl_table_read_worker(t, v, (char *)vals + w * stride);
 	}
 	return 0;
 }
