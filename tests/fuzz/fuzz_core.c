@@ -118,7 +118,7 @@ static const char *const fuzz_policies[] = {
 	"forward redirect from p2 to p3\n",
 	/* 2: responder and LB first (no ACL), byte budget, forwarding off */
 	"mode policy\nmalformed pass\ndefault drop\n"
-	"ratelimit pps 4000000000 bytes 1500 byte-burst 1500\n"
+	"ratelimit pps 4000000000 bytes 1500 byte-burst 1518\n"
 	"synguard global 10 3\n" P_RESPONDER P_LB "forward off\n",
 };
 #define FUZZ_NPOL (sizeof(fuzz_policies) / sizeof(fuzz_policies[0]))
