@@ -1506,7 +1506,6 @@ static int pl_replay(struct pl_app *app)
 	uint8_t *umem = NULL;
 	FILE *out = NULL;
 	pcap_t *pc;
-	__u32 zero = 0;
 	uint64_t i = 0;
 	int rc, err = 0;
 	/* Received on lo, queue 0: what pathlab-replay's builds use by default. */
@@ -1524,7 +1523,7 @@ static int pl_replay(struct pl_app *app)
 		goto close_pcap;
 	}
 	umem = aligned_alloc(app->o.frame_size, app->o.frame_size);
-	cfg = pl_table_lookup_worker(pl_table_find("pl_config"), &zero, 0);
+	cfg = pl_core_config();
 	if (!umem || !cfg) {
 		err = -ENOMEM;
 		goto close_out;

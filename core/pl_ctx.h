@@ -22,8 +22,15 @@ struct pl_ctx {
 	struct pl_hdrs h;
 };
 
-/* The configuration: one entry, written by the control plane. */
-PL_TABLE(pl_config, ARRAY, __u32, struct pl_config, 1);
+/* The configuration: two banks and the index of the live one. The control
+ * plane writes the idle bank whole, then the index; a frame reads the index
+ * once and uses that bank throughout, so it sees one configuration. Before
+ * it rewrites a bank that was live, the control plane waits until no frame
+ * started before the last flip is still running (pl_ctl_set_config). A map
+ * nobody wrote is all zeros: bank 0, mode pass-all. */
+#define PL_CONFIG_BANKS 2
+PL_TABLE(pl_config, ARRAY, __u32, struct pl_config, PL_CONFIG_BANKS);
+PL_TABLE(pl_config_live, ARRAY, __u32, __u32, 1);
 /* Counters: one entry per CPU / worker. */
 PL_TABLE(pl_counters, PERCPU_ARRAY, __u32, struct pl_counters, 1);
 

@@ -42,7 +42,8 @@ PL_INLINE void pl_count_protocols(struct pl_ctx *c)
  * PL_REDIRECT, c->out_port names the port. */
 PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, bank;
+	__u32 *live;
 	int v;
 
 	c->hw = hw;
@@ -53,7 +54,11 @@ PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
 	c->rx_queue = pl_hw_rx_queue(hw);
 	c->out_port = 0;
 	c->now_ns = 0;
-	c->cfg = pl_table_lookup(&pl_config, &zero);
+	live = pl_table_lookup(&pl_config_live, &zero);
+	if (!live)
+		return PL_ABORTED;
+	bank = pl_config_bank_load(live) & (PL_CONFIG_BANKS - 1);
+	c->cfg = pl_table_lookup(&pl_config, &bank);
 	c->cnt = pl_table_lookup(&pl_counters, &zero);
 	if (!c->cfg || !c->cnt)
 		return PL_ABORTED;

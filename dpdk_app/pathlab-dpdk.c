@@ -424,12 +424,11 @@ static int pl_dpdk_replay(uint16_t pid)
 	struct pl_table *cfgt = pl_table_find("pl_config");
 	struct pl_config *cfg;
 	FILE *f = NULL;
-	uint32_t key = 0;
 	size_t i = 0;
 	unsigned idle = 0;
 	int err = 0;
 
-	cfg = cfgt ? pl_table_lookup_worker(cfgt, &key, 0) : NULL;
+	cfg = cfgt ? pl_core_config() : NULL;
 	if (!cfg) {
 		pr_warn("replay: the core has no pl_config table\n");
 		return -ENOENT;

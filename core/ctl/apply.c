@@ -4,9 +4,11 @@
  * 1. prepare: read the live configuration, run every stage's prepare hook
  *    (in keyword-table order); they resolve interface names and queue
  *    writes. Nothing is written yet; any error stops here.
- * 2. commit: the queued writes in order (the ACL goes into the idle bank,
- *    which the data path does not read), each after saving the value it
- *    replaces; then the configuration in one write (this flips acl_bank and
+ * 2. commit: once no frame started under an older configuration is still
+ *    running (pl_ctl_sync), the queued writes in order (the ACL goes into
+ *    the idle bank, which the data path does not read), each after saving
+ *    the value it replaces; then the configuration (pl_ctl_set_config: the
+ *    idle configuration bank, then the index; this flips acl_bank and
  *    switches every stage at once); then the removal of entries the new
  *    policy does not name.
  * 3. if a write fails, every write already made is undone in reverse order
@@ -249,6 +251,11 @@ static int commit(struct pl_apply *a)
 			memmove(&a->ops[j + 1], &a->ops[j], (i - j) * sizeof(t));
 			a->ops[j++] = t;
 		}
+	/* The idle ACL bank was live before the last flip: let the frames
+	 * that may still read it end before it is rewritten. */
+	err = pl_ctl_sync(a->c);
+	if (err)
+		return pl_apply_fail(a, 0, err, "cannot wait for the frames in flight: %s", strerror(-err));
 	for (; done < a->nops && a->ops[done].kind == OP_PUT; done++) {
 		err = op_do(a, &a->ops[done]);
 		if (err) {

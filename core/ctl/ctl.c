@@ -7,6 +7,20 @@
 #include "pl_ctl.h"
 #include "ctl_int.h"
 
+/* Configuration banks (PL_CONFIG_BANKS in core/pl_ctx.h, which needs a
+ * platform). */
+#define PL_CONFIG_BANKS_CTL 2
+
+/* Which bank of pl_config is live. */
+static int live_bank(struct pl_ctl *c, __u32 *bank)
+{
+	__u32 zero = 0;
+	int err = pl_ctl_lookup(c, "pl_config_live", &zero, bank);
+
+	*bank %= PL_CONFIG_BANKS_CTL;
+	return err;
+}
+
 /* Close a backend; accepts NULL. */
 void pl_ctl_close(struct pl_ctl *c)
 {
@@ -113,21 +127,45 @@ int pl_ctl_read_acl(struct pl_ctl *c, struct pl_acl_set *set, __u64 hits[PL_ACL_
 	return err;
 }
 
-/* The one configuration entry. */
+/* The live configuration bank. */
 int pl_ctl_get_config(struct pl_ctl *c, struct pl_config *cfg)
 {
-	__u32 zero = 0;
+	__u32 bank;
+	int err = live_bank(c, &bank);
 
-	return pl_ctl_lookup(c, "pl_config", &zero, cfg);
+	return err ? err : pl_ctl_lookup(c, "pl_config", &bank, cfg);
 }
 
-/* Replace the configuration entry (one write: the data path sees the old or
- * the new one, never a mix of fields from both within one frame). */
+/* Wait for the frames in flight (nothing to wait for without a sync op). */
+int pl_ctl_sync(struct pl_ctl *c)
+{
+	if (!c)
+		return -EINVAL;
+	return c->ops->sync ? c->ops->sync(c) : 0;
+}
+
+/* The idle bank, then the index (see pl_ctl.h). */
 int pl_ctl_set_config(struct pl_ctl *c, const struct pl_config *cfg)
 {
-	__u32 zero = 0;
+	struct pl_config cur, a = *cfg;
+	__u32 zero = 0, bank, idle;
+	int err = live_bank(c, &bank);
 
-	return pl_ctl_update(c, "pl_config", &zero, cfg);
+	if (!err)
+		err = pl_ctl_lookup(c, "pl_config", &bank, &cur);
+	if (err)
+		return err;
+	a.clock_ns = cur.clock_ns;
+	if (!memcmp(&a, &cur, sizeof(a)))
+		return pl_ctl_update(c, "pl_config", &bank, cfg); /* clock_ns alone */
+	/* A frame that read the index before the last flip may still use the
+	 * idle bank: wait for it before writing there. */
+	err = pl_ctl_sync(c);
+	if (err)
+		return err;
+	idle = (bank + 1) % PL_CONFIG_BANKS_CTL;
+	err = pl_ctl_update(c, "pl_config", &idle, cfg);
+	return err ? err : pl_ctl_update(c, "pl_config_live", &zero, &idle);
 }
 
 /* Write the default configuration (a freshly loaded BPF object's pl_config

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/membarrier.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -147,7 +149,20 @@ static void bpf_be_close(struct pl_ctl *c)
 	free(p);
 }
 
+/* An RCU grace period: XDP programs (and BPF_PROG_TEST_RUN) run inside RCU
+ * read-side sections, and MEMBARRIER_CMD_GLOBAL is synchronize_rcu(). When
+ * the kernel refuses it (nohz_full), sleep far longer than any frame. */
+static int bpf_be_sync(struct pl_ctl *c)
+{
+	(void)c;
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
+		return 0;
+	usleep(20000);
+	return 0;
+}
+
 static const struct pl_ctl_ops bpf_ops = {
+	.sync = bpf_be_sync,
 	.name = "bpf",
 	.update = bpf_be_update,
 	.lookup = bpf_be_lookup,

@@ -110,7 +110,15 @@ static unsigned user_ncopies(struct pl_ctl *c)
 	return pl_core_nworkers() ? pl_core_nworkers() : 1;
 }
 
+/* Every worker inside a frame has left it. */
+static int user_sync(struct pl_ctl *c)
+{
+	(void)c;
+	return pl_core_quiesce();
+}
+
 static const struct pl_ctl_ops user_ops = {
+	.sync = user_sync,
 	.name = "user",
 	.update = user_update,
 	.lookup = user_lookup,

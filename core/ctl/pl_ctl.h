@@ -40,6 +40,9 @@ struct pl_ctl_ops {
 	int (*next_key)(struct pl_ctl *c, const char *table, const void *key, void *next);
 	unsigned (*ncopies)(struct pl_ctl *c);
 	void (*close)(struct pl_ctl *c);
+	/* Wait until no frame that started before the call is still running
+	 * (optional: NULL when the backend has no concurrent readers). */
+	int (*sync)(struct pl_ctl *c);
 };
 
 struct pl_ctl {
@@ -62,12 +65,25 @@ int pl_ctl_remove(struct pl_ctl *c, const char *table, const void *key);
 /* key NULL: the first key; -ENOENT after the last. */
 int pl_ctl_next_key(struct pl_ctl *c, const char *table, const void *key, void *next);
 
+/* Wait until every frame the datapath had started has ended (user space:
+ * every worker inside a frame moved on; BPF: an RCU grace period). Before
+ * rewriting state a frame may still hold. */
+int pl_ctl_sync(struct pl_ctl *c);
+
 /* Counters summed over every CPU / worker. */
 int pl_ctl_read_counters(struct pl_ctl *c, struct pl_counters *sum);
 /* The live ACL bank's rules and their hit counts (summed; counted per rule
  * index since the last pl_ctl_reset_counters, across policy reloads). */
 int pl_ctl_read_acl(struct pl_ctl *c, struct pl_acl_set *set, __u64 hits[PL_ACL_MAX]);
+/* The live configuration bank. */
 int pl_ctl_get_config(struct pl_ctl *c, struct pl_config *cfg);
+/* Install a configuration so that each frame sees the old one or the new
+ * one whole: written into the idle bank (after pl_ctl_sync, so no frame
+ * still reads that bank), then made live by one write of pl_config_live.
+ * A change of clock_ns alone is written into the live bank in place (one
+ * aligned 8-byte field: replay drivers set it before every frame). One
+ * writer at a time: callers in different processes serialise themselves
+ * (pathlab-xdp takes a lock on the pin root). */
 int pl_ctl_set_config(struct pl_ctl *c, const struct pl_config *cfg);
 /* Write PL_CONFIG_DEFAULT: what a loader does after loading the BPF object
  * when it applies no policy (its pl_config starts all zeros, which is mode

@@ -22,7 +22,7 @@
  *  - a deleted hash slot keeps its key until a grace period has passed, and
  *    only then may an insert reuse it;
  *  - retired buffers are freed after a grace period.
- * A grace period (pl_core_synchronize) is over when every worker has been
+ * A grace period (pl_core_quiesce) is over when every worker has been
  * between two frames at least once since it began: pl_core_process marks
  * each frame's start and end in the worker's sequence number (odd while in
  * a frame), so a worker idle between frames (blocked in poll, or done)
@@ -76,8 +76,6 @@ extern struct pl_table *const __stop_pl_tables[];
 __thread uint32_t pl_worker_id;
 static unsigned nworkers_;
 
-/* Frame marks, one per worker id (pl_user.h). */
-struct pl_worker_seq pl_worker_seq[PL_WORKERS_MAX];
 
 /* Grace periods completed; a shared hash's tombstone records the count at
  * its deletion in its stamp and may be reused once the count has moved. */
@@ -249,7 +247,32 @@ static void copy_free(const struct pl_table *t, void *c)
 	free(c);
 }
 
-/* ---- grace periods ---- */
+/* ---- grace periods: has every frame that started before now ended? ----
+ * Each worker's mark is odd while it runs a frame (pl_worker_enter/exit
+ * around pl_run); the control plane, after publishing a change, waits for
+ * every odd mark it sees to move on. Entering is a sequentially consistent
+ * store, and a frame reads published pointers, slot states and the
+ * configuration index with sequentially consistent loads, so a frame either
+ * is seen running here or sees what was published before the wait. */
+struct pl_worker_mark {
+	uint64_t seq;
+	uint8_t pad[56]; /* one cache line per worker */
+};
+static struct pl_worker_mark marks_[PL_WORKERS_MAX];
+
+void pl_worker_enter(void)
+{
+	struct pl_worker_mark *m = &marks_[pl_worker_id & (PL_WORKERS_MAX - 1)];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_SEQ_CST);
+}
+
+void pl_worker_exit(void)
+{
+	struct pl_worker_mark *m = &marks_[pl_worker_id & (PL_WORKERS_MAX - 1)];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
 
 static uint64_t mono_ns(void)
 {
@@ -259,17 +282,19 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int pl_core_synchronize(uint64_t timeout_ns)
+/* Wait for every worker inside a frame to leave it, at most timeout_ns
+ * once the wait is more than a few spins. */
+static int grace_wait(uint64_t timeout_ns)
 {
 	uint64_t snap[PL_WORKERS_MAX], deadline = 0;
 
 	for (unsigned w = 0; w < PL_WORKERS_MAX; w++)
-		snap[w] = __atomic_load_n(&pl_worker_seq[w].seq, __ATOMIC_SEQ_CST);
+		snap[w] = __atomic_load_n(&marks_[w].seq, __ATOMIC_SEQ_CST);
 	for (unsigned w = 0; w < PL_WORKERS_MAX; w++) {
 		if (!(snap[w] & 1))
 			continue; /* between frames: its next frame sees what is published */
 		for (unsigned spin = 0;; spin++) {
-			if (__atomic_load_n(&pl_worker_seq[w].seq, __ATOMIC_ACQUIRE) != snap[w])
+			if (__atomic_load_n(&marks_[w].seq, __ATOMIC_ACQUIRE) != snap[w])
 				break;
 			if (spin < 64)
 				continue;
@@ -280,14 +305,19 @@ int pl_core_synchronize(uint64_t timeout_ns)
 			sched_yield();
 		}
 	}
-	grace_done++;
+	__atomic_store_n(&grace_done, grace_done + 1, __ATOMIC_RELAXED);
 	return 0;
+}
+
+int pl_core_quiesce(void)
+{
+	return grace_wait(PL_GRACE_TIMEOUT_NS);
 }
 
 /* Free every retired buffer after a grace period. */
 static int reclaim(void)
 {
-	int err = pl_core_synchronize(PL_GRACE_TIMEOUT_NS);
+	int err = pl_core_quiesce();
 
 	if (err)
 		return err;
@@ -383,7 +413,7 @@ static int slot_free(const struct pl_table *t, uint8_t *s)
 		return 1;
 	if (st != SLOT_DEAD)
 		return 0;
-	return !is_shared(t) || *slot_stamp(s) < grace_done;
+	return !is_shared(t) || *slot_stamp(s) < __atomic_load_n(&grace_done, __ATOMIC_RELAXED);
 }
 
 static uint8_t *hash_free_slot(const struct pl_table *t, struct pl_hash *h, const void *key)
@@ -404,7 +434,7 @@ static void slot_kill(const struct pl_table *t, struct pl_hash *h, uint8_t *s)
 {
 	__atomic_store_n(slot_state(s), SLOT_DEAD, __ATOMIC_SEQ_CST);
 	if (is_shared(t)) {
-		*slot_stamp(s) = grace_done;
+		*slot_stamp(s) = __atomic_load_n(&grace_done, __ATOMIC_RELAXED);
 		retire(*slot_vptr(h, s));
 	}
 	h->count--;
@@ -504,7 +534,7 @@ static long hash_update(const struct pl_table *t, struct pl_hash *h, const void 
 	s = hash_free_slot(t, h, key);
 	if (!s && shared && h->dead) {
 		/* Only tombstones too recent to reuse: wait for the readers. */
-		err = pl_core_synchronize(PL_GRACE_TIMEOUT_NS);
+		err = pl_core_quiesce();
 		if (err) {
 			free(buf);
 			return err;
@@ -921,6 +951,14 @@ nomem:
 void pl_worker_set(unsigned id)
 {
 	pl_worker_id = id;
+}
+
+struct pl_config *pl_core_config(void)
+{
+	__u32 zero = 0, *live = pl_table_lookup_worker(pl_table_find("pl_config_live"), &zero, 0);
+	__u32 bank = live ? __atomic_load_n(live, __ATOMIC_ACQUIRE) & 1 : 0;
+
+	return pl_table_lookup_worker(pl_table_find("pl_config"), &bank, 0);
 }
 
 uint64_t pl_platform_now_ns(void)

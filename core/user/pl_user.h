@@ -23,23 +23,28 @@ unsigned pl_core_nworkers(void);
  * frames needs an id of its own (below PL_WORKERS_MAX). */
 void pl_worker_set(unsigned id);
 
-/* Grace periods. pl_core_process marks the start and end of each frame in
- * the worker's sequence number (odd inside a frame). The control plane,
- * after publishing a change to a shared table, waits with
- * pl_core_synchronize until every worker that was inside a frame has left
- * it; workers between frames (idle, blocked in poll) are not waited for.
- * Returns 0, or -ETIMEDOUT when a worker stayed in one frame longer than
- * timeout_ns. The table writes call it themselves when they must: memory a
- * frame may still read is freed or reused only after a grace period. */
-struct pl_worker_seq {
-	uint64_t seq;
-} __attribute__((aligned(64)));
-extern struct pl_worker_seq pl_worker_seq[PL_WORKERS_MAX];
+/* Mark the calling worker as running a frame / done with it
+ * (pl_core_process does both around every frame). */
+void pl_worker_enter(void);
+void pl_worker_exit(void);
+/* Wait until every frame that was running when this was called has ended
+ * (a grace period: the control plane waits for one before it rewrites state
+ * a frame may hold, such as the idle configuration bank or the idle ACL
+ * bank; shared-table writes wait for one themselves before they free or
+ * reuse memory a frame may still read). Workers that are not inside a frame
+ * (idle, blocked in poll, finished) are not waited for. Returns 0, or
+ * -ETIMEDOUT when a worker stayed inside one frame for PL_GRACE_TIMEOUT_NS
+ * (a worker stopped in a debugger, or a thread that shares another's
+ * worker id). */
 #define PL_GRACE_TIMEOUT_NS 2000000000ull
-int pl_core_synchronize(uint64_t timeout_ns);
-/* Free what shared-table writes replaced or deleted (one grace period;
- * otherwise it is freed in batches as writes go on). 0 or -ETIMEDOUT. */
+int pl_core_quiesce(void);
+/* Free the buffers shared-table writes replaced or deleted, after a grace
+ * period (otherwise they are freed in batches as writes go on). 0 or
+ * -ETIMEDOUT. */
 int pl_core_reclaim(void);
+/* The live configuration bank (for single-threaded drivers such as replay
+ * loops that set clock_ns between frames; others use pl_ctl_set_config). */
+struct pl_config *pl_core_config(void);
 
 /* Run the core on one frame. b->data/len may change (head/tail adjust).
  * Returns an enum pl_verdict; *out_port is set for PL_REDIRECT. */

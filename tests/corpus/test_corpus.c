@@ -52,7 +52,6 @@ static int replay(const char *policy, struct run *r)
 	struct pl_ctl *ctl;
 	struct pl_err err;
 	struct pl_table *cfgt;
-	__u32 zero = 0;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -81,7 +80,7 @@ static int replay(const char *policy, struct run *r)
 	}
 	cfgt = pl_table_find("pl_config");
 	while ((rc = plt_pcap_next(&pc, &rec)) == 1) {
-		struct pl_config *cfg = pl_table_lookup(cfgt, &zero);
+		struct pl_config *cfg = cfgt ? pl_core_config() : NULL;
 		struct pl_buf b = { 0 };
 		uint32_t out = 0;
 		int v;

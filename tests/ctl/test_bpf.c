@@ -142,8 +142,7 @@ int main(int argc, char **argv)
 	      "init config");
 	ret = pl_policy_apply(c, full, resolver, NULL, &err);
 	CHECK(ret == 0, "apply full.policy: %s", err.msg);
-	key = 0;
-	CHECK(!bpf_map_lookup_elem(map_fd(obj, "pl_config"), &key, &cfg), "read pl_config");
+	CHECK(!pl_ctl_get_config(c, &cfg), "read pl_config");
 	CHECK(cfg.acl_bank == 1 && cfg.steer_enabled == 1 && cfg.fwd_mode == PL_FWD_REDIRECT &&
 		      cfg.src_stats == 1 && cfg.acl_default == PL_PASS,
 	      "config: bank %u steer %u fwd %u", cfg.acl_bank, cfg.steer_enabled, cfg.fwd_mode);

@@ -205,9 +205,7 @@ static struct pl_policy *parse_example(const char *file)
 /* The user core's live configuration. */
 static struct pl_config *live_cfg(void)
 {
-	__u32 zero = 0;
-
-	return pl_table_lookup(&pl_config, &zero);
+	return pl_core_config();
 }
 
 /* An Ethernet + IPv4 + TCP/UDP frame (no checksums: the core does not check
@@ -401,6 +399,7 @@ static int watch_update(struct pl_ctl *c, const char *t, const void *k, const vo
 		return -EIO;
 	watch_check_live();
 	err = pl_ctl_update(W.inner, t, k, v);
+	/* The idle configuration bank; pl_config_live follows it. */
 	if (!strcmp(t, "pl_config") && !W.cfg_write)
 		W.cfg_write = W.writes;
 	return err;
@@ -523,7 +522,7 @@ static void test_bank_flip_and_rollback(void)
 	CHECK(W.cfg_write > 0, "configuration written");
 	CHECK(W.cfg_write == 1 + 6 + 2 + 1, "config is write %d of %d (acl, 6 steer, 2 fwd, then cfg)",
 	      W.cfg_write, W.writes);
-	CHECK(W.writes == W.cfg_write + 1, "one removal after the config (tcp 1; "
+	CHECK(W.writes == W.cfg_write + 2, "the live index, then one removal after the config (tcp 1; "
 	      "writes=%d)", W.writes);
 	total = W.writes;
 

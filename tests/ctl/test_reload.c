@@ -52,9 +52,7 @@ static int apply_text(struct pl_ctl *c, const char *text, char *msg, size_t len)
 
 static struct pl_config *live_cfg(void)
 {
-	__u32 zero = 0;
-
-	return pl_table_lookup(&pl_config, &zero);
+	return pl_core_config();
 }
 
 /* One full table set swapped for the other, twice. */

@@ -148,7 +148,6 @@ static void print_stats(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	__u32 zero = 0;
 	struct pl_err err;
 
 	MUST(pl_core_init(FUZZ_WORKERS) == 0);
@@ -160,8 +159,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 		}
 	}
-	cfg = pl_table_lookup(&pl_config, &zero);
-	MUST(cfg);
 	if (getenv("FUZZ_STATS"))
 		atexit(print_stats);
 	return 0;
@@ -267,7 +264,7 @@ static void forget(const uint8_t *frame, size_t n, unsigned w)
 	struct pl_syn_params *sp;
 	struct pl_bucket zb = { 0 };
 	struct pl_hdrs h;
-	struct pl_addr key;
+	struct pl_src_key key;
 	__u32 zero = 0;
 
 	pl_worker_set(w);
@@ -277,9 +274,9 @@ static void forget(const uint8_t *frame, size_t n, unsigned w)
 	rp = pl_table_lookup(&pl_rl_params, &zero);
 	sp = pl_table_lookup(&pl_syn_params, &zero);
 	MUST(rp && sp);
-	pl_addr_mask(&key, &h.saddr, h.family, rp->prefix4, rp->prefix6);
+	pl_src_key_of(&key, &h, rp->prefix4, rp->prefix6);
 	pl_table_delete(&pl_rl_buckets, &key);
-	pl_addr_mask(&key, &h.saddr, h.family, sp->prefix4, sp->prefix6);
+	pl_src_key_of(&key, &h, sp->prefix4, sp->prefix6);
 	pl_table_delete(&pl_syn_buckets, &key);
 	if (h.l4_proto == IPPROTO_TCP || h.l4_proto == IPPROTO_UDP) {
 		struct pl_lb_flow f = { .saddr = h.saddr, .daddr = h.daddr, .sport = h.sport,
@@ -392,7 +389,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - FUZZ_HDR;
 	check_parse(frame, n);
 	use_policy(h[0] % FUZZ_NPOL);
-	/* the policy's configuration, then the header's changes to it */
+	/* the policy's configuration, then the header's changes to it (in
+	 * the live bank's value: nothing else runs) */
+	cfg = pl_core_config();
+	MUST(cfg);
 	*cfg = live_cfg;
 	flip = h[1];
 	cfg->rl_enabled ^= flip & 1;

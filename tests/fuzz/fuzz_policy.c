@@ -264,7 +264,6 @@ static void run_frame(const uint8_t *f, uint32_t len, unsigned w, uint32_t head,
 	uint8_t *buf = malloc(head + len + tail);
 	struct pl_buf b = { .headroom = head, .tailroom = tail, .len = len, .ifindex = 1 + w };
 	struct pl_config *cfg;
-	__u32 zero = 0;
 	uint32_t out;
 	int v;
 
@@ -272,7 +271,7 @@ static void run_frame(const uint8_t *f, uint32_t len, unsigned w, uint32_t head,
 	memcpy(buf + head, f, len);
 	b.data = buf + head;
 	pl_worker_set(w);
-	cfg = pl_table_lookup(&pl_config, &zero);
+	cfg = pl_core_config();
 	v = pl_core_process(&b, &out);
 	fuzz_check_result(v, cfg, &b, buf, head + len + tail);
 	pl_worker_set(0);
@@ -286,7 +285,7 @@ static void run_frames(void)
 	struct pl_config *cfg;
 	__u32 zero = 0;
 
-	cfg = pl_table_lookup(&pl_config, &zero);
+	cfg = pl_core_config();
 	MUST(cfg);
 	cfg->clock_ns = PL_REPLAY_CLOCK_BASE_NS;
 	rp = pl_table_lookup(&pl_resp_params, &zero);

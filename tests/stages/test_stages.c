@@ -34,9 +34,7 @@ static int run(const __u8 *f, size_t len, __u8 **out, size_t *olen, __u32 *port)
 
 static struct pl_config *cfg(void)
 {
-	__u32 zero = 0;
-
-	return pl_table_lookup(&pl_config, &zero);
+	return pl_core_config();
 }
 
 static __u64 counter(enum pl_counter i)

@@ -50,8 +50,7 @@ void tu_reset(void)
 /* A pointer to the live configuration. */
 struct pl_config *tu_cfg(void)
 {
-	__u32 zero = 0;
-	struct pl_config *c = pl_table_lookup_worker(pl_table_find("pl_config"), &zero, 0);
+	struct pl_config *c = pl_core_config();
 
 	if (!c) {
 		fprintf(stderr, "no pl_config table\n");

@@ -78,6 +78,12 @@ typedef struct xdp_md pl_hw_ctx;
 #define pl_stat_add(p, n) (*(p) += (n))
 
 /* ---- Clock and randomness ---------------------------------------------- */
+/* The live configuration bank's index, read once per frame. The control
+ * plane writes the idle bank (a syscall) before it writes the index (a
+ * later syscall), and waits for an RCU grace period before it writes a bank
+ * that was live, so one volatile load is enough here. */
+#define pl_config_bank_load(p) (*(volatile __u32 *)(p))
+
 PL_INLINE __u64 pl_platform_now_ns(void) { return bpf_ktime_get_ns(); }
 PL_INLINE __u32 pl_random_u32(void) { return bpf_get_prandom_u32(); }
 PL_INLINE __u32 pl_cpu_id(void) { return bpf_get_smp_processor_id(); }

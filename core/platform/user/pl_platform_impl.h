@@ -108,6 +108,11 @@ PL_INLINE uint32_t pl_cpu_id(void) { return pl_worker_id; }
 #define pl_stat_add(p, n)                                                      \
 	__atomic_store_n((p), __atomic_load_n((p), __ATOMIC_RELAXED) + (n), __ATOMIC_RELAXED)
 
+/* The live configuration bank's index, read once per frame: sequentially
+ * consistent, paired with the control plane's store of the index and the
+ * worker's activity mark (core/user/pl_tables.c). */
+#define pl_config_bank_load(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+
 uint64_t pl_platform_now_ns(void);
 uint32_t pl_random_u32(void);
 
