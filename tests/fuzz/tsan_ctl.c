@@ -13,7 +13,8 @@
  * test (TSAN_OPTIONS halt_on_error=1, exitcode 66). Without a report, it
  * also checks that every frame got a valid verdict and that the verdict
  * counters sum to rx on every worker.
- * Usage: tsan-ctl [SECONDS] (default 3). */
+ * Usage: tsan-ctl [SECONDS] (default 3; PL_FUZZ_SECONDS in the environment
+ * replaces it). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -185,7 +186,8 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-	double secs = argc > 1 ? atof(argv[1]) : 3, end;
+	const char *env = getenv("PL_FUZZ_SECONDS");
+	double secs = env ? atof(env) : argc > 1 ? atof(argv[1]) : 3, end;
 	struct pl_policy *pol[2];
 	pthread_t th[WORKERS];
 	struct pl_counters sum;
@@ -225,6 +227,7 @@ int main(int argc, char **argv)
 	atomic_store(&stop, 1);
 	for (unsigned w = 0; w < WORKERS; w++)
 		pthread_join(th[w], NULL);
+	MUST(applies >= 2); /* both policies went in while workers ran */
 	MUST(!pl_ctl_read_counters(ctl, &sum));
 	MUST(fuzz_verdict_sum(&sum) == sum.c[PL_CNT_RX_PACKETS]);
 	MUST(sum.c[PL_CNT_RX_PACKETS] == atomic_load(&processed));
