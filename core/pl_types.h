@@ -135,8 +135,10 @@ struct pl_src_stats {
 };
 
 /* ---- Configuration --------------------------------------------------------
- * One entry of the `pl_config` table. Written by the control plane, read by
- * the data path once per frame, so every field can change while running. */
+ * One bank of the `pl_config` table (two banks, `pl_config_live` names the
+ * live one: core/pl_ctx.h). Written whole by the control plane into the idle
+ * bank, then made live; a frame uses one bank throughout, so every field can
+ * change while running and no frame sees a mix. All zeros is mode pass-all. */
 enum pl_fwd_mode {
 	PL_FWD_NONE = 0,     /* no forwarding: fall through to default verdict */
 	PL_FWD_REFLECT = 1,  /* swap MACs, TX out the receiving port */

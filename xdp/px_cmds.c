@@ -2,8 +2,11 @@
 /* pathlab-xdp's commands that attach or change the running core: run,
  * attach, mode, policy, stats, and the Open vSwitch pre-filter's. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
 #include <bpf/libbpf.h>
 #include "plt_log.h"
 #include "plt_time.h"
@@ -116,12 +119,42 @@ int px_cmd_attach(void *opts, int n, char **ifnames)
 	return 0;
 }
 
+/* One configuration writer at a time: `mode` and `policy` (in any number of
+ * processes) each take this lock around their writes, since both write the
+ * idle configuration bank and then flip the live index. The lock is on the
+ * pin root (bpffs: gone with the mount, nothing to clean up), or on
+ * /sys/fs/bpf before anything was pinned. Returns the fd to close, or -1
+ * (then the write goes ahead unserialised, after saying so). */
+static int px_writer_lock(void)
+{
+	const char *dirs[] = { PLT_PIN_ROOT, "/sys/fs/bpf" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			continue;
+		if (!flock(fd, LOCK_EX))
+			return fd;
+		close(fd);
+	}
+	pr_warn("cannot lock %s against other pathlab-xdp mode/policy commands: %s\n", PLT_PIN_ROOT,
+		strerror(errno));
+	return -1;
+}
+
+static void px_writer_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the lock */
+}
+
 /* mode IFACE MODE: flip the switch of the running program. */
 int px_cmd_mode(void *opts, int n, char **args)
 {
 	struct plt_xdp_info a;
 	struct pl_ctl *c;
-	int m = pl_mode_parse(args[1]), err;
+	int m = pl_mode_parse(args[1]), err, lock;
 
 	(void)opts;
 	(void)n;
@@ -132,7 +165,9 @@ int px_cmd_mode(void *opts, int n, char **args)
 	c = px_open_attached(args[0], &a);
 	if (!c)
 		return 1;
+	lock = px_writer_lock();
 	err = pl_ctl_set_mode(c, m);
+	px_writer_unlock(lock);
 	pl_ctl_close(c);
 	if (err) {
 		pr_warn("cannot set the mode of program %u: %s\n", a.prog_id, strerror(-err));
@@ -147,14 +182,16 @@ int px_cmd_policy(void *opts, int n, char **args)
 {
 	struct plt_xdp_info a;
 	struct pl_ctl *c;
-	int err;
+	int err, lock;
 
 	(void)opts;
 	(void)n;
 	c = px_open_attached(args[0], &a);
 	if (!c)
 		return 1;
+	lock = px_writer_lock();
 	err = px_policy_load(c, args[1]);
+	px_writer_unlock(lock);
 	pl_ctl_close(c);
 	if (!err)
 		printf("%s: policy %s loaded into program %u\n", args[0], args[1], a.prog_id);

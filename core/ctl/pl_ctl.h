@@ -121,7 +121,10 @@ void pl_policy_free(struct pl_policy *p); /* accepts NULL */
  * pl_port_resolve_ifname. When the backend has the devmap pl_tx_ports,
  * apply also writes pl_tx_ports[out_port] = ifindex for every redirect
  * target. The policy's configuration replaces the live one except clock_ns
- * (kept) and acl_bank (flipped). */
+ * (kept) and acl_bank (flipped). Tables hold two policies' worth of entries,
+ * so a policy at the size limits can replace another one. The responder's
+ * cookie key is kept unless the policy names one (then the replaced key
+ * stays valid as the previous key). */
 int pl_policy_apply(struct pl_ctl *c, const struct pl_policy *p, pl_port_resolver resolver,
 		    void *resolver_arg, struct pl_err *err);
 

@@ -378,20 +378,32 @@ static inline int key_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
 	}
 }
 
-static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const void *key)
+/* The slot holding key, or NULL; *probes (when given) counts the slots
+ * examined. The slot array is loaded once (sequentially consistent): a
+ * shared table's array is replaced whole when its tombstones are reclaimed. */
+static inline uint8_t *hash_probe(const struct pl_table *t, struct pl_hash *h, const void *key,
+				  uint32_t *probes)
 {
+	uint8_t *slots = __atomic_load_n(&h->slots, __ATOMIC_SEQ_CST);
 	uint32_t i = hash_bytes(key, t->key_size) & h->mask;
 
 	for (uint32_t n = 0; n <= h->mask; n++, i = (i + 1) & h->mask) {
-		uint8_t *s = h->slots + (size_t)i * h->stride;
+		uint8_t *s = slots + (size_t)i * h->stride;
 		uint32_t st = __atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST);
 
+		if (probes)
+			*probes = n + 1;
 		if (st == SLOT_EMPTY)
 			return NULL;
 		if (st == SLOT_USED && key_eq(slot_key(s), key, t->key_size))
 			return s;
 	}
 	return NULL;
+}
+
+static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const void *key)
+{
+	return hash_probe(t, h, key, NULL);
 }
 
 /* The value of a used slot. */
@@ -462,34 +474,41 @@ static void hash_evict(const struct pl_table *t, struct pl_hash *h, const void *
 		slot_kill(t, h, victim);
 }
 
-/* Too many tombstones make probes long: rebuild when a quarter of the slots
- * are dead. Only for per-worker copies: their one writer is the worker
- * itself. A shared table is read by every worker while the control plane
- * writes it, and a rebuild would move (and free) entries a reader holds, so
- * shared tables only reuse their tombstones, each once a grace period has
- * passed since its deletion (their inserts take the first free slot of the
- * probe path, dead or empty). */
+/* Too many tombstones make probes long (a miss ends only at an empty
+ * slot): rebuild when a quarter of the slots are dead. The live entries are
+ * copied into a new array, which is then published with one sequentially
+ * consistent store (value pointers are copied: values do not move). A
+ * per-worker copy has one reader, its writer, so the old array goes at
+ * once. A shared table is read lock-free by every worker while the control
+ * plane (its only writer) rebuilds it: the old array is retired, freed only
+ * after every frame that may still hold it has ended. Between rebuilds, a
+ * shared table's insert reuses a tombstone only once a grace period has
+ * passed since its deletion (a frame may still compare its key). */
 static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 {
 	uint32_t slots = h->mask + 1;
-	uint8_t *old;
+	uint8_t *old = h->slots, *fresh;
+	struct pl_hash tmp;
 
-	if (h->dead < slots / 4 || !pl_table_is_percpu(t))
-		return;
-	old = h->slots;
-	h->slots = calloc(slots, h->stride);
-	if (!h->slots) {
-		h->slots = old;
-		return;
-	}
+	if (h->dead < slots / 4 || (is_shared(t) && retire_room()))
+		return; /* keep the tombstones; probes stay correct */
+	fresh = calloc(slots, h->stride);
+	if (!fresh)
+		return; /* keep the tombstones; probes stay correct */
+	tmp = *h;
+	tmp.slots = fresh;
 	for (uint32_t i = 0; i < slots; i++) {
 		uint8_t *s = old + (size_t)i * h->stride;
 
 		if (*slot_state(s) == SLOT_USED)
-			memcpy(hash_free_slot(t, h, slot_key(s)), s, h->stride);
+			memcpy(hash_free_slot(t, &tmp, slot_key(s)), s, h->stride);
 	}
-	free(old);
+	__atomic_store_n(&h->slots, fresh, __ATOMIC_SEQ_CST);
 	h->dead = 0;
+	if (is_shared(t))
+		retire(old);
+	else
+		free(old);
 }
 
 static long hash_update(const struct pl_table *t, struct pl_hash *h, const void *key,
@@ -766,6 +785,11 @@ static long delete_in(struct pl_table *t, void *c, const void *key)
 		if (err)
 			return err;
 		slot_kill(t, h, s);
+		/* Shared tables lose entries only here (their writer is the
+		 * control plane): reclaim the tombstones of reload after
+		 * reload. Per-worker copies reclaim on insert. */
+		if (is_shared(t))
+			hash_compact(t, h);
 		return 0;
 	}
 	if (t->kind == PL_KIND_LPM) {
@@ -834,6 +858,17 @@ int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void
 		return -ENOENT;
 	memcpy(next, &start, sizeof(start));
 	return 0;
+}
+
+uint32_t pl_table_probe_len(struct pl_table *t, const void *key)
+{
+	void *c = copy_of(t, pl_worker_id);
+	uint32_t n = 0;
+
+	if (!c || !is_hash(t->kind))
+		return 0;
+	hash_probe(t, c, key, &n);
+	return n;
 }
 
 uint32_t pl_table_count(struct pl_table *t, unsigned worker)

@@ -68,6 +68,9 @@ int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void
  * (counters a running worker increments) is read word by word with relaxed
  * atomics. */
 void pl_table_read_worker(struct pl_table *t, const void *val, void *out);
+/* Slots a lookup of key examines in a hash table (the calling worker's
+ * copy): tests bound it to check that tombstones are reclaimed. */
+uint32_t pl_table_probe_len(struct pl_table *t, const void *key);
 /* Number of entries in use (for a worker's copy). */
 uint32_t pl_table_count(struct pl_table *t, unsigned worker);
 /* Remove every entry (arrays: zero every value). Not while workers run. */

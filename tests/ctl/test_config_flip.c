@@ -6,6 +6,10 @@
  *   B: mode policy,     default verdict tx    -> every frame TX
  * The pipeline reads the mode first and the default verdict last, so a
  * frame that read B's mode and A's default verdict says DROP: a mix.
+ * B also turns steering on, and with every flip the writer replaces one of
+ * 200 steer entries (none for the frames' port: every lookup is a miss that
+ * probes), so the table's tombstones are reclaimed, its slot array replaced
+ * and the old one freed while workers read it.
  * Built twice: plainly, and with ThreadSanitizer compiling the core and the
  * control library into it (the data-race check of the same run).
  * Usage: test-ctl-config-flip [FLIPS] */
@@ -15,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pl_user.h"
+#include "stages/steer.h"
 #include "pl_ctl.h"
 #include "ctl_test.h"
 
@@ -54,7 +59,7 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
 	struct pl_config a = PL_CONFIG_DEFAULT, b = PL_CONFIG_DEFAULT, got;
-	unsigned long flips = argc > 1 ? strtoul(argv[1], NULL, 10) : 5000, sum[PL_VERDICT__MAX] = { 0 };
+	unsigned long flips = argc > 1 ? strtoul(argv[1], NULL, 10) : 2000, sum[PL_VERDICT__MAX] = { 0 };
 	pthread_t th[WORKERS];
 	struct pl_ctl *c;
 
@@ -62,11 +67,18 @@ int main(int argc, char **argv)
 	a.default_verdict = PL_DROP;
 	b.mode = PL_MODE_POLICY;
 	b.default_verdict = PL_TX;
+	b.steer_enabled = 1;
 	if (pl_core_init(WORKERS) || !(c = pl_ctl_open_user())) {
 		fprintf(stderr, "FATAL: cannot start the user core\n");
 		return 1;
 	}
 	CHECK(pl_ctl_set_config(c, &a) == 0, "config A");
+	for (__u16 p = 1000; p < 1200; p++) {
+		struct pl_steer_key k = { .proto = IPPROTO_UDP, .port = p };
+		struct pl_steer_val v = { .action = PL_DROP };
+
+		CHECK(pl_ctl_update(c, "pl_steer", &k, &v) == 0, "steer %u", p);
+	}
 	for (unsigned long i = 0; i < WORKERS; i++)
 		pthread_create(&th[i], NULL, worker, (void *)i);
 	/* Each flip waits for a few frames run under the previous one, so
@@ -74,7 +86,12 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; i < flips; i++) {
 		unsigned long at = __atomic_load_n(&frames, __ATOMIC_RELAXED);
 
-		if (pl_ctl_set_config(c, i & 1 ? &a : &b)) {
+		struct pl_steer_key old = { .proto = IPPROTO_UDP, .port = (__u16)(1000 + i % 30000) };
+		struct pl_steer_key new = { .proto = IPPROTO_UDP, .port = (__u16)(1200 + i % 30000) };
+		struct pl_steer_val v = { .action = PL_DROP };
+
+		if (pl_ctl_set_config(c, i & 1 ? &a : &b) || pl_ctl_remove(c, "pl_steer", &old) ||
+		    pl_ctl_update(c, "pl_steer", &new, &v)) {
 			CHECK(0, "flip %lu failed", i);
 			break;
 		}

@@ -4,7 +4,8 @@
 # examples/acl.policy. Checks: ping, TCP 80 passes and TCP 22 is dropped,
 # the UDP counter equals what was sent, the mode switch flips while a ping
 # flows, a live policy reload, `stats`, pinned attach/detach, and that
-# nothing stays attached after `run` ends by SIGINT and by SIGKILL.
+# nothing stays attached after `run` ends by SIGINT and by SIGKILL; `mode`
+# waits while another configuration writer holds the lock.
 # Usage: system.sh MODE PATHLAB_XDP PL_TRAFFIC SOURCE_ROOT
 set -uo pipefail
 
@@ -117,6 +118,20 @@ wait "$flow"
 check "the flowing ping lost some and got some replies" \
 	grep -Eq '[1-9][0-9]* received, [0-9.]+% packet loss' "$TMP/flow.log"
 grep -q ' 0% packet loss' "$TMP/flow.log" && fail "the flowing ping lost nothing under drop-all"
+
+say "mode and policy writers take one lock"
+# Another writer holds the lock the commands take (the pin root, or
+# /sys/fs/bpf before anything is pinned): `mode` must wait for it.
+rm -f "$TMP/held" "$TMP/lock.log"
+"${IN_DUT[@]}" sh -c 'd=/sys/fs/bpf/pathlab; [ -d "$d" ] || d=/sys/fs/bpf
+	exec flock "$d" sh -c "touch $1/held; sleep 1; echo released >>$1/lock.log"' sh "$TMP" &
+holder=$!
+pids+=("$holder")
+for _ in $(seq 50); do [ -e "$TMP/held" ] && break; sleep 0.1; done
+check "a second writer holds the lock" test -e "$TMP/held"
+"${IN_DUT[@]}" "$XDP" mode "$IF" policy && echo mode-done >>"$TMP/lock.log"
+wait "$holder"
+check "mode waited for the other writer" test "$(tr '\n' ' ' <"$TMP/lock.log")" = "released mode-done "
 
 say "live policy reload"
 printf 'mode policy\nacl default pass\n' >"$TMP/open.policy"
