@@ -343,6 +343,21 @@ static void retire(void *p)
 	retired[nretired++] = p;
 }
 
+/* A shared value's new buffer holding val, with room made to retire the
+ * one it replaces (before anything is changed). */
+static int value_new(const struct pl_table *t, const void *val, void **buf)
+{
+	int err = retire_room();
+
+	if (err)
+		return err;
+	*buf = malloc(t->value_size);
+	if (!*buf)
+		return -ENOMEM;
+	memcpy(*buf, val, t->value_size);
+	return 0;
+}
+
 static void *copy_of(struct pl_table *t, unsigned worker)
 {
 	struct pl_tstore *st = t->impl;
@@ -526,14 +541,9 @@ static long hash_update(const struct pl_table *t, struct pl_hash *h, const void 
 	if (!s && h->count >= t->max_entries && !is_lru(t->kind))
 		return -E2BIG;
 	if (shared) {
-		/* Room for the buffer this write retires, then the new one. */
-		err = retire_room();
+		err = value_new(t, val, &buf);
 		if (err)
 			return err;
-		buf = malloc(t->value_size);
-		if (!buf)
-			return -ENOMEM;
-		memcpy(buf, val, t->value_size);
 	}
 	if (s) {
 		if (shared) {
@@ -682,14 +692,10 @@ static long sarray_update(const struct pl_table *t, struct pl_sarray *a, uint32_
 			  const void *val)
 {
 	void *buf, *old;
-	int err = retire_room();
+	int err = value_new(t, val, &buf);
 
 	if (err)
 		return err;
-	buf = malloc(t->value_size);
-	if (!buf)
-		return -ENOMEM;
-	memcpy(buf, val, t->value_size);
 	old = a->ptr[idx];
 	__atomic_store_n(&a->ptr[idx], buf, __ATOMIC_SEQ_CST);
 	if (!in_base(t, a, old))
