@@ -50,7 +50,7 @@ static int user_lookup(struct pl_ctl *c, const char *table, const void *key, voi
 	v = pl_table_lookup_worker(t, key, 0);
 	if (!v)
 		return -ENOENT;
-	memcpy(val, v, t->value_size);
+	pl_table_read_worker(t, v, val);
 	return 0;
 }
 
