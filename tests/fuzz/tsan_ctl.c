@@ -8,7 +8,7 @@
  * datapath's control plane does, applies and re-applies policies
  * (pl_policy_apply through the user backend, every stage's tables), flips
  * the mode switch (pl_ctl_set_mode) and reads the counters
- * (pl_ctl_read_counters). Built with -fsanitize=thread: any data race
+ * (pl_ctl_read_counters) and the live ACL with its hits (pl_ctl_read_acl). Built with -fsanitize=thread: any data race
  * between the control plane and the data path is reported and fails the
  * test (TSAN_OPTIONS halt_on_error=1, exitcode 66). Without a report, it
  * also checks that every frame got a valid verdict and that the verdict
@@ -190,6 +190,8 @@ int main(int argc, char **argv)
 	double secs = env ? atof(env) : argc > 1 ? atof(argv[1]) : 3, end;
 	struct pl_policy *pol[2];
 	pthread_t th[WORKERS];
+	static struct pl_acl_set acl;
+	static __u64 hits[PL_ACL_MAX];
 	struct pl_counters sum;
 	struct pl_err err;
 	struct pl_ctl *ctl;
@@ -223,6 +225,7 @@ int main(int argc, char **argv)
 		MUST(!pl_ctl_set_mode(ctl, m[modes++ % 4]));
 		MUST(!pl_ctl_set_mode(ctl, PL_MODE_POLICY));
 		MUST(!pl_ctl_read_counters(ctl, &sum));
+		MUST(!pl_ctl_read_acl(ctl, &acl, hits));
 	}
 	atomic_store(&stop, 1);
 	for (unsigned w = 0; w < WORKERS; w++)
