@@ -179,14 +179,24 @@ int pl_port_resolve_ifname(void *arg, const char *name, uint32_t *ifindex, uint3
 	return 0;
 }
 
-/* Undo ops[0..n) in reverse, then (if cfg_written) the configuration.
+/* Undo ops[0..n) in reverse, then (if cfg_written) the configuration:
+ * the old configuration live again and the other bank as it was.
  * Returns how many undo steps failed. */
 static unsigned rollback(struct pl_apply *a, unsigned n, int cfg_written)
 {
 	unsigned failed = 0;
 
-	if (cfg_written && pl_ctl_set_config(a->c, &a->old_cfg))
-		failed++;
+	if (cfg_written) {
+		__u32 zero = 0, live;
+
+		if (pl_ctl_set_config(a->c, &a->old_cfg))
+			failed++;
+		else if (a->cfg_flipped && !pl_ctl_lookup(a->c, "pl_config_live", &zero, &live)) {
+			live = (live + 1) % 2;
+			if (pl_ctl_update(a->c, "pl_config", &live, &a->idle_cfg))
+				failed++;
+		}
+	}
 	while (n--) {
 		struct pl_op *op = &a->ops[n];
 		int err;
@@ -263,9 +273,18 @@ static int commit(struct pl_apply *a)
 			return commit_fail(a, &a->ops[done], what, err, done, 0);
 		}
 	}
-	err = pl_ctl_set_config(a->c, &a->cfg);
-	if (err)
-		return commit_fail(a, NULL, "writing pl_config", err, done, 0);
+	{
+		__u32 zero = 0, live0 = 0, live1 = 0, idle;
+
+		pl_ctl_lookup(a->c, "pl_config_live", &zero, &live0);
+		idle = (live0 + 1) % 2;
+		pl_ctl_lookup(a->c, "pl_config", &idle, &a->idle_cfg);
+		err = pl_ctl_set_config(a->c, &a->cfg);
+		if (err)
+			return commit_fail(a, NULL, "writing pl_config", err, done, 0);
+		pl_ctl_lookup(a->c, "pl_config_live", &zero, &live1);
+		a->cfg_flipped = live0 != live1;
+	}
 	for (; done < a->nops; done++) {
 		err = op_do(a, &a->ops[done]);
 		if (err) {

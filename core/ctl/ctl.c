@@ -164,8 +164,15 @@ int pl_ctl_set_config(struct pl_ctl *c, const struct pl_config *cfg)
 	if (err)
 		return err;
 	idle = (bank + 1) % PL_CONFIG_BANKS_CTL;
-	err = pl_ctl_update(c, "pl_config", &idle, cfg);
-	return err ? err : pl_ctl_update(c, "pl_config_live", &zero, &idle);
+	err = pl_ctl_lookup(c, "pl_config", &idle, &cur);
+	if (!err)
+		err = pl_ctl_update(c, "pl_config", &idle, cfg);
+	if (err)
+		return err;
+	err = pl_ctl_update(c, "pl_config_live", &zero, &idle);
+	if (err)
+		pl_ctl_update(c, "pl_config", &idle, &cur); /* as it was: nothing changed */
+	return err;
 }
 
 /* Write the default configuration (a freshly loaded BPF object's pl_config

@@ -112,6 +112,8 @@ struct pl_apply {
 	struct pl_err *err;
 	struct pl_config old_cfg; /* as found in the backend */
 	struct pl_config cfg;     /* what the last write installs */
+	struct pl_config idle_cfg; /* the idle configuration bank before commit */
+	int cfg_flipped;          /* the configuration write flipped the banks */
 	struct pl_op *ops;
 	unsigned nops, cap;
 };

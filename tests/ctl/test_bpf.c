@@ -49,38 +49,16 @@ static int map_fd(struct bpf_object *o, const char *name)
 	return bpf_map__fd(bpf_object__find_map_by_name(o, name));
 }
 
-/* Ethernet + IPv4 + TCP to dport. */
-static uint32_t make_tcp(uint8_t *f, uint16_t dport)
-{
-	memset(f, 0, 64);
-	memcpy(f, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
-	f[14] = 0x45;
-	f[17] = 40;
-	f[22] = 64;
-	f[23] = 6;
-	memcpy(&f[26], "\x0a\0\0\x01\x0a\0\0\x02", 8);
-	f[36] = (uint8_t)(dport >> 8);
-	f[37] = (uint8_t)dport;
-	f[46] = 5 << 4;
-	return 64;
-}
-
 /* Run one frame; returns the XDP action. */
 static int test_run(int prog_fd, uint16_t dport)
 {
 	uint8_t frame[64];
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = make_tcp(frame, dport),
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = t_make_tcp(frame, dport, 0),
 		    .repeat = 1);
 
 	if (bpf_prog_test_run_opts(prog_fd, &o))
 		return -errno;
 	return (int)o.retval;
-}
-
-/* Silence libbpf's debug chatter; keep warnings. */
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
 }
 
 /* Load, apply, run, check. */
@@ -102,7 +80,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s OBJECT EXAMPLES_DIR\n", argv[0]);
 		return 2;
 	}
-	libbpf_set_print(quiet);
 	full = t_parse_example(argv[2], "full.policy");
 	acl = t_parse_example(argv[2], "acl.policy");
 	{
@@ -114,25 +91,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	obj = bpf_object__open_file(argv[1], NULL);
-	if (!obj) {
-		fprintf(stderr, "cannot open %s: %s\n", argv[1], strerror(errno));
-		return 1;
-	}
-	ret = bpf_object__load(obj);
-	if (ret == -EPERM) {
-		printf("SKIP: loading BPF needs root / CAP_BPF (got EPERM)\n");
-		return 77;
-	}
-	if (ret) {
-		fprintf(stderr, "FAIL: loading %s: %s\n", argv[1], strerror(-ret));
-		return 1;
-	}
-	prog_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "pathlab"));
-	c = pl_ctl_open_bpf_obj(obj);
-	CHECK(c != NULL, "open bpf obj: %s", strerror(errno));
-	if (!c)
-		return t_done("test-ctl-bpf");
+	ret = t_load_object(argv[1], &obj, &prog_fd, &c);
+	if (ret)
+		return ret;
 	CHECK(pl_ctl_ncopies(c) == (unsigned)libbpf_num_possible_cpus(), "ncopies");
 
 	/* The object's config starts zeroed; init writes the defaults. */

@@ -36,19 +36,9 @@ static void *worker(void *arg)
 
 	pl_worker_set(id);
 	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
-		struct pl_buf b = { .data = f, .len = sizeof(f) };
-		int v;
+		struct pl_buf b = { .data = f, .len = t_make_tcp(f, 53, 0x10) };
+		int v = pl_core_process(&b, NULL);
 
-		memset(f, 0, sizeof(f));
-		memcpy(f, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
-		f[14] = 0x45;
-		f[17] = 50;
-		f[22] = 64;
-		f[23] = 17;
-		memcpy(&f[26], "\x0a\0\0\x01\x0a\0\0\x02", 8);
-		f[37] = 53;
-		f[39] = 30;
-		v = pl_core_process(&b, NULL);
 		if (v >= 0 && v < PL_VERDICT__MAX)
 			__atomic_fetch_add(&seen[id][v], 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&frames, 1, __ATOMIC_RELAXED);

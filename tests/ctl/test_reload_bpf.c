@@ -27,27 +27,14 @@ static int resolver(void *arg, const char *name, uint32_t *ifindex, uint32_t *ou
 /* Ethernet + IPv4 + TCP SYN to port 22, and a truncated frame. */
 static int test_run(int prog_fd, int truncated)
 {
-	uint8_t f[64] = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = truncated ? 20 : 64,
+	uint8_t f[64];
+	uint32_t len = t_make_tcp(f, 22, 0x02);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = truncated ? 20 : len,
 		    .repeat = 1);
 
-	memcpy(f, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
-	f[14] = 0x45;
-	f[17] = 40;
-	f[22] = 64;
-	f[23] = 6;
-	memcpy(&f[26], "\x0a\0\0\x01\x0a\0\0\x02", 8);
-	f[37] = 22;
-	f[46] = 5 << 4;
-	f[47] = 0x02;
 	if (bpf_prog_test_run_opts(prog_fd, &o))
 		return -errno;
 	return (int)o.retval;
-}
-
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, ap);
 }
 
 /* Number of keys in a map. */
@@ -80,26 +67,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s OBJECT\n", argv[0]);
 		return 2;
 	}
-	libbpf_set_print(quiet);
-	obj = bpf_object__open_file(argv[1], NULL);
-	if (!obj) {
-		fprintf(stderr, "cannot open %s: %s\n", argv[1], strerror(errno));
-		return 1;
-	}
-	ret = bpf_object__load(obj);
-	if (ret == -EPERM) {
-		printf("SKIP: loading BPF needs root / CAP_BPF (got EPERM)\n");
-		return 77;
-	}
-	if (ret) {
-		fprintf(stderr, "FAIL: loading %s: %s\n", argv[1], strerror(-ret));
-		return 1;
-	}
-	prog_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "pathlab"));
-	c = pl_ctl_open_bpf_obj(obj);
-	CHECK(c != NULL, "open bpf obj: %s", strerror(errno));
-	if (!c)
-		return t_done("test-ctl-reload-bpf");
+	ret = t_load_object(argv[1], &obj, &prog_fd, &c);
+	if (ret)
+		return ret;
 
 	/* Nobody wrote pl_config: every frame passes, malformed ones too. */
 	CHECK(test_run(prog_fd, 0) == XDP_PASS, "fresh object: TCP SYN -> XDP_PASS");

@@ -159,6 +159,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 		}
 	}
+	cfg = pl_core_config();
+	MUST(cfg);
 	if (getenv("FUZZ_STATS"))
 		atexit(print_stats);
 	return 0;
@@ -254,6 +256,7 @@ static void use_policy(unsigned i)
 		abort();
 	}
 	MUST(!pl_ctl_get_config(ctl, &live_cfg));
+	cfg = pl_core_config(); /* the bank the apply made live */
 	live = (int)i;
 }
 
@@ -389,10 +392,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - FUZZ_HDR;
 	check_parse(frame, n);
 	use_policy(h[0] % FUZZ_NPOL);
-	/* the policy's configuration, then the header's changes to it (in
-	 * the live bank's value: nothing else runs) */
-	cfg = pl_core_config();
-	MUST(cfg);
+	/* the policy's configuration, then the header's changes to it */
 	*cfg = live_cfg;
 	flip = h[1];
 	cfg->rl_enabled ^= flip & 1;
