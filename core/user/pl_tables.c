@@ -81,10 +81,13 @@ static unsigned nworkers_;
  * its deletion in its stamp and may be reused once the count has moved. */
 static uint64_t grace_done;
 
-/* Buffers replaced or deleted, freed after the next grace period. */
+/* Buffers replaced or deleted, freed after the next grace period: at the
+ * latest when there are RETIRED_MAX of them or RETIRED_BYTES_MAX bytes. */
 #define RETIRED_MAX 16384
+#define RETIRED_BYTES_MAX (4u << 20)
 static void *retired[RETIRED_MAX];
 static unsigned nretired;
+static size_t retired_bytes;
 
 #define HDR 16u
 
@@ -324,6 +327,7 @@ static int reclaim(void)
 	for (unsigned i = 0; i < nretired; i++)
 		free(retired[i]);
 	nretired = 0;
+	retired_bytes = 0;
 	return 0;
 }
 
@@ -335,12 +339,13 @@ int pl_core_reclaim(void)
 /* Make room to retire one buffer (before anything is changed). */
 static int retire_room(void)
 {
-	return nretired < RETIRED_MAX ? 0 : reclaim();
+	return nretired < RETIRED_MAX && retired_bytes < RETIRED_BYTES_MAX ? 0 : reclaim();
 }
 
-static void retire(void *p)
+static void retire(void *p, size_t bytes)
 {
 	retired[nretired++] = p;
+	retired_bytes += bytes;
 }
 
 /* A shared value's new buffer holding val, with room made to retire the
@@ -462,7 +467,7 @@ static void slot_kill(const struct pl_table *t, struct pl_hash *h, uint8_t *s)
 	__atomic_store_n(slot_state(s), SLOT_DEAD, __ATOMIC_SEQ_CST);
 	if (is_shared(t)) {
 		*slot_stamp(s) = __atomic_load_n(&grace_done, __ATOMIC_RELAXED);
-		retire(*slot_vptr(h, s));
+		retire(*slot_vptr(h, s), t->value_size);
 	}
 	h->count--;
 	h->dead++;
@@ -521,7 +526,7 @@ static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 	__atomic_store_n(&h->slots, fresh, __ATOMIC_SEQ_CST);
 	h->dead = 0;
 	if (is_shared(t))
-		retire(old);
+		retire(old, (size_t)slots * h->stride);
 	else
 		free(old);
 }
@@ -550,7 +555,7 @@ static long hash_update(const struct pl_table *t, struct pl_hash *h, const void 
 			void *old = *slot_vptr(h, s);
 
 			__atomic_store_n(slot_vptr(h, s), buf, __ATOMIC_SEQ_CST);
-			retire(old);
+			retire(old, t->value_size);
 		} else {
 			memcpy(s + h->voff, val, t->value_size);
 		}
@@ -699,7 +704,7 @@ static long sarray_update(const struct pl_table *t, struct pl_sarray *a, uint32_
 	old = a->ptr[idx];
 	__atomic_store_n(&a->ptr[idx], buf, __ATOMIC_SEQ_CST);
 	if (!in_base(t, a, old))
-		retire(old);
+		retire(old, t->value_size);
 	return 0;
 }
 
@@ -955,6 +960,7 @@ void pl_core_fini(void)
 	for (unsigned i = 0; i < nretired; i++)
 		free(retired[i]);
 	nretired = 0;
+	retired_bytes = 0;
 	nworkers_ = 0;
 }
 
