@@ -105,6 +105,7 @@ struct pl_addr {
 	X(RESP_REPLY, "resp_reply", "responder: HTTP responses sent")          \
 	X(RESP_404, "resp_404", "responder: unknown paths")                     \
 	X(RESP_405, "resp_405", "responder: methods other than GET/HEAD")       \
+	X(RESP_400, "resp_400", "responder: request lines with no delimiter after the path") \
 	X(RESP_FINACK, "resp_finack", "responder: client FINs acknowledged")   \
 	X(RESP_ACK, "resp_ack", "responder: pure ACKs absorbed")               \
 	X(RESP_RST, "resp_rst", "responder: RSTs sent (bad cookie, unexpected)") \

@@ -12,7 +12,7 @@
 
 #define RT_STEER 256  /* PL_STEER_MAX */
 #define RT_FWD 64     /* PL_PORTS_MAX */
-#define RT_ROUTES 27  /* PL_RESP_ROUTES_MAX minus the 5 default answers */
+#define RT_ROUTES 26  /* PL_RESP_ROUTES_MAX minus the 6 default answers */
 #define RT_LISTEN 64  /* PL_RESP_LISTEN_MAX */
 
 /* Steering of 256 ports (set 0: udp 10000.., set 1: tcp 20000..). */
@@ -32,13 +32,13 @@ static inline void rt_fwd(char *buf, size_t len, int set)
 					i + set * RT_FWD);
 }
 
-/* A responder with 64 listen statements and 27 routes of its own. */
+/* A responder with 64 listen statements and 26 routes of its own. */
 static inline void rt_resp(char *buf, size_t len, int set)
 {
 	size_t off = 0;
 
 	for (int i = 0; i < RT_LISTEN && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "responder listen any %d\n",
+		off += (size_t)snprintf(buf + off, len - off, "responder listen any-destination %d\n",
 					(set ? 30000 : 40000) + i);
 	for (int i = 0; i < RT_ROUTES && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off, "route /%c%d 200 text/plain r%d\n",

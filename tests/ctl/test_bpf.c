@@ -18,7 +18,9 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include "pl_ctl_bpf.h"
+#define PL_CHECK_MAIN
 #include "ctl_test.h"
+#include "pl_pkt.h"
 
 /* Mirrors core/stages/forward.h (that header needs the user platform). */
 struct fwd_entry {
@@ -216,5 +218,5 @@ int main(int argc, char **argv)
 	pl_policy_free(full);
 	pl_policy_free(acl);
 	pl_policy_free(ghost);
-	return t_done("test-ctl-bpf");
+	return pl_check_done("test-ctl-bpf");
 }

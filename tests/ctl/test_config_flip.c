@@ -21,6 +21,7 @@
 #include "pl_user.h"
 #include "stages/steer.h"
 #include "pl_ctl.h"
+#define PL_CHECK_MAIN
 #include "ctl_test.h"
 
 #define WORKERS 2
@@ -103,5 +104,5 @@ int main(int argc, char **argv)
 	      "the last configuration written is the live one");
 	pl_ctl_close(c);
 	pl_core_fini();
-	return t_done("test-ctl-config-flip");
+	return pl_check_done("test-ctl-config-flip");
 }

@@ -19,6 +19,7 @@
 #include "stages/forward.h"
 #include "stages/responder.h"
 #include "pl_ctl.h"
+#define PL_CHECK_MAIN
 #include "ctl_test.h"
 #include "reload_text.h"
 
@@ -78,7 +79,7 @@ static void test_full_swaps(struct pl_ctl *c)
 	CHECK(pl_table_count(&pl_steer, 0) == 0 && pl_table_count(&pl_fwd, 0) == 0,
 	      "steer/forward emptied: %u/%u", pl_table_count(&pl_steer, 0), pl_table_count(&pl_fwd, 0));
 	CHECK(pl_table_count(&pl_resp_listen, 0) == RT_LISTEN &&
-		      pl_table_count(&pl_resp_routes, 0) == RT_ROUTES + 5,
+		      pl_table_count(&pl_resp_routes, 0) == RT_ROUTES + 6,
 	      "responder entries %u listen, %u routes", pl_table_count(&pl_resp_listen, 0),
 	      pl_table_count(&pl_resp_routes, 0));
 }
@@ -101,19 +102,19 @@ static void test_cookie_key(struct pl_ctl *c)
 	__u64 k0[2], k1[2], prev[2];
 	char msg[600];
 
-	CHECK(apply_text(c, "responder listen any 8080\n", msg, sizeof(msg)) == 0, "%s", msg);
+	CHECK(apply_text(c, "responder listen any-destination 8080\n", msg, sizeof(msg)) == 0, "%s", msg);
 	params_key(k0, prev);
 	CHECK(k0[0] | k0[1], "a key was drawn");
-	CHECK(apply_text(c, "responder listen any 8080\nroute /x 200 text/plain x\n", msg,
+	CHECK(apply_text(c, "responder listen any-destination 8080\nroute /x 200 text/plain x\n", msg,
 			 sizeof(msg)) == 0,
 	      "%s", msg);
 	params_key(k1, prev);
 	CHECK(!memcmp(k0, k1, 16), "a reload without a key keeps the live one");
 	CHECK(apply_text(c, "acl drop proto tcp dport 1\n", msg, sizeof(msg)) == 0, "%s", msg);
-	CHECK(apply_text(c, "responder listen any 8080\n", msg, sizeof(msg)) == 0, "%s", msg);
+	CHECK(apply_text(c, "responder listen any-destination 8080\n", msg, sizeof(msg)) == 0, "%s", msg);
 	params_key(k1, prev);
 	CHECK(!memcmp(k0, k1, 16), "kept across a policy without the responder");
-	CHECK(apply_text(c, "responder listen any 8080\nresponder key 000102030405060708090a0b0c0d0e0f\n",
+	CHECK(apply_text(c, "responder listen any-destination 8080\nresponder key 000102030405060708090a0b0c0d0e0f\n",
 			 msg, sizeof(msg)) == 0,
 	      "%s", msg);
 	params_key(k1, prev);
@@ -268,7 +269,7 @@ int main(void)
 	c = pl_ctl_open_user();
 	CHECK(c != NULL, "open user backend");
 	if (!c)
-		return t_done("test-ctl-reload");
+		return pl_check_done("test-ctl-reload");
 	CHECK(live_cfg() != NULL, "config");
 	test_full_swaps(c);
 	test_cookie_key(c);
@@ -277,5 +278,5 @@ int main(void)
 	test_tombstones(c);
 	pl_ctl_close(c);
 	pl_core_fini();
-	return t_done("test-ctl-reload");
+	return pl_check_done("test-ctl-reload");
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "pl_ctl_bpf.h"
+#define PL_CHECK_MAIN
 #include "ctl_test.h"
 #include "reload_text.h"
 
@@ -96,11 +97,11 @@ int main(int argc, char **argv)
 	CHECK(map_count(obj, "pl_steer", 4) == 0 && map_count(obj, "pl_fwd", 4) == 0,
 	      "steer/forward emptied by the last policy");
 	CHECK(map_count(obj, "pl_resp_listen", 20) == RT_LISTEN &&
-		      map_count(obj, "pl_resp_routes", 48) == RT_ROUTES + 5,
+		      map_count(obj, "pl_resp_routes", 48) == RT_ROUTES + 6,
 	      "responder: %u listen, %u routes", map_count(obj, "pl_resp_listen", 20),
 	      map_count(obj, "pl_resp_routes", 48));
 
 	pl_ctl_close(c);
 	bpf_object__close(obj);
-	return t_done("test-ctl-reload-bpf");
+	return pl_check_done("test-ctl-reload-bpf");
 }

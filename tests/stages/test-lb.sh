@@ -18,6 +18,7 @@
 # host addresses move to its TAP devices plt-s-lt0/1/2; only the first
 # check (200 connections, weights 1:1) runs (no live policy reload there).
 BUILD=$1 FRONT=${2:-xdp}
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
@@ -75,13 +76,14 @@ sleep 1 # servers up
 fail=0
 spread() { # N [URL] -> "ok b1 b2"
 	urls=""
-	for i in $(seq "$1"); do urls="$urls ${2:-http://10.79.9.9/}"; done
+	for _ in $(seq "$1"); do urls="$urls ${2:-http://10.79.9.9/}"; done
 	ip netns exec plt-s-lc sh -c "curl -sS --max-time 30 $urls" 2>"$TMP/curl.err" >"$TMP/spread"
 	echo "$(wc -l <"$TMP/spread") $(grep -c backend1 "$TMP/spread") $(grep -c backend2 "$TMP/spread")"
 }
 within() { # value want tol
 	awk -v v="$1" -v w="$2" -v t="$3" 'BEGIN { exit !(v >= w - t && v <= w + t) }'
 }
+# shellcheck disable=SC2046 # spread prints two counts
 set -- $(spread 200)
 echo "weights 1:1: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 200 ] || { echo "FAIL: $1/200 connections answered; $(head -3 "$TMP/curl.err")"; fail=1; }
@@ -97,6 +99,7 @@ if [ "$FRONT" = afxdp ]; then
 	exit $fail
 fi
 policy 3 1 up up; reload "$TMP/policy"
+# shellcheck disable=SC2046 # spread prints two counts
 set -- $(spread 200)
 echo "weights 3:1: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 200 ] || { echo "FAIL: $1/200 answered"; fail=1; }
@@ -111,7 +114,7 @@ ip netns exec plt-s-lc timeout 60 /usr/bin/python3 "$(dirname "$0")/slow-get.py"
 	>"$TMP/big" 2>"$TMP/big.w" &
 DL=$!
 on=""
-for i in $(seq 400); do # up to 40 s: a SYN lost on a busy machine costs 1+2+4+8+16 s of retries
+for _ in $(seq 400); do # up to 40 s: a SYN lost on a busy machine costs 1+2+4+8+16 s of retries
 	sleep 0.1
 	for b in 1 2; do
 		ip netns exec plt-s-b$b ss -Htn state established '( sport = :80 )' | grep -q '10\.79\.0\.1\]*:' && on=$b
@@ -120,9 +123,9 @@ for i in $(seq 400); do # up to 40 s: a SYN lost on a busy machine costs 1+2+4+8
 done
 [ -n "$on" ] || { echo "FAIL: slow download not established in 40 s"; fail=1; on=1; }
 sleep 0.5
-other=$((3 - on))
 if [ "$on" = 1 ]; then policy 1 1 draining up; else policy 1 1 up draining; fi
 reload "$TMP/policy"
+# shellcheck disable=SC2046 # spread prints two counts
 set -- $(spread 40)
 echo "backend$on draining: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 40 ] || { echo "FAIL: $1/40 answered while draining"; fail=1; }
@@ -145,6 +148,7 @@ lb backend web 10.79.2.2 port 80 via pass
 P
 reload "$TMP/policy"
 for b in 1 2; do ip -n plt-s-b$b addr del 10.79.9.9/32 dev lo; done
+# shellcheck disable=SC2046 # spread prints two counts
 set -- $(spread 100)
 echo "NAT: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 100 ] || { echo "FAIL: NAT $1/100 answered; $(head -3 "$TMP/curl.err")"; fail=1; }
@@ -171,7 +175,7 @@ for b in 1 2; do
 	ip netns exec plt-s-b$b timeout 15 tcpdump -nn -U -i plt-s-b$b -w "$TMP/ipip$b.pcap" 'ip proto 4' 2>"$TMP/td$b.err" &
 	PIDS="$PIDS $!"
 done
-for i in $(seq 50); do
+for _ in $(seq 50); do
 	grep -q listening "$TMP/td1.err" && grep -q listening "$TMP/td2.err" && break
 	sleep 0.1
 done
@@ -201,6 +205,7 @@ lb backend web6 fd79:1::2 mac $(mac plt-s-b1 plt-s-b1) src-mac $(mac plt-s-lb pl
 lb backend web6 fd79:2::2 mac $(mac plt-s-b2 plt-s-b2) src-mac $(mac plt-s-lb plt-s-lb2) via plt-s-lb2
 P
 reload "$TMP/policy"
+# shellcheck disable=SC2046 # spread prints two counts
 set -- $(spread 100 'http://[fd79:9::9]/')
 echo "IPv6 DSR: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 100 ] || { echo "FAIL: IPv6 $1/100 answered; $(head -3 "$TMP/curl.err")"; fail=1; }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The stage keywords through libpathlab-ctl into the user-space core:
  * parse, apply, read the tables back; and the errors naming file:line. */
+#define PL_CHECK_MAIN
 #include "stages_test.h"
 #include "stages/ratelimit.h"
 #include "stages/synguard.h"
@@ -10,8 +11,9 @@
 static const char *good =
 	"ratelimit pps 1000 burst 50 bytes 100000 prefix4 24\n"
 	"synguard per-source 10 20 global 100 200\n"
-	"responder listen any\n"
+	"responder listen any-destination\n"
 	"responder listen fd00::2 80\n"
+	"responder listen 10.0.0.2 80\n"
 	"responder key 000102030405060708090a0b0c0d0e0f\n"
 	"route /v 200 text/plain version one two\n"
 	"route unknown 404 text/html gone\n"
@@ -68,12 +70,26 @@ int main(int argc, char **argv)
 		rp = pl_table_lookup(&pl_resp_params, &zero);
 		CHECK(rp && rp->key[0] == 0x0001020304050607ull && rp->key[1] == 0x08090a0b0c0d0e0full,
 		      "cookie key");
-		CHECK(pl_table_lookup(&pl_resp_listen, &lk) != NULL, "listen any:8080");
+		CHECK(pl_table_lookup(&pl_resp_listen, &lk) != NULL, "listen any-destination:8080");
+		{
+			struct pl_resp_listen_key k4 = { .port = 80, .family = 4 };
+			struct pl_resp_listen_key k6 = { .port = 80, .family = 6 };
+
+			pl_addr_set_v4(&k4.addr, htonl(0x0a000002));
+			CHECK(pl_table_lookup(&pl_resp_listen, &k4) != NULL, "listen 10.0.0.2:80, family 4");
+			k4.family = 6; /* the same bytes as ::ffff:10.0.0.2 */
+			CHECK(pl_table_lookup(&pl_resp_listen, &k4) == NULL, "no v4-mapped alias");
+			inet_pton(AF_INET6, "fd00::2", k6.addr.b);
+			CHECK(pl_table_lookup(&pl_resp_listen, &k6) != NULL, "listen fd00::2:80, family 6");
+		}
 		pl_resp_path_key(&k, "/v");
 		r = pl_table_lookup(&pl_resp_routes, &k);
 		CHECK(r && strstr((char *)r->data, "\r\n\r\nversion one two"), "route /v");
 		pl_resp_path_key(&k, "/api");
 		CHECK(pl_table_lookup(&pl_resp_routes, &k) != NULL, "default /api kept");
+		pl_resp_path_key(&k, "#400");
+		r = pl_table_lookup(&pl_resp_routes, &k);
+		CHECK(r && strstr((char *)r->data, "400 Bad Request"), "default 400 route");
 		pl_resp_path_key(&k, "#404");
 		r = pl_table_lookup(&pl_resp_routes, &k);
 		CHECK(r && strstr((char *)r->data, "404 Not Found") && strstr((char *)r->data, "gone"),
@@ -111,7 +127,10 @@ int main(int argc, char **argv)
 			{ "synguard\n", "synguard needs" },
 			{ "route api 200 text/plain x\n", "must start with '/'" },
 			{ "responder key 1234\n", "32 hex digits" },
-			{ "responder listen any 70000\n", "t.policy:1:" },
+			{ "responder listen any-destination 70000\n", "t.policy:1:" },
+			{ "responder listen any 80\n", "t.policy:1: responder listen 'any' is ambiguous" },
+			{ "responder listen any\n", "write 'any-destination'" },
+			{ "route bad 400 text/plain x\n", "or 'bad-request'" },
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			const char *m = parse_err(bad[i].text);
@@ -136,10 +155,5 @@ int main(int argc, char **argv)
 	}
 	pl_ctl_close(ctl);
 	pl_core_fini();
-	if (st_failures) {
-		fprintf(stderr, "%d check(s) failed\n", st_failures);
-		return 1;
-	}
-	printf("stage policy keywords: all checks passed\n");
-	return 0;
+	return pl_check_done("stages-policy");
 }

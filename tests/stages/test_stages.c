@@ -3,6 +3,7 @@
  * responder segments (bytes and checksums), token buckets, SYN guard,
  * Maglev placement and disruption, LB rewrite / encapsulation bytes and
  * connection persistence while draining. */
+#define PL_CHECK_MAIN
 #include "stages_test.h"
 #include "stages/ratelimit.h"
 #include "stages/synguard.h"
@@ -145,6 +146,91 @@ static void resp_exchange(int v6, const char *method, const char *path, const ch
 	CHECK(st_verify_csums(o, olen) == 0, "RST checksums");
 }
 
+/* Handshake with dst:port, then send payload (with trail extra bytes
+ * after the IP datagram, as Ethernet padding). Returns the verdict of the
+ * request and its answer's first line in status ("" when not answered). */
+static int resp_raw(int v6, const char *dst, __u16 port, const char *payload, size_t trail,
+		    char *status, size_t slen)
+{
+	const char *cli = v6 ? "fd00::1" : "10.0.0.1";
+	size_t l3 = v6 ? 40 : 20, len, olen, n;
+	__u8 f[2048], *o;
+	__u32 isn;
+	int v;
+
+	status[0] = 0;
+	len = st_tcp_frame(f, v6, cli, dst, 40001, port, PL_TCP_SYN, 5000, 0, 1460, NULL);
+	v = run(f, len, &o, &olen, NULL);
+	if (v != PL_TX)
+		return v;
+	isn = be32(o + 14 + l3 + 4);
+	len = st_tcp_frame(f, v6, cli, dst, 40001, port, PL_TCP_ACK | PL_TCP_PSH, 5001, isn + 1, 0,
+			   payload);
+	memset(f + len, 'x', trail);
+	v = run(f, len + trail, &o, &olen, NULL);
+	if (v != PL_TX || olen <= 14 + l3 + 20)
+		return v;
+	n = strcspn((const char *)o + 14 + l3 + 20, "\r");
+	n = n < slen - 1 ? n : slen - 1;
+	n = n < olen - 14 - l3 - 20 ? n : olen - 14 - l3 - 20;
+	memcpy(status, o + 14 + l3 + 20, n);
+	status[n] = 0;
+	return v;
+}
+
+/* The path ends at a delimiter inside the IP datagram; without one (a
+ * request line split across segments) the answer is 400. */
+static void test_responder_path_bounds(void)
+{
+	static const struct { const char *req; size_t trail; const char *want; } cases[] = {
+		{ "GET /api", 0, "HTTP/1.1 400 Bad Request" },  /* split request line */
+		{ "GET /api", 12, "HTTP/1.1 400 Bad Request" }, /* then Ethernet padding */
+		{ "GET /api HTTP/1.0", 0, "HTTP/1.1 200 OK" },
+		{ "GET /api\r\n", 6, "HTTP/1.1 200 OK" },
+		{ "GET /api\n", 0, "HTTP/1.1 200 OK" },
+		{ "HEAD /", 0, "HTTP/1.1 400 Bad Request" },
+	};
+	char st[64];
+
+	for (int v6 = 0; v6 < 2; v6++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			__u64 c400 = counter(PL_CNT_RESP_400);
+			int v = resp_raw(v6, v6 ? "fd00::2" : "10.0.0.2", 8080, cases[i].req,
+					 cases[i].trail, st, sizeof(st));
+			int is400 = strstr(cases[i].want, " 400 ") != NULL;
+
+			CHECK(v == PL_TX && !strcmp(st, cases[i].want), "'%s' + %zu bytes (v6=%d): '%s'",
+			      cases[i].req, cases[i].trail, v6, st);
+			CHECK(counter(PL_CNT_RESP_400) == c400 + (__u64)is400, "resp_400 for '%s'",
+			      cases[i].req);
+		}
+}
+
+/* Listen keys carry the address family: an IPv6 frame to ::ffff:a.b.c.d
+ * does not reach an IPv4 listener on a.b.c.d, nor the other way round. */
+static void test_responder_family(void)
+{
+	struct pl_resp_listen_key any = { .port = 8080 }, k4 = { .port = 80, .family = 4 };
+	__u32 one = 1;
+	char st[64];
+
+	pl_table_delete(&pl_resp_listen, &any);
+	pl_addr_set_v4(&k4.addr, htonl(0x0a000002));
+	pl_table_update(&pl_resp_listen, &k4, &one, PL_UPDATE_ANY);
+	CHECK(resp_raw(0, "10.0.0.2", 80, "GET / HTTP/1.0\r\n\r\n", 0, st, sizeof(st)) == PL_TX &&
+		      !strcmp(st, "HTTP/1.1 200 OK"),
+	      "IPv4 listener answers IPv4: '%s'", st);
+	CHECK(resp_raw(1, "::ffff:10.0.0.2", 80, "GET / HTTP/1.0\r\n\r\n", 0, st, sizeof(st)) ==
+		      PL_PASS,
+	      "IPv6 to ::ffff:10.0.0.2 is not the IPv4 listener's ('%s')", st);
+	pl_table_delete(&pl_resp_listen, &k4);
+	/* the wildcard (family 0) takes both */
+	pl_table_update(&pl_resp_listen, &any, &one, PL_UPDATE_ANY);
+	CHECK(resp_raw(1, "::ffff:10.0.0.2", 8080, "GET / HTTP/1.0\r\n\r\n", 0, st, sizeof(st)) ==
+		      PL_TX,
+	      "any-destination answers every address");
+}
+
 static void test_responder(void)
 {
 	__u8 f[256], *o;
@@ -171,6 +257,8 @@ static void test_responder(void)
 	len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.2", 40000, 8080, PL_TCP_SYN, 1, 0, 1460, NULL);
 	CHECK(run(f, len, &o, &olen, NULL) == PL_PASS, "responder off passes");
 	cfg()->resp_enabled = 1;
+	test_responder_path_bounds();
+	test_responder_family();
 	cfg()->clock_ns = 0;
 }
 
@@ -440,7 +528,7 @@ static void test_lb(void)
 		CHECK(memcmp(o + 12, f + 12, 2) == 0, "ethertype kept");
 		if (!v6) {
 			CHECK(o[14] == 0x45 && o[14 + 9] == 4, "outer v4 proto 4");
-			CHECK(st_fold(st_sum(o + 14, 20, 0)) == 0xffff, "outer v4 checksum");
+			CHECK(pl_pkt_csum(o + 14, 20) == 0, "outer v4 checksum");
 			CHECK((size_t)(o[16] << 8 | o[17]) == len - 14 + 20, "outer tot_len");
 			CHECK(o[14 + 15] == 0xfe && o[14 + 19] == 10 + port - 5, "outer addresses");
 		} else {
@@ -508,10 +596,5 @@ int main(void)
 	test_maglev();
 	test_lb();
 	pl_core_fini();
-	if (st_failures) {
-		fprintf(stderr, "%d check(s) failed\n", st_failures);
-		return 1;
-	}
-	printf("stages: all checks passed\n");
-	return 0;
+	return pl_check_done("stages");
 }
