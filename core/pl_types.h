@@ -162,7 +162,8 @@ struct pl_config {
 	__u8 syn_enabled;      /* 1: SYN budgets per source and global */
 	__u8 resp_enabled;     /* 1: TCP/HTTP responder */
 	__u8 lb_enabled;       /* 1: L4 load balancer */
-	__u32 stages_reserved[7];
+	__u32 lb_seed;         /* seed of the LB flow hash (lb.h) */
+	__u32 stages_reserved[6];
 };
 
 /* The configuration every build starts from (pl_core_init, the BPF

@@ -860,6 +860,24 @@ static void c_lb(struct mk *m)
 	s.flags = PL_TCP_SYN;
 	s.ip_opts = 1;
 	seg_emit(m, &s, "lb ipip tcp with IPv4 options");
+	/* IPv6 to the v4-mapped form of an IPv4 VIP, and IPv6 from the
+	 * v4-mapped form of an IPv4 NAT backend: neither is the IPv4 one's. */
+	lb_ends(&s, 1, 100, 80, 64, 6020);
+	memset(s.d6, 0, 16);
+	s.d6[10] = s.d6[11] = 0xff;
+	s.d6[12] = 10, s.d6[13] = 71, s.d6[14] = 0, s.d6[15] = 100;
+	s.flags = PL_TCP_SYN;
+	seg_emit(m, &s, "lb ipv6 to ::ffff:10.71.0.100 (not the IPv4 service)");
+	memset(&s, 0, sizeof(s));
+	s.v6 = 1;
+	s.udp = 1;
+	s.s6[10] = s.s6[11] = 0xff;
+	s.s6[12] = 10, s.s6[13] = 71, s.s6[14] = 3, s.s6[15] = 2;
+	v6_addr(s.d6, 0x75, 0, 64);
+	s.sport = 5353;
+	s.dport = 6021;
+	s.fill = 32;
+	seg_emit(m, &s, "lb ipv6 reply from ::ffff:10.71.3.2 (not reverse-NATed)");
 	/* Padded to 60 bytes: every mode keeps the padding after the packet. */
 	for (unsigned k = 0; k < 3; k++) {
 		static const uint16_t ports[] = { 80, 81, 80 };

@@ -13,6 +13,7 @@
 #define RT_STEER 256  /* PL_STEER_MAX */
 #define RT_FWD 64     /* PL_PORTS_MAX */
 #define RT_ROUTES 26  /* PL_RESP_ROUTES_MAX minus the 6 default answers */
+#define RT_DEFAULT_ROUTES 6
 #define RT_LISTEN 64  /* PL_RESP_LISTEN_MAX */
 
 /* Steering of 256 ports (set 0: udp 10000.., set 1: tcp 20000..). */
@@ -32,7 +33,7 @@ static inline void rt_fwd(char *buf, size_t len, int set)
 					i + set * RT_FWD);
 }
 
-/* A responder with 64 listen statements and 26 routes of its own. */
+/* A responder with 64 listen statements and 27 routes of its own. */
 static inline void rt_resp(char *buf, size_t len, int set)
 {
 	size_t off = 0;

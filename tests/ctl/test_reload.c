@@ -79,7 +79,7 @@ static void test_full_swaps(struct pl_ctl *c)
 	CHECK(pl_table_count(&pl_steer, 0) == 0 && pl_table_count(&pl_fwd, 0) == 0,
 	      "steer/forward emptied: %u/%u", pl_table_count(&pl_steer, 0), pl_table_count(&pl_fwd, 0));
 	CHECK(pl_table_count(&pl_resp_listen, 0) == RT_LISTEN &&
-		      pl_table_count(&pl_resp_routes, 0) == RT_ROUTES + 6,
+		      pl_table_count(&pl_resp_routes, 0) == RT_ROUTES + RT_DEFAULT_ROUTES,
 	      "responder entries %u listen, %u routes", pl_table_count(&pl_resp_listen, 0),
 	      pl_table_count(&pl_resp_routes, 0));
 }

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	CHECK(map_count(obj, "pl_steer", 4) == 0 && map_count(obj, "pl_fwd", 4) == 0,
 	      "steer/forward emptied by the last policy");
 	CHECK(map_count(obj, "pl_resp_listen", 20) == RT_LISTEN &&
-		      map_count(obj, "pl_resp_routes", 48) == RT_ROUTES + 6,
+		      map_count(obj, "pl_resp_routes", 48) == RT_ROUTES + RT_DEFAULT_ROUTES,
 	      "responder: %u listen, %u routes", map_count(obj, "pl_resp_listen", 20),
 	      map_count(obj, "pl_resp_routes", 48));
 

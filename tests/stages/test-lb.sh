@@ -8,6 +8,9 @@
 #  - weights 3:1: 200 connections split 75 % / 25 % within +-12 %
 #  - a backend set to draining while a slow download runs on it: the
 #    download completes, and every new connection goes to the other backend.
+#  - a client port used again (new SYN from one CPU, the rest of the flow
+#    from another, whose connection entry held the old backend): the new
+#    backend answers all 20.
 #  - NAT mode: 100 connections answered (replies reverse-NATed to the VIP).
 #  - IPv6 DSR: 100 connections to an IPv6 VIP answered, split 1:1 +- 20 %.
 #  - IP-in-IP: the encapsulated SYNs reach both backends with valid outer
@@ -137,6 +140,22 @@ if [ $dlrc = 0 ] && [ "$(head -1 "$TMP/big")" = "backend$on" ] && [ "$(wc -c <"$
 	echo "ok: download on draining backend$on completed ($(wc -c <"$TMP/big") bytes; $(cat "$TMP/big.w"))"
 else
 	echo "FAIL: download on draining backend$on broke: curl rc=$dlrc, $(wc -c <"$TMP/big") bytes from '$(head -c 8 "$TMP/big")' $(cat "$TMP/big.w")"; fail=1
+fi
+
+# A reused 5-tuple is a new connection on every CPU: 20 connections from
+# fixed client ports to backend1 (from CPU 0, then reset: nothing left in
+# TIME_WAIT), then backend1 draining and the same ports again: each SYN
+# (sent from CPU 1) is placed on backend2, the request after it is sent
+# from CPU 0, whose connection entry held backend1 from the first round.
+if [ "$(nproc)" -ge 2 ]; then
+	policy 1 1 up down; reload "$TMP/policy"
+	ip netns exec plt-s-lc $PY "$(dirname "$0")/lb-reuse.py" 10.79.9.9 80 20100 20 open >"$TMP/reuse1" 2>&1 ||
+		{ echo "FAIL: first round of fixed-port connections: $(grep -v opened "$TMP/reuse1" | head -3)"; fail=1; }
+	policy 1 1 draining up; reload "$TMP/policy"
+	ip netns exec plt-s-lc $PY "$(dirname "$0")/lb-reuse.py" 10.79.9.9 80 20100 20 get >"$TMP/reuse2" 2>&1
+	n2=$(grep -c ' backend2$' "$TMP/reuse2")
+	echo "reused 5-tuples placed anew: $n2/20 answered by backend2"
+	[ "$n2" = 20 ] || { echo "FAIL: reused 5-tuples: $(grep -v ' backend2$' "$TMP/reuse2" | head -3)"; fail=1; }
 fi
 
 # NAT: destination rewritten to the backend, handed to the host to route;

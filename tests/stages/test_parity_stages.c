@@ -24,6 +24,7 @@ static const char *policy =
 	"responder listen any-destination 8080\n"
 	"responder key 00112233445566778899aabbccddeeff\n"
 	"route /p 200 text/plain parity body\n"
+	"lb seed 99\n"
 	"lb service d 10.0.0.99 80 tcp mode dsr size 251\n"
 	"lb backend d 10.0.1.2 mac 02:00:00:00:01:02 via tx\n"
 	"lb backend d 10.0.2.2 mac 02:00:00:00:02:02 via tx\n"

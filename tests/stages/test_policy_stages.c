@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 		struct pl_resp_listen_key lk = { .port = 8080 };
 		struct pl_resp_path k;
 		struct pl_resp_route *r;
-		struct pl_lb_svc_key sk = { .port = 80, .proto = IPPROTO_TCP };
+		struct pl_lb_svc_key sk = { .port = 80, .proto = IPPROTO_TCP, .family = 4 };
 		struct pl_lb_svc *s;
 		struct pl_lb_backend *b;
 		__u32 id = 1, ones = 0;
@@ -115,6 +115,87 @@ int main(int argc, char **argv)
 	}
 	pl_policy_free(p);
 
+	/* a reload swapping a full set of services (and NAT backends) for
+	 * another full set: old and new entries coexist until the old ones
+	 * are removed */
+	if (ctl) {
+		char *txt[2];
+
+		for (int v = 0; v < 2; v++) {
+			size_t cap = 64 * 1024, o = 0;
+
+			txt[v] = malloc(cap);
+			for (int i = 0; i < PL_LB_SVC_MAX; i++) {
+				o += (size_t)snprintf(txt[v] + o, cap - o, "lb service s%d 10.%d.0.%d 80 tcp mode nat size 13\n",
+						      i, 60 + v, i + 1);
+				for (int j = 0; j < PL_LB_BACKEND_MAX / PL_LB_SVC_MAX; j++)
+					o += (size_t)snprintf(txt[v] + o, cap - o, "lb backend s%d 10.%d.%d.%d port 80\n", i,
+							      70 + v, i, j + 1);
+			}
+		}
+		for (int round = 0; round < 3; round++) {
+			p = NULL;
+			CHECK(pl_policy_parse_string(txt[round & 1], "full.policy", &p, &err) == 0, "%s", err.msg);
+			CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "full swap %d: %s", round, err.msg);
+			pl_policy_free(p);
+		}
+		free(txt[0]);
+		free(txt[1]);
+	}
+
+	/* a backend line deleted by a reload: its id is set down (its known
+	 * flows are placed again), not left up */
+	if (ctl) {
+		__u32 id1 = 1;
+		struct pl_lb_backend *b1;
+
+		p = NULL;
+		CHECK(pl_policy_parse_string("lb service w 10.0.0.1 80 tcp size 13\nlb backend w 10.0.1.1\n"
+					     "lb backend w 10.0.1.2\n", "d.policy", &p, &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		pl_policy_free(p);
+		b1 = pl_table_lookup(&pl_lb_backends, &id1);
+		CHECK(b1 && b1->state == PL_LB_UP, "backend 1 up");
+		p = NULL;
+		CHECK(pl_policy_parse_string("lb service w 10.0.0.1 80 tcp size 13\nlb backend w 10.0.1.1\n",
+					     "d.policy", &p, &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		pl_policy_free(p);
+		b1 = pl_table_lookup(&pl_lb_backends, &id1);
+		CHECK(b1 && b1->state == PL_LB_DOWN, "deleted backend 1 is down (state %d)", b1 ? b1->state : -1);
+	}
+
+	/* the LB flow hash seed: the policy's; without one, the datapath's
+	 * current seed is kept; on a fresh datapath, a random one */
+	if (ctl) {
+		struct pl_config *c;
+		__u32 kept;
+
+		p = NULL;
+		CHECK(pl_policy_parse_string("lb seed 4242\nlb service w 10.0.0.1 80 tcp size 13\n", "s.policy", &p,
+					     &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply seed: %s", err.msg);
+		pl_policy_free(p);
+		c = pl_core_config(); /* the live bank: fetched again after every apply */
+		CHECK(c && c->lb_seed == 4242, "lb seed 4242 -> %u", c ? c->lb_seed : 0);
+		p = NULL;
+		CHECK(pl_policy_parse_string("lb service w 10.0.0.1 80 tcp size 13\n", "s.policy", &p, &err) == 0,
+		      "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		c = pl_core_config();
+		CHECK(c && c->lb_seed == 4242, "reload without a seed keeps 4242 (%u)", c ? c->lb_seed : 0);
+		c->lb_seed = 0; /* a fresh datapath */
+		CHECK(pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		c = pl_core_config();
+		kept = c->lb_seed;
+		CHECK(kept != 0, "a fresh datapath gets a random seed");
+		c->lb_seed = 0;
+		CHECK(pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		c = pl_core_config();
+		CHECK(c->lb_seed != 0 && c->lb_seed != kept, "and another one next time (%u, %u)", kept, c->lb_seed);
+		pl_policy_free(p);
+	}
+
 	/* errors name file:line and what is wrong */
 	{
 		static const struct { const char *text, *want; } bad[] = {
@@ -122,6 +203,14 @@ int main(int argc, char **argv)
 			{ "lb backend w 10.0.0.1\n", "t.policy:1: unknown service 'w'" },
 			{ "lb service w 10.0.0.1 80 tcp\nlb backend w fd00::1\n", "t.policy:2: backend must be IPv4" },
 			{ "lb service w 10.0.0.1 80 tcp mode ipip\n", "needs 'encap-src" },
+			{ "lb seed 0\n", "t.policy:1:" },
+			{ "lb seed 1\nlb seed 2\n", "t.policy:2: lb seed already given at line 1" },
+			{ "lb service a 10.0.0.1 80 tcp mode nat\nlb service b 10.0.0.2 80 tcp mode nat\n"
+			  "lb backend a 10.0.1.1 port 8080\nlb backend b 10.0.1.1 port 8080\n",
+			  "t.policy:4: NAT backend 10.0.1.1 port 8080 tcp is already a backend of NAT service a (line 3)" },
+			{ "lb service a 10.0.0.1 80 udp mode nat\nlb service b 10.0.0.2 53 udp mode nat\n"
+			  "lb backend a 10.0.1.1 port 53\nlb backend b 10.0.1.1\n",
+			  "t.policy:4: NAT backend 10.0.1.1 port 53 udp" },
 			{ "ratelimit burst 5\n", "t.policy:1: ratelimit needs 'pps N'" },
 			{ "ratelimit pps 1\nratelimit pps 2\n", "t.policy:2:" },
 			{ "synguard\n", "synguard needs" },

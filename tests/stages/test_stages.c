@@ -411,7 +411,7 @@ static void test_maglev(void)
 
 static void lb_service(int v6, __u32 mode, __u32 nback, __u32 state1)
 {
-	struct pl_lb_svc_key k = { .port = 80, .proto = IPPROTO_TCP };
+	struct pl_lb_svc_key k = { .port = 80, .proto = IPPROTO_TCP, .family = v6 ? 6 : 4 };
 	struct pl_lb_svc s = { .id = 1, .ring_size = 251, .mode = mode };
 	struct pl_lb_maglev_in in[2];
 	static __u32 ring[251];
@@ -426,7 +426,7 @@ static void lb_service(int v6, __u32 mode, __u32 nback, __u32 state1)
 	}
 	pl_table_update(&pl_lb_services, &k, &s, PL_UPDATE_ANY);
 	for (__u32 i = 0; i < nback; i++) {
-		struct pl_lb_backend b = { .port = 8000, .out_port = 5 + i, .weight = 1,
+		struct pl_lb_backend b = { .port = 8000, .out_port = 5 + i, .weight = 1, .svc = 1,
 					   .state = i == 1 ? state1 : PL_LB_UP };
 
 		if (v6) {
@@ -490,7 +490,7 @@ static void test_lb(void)
 			CHECK(o[14 + 39] == 10 + port - 5, "NAT v6 address");
 		{
 			/* the backend's reply gets the VIP back */
-			struct pl_lb_rnat_key rk = { .port = 8000, .proto = IPPROTO_TCP };
+			struct pl_lb_rnat_key rk = { .port = 8000, .proto = IPPROTO_TCP, .family = v6 ? 6 : 4 };
 			struct pl_lb_rnat_val rv = { .port = 80 };
 			char be[32];
 			__u8 g[256];
@@ -536,6 +536,94 @@ static void test_lb(void)
 			CHECK((size_t)(o[18] << 8 | o[19]) == len - 14, "outer payload length");
 			CHECK(o[14 + 23] == 0xfe && o[14 + 39] == 10 + port - 5, "outer addresses");
 		}
+	}
+
+	/* An IPv6 packet to the v4-mapped form of an IPv4 VIP is not that
+	 * service's, nor is an IPv6 reply from the v4-mapped form of an IPv4
+	 * NAT backend given the VIP back. */
+	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
+	len = st_tcp_frame(f, 1, "fd00::1", "::ffff:10.0.0.99", 1240, 80, PL_TCP_SYN, 1, 0, 0, NULL);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_PASS && olen == len && memcmp(o, f, len) == 0,
+	      "IPv6 to ::ffff:10.0.0.99 left alone by the IPv4 service (%d)", v);
+	{
+		struct pl_lb_rnat_key rk = { .port = 8000, .proto = IPPROTO_TCP };
+		struct pl_lb_rnat_val rv = { .port = 80 };
+
+		pl_addr_set_v4(&rk.addr, htonl(0x0a00000a));
+		pl_addr_set_v4(&rv.vip, htonl(0x0a000063));
+		rk.family = 4;
+		pl_table_update(&pl_lb_rnat, &rk, &rv, PL_UPDATE_ANY);
+		len = st_tcp_frame(f, 1, "::ffff:10.0.0.10", "fd00::1", 8000, 1240, PL_TCP_SYN | PL_TCP_ACK, 1, 2,
+				   0, NULL);
+		v = run(f, len, &o, &olen, &port);
+		CHECK(v == PL_PASS && olen == len && memcmp(o, f, len) == 0,
+		      "IPv6 reply from ::ffff:10.0.0.10 not reverse-NATed (%d)", v);
+		pl_table_delete(&pl_lb_rnat, &rk);
+	}
+
+	/* A TCP segment of an unknown flow (not a SYN) is forwarded where the
+	 * Maglev table says and leaves no connection entry; a SYN and a UDP
+	 * datagram of an unknown flow create one. */
+	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
+	{
+		struct pl_lb_flow fk = { .sport = 1250, .dport = 80, .proto = IPPROTO_TCP, .family = 4 };
+		__u64 nf = counter(PL_CNT_LB_NEW_FLOW);
+
+		pl_addr_set_v4(&fk.saddr, htonl(0x0a000001));
+		pl_addr_set_v4(&fk.daddr, htonl(0x0a000063));
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1250, 80, PL_TCP_ACK, 5, 9, 0, NULL);
+		v = run(f, len, &o, &olen, &port);
+		CHECK(v == PL_REDIRECT && (port == 5 || port == 6), "unknown ACK forwarded (%d, port %u)", v, port);
+		CHECK(pl_table_lookup(&pl_lb_conns, &fk) == NULL, "unknown ACK left no connection entry");
+		CHECK(counter(PL_CNT_LB_NEW_FLOW) == nf, "unknown ACK is not a new flow");
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1250, 80, PL_TCP_SYN, 5, 0, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		CHECK(pl_table_lookup(&pl_lb_conns, &fk) != NULL, "SYN created the connection entry");
+		CHECK(counter(PL_CNT_LB_NEW_FLOW) == nf + 1, "SYN is a new flow");
+	}
+
+	/* The flow hash is seeded by the configuration: another seed places
+	 * some of 64 new flows differently. */
+	{
+		__u32 a[64], moved = 0;
+
+		for (int round = 0; round < 2; round++) {
+			cfg()->lb_seed = round ? 0x1234567u : 1;
+			for (int i = 0; i < 64; i++) {
+				len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", (__u16)(4000 + i), 80, PL_TCP_SYN, 1,
+						   0, 0, NULL);
+				run(f, len, &o, &olen, &port);
+				if (round)
+					moved += port != a[i];
+				else
+					a[i] = port;
+			}
+		}
+		CHECK(moved >= 8, "seed change moved %u of 64 flows", moved);
+		cfg()->lb_seed = 0;
+	}
+
+	/* A known flow whose backend id now belongs to another service (the
+	 * lines were reordered by a reload) is placed again. */
+	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
+	{
+		__u32 id, hit;
+		struct pl_lb_backend *be;
+
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1260, 80, PL_TCP_SYN, 1, 0, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		id = port - 5;
+		be = pl_table_lookup(&pl_lb_backends, &id);
+		CHECK(be != NULL, "backend %u", id);
+		if (be)
+			be->svc = 2;
+		hit = (__u32)counter(PL_CNT_LB_CT_HIT);
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1260, 80, PL_TCP_ACK, 2, 1, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		CHECK(counter(PL_CNT_LB_CT_HIT) == hit, "entry naming another service's backend not used");
+		if (be)
+			be->svc = 1;
 	}
 
 	/* spread and persistence: 64 flows on 2 backends; drain backend 1:
