@@ -37,7 +37,7 @@ PL_TABLE(pl_counters, PERCPU_ARRAY, __u32, struct pl_counters, 1);
 PL_INLINE void pl_count(struct pl_ctx *c, __u32 idx)
 {
 	if (idx < PL_CNT__MAX)
-		c->cnt->c[idx]++;
+		pl_stat_add(&c->cnt->c[idx], 1);
 }
 
 /* Re-derive a pointer to len bytes at off after parsing; NULL if out of

@@ -63,8 +63,8 @@ PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
 	if (!c->cfg || !c->cnt)
 		return PL_ABORTED;
 
-	c->cnt->c[PL_CNT_RX_PACKETS]++;
-	c->cnt->c[PL_CNT_RX_BYTES] += c->len;
+	pl_stat_add(&c->cnt->c[PL_CNT_RX_PACKETS], 1);
+	pl_stat_add(&c->cnt->c[PL_CNT_RX_BYTES], c->len);
 
 	switch (c->cfg->mode) {
 	case PL_MODE_PASS_ALL:
@@ -110,7 +110,7 @@ PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
 out:
 	if (v < 0 || v >= PL_VERDICT__MAX)
 		v = PL_ABORTED;
-	c->cnt->c[PL_CNT_V_DROP + v]++;
+	pl_stat_add(&c->cnt->c[PL_CNT_V_DROP + v], 1);
 	return v;
 }
 

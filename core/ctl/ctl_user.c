@@ -50,7 +50,7 @@ static int user_lookup(struct pl_ctl *c, const char *table, const void *key, voi
 	v = pl_table_lookup_worker(t, key, 0);
 	if (!v)
 		return -ENOENT;
-	memcpy(val, v, t->value_size);
+	pl_table_read_worker(t, v, val);
 	return 0;
 }
 
@@ -71,7 +71,7 @@ static int user_lookup_percpu(struct pl_ctl *c, const char *table, const void *k
 		if (!v)
 			return -ENOENT;
 		memset((char *)vals + w * stride, 0, stride);
-		memcpy((char *)vals + w * stride, v, t->value_size);
+		pl_table_read_worker(t, v, (char *)vals + w * stride);
 	}
 	return 0;
 }
@@ -114,8 +114,7 @@ static unsigned user_ncopies(struct pl_ctl *c)
 static int user_sync(struct pl_ctl *c)
 {
 	(void)c;
-	pl_core_quiesce();
-	return 0;
+	return pl_core_quiesce();
 }
 
 static const struct pl_ctl_ops user_ops = {

@@ -61,7 +61,7 @@ PL_INLINE int pl_stage_acl(struct pl_ctx *c)
 			continue;
 		hits = pl_table_lookup(&pl_acl_hits, &i);
 		if (hits)
-			(*hits)++;
+			pl_stat_add(hits, 1);
 		if (r->action == PL_ACL_DROP) {
 			pl_count(c, PL_CNT_ACL_DROP);
 			return PL_DROP;

@@ -21,8 +21,8 @@ PL_INLINE int pl_stage_count(struct pl_ctx *c)
 		return PL_CONTINUE;
 	s = pl_table_lookup(&pl_src, &c->h.saddr);
 	if (s) {
-		s->packets++;
-		s->bytes += c->len;
+		pl_stat_add(&s->packets, 1);
+		pl_stat_add(&s->bytes, c->len);
 	} else {
 		struct pl_src_stats n = { 1, c->len };
 

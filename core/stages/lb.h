@@ -272,9 +272,9 @@ PL_INLINE void pl_lb_stat(void *tbl, __u32 id, __u32 len, int new_flow)
 	struct pl_lb_stats *st = pl_table_lookup(tbl, &id);
 
 	if (st) {
-		st->packets++;
-		st->bytes += len;
-		st->new_flows += new_flow;
+		pl_stat_add(&st->packets, 1);
+		pl_stat_add(&st->bytes, len);
+		pl_stat_add(&st->new_flows, new_flow);
 	}
 }
 
@@ -375,7 +375,7 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 			struct pl_lb_stats *st = pl_table_lookup(&pl_lb_svc_stats, &s->id);
 
 			if (st)
-				st->no_backend++;
+				pl_stat_add(&st->no_backend, 1);
 			pl_count(c, PL_CNT_LB_NO_BACKEND);
 			return PL_DROP;
 		}

@@ -29,7 +29,6 @@ int pl_core_process(struct pl_buf *b, uint32_t *out_port)
 	pl_worker_enter();
 	v = pl_run(&c, b);
 	pl_worker_exit();
-
 	if (out_port)
 		*out_port = c.out_port;
 	return v;

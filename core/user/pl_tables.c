@@ -9,13 +9,27 @@
  * LPM: an array of prefixes searched for the longest match (small tables).
  * ARRAY / PERCPU_ARRAY / DEVMAP / XSKMAP: a value array indexed by a u32.
  *
- * PERCPU kinds keep one whole copy per worker, used only by that worker's
- * thread, so the data path needs no locks. Shared kinds are written by the
- * control plane only: a slot is published with a release store of its state
- * after key and value are written, and read with an acquire load; a shared
- * array entry is replaced copy-on-write (array_replace), a 4-byte one by one
- * atomic store; storage a frame may still read is freed only after
- * pl_core_quiesce(). */
+ * PERCPU kinds keep one whole copy per worker, written only by that worker's
+ * thread, so the data path needs no locks; the control plane reads them (and
+ * zeroes counters) word by word with relaxed atomics.
+ *
+ * Shared kinds (HASH, LRU_HASH, ARRAY, DEVMAP, XSKMAP) are written by the
+ * control plane while workers read them, so they never change memory a
+ * frame in flight may still read (copy on write, as RCU does for BPF maps):
+ *  - a value lives in its own buffer, found through a pointer (in the hash
+ *    slot, or per array index); an update writes a new buffer and publishes
+ *    its pointer, and the old buffer is retired;
+ *  - a deleted hash slot keeps its key until a grace period has passed, and
+ *    only then may an insert reuse it;
+ *  - retired buffers are freed after a grace period.
+ * A grace period (pl_core_quiesce) is over when every worker has been
+ * between two frames at least once since it began: pl_core_process marks
+ * each frame's start and end in the worker's sequence number (odd while in
+ * a frame), so a worker idle between frames (blocked in poll, or done)
+ * never delays it. Published pointers and slot states are written and read
+ * with sequentially consistent atomics, paired with the frame-start mark:
+ * a frame that starts after the writer saw its worker between frames reads
+ * the new pointers. */
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -33,8 +47,16 @@ struct pl_hash {
 	uint32_t count;     /* used slots */
 	uint32_t dead;      /* tombstones (SLOT_DEAD) */
 	uint32_t stride;    /* bytes per slot */
+	uint32_t voff;      /* offset of the value (per worker) or its pointer (shared) */
 	uint64_t tick;      /* LRU clock */
-	uint8_t *slots;     /* [state:4][pad:4][stamp:8][key][value] */
+	uint8_t *slots;     /* [state:4][pad:4][stamp:8][key][value or value pointer] */
+};
+
+/* A shared array: a pointer per index, first into `base`, then to buffers
+ * of their own once written. */
+struct pl_sarray {
+	void **ptr;
+	uint8_t *base;
 };
 
 struct pl_lpm {
@@ -54,11 +76,27 @@ extern struct pl_table *const __stop_pl_tables[];
 __thread uint32_t pl_worker_id;
 static unsigned nworkers_;
 
+
+/* Grace periods completed; a shared hash's tombstone records the count at
+ * its deletion in its stamp and may be reused once the count has moved. */
+static uint64_t grace_done;
+
+/* Buffers replaced or deleted, freed after the next grace period: at the
+ * latest when there are RETIRED_MAX of them or RETIRED_BYTES_MAX bytes. */
+#define RETIRED_MAX 16384
+#define RETIRED_BYTES_MAX (4u << 20)
+static void *retired[RETIRED_MAX];
+static unsigned nretired;
+static size_t retired_bytes;
+
 #define HDR 16u
+
+_Static_assert((PL_WORKERS_MAX & (PL_WORKERS_MAX - 1)) == 0, "PL_WORKERS_MAX: a power of two");
 
 static inline uint32_t *slot_state(uint8_t *s) { return (uint32_t *)s; }
 static inline uint64_t *slot_stamp(uint8_t *s) { return (uint64_t *)(s + 8); }
 static inline uint8_t *slot_key(uint8_t *s) { return s + HDR; }
+static inline void **slot_vptr(const struct pl_hash *h, uint8_t *s) { return (void **)(s + h->voff); }
 
 static uint32_t hash_bytes(const void *p, uint32_t n)
 {
@@ -96,6 +134,17 @@ int pl_table_is_percpu(const struct pl_table *t)
 	return t->kind == PL_KIND_PERCPU_ARRAY || t->kind == PL_KIND_PERCPU_LRU_HASH;
 }
 
+/* Written by the control plane while workers read it. */
+static int is_shared(const struct pl_table *t)
+{
+	return t->kind != PL_KIND_LPM && !pl_table_is_percpu(t);
+}
+
+static int is_shared_array(const struct pl_table *t)
+{
+	return is_shared(t) && !is_hash(t->kind);
+}
+
 static void *copy_alloc(const struct pl_table *t)
 {
 	if (is_hash(t->kind)) {
@@ -107,7 +156,13 @@ static void *copy_alloc(const struct pl_table *t)
 		while (slots < 2 * t->max_entries)
 			slots <<= 1;
 		h->mask = slots - 1;
-		h->stride = (HDR + t->key_size + t->value_size + 7) & ~7u;
+		if (is_shared(t)) {
+			h->voff = (HDR + t->key_size + 7) & ~7u;
+			h->stride = h->voff + (uint32_t)sizeof(void *);
+		} else {
+			h->voff = HDR + t->key_size;
+			h->stride = (HDR + t->key_size + t->value_size + 7) & ~7u;
+		}
 		h->slots = calloc(slots, h->stride);
 		if (!h->slots) {
 			free(h);
@@ -128,18 +183,184 @@ static void *copy_alloc(const struct pl_table *t)
 		}
 		return l;
 	}
+	if (is_shared_array(t)) {
+		struct pl_sarray *a = calloc(1, sizeof(*a));
+
+		if (!a)
+			return NULL;
+		a->ptr = calloc(t->max_entries, sizeof(void *));
+		a->base = calloc(t->max_entries, t->value_size);
+		if (!a->ptr || !a->base) {
+			free(a->ptr);
+			free(a->base);
+			free(a);
+			return NULL;
+		}
+		for (uint32_t i = 0; i < t->max_entries; i++)
+			a->ptr[i] = a->base + (size_t)i * t->value_size;
+		return a;
+	}
 	return calloc(t->max_entries, t->value_size);
+}
+
+static int in_base(const struct pl_table *t, const struct pl_sarray *a, const void *p)
+{
+	return (const uint8_t *)p >= a->base &&
+	       (const uint8_t *)p < a->base + (size_t)t->max_entries * t->value_size;
+}
+
+/* Free the value buffers of a shared table (no worker may be running). */
+static void shared_values_free(const struct pl_table *t, void *c)
+{
+	if (is_hash(t->kind)) {
+		struct pl_hash *h = c;
+
+		for (uint32_t i = 0; i <= h->mask; i++) {
+			uint8_t *s = h->slots + (size_t)i * h->stride;
+
+			if (*slot_state(s) == SLOT_USED)
+				free(*slot_vptr(h, s));
+			*slot_vptr(h, s) = NULL;
+		}
+	} else {
+		struct pl_sarray *a = c;
+
+		for (uint32_t i = 0; i < t->max_entries; i++) {
+			if (!in_base(t, a, a->ptr[i]))
+				free(a->ptr[i]);
+			a->ptr[i] = a->base + (size_t)i * t->value_size;
+		}
+	}
 }
 
 static void copy_free(const struct pl_table *t, void *c)
 {
 	if (!c)
 		return;
-	if (is_hash(t->kind))
+	if (is_shared(t))
+		shared_values_free(t, c);
+	if (is_hash(t->kind)) {
 		free(((struct pl_hash *)c)->slots);
-	else if (t->kind == PL_KIND_LPM)
+	} else if (t->kind == PL_KIND_LPM) {
 		free(((struct pl_lpm *)c)->ents);
+	} else if (is_shared_array(t)) {
+		free(((struct pl_sarray *)c)->ptr);
+		free(((struct pl_sarray *)c)->base);
+	}
 	free(c);
+}
+
+/* ---- grace periods: has every frame that started before now ended? ----
+ * Each worker's mark is odd while it runs a frame (pl_worker_enter/exit
+ * around pl_run); the control plane, after publishing a change, waits for
+ * every odd mark it sees to move on. Entering is a sequentially consistent
+ * store, and a frame reads published pointers, slot states and the
+ * configuration index with sequentially consistent loads, so a frame either
+ * is seen running here or sees what was published before the wait. */
+struct pl_worker_mark {
+	uint64_t seq;
+	uint8_t pad[56]; /* one cache line per worker */
+};
+static struct pl_worker_mark marks_[PL_WORKERS_MAX];
+
+void pl_worker_enter(void)
+{
+	struct pl_worker_mark *m = &marks_[pl_worker_id & (PL_WORKERS_MAX - 1)];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_SEQ_CST);
+}
+
+void pl_worker_exit(void)
+{
+	struct pl_worker_mark *m = &marks_[pl_worker_id & (PL_WORKERS_MAX - 1)];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Wait for every worker inside a frame to leave it, at most timeout_ns
+ * once the wait is more than a few spins. */
+static int grace_wait(uint64_t timeout_ns)
+{
+	uint64_t snap[PL_WORKERS_MAX], deadline = 0;
+
+	for (unsigned w = 0; w < PL_WORKERS_MAX; w++)
+		snap[w] = __atomic_load_n(&marks_[w].seq, __ATOMIC_SEQ_CST);
+	for (unsigned w = 0; w < PL_WORKERS_MAX; w++) {
+		if (!(snap[w] & 1))
+			continue; /* between frames: its next frame sees what is published */
+		for (unsigned spin = 0;; spin++) {
+			if (__atomic_load_n(&marks_[w].seq, __ATOMIC_ACQUIRE) != snap[w])
+				break;
+			if (spin < 64)
+				continue;
+			if (!deadline)
+				deadline = mono_ns() + timeout_ns;
+			else if (mono_ns() > deadline)
+				return -ETIMEDOUT;
+			sched_yield();
+		}
+	}
+	__atomic_store_n(&grace_done, grace_done + 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int pl_core_quiesce(void)
+{
+	return grace_wait(PL_GRACE_TIMEOUT_NS);
+}
+
+/* Free every retired buffer after a grace period. */
+static int reclaim(void)
+{
+	int err = pl_core_quiesce();
+
+	if (err)
+		return err;
+	for (unsigned i = 0; i < nretired; i++)
+		free(retired[i]);
+	nretired = 0;
+	retired_bytes = 0;
+	return 0;
+}
+
+int pl_core_reclaim(void)
+{
+	return nretired ? reclaim() : 0;
+}
+
+/* Make room to retire one buffer (before anything is changed). */
+static int retire_room(void)
+{
+	return nretired < RETIRED_MAX && retired_bytes < RETIRED_BYTES_MAX ? 0 : reclaim();
+}
+
+static void retire(void *p, size_t bytes)
+{
+	retired[nretired++] = p;
+	retired_bytes += bytes;
+}
+
+/* A shared value's new buffer holding val, with room made to retire the
+ * one it replaces (before anything is changed). */
+static int value_new(const struct pl_table *t, const void *val, void **buf)
+{
+	int err = retire_room();
+
+	if (err)
+		return err;
+	*buf = malloc(t->value_size);
+	if (!*buf)
+		return -ENOMEM;
+	memcpy(*buf, val, t->value_size);
+	return 0;
 }
 
 static void *copy_of(struct pl_table *t, unsigned worker)
@@ -148,32 +369,8 @@ static void *copy_of(struct pl_table *t, unsigned worker)
 
 	if (!st)
 		return NULL;
-	/* worker is below copies on the data path: no division there. The
-	 * acquire pairs with the release that publishes a shared array's new
-	 * storage (array_replace). */
-	return __atomic_load_n(&st->copy[worker < st->copies ? worker : worker % st->copies],
-			       __ATOMIC_ACQUIRE);
-}
-
-/* Write entry idx of a shared array without changing what a running frame
- * reads: a copy of the whole array with the entry replaced is published
- * with one release store, and the old storage is freed once every frame
- * that may hold it has ended. Values of shared arrays are written by the
- * control plane only (stage parameters, ACL banks, configuration banks). */
-static long array_replace(struct pl_table *t, uint32_t idx, const void *val)
-{
-	struct pl_tstore *st = t->impl;
-	size_t sz = (size_t)t->max_entries * t->value_size;
-	uint8_t *old = st->copy[0], *fresh = malloc(sz);
-
-	if (!fresh)
-		return -ENOMEM;
-	memcpy(fresh, old, sz);
-	memcpy(fresh + (size_t)idx * t->value_size, val, t->value_size);
-	__atomic_store_n(&st->copy[0], fresh, __ATOMIC_RELEASE);
-	pl_core_quiesce();
-	free(old);
-	return 0;
+	/* worker is below copies on the data path: no division there */
+	return st->copy[worker < st->copies ? worker : worker % st->copies];
 }
 
 /* ---- hash ---- */
@@ -202,17 +399,17 @@ static inline int key_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
 }
 
 /* The slot holding key, or NULL; *probes (when given) counts the slots
- * examined. The slot array is loaded once, with acquire: a shared table's
- * array is replaced whole when its tombstones are reclaimed. */
+ * examined. The slot array is loaded once (sequentially consistent): a
+ * shared table's array is replaced whole when its tombstones are reclaimed. */
 static inline uint8_t *hash_probe(const struct pl_table *t, struct pl_hash *h, const void *key,
 				  uint32_t *probes)
 {
-	uint8_t *slots = __atomic_load_n(&h->slots, __ATOMIC_ACQUIRE);
+	uint8_t *slots = __atomic_load_n(&h->slots, __ATOMIC_SEQ_CST);
 	uint32_t i = hash_bytes(key, t->key_size) & h->mask;
 
 	for (uint32_t n = 0; n <= h->mask; n++, i = (i + 1) & h->mask) {
 		uint8_t *s = slots + (size_t)i * h->stride;
-		uint32_t st = __atomic_load_n(slot_state(s), __ATOMIC_ACQUIRE);
+		uint32_t st = __atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST);
 
 		if (probes)
 			*probes = n + 1;
@@ -229,6 +426,28 @@ static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const voi
 	return hash_probe(t, h, key, NULL);
 }
 
+/* The value of a used slot. */
+static inline void *slot_val(const struct pl_table *t, const struct pl_hash *h, uint8_t *s)
+{
+	if (is_shared(t))
+		return __atomic_load_n(slot_vptr(h, s), __ATOMIC_SEQ_CST);
+	return s + h->voff;
+}
+
+/* May an insert take this slot? Empty, or dead: for a shared table, dead
+ * since before the last completed grace period (a frame that started
+ * earlier may still compare its key). */
+static int slot_free(const struct pl_table *t, uint8_t *s)
+{
+	uint32_t st = *slot_state(s);
+
+	if (st == SLOT_EMPTY)
+		return 1;
+	if (st != SLOT_DEAD)
+		return 0;
+	return !is_shared(t) || *slot_stamp(s) < __atomic_load_n(&grace_done, __ATOMIC_RELAXED);
+}
+
 static uint8_t *hash_free_slot(const struct pl_table *t, struct pl_hash *h, const void *key)
 {
 	uint32_t i = hash_bytes(key, t->key_size) & h->mask;
@@ -236,10 +455,22 @@ static uint8_t *hash_free_slot(const struct pl_table *t, struct pl_hash *h, cons
 	for (uint32_t n = 0; n <= h->mask; n++, i = (i + 1) & h->mask) {
 		uint8_t *s = h->slots + (size_t)i * h->stride;
 
-		if (*slot_state(s) != SLOT_USED)
+		if (slot_free(t, s))
 			return s;
 	}
 	return NULL;
+}
+
+/* Turn a used slot into a tombstone (the caller made room to retire). */
+static void slot_kill(const struct pl_table *t, struct pl_hash *h, uint8_t *s)
+{
+	__atomic_store_n(slot_state(s), SLOT_DEAD, __ATOMIC_SEQ_CST);
+	if (is_shared(t)) {
+		*slot_stamp(s) = __atomic_load_n(&grace_done, __ATOMIC_RELAXED);
+		retire(*slot_vptr(h, s), t->value_size);
+	}
+	h->count--;
+	h->dead++;
 }
 
 /* Evict the least recently used entry among a window of used slots starting
@@ -259,28 +490,28 @@ static void hash_evict(const struct pl_table *t, struct pl_hash *h, const void *
 		if (!victim || *slot_stamp(s) < *slot_stamp(victim))
 			victim = s;
 	}
-	if (victim) {
-		__atomic_store_n(slot_state(victim), SLOT_DEAD, __ATOMIC_RELEASE);
-		h->count--;
-		h->dead++;
-	}
+	if (victim)
+		slot_kill(t, h, victim);
 }
 
 /* Too many tombstones make probes long (a miss ends only at an empty
  * slot): rebuild when a quarter of the slots are dead. The live entries are
- * copied into a new array, which is then published with one release store.
- * A per-worker copy has one reader, its writer, so the old array goes at
+ * copied into a new array, which is then published with one sequentially
+ * consistent store (value pointers are copied: values do not move). A
+ * per-worker copy has one reader, its writer, so the old array goes at
  * once. A shared table is read lock-free by every worker while the control
- * plane (its only writer) rebuilds it: the old array is freed only after
- * every frame that may still hold it has ended (pl_core_quiesce). */
+ * plane (its only writer) rebuilds it: the old array is retired, freed only
+ * after every frame that may still hold it has ended. Between rebuilds, a
+ * shared table's insert reuses a tombstone only once a grace period has
+ * passed since its deletion (a frame may still compare its key). */
 static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 {
 	uint32_t slots = h->mask + 1;
 	uint8_t *old = h->slots, *fresh;
 	struct pl_hash tmp;
 
-	if (h->dead < slots / 4)
-		return;
+	if (h->dead < slots / 4 || (is_shared(t) && retire_room()))
+		return; /* keep the tombstones; probes stay correct */
 	fresh = calloc(slots, h->stride);
 	if (!fresh)
 		return; /* keep the tombstones; probes stay correct */
@@ -292,42 +523,71 @@ static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 		if (*slot_state(s) == SLOT_USED)
 			memcpy(hash_free_slot(t, &tmp, slot_key(s)), s, h->stride);
 	}
-	__atomic_store_n(&h->slots, fresh, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->slots, fresh, __ATOMIC_SEQ_CST);
 	h->dead = 0;
-	if (!pl_table_is_percpu(t))
-		pl_core_quiesce();
-	free(old);
+	if (is_shared(t))
+		retire(old, (size_t)slots * h->stride);
+	else
+		free(old);
 }
 
 static long hash_update(const struct pl_table *t, struct pl_hash *h, const void *key,
 			const void *val, uint64_t flags)
 {
 	uint8_t *s = hash_find(t, h, key);
+	int shared = is_shared(t);
+	void *buf = NULL;
+	int err;
 
+	if (s && flags == PL_UPDATE_NOEXIST)
+		return -EEXIST;
+	if (!s && flags == PL_UPDATE_EXIST)
+		return -ENOENT;
+	if (!s && h->count >= t->max_entries && !is_lru(t->kind))
+		return -E2BIG;
+	if (shared) {
+		err = value_new(t, val, &buf);
+		if (err)
+			return err;
+	}
 	if (s) {
-		if (flags == PL_UPDATE_NOEXIST)
-			return -EEXIST;
-		memcpy(slot_key(s) + t->key_size, val, t->value_size);
+		if (shared) {
+			void *old = *slot_vptr(h, s);
+
+			__atomic_store_n(slot_vptr(h, s), buf, __ATOMIC_SEQ_CST);
+			retire(old, t->value_size);
+		} else {
+			memcpy(s + h->voff, val, t->value_size);
+		}
 		*slot_stamp(s) = ++h->tick;
 		return 0;
 	}
-	if (flags == PL_UPDATE_EXIST)
-		return -ENOENT;
-	if (h->count >= t->max_entries) {
-		if (!is_lru(t->kind))
-			return -E2BIG;
+	if (h->count >= t->max_entries)
 		hash_evict(t, h, key);
-	}
 	hash_compact(t, h);
 	s = hash_free_slot(t, h, key);
-	if (!s)
+	if (!s && shared && h->dead) {
+		/* Only tombstones too recent to reuse: wait for the readers. */
+		err = pl_core_quiesce();
+		if (err) {
+			free(buf);
+			return err;
+		}
+		s = hash_free_slot(t, h, key);
+	}
+	if (!s) {
+		free(buf);
 		return -E2BIG;
+	}
 	if (*slot_state(s) == SLOT_DEAD)
 		h->dead--;
 	memcpy(slot_key(s), key, t->key_size);
-	memcpy(slot_key(s) + t->key_size, val, t->value_size);
+	if (shared)
+		*slot_vptr(h, s) = buf;
+	else
+		memcpy(s + h->voff, val, t->value_size);
 	*slot_stamp(s) = ++h->tick;
-	__atomic_store_n(slot_state(s), SLOT_USED, __ATOMIC_RELEASE);
+	__atomic_store_n(slot_state(s), SLOT_USED, __ATOMIC_SEQ_CST);
 	h->count++;
 	return 0;
 }
@@ -394,7 +654,7 @@ void *pl_table_lookup_worker(struct pl_table *t, const void *key, unsigned worke
 			return NULL;
 		if (is_lru(t->kind) && pl_table_is_percpu(t))
 			*slot_stamp(s) = ++h->tick;
-		return slot_key(s) + t->key_size;
+		return slot_val(t, h, s);
 	}
 	if (t->kind == PL_KIND_LPM)
 		return lpm_lookup(t, c, key);
@@ -403,8 +663,49 @@ void *pl_table_lookup_worker(struct pl_table *t, const void *key, unsigned worke
 
 		if (idx >= t->max_entries)
 			return NULL;
+		if (is_shared_array(t))
+			return __atomic_load_n(&((struct pl_sarray *)c)->ptr[idx], __ATOMIC_SEQ_CST);
 		return (uint8_t *)c + (size_t)idx * t->value_size;
 	}
+}
+
+/* Copy between a per-worker value and the control plane: word by word
+ * with relaxed atomics when the value is made of u64 (counters the worker
+ * is incrementing), else plainly. */
+static void copy_words(void *dst, const void *src, uint32_t n)
+{
+	if (!(n % 8) && !((uintptr_t)dst % 8) && !((uintptr_t)src % 8)) {
+		for (uint32_t i = 0; i < n / 8; i++)
+			__atomic_store_n((uint64_t *)dst + i,
+					 __atomic_load_n((const uint64_t *)src + i, __ATOMIC_RELAXED),
+					 __ATOMIC_RELAXED);
+		return;
+	}
+	memcpy(dst, src, n);
+}
+
+void pl_table_read_worker(struct pl_table *t, const void *val, void *out)
+{
+	if (pl_table_is_percpu(t))
+		copy_words(out, val, t->value_size);
+	else
+		memcpy(out, val, t->value_size);
+}
+
+/* Write a shared array entry: a new buffer, published; the old one retired. */
+static long sarray_update(const struct pl_table *t, struct pl_sarray *a, uint32_t idx,
+			  const void *val)
+{
+	void *buf, *old;
+	int err = value_new(t, val, &buf);
+
+	if (err)
+		return err;
+	old = a->ptr[idx];
+	__atomic_store_n(&a->ptr[idx], buf, __ATOMIC_SEQ_CST);
+	if (!in_base(t, a, old))
+		retire(old, t->value_size);
+	return 0;
 }
 
 long pl_table_update_worker(struct pl_table *t, const void *key, const void *val,
@@ -445,20 +746,9 @@ long pl_table_update_worker(struct pl_table *t, const void *key, const void *val
 			return -E2BIG;
 		if (flags == PL_UPDATE_NOEXIST)
 			return -EEXIST;
-		if (t->value_size == 4 && !pl_table_is_percpu(t)) {
-			/* A 4-byte value of a shared array is an index the
-			 * control plane publishes (pl_config_live): one
-			 * sequentially consistent store, after everything it
-			 * names was written. */
-			uint32_t v;
-
-			memcpy(&v, val, 4);
-			__atomic_store_n((uint32_t *)c + idx, v, __ATOMIC_SEQ_CST);
-			return 0;
-		}
-		if (t->kind == PL_KIND_ARRAY)
-			return array_replace(t, idx, val);
-		memcpy((uint8_t *)c + (size_t)idx * t->value_size, val, t->value_size);
+		if (is_shared_array(t))
+			return sarray_update(t, c, idx, val);
+		copy_words((uint8_t *)c + (size_t)idx * t->value_size, val, t->value_size);
 		return 0;
 	}
 }
@@ -467,13 +757,21 @@ void *pl_table_lookup(struct pl_table *t, const void *key)
 {
 	/* Arrays (the configuration, the counters, the ACL banks) are looked
 	 * up on every frame: answer them here, without the generic path. */
-	if (t->kind == PL_KIND_ARRAY || t->kind == PL_KIND_PERCPU_ARRAY) {
+	if (t->kind == PL_KIND_PERCPU_ARRAY) {
 		uint32_t idx = *(const uint32_t *)key;
 		void *c = copy_of(t, pl_worker_id);
 
 		if (!c || idx >= t->max_entries)
 			return NULL;
 		return (uint8_t *)c + (size_t)idx * t->value_size;
+	}
+	if (t->kind == PL_KIND_ARRAY) {
+		uint32_t idx = *(const uint32_t *)key;
+		struct pl_sarray *a = copy_of(t, 0);
+
+		if (!a || idx >= t->max_entries)
+			return NULL;
+		return __atomic_load_n(&a->ptr[idx], __ATOMIC_SEQ_CST);
 	}
 	return pl_table_lookup_worker(t, key, pl_worker_id);
 }
@@ -490,16 +788,18 @@ static long delete_in(struct pl_table *t, void *c, const void *key)
 	if (is_hash(t->kind)) {
 		struct pl_hash *h = c;
 		uint8_t *s = hash_find(t, h, key);
+		int err;
 
 		if (!s)
 			return -ENOENT;
-		__atomic_store_n(slot_state(s), SLOT_DEAD, __ATOMIC_RELEASE);
-		h->count--;
-		h->dead++;
+		err = is_shared(t) ? retire_room() : 0;
+		if (err)
+			return err;
+		slot_kill(t, h, s);
 		/* Shared tables lose entries only here (their writer is the
 		 * control plane): reclaim the tombstones of reload after
 		 * reload. Per-worker copies reclaim on insert. */
-		if (!pl_table_is_percpu(t))
+		if (is_shared(t))
 			hash_compact(t, h);
 		return 0;
 	}
@@ -604,6 +904,8 @@ void pl_table_clear(struct pl_table *t)
 	for (unsigned i = 0; i < st->copies; i++) {
 		void *c = st->copy[i];
 
+		if (is_shared(t))
+			shared_values_free(t, c);
 		if (is_hash(t->kind)) {
 			struct pl_hash *h = c;
 
@@ -612,6 +914,8 @@ void pl_table_clear(struct pl_table *t)
 			h->dead = 0;
 		} else if (t->kind == PL_KIND_LPM) {
 			((struct pl_lpm *)c)->count = 0;
+		} else if (is_shared_array(t)) {
+			memset(((struct pl_sarray *)c)->base, 0, (size_t)t->max_entries * t->value_size);
 		} else {
 			memset(c, 0, (size_t)t->max_entries * t->value_size);
 		}
@@ -653,6 +957,10 @@ void pl_core_fini(void)
 {
 	for (struct pl_table *const *p = __start_pl_tables; p < __stop_pl_tables; p++)
 		store_free(*p);
+	for (unsigned i = 0; i < nretired; i++)
+		free(retired[i]);
+	nretired = 0;
+	retired_bytes = 0;
 	nworkers_ = 0;
 }
 
@@ -690,44 +998,6 @@ nomem:
 void pl_worker_set(unsigned id)
 {
 	pl_worker_id = id;
-}
-
-/* ---- quiescence: has every frame that started before now ended? ----
- * Each worker's mark is odd while it runs a frame (pl_worker_enter/exit
- * around pl_run); the control plane, after publishing a change, waits for
- * every odd mark it sees to move on. Entering is a sequentially consistent
- * store and the configuration index is read with a sequentially consistent
- * load, so a frame either is seen running here or sees the new index. */
-struct pl_worker_mark {
-	uint64_t seq;
-	uint8_t pad[56]; /* one cache line per worker */
-};
-static struct pl_worker_mark marks_[PL_WORKERS_MAX];
-
-void pl_worker_enter(void)
-{
-	struct pl_worker_mark *m = &marks_[pl_worker_id % PL_WORKERS_MAX];
-
-	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_SEQ_CST);
-}
-
-void pl_worker_exit(void)
-{
-	struct pl_worker_mark *m = &marks_[pl_worker_id % PL_WORKERS_MAX];
-
-	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
-}
-
-void pl_core_quiesce(void)
-{
-	for (unsigned w = 0; w < PL_WORKERS_MAX; w++) {
-		uint64_t s = __atomic_load_n(&marks_[w].seq, __ATOMIC_SEQ_CST);
-
-		if (!(s & 1))
-			continue;
-		while (__atomic_load_n(&marks_[w].seq, __ATOMIC_ACQUIRE) == s)
-			sched_yield();
-	}
 }
 
 struct pl_config *pl_core_config(void)

@@ -19,7 +19,8 @@ int pl_core_init(unsigned nworkers);
 void pl_core_fini(void);
 unsigned pl_core_nworkers(void);
 
-/* Select the calling thread's per-worker state. */
+/* Select the calling thread's per-worker state. Each thread that runs
+ * frames needs an id of its own (below PL_WORKERS_MAX). */
 void pl_worker_set(unsigned id);
 
 /* Mark the calling worker as running a frame / done with it
@@ -27,10 +28,20 @@ void pl_worker_set(unsigned id);
 void pl_worker_enter(void);
 void pl_worker_exit(void);
 /* Wait until every frame that was running when this was called has ended
- * (the control plane calls it before it rewrites state a frame may hold:
- * the idle configuration bank, the idle ACL bank). Workers that are not
- * inside a frame are not waited for. */
-void pl_core_quiesce(void);
+ * (a grace period: the control plane waits for one before it rewrites state
+ * a frame may hold, such as the idle configuration bank or the idle ACL
+ * bank; shared-table writes wait for one themselves before they free or
+ * reuse memory a frame may still read). Workers that are not inside a frame
+ * (idle, blocked in poll, finished) are not waited for. Returns 0, or
+ * -ETIMEDOUT when a worker stayed inside one frame for PL_GRACE_TIMEOUT_NS
+ * (a worker stopped in a debugger, or a thread that shares another's
+ * worker id). */
+#define PL_GRACE_TIMEOUT_NS 2000000000ull
+int pl_core_quiesce(void);
+/* Free the buffers shared-table writes replaced or deleted, after a grace
+ * period (otherwise they are freed in batches as writes go on). 0 or
+ * -ETIMEDOUT. */
+int pl_core_reclaim(void);
 /* The live configuration bank (for single-threaded drivers such as replay
  * loops that set clock_ns between frames; others use pl_ctl_set_config). */
 struct pl_config *pl_core_config(void);
@@ -53,12 +64,16 @@ long pl_table_update_worker(struct pl_table *t, const void *key, const void *val
 			    uint64_t flags, unsigned worker);
 /* Iterate keys: key NULL gives the first; returns 0, or -ENOENT at the end. */
 int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void *next);
+/* Copy a value found by pl_table_lookup_worker to out; a per-worker value
+ * (counters a running worker increments) is read word by word with relaxed
+ * atomics. */
+void pl_table_read_worker(struct pl_table *t, const void *val, void *out);
 /* Slots a lookup of key examines in a hash table (the calling worker's
  * copy): tests bound it to check that tombstones are reclaimed. */
 uint32_t pl_table_probe_len(struct pl_table *t, const void *key);
 /* Number of entries in use (for a worker's copy). */
 uint32_t pl_table_count(struct pl_table *t, unsigned worker);
-/* Remove every entry (arrays: zero every value). */
+/* Remove every entry (arrays: zero every value). Not while workers run. */
 void pl_table_clear(struct pl_table *t);
 
 #endif

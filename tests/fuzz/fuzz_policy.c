@@ -130,13 +130,15 @@ static void record(struct pl_table *t, struct snap *s)
 	s->sum = 0;
 	s->count = 0;
 	if (t->kind == PL_KIND_ARRAY) {
-		__u32 zero = 0;
 		size_t sz = (size_t)t->max_entries * t->value_size;
 
 		if (!s->raw)
 			s->raw = malloc(sz);
 		MUST(s->raw);
-		memcpy(s->raw, pl_table_lookup_worker(t, &zero, 0), sz);
+		/* entry by entry: each value has a buffer of its own */
+		for (__u32 i = 0; i < t->max_entries; i++)
+			memcpy(s->raw + (size_t)i * t->value_size, pl_table_lookup_worker(t, &i, 0),
+			       t->value_size);
 		return;
 	}
 	MUST(t->key_size <= sizeof(key));

@@ -8,12 +8,13 @@
  * datapath's control plane does, applies and re-applies policies
  * (pl_policy_apply through the user backend, every stage's tables), flips
  * the mode switch (pl_ctl_set_mode) and reads the counters
- * (pl_ctl_read_counters). Built with -fsanitize=thread: any data race
+ * (pl_ctl_read_counters) and the live ACL with its hits (pl_ctl_read_acl). Built with -fsanitize=thread: any data race
  * between the control plane and the data path is reported and fails the
  * test (TSAN_OPTIONS halt_on_error=1, exitcode 66). Without a report, it
  * also checks that every frame got a valid verdict and that the verdict
  * counters sum to rx on every worker.
- * Usage: tsan-ctl [SECONDS] (default 3). */
+ * Usage: tsan-ctl [SECONDS] (default 3; PL_FUZZ_SECONDS in the environment
+ * replaces it). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -185,9 +186,12 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-	double secs = argc > 1 ? atof(argv[1]) : 3, end;
+	const char *env = getenv("PL_FUZZ_SECONDS");
+	double secs = env ? atof(env) : argc > 1 ? atof(argv[1]) : 3, end;
 	struct pl_policy *pol[2];
 	pthread_t th[WORKERS];
+	static struct pl_acl_set acl;
+	static __u64 hits[PL_ACL_MAX];
 	struct pl_counters sum;
 	struct pl_err err;
 	struct pl_ctl *ctl;
@@ -221,10 +225,12 @@ int main(int argc, char **argv)
 		MUST(!pl_ctl_set_mode(ctl, m[modes++ % 4]));
 		MUST(!pl_ctl_set_mode(ctl, PL_MODE_POLICY));
 		MUST(!pl_ctl_read_counters(ctl, &sum));
+		MUST(!pl_ctl_read_acl(ctl, &acl, hits));
 	}
 	atomic_store(&stop, 1);
 	for (unsigned w = 0; w < WORKERS; w++)
 		pthread_join(th[w], NULL);
+	MUST(applies >= 2); /* both policies went in while workers ran */
 	MUST(!pl_ctl_read_counters(ctl, &sum));
 	MUST(fuzz_verdict_sum(&sum) == sum.c[PL_CNT_RX_PACKETS]);
 	MUST(sum.c[PL_CNT_RX_PACKETS] == atomic_load(&processed));

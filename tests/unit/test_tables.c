@@ -2,11 +2,15 @@
 /* The user-space tables (core/user/pl_tables.c) keep the BPF map semantics
  * the core relies on: update flags, the HASH size limit (-E2BIG), arrays
  * (bounds, no delete), key iteration, the LRU evicting instead of failing,
- * per-worker copies, and value pointers that stay where they are while other
+ * per-worker copies, value pointers that stay where they are while other
  * keys come and go (the data path holds them during a frame while the
- * control plane updates the same table). */
+ * control plane updates the same table), shared values written copy on
+ * write, and grace periods that wait for frames in flight only. */
 #include "tunit.h"
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 
 /* HASH: update flags, delete, the size limit, iteration. */
 static void hash_semantics(void)
@@ -96,6 +100,83 @@ static void stable_values(void)
 	pl_check_context = "";
 }
 
+/* Shared tables are copy on write: a value a frame in flight holds keeps
+ * what it read while the control plane replaces or deletes the entry (a
+ * reader must never see half-old, half-new values or another key's), and
+ * is freed only after a grace period. */
+static void copy_on_write(void)
+{
+	struct pl_table *t = pl_table_find("pl_steer"), *rl = pl_table_find("pl_rl_params");
+	struct pl_steer_key a = { .proto = IPPROTO_UDP, .port = 4242 };
+	struct pl_steer_val v = { .action = PL_USER }, *p, *q;
+	struct pl_rl_params rp = { .prefix4 = 24 }, *r, *r2;
+	__u32 zero = 0;
+
+	pl_check_context = "copy on write";
+	tu_reset();
+	CHECK_EQ(pl_table_update(t, &a, &v, PL_UPDATE_ANY), 0);
+	p = pl_table_lookup(t, &a);
+	v.action = PL_DROP;
+	CHECK_EQ(pl_table_update(t, &a, &v, PL_UPDATE_ANY), 0);
+	CHECK(p && p->action == PL_USER, "hash value held by a reader rewritten under it");
+	q = pl_table_lookup(t, &a);
+	CHECK(q && q->action == PL_DROP, "hash update not visible to the next lookup");
+	CHECK_EQ(pl_table_delete(t, &a), 0);
+	CHECK(q->action == PL_DROP, "deleted value changed before a grace period");
+	CHECK(pl_table_lookup(t, &a) == NULL, "deleted");
+
+	CHECK_EQ(pl_table_update(rl, &zero, &rp, PL_UPDATE_ANY), 0);
+	r = pl_table_lookup(rl, &zero);
+	rp.prefix4 = 16;
+	CHECK_EQ(pl_table_update(rl, &zero, &rp, PL_UPDATE_ANY), 0);
+	CHECK(r && r->prefix4 == 24, "array value held by a reader rewritten under it");
+	r2 = pl_table_lookup(rl, &zero);
+	CHECK(r2 && r2->prefix4 == 16, "array update not visible to the next lookup");
+	CHECK_EQ(pl_core_reclaim(), 0);
+	CHECK(pl_table_lookup(rl, &zero) == r2 && r2->prefix4 == 16, "live value kept by reclaim");
+	pl_check_context = "";
+}
+
+/* A thread standing for a worker: inside one frame until told to leave. */
+static int holder_in, holder_leave, holder_left;
+
+static void *holder(void *arg)
+{
+	pl_worker_set((unsigned)(uintptr_t)arg);
+	pl_worker_enter();
+	__atomic_store_n(&holder_in, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&holder_leave, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	__atomic_store_n(&holder_left, 1, __ATOMIC_RELEASE);
+	pl_worker_exit();
+	return NULL;
+}
+
+/* A grace period waits for a worker inside a frame, not for workers
+ * between frames, and gives up with -ETIMEDOUT on a frame that never
+ * ends. */
+static void grace_periods(void)
+{
+	pthread_t th;
+	int err;
+
+	pl_check_context = "grace periods";
+	tu_reset();
+	CHECK_EQ(pl_core_quiesce(), 0, "idle workers: nothing to wait for");
+	holder_in = holder_leave = holder_left = 0;
+	CHECK_EQ(pthread_create(&th, NULL, holder, (void *)(uintptr_t)1), 0);
+	while (!__atomic_load_n(&holder_in, __ATOMIC_ACQUIRE))
+		sched_yield();
+	err = pl_core_quiesce(); /* the frame never ends: bounded wait */
+	CHECK_EQ(err, -ETIMEDOUT, "a frame that does not end");
+	CHECK(!__atomic_load_n(&holder_left, __ATOMIC_ACQUIRE), "returned only after the timeout");
+	__atomic_store_n(&holder_leave, 1, __ATOMIC_RELEASE);
+	CHECK_EQ(pl_core_quiesce(), 0);
+	CHECK(__atomic_load_n(&holder_left, __ATOMIC_ACQUIRE), "returned before the frame in flight ended");
+	pthread_join(th, NULL);
+	pl_check_context = "";
+}
+
 /* The per-source LRU (per worker) never refuses an insert: past its size it
  * evicts old entries; recent ones stay; the other worker is untouched. */
 static void lru(void)
@@ -130,6 +211,8 @@ void test_tables(void)
 	hash_semantics();
 	array_semantics();
 	stable_values();
+	copy_on_write();
+	grace_periods();
 	lru();
 	tu_reset();
 }

@@ -74,6 +74,8 @@ typedef struct xdp_md pl_hw_ctx;
 #define pl_table_delete(tbl, key)           bpf_map_delete_elem((tbl), (key))
 /* Another CPU's value of a per-CPU table entry (NULL past the last CPU). */
 #define pl_table_lookup_cpu(tbl, key, cpu)  bpf_map_lookup_percpu_elem((tbl), (key), (cpu))
+/* Add to a statistic of this CPU (a per-CPU map's u64). */
+#define pl_stat_add(p, n) (*(p) += (n))
 
 /* ---- Clock and randomness ---------------------------------------------- */
 /* The live configuration bank's index, read once per frame. The control

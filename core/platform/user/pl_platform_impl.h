@@ -102,6 +102,12 @@ PL_INLINE void *pl_table_lookup_cpu(struct pl_table *t, const void *key, uint32_
 extern __thread uint32_t pl_worker_id;
 PL_INLINE uint32_t pl_cpu_id(void) { return pl_worker_id; }
 
+/* Add to a statistic of this worker (a per-worker table's u64): the worker
+ * is its only writer, and the control plane reads it while the worker
+ * runs, so both sides use relaxed atomics (plain moves on x86 and arm64). */
+#define pl_stat_add(p, n)                                                      \
+	__atomic_store_n((p), __atomic_load_n((p), __ATOMIC_RELAXED) + (n), __ATOMIC_RELAXED)
+
 /* The live configuration bank's index, read once per frame: sequentially
  * consistent, paired with the control plane's store of the index and the
  * worker's activity mark (core/user/pl_tables.c). */
