@@ -156,7 +156,7 @@ struct pl_config {
 	__u32 src_stats;       /* 1: keep per-source counters */
 	__u32 steer_enabled;   /* 1: consult pl_steer */
 	__u64 clock_ns;        /* non-zero: use this as "now" (tests, replay) */
-	/* Stages of issue 3: 0 = off (one check per frame); details in
+	/* The later stages: 0 = off (one check per frame); details in
 	 * their own tables (core/stages/{ratelimit,synguard,responder,lb}.h). */
 	__u8 rl_enabled;       /* 1: per-source token buckets */
 	__u8 syn_enabled;      /* 1: SYN budgets per source and global */

@@ -11,14 +11,14 @@ PKGS=(
 	bpftool xdp-tools libclang-rt-14-dev valgrind
 	# lint (the shellcheck test)
 	shellcheck
-	# DPDK (issue 4)
+	# DPDK
 	dpdk dpdk-dev libnuma-dev
-	# Open vSwitch (issue 7)
+	# Open vSwitch
 	openvswitch-switch openvswitch-common
 	# lab, tests and benchmarks
 	iproute2 ethtool iputils-ping nftables tcpdump curl wrk nginx-light
 	gnuplot-nox jq procps util-linux kmod python3-matplotlib
-	# metrics tests (issue 6): a Prometheus text-format parser, promtool and a
+	# metrics tests: a Prometheus text-format parser, promtool and a
 	# real Prometheus server (not started as a service: policy-rc.d below)
 	python3-prometheus-client prometheus
 )

@@ -23,7 +23,7 @@
  *   usage  shown in errors
  * This table drives the parser and the keyword list of error messages.
  *
- * Adding a stage's keywords (issue 3: lb, ratelimit, synguard, respond) is:
+ * Adding a stage's keywords (lb, ratelimit, synguard, respond) is:
  *   1. core/ctl/policy_<stage>.c with the handlers and
  *        const struct pl_policy_stage pl_policy_stage_<stage> = {
  *                .name, .size = sizeof(parsed data),

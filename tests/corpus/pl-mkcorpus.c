@@ -452,7 +452,7 @@ static void c_bounds(struct mk *m)
 	}
 }
 
-/* ---- stage traffic (issue 3): responder, load balancer, rate limiter,
+/* ---- stage traffic: responder, load balancer, rate limiter,
  * SYN guard. Addresses are those of tests/corpus/{responder,lb,ratelimit,
  * stages}.policy: responder 10.70.0.2 / fd70::2, VIPs 10.71.0.100-102 /
  * fd71::100-101, rate-limited sources 10.72/16, SYN floods 10.73-74/16. */

@@ -9,7 +9,7 @@ set -u
 DPDK=$1 REPLAY=$2 PCAP=$3
 shift 3
 if [ -z "$REPLAY" ] || [ ! -x "$REPLAY" ]; then
-	echo "SKIP: pathlab-replay is not in this build (it lands with branch replay); nothing to compare the DPDK results with"
+	echo "SKIP: pathlab-replay is not in this build (it needs -Dxdp enabled and libpcap); nothing to compare the DPDK results with"
 	exit 77
 fi
 T=$(mktemp -d /tmp/plt-d-parity.XXXXXX)
