@@ -8,7 +8,10 @@
  * services, the backends, each service's Maglev table (built from its
  * backends that are up, by weight) and the reverse-NAT entries; the per-CPU
  * connection table is left alone, so re-applying with a changed state
- * drains or removes a backend while running. */
+ * drains or removes a backend while running. Ids are stable across
+ * reloads: a service keeps the id the datapath has for its key, a backend
+ * the id of the entry with its service, address and port; new ones take
+ * the lowest free ids (on a fresh datapath: their positions). */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/random.h>
@@ -110,7 +113,7 @@ static int lb_service(struct pl_parse *ps, struct lb_data *d, int argc, char **a
 	}
 	if (d->nsvc >= PL_LB_SVC_MAX)
 		return pl_parse_fail(ps, "more than %d services", PL_LB_SVC_MAX);
-	s.v.id = d->nsvc;
+	s.v.id = d->nsvc; /* the apply keeps the datapath's id of this key */
 	d->svc[d->nsvc++] = s;
 	return 0;
 }
@@ -234,6 +237,81 @@ static int lb_finish(struct pl_parse *ps, void *data)
 	return 0;
 }
 
+/* Is this pl_lb_backends entry one no line used (written down below)? */
+static int lb_be_unused(const struct pl_lb_backend *b)
+{
+	static const struct pl_lb_backend down = { .state = PL_LB_DOWN };
+
+	return !memcmp(b, &down, sizeof(down));
+}
+
+/* Choose the ids (see the head of this file): svc_id[s] per service line,
+ * be_id[i] per backend line. A reload never moves the known flows of a
+ * backend whose line is unchanged, wherever its line now stands. */
+static int lb_assign_ids(struct pl_apply *a, const struct lb_data *d, __u32 *svc_id, __u32 *be_id)
+{
+	unsigned char svc_used[PL_LB_SVC_MAX] = { 0 }, kept[PL_LB_SVC_MAX] = { 0 };
+	unsigned char *be_used = calloc(PL_LB_BACKEND_MAX, 1), *stale = calloc(PL_LB_BACKEND_MAX, 1);
+	struct pl_lb_backend *old = calloc(PL_LB_BACKEND_MAX, sizeof(*old));
+
+	if (!be_used || !stale || !old) {
+		free(be_used);
+		free(stale);
+		free(old);
+		return pl_apply_fail(a, 0, -ENOMEM, "out of memory choosing lb ids");
+	}
+	for (unsigned s = 0; s < d->nsvc; s++) {
+		struct pl_lb_svc v;
+
+		svc_id[s] = PL_LB_SVC_MAX;
+		if (!pl_ctl_lookup(a->c, "pl_lb_services", &d->svc[s].k, &v) && v.id < PL_LB_SVC_MAX &&
+		    !svc_used[v.id]) {
+			svc_id[s] = v.id;
+			svc_used[v.id] = kept[s] = 1;
+		}
+	}
+	for (unsigned s = 0; s < d->nsvc; s++)
+		for (__u32 id = 0; svc_id[s] == PL_LB_SVC_MAX; id++)
+			if (!svc_used[id]) {
+				svc_id[s] = id;
+				svc_used[id] = 1;
+			}
+	/* An entry no line used, or one that cannot be read, names nothing. */
+	for (__u32 id = 0; id < PL_LB_BACKEND_MAX; id++)
+		stale[id] = pl_ctl_lookup(a->c, "pl_lb_backends", &id, &old[id]) || lb_be_unused(&old[id]);
+	for (unsigned i = 0; i < d->nbe; i++) {
+		const struct pl_lb_backend *b = &d->be[i].b;
+
+		be_id[i] = PL_LB_BACKEND_MAX;
+		if (!kept[d->be[i].svc])
+			continue;
+		for (__u32 id = 0; id < PL_LB_BACKEND_MAX; id++)
+			if (!stale[id] && !be_used[id] && old[id].svc == svc_id[d->be[i].svc] &&
+			    old[id].port == b->port && !memcmp(&old[id].addr, &b->addr, sizeof(b->addr))) {
+				be_id[i] = id;
+				be_used[id] = 1;
+				break;
+			}
+	}
+	/* New backends: the lowest free id, preferring one that was no
+	 * backend of the same service (its old flows are placed again rather
+	 * than handed to the newcomer). */
+	for (unsigned i = 0; i < d->nbe; i++)
+		for (int pass = 0; pass < 2 && be_id[i] == PL_LB_BACKEND_MAX; pass++)
+			for (__u32 id = 0; id < PL_LB_BACKEND_MAX; id++) {
+				if (be_used[id] || (!pass && kept[d->be[i].svc] && !stale[id] &&
+						    old[id].svc == svc_id[d->be[i].svc]))
+					continue;
+				be_id[i] = id;
+				be_used[id] = 1;
+				break;
+			}
+	free(be_used);
+	free(stale);
+	free(old);
+	return 0;
+}
+
 /* Resolve interfaces; queue services, backends, rings, reverse NAT. */
 static int lb_prepare(struct pl_apply *a, const void *data)
 {
@@ -241,6 +319,8 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 	__u32 probe = 0, *ring = NULL;
 	int has_devmap = pl_apply_has_table(a, "pl_tx_ports", &probe, sizeof(__u32));
 	struct pl_lb_maglev_in *in = NULL;
+	__u32 svc_id[PL_LB_SVC_MAX], be_id[PL_LB_BACKEND_MAX];
+	unsigned char be_used[PL_LB_BACKEND_MAX] = { 0 };
 	int err = 0;
 
 	/* The flow hash seed: the policy's, else the one the datapath already
@@ -252,6 +332,9 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 					     strerror(errno));
 	if (!d->nsvc)
 		goto sync;
+	err = lb_assign_ids(a, d, svc_id, be_id);
+	if (err)
+		return err;
 	ring = calloc(PL_LB_RING, sizeof(*ring));
 	in = calloc(PL_LB_BACKEND_MAX, sizeof(*in));
 	if (!ring || !in) {
@@ -260,9 +343,10 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 	}
 	for (unsigned i = 0; i < d->nbe && !err; i++) {
 		struct pl_lb_backend b = d->be[i].b;
-		__u32 id = i, ifindex;
+		__u32 id = be_id[i], ifindex;
 
-		b.svc = (__u8)d->svc[d->be[i].svc].v.id;
+		b.svc = (__u8)svc_id[d->be[i].svc];
+		be_used[id] = 1;
 
 		if (d->be[i].via[0]) {
 			err = pl_apply_port(a, d->be[i].line, d->be[i].via, &ifindex, &b.out_port);
@@ -283,13 +367,18 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 	}
 	/* Ids no line uses are set down: a backend deleted by a reload keeps
 	 * no flows (they are placed again). */
-	for (__u32 id = d->nbe; id < PL_LB_BACKEND_MAX && !err; id++) {
+	for (__u32 id = 0; id < PL_LB_BACKEND_MAX && !err; id++) {
 		struct pl_lb_backend down = { .state = PL_LB_DOWN };
 
+		if (be_used[id])
+			continue;
 		err = pl_apply_put(a, "pl_lb_backends", &id, sizeof(id), &down, sizeof(down), 0);
 	}
 	for (unsigned s = 0; s < d->nsvc && !err; s++) {
 		unsigned n = 0, m = d->svc[s].v.ring_size;
+		struct pl_lb_svc v = d->svc[s].v;
+
+		v.id = svc_id[s];
 
 		for (unsigned i = 0; i < d->nbe; i++) {
 			const struct pl_lb_backend *b = &d->be[i].b;
@@ -297,7 +386,7 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 			if (d->be[i].svc != s || b->state != PL_LB_UP || !b->weight)
 				continue;
 			memset(&in[n], 0, sizeof(in[n]));
-			in[n].id = i;
+			in[n].id = be_id[i];
 			in[n].weight = b->weight;
 			memcpy(in[n].key, b->addr.b, 16);
 			in[n].key[4] = b->port;
@@ -309,14 +398,14 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 			break;
 		}
 		for (unsigned slot = 0; slot < m && !err; slot++) {
-			__u32 key = s * PL_LB_RING + slot;
+			__u32 key = svc_id[s] * PL_LB_RING + slot;
 
 			err = pl_apply_put(a, "pl_lb_ring", &key, sizeof(key), &ring[slot], sizeof(__u32),
 					   d->svc[s].line);
 		}
 		if (!err)
-			err = pl_apply_put(a, "pl_lb_services", &d->svc[s].k, sizeof(d->svc[s].k), &d->svc[s].v,
-					   sizeof(d->svc[s].v), d->svc[s].line);
+			err = pl_apply_put(a, "pl_lb_services", &d->svc[s].k, sizeof(d->svc[s].k), &v, sizeof(v),
+					   d->svc[s].line);
 	}
 out_free:
 	free(ring);

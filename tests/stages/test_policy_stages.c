@@ -32,6 +32,41 @@ static const char *parse_err(const char *text)
 	return e ? err.msg : NULL;
 }
 
+/* The id of the live (not unused) backend entry with this IPv4 address;
+ * -1 if none. */
+static int be_find(const char *addr)
+{
+	struct pl_addr a;
+
+	pl_addr_set_v4(&a, inet_addr(addr));
+	for (__u32 id = 0; id < PL_LB_BACKEND_MAX; id++) {
+		struct pl_lb_backend *b = pl_table_lookup(&pl_lb_backends, &id);
+
+		if (b && b->state != PL_LB_DOWN && !memcmp(&b->addr, &a, sizeof(a)))
+			return (int)id;
+	}
+	return -1;
+}
+
+/* Run one TCP segment from 10.9.0.1:sport to VIP:80 through the core;
+ * the last byte of the (NAT) destination address it leaves with, -1 if
+ * it is not forwarded. */
+static int lb_send(const char *vip, __u16 sport, __u8 flags)
+{
+	static __u8 mem[256 + 2048];
+	__u8 f[256];
+	size_t len = st_tcp_frame(f, 0, "10.9.0.1", vip, sport, 80, flags, 1, flags & PL_TCP_ACK ? 1 : 0,
+				  1460, NULL);
+	struct pl_buf b = { .data = mem + 256, .len = (uint32_t)len, .headroom = 256,
+			    .tailroom = (uint32_t)(2048 - len) };
+	__u32 port = 0;
+
+	memcpy(mem + 256, f, len);
+	if (pl_core_process(&b, &port) != PL_TX)
+		return -1;
+	return b.data[14 + 19];
+}
+
 int main(int argc, char **argv)
 {
 	struct pl_policy *p = NULL;
@@ -163,6 +198,70 @@ int main(int argc, char **argv)
 		pl_policy_free(p);
 		b1 = pl_table_lookup(&pl_lb_backends, &id1);
 		CHECK(b1 && b1->state == PL_LB_DOWN, "deleted backend 1 is down (state %d)", b1 ? b1->state : -1);
+	}
+
+	/* ids are stable across reloads: services swapped, backends reversed
+	 * and one deleted; every surviving backend keeps its id and service,
+	 * the deleted one's id is down, and known flows stay where they are */
+	if (ctl) {
+		static const char *const be_addr[3] = { "10.0.5.1", "10.0.5.2", "10.0.6.1" };
+		int id0[3], port_on[2] = { 0, 0 };
+		__u8 svc0[3];
+
+		p = NULL;
+		CHECK(pl_policy_parse_string("lb seed 7\n"
+					     "lb service A 10.0.0.10 80 tcp mode nat size 13\n"
+					     "lb service B 10.0.0.20 80 tcp mode nat size 13\n"
+					     "lb backend A 10.0.5.1 port 8080\n"
+					     "lb backend A 10.0.5.2 port 8080\n"
+					     "lb backend B 10.0.6.1 port 8080\n", "r.policy", &p, &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		pl_policy_free(p);
+		for (int i = 0; i < 3; i++) {
+			__u32 id;
+
+			id0[i] = be_find(be_addr[i]);
+			CHECK(id0[i] >= 0, "backend %s placed", be_addr[i]);
+			id = (__u32)(id0[i] < 0 ? 0 : id0[i]);
+			svc0[i] = ((struct pl_lb_backend *)pl_table_lookup(&pl_lb_backends, &id))->svc;
+		}
+		/* a flow on a1 and one on a2 (SYN: entries in the connection table) */
+		for (__u16 sport = 1000; sport < 1100 && !(port_on[0] && port_on[1]); sport++) {
+			int last = lb_send("10.0.0.10", sport, PL_TCP_SYN);
+
+			CHECK(last == 1 || last == 2, "flow to A lands on a1 or a2 (%d)", last);
+			if ((last == 1 || last == 2) && !port_on[last - 1])
+				port_on[last - 1] = sport;
+		}
+		CHECK(port_on[0] && port_on[1], "flows on both a1 and a2");
+		p = NULL;
+		CHECK(pl_policy_parse_string("lb seed 7\n"
+					     "lb service B 10.0.0.20 80 tcp mode nat size 13\n"
+					     "lb service A 10.0.0.10 80 tcp mode nat size 13\n"
+					     "lb backend A 10.0.5.2 port 8080\n"
+					     "lb backend A 10.0.5.1 port 8080\n", "r.policy", &p, &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "reordered apply: %s", err.msg);
+		pl_policy_free(p);
+		for (int i = 0; i < 2; i++) {
+			__u32 id = (__u32)(id0[i] < 0 ? 0 : id0[i]);
+			struct pl_lb_backend *b = pl_table_lookup(&pl_lb_backends, &id);
+
+			CHECK(be_find(be_addr[i]) == id0[i], "%s keeps id %d (now %d)", be_addr[i], id0[i],
+			      be_find(be_addr[i]));
+			CHECK(b && b->svc == svc0[i], "%s keeps service id %u (now %u)", be_addr[i], svc0[i],
+			      b ? b->svc : 255);
+		}
+		{
+			__u32 id = (__u32)(id0[2] < 0 ? 0 : id0[2]);
+			struct pl_lb_backend *b = pl_table_lookup(&pl_lb_backends, &id);
+
+			CHECK(b && b->state == PL_LB_DOWN && be_find(be_addr[2]) < 0, "deleted b1's id %u is down",
+			      id);
+		}
+		CHECK(lb_send("10.0.0.10", (__u16)port_on[0], PL_TCP_ACK) == 1, "the flow on a1 stays on a1 (%d)",
+		      lb_send("10.0.0.10", (__u16)port_on[0], PL_TCP_ACK));
+		CHECK(lb_send("10.0.0.10", (__u16)port_on[1], PL_TCP_ACK) == 2, "the flow on a2 stays on a2 (%d)",
+		      lb_send("10.0.0.10", (__u16)port_on[1], PL_TCP_ACK));
 	}
 
 	/* the LB flow hash seed: the policy's; without one, the datapath's
