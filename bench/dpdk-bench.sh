@@ -50,7 +50,7 @@ cleanup() {
 trap cleanup EXIT
 "$PLTOPO" up $LAB --topo line --prefix plt-dB- --offloads off >/dev/null || exit 1
 eval "$("$PLTOPO" info $LAB)"
-INDUT=(ip netns exec "$NS_DUT" sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' sh)
+INDUT=(ip netns exec "$NS_DUT" sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf; exec "$@"' sh)
 EAL=(-l 0,1 --main-lcore 0 --no-pci --no-huge -m 1024 --log-level=error
      --vdev "net_af_xdp0,iface=$DUT_IN_IF,start_queue=0,queue_count=1"
      --vdev "net_af_xdp1,iface=$DUT_OUT_IF,start_queue=0,queue_count=1")

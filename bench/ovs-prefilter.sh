@@ -45,7 +45,7 @@ trap cleanup EXIT
 cleanup
 RUN=$(mktemp -d /tmp/plt-o-bench.XXXXXX)
 
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 ip netns add $NSG && ip netns add $NSS || exit 1
 ip link add $P0 type veth peer name $G netns $NSG || exit 1
 ip link add $P1 type veth peer name $S netns $NSS || exit 1

@@ -2,8 +2,9 @@
 /* pl-sink: attach pl_sink.bpf.c to the sink interface, count what arrives per
  * flow class, record the one-way delay of pl-gen's latency probes, and print
  * a summary (counts, rates, p50/p90/p99/p99.9/max) when it stops: after
- * --duration, after --idle seconds without frames, or on SIGINT/SIGTERM.
- * The program is detached on every exit path. */
+ * --duration, after --idle seconds without frames, or on SIGINT, SIGTERM,
+ * SIGHUP or SIGQUIT. The program is attached through a bpf_link that only this
+ * process holds, so it is detached on every exit path, SIGKILL included. */
 #include "pl_bench_util.h"
 #include "pl_bench.h"
 #include <errno.h>
@@ -43,7 +44,7 @@ struct pl_sink_totals {
 
 static volatile sig_atomic_t pl_stop;
 
-/* SIGINT/SIGTERM: stop, print, detach. */
+/* SIGINT/SIGTERM/SIGHUP/SIGQUIT: stop, print, detach. */
 static void pl_on_signal(int sig)
 {
 	pl_stop = 1;
@@ -211,7 +212,10 @@ int main(int argc, char **argv)
 	struct bpf_program *prog;
 	struct bpf_map *rodata;
 	struct pl_sink_cfg *cfg;
-	__u32 flags;
+	LIBBPF_OPTS(bpf_link_create_opts, lopts);
+	struct sigaction sa = { .sa_handler = pl_on_signal };
+	static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	int link_fd;
 	double t0, first = 0, last = 0, last_print;
 	uint64_t prev = 0, prev_print = 0;
 	int c, err, ifindex, prog_fd;
@@ -263,7 +267,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!o.duration && !o.idle)
-		pr_info("pl-sink: no --duration or --idle: runs until SIGINT/SIGTERM\n");
+		pr_info("pl-sink: no --duration or --idle: runs until SIGINT, SIGTERM, SIGHUP or SIGQUIT\n");
 	ifindex = if_nametoindex(o.dev);
 	if (!ifindex) {
 		pr_warn("pl-sink: no interface '%s' in this namespace (run it with ip netns exec NS)\n", o.dev);
@@ -295,21 +299,26 @@ int main(int argc, char **argv)
 	}
 	prog = bpf_object__find_program_by_name(obj, "pl_sink");
 	prog_fd = bpf_program__fd(prog);
-	flags = XDP_FLAGS_UPDATE_IF_NOEXIST | (o.generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
-	err = bpf_xdp_attach(ifindex, prog_fd, flags, NULL);
+	/* A bpf_link, held only by this process: the kernel detaches it when the
+	 * process goes, however it goes. */
+	lopts.flags = o.generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lopts);
+	err = link_fd < 0 ? -errno : 0;
 	if (err && !o.generic && err != -EBUSY && err != -EEXIST) {
 		pr_warn("pl-sink: native XDP on %s refused (%s): using generic (skb) mode\n", o.dev, strerror(-err));
-		flags = XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE;
+		lopts.flags = XDP_FLAGS_SKB_MODE;
 		o.generic = true;
-		err = bpf_xdp_attach(ifindex, prog_fd, flags, NULL);
+		link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lopts);
+		err = link_fd < 0 ? -errno : 0;
 	}
 	if (err) {
 		pr_warn("pl-sink: cannot attach to %s: %s%s\n", o.dev, strerror(-err),
 			err == -EBUSY || err == -EEXIST ? " (another XDP program is attached: detach it first)" : "");
 		goto close_obj;
 	}
-	signal(SIGINT, pl_on_signal);
-	signal(SIGTERM, pl_on_signal);
+	sigemptyset(&sa.sa_mask);
+	for (unsigned int i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++)
+		sigaction(stop_sigs[i], &sa, NULL);
 	if (o.ready_file) {
 		FILE *f = fopen(o.ready_file, "w");
 
@@ -349,10 +358,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	pl_sink_read(obj, &t);
-	{
-		LIBBPF_OPTS(bpf_xdp_attach_opts, d, .old_prog_fd = prog_fd);
-		bpf_xdp_detach(ifindex, flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST, &d);
-	}
+	close(link_fd); /* detaches */
 	pl_sink_print(&o, &t, last > first ? last - first : 0, o.generic ? "generic" : "native");
 	err = 0;
 close_obj:

@@ -43,7 +43,7 @@ done
 [[ $LCORES =~ ^[0-9]+,[0-9]+$ ]] || { echo "testpmd.sh: --lcores MAIN,WORKER" >&2; exit 2; }
 command -v dpdk-testpmd >/dev/null || { echo "testpmd.sh: dpdk-testpmd not found (apt-get install dpdk)" >&2; exit 1; }
 IN=()
-[ -n "$NETNS" ] && IN=(ip netns exec "$NETNS" sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' sh)
+[ -n "$NETNS" ] && IN=(ip netns exec "$NETNS" sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf; exec "$@"' sh)
 for i in "${IFS_[@]}"; do
 	"${IN[@]}" ip link show dev "$i" >/dev/null 2>&1 || { echo "testpmd.sh: no interface $i${NETNS:+ in namespace $NETNS}" >&2; exit 2; }
 done

@@ -453,12 +453,16 @@ int main(int argc, char **argv)
 	ret = pl_dpdk_parse(app_argc, app_argv, &opts);
 	if (ret)
 		return ret > 0 ? 0 : 2;
-	for (unsigned i = 0; i < opts.niface; i++)
+	for (unsigned i = 0; i < opts.niface; i++) {
 		if (!if_nametoindex(opts.iface[i])) {
 			pr_warn("--iface %s: no such interface in this network namespace (ip link show; run inside its namespace with ip netns exec)\n",
 				opts.iface[i]);
 			return 2;
 		}
+		/* a program left by a killed run, before the PMD sees the interface */
+		if (pl_dpdk_xdp_clear_stale(opts.iface[i]))
+			return 1;
+	}
 	if (opts.policy && pl_policy_parse_file(opts.policy, &pol, &perr)) {
 		pr_warn("--policy: %s\n", perr.msg);
 		return 2;

@@ -42,5 +42,9 @@ struct pl_dpdk_opts {
 int pl_dpdk_parse(int argc, char **argv, struct pl_dpdk_opts *o);
 /* The usage text, generated from the option table. */
 void pl_dpdk_usage(FILE *f, const char *prog);
+/* Remove the XDP program a killed net_af_xdp port left on ifname, when its
+ * XSKMAP holds no socket any more; -EBUSY when a live process uses it
+ * (pl_dpdk_stale.c). */
+int pl_dpdk_xdp_clear_stale(const char *ifname);
 
 #endif

@@ -21,6 +21,22 @@ PKGS=(
 	python3-prometheus-client prometheus
 )
 
+# Services some of these packages enable for the next boot on a systemd host.
+# The lab starts its own nginx, Prometheus and OVS in private run directories
+# when it needs them, so these stay disabled and are never started here.
+SERVICES=(nginx prometheus openvswitch-switch)
+
+# The units of SERVICES that are enabled for boot (systemctl works without a
+# running systemd: it reads the unit links).
+enabled_services() {
+	local u
+	command -v systemctl >/dev/null || return 0
+	for u in "${SERVICES[@]}"; do
+		[ "$(systemctl is-enabled "$u.service" 2>/dev/null)" = enabled ] && echo "$u"
+	done
+	return 0
+}
+
 missing=()
 for p in "${PKGS[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -29,8 +45,13 @@ for p in "${PKGS[@]}"; do
 done
 
 if [ "${1:-}" = "--check" ]; then
-	if [ ${#missing[@]} -eq 0 ]; then echo "bootstrap: all packages present"; exit 0; fi
-	echo "bootstrap: missing: ${missing[*]}"; exit 1
+	rc=0
+	if [ ${#missing[@]} -eq 0 ]; then echo "bootstrap: all packages present"; else
+		echo "bootstrap: missing: ${missing[*]}"; rc=1
+	fi
+	on=$(enabled_services | tr '\n' ' ')
+	[ -z "$on" ] || { echo "bootstrap: enabled at boot (would be disabled): $on"; rc=1; }
+	exit $rc
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
@@ -43,8 +64,8 @@ else
 	echo "bootstrap: installing ${#missing[@]} packages: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
-	# Do not let package post-install scripts start services (nginx, OVS):
-	# the lab starts its own instances in private run directories.
+	# Do not let package post-install scripts start services (nginx, OVS,
+	# Prometheus): the lab starts its own instances in private run directories.
 	# (A policy-rc.d that is already there, as in Debian container images,
 	# is left as it is.)
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -55,8 +76,21 @@ else
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# bpffs for pinned maps and libxdp's dispatcher.
+# Leave the services disabled for the next boot (their packages enable them).
+for u in $(enabled_services); do
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "bootstrap: warning: $u.service is enabled at boot; as root: systemctl disable $u" >&2
+		continue
+	fi
+	systemctl disable --quiet "$u.service" 2>/dev/null ||
+		echo "bootstrap: warning: could not disable $u.service (systemctl disable $u)" >&2
+	echo "bootstrap: disabled $u.service at boot (the lab runs its own instance when needed; systemctl enable $u to undo)"
+done
+
+# bpffs for pinned maps and libxdp's dispatcher (mode 0700: only root pins and unpins).
 if ! mountpoint -q /sys/fs/bpf 2>/dev/null; then
-	mount -t bpf bpf /sys/fs/bpf 2>/dev/null || echo "bootstrap: warning: could not mount bpffs at /sys/fs/bpf" >&2
+	mount -t bpf -o mode=0700 bpf /sys/fs/bpf 2>/dev/null || echo "bootstrap: warning: could not mount bpffs at /sys/fs/bpf" >&2
+elif [ $((8#$(stat -c %a /sys/fs/bpf) & 8#022)) -ne 0 ]; then
+	echo "bootstrap: warning: /sys/fs/bpf is writable by other users (mode $(stat -c %a /sys/fs/bpf)): they could unpin pathlab's links; chmod 0700 /sys/fs/bpf" >&2
 fi
 echo "bootstrap: done"

@@ -890,7 +890,7 @@ static int bpffs_ok(void)
 	struct statfs st;
 
 	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) {
-		pr_warn("no bpffs at /sys/fs/bpf: `mount -t bpf bpf /sys/fs/bpf` (inside a namespace use "
+		pr_warn("no bpffs at /sys/fs/bpf: `mount -t bpf -o mode=0700 bpf /sys/fs/bpf` (inside a namespace use "
 			"`pl-topo exec`, which keeps one: `ip netns exec` gives a fresh /sys that lasts one command)\n");
 		return 0;
 	}
@@ -901,9 +901,12 @@ static int bpffs_ok(void)
 static void pin_dir_remove(const char *dir)
 {
 	char path[PATH_MAX + 300];
+	struct pl_err perr;
 	struct dirent *de;
 	DIR *d;
 
+	if (pl_ctl_bpf_pin_dir_check(dir, &perr))
+		return; /* missing, or not ours to empty */
 	d = opendir(dir);
 	if (!d)
 		return;
@@ -930,13 +933,12 @@ static int pins_create(struct loaded *l, int i)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 	struct bpf_map *m;
+	struct pl_err perr;
 	int err;
 
-	mkdir(PIN_ROOT, 0700);
 	snprintf(dir, sizeof(dir), PIN_ROOT "/%s", l->ifnames[i]);
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		err = -errno;
-		pr_warn("cannot create %s: %s\n", dir, strerror(-err));
+	if ((err = pl_ctl_bpf_pin_dir(PIN_ROOT, &perr)) || (err = pl_ctl_bpf_pin_dir(dir, &perr))) {
+		pr_warn("%s\n", perr.msg);
 		return err;
 	}
 	bpf_object__for_each_map(m, l->obj) {
@@ -1284,29 +1286,12 @@ static void ovs_pins_remove(const char *ifname)
  * -ENOENT. */
 static int prog_xskmap(int prog_fd, __u32 *map_id)
 {
-	__u32 ids[16], len = sizeof(struct bpf_prog_info);
-	struct bpf_prog_info pi;
+	struct bpf_map_info mi;
+	int fd = pl_ctl_bpf_prog_map_by_type(prog_fd, BPF_MAP_TYPE_XSKMAP, &mi);
 
-	memset(&pi, 0, sizeof(pi));
-	pi.nr_map_ids = 16;
-	pi.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(prog_fd, &pi, &len))
-		return -errno;
-	for (__u32 i = 0; i < pi.nr_map_ids && i < 16; i++) {
-		struct bpf_map_info mi;
-		__u32 mlen = sizeof(mi);
-		int fd = bpf_map_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		memset(&mi, 0, sizeof(mi));
-		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) && mi.type == BPF_MAP_TYPE_XSKMAP) {
-			*map_id = ids[i];
-			return fd;
-		}
-		close(fd);
-	}
-	return -ENOENT;
+	if (fd >= 0)
+		*map_id = mi.id;
+	return fd;
 }
 
 /* XDP flags matching how a program is attached (XDP_ATTACHED_*). */
@@ -1323,11 +1308,13 @@ static __u32 attached_flags(__u8 attach_mode)
  * could be taken (then go on unlocked). */
 static int ovs_lock(const char *ifname)
 {
+	struct pl_err perr;
 	int fd;
 
 	(void)ifname;
-	mkdir(PIN_ROOT, 0700);
-	fd = open(PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pl_ctl_bpf_pin_dir(PIN_ROOT, &perr))
+		return -1; /* attach-ovs refuses it with the reason */
+	fd = open(PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX)) {
@@ -1358,6 +1345,7 @@ static int ovs_attach_locked(const struct opts *o, const char *ifname, int *reap
 	struct pl_ctl *ctl = NULL;
 	struct attached a;
 	struct bpf_map *m;
+	struct pl_err perr;
 	__u32 xsk_id = 0;
 
 	*reapplied = 0;
@@ -1497,10 +1485,8 @@ static int ovs_attach_locked(const struct opts *o, const char *ifname, int *reap
 			goto out;
 	}
 	/* Pins: the core's maps (first time) and OVS's current program. */
-	mkdir(PIN_ROOT, 0700);
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		err = -errno;
-		pr_warn("cannot create %s: %s\n", dir, strerror(-err));
+	if ((err = pl_ctl_bpf_pin_dir(PIN_ROOT, &perr)) || (err = pl_ctl_bpf_pin_dir(dir, &perr))) {
+		pr_warn("%s\n", perr.msg);
 		goto out;
 	}
 	bpf_object__for_each_map(m, obj) {

@@ -3,9 +3,11 @@
  * program already running (found by walking its map ids). Maps are matched
  * by name; the kernel keeps BPF_OBJ_NAME_LEN - 1 characters of it. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -337,3 +339,84 @@ int pl_ctl_bpf_set_rodata_u32(struct bpf_object *obj, const char *var, uint32_t 
 	return -ENOENT;
 }
 
+
+/* The first map of a type among a program's maps (see pl_ctl_bpf.h). */
+int pl_ctl_bpf_prog_map_by_type(int prog_fd, uint32_t type, struct bpf_map_info *info)
+{
+	__u32 ids[16], len = sizeof(struct bpf_prog_info);
+	struct bpf_prog_info pi;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.nr_map_ids = 16;
+	pi.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &pi, &len))
+		return -errno;
+	for (__u32 i = 0; i < pi.nr_map_ids && i < 16; i++) {
+		struct bpf_map_info mi;
+		__u32 mlen = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		memset(&mi, 0, sizeof(mi));
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) && mi.type == type) {
+			if (info)
+				*info = mi;
+			return fd;
+		}
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/* Check a pin directory (see pl_ctl_bpf.h). */
+int pl_ctl_bpf_pin_dir_check(const char *dir, struct pl_err *err)
+{
+	struct stat st;
+	int ret;
+
+	if (lstat(dir, &st)) {
+		ret = -errno;
+		snprintf(err->msg, sizeof(err->msg), "pin directory %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "pin directory %s is a %s, not a directory: refusing to pin through it "
+			 "(check who made it, remove it: rm %s, and run again)",
+			 dir, S_ISLNK(st.st_mode) ? "symbolic link" : "file", dir);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "pin directory %s belongs to uid %u, not to uid %u: another user could unpin "
+			 "what is pinned there (check who made it, remove it: rm -r %s, and run again; "
+			 "mount bpffs with -o mode=0700)",
+			 dir, (unsigned)st.st_uid, (unsigned)geteuid(), dir);
+		return -EPERM;
+	}
+	if ((st.st_mode & 07777) != 0700) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "pin directory %s has mode %04o, want 0700: other users could unpin what is "
+			 "pinned there (chmod 0700 %s, or remove it and run again)",
+			 dir, (unsigned)(st.st_mode & 07777), dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Make and check a pin directory (see pl_ctl_bpf.h). */
+int pl_ctl_bpf_pin_dir(const char *dir, struct pl_err *err)
+{
+	int ret;
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		ret = -errno;
+		snprintf(err->msg, sizeof(err->msg), "cannot create pin directory %s: %s%s", dir,
+			 strerror(-ret),
+			 ret == -ENOENT ? " (no bpffs mounted: mount -t bpf -o mode=0700 bpf /sys/fs/bpf)"
+					: "");
+		return ret;
+	}
+	return pl_ctl_bpf_pin_dir_check(dir, err);
+}

@@ -11,9 +11,10 @@
  *   pathlab_up{path}                      1 when the counters could be read
  * (docs/metrics.md lists the path values and the hybrid accounting.)
  *
- * The server is deliberately small: one thread, one connection at a time,
- * requests bounded in size (8 KiB) and time (2 s), always `Connection:
- * close`; GET and HEAD of / and /metrics; 400 for a malformed request, 404
+ * The server is deliberately small: an accepting thread and one short-lived
+ * thread per connection (at most MAX_CONNS at once; more are answered 503),
+ * so idle or slow clients do not hold up a scrape; requests bounded in size
+ * (8 KiB) and time (2 s), always `Connection: close`; GET and HEAD of / and /metrics; 400 for a malformed request, 404
  * for another path, 405 for another method, 431 when the headers are too
  * large, 408 when it does not arrive within 2 s, 503 when the counters cannot be read. */
 #include <errno.h>
@@ -32,6 +33,9 @@
 
 #define REQ_MAX 8192
 #define REQ_TIMEOUT_MS 2000
+/* Connections served at once. Each holds a thread for at most
+ * REQ_TIMEOUT_MS plus the time to send the answer. */
+#define MAX_CONNS 32
 
 /* ---- rendering ---- */
 
@@ -139,6 +143,20 @@ struct pl_metrics_server {
 	pthread_t thread;
 	int running; /* thread started */
 	unsigned long requests;
+	/* The connections being served: guarded by lock; conn_fd[i] is -1 when
+	 * free. pl_metrics_stop shuts them down and waits for nconns == 0. */
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	int conn_fd[MAX_CONNS];
+	int nconns;
+	/* Serialises the counter read (the read callback need not be reentrant). */
+	pthread_mutex_t read_lock;
+};
+
+/* One connection handed to its thread. */
+struct conn {
+	struct pl_metrics_server *s;
+	int slot;
 };
 
 /* Milliseconds on the monotonic clock. */
@@ -275,7 +293,12 @@ static void serve_conn(struct pl_metrics_server *s, int fd)
 		struct pl_counters cnt;
 		size_t cap = 16384;
 		char *body = NULL;
-		int len = -ENOSPC, ok = s->read(s->arg, &cnt) == 0;
+		int len = -ENOSPC, ok;
+
+		pthread_mutex_lock(&s->read_lock);
+		ok = s->read(s->arg, &cnt) == 0;
+		s->requests++;
+		pthread_mutex_unlock(&s->read_lock);
 
 		while (len == -ENOSPC && cap <= (1u << 20)) {
 			char *nb = realloc(body, cap);
@@ -296,7 +319,66 @@ static void serve_conn(struct pl_metrics_server *s, int fd)
 	}
 }
 
-/* The server thread: accept until told to stop. */
+/* A connection's thread: serve it, close it, free its slot. */
+static void *conn_thread(void *arg)
+{
+	struct conn *c = arg;
+	struct pl_metrics_server *s = c->s;
+	int fd = s->conn_fd[c->slot]; /* set before the thread started */
+
+	serve_conn(s, fd);
+	shutdown(fd, SHUT_WR);
+	pthread_mutex_lock(&s->lock);
+	s->conn_fd[c->slot] = -1;
+	close(fd); /* under the lock: pl_metrics_stop never shuts down a reused fd */
+	if (--s->nconns == 0)
+		pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->lock);
+	free(c);
+	return NULL;
+}
+
+/* Hand connection fd to a thread of its own; at the cap (or without
+ * memory for a thread) answer 503 at once, without waiting on the client. */
+static void conn_start(struct pl_metrics_server *s, int fd)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; "
+				   "charset=utf-8\r\nContent-Length: 22\r\nRetry-After: 1\r\n"
+				   "Connection: close\r\n\r\n503 too many clients\n";
+	pthread_attr_t attr;
+	pthread_t t;
+	struct conn *c = NULL;
+	int slot = -1;
+
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < MAX_CONNS && slot < 0; i++)
+		if (s->conn_fd[i] < 0)
+			slot = i;
+	if (slot >= 0 && (c = malloc(sizeof(*c)))) {
+		c->s = s;
+		c->slot = slot;
+		s->conn_fd[slot] = fd;
+		s->nconns++;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 256 * 1024); /* serve_conn needs ~10 KiB */
+		if (pthread_create(&t, &attr, conn_thread, c)) {
+			s->conn_fd[slot] = -1;
+			s->nconns--;
+			free(c);
+			c = NULL;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (c)
+		return;
+	(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+/* The accepting thread: until told to stop, give each connection a thread. */
 static void *serve_loop(void *arg)
 {
 	struct pl_metrics_server *s = arg;
@@ -317,10 +399,7 @@ static void *serve_loop(void *arg)
 		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			continue;
-		serve_conn(s, fd);
-		s->requests++;
-		shutdown(fd, SHUT_WR);
-		close(fd);
+		conn_start(s, fd);
 	}
 	return NULL;
 }
@@ -385,7 +464,19 @@ void pl_metrics_stop(struct pl_metrics_server *s)
 			/* the pipe is ours and empty: cannot fail in practice */
 		}
 		pthread_join(s->thread, NULL);
+		/* No new connections now; end the ones being served (their
+		 * polls return at once) and wait for their threads. */
+		pthread_mutex_lock(&s->lock);
+		for (int i = 0; i < MAX_CONNS; i++)
+			if (s->conn_fd[i] >= 0)
+				shutdown(s->conn_fd[i], SHUT_RDWR);
+		while (s->nconns > 0)
+			pthread_cond_wait(&s->idle, &s->lock);
+		pthread_mutex_unlock(&s->lock);
 	}
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->idle);
+	pthread_mutex_destroy(&s->read_lock);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->stop_pipe[0] >= 0)
@@ -424,6 +515,11 @@ int pl_metrics_serve(const char *addr_port, const char *path_label, pl_metrics_r
 		return -ENOMEM;
 	}
 	s->lfd = s->stop_pipe[0] = s->stop_pipe[1] = -1;
+	for (int i = 0; i < MAX_CONNS; i++)
+		s->conn_fd[i] = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->idle, NULL);
+	pthread_mutex_init(&s->read_lock, NULL);
 	s->read = read;
 	s->arg = arg;
 	snprintf(s->path, sizeof(s->path), "%s", path_label ? path_label : "");

@@ -14,7 +14,7 @@ check() { # check DESCRIPTION COMMAND...: the command must succeed
 bpftool=$(command -v bpftool || echo /usr/sbin/bpftool)
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root to load BPF"; exit 77; }
 [ -x "$bpftool" ] || { echo "SKIP: bpftool not installed (scripts/bootstrap.sh installs it)"; exit 77; }
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 work=$(mktemp -d /tmp/plt-c-cli.XXXXXX)
 pin=/sys/fs/bpf/plt-c-cli-$$
 cleanup() { rm -rf "$work" "$pin"; }

@@ -5,6 +5,7 @@
  *   - another path is 404, another method 405, garbage 400, an oversized
  *     request 431, a failing counter read 503;
  *   - an incomplete request is answered 408 after the 2 s bound;
+ *   - idle connections held open do not block a scrape;
  *   - stop joins the thread and frees the port.
  * Also the stats line format and the name tables.
  * Usage: test-ctl-metrics */
@@ -182,6 +183,28 @@ static void test_server(void)
 	memcpy(big, "GET /metrics HTTP/1.1\r\nX: ", 26);
 	CHECK(raw_request(port, big, sizeof(big)) == 431, "oversized -> 431");
 	CHECK(raw_request(port, "GET /met", 8) == 408, "incomplete request -> 408 after 2 s");
+
+	/* Idle connections (connected, nothing sent) must not hold up a scrape:
+	 * served one at a time, 8 of them would cost 8 x 2 s. */
+	{
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+		int idle[8], n_idle = 0;
+
+		inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+		for (int i = 0; i < 8; i++) {
+			idle[i] = socket(AF_INET, SOCK_STREAM, 0);
+			if (idle[i] >= 0 && connect(idle[i], (struct sockaddr *)&a, sizeof(a)) == 0)
+				n_idle++;
+		}
+		CHECK(n_idle == 8, "8 idle connections, got %d", n_idle);
+		usleep(100000); /* let the server accept them */
+		snprintf(cmd, sizeof(cmd), "curl -s -m 5 -o /dev/null -w '%%{http_code}' http://127.0.0.1:%u/metrics", port);
+		out = run(cmd);
+		CHECK(!strcmp(out, "200"), "scrape with 8 idle connections held: '%s' (want 200 within 5 s)", out);
+		for (int i = 0; i < 8; i++)
+			if (idle[i] >= 0)
+				close(idle[i]);
+	}
 
 	fail_read = 1;
 	snprintf(cmd, sizeof(cmd), "curl -s -m 5 -w '%%{http_code}' http://127.0.0.1:%u/metrics", port);

@@ -40,7 +40,7 @@ ip -n $NS_A link set $IF_A0 up
 ip -n $NS_X link set $IF_A1 up
 printf 'mode policy\nacl drop proto udp dport 9\nacl default pass\ndefault pass\n' >"$T/p.policy"
 
-ip netns exec $NS_X sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' sh \
+ip netns exec $NS_X sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf; exec "$@"' sh \
 	"$DPDK" -l 0,1 --no-huge -m 512 --no-pci --file-prefix $PREFIX --log-level=error -- \
 	--iface $IF_A1 --pass-tap $TAP --policy "$T/p.policy" --duration 60 >"$T/dut.log" 2>&1 &
 DUT=$!

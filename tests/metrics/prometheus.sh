@@ -41,7 +41,7 @@ for l in "$NS_S $IF_S 10.82.0.1" "$NS_R $IF_R 10.82.0.2"; do
 	ip -n $1 addr add $3/24 dev $2
 	ip -n $1 link set $2 up
 done
-IN_R=(ip netns exec $NS_R sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' sh)
+IN_R=(ip netns exec $NS_R sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf; exec "$@"' sh)
 printf 'mode policy\nacl drop proto udp dport 9\nacl default pass\n' >"$T/p.policy"
 "${IN_R[@]}" "$XDP" run $IF_R --policy "$T/p.policy" --duration 60 --metrics 127.0.0.1:9464 >"$T/xdp.log" 2>&1 &
 PIDS+=($!)

@@ -38,11 +38,12 @@ done
 ovs() { "$PLOVS" --rundir "$RUN" --build "$BUILD" --bridge $BR "$@"; }
 
 cleanup() {
-	cp "$RUN/ovs-vswitchd.log" /tmp/plt-o-sys-last.log 2>/dev/null
+	# keep the switch log of the last run in the build tree, for a look afterwards
+	[ -d "$BUILD/meson-logs" ] && cp "$RUN/ovs-vswitchd.log" "$BUILD/meson-logs/ovs-system-vswitchd.log" 2>/dev/null
 	ovs stop >/dev/null 2>&1
-	ip netns del $NS0 2>/dev/null
-	ip netns del $NS1 2>/dev/null
-	rm -rf "$RUN" /sys/fs/bpf/pathlab/ovs-$P0 /sys/fs/bpf/pathlab/ovs-$P1
+	ip netns del "$NS0" 2>/dev/null
+	ip netns del "$NS1" 2>/dev/null
+	rm -rf "$RUN" "/sys/fs/bpf/pathlab/ovs-$P0" "/sys/fs/bpf/pathlab/ovs-$P1"
 }
 trap cleanup EXIT
 ok() { echo "ok: $*"; }
@@ -57,7 +58,7 @@ acl drop proto udp dport 5001
 acl default pass
 steer udp 5002 user
 EOF
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 for i in 0 1; do
 	ns=plt-ot$i
 	ip netns add $ns || exit 1

@@ -33,7 +33,7 @@ mkns() {
 	ip netns add "$1"
 	NSES="$NSES $1"
 	ip -n "$1" link set lo up
-	ip netns exec "$1" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null; true'
+	ip netns exec "$1" sh -c 'mount -t bpf -o mode=0700 bpf /sys/fs/bpf 2>/dev/null; true'
 }
 
 # link NS1 IF1 NS2 IF2: a veth pair between two namespaces, up, with

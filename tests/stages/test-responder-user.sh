@@ -37,7 +37,7 @@ trap 'cleanup; rm -rf /var/run/dpdk/$PREFIX' EXIT
 if [ "$FRONT" = afxdp ]; then
 	start_afxdp $S -i ${S}0 --policy "$TMP/policy" --no-tap --interval 1
 else
-	ip netns exec $S sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' sh \
+	ip netns exec $S sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf; exec "$@"' sh \
 		timeout 100 "$BIN" -l 0 --no-huge -m 512 --no-pci --file-prefix $PREFIX --log-level=warning -- \
 		--iface ${S}0 --policy "$TMP/policy" --stats-interval 1 >"$TMP/dut.log" 2>&1 &
 	DUT=$!

@@ -6,7 +6,7 @@ obj=$1
 pin=/sys/fs/bpf/plt-s-verify-$$
 if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root to load BPF programs"; exit 77; fi
 command -v bpftool >/dev/null || { echo "SKIP: bpftool not installed"; exit 77; }
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || exit 1
+mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf || exit 1
 trap 'rm -rf "$pin"' EXIT
 log=$(bpftool prog loadall "$obj" "$pin" type xdp 2>&1) || {
 	echo "$log" | tail -30

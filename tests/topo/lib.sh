@@ -15,6 +15,9 @@ RATESEARCH=$SRC/bench/pl-ratesearch
 export PL_BPF_DIR=$BUILD/bench
 TMP=$(mktemp -d /tmp/pl-topo-test.XXXXXX)
 PIDS=()
+# Root-namespace interfaces and namespaces a test makes itself (not through
+# pl-topo, whose down removes only what it recorded): removed at exit.
+OWN_LINKS=() OWN_NETNS=()
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root (network namespaces, XDP)"
@@ -27,6 +30,8 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	"$PLTOPO" down --all-with-prefix "$PREFIX" || true
+	for p in "${OWN_LINKS[@]}"; do ip link del "$p" 2>/dev/null || true; done
+	for p in "${OWN_NETNS[@]}"; do ip netns del "$p" 2>/dev/null || true; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

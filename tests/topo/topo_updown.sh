@@ -65,6 +65,7 @@ ok "interrupted up undone"
 
 # real-NIC mode, with a root-namespace veth pair standing in for two cabled ports
 ip link add name "${PREFIX}A" type veth peer name "${PREFIX}B"
+OWN_LINKS+=("${PREFIX}A")
 "$PLTOPO" up "nic$RUN_ID" --prefix "$PREFIX" --dut-if "${PREFIX}A" --peer-if "${PREFIX}B" --dut-addr 2>/dev/null
 eval "$("$PLTOPO" info "nic$RUN_ID")"
 [ "$REAL_NIC" = 1 ] && [ "$DUT_IN_IF" = "${PREFIX}A" ] && [ "$DUT_IN_DRIVER" = veth ] || fail "real-NIC info"
