@@ -130,6 +130,7 @@ struct afx_opts {
 	X(tx_ring_full, "frames dropped because the tx ring was full")          \
 	X(tx_kicks, "sendto() kicks")                                           \
 	X(tx_kick_err, "kicks that failed with an error other than EAGAIN/EBUSY") \
+	X(tx_stalls, "kicks whose retries ran out with frames left on the tx ring (kicked again next pass)") \
 	X(rx_wakeups, "fill-ring wakeups (recvfrom)")                           \
 	X(fill_short, "refills skipped: pool had less than a batch")            \
 	X(tap_tx, "frames written to the TAP (PASS)")                           \
@@ -164,6 +165,7 @@ struct afx_xsk {
 	/* This batch's frames for this socket's tx ring. */
 	struct xdp_desc txq[AFX_BATCH_MAX * 2];
 	uint32_t ntxq;
+	bool tx_stalled;  /* the last kick left frames on the tx ring */
 	bool zero_copy;
 	bool busy_poll;   /* the busy-poll options were accepted */
 };
@@ -175,9 +177,10 @@ struct afx_port {
 	int ifindex;
 	unsigned nqueues;
 	struct bpf_object *obj;
+	struct bpf_program *prog; /* loaded, attached once configured */
 	int prog_id;
 	int xsks_map_fd;
-	bool attached;
+	int link_fd;              /* the bpf_link holding it on the interface, or -1 */
 	char tap_name[IFNAMSIZ];
 	int tap_fd;
 	struct afx_worker *tap_owner; /* the worker that reads the TAP */
@@ -222,7 +225,8 @@ struct afx_app {
 	bool tx_budget_warned;
 };
 
-/* Set by SIGINT/SIGTERM (and at the end of a run): workers and main stop. */
+/* Set by SIGINT/SIGTERM/SIGHUP/SIGQUIT (and at the end of a run): workers
+ * and main stop. */
 extern volatile sig_atomic_t afx_stop;
 
 /* What the core decided for one received frame. */
@@ -263,7 +267,8 @@ unsigned afx_tap_read(struct afx_app *app, struct afx_worker *w, struct afx_xsk 
 /* ---- afxdp_setup.c: XDP program, UMEM, sockets ---- */
 unsigned afx_setup_if_nqueues(const char *ifname);
 int afx_setup_port_load(struct afx_app *app, struct afx_port *p);
-void afx_setup_port_unload(struct afx_port *p, bool generic);
+int afx_setup_port_attach(struct afx_app *app, struct afx_port *p);
+void afx_setup_port_unload(struct afx_port *p);
 int afx_setup_umem(struct afx_app *app, struct afx_worker *w);
 int afx_setup_xsk_open(struct afx_app *app, struct afx_worker *w, struct afx_port *p);
 void afx_setup_worker_destroy(struct afx_worker *w);

@@ -98,9 +98,13 @@ static void afx_dp_complete_tx(struct afx_app *app, struct afx_worker *w, struct
 
 /* Kick the kernel to send what is on x's tx ring: only when the ring asks
  * (need_wakeup) or need_wakeup is off; EAGAIN/EBUSY are retried after
- * reaping completions, a bounded number of times. */
+ * reaping completions, a bounded number of times. When the retries run out
+ * (copy mode sends at most the tx budget per kick) descriptors are still on
+ * the ring: x->tx_stalled makes every later pass of the worker kick again
+ * until the kernel took them all, with or without new traffic. */
 static void afx_dp_tx_kick(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x)
 {
+	x->tx_stalled = false;
 	if (app->o.need_wakeup && !xsk_ring_prod__needs_wakeup(&x->tx))
 		return;
 	for (int retry = 0; retry < AFX_TX_KICK_RETRIES; retry++) {
@@ -113,6 +117,8 @@ static void afx_dp_tx_kick(struct afx_app *app, struct afx_worker *w, struct afx
 		}
 		afx_dp_complete_tx(app, w, x);
 	}
+	x->tx_stalled = true;
+	x->cnt[AFX_XC_tx_stalls]++;
 }
 
 /* Put the queued descriptors of x on its tx ring and kick. Frames that do
@@ -121,8 +127,11 @@ static void afx_dp_tx_flush(struct afx_app *app, struct afx_worker *w, struct af
 {
 	uint32_t idx, n;
 
-	if (!x->ntxq)
+	if (!x->ntxq) {
+		if (x->tx_stalled) /* left on the ring by the last kick: kick again */
+			afx_dp_tx_kick(app, w, x);
 		return;
+	}
 	n = xsk_ring_prod__reserve(&x->tx, x->ntxq, &idx); /* all or nothing */
 	if (!n) {
 		/* Make room once, then send what fits and drop the rest. */
@@ -254,22 +263,26 @@ static unsigned afx_dp_rx_batch(struct afx_app *app, struct afx_worker *w, struc
 	return n;
 }
 
-/* Sleep in poll() until a socket or TAP of w has something, or 100 ms. */
+/* Sleep in poll() until a socket or TAP of w has something, or 100 ms
+ * (1 ms while a tx ring holds frames a kick left behind). */
 static void afx_dp_idle_wait(struct afx_app *app, struct afx_worker *w)
 {
 	struct pollfd pfd[PL_PORTS_MAX * 2];
 	unsigned n = 0;
+	bool stalled = false;
 
 	for (unsigned p = 0; p < PL_PORTS_MAX; p++) {
 		struct afx_xsk *x = w->xsk[p];
 
 		if (!x)
 			continue;
+		stalled |= x->tx_stalled;
 		pfd[n++] = (struct pollfd){ .fd = x->fd, .events = POLLIN };
 		if (x->port->tap_fd >= 0 && x->port->tap_owner == w)
 			pfd[n++] = (struct pollfd){ .fd = x->port->tap_fd, .events = POLLIN };
 	}
-	poll(pfd, n, 100);
+	/* frames still on a tx ring: back within 1 ms to kick again */
+	poll(pfd, n, stalled ? 1 : 100);
 }
 
 /* The worker loop: completions, refill, rx batches, TAP, tx flush. */

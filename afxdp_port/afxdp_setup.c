@@ -23,21 +23,20 @@ unsigned afx_setup_if_nqueues(const char *ifname)
 	return n ? n : 1;
 }
 
-/* Open, (share maps with the first port's object), load and attach the XDP
- * program of port p. */
+/* Open, (share maps with the first port's object) and load the XDP program
+ * of port p; attaching is afx_setup_port_attach's, once the sockets are in
+ * xsks_map and the policy is in the maps. */
 int afx_setup_port_load(struct afx_app *app, struct afx_port *p)
 {
 	bool hybrid = app->o.placement == AFX_PLACE_HYBRID;
 	const char *path = hybrid ? app->o.bpf_obj : app->o.redirect_obj;
 	const char *pname = hybrid ? "pathlab" : "pl_redirect_all";
 	struct bpf_object *first = app->port[0].obj;
-	struct bpf_prog_info info = { 0 };
-	__u32 ilen = sizeof(info);
 	struct bpf_program *prog, *q;
 	struct bpf_map *m;
-	__u32 flags;
 	int err;
 
+	p->link_fd = -1;
 	p->obj = bpf_object__open_file(path, NULL);
 	if (!p->obj) {
 		err = -errno;
@@ -81,43 +80,52 @@ int afx_setup_port_load(struct afx_app *app, struct afx_port *p)
 		return -ENOENT;
 	}
 	p->xsks_map_fd = bpf_map__fd(m);
-	flags = XDP_FLAGS_UPDATE_IF_NOEXIST | (app->o.generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
-	err = bpf_xdp_attach(p->ifindex, bpf_program__fd(prog), flags, NULL);
-	if (err) {
+	p->prog = prog;
+	return 0;
+}
+
+/* Attach p's loaded program with a bpf_link: the link lives as long as our
+ * file descriptor, so the kernel detaches the program when the process ends
+ * however it ends (kill -9, OOM kill), and a restart finds the interface
+ * free. */
+int afx_setup_port_attach(struct afx_app *app, struct afx_port *p)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo,
+		    .flags = app->o.generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+	struct bpf_prog_info info = { 0 };
+	__u32 ilen = sizeof(info);
+	int fd, err;
+
+	fd = bpf_link_create(bpf_program__fd(p->prog), p->ifindex, BPF_XDP, &lo);
+	if (fd < 0) {
+		err = -errno;
 		if (err == -EBUSY || err == -EEXIST)
 			pr_warn("%s already has an XDP program: remove it first (ip link set dev %s xdp off)\n",
 				p->ifname, p->ifname);
-		else if (err == -EOPNOTSUPP && !app->o.generic)
+		else if ((err == -EOPNOTSUPP || err == -EINVAL) && !app->o.generic)
 			pr_warn("%s: the driver has no native XDP: try --xdp-mode generic\n", p->ifname);
 		else
 			pr_warn("attaching XDP to %s failed: %s\n", p->ifname, strerror(-err));
 		return err;
 	}
-	p->attached = true;
-	if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &ilen))
+	p->link_fd = fd;
+	if (!bpf_obj_get_info_by_fd(bpf_program__fd(p->prog), &info, &ilen))
 		p->prog_id = (int)info.id;
-	pr_debug("%s: %s attached (%s XDP, prog id %d)\n", p->ifname, pname,
-		 app->o.generic ? "generic" : "native", p->prog_id);
+	pr_debug("%s: %s attached (%s XDP, bpf_link, prog id %d)\n", p->ifname,
+		 bpf_program__name(p->prog), app->o.generic ? "generic" : "native", p->prog_id);
 	return 0;
 }
 
-/* Detach our program from p (only if it is still ours) and close it. */
-void afx_setup_port_unload(struct afx_port *p, bool generic)
+/* Detach p's program (closing the link detaches exactly ours, never a
+ * program someone else attached since), close the object and the TAP. */
+void afx_setup_port_unload(struct afx_port *p)
 {
-	if (p->attached) {
-		LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-		__u32 cur = 0;
-		__u32 flags = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-
-		if (!bpf_xdp_query_id(p->ifindex, flags, &cur) && cur == (__u32)p->prog_id)
-			bpf_xdp_detach(p->ifindex, flags, NULL);
-		else
-			pr_warn("%s: the XDP program is no longer ours (id %u); left alone\n",
-				p->ifname, cur);
-		p->attached = false;
-	}
+	if (p->link_fd >= 0)
+		close(p->link_fd);
+	p->link_fd = -1;
 	bpf_object__close(p->obj);
 	p->obj = NULL;
+	p->prog = NULL;
 	if (p->tap_fd >= 0)
 		close(p->tap_fd); /* a non-persistent TAP disappears with its fd */
 	p->tap_fd = -1;

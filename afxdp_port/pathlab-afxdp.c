@@ -32,7 +32,7 @@ static int afx_log_libxdp(enum libxdp_print_level lvl, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* SIGINT/SIGTERM only set the flag; main and workers notice it. */
+/* SIGINT/SIGTERM/SIGHUP/SIGQUIT only set the flag; main and workers notice it. */
 static void afx_on_signal(int sig)
 {
 	(void)sig;
@@ -214,8 +214,11 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (afx_opt_check(&app->o))
 		return 2;
+	/* A closed terminal (SIGHUP) or SIGQUIT stops us cleanly too. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (app->o.replay) {
@@ -248,6 +251,7 @@ int main(int argc, char **argv)
 		p->idx = i;
 		p->ifname = app->o.ifname[i];
 		p->tap_fd = -1;
+		p->link_fd = -1;
 		p->ifindex = (int)if_nametoindex(p->ifname);
 		if (!p->ifindex) {
 			pr_warn("no interface %s (ip link shows the names)\n", p->ifname);
@@ -283,6 +287,13 @@ int main(int argc, char **argv)
 	err = afx_load_policy(app, afx_resolve_port);
 	if (err)
 		goto close_ctl;
+	/* Configured first (policy in the maps, sockets in xsks_map), attached
+	 * last: the kernel side never sees a frame without its configuration. */
+	for (unsigned i = 0; i < app->nports; i++) {
+		err = afx_setup_port_attach(app, &app->port[i]);
+		if (err)
+			goto close_ctl;
+	}
 	path = app->o.placement == AFX_PLACE_HYBRID ? "afxdp-hybrid" : "afxdp-user";
 	if (app->o.metrics) {
 		struct pl_err merr;
@@ -380,7 +391,7 @@ int main(int argc, char **argv)
 	app->ctl_bpf = NULL;
 	/* Detach first so nothing new arrives, then take every frame back. */
 	for (unsigned i = 0; i < app->nports; i++)
-		afx_setup_port_unload(&app->port[i], app->o.generic);
+		afx_setup_port_unload(&app->port[i]);
 	for (unsigned i = 0; i < app->nworkers; i++)
 		afx_dp_drain(app, app->worker[i]);
 	if (afx_stats_report(app) && !err)
@@ -401,6 +412,6 @@ destroy_workers:
 	pl_core_fini();
 unload_ports:
 	for (unsigned i = 0; i < app->nports; i++)
-		afx_setup_port_unload(&app->port[i], app->o.generic);
+		afx_setup_port_unload(&app->port[i]);
 	return err ? 1 : 0;
 }
