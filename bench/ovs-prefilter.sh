@@ -15,7 +15,7 @@
 # The generator (one vCPU, shared with the veth receive where the XDP program runs) caps what
 # can be offered, so the pre-filter's rate is a lower bound when it drops everything offered.
 # Hence a second figure, the cost per dropped frame on the CPU that does the dropping:
-#   pre-filter: the program with this policy under BPF_PROG_TEST_RUN (pathlab-replay --bench),
+#   pre-filter: the program with this policy under BPF_PROG_TEST_RUN (bench/pl-corebench),
 #   OVS alone:  the PMD thread's "avg processing cycles per packet" (dpif-netdev/pmd-stats-show)
 #               during the openflow rounds, at the TSC rate; the kernel's AF_XDP copy into OVS's
 #               socket comes on top of it and is not counted (so the ratio is conservative).
@@ -110,7 +110,7 @@ for i in $(seq "$REP"); do
 			"$(python3 -c "print($d / 1e6)")" "$(python3 -c "print(${s:-0} / 1e6)")"
 	done
 done
-XDPNS=$("$BUILD/replay/pathlab-replay" --bench --builds bpf --policy "$RUN/drop.policy" --rounds 3 \
+XDPNS=$("$BUILD/bench/pl-corebench" --builds bpf --policy "$RUN/drop.policy" --rounds 3 \
 	--repeat 200000 --cpu 0 2>/dev/null | grep '^udp64' | grep -o '[0-9]*\.[0-9]*' | sed -n '1p;4p' | tr '\n' ' ')
 TSC_MHZ=$(awk -F: '/cpu MHz/ { print $2; exit }' /proc/cpuinfo)
 CYC=$(tr '\n' ' ' <"$RUN/pmd_cycles" 2>/dev/null)

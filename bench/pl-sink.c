@@ -4,20 +4,26 @@
  * a summary (counts, rates, p50/p90/p99/p99.9/max) when it stops: after
  * --duration, after --idle seconds without frames, or on SIGINT, SIGTERM,
  * SIGHUP or SIGQUIT. The program is attached through a bpf_link that only this
- * process holds, so it is detached on every exit path, SIGKILL included. */
+ * process holds (plt_xdp_attach), so it is detached on every exit path,
+ * SIGKILL included. */
 #include "pl_bench_util.h"
 #include "pl_bench.h"
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
-#include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/if_link.h>
+#include "plt_bpf.h"
+#include "plt_log.h"
+#include "plt_opts.h"
+#include "plt_time.h"
+#include "plt_xdp.h"
 
 static const char *const pl_class_names[PL_CLASS_MAX] = {
 #define PL_X(n, s) s,
@@ -26,13 +32,14 @@ static const char *const pl_class_names[PL_CLASS_MAX] = {
 };
 
 struct pl_sink_opts {
-	char dev[IF_NAMESIZE];
+	const char *dev;
 	const char *topo;
 	double duration, idle, interval;
-	int action;
-	unsigned int probe_port;
-	bool generic, json;
+	int action; /* index in pl_sink_actions: XDP action - 1 */
+	unsigned long probe_port;
+	int generic, json, verbose;
 	const char *ready_file;
+	char devbuf[IF_NAMESIZE];
 };
 
 struct pl_sink_totals {
@@ -42,30 +49,42 @@ struct pl_sink_totals {
 	uint64_t hist[PL_HIST_BUCKETS];
 };
 
-static volatile sig_atomic_t pl_stop;
+static const char *const pl_sink_actions[] = { "drop", "pass", "tx", NULL };
 
-/* SIGINT/SIGTERM/SIGHUP/SIGQUIT: stop, print, detach. */
-static void pl_on_signal(int sig)
+#define O(f) offsetof(struct pl_sink_opts, f)
+static const struct plt_opt pl_sink_optv[] = {
+	{ "dev", 'i', PLT_OPT_STR, O(dev), "IF", "sink interface (default: SINK_IF, else DUT_IN_IF of --topo)" },
+	{ "topo", 'T', PLT_OPT_STR, O(topo), "NAME", "take the interface from pl-topo info NAME" },
+	{ "duration", 'd', PLT_OPT_DOUBLE, O(duration), "SEC",
+	  "stop after SEC seconds (default 0: only --idle or a signal)" },
+	{ "idle", 0, PLT_OPT_DOUBLE, O(idle), "SEC", "stop once frames have arrived and none came for SEC seconds" },
+	{ "interval", 0, PLT_OPT_DOUBLE, O(interval), "SEC", "print a rate line every SEC seconds (stderr)" },
+	{ "action", 0, PLT_OPT_ENUM, O(action), "A", "drop (default), pass or tx", .names = pl_sink_actions },
+	{ "probe-port", 0, PLT_OPT_UINT, O(probe_port), "PORT",
+	  "UDP destination port of latency probes (default 9999)", .max = 65535 },
+	{ "generic", 0, PLT_OPT_FLAG, O(generic), NULL, "attach in generic (skb) mode instead of native" },
+	{ "ready-file", 0, PLT_OPT_STR, O(ready_file), "FILE", "create FILE once the program is attached" },
+	{ "json", 0, PLT_OPT_FLAG, O(json), NULL, "print the summary as JSON" },
+	{ "verbose", 'v', PLT_OPT_VERBOSE, O(verbose), NULL, "more messages (libbpf's too)" },
+	{ "help", 'h', PLT_OPT_HELP, 0, NULL, "this text" },
+};
+
+static void pl_sink_intro(FILE *f)
 {
-	pl_stop = 1;
+	fprintf(f, "(in the sink's namespace: ip netns exec NS pl-sink ...)\n"
+		   "Counts frames per class on --dev with XDP and summarises latency probes. Stops after\n"
+		   "--duration, --idle, or on SIGINT, SIGTERM, SIGHUP or SIGQUIT. The program is attached\n"
+		   "with a bpf_link: it goes away when pl-sink does, even on SIGKILL.\n");
 }
 
-enum { O_IDLE = 256, O_ACTION, O_PPORT, O_GENERIC, O_JSON, O_READY, O_INTERVAL };
-static const struct pl_opt pl_sink_optv[] = {
-	{ "dev", "IF", 'i', "sink interface (default: SINK_IF, else DUT_IN_IF of --topo)" },
-	{ "topo", "NAME", 'T', "take the interface from pl-topo info NAME" },
-	{ "duration", "SEC", 'd', "stop after SEC seconds (default 0: only --idle or a signal)" },
-	{ "idle", "SEC", O_IDLE, "stop once frames have arrived and none came for SEC seconds" },
-	{ "interval", "SEC", O_INTERVAL, "print a rate line every SEC seconds (stderr)" },
-	{ "action", "A", O_ACTION, "drop (default), pass or tx" },
-	{ "probe-port", "PORT", O_PPORT, "UDP destination port of latency probes (default 9999)" },
-	{ "generic", NULL, O_GENERIC, "attach in generic (skb) mode instead of native" },
-	{ "ready-file", "FILE", O_READY, "create FILE once the program is attached" },
-	{ "json", NULL, O_JSON, "print the summary as JSON" },
-	{ "verbose", NULL, 'v', "more messages (libbpf's too)" },
-	{ "help", NULL, 'h', "this text" },
+static const struct plt_tool pl_sink_tool = {
+	.name = "pl-sink",
+	.usage = "[options]",
+	.intro = pl_sink_intro,
+	.opts = pl_sink_optv,
+	.nopts = PLT_ARRAY_SIZE(pl_sink_optv),
+	.width = 28,
 };
-#define PL_NOPTS ((int)(sizeof(pl_sink_optv) / sizeof(pl_sink_optv[0])))
 
 /* Sum the per-CPU maps into t. */
 static int pl_sink_read(struct bpf_object *obj, struct pl_sink_totals *t)
@@ -202,139 +221,83 @@ static void pl_sink_print(const struct pl_sink_opts *o, const struct pl_sink_tot
 		       (unsigned long long)t->lat.negative);
 }
 
-int main(int argc, char **argv)
+/* Write the configuration into the object's .rodata before it is loaded. */
+static int pl_sink_configure(struct bpf_object *obj, void *arg)
 {
-	struct pl_sink_opts o = { .action = 1 /* XDP_DROP */, .probe_port = PL_PROBE_PORT };
-	struct option lo[PL_NOPTS + 1];
-	char so[2 * PL_NOPTS + 1], objpath[PATH_MAX];
-	struct pl_sink_totals t;
-	struct bpf_object *obj = NULL;
-	struct bpf_program *prog;
-	struct bpf_map *rodata;
+	const struct pl_sink_opts *o = arg;
+	struct bpf_map *rodata = bpf_object__find_map_by_name(obj, ".rodata");
 	struct pl_sink_cfg *cfg;
-	LIBBPF_OPTS(bpf_link_create_opts, lopts);
-	struct sigaction sa = { .sa_handler = pl_on_signal };
-	static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	int link_fd;
-	double t0, first = 0, last = 0, last_print;
-	uint64_t prev = 0, prev_print = 0;
-	int c, err, ifindex, prog_fd;
 	size_t sz;
 
-	pl_opts_build(pl_sink_optv, PL_NOPTS, lo, so, sizeof(so));
-	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-		switch (c) {
-		case 'i': snprintf(o.dev, sizeof(o.dev), "%s", optarg); break;
-		case 'T': o.topo = optarg; break;
-		case 'd': o.duration = atof(optarg); break;
-		case O_IDLE: o.idle = atof(optarg); break;
-		case O_INTERVAL: o.interval = atof(optarg); break;
-		case O_ACTION:
-			if (!strcmp(optarg, "drop"))
-				o.action = 1;
-			else if (!strcmp(optarg, "pass"))
-				o.action = 2;
-			else if (!strcmp(optarg, "tx"))
-				o.action = 3;
-			else {
-				pr_warn("pl-sink: --action '%s': drop, pass or tx\n", optarg);
-				return 2;
-			}
-			break;
-		case O_PPORT: o.probe_port = strtoul(optarg, NULL, 0); break;
-		case O_GENERIC: o.generic = true; break;
-		case O_READY: o.ready_file = optarg; break;
-		case O_JSON: o.json = true; break;
-		case 'v': pl_verbose = 1; break;
-		case 'h':
-			printf("usage: pl-sink [options]   (in the sink's namespace: ip netns exec NS pl-sink ...)\n"
-			       "Counts frames per class on --dev with XDP and summarises latency probes.\n");
-			pl_opts_usage(stdout, pl_sink_optv, PL_NOPTS);
-			return 0;
-		default:
-			pl_opts_usage(stderr, pl_sink_optv, PL_NOPTS);
-			return 2;
-		}
+	if (!rodata || !(cfg = (void *)bpf_map__initial_value(rodata, &sz)) || sz < sizeof(*cfg)) {
+		pr_warn("pl_sink.bpf.o has no .rodata configuration (rebuild it)\n");
+		return -EINVAL;
 	}
-	if (o.topo && !o.dev[0]) {
+	cfg->action = o->action + 1; /* XDP_DROP, XDP_PASS, XDP_TX */
+	cfg->probe_port = htons((uint16_t)o->probe_port);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct pl_sink_opts o = { .probe_port = PL_PROBE_PORT };
+	char objpath[PATH_MAX], **args;
+	struct plt_xdp_link link = { .fd = -1 };
+	struct plt_bpf b = { 0 };
+	struct pl_sink_totals t;
+	double t0, first = 0, last = 0, last_print;
+	uint64_t prev = 0, prev_print = 0;
+	int err, nargs;
+
+	err = plt_opts_main(&pl_sink_tool, argc, argv, &o, &nargs, &args);
+	if (err >= 0)
+		return err;
+	if (o.topo && !o.dev) {
 		char v[64];
 
-		if (!pl_topo_get(o.topo, "SINK_IF", v, sizeof(v)) || !pl_topo_get(o.topo, "DUT_IN_IF", v, sizeof(v)))
-			snprintf(o.dev, sizeof(o.dev), "%.15s", v);
+		if (!pl_topo_get(o.topo, "SINK_IF", v, sizeof(v)) || !pl_topo_get(o.topo, "DUT_IN_IF", v, sizeof(v))) {
+			snprintf(o.devbuf, sizeof(o.devbuf), "%.15s", v);
+			o.dev = o.devbuf;
+		}
 	}
-	if (!o.dev[0]) {
-		pr_warn("pl-sink: no interface: give --dev IF or --topo NAME\n");
+	if (!o.dev || !o.dev[0]) {
+		pr_warn("no interface: give --dev IF or --topo NAME\n");
 		return 2;
 	}
 	if (!o.duration && !o.idle)
-		pr_info("pl-sink: no --duration or --idle: runs until SIGINT, SIGTERM, SIGHUP or SIGQUIT\n");
-	ifindex = if_nametoindex(o.dev);
-	if (!ifindex) {
-		pr_warn("pl-sink: no interface '%s' in this namespace (run it with ip netns exec NS)\n", o.dev);
+		pr_info("no --duration or --idle: runs until SIGINT, SIGTERM, SIGHUP or SIGQUIT\n");
+	if (!if_nametoindex(o.dev)) {
+		pr_warn("no interface '%s' in this namespace (run it with ip netns exec NS)\n", o.dev);
 		return 1;
 	}
-	err = pl_bpf_obj_path("pl_sink.bpf.o", objpath, sizeof(objpath));
-	if (err) {
-		pr_warn("pl-sink: pl_sink.bpf.o not found (next to pl-sink or in $PL_BPF_DIR)\n");
+	err = plt_bpf_load(&b, &(struct plt_bpf_opts){
+		.path = plt_bpf_find(NULL, "bench/pl_sink.bpf.o", objpath, sizeof(objpath)),
+		.prog = "pl_sink",
+		.before_load = pl_sink_configure,
+		.arg = &o,
+	});
+	if (err)
 		return 1;
-	}
-	pl_libbpf_logging();
-	obj = bpf_object__open_file(objpath, NULL);
-	if (!obj) {
-		pr_warn("pl-sink: cannot open %s: %s\n", objpath, strerror(errno));
-		return 1;
-	}
-	rodata = bpf_object__find_map_by_name(obj, ".rodata");
-	if (!rodata || !(cfg = (void *)bpf_map__initial_value(rodata, &sz)) || sz < sizeof(*cfg)) {
-		pr_warn("pl-sink: %s has no .rodata configuration (rebuild it)\n", objpath);
-		err = -EINVAL;
+	err = plt_xdp_attach(&link, o.dev, bpf_program__fd(b.prog), o.generic ? PLT_XDP_GENERIC : PLT_XDP_AUTO);
+	if (err)
 		goto close_obj;
-	}
-	cfg->action = o.action;
-	cfg->probe_port = htons(o.probe_port);
-	err = bpf_object__load(obj);
-	if (err) {
-		pr_warn("pl-sink: loading %s failed: %s\n", objpath, strerror(-err));
-		goto close_obj;
-	}
-	prog = bpf_object__find_program_by_name(obj, "pl_sink");
-	prog_fd = bpf_program__fd(prog);
-	/* A bpf_link, held only by this process: the kernel detaches it when the
-	 * process goes, however it goes. */
-	lopts.flags = o.generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-	link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lopts);
-	err = link_fd < 0 ? -errno : 0;
-	if (err && !o.generic && err != -EBUSY && err != -EEXIST) {
-		pr_warn("pl-sink: native XDP on %s refused (%s): using generic (skb) mode\n", o.dev, strerror(-err));
-		lopts.flags = XDP_FLAGS_SKB_MODE;
-		o.generic = true;
-		link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lopts);
-		err = link_fd < 0 ? -errno : 0;
-	}
-	if (err) {
-		pr_warn("pl-sink: cannot attach to %s: %s%s\n", o.dev, strerror(-err),
-			err == -EBUSY || err == -EEXIST ? " (another XDP program is attached: detach it first)" : "");
-		goto close_obj;
-	}
-	sigemptyset(&sa.sa_mask);
-	for (unsigned int i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++)
-		sigaction(stop_sigs[i], &sa, NULL);
+	plt_stop_on_signals();
 	if (o.ready_file) {
 		FILE *f = fopen(o.ready_file, "w");
 
 		if (f)
 			fclose(f);
 		else
-			pr_warn("pl-sink: cannot create %s: %s\n", o.ready_file, strerror(errno));
+			pr_warn("cannot create %s: %s\n", o.ready_file, strerror(errno));
 	}
-	t0 = last_print = pl_now();
-	while (!pl_stop) {
+	t0 = last_print = plt_now();
+	while (!plt_stop) {
 		char name[IF_NAMESIZE];
 		double now;
 
 		usleep(10000);
-		now = pl_now();
-		if (pl_sink_read(obj, &t))
+		now = plt_now();
+		if (pl_sink_read(b.obj, &t))
 			break;
 		if (t.packets != prev) {
 			if (!prev)
@@ -350,18 +313,19 @@ int main(int argc, char **argv)
 		}
 		if (o.duration > 0 && now - t0 >= o.duration)
 			break;
-		if (!if_indextoname(ifindex, name)) {
-			pr_warn("pl-sink: %s is gone (namespace deleted?): stopping\n", o.dev);
+		if (!if_indextoname(link.ifindex, name)) {
+			pr_warn("%s is gone (namespace deleted?): stopping\n", o.dev);
 			break;
 		}
 		if (o.idle > 0 && prev && now - last >= o.idle)
 			break;
 	}
-	pl_sink_read(obj, &t);
-	close(link_fd); /* detaches */
-	pl_sink_print(&o, &t, last > first ? last - first : 0, o.generic ? "generic" : "native");
+	pl_sink_read(b.obj, &t);
+	plt_xdp_detach(&link);
+	pl_sink_print(&o, &t, last > first ? last - first : 0,
+		      link.mode == PLT_XDP_GENERIC ? "generic" : "native");
 	err = 0;
 close_obj:
-	bpf_object__close(obj);
+	plt_bpf_close(&b);
 	return err ? 1 : 0;
 }

@@ -24,14 +24,15 @@
  * Each flow's cookie says what it counts: (kind << 32) | policy line. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pl_ctl.h"
-#include "pl_opts.h"
 #include "pl_user.h"
 #include "pl_stages.h"
+#include "plt_log.h"
+#include "plt_opts.h"
 
 #define MAX_PORTS 64
 
@@ -70,38 +71,10 @@ struct opts {
 	int strict;
 };
 
-static const struct pl_opt_def opt_table[] = {
-	{ "port-map", required_argument, 'p', "NAME=OFPORT,...",
-	  "OpenFlow port numbers of the interfaces (`pl-ovs` passes every port of the bridge)" },
-	{ "in-ports", required_argument, 'i', "NAME,...",
-	  "apply the policy to frames received on these ports only (like a pre-filter on them); "
-	  "others get NORMAL (default: every port)" },
-	{ "user-port", required_argument, 'u', "NAME",
-	  "where USER verdicts go: output to this port (default: NORMAL)" },
-	{ "counters", no_argument, 'c', NULL,
-	  "read `ovs-ofctl dump-flows` output on stdin and print the counters it implies" },
-	{ "strict", no_argument, 's', NULL, "fail (exit 3) when part of the policy cannot be translated" },
-	{ "help", no_argument, 'h', NULL, "this text" },
-};
-#define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
-
-/* --help from the option table. */
-static void usage(FILE *f)
+/* --port-map: parse "a=1,b=2" into o->port. */
+static int parse_port_map(void *field, const char *arg)
 {
-	fprintf(f,
-		"Usage: pathlab-ofgen --port-map NAME=OFPORT,... [options] POLICY\n"
-		"       ovs-ofctl dump-flows BRIDGE | pathlab-ofgen --counters\n"
-		"Translate a pathlab policy (docs/policy.md) into OpenFlow flows for ovs-ofctl add-flows /\n"
-		"replace-flows: ACL rules -> prioritised flows in table 0, steering -> table 1, forwarding\n"
-		"and the default verdict -> table 2. Stages OpenFlow cannot express (ratelimit, synguard,\n"
-		"responder, lb, per-source counters, the malformed verdict) are named on stderr.\n"
-		"Exit: 0 ok, 1 error, 2 usage, 3 untranslated parts with --strict.\n");
-	pl_opts_usage(f, opt_table, NOPTS);
-}
-
-/* Parse "a=1,b=2" into o->port. */
-static int parse_port_map(struct opts *o, const char *arg)
-{
+	struct opts *o = field;
 	char *dup = strdup(arg), *save = NULL, *tok;
 
 	if (!dup)
@@ -555,44 +528,56 @@ static int cmd_counters(void)
 	return 0;
 }
 
+#define O(f) offsetof(struct opts, f)
+static const struct plt_opt opt_table[] = {
+	{ "port-map", 'p', PLT_OPT_FUNC, 0, "NAME=OFPORT,...",
+	  "OpenFlow port numbers of the interfaces (`pl-ovs` passes every port of the bridge)",
+	  .fn = parse_port_map },
+	{ "in-ports", 'i', PLT_OPT_STR, O(in_ports), "NAME,...",
+	  "apply the policy to frames received on these ports only (like a pre-filter on them);\n"
+	  "others get NORMAL (default: every port)" },
+	{ "user-port", 'u', PLT_OPT_STR, O(user_port), "NAME",
+	  "where USER verdicts go: output to this port (default: NORMAL)" },
+	{ "counters", 'c', PLT_OPT_FLAG, O(counters), NULL,
+	  "read `ovs-ofctl dump-flows` output on stdin and print the counters it implies" },
+	{ "strict", 's', PLT_OPT_FLAG, O(strict), NULL, "fail (exit 3) when part of the policy cannot be translated" },
+	{ "help", 'h', PLT_OPT_HELP, 0, NULL, "this text" },
+};
+
+static void intro(FILE *f)
+{
+	fprintf(f,
+		"       ovs-ofctl dump-flows BRIDGE | pathlab-ofgen --counters\n"
+		"Translate a pathlab policy (docs/policy.md) into OpenFlow flows for ovs-ofctl add-flows /\n"
+		"replace-flows: ACL rules -> prioritised flows in table 0, steering -> table 1, forwarding\n"
+		"and the default verdict -> table 2. Stages OpenFlow cannot express (ratelimit, synguard,\n"
+		"responder, lb, per-source counters, the malformed verdict) are named on stderr.\n"
+		"Exit: 0 ok, 1 error, 2 usage, 3 untranslated parts with --strict.\n");
+}
+
+static const struct plt_tool tool = {
+	.name = "pathlab-ofgen",
+	.usage = "--port-map NAME=OFPORT,... [options] POLICY",
+	.intro = intro,
+	.opts = opt_table,
+	.nopts = PLT_ARRAY_SIZE(opt_table),
+	.width = 30,
+	.max_args = 1,
+};
+
 /* Parse options and run. */
 int main(int argc, char **argv)
 {
-	struct option lopts[NOPTS + 1];
-	char sopts[2 * NOPTS + 1];
 	static struct opts o;
-	int ch;
+	char **args;
+	int nargs, err;
 
-	pl_opts_build(opt_table, NOPTS, lopts, sopts);
-	while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
-		switch (ch) {
-		case 'p':
-			if (parse_port_map(&o, optarg))
-				return 2;
-			break;
-		case 'i':
-			o.in_ports = optarg;
-			break;
-		case 'u':
-			o.user_port = optarg;
-			break;
-		case 'c':
-			o.counters = 1;
-			break;
-		case 's':
-			o.strict = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
+	err = plt_opts_main(&tool, argc, argv, &o, &nargs, &args);
+	if (err >= 0)
+		return err;
 	if (o.counters)
 		return cmd_counters();
-	if (optind != argc - 1) {
+	if (nargs != 1) {
 		fprintf(stderr, "pathlab-ofgen: give one policy file (see --help)\n");
 		return 2;
 	}
@@ -622,5 +607,5 @@ int main(int argc, char **argv)
 		}
 		free(dup);
 	}
-	return cmd_generate(&o, argv[optind]);
+	return cmd_generate(&o, args[0]);
 }

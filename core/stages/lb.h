@@ -147,7 +147,7 @@ PL_INLINE void pl_lb_addr_rewrite(__u8 *field, const struct pl_addr *new, int v4
 		pl_memcpy(&old, field, 4);
 		if (ipcheck)
 			*ipcheck = pl_csum_replace4(*ipcheck, old, new->w[3]);
-		if (l4check && *l4check)
+		if (l4check)
 			*l4check = pl_csum_replace4(*l4check, old, new->w[3]);
 		pl_memcpy(field, &new->w[3], 4);
 		return;
@@ -163,8 +163,7 @@ PL_INLINE void pl_lb_addr_rewrite(__u8 *field, const struct pl_addr *new, int v4
 	pl_memcpy(field, new->b, 16);
 }
 
-/* Pointer to the L4 checksum (NULL for an IPv4 UDP datagram without one:
- * pl_lb_addr_rewrite leaves a zero checksum alone). */
+/* Pointer to the L4 checksum field. */
 PL_INLINE __u16 *pl_lb_l4check(struct pl_ctx *c)
 {
 	__u32 off = c->h.l4_off + (c->h.l4_proto == IPPROTO_TCP ? 16 : 6);
@@ -181,22 +180,23 @@ PL_INLINE int pl_lb_nat(struct pl_ctx *c, const struct pl_addr *a, __u16 port, i
 	__u16 *ipcheck = v4 ? pl_at_var(c, c->h.l3_off + 10, 2) : (void *)0;
 	__u16 *l4check = pl_lb_l4check(c);
 	__u16 *pf = pl_at_var(c, c->h.l4_off + (dst ? 2 : 0), 2);
+	int nosum; /* an IPv4 UDP datagram without checksum (0); in TCP, 0 is a value */
 
 	if (!field || !l4check || !pf || (v4 && !ipcheck))
 		return -1;
-	if (c->h.l4_proto == IPPROTO_UDP && !v4 && !*l4check)
+	nosum = c->h.l4_proto == IPPROTO_UDP && !*l4check;
+	if (nosum && !v4)
 		return -1;
-	pl_lb_addr_rewrite(field, a, v4, ipcheck, l4check);
+	pl_lb_addr_rewrite(field, a, v4, ipcheck, nosum ? (void *)0 : l4check);
 	if (port) {
 		__u16 np = pl_htons(port);
 
-		if (*l4check || c->h.l4_proto == IPPROTO_TCP)
+		if (!nosum)
 			*l4check = pl_csum_replace2(*l4check, *pf, np);
 		*pf = np;
 	}
-	if (c->h.l4_proto == IPPROTO_UDP && v4 && !*l4check)
-		return 0;
-	if (c->h.l4_proto == IPPROTO_UDP && !*l4check)
+	/* a UDP checksum that comes out 0 is sent as 0xffff (RFC 768) */
+	if (c->h.l4_proto == IPPROTO_UDP && !nosum && !*l4check)
 		*l4check = 0xffff;
 	return 0;
 }

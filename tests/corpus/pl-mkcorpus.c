@@ -15,22 +15,22 @@
 #include "pl_parse.h"
 #include "stages/responder.h"
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "pl_pcap.h"
 #include "pl_pkt.h"
 #include "pl_shapes.h"
+#include "plt_log.h"
+#include "plt_opts.h"
+#include "plt_pcap.h"
+#include "plt_replay.h"
 
-/* The replay clock (core/ctl/pl_ctl.h): frame i is stamped with the "now"
- * every build is given for it. */
-#define CORPUS_CLOCK_BASE_NS 1000000000ull
-#define CORPUS_CLOCK_STEP_NS 1000ull
-
+/* Frame i is stamped with the replay clock (toolkit/plt_replay.h), the
+ * "now" every build is given for it. */
 struct mk {
-	struct pl_pcap pcap;
+	struct plt_pcap_writer pcap;
 	FILE *index;            /* --index: one line per frame */
 	const char *seeds;      /* --seeds: one file per frame */
 	const char *cls;        /* the class being emitted */
@@ -55,8 +55,7 @@ static void emit(struct mk *m, const struct pl_pkt *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(desc, sizeof(desc), fmt, ap);
 	va_end(ap);
-	err = pl_pcap_write(&m->pcap, p->b, p->len,
-			    CORPUS_CLOCK_BASE_NS + (uint64_t)m->n * CORPUS_CLOCK_STEP_NS);
+	err = plt_pcap_write(&m->pcap, p->b, p->len, plt_replay_clock_ns(m->n));
 	if (err) {
 		fprintf(stderr, "pl-mkcorpus: writing frame %u: %s\n", m->n, strerror(-err));
 		m->err = err;
@@ -566,7 +565,7 @@ static uint32_t seg_syn(struct mk *m, struct seg *s, const char *what)
 		return 0;
 	}
 	emit(m, &p, "%s responder SYN %s (mss %u)", s->v6 ? "ipv6" : "ipv4", what, s->mss);
-	return pl_cookie_make(&corpus_resp, &h, CORPUS_CLOCK_BASE_NS + (uint64_t)(m->n - 1) * CORPUS_CLOCK_STEP_NS,
+	return pl_cookie_make(&corpus_resp, &h, plt_replay_clock_ns(m->n - 1),
 			      s->mss ? s->mss : 536);
 }
 
@@ -984,24 +983,47 @@ static const struct corpus_class classes[] = {
 
 /* ---- command line ------------------------------------------------------------- */
 
-struct opt {
-	const char *name;
-	int has_arg;
-	int val;
-	const char *arg;
-	const char *help;
+struct mk_names {
+	const char *name[32];
+	unsigned n;
 };
 
-static const struct opt opts[] = {
-	{ "out", 1, 'o', "FILE", "write the corpus to this pcap file (required unless --list)" },
-	{ "index", 1, 'i', "FILE", "also write one line per frame: index, class, length, description" },
-	{ "seeds", 1, 's', "DIR", "also write each frame as a file in DIR (a fuzzer seed corpus)" },
-	{ "class", 1, 'c', "NAME", "only this class (repeatable; default: every class)" },
-	{ "exclude", 1, 'x', "NAME", "leave this class out (repeatable), e.g. runt for BPF_PROG_TEST_RUN" },
-	{ "list", 0, 'l', NULL, "list the classes and exit" },
-	{ "help", 0, 'h', NULL, "show this help" },
+struct mk_opts {
+	const char *out, *index, *seeds;
+	struct mk_names only, skip;
+	int list;
 };
-#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* --class / --exclude NAME: a known class, at most 32 of them. */
+static int mk_class_opt(void *field, const char *arg);
+
+#define O(f) offsetof(struct mk_opts, f)
+static const struct plt_opt mk_opt_table[] = {
+	{ "out", 'o', PLT_OPT_STR, O(out), "FILE", "write the corpus to this pcap file (required unless --list)" },
+	{ "index", 'i', PLT_OPT_STR, O(index), "FILE",
+	  "also write one line per frame: index, class, length, description" },
+	{ "seeds", 's', PLT_OPT_STR, O(seeds), "DIR", "also write each frame as a file in DIR (a fuzzer seed corpus)" },
+	{ "class", 'c', PLT_OPT_FUNC, O(only), "NAME", "only this class (repeatable; default: every class)",
+	  .fn = mk_class_opt },
+	{ "exclude", 'x', PLT_OPT_FUNC, O(skip), "NAME",
+	  "leave this class out (repeatable), e.g. runt for BPF_PROG_TEST_RUN", .fn = mk_class_opt },
+	{ "list", 'l', PLT_OPT_FLAG, O(list), NULL, "list the classes and exit" },
+	{ "help", 'h', PLT_OPT_HELP, 0, NULL, "show this help" },
+};
+
+static void mk_intro(FILE *f)
+{
+	fprintf(f, "Write pathlab's deterministic parity corpus (pcap, Ethernet, nanosecond times). Frame i\n"
+		   "is stamped with the replay clock, 1 s + i us. Replay it with tests/corpus/*.policy.\n");
+}
+
+static const struct plt_tool mk_tool = {
+	.name = "pl-mkcorpus",
+	.usage = "-o FILE.pcap [options]",
+	.intro = mk_intro,
+	.opts = mk_opt_table,
+	.nopts = PLT_ARRAY_SIZE(mk_opt_table),
+};
 
 /* Index of the class called name, or -1. */
 static int class_index(const char *name)
@@ -1012,119 +1034,80 @@ static int class_index(const char *name)
 	return -1;
 }
 
-/* Is name one of list[0..n)? */
-static int in_list(const char *name, const char *const *list, unsigned n)
+static int mk_class_opt(void *field, const char *arg)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (!strcmp(list[i], name))
-			return 1;
+	struct mk_names *l = field;
+
+	if (class_index(arg) < 0) {
+		pr_warn("unknown class '%s' (see --list)\n", arg);
+		return -EINVAL;
+	}
+	if (l->n == PLT_ARRAY_SIZE(l->name)) {
+		pr_warn("at most %zu classes per option\n", PLT_ARRAY_SIZE(l->name));
+		return -EINVAL;
+	}
+	l->name[l->n++] = arg;
 	return 0;
 }
 
-/* Usage, from the option table. */
-static void usage(FILE *f)
+/* Is name one of the list? */
+static int in_list(const char *name, const struct mk_names *l)
 {
-	fprintf(f, "usage: pl-mkcorpus -o FILE.pcap [options]\n"
-		   "Write pathlab's deterministic parity corpus (classic pcap, Ethernet). Frame i is\n"
-		   "stamped with the replay clock, 1 s + i us. Replay it with tests/corpus/*.policy.\n\n");
-	for (unsigned i = 0; i < NOPTS; i++) {
-		char left[40];
-
-		snprintf(left, sizeof(left), "-%c, --%s%s%s", opts[i].val, opts[i].name,
-			 opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
-		fprintf(f, "  %-24s %s\n", left, opts[i].help);
-	}
+	for (unsigned i = 0; i < l->n; i++)
+		if (!strcmp(l->name[i], name))
+			return 1;
+	return 0;
 }
 
 /* Parse options, write the classes asked for; no output file is left on failure. */
 int main(int argc, char **argv)
 {
-	struct option lopts[NOPTS + 1];
-	char shorts[2 * NOPTS + 1], *sp = shorts;
-	const char *out = NULL, *index = NULL, *only[32], *skip[32];
-	unsigned nonly = 0, nskip = 0;
+	struct mk_opts o = { 0 };
 	struct mk m = { 0 };
-	int c, err;
+	char **args;
+	int nargs, err;
 
-	for (unsigned i = 0; i < NOPTS; i++) {
-		lopts[i] = (struct option){ opts[i].name, opts[i].has_arg, NULL, opts[i].val };
-		*sp++ = (char)opts[i].val;
-		if (opts[i].has_arg)
-			*sp++ = ':';
+	err = plt_opts_main(&mk_tool, argc, argv, &o, &nargs, &args);
+	if (err >= 0)
+		return err;
+	if (o.list) {
+		for (unsigned i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+			printf("%-12s %s\n", classes[i].name, classes[i].what);
+		return 0;
 	}
-	memset(&lopts[NOPTS], 0, sizeof(lopts[0]));
-	*sp = '\0';
-	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'i': index = optarg; break;
-		case 's': m.seeds = optarg; break;
-		case 'c':
-		case 'x':
-			if ((c == 'c' ? nonly : nskip) == 32) {
-				fprintf(stderr, "pl-mkcorpus: at most 32 --%s options\n",
-					c == 'c' ? "class" : "exclude");
-				return 2;
-			}
-			if (c == 'c')
-				only[nonly++] = optarg;
-			else
-				skip[nskip++] = optarg;
-			break;
-		case 'l':
-			for (unsigned i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-				printf("%-12s %s\n", classes[i].name, classes[i].what);
-			return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (!out || optind != argc) {
-		fprintf(stderr, "pl-mkcorpus: %s (try --help)\n",
-			out ? "unexpected argument" : "no output file: give -o FILE.pcap");
+	if (!o.out) {
+		pr_warn("no output file: give -o FILE.pcap (try --help)\n");
 		return 2;
 	}
-	for (unsigned k = 0; k < nonly + nskip; k++) {
-		const char *name = k < nonly ? only[k] : skip[k - nonly];
-
-		if (class_index(name) < 0) {
-			fprintf(stderr, "pl-mkcorpus: unknown class '%s' (see --list)\n", name);
-			return 2;
-		}
-	}
+	m.seeds = o.seeds;
 	if (m.seeds && mkdir(m.seeds, 0755) && errno != EEXIST) {
-		fprintf(stderr, "pl-mkcorpus: cannot create %s: %s\n", m.seeds, strerror(errno));
+		pr_warn("cannot create %s: %s\n", m.seeds, strerror(errno));
 		return 1;
 	}
-	err = pl_pcap_create(&m.pcap, out);
-	if (err) {
-		fprintf(stderr, "pl-mkcorpus: cannot create %s: %s\n", out, strerror(-err));
+	if (plt_pcap_create(&m.pcap, o.out))
 		return 1;
-	}
-	if (index) {
-		m.index = fopen(index, "w");
+	if (o.index) {
+		m.index = fopen(o.index, "w");
 		if (!m.index) {
-			fprintf(stderr, "pl-mkcorpus: cannot create %s: %s\n", index, strerror(errno));
-			pl_pcap_close(&m.pcap);
-			remove(out);
+			pr_warn("cannot create %s: %s\n", o.index, strerror(errno));
+			plt_pcap_finish(&m.pcap);
+			remove(o.out);
 			return 1;
 		}
 		fprintf(m.index, "# pathlab corpus v1: index\tclass\tlength\tdescription\n");
 	}
 	for (unsigned i = 0; i < sizeof(classes) / sizeof(classes[0]) && !m.err; i++) {
-		if ((nonly && !in_list(classes[i].name, only, nonly)) ||
-		    in_list(classes[i].name, skip, nskip))
+		if ((o.only.n && !in_list(classes[i].name, &o.only)) || in_list(classes[i].name, &o.skip))
 			continue;
 		m.cls = classes[i].name;
 		classes[i].fn(&m);
 	}
-	err = pl_pcap_close(&m.pcap);
+	err = plt_pcap_finish(&m.pcap);
 	if (m.index && fclose(m.index) && !err)
 		err = -errno;
 	if (m.err || err) {
-		fprintf(stderr, "pl-mkcorpus: failed%s%s; removing %s\n", err ? ": " : "",
-			err ? strerror(-err) : "", out);
-		remove(out);
+		pr_warn("failed%s%s; removing %s\n", err ? ": " : "", err ? strerror(-err) : "", o.out);
+		remove(o.out);
 		return 1;
 	}
 	return 0;

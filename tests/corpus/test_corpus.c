@@ -14,7 +14,7 @@
 #include "pl_ctl.h"
 #include "pl_user.h"
 #include "pl_check.h"
-#include "pl_pcap.h"
+#include "plt_pcap.h"
 
 #define AREA 65536
 
@@ -45,10 +45,10 @@ struct run {
 /* Replay the corpus with one policy; frames arrive on ifindex 1. */
 static int replay(const char *policy, struct run *r)
 {
-	char path[4096], err_s[256];
+	char path[4096];
 	struct pl_policy *pol;
-	struct pl_pcap pc;
-	struct pl_pcap_rec rec;
+	struct plt_pcap_reader pc;
+	struct plt_pcap_frame rec;
 	struct pl_ctl *ctl;
 	struct pl_err err;
 	struct pl_table *cfgt;
@@ -74,14 +74,13 @@ static int replay(const char *policy, struct run *r)
 		pl_ctl_close(ctl);
 		return -1;
 	}
-	rc = pl_pcap_open(&pc, corpus, err_s, sizeof(err_s));
+	rc = plt_pcap_open(&pc, corpus); /* says what is wrong */
 	if (rc) {
-		fprintf(stderr, "%s\n", err_s);
 		pl_ctl_close(ctl);
 		return -1;
 	}
 	cfgt = pl_table_find("pl_config");
-	while ((rc = pl_pcap_next(&pc, &rec, err_s, sizeof(err_s))) == 1) {
+	while ((rc = plt_pcap_next(&pc, &rec)) == 1) {
 		struct pl_config *cfg = pl_table_lookup(cfgt, &zero);
 		struct pl_buf b = { 0 };
 		uint32_t out = 0;
@@ -89,10 +88,10 @@ static int replay(const char *policy, struct run *r)
 
 		cfg->clock_ns = PL_REPLAY_CLOCK_NS(r->frames);
 		CHECK_EQ(rec.ts_ns, PL_REPLAY_CLOCK_NS(r->frames), "pcap time is the replay clock");
-		b.data = area + AREA - rec.caplen;
-		memcpy(b.data, rec.data, rec.caplen);
-		b.len = rec.caplen;
-		b.headroom = AREA - rec.caplen;
+		b.data = area + AREA - rec.len;
+		memcpy(b.data, rec.data, rec.len);
+		b.len = rec.len;
+		b.headroom = AREA - rec.len;
 		b.ifindex = 1;
 		v = pl_core_process(&b, &out);
 		if (v >= 0 && v < PL_VERDICT__MAX)
@@ -101,9 +100,7 @@ static int replay(const char *policy, struct run *r)
 			r->redirect_port1++;
 		r->frames++;
 	}
-	if (rc < 0)
-		fprintf(stderr, "%s: %s\n", corpus, err_s);
-	pl_pcap_close(&pc);
+	plt_pcap_close(&pc);
 	pl_ctl_read_counters(ctl, &r->cnt);
 	r->sources = pl_table_count(pl_table_find("pl_src"), 0);
 	pl_ctl_close(ctl);

@@ -11,12 +11,13 @@
 #       the tool can fail: a different policy on one side, one flipped output
 #       byte and one missing frame in a results file each give exit 1 and a
 #       report naming the frame; the unmodified file gives exit 0.
-#   parity.sh bench  REPLAY FRAMES_GEN EXAMPLES_DIR
-#       (suite bench-smoke) --bench and --callgrind run briefly and print
-#       their tables; the figures themselves are not judged.
+#   parity.sh bench  COREBENCH FRAMES_GEN EXAMPLES_DIR
+#       (suite bench-smoke) bench/pl-corebench and its --callgrind run briefly
+#       and print their tables; the figures themselves are not judged.
 #   parity.sh inputs REPLAY FRAMES_GEN EXAMPLES_DIR
-#       input errors exit 2 and name what is wrong; --pcap-out-verdict writes
-#       exactly the frames of that verdict.
+#       input errors exit 2 and name what is wrong; a pcapng of the frames
+#       replays exactly as the pcap; --pcap-out-verdict writes exactly the
+#       frames of that verdict.
 set -u
 mode=$1 replay=$2 gen=$3 examples=$4 corpus=${5:-} corpus_policies=${6:-}
 tmp=$(mktemp -d /tmp/plt-r-parity.XXXXXX)
@@ -134,7 +135,41 @@ inputs)
 		expect "missing pcap named" "nope.pcap: cannot read: No such file"
 	run 2 "not a pcap" --builds native "$examples/acl.policy" && expect "not a pcap" "not a pcap file"
 	printf '\x0a\x0d\x0d\x0a\x1c\x00\x00\x00' >"$tmp/ng.pcap"
-	run 2 "pcapng" --builds native "$tmp/ng.pcap" && expect "pcapng named" "is pcapng"
+	run 2 "damaged pcapng" --builds native "$tmp/ng.pcap" && expect "damaged pcapng named" "damaged pcapng"
+	# The same frames as pcapng: the same results, frame by frame.
+	/usr/bin/python3 - "$pcap" "$tmp/frames.pcapng" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+magic, = struct.unpack('<I', d[:4])
+nsec = magic == 0xa1b23c4d
+assert magic in (0xa1b2c3d4, 0xa1b23c4d), hex(magic)
+def block(t, body):
+    body += b'\0' * (-len(body) % 4)
+    return struct.pack('<II', t, len(body) + 12) + body + struct.pack('<I', len(body) + 12)
+out = block(0x0A0D0D0A, struct.pack('<IHHq', 0x1A2B3C4D, 1, 0, -1))
+opts = struct.pack('<HHB3x', 9, 1, 9 if nsec else 6) + struct.pack('<HH', 0, 0)
+out += block(1, struct.pack('<HHI', 1, 0, 262144) + opts)
+off, unit = 24, 10**9 if nsec else 10**6
+while off < len(d):
+    sec, frac, incl, orig = struct.unpack('<IIII', d[off:off + 16])
+    ts = sec * unit + frac
+    out += block(6, struct.pack('<IIIII', 0, ts >> 32, ts & 0xffffffff, incl, orig) + d[off + 16:off + 16 + incl])
+    off += 16 + incl
+open(sys.argv[2], 'wb').write(out)
+PY
+	if run 0 "pcap results" --builds native -q -p "$examples/acl.policy" --results-out "$tmp/pcap.plres" "$pcap" &&
+		run 0 "pcapng" --builds native -q -p "$examples/acl.policy" --results-out "$tmp/ng.plres" "$tmp/frames.pcapng"; then
+		if [ "$(sed 1d "$tmp/pcap.plres" | wc -l)" -gt 50 ] && cmp -s <(sed 1d "$tmp/pcap.plres") <(sed 1d "$tmp/ng.plres"); then
+			ok "pcapng: the same $(sed 1d "$tmp/ng.plres" | wc -l) results as the pcap"
+		else
+			fail "pcapng: results differ from the pcap's"
+		fi
+		head -1 "$tmp/pcap.plres" | grep -q ' build=native policy=.*acl.policy pcap=' &&
+			ok "plres header names build, policy and pcap" || fail "plres header: $(head -1 "$tmp/pcap.plres")"
+	fi
+	run 0 "no policy" --builds native -q --results-out "$tmp/none.plres" "$pcap" &&
+		{ head -1 "$tmp/none.plres" | grep -q ' policy=none pcap=' &&
+			ok "plres header without a policy says policy=none" || fail "plres header: $(head -1 "$tmp/none.plres")"; }
 	head -c 100 "$pcap" >"$tmp/trunc.pcap"
 	run 2 "truncated pcap" --builds native "$tmp/trunc.pcap" &&
 		expect "truncated record named" "frame [0-9]+.*truncated"
@@ -144,12 +179,12 @@ inputs)
 	run 2 "unknown port" --builds native -p "$examples/forward-redirect.policy" "$pcap" &&
 		expect "unknown port: says file:line and --port" "forward-redirect.policy:[0-9]+:.*--port NAME=IFINDEX"
 	run 2 "unknown build" --builds native,dpdk "$pcap" && expect "unknown build named" "unknown build 'dpdk'"
-	run 2 "bad number" --builds native --rounds 0 "$pcap" && expect "bad number named" "--rounds '0'"
+	run 2 "bad number" --builds native --cpu 99999 "$pcap" && expect "bad number named" "--cpu '99999'"
 	run 2 "no pcap" --builds native && ok "no pcap: exit 2"
 	if run 0 "--help" --help; then
 		pats=()
 		for o in policy builds obj results-out against pcap-out pcap-out-verdict in-port rx-queue port cpu \
-			bench repeat native-repeat rounds bench-frames callgrind native-loop native-fn quiet verbose; do
+			quiet verbose; do
 			pats+=("--$o ")
 		done
 		expect "--help lists the options" "${pats[@]}"
@@ -172,11 +207,12 @@ bench)
 		echo "SKIP: BPF_PROG_TEST_RUN needs root (CAP_BPF, CAP_NET_ADMIN); the CI runs as root"
 		exit 77
 	fi
-	if run 0 "--bench" --bench --repeat 1000 --native-repeat 10000 --rounds 1 --bench-frames 8 \
+	# $replay is bench/pl-corebench here.
+	if run 0 "pl-corebench" --repeat 1000 --native-repeat 10000 --rounds 1 --bench-frames 8 \
 		-p "$examples/full.policy" "${ports[@]}" "$pcap"; then
 		rows=$(printf '%s\n' "$out" | grep -Ec '^(udp64|frames\.pcap).* (bpf|native) .*[0-9.]+x +[-0-9.]+$')
-		[ "$rows" -eq 4 ] && ok "--bench: 4 rows (udp64 and the pcap, bpf and native)" ||
-			{ fail "--bench: $rows table rows, expected 4"; printf '%s\n' "$out"; }
+		[ "$rows" -eq 4 ] && ok "pl-corebench: 4 rows (udp64 and the pcap, bpf and native)" ||
+			{ fail "pl-corebench: $rows table rows, expected 4"; printf '%s\n' "$out"; }
 	fi
 	if ! command -v valgrind >/dev/null; then
 		echo "note: valgrind not installed: --callgrind not tried"
@@ -187,7 +223,7 @@ bench)
 	fi
 	;;
 *)
-	echo "usage: $0 agree|detect|bench|inputs REPLAY FRAMES_GEN EXAMPLES_DIR [CORPUS_GEN]"
+	echo "usage: $0 agree|detect|bench|inputs REPLAY|COREBENCH FRAMES_GEN EXAMPLES_DIR [CORPUS_GEN]"
 	exit 2
 	;;
 esac

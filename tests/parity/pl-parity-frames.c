@@ -9,13 +9,14 @@
  * Usage: pl-parity-frames OUT.pcap */
 #include <stdio.h>
 #include <string.h>
-#include "pl_pcap.h"
+#include "plt_log.h"
+#include "plt_pcap.h"
 #include "pl_shapes.h"
 
 /* Write one frame; counts it. */
-static int put(struct pl_pcap *w, const struct pl_pkt *p, uint64_t *n)
+static int put(struct plt_pcap_writer *w, const struct pl_pkt *p, uint64_t *n)
 {
-	int err = pl_pcap_write(w, p->b, p->len, *n * 1000);
+	int err = plt_pcap_write(w, p->b, p->len, *n * 1000);
 
 	if (err)
 		fprintf(stderr, "pl-parity-frames: write: %s\n", strerror(-err));
@@ -26,7 +27,7 @@ static int put(struct pl_pcap *w, const struct pl_pkt *p, uint64_t *n)
 /* Every shape, whole and cut at every length. */
 int main(int argc, char **argv)
 {
-	struct pl_pcap w = { 0 };
+	struct plt_pcap_writer w = { 0 };
 	uint64_t n = 0;
 	int err;
 
@@ -34,11 +35,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s OUT.pcap\n", argv[0]);
 		return 2;
 	}
-	err = pl_pcap_create(&w, argv[1]);
-	if (err) {
-		fprintf(stderr, "pl-parity-frames: %s: %s\n", argv[1], strerror(-err));
+	plt_log_init("pl-parity-frames", PLT_LOG_INFO);
+	err = plt_pcap_create(&w, argv[1]); /* says what is wrong */
+	if (err)
 		return 2;
-	}
 	for (unsigned i = 0; i < pl_nshapes && !err; i++) {
 		static struct pl_pkt p;
 		unsigned len;
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 			err = put(&w, &p, &n);
 		}
 	}
-	if (pl_pcap_close(&w) || err)
+	if (plt_pcap_finish(&w) || err)
 		return 1;
 	printf("%s: %llu frames from %u shapes\n", argv[1], (unsigned long long)n, pl_nshapes);
 	return 0;

@@ -14,7 +14,6 @@ int main(void)
 	test_csum();
 	test_stages();
 	test_tables();
-	test_pcap();
 	pl_core_fini();
 	return pl_check_done("unit");
 }

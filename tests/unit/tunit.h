@@ -58,6 +58,5 @@ void test_malformed(void);
 void test_csum(void);
 void test_stages(void);
 void test_tables(void);
-void test_pcap(void);
 
 #endif

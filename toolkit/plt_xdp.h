@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* plt_xdp: attach XDP programs with a bpf_link everywhere, see what is
+ * attached, detach only what is ours, and the interface facts a refused
+ * attach is explained with.
+ *
+ * API:
+ *   struct plt_xdp_link l;
+ *   err = plt_xdp_attach(&l, "veth0", prog_fd, PLT_XDP_AUTO); // native, else generic
+ *   ... l.mode is what it got ...
+ *   plt_xdp_link_pin(&l, "/sys/fs/bpf/pathlab/veth0/link");    // optional: stays after exit
+ *   plt_xdp_detach(&l);   // detaches this link only; accepts a zeroed/failed one
+ *
+ * Why links: a link belongs to the file descriptors (or pin) that reference
+ * it, so an unpinned link goes away when the process dies, even on SIGKILL,
+ * and detaching a link can never remove somebody else's program. libxdp's
+ * dispatcher is not used: libxdp 1.3.1 cannot chain programs that adjust
+ * head/tail on kernels 6.14+. */
+#ifndef PLT_XDP_H
+#define PLT_XDP_H
+
+#include <stddef.h>
+#include <net/if.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+
+enum plt_xdp_mode { PLT_XDP_AUTO, PLT_XDP_NATIVE, PLT_XDP_GENERIC, PLT_XDP_OFFLOAD };
+/* "auto", "native", "generic", "offload", NULL (a PLT_OPT_ENUM table). */
+extern const char *const plt_xdp_mode_names[];
+
+struct plt_xdp_link {
+	int fd;             /* the link; -1 / 0 in a zeroed struct: none */
+	int ifindex;
+	enum plt_xdp_mode mode; /* the mode it got */
+	char ifname[IF_NAMESIZE];
+};
+
+/* Attach prog_fd to ifname in mode m (auto: native, then generic) with a
+ * bpf_link. On failure: -errno after a warning with the kernel's reason and
+ * what to try for that driver. */
+int plt_xdp_attach(struct plt_xdp_link *l, const char *ifname, int prog_fd, enum plt_xdp_mode m);
+/* Pin the link at path (it then outlives the process). 0 or -errno. */
+int plt_xdp_link_pin(const struct plt_xdp_link *l, const char *path);
+/* Detach (this link only) and close. */
+void plt_xdp_detach(struct plt_xdp_link *l);
+/* Close without detaching (after pinning: the pin holds it). */
+void plt_xdp_release(struct plt_xdp_link *l);
+/* Detach the link pinned at path and remove the pin: 0, -ENOENT (no such
+ * pin), or -errno. */
+int plt_xdp_detach_pinned(const char *path);
+
+/* What is attached to an interface. */
+struct plt_xdp_info {
+	__u32 prog_id;
+	__u8 attach_mode;   /* XDP_ATTACHED_* */
+	__u32 link_id;      /* 0: attached over netlink, no link */
+	char name[BPF_OBJ_NAME_LEN];
+};
+/* 0, -ENOENT when nothing is attached, or -errno. */
+int plt_xdp_query(int ifindex, struct plt_xdp_info *a);
+/* "native", "generic", "offload", "multi", "none". */
+const char *plt_xdp_attached_name(__u8 attach_mode);
+/* XDP_FLAGS_*_MODE matching an XDP_ATTACHED_* value. */
+__u32 plt_xdp_attached_flags(__u8 attach_mode);
+/* A program attached over netlink (no link): detach it only if prog_id is
+ * still the one attached. 0, -ESRCH (another program is there now: left
+ * alone, said so), or -errno. */
+int plt_xdp_detach_if_ours(int ifindex, __u32 prog_id);
+/* Swap the netlink-attached old_fd for new_fd atomically (XDP_FLAGS_REPLACE:
+ * nothing changes when old_fd is not attached any more). 0 or -errno. */
+int plt_xdp_replace(int ifindex, int new_fd, int old_fd, __u8 attach_mode);
+
+/* ---- interfaces ---- */
+/* ifname -> ifindex, or 0 after saying there is no such interface here. */
+int plt_ifindex(const char *ifname);
+/* The driver name (ethtool -i), or "unknown driver". */
+void plt_if_driver(const char *ifname, char *buf, size_t len);
+/* The MTU, or 0. */
+int plt_if_mtu(const char *ifname);
+/* An ethtool "get value" (ETHTOOL_GGRO...), or -errno. */
+int plt_if_ethtool_get(const char *ifname, __u32 cmd);
+
+#endif

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/* pathlab-xdp's commands that attach or change the running core: run,
+ * attach, mode, policy, stats, and the Open vSwitch pre-filter's. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "plt_log.h"
+#include "plt_time.h"
+#include "plo_prefilter.h"
+#include "px.h"
+
+/* Print stats of c every interval until a signal or --duration. */
+static int px_stats_loop(struct pl_ctl *c, const struct px_opts *o, const char *label)
+{
+	struct pl_counters prev, cur;
+	double t0 = plt_now(), next = t0, tprev = t0;
+	int err;
+
+	err = pl_ctl_read_counters(c, &prev);
+	if (err) {
+		pr_warn("cannot read pl_counters: %s\n", strerror(-err));
+		return err;
+	}
+	while (!plt_stop) {
+		double t;
+
+		next += o->interval;
+		if (o->duration > 0 && next > t0 + o->duration)
+			next = t0 + o->duration;
+		plt_sleep_until(next);
+		t = plt_now();
+		err = pl_ctl_read_counters(c, &cur);
+		if (err) {
+			pr_warn("cannot read pl_counters: %s (was the program detached?)\n", strerror(-err));
+			return err;
+		}
+		if (t - tprev > 1e-3)
+			pl_stats_print(stdout, label, t - t0, &prev, &cur, t - tprev, o->verbose || o->extended);
+		fflush(stdout);
+		prev = cur;
+		tprev = t;
+		if (o->duration > 0 && t >= t0 + o->duration - 1e-6)
+			break;
+	}
+	return 0;
+}
+
+/* Start the metrics server if --metrics was given. */
+static int px_metrics_start(const struct px_opts *o, struct pl_ctl *c, struct pl_metrics_server **srv)
+{
+	struct pl_err err;
+
+	*srv = NULL;
+	if (!o->metrics)
+		return 0;
+	if (pl_metrics_serve(o->metrics, "xdp", pl_metrics_read_ctl, c, srv, &err)) {
+		pr_warn("%s\n", err.msg);
+		return -EINVAL;
+	}
+	pr_info("metrics: GET /metrics on port %u (--metrics %s)\n", pl_metrics_port(*srv), o->metrics);
+	return 0;
+}
+
+/* run IFACE...: attach (links not pinned), stats until stopped, detach. */
+int px_cmd_run(void *opts, int n, char **ifnames)
+{
+	struct px_opts *o = opts;
+	struct pl_metrics_server *srv;
+	struct px_loaded l;
+	int err;
+
+	memset(&l, 0, sizeof(l));
+	plt_stop_on_signals();
+	if (px_load_and_attach(&l, o, n, ifnames))
+		return 1;
+	for (int i = 0; i < n; i++)
+		printf("%s: attached in %s mode, port %d, program id %u\n", ifnames[i],
+		       plt_xdp_mode_names[l.link[i].mode], i, plt_bpf_prog_id(bpf_program__fd(l.bpf.prog)));
+	fflush(stdout);
+	err = px_metrics_start(o, l.ctl, &srv);
+	if (!err)
+		err = px_stats_loop(l.ctl, o, "xdp");
+	pl_metrics_stop(srv);
+	px_loaded_destroy(&l);
+	printf("detached from %d interface%s\n", n, n == 1 ? "" : "s");
+	return err ? 1 : 0;
+}
+
+/* attach IFACE...: attach and pin the links (they stay after exit). */
+int px_cmd_attach(void *opts, int n, char **ifnames)
+{
+	struct px_opts *o = opts;
+	struct px_loaded l;
+
+	if (plt_bpffs_check())
+		return 1;
+	memset(&l, 0, sizeof(l));
+	if (px_load_and_attach(&l, o, n, ifnames))
+		return 1;
+	for (int i = 0; i < n; i++) {
+		if (px_pins_create(&l, i)) {
+			for (int j = 0; j <= i; j++)
+				px_pins_remove(ifnames[j]);
+			px_loaded_destroy(&l);
+			return 1;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		printf("%s: attached in %s mode, port %d, pinned at " PLT_PIN_ROOT "/%s\n", ifnames[i],
+		       plt_xdp_mode_names[l.link[i].mode], i, ifnames[i]);
+		plt_xdp_release(&l.link[i]); /* the pin holds it now */
+	}
+	pl_ctl_close(l.ctl);
+	plt_bpf_close(&l.bpf);
+	return 0;
+}
+
+/* mode IFACE MODE: flip the switch of the running program. */
+int px_cmd_mode(void *opts, int n, char **args)
+{
+	struct plt_xdp_info a;
+	struct pl_ctl *c;
+	int m = pl_mode_parse(args[1]), err;
+
+	(void)opts;
+	(void)n;
+	if (m < 0) {
+		pr_warn("unknown mode '%s' (pass-all, drop-all, count-only, policy)\n", args[1]);
+		return 2;
+	}
+	c = px_open_attached(args[0], &a);
+	if (!c)
+		return 1;
+	err = pl_ctl_set_mode(c, m);
+	pl_ctl_close(c);
+	if (err) {
+		pr_warn("cannot set the mode of program %u: %s\n", a.prog_id, strerror(-err));
+		return 1;
+	}
+	printf("%s: mode %s\n", args[0], pl_mode_name(m));
+	return 0;
+}
+
+/* policy IFACE FILE: reload the policy live. */
+int px_cmd_policy(void *opts, int n, char **args)
+{
+	struct plt_xdp_info a;
+	struct pl_ctl *c;
+	int err;
+
+	(void)opts;
+	(void)n;
+	c = px_open_attached(args[0], &a);
+	if (!c)
+		return 1;
+	err = px_policy_load(c, args[1]);
+	pl_ctl_close(c);
+	if (!err)
+		printf("%s: policy %s loaded into program %u\n", args[0], args[1], a.prog_id);
+	return err ? 1 : 0;
+}
+
+/* stats IFACE: live stats of the attached program. */
+int px_cmd_stats(void *opts, int n, char **args)
+{
+	struct px_opts *o = opts;
+	struct pl_metrics_server *srv;
+	struct plt_xdp_info a;
+	struct pl_ctl *c;
+	int err;
+
+	(void)n;
+	c = px_open_attached(args[0], &a);
+	if (!c)
+		return 1;
+	plt_stop_on_signals();
+	err = px_metrics_start(o, c, &srv);
+	if (!err)
+		err = px_stats_loop(c, o, "xdp");
+	pl_metrics_stop(srv);
+	pl_ctl_close(c);
+	return err ? 1 : 0;
+}
+
+/* attach-ovs IFACE: put the core in front of OVS's afxdp port, or re-apply
+ * after OVS reloaded its own program (ovs/plo_prefilter.c). */
+int px_cmd_attach_ovs(void *opts, int n, char **args)
+{
+	struct px_opts *o = opts;
+	int err, re;
+
+	(void)n;
+	err = plo_attach(args[0], px_obj_path(o), o->policy, &re);
+	if (err == 1) {
+		printf("%s: pathlab already in front of Open vSwitch%s%s\n", args[0],
+		       o->policy ? ", policy loaded: " : "", o->policy ? o->policy : "");
+		return 0;
+	}
+	return err ? 1 : 0;
+}
+
+/* watch-ovs IFACE: re-apply the pre-filter whenever OVS reloads its program. */
+int px_cmd_watch_ovs(void *opts, int n, char **args)
+{
+	struct px_opts *o = opts;
+
+	(void)n;
+	return plo_watch(args[0], px_obj_path(o), o->interval, o->duration);
+}
