@@ -41,6 +41,10 @@
 #include <xdp/xsk.h>
 
 #include "pl_frame_pool.h"
+#include "plt_bpf.h"
+#include "plt_log.h"
+#include "plt_time.h"
+#include "plt_xdp.h"
 
 #ifndef SO_PREFER_BUSY_POLL
 #define SO_PREFER_BUSY_POLL 69
@@ -51,12 +55,10 @@
 #ifndef XDP_MAX_TX_SKB_BUDGET
 #define XDP_MAX_TX_SKB_BUDGET 9 /* uapi if_xdp.h, kernel 6.17+ */
 #endif
-#ifndef PL_BPF_OBJ
-#define PL_BPF_OBJ "build/xdp/pathlab.bpf.o"
-#endif
-#ifndef PL_REDIRECT_OBJ
-#define PL_REDIRECT_OBJ "build/afxdp_port/redirect_all.bpf.o"
-#endif
+/* The placement "user" program (relative to the build root; installed
+ * under its base name, found by plt_bpf_find). */
+#define AFX_REDIRECT_OBJ "afxdp_port/redirect_all.bpf.o"
+#define AFX_REDIRECT_PROG "pl_redirect_all"
 
 /* Defaults, and why (docs/afxdp.md repeats this):
  * - frame 4096: one page per frame, the only size every zero-copy driver
@@ -82,10 +84,9 @@
 #endif
 
 /* ---- Logging ------------------------------------------------------------ */
+/* plt_log's pr_warn/pr_info/pr_debug; afx_verbose counts -v (the stats
+ * lines show more with it too). */
 extern int afx_verbose;
-#define pr_warn(...) fprintf(stderr, "pathlab-afxdp: " __VA_ARGS__)
-#define pr_info(...) fprintf(stderr, "pathlab-afxdp: " __VA_ARGS__)
-#define pr_debug(...) do { if (afx_verbose) fprintf(stderr, "pathlab-afxdp: " __VA_ARGS__); } while (0)
 
 /* ---- Options -------------------------------------------------------------- */
 enum afx_copy_mode { AFX_ZC_AUTO, AFX_ZC_ON, AFX_ZC_OFF };
@@ -176,11 +177,10 @@ struct afx_port {
 	const char *ifname;
 	int ifindex;
 	unsigned nqueues;
-	struct bpf_object *obj;
-	struct bpf_program *prog; /* loaded, attached once configured */
+	struct plt_bpf bpf;       /* the loaded program, attached once configured */
+	struct plt_xdp_link link; /* the bpf_link holding it on the interface */
 	int prog_id;
 	int xsks_map_fd;
-	int link_fd;              /* the bpf_link holding it on the interface, or -1 */
 	char tap_name[IFNAMSIZ];
 	int tap_fd;
 	struct afx_worker *tap_owner; /* the worker that reads the TAP */
@@ -225,10 +225,6 @@ struct afx_app {
 	bool tx_budget_warned;
 };
 
-/* Set by SIGINT/SIGTERM/SIGHUP/SIGQUIT (and at the end of a run): workers
- * and main stop. */
-extern volatile sig_atomic_t afx_stop;
-
 /* What the core decided for one received frame. */
 struct afx_act {
 	uint64_t addr;     /* where the (possibly moved) frame starts in the UMEM */
@@ -249,8 +245,8 @@ int afx_opt_parse(int argc, char **argv, struct afx_opts *o);
 int afx_opt_check(const struct afx_opts *o);
 
 /* ---- afxdp_dp.c: the data path ---- */
-void afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, int ifindex, uint32_t queue,
-		      const struct xdp_desc *d, unsigned n, struct afx_act *act);
+void afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int ifindex,
+		      uint32_t queue, const struct xdp_desc *d, unsigned n, struct afx_act *act);
 int afx_dp_frames_check(struct afx_worker *w);
 void afx_dp_recycle(struct afx_worker *w, uint64_t addr, uint32_t frame_size);
 void afx_dp_refill(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x);
@@ -274,7 +270,6 @@ int afx_setup_xsk_open(struct afx_app *app, struct afx_worker *w, struct afx_por
 void afx_setup_worker_destroy(struct afx_worker *w);
 
 /* ---- afxdp_stats.c ---- */
-double afx_stats_now(void);
 void afx_stats_events(struct afx_app *app, double t, uint64_t *prev, struct xdp_statistics *pk);
 int afx_stats_metrics_read(void *arg, struct pl_counters *sum);
 int afx_stats_report(struct afx_app *app);

@@ -6,10 +6,12 @@
 
 /* ---- The batch: shared by the socket path and --replay ------------------ */
 /* Run the core on n frames received on one port, in place in the UMEM
- * (umem: base of the UMEM area, frame_size: chunk size). The one function
- * both the worker and --replay go through. */
-void afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, int ifindex, uint32_t queue,
-			 const struct xdp_desc *d, unsigned n, struct afx_act *act)
+ * (umem: base of the UMEM area, frame_size: chunk size, room: the bytes of
+ * a chunk a frame may use, frame_size on sockets, the replay contract's
+ * buffer in --replay). The one function both the worker and --replay go
+ * through. */
+void afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int ifindex,
+		      uint32_t queue, const struct xdp_desc *d, unsigned n, struct afx_act *act)
 {
 	/* The first read of each frame is a cache miss (the receive copy ran
 	 * on another CPU): start them all at once, then parse. */
@@ -21,7 +23,7 @@ void afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, int ifindex, uint32_t 
 			.data = umem + d[i].addr,
 			.len = d[i].len,
 			.headroom = (uint32_t)off,
-			.tailroom = frame_size - (uint32_t)off - d[i].len,
+			.tailroom = room - (uint32_t)off - d[i].len,
 			.ifindex = (uint32_t)ifindex,
 			.rx_queue = queue,
 		};
@@ -258,7 +260,7 @@ static unsigned afx_dp_rx_batch(struct afx_app *app, struct afx_worker *w, struc
 	w->in_flight += n;
 	x->cnt[AFX_XC_rx] += n;
 
-	afx_dp_batch_run(w->umem_area, app->o.frame_size, x->port->ifindex, x->queue, d, n, act);
+	afx_dp_batch_run(w->umem_area, app->o.frame_size, app->o.frame_size, x->port->ifindex, x->queue, d, n, act);
 	afx_dp_dispatch(app, w, x, act, n);
 	return n;
 }
@@ -297,7 +299,7 @@ void *afx_dp_worker(void *arg)
 	snprintf(name, sizeof(name), "pl-afxdp-w%u", w->id);
 	pthread_setname_np(pthread_self(), name); /* ps -L, perf, taskset -p */
 	pl_worker_set(w->id);
-	while (!afx_stop) {
+	while (!plt_stop) {
 		unsigned got = 0;
 
 		for (unsigned p = 0; p < app->nports; p++) {

@@ -44,8 +44,8 @@ static const struct afx_opt_def afx_opt_table[] = {
 	{ "tx-budget", 1, O_TX_BUDGET, "N", "copy mode: frames one sendto() kick may send (XDP_MAX_TX_SKB_BUDGET, "
 	  "kernel 6.17+; 32..tx ring; default: the batch if above 32, else the kernel's 32)" },
 	{ "frames", 1, O_FRAMES, "N", "UMEM frames per worker (default 4 x ring size x ports)" },
-	{ "bpf-obj", 1, O_BPF_OBJ, "FILE", "the core's BPF object for --placement hybrid (default " PL_BPF_OBJ ")" },
-	{ "redirect-obj", 1, O_REDIR_OBJ, "FILE", "the redirect-all object for --placement user (default " PL_REDIRECT_OBJ ")" },
+	{ "bpf-obj", 1, O_BPF_OBJ, "FILE", "the core's BPF object for --placement hybrid (default: the build's, then the installed one)" },
+	{ "redirect-obj", 1, O_REDIR_OBJ, "FILE", "the redirect-all object for --placement user (default: the build's, then the installed one)" },
 	{ "tap-prefix", 1, O_TAP_PREFIX, "NAME", "PASS goes to TAP NAME<port> (default pl-tap)" },
 	{ "no-tap", 0, O_NO_TAP, NULL, "no TAP devices: PASS frames are counted and dropped" },
 	{ "user-to-tap", 0, O_USER_TAP, NULL, "USER frames go to the TAP too (default: the port consumes them)" },
@@ -165,8 +165,7 @@ int afx_opt_parse(int argc, char **argv, struct afx_opts *o)
 	*o = (struct afx_opts){
 		.copy = AFX_ZC_AUTO, .need_wakeup = true, .frame_size = AFX_DEF_FRAME,
 		.rx_size = AFX_DEF_RING, .tx_size = AFX_DEF_RING, .fill_size = AFX_DEF_RING,
-		.comp_size = AFX_DEF_RING, .batch = AFX_DEF_BATCH, .bpf_obj = PL_BPF_OBJ,
-		.redirect_obj = PL_REDIRECT_OBJ, .tap_prefix = "pl-tap", .interval = 1.0,
+		.comp_size = AFX_DEF_RING, .batch = AFX_DEF_BATCH, .tap_prefix = "pl-tap", .interval = 1.0,
 #ifndef NDEBUG
 		.check_every = AFX_DEBUG_CHECK_EVERY,
 #endif
@@ -234,7 +233,11 @@ int afx_opt_parse(int argc, char **argv, struct afx_opts *o)
 		case O_QUIET: o->quiet = true; break;
 		case O_REPLAY: o->replay = optarg; break;
 		case O_RESULTS: o->results_out = optarg; break;
-		case O_VERBOSE: afx_verbose++; break;
+		case O_VERBOSE:
+			afx_verbose++;
+			if (plt_log_get_level() < PLT_LOG_TRACE)
+				plt_log_set_level(plt_log_get_level() + 1);
+			break;
 		case O_HELP: afx_opt_usage(stdout); exit(0);
 		default: afx_opt_usage(stderr); exit(2);
 		}

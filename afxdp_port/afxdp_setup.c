@@ -23,109 +23,59 @@ unsigned afx_setup_if_nqueues(const char *ifname)
 	return n ? n : 1;
 }
 
-/* Open, (share maps with the first port's object) and load the XDP program
- * of port p; attaching is afx_setup_port_attach's, once the sockets are in
- * xsks_map and the policy is in the maps. */
+/* Find and load the XDP program of port p (plt_bpf: in hybrid every port's
+ * copy of the core shares the first one's tables except xsks_map, which is
+ * keyed by queue and so must be per interface); attaching is
+ * afx_setup_port_attach's, once the sockets are in xsks_map and the policy
+ * is in the maps. */
 int afx_setup_port_load(struct afx_app *app, struct afx_port *p)
 {
 	bool hybrid = app->o.placement == AFX_PLACE_HYBRID;
-	const char *path = hybrid ? app->o.bpf_obj : app->o.redirect_obj;
-	const char *pname = hybrid ? "pathlab" : "pl_redirect_all";
-	struct bpf_object *first = app->port[0].obj;
-	struct bpf_program *prog, *q;
-	struct bpf_map *m;
+	char buf[PATH_MAX];
 	int err;
 
-	p->link_fd = -1;
-	p->obj = bpf_object__open_file(path, NULL);
-	if (!p->obj) {
-		err = -errno;
-		pr_warn("cannot open BPF object %s: %s (build it with ninja, or pass --%s)\n", path,
-			strerror(-err), hybrid ? "bpf-obj" : "redirect-obj");
+	err = plt_bpf_load(&p->bpf, &(struct plt_bpf_opts){
+		.path = hybrid ? plt_bpf_find(app->o.bpf_obj, PLT_CORE_OBJ, buf, sizeof(buf))
+			       : plt_bpf_find(app->o.redirect_obj, AFX_REDIRECT_OBJ, buf, sizeof(buf)),
+		.obj_opt = hybrid ? "--bpf-obj" : "--redirect-obj",
+		.prog = hybrid ? PLT_CORE_PROG : AFX_REDIRECT_PROG,
+		.share = hybrid && p != &app->port[0] ? app->port[0].bpf.obj : NULL,
+		.no_share = (const char *const[]){ "xsks_map", NULL },
+	});
+	if (err)
 		return err;
-	}
-	/* Every port's copy of the core shares the first one's tables except
-	 * xsks_map, which is keyed by queue and so must be per interface. */
-	if (p != &app->port[0] && hybrid) {
-		bpf_object__for_each_map(m, p->obj) {
-			struct bpf_map *m0;
-
-			if (bpf_map__is_internal(m) || !strcmp(bpf_map__name(m), "xsks_map"))
-				continue;
-			m0 = bpf_object__find_map_by_name(first, bpf_map__name(m));
-			if (m0 && (err = bpf_map__reuse_fd(m, bpf_map__fd(m0)))) {
-				pr_warn("%s: cannot share map %s: %s\n", p->ifname, bpf_map__name(m),
-					strerror(-err));
-				return err;
-			}
-		}
-	}
-	prog = bpf_object__find_program_by_name(p->obj, pname);
-	if (!prog) {
-		pr_warn("%s has no program %s (wrong --%s?)\n", path, pname,
-			hybrid ? "bpf-obj" : "redirect-obj");
+	p->xsks_map_fd = plt_bpf_map_fd(&p->bpf, "xsks_map");
+	if (p->xsks_map_fd < 0) {
+		pr_warn("%s has no XSKMAP named xsks_map (wrong %s?)\n", p->bpf.path,
+			hybrid ? "--bpf-obj" : "--redirect-obj");
 		return -ENOENT;
 	}
-	bpf_object__for_each_program(q, p->obj)
-		bpf_program__set_autoload(q, q == prog);
-	err = bpf_object__load(p->obj);
-	if (err) {
-		pr_warn("loading %s failed: %s (run with -vv for the verifier log)\n", path,
-			strerror(-err));
-		return err;
-	}
-	m = bpf_object__find_map_by_name(p->obj, "xsks_map");
-	if (!m) {
-		pr_warn("%s has no XSKMAP named xsks_map\n", path);
-		return -ENOENT;
-	}
-	p->xsks_map_fd = bpf_map__fd(m);
-	p->prog = prog;
 	return 0;
 }
 
-/* Attach p's loaded program with a bpf_link: the link lives as long as our
- * file descriptor, so the kernel detaches the program when the process ends
- * however it ends (kill -9, OOM kill), and a restart finds the interface
- * free. */
+/* Attach p's loaded program with a bpf_link (plt_xdp): the link lives as
+ * long as our file descriptor, so the kernel detaches the program when the
+ * process ends however it ends (kill -9, OOM kill), and a restart finds the
+ * interface free. */
 int afx_setup_port_attach(struct afx_app *app, struct afx_port *p)
 {
-	LIBBPF_OPTS(bpf_link_create_opts, lo,
-		    .flags = app->o.generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
-	struct bpf_prog_info info = { 0 };
-	__u32 ilen = sizeof(info);
-	int fd, err;
+	int err = plt_xdp_attach(&p->link, p->ifname, bpf_program__fd(p->bpf.prog),
+				 app->o.generic ? PLT_XDP_GENERIC : PLT_XDP_NATIVE);
 
-	fd = bpf_link_create(bpf_program__fd(p->prog), p->ifindex, BPF_XDP, &lo);
-	if (fd < 0) {
-		err = -errno;
-		if (err == -EBUSY || err == -EEXIST)
-			pr_warn("%s already has an XDP program: remove it first (ip link set dev %s xdp off)\n",
-				p->ifname, p->ifname);
-		else if ((err == -EOPNOTSUPP || err == -EINVAL) && !app->o.generic)
-			pr_warn("%s: the driver has no native XDP: try --xdp-mode generic\n", p->ifname);
-		else
-			pr_warn("attaching XDP to %s failed: %s\n", p->ifname, strerror(-err));
+	if (err)
 		return err;
-	}
-	p->link_fd = fd;
-	if (!bpf_obj_get_info_by_fd(bpf_program__fd(p->prog), &info, &ilen))
-		p->prog_id = (int)info.id;
+	p->prog_id = (int)plt_bpf_prog_id(bpf_program__fd(p->bpf.prog));
 	pr_debug("%s: %s attached (%s XDP, bpf_link, prog id %d)\n", p->ifname,
-		 bpf_program__name(p->prog), app->o.generic ? "generic" : "native", p->prog_id);
+		 bpf_program__name(p->bpf.prog), app->o.generic ? "generic" : "native", p->prog_id);
 	return 0;
 }
 
-/* Detach p's program (closing the link detaches exactly ours, never a
- * program someone else attached since), close the object and the TAP. */
+/* Detach p's program (the link: exactly ours, never a program someone else
+ * attached since), close the object and the TAP. */
 void afx_setup_port_unload(struct afx_port *p)
 {
-	if (p->link_fd >= 0)
-		close(p->link_fd);
-	p->link_fd = -1;
-	bpf_object__close(p->obj);
-	p->obj = NULL;
-	p->prog = NULL;
+	plt_xdp_detach(&p->link);
+	plt_bpf_close(&p->bpf);
 	if (p->tap_fd >= 0)
 		close(p->tap_fd); /* a non-persistent TAP disappears with its fd */
 	p->tap_fd = -1;

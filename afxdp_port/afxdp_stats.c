@@ -10,15 +10,6 @@ const char *const afx_xsk_cnt_name[AFX_XC__MAX] = {
 };
 
 /* ---- Stats ------------------------------------------------------------------ */
-/* Monotonic time in seconds. */
-double afx_stats_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Sum a socket counter over every socket of every worker. */
 static uint64_t afx_stats_sum(struct afx_app *app, int c)
 {

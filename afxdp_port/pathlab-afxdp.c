@@ -10,34 +10,7 @@
  * docs/afxdp.md. */
 #include "afxdp.h"
 
-/* ---- Logging ------------------------------------------------------------ */
 int afx_verbose;
-volatile sig_atomic_t afx_stop;
-
-/* libbpf's messages, demoted one level (warnings show as info, and so on). */
-static int afx_log_libbpf(enum libbpf_print_level lvl, const char *fmt, va_list ap)
-{
-	if (lvl == LIBBPF_DEBUG || (lvl == LIBBPF_INFO && afx_verbose < 2) ||
-	    (lvl == LIBBPF_WARN && !afx_verbose))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-/* libxdp's messages, demoted one level likewise. */
-static int afx_log_libxdp(enum libxdp_print_level lvl, const char *fmt, va_list ap)
-{
-	if (lvl == LIBXDP_DEBUG || (lvl == LIBXDP_INFO && afx_verbose < 2) ||
-	    (lvl == LIBXDP_WARN && !afx_verbose))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-/* SIGINT/SIGTERM/SIGHUP/SIGQUIT only set the flag; main and workers notice it. */
-static void afx_on_signal(int sig)
-{
-	(void)sig;
-	afx_stop = 1;
-}
 
 /* Policy resolver: interface names are our ports; out_port = port index
  * (the worker's socket array index, and the key of pl_tx_ports in hybrid). */
@@ -202,23 +175,20 @@ int main(int argc, char **argv)
 	struct pl_counters prev_u = { { 0 } }, cur_u, prev_k = { { 0 } }, cur_k;
 	uint64_t prev_ev[AFX_XC__MAX] = { 0 };
 	struct xdp_statistics prev_ks = { 0 };
-	struct sigaction sa = { .sa_handler = afx_on_signal };
 	const char *path;
 	char busy[96];
 	double t0, last;
 	int err = 0;
 
+	plt_log_init("pathlab-afxdp", PLT_LOG_INFO);
+	plt_log_use_libxdp();
 	afx_opt_parse(argc, argv, &app->o);
-	libbpf_set_print(afx_log_libbpf);
-	libxdp_set_print(afx_log_libxdp);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (afx_opt_check(&app->o))
 		return 2;
-	/* A closed terminal (SIGHUP) or SIGQUIT stops us cleanly too. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
+	/* SIGINT, SIGTERM, SIGHUP (a closed terminal) and SIGQUIT only set
+	 * plt_stop: workers and main notice it and tear down the same way. */
+	plt_stop_on_signals();
 	signal(SIGPIPE, SIG_IGN);
 
 	if (app->o.replay) {
@@ -251,7 +221,6 @@ int main(int argc, char **argv)
 		p->idx = i;
 		p->ifname = app->o.ifname[i];
 		p->tap_fd = -1;
-		p->link_fd = -1;
 		p->ifindex = (int)if_nametoindex(p->ifname);
 		if (!p->ifindex) {
 			pr_warn("no interface %s (ip link shows the names)\n", p->ifname);
@@ -278,7 +247,7 @@ int main(int argc, char **argv)
 		goto destroy_workers;
 	app->ctl_user = pl_ctl_open_user();
 	if (app->o.placement == AFX_PLACE_HYBRID)
-		app->ctl_bpf = pl_ctl_open_bpf_obj(app->port[0].obj);
+		app->ctl_bpf = pl_ctl_open_bpf_obj(app->port[0].bpf.obj);
 	if (!app->ctl_user || (app->o.placement == AFX_PLACE_HYBRID && !app->ctl_bpf)) {
 		pr_warn("cannot open the control library on the core's tables\n");
 		err = -ENOMEM;
@@ -342,12 +311,12 @@ int main(int argc, char **argv)
 	}
 
 	err = afx_start_workers(app, wc);
-	t0 = last = afx_stats_now();
-	while (!err && !afx_stop) {
+	t0 = last = plt_now();
+	while (!err && !plt_stop) {
 		double now;
 
 		usleep(50000);
-		now = afx_stats_now();
+		now = plt_now();
 		if (app->o.duration > 0 && now - t0 >= app->o.duration)
 			break;
 		if (now - last < app->o.interval)
@@ -370,7 +339,7 @@ int main(int argc, char **argv)
 		}
 		last = now;
 	}
-	afx_stop = 1;
+	plt_stop = 1;
 	for (unsigned i = 0; i < app->nworkers; i++)
 		if (app->worker[i]->started)
 			pthread_join(app->worker[i]->thread, NULL);
@@ -382,9 +351,9 @@ int main(int argc, char **argv)
 		/* Totals since start (rates over a 1 s "interval" = counts). */
 		if (!pl_ctl_read_counters(app->ctl_user, &fin_u))
 			pl_stats_print(stdout, app->ctl_bpf ? "afxdp-hybrid-user-total" : "afxdp-user-total",
-				       afx_stats_now() - t0, &(struct pl_counters){ { 0 } }, &fin_u, 1.0, 1);
+				       plt_now() - t0, &(struct pl_counters){ { 0 } }, &fin_u, 1.0, 1);
 		if (app->ctl_bpf && !pl_ctl_read_counters(app->ctl_bpf, &fin_k))
-			pl_stats_print(stdout, "afxdp-hybrid-xdp-total", afx_stats_now() - t0,
+			pl_stats_print(stdout, "afxdp-hybrid-xdp-total", plt_now() - t0,
 				       &(struct pl_counters){ { 0 } }, &fin_k, 1.0, 1);
 	}
 	pl_ctl_close(app->ctl_bpf);
@@ -402,8 +371,8 @@ close_ctl:
 	pl_ctl_close(app->ctl_user);
 destroy_workers:
 	for (unsigned i = 0; i < app->nworkers; i++) {
-		if (app->worker[i]->started && !afx_stop) {
-			afx_stop = 1;
+		if (app->worker[i]->started && !plt_stop) {
+			plt_stop = 1;
 			pthread_join(app->worker[i]->thread, NULL);
 		}
 	}
