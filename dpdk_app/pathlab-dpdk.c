@@ -9,6 +9,7 @@
  * USER is counted. TX is buffered and drained periodically (l2fwd's way).
  * The main lcore prints the stats; signals only set a flag. */
 #include "pl_dpdk_app.h"
+#include "plt_replay.h"
 
 volatile bool pl_quit;
 struct pl_dpdk_opts opts;
@@ -430,6 +431,8 @@ int main(int argc, char **argv)
 	uint16_t pid, nports = 0;
 	unsigned lcore, w;
 
+	plt_log_init("pathlab-dpdk", PLT_LOG_INFO);
+
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--")) {
 			eal_argc = i;
@@ -543,7 +546,7 @@ int main(int argc, char **argv)
 		goto cleanup_eal;
 	}
 	pool = rte_pktmbuf_pool_create("pl_mbufs", 8192 * nports * nworkers + 4096, 256, 0,
-				       opts.replay ? PL_DPDK_REPLAY_HEADROOM + PL_DPDK_REPLAY_ROOM
+				       opts.replay ? PLT_REPLAY_BUF_SIZE
 						   : RTE_MBUF_DEFAULT_BUF_SIZE,
 				       rte_socket_id());
 	if (!pool) {

@@ -39,9 +39,6 @@
 #define PL_DPDK_TX_DESC 1024
 #define PL_DPDK_TX_BUF 32
 #define PL_DPDK_DRAIN_US 100
-/* Replay: the same buffer geometry as pathlab-replay's native build. */
-#define PL_DPDK_REPLAY_HEADROOM 256u
-#define PL_DPDK_REPLAY_ROOM 3520u
 
 /* Counters the application adds to the core's (per worker): field, the
  * telemetry name (/pathlab/counters), meaning. */

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* pathlab-dpdk --replay: parity through net_pcap. */
+/* pathlab-dpdk --replay: parity through net_pcap, under the replay contract
+ * every build honours (plt_replay.h: buffer geometry, clock, plres). */
 #include "pl_dpdk_app.h"
+#include "plt_replay.h"
 
 /* Every frame of the single port's rx_pcap through the core, with the replay
- * clock; writes the plres file; TX/REDIRECT frames go to the port's tx. */
+ * clock; writes the plres file; TX/REDIRECT frames go to the port's tx.
+ * Frames the contract does not replay (and multi-segment mbufs) get no
+ * plres line, as in every build. */
 int pl_dpdk_replay_run(uint16_t pid)
 {
 	struct pl_table *cfgt = pl_table_find("pl_config");
@@ -26,8 +30,7 @@ int pl_dpdk_replay_run(uint16_t pid)
 			pr_warn("--results-out %s: cannot create: %s\n", opts.results_out, strerror(errno));
 			return err;
 		}
-		fprintf(f, "# pathlab-results v1 build=dpdk policy=%s pcap=%s\n",
-			opts.policy ? opts.policy : "none", opts.pcap_name ? opts.pcap_name : ports[pid].name);
+		plt_plres_header(f, "dpdk", opts.policy, opts.pcap_name ? opts.pcap_name : ports[pid].name);
 	}
 	pl_worker_set(0);
 	while (!pl_quit && idle < 3) {
@@ -41,30 +44,29 @@ int pl_dpdk_replay_run(uint16_t pid)
 		idle = 0;
 		for (uint16_t k = 0; k < n; k++, i++) {
 			struct rte_mbuf *m = pkts[k];
-			uint8_t *base = (uint8_t *)m->buf_addr + PL_DPDK_REPLAY_HEADROOM;
+			uint8_t *base = (uint8_t *)m->buf_addr + PLT_REPLAY_HEADROOM;
 			uint32_t len = m->data_len, out = 0;
 			struct pl_buf b;
 			int v;
 
-			if (m->nb_segs > 1 || len > PL_DPDK_REPLAY_ROOM) {
-				pr_warn("replay: frame %zu (%u bytes) does not fit one mbuf; the plres file skips it\n",
-					i, m->pkt_len);
+			const char *why = plt_replay_skip_reason(m->pkt_len);
+
+			if (m->nb_segs > 1 || why) {
+				pr_warn("replay: frame %zu (%u bytes) not replayed (%s); the plres file skips it\n",
+					i, m->pkt_len, why ? why : "more than one mbuf");
 				rte_pktmbuf_free(m);
 				continue;
 			}
-			/* the same headroom/tailroom as pathlab-replay's native build */
+			/* laid out as the contract says (the mbuf's data room is
+			 * PLT_REPLAY_BUF_SIZE) */
 			memmove(base, rte_pktmbuf_mtod(m, uint8_t *), len);
-			b = (struct pl_buf){ .data = base, .len = len, .headroom = PL_DPDK_REPLAY_HEADROOM,
-					     .tailroom = PL_DPDK_REPLAY_ROOM - len,
+			b = (struct pl_buf){ .data = base, .len = len, .headroom = PLT_REPLAY_HEADROOM,
+					     .tailroom = PLT_REPLAY_TAILROOM(len),
 					     .ifindex = opts.in_ifindex, .rx_queue = 0 };
-			cfg->clock_ns = PL_REPLAY_CLOCK_NS(i);
+			cfg->clock_ns = plt_replay_clock_ns(i);
 			v = pl_core_process(&b, &out);
-			if (f) {
-				fprintf(f, "%zu\t%s\t%u\t", i, pl_verdict_name(v), out);
-				for (uint32_t j = 0; j < b.len; j++)
-					fprintf(f, "%02x", b.data[j]);
-				fputc('\n', f);
-			}
+			if (f && plt_plres_frame(f, i, v, out, b.data, b.len))
+				err = -EIO;
 			m->data_off = (uint16_t)(b.data - (uint8_t *)m->buf_addr);
 			m->data_len = (uint16_t)b.len;
 			m->pkt_len = b.len;
