@@ -216,11 +216,16 @@ PL_INLINE struct ipv6hdr *pl_parse_ipv6(struct pl_cursor *cur, struct pl_hdrs *h
 
 			if (!fh)
 				goto bad_ext;
-			if (fh->frag_off & pl_htons(0xfff8))
-				h->frag = PL_FRAG_LATER;
-			else if (fh->frag_off & pl_htons(1))
-				h->frag = PL_FRAG_FIRST;
 			nh = fh->nexthdr;
+			/* A later fragment's data is the middle of the
+			 * fragmentable part: nothing after this header is an
+			 * extension header. */
+			if (fh->frag_off & pl_htons(0xfff8)) {
+				h->frag = PL_FRAG_LATER;
+				break;
+			}
+			if (fh->frag_off & pl_htons(1))
+				h->frag = PL_FRAG_FIRST;
 			continue;
 		}
 		oh = PL_PULL(cur, struct pl_ipv6_opt_hdr);
@@ -246,7 +251,8 @@ bad_ext:
 	return (void *)0;
 }
 
-/* L4 headers. l4_end is where IP says the L4 data ends. */
+/* L4 headers. l4_end is where IP says the L4 data ends (of this fragment,
+ * for a first fragment). */
 PL_INLINE struct tcphdr *pl_parse_tcp(struct pl_cursor *cur, void *l4_end, struct pl_hdrs *h)
 {
 	struct tcphdr *th = PL_PULL(cur, struct tcphdr);
@@ -276,7 +282,10 @@ PL_INLINE struct udphdr *pl_parse_udp(struct pl_cursor *cur, void *l4_end, struc
 	if (!uh)
 		goto bad;
 	ulen = pl_ntohs(uh->len);
-	if (ulen < sizeof(*uh) || (void *)uh + ulen > l4_end)
+	/* The UDP length covers the whole datagram: a first fragment carries
+	 * only its start, so there only the 8-byte header must fit (checked
+	 * against l4_end by pl_parse). */
+	if (ulen < sizeof(*uh) || (h->frag != PL_FRAG_FIRST && (void *)uh + ulen > l4_end))
 		goto bad;
 	h->sport = pl_ntohs(uh->source);
 	h->dport = pl_ntohs(uh->dest);

@@ -102,6 +102,7 @@ struct pl_addr {
 	X(RESP_REPLY, "resp_reply", "responder: HTTP responses sent")          \
 	X(RESP_404, "resp_404", "responder: unknown paths")                     \
 	X(RESP_405, "resp_405", "responder: methods other than GET/HEAD")       \
+	X(RESP_400, "resp_400", "responder: request lines with no delimiter after the path") \
 	X(RESP_FINACK, "resp_finack", "responder: client FINs acknowledged")   \
 	X(RESP_ACK, "resp_ack", "responder: pure ACKs absorbed")               \
 	X(RESP_RST, "resp_rst", "responder: RSTs sent (bad cookie, unexpected)") \
@@ -156,7 +157,8 @@ struct pl_config {
 	__u8 syn_enabled;      /* 1: SYN budgets per source and global */
 	__u8 resp_enabled;     /* 1: TCP/HTTP responder */
 	__u8 lb_enabled;       /* 1: L4 load balancer */
-	__u32 stages_reserved[7];
+	__u32 lb_seed;         /* seed of the LB flow hash (lb.h) */
+	__u32 stages_reserved[6];
 };
 
 /* The configuration every build starts from (pl_core_init, the BPF

@@ -9,13 +9,15 @@ PKGS=(
 	clang llvm lld gcc meson ninja-build pkg-config make
 	libbpf-dev libxdp-dev libelf-dev zlib1g-dev libpcap-dev linux-libc-dev
 	bpftool xdp-tools libclang-rt-14-dev valgrind
+	# lint (the shellcheck test)
+	shellcheck
 	# DPDK (issue 4)
 	dpdk dpdk-dev libnuma-dev
 	# Open vSwitch (issue 7)
 	openvswitch-switch openvswitch-common
 	# lab, tests and benchmarks
 	iproute2 ethtool iputils-ping nftables tcpdump curl wrk nginx-light
-	gnuplot-nox jq procps util-linux kmod
+	gnuplot-nox jq procps util-linux kmod python3-matplotlib
 	# metrics tests (issue 6): a Prometheus text-format parser, promtool and a
 	# real Prometheus server (not started as a service: policy-rc.d below)
 	python3-prometheus-client prometheus

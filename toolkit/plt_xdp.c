@@ -10,6 +10,7 @@
 #include <linux/if_link.h>
 #include <linux/sockios.h>
 #include <bpf/libbpf.h>
+#include "pl_nics.h"
 #include "plt_log.h"
 #include "plt_xdp.h"
 
@@ -68,11 +69,33 @@ int plt_if_mtu(const char *ifname)
 
 /* ---- attaching ---- */
 
+/* The NIC table's hint for a driver (topologies/pl_nics.h), with IFACE
+ * replaced by the interface's name, the option and the current MTU added. */
+static void nic_hint(const char *hint, const char *ifname, int mtu, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (const char *p = hint; *p && o + 1 < len;) {
+		if (!strncmp(p, "IFACE", 5)) {
+			snprintf(buf + o, len - o, "%s", ifname);
+			o = strlen(buf);
+			p += 5;
+		} else {
+			buf[o++] = *p++;
+			buf[o] = 0;
+		}
+	}
+	if (o + 1 < len)
+		snprintf(buf + o, len - o, " (--mode generic; MTU now %d)", mtu);
+}
+
 /* What to try when `driver` refused mode `mode` with error err. */
 static void attach_hint(const char *ifname, const char *driver, enum plt_xdp_mode mode, int err,
 			char *buf, size_t len)
 {
 	int mtu = plt_if_mtu(ifname);
+	const struct pl_nic *nic;
 
 	if (err == -EBUSY || err == -EEXIST) {
 		snprintf(buf, len,
@@ -88,26 +111,8 @@ static void attach_hint(const char *ifname, const char *driver, enum plt_xdp_mod
 	} else if (mode == PLT_XDP_GENERIC) {
 		snprintf(buf, len, "generic XDP works on every interface: check that %s is up and not a "
 				   "bond/team slave with its own XDP program", ifname);
-	} else if (!strcmp(driver, "r8169")) {
-		snprintf(buf, len, "the Realtek r8169 driver has no native XDP: use --mode generic");
-	} else if (!strcmp(driver, "ena")) {
-		snprintf(buf, len,
-			 "AWS ENA refuses native XDP above MTU 3498 (now %d: `ip link set dev %s mtu 3498`) "
-			 "or when more than half of the channels are in use (`ethtool -L %s combined N` with "
-			 "N at most half of the maximum); or use --mode generic",
-			 mtu, ifname, ifname);
-	} else if (!strcmp(driver, "veth")) {
-		snprintf(buf, len,
-			 "veth refuses native XDP when the peer's MTU is too large for one page (now %d), when "
-			 "this end has fewer rx queues than the peer has tx queues, or with GSO/LRO on the peer: "
-			 "lower the MTU, create the veth with numrxqueues N, or use --mode generic",
-			 mtu);
-	} else if (!strcmp(driver, "virtio_net")) {
-		snprintf(buf, len,
-			 "virtio_net needs one spare tx queue per CPU (`ethtool -L %s combined N` below the "
-			 "maximum) and guest offloads off (`ethtool -K %s lro off`), MTU at most one page "
-			 "(now %d); or use --mode generic",
-			 ifname, ifname, mtu);
+	} else if ((nic = pl_nic_lookup(driver)) && nic->hint[0]) {
+		nic_hint(nic->hint, ifname, mtu, buf, len);
 	} else if (err == -EOPNOTSUPP || err == -EINVAL) {
 		snprintf(buf, len,
 			 "driver %s may have no native XDP, or not at MTU %d: lower the MTU "

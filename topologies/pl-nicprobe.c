@@ -3,7 +3,8 @@
  * (ETHTOOL_GDRVINFO), queue counts (ETHTOOL_GCHANNELS), ring sizes
  * (ETHTOOL_GRINGPARAM), MTU, and the XDP features the kernel advertises
  * through the netdev generic-netlink family (kernel 6.3+), falling back to
- * a table of known drivers on older kernels. Output: human, --kv or --json. */
+ * the table of known drivers (pl_nics.h) on older kernels. Output: human,
+ * --kv or --json; --drivers prints that table as docs/nics.md has it. */
 #include <netinet/in.h>
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +21,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/sockios.h>
+#include "pl_nics.h"
 
 /* From include/uapi/linux/netdev.h (not in this distribution's headers). */
 #define PL_NETDEV_FAMILY "netdev"
@@ -27,30 +29,8 @@
 #define PL_NETDEV_A_DEV_IFINDEX 1
 #define PL_NETDEV_A_DEV_XDP_FEATURES 3
 #define PL_NETDEV_A_DEV_XDP_ZC_MAX_SEGS 4
-enum {
-	PL_XDP_BASIC = 1, PL_XDP_REDIRECT = 2, PL_XDP_NDO_XMIT = 4, PL_XDP_XSK_ZC = 8,
-	PL_XDP_HW_OFFLOAD = 16, PL_XDP_RX_SG = 32, PL_XDP_NDO_XMIT_SG = 64,
-};
 static const char *const pl_xdp_names[] = {
 	"basic", "redirect", "ndo-xmit", "xsk-zerocopy", "hw-offload", "rx-sg", "ndo-xmit-sg",
-};
-
-/* Known drivers for kernels without the netdev family (see docs/nics.md). */
-static const struct pl_known {
-	const char *driver;
-	uint64_t features;
-	const char *note;
-} pl_known[] = {
-	{ "veth", PL_XDP_BASIC | PL_XDP_REDIRECT | PL_XDP_RX_SG,
-	  "ndo-xmit only while the peer has XDP or GRO; no zero-copy" },
-	{ "r8169", 0, "no native XDP in mainline: generic XDP and AF_XDP copy mode only" },
-	{ "ena", PL_XDP_BASIC | PL_XDP_REDIRECT | PL_XDP_NDO_XMIT,
-	  "native XDP needs MTU <= 3498 and combined channels <= max/2" },
-	{ "mlx5_core", PL_XDP_BASIC | PL_XDP_REDIRECT | PL_XDP_NDO_XMIT | PL_XDP_XSK_ZC | PL_XDP_RX_SG, "" },
-	{ "i40e", PL_XDP_BASIC | PL_XDP_REDIRECT | PL_XDP_NDO_XMIT | PL_XDP_XSK_ZC, "" },
-	{ "ice", PL_XDP_BASIC | PL_XDP_REDIRECT | PL_XDP_NDO_XMIT | PL_XDP_XSK_ZC | PL_XDP_RX_SG, "" },
-	{ "virtio_net", PL_XDP_BASIC | PL_XDP_REDIRECT | PL_XDP_NDO_XMIT,
-	  "zero-copy from 6.11; native XDP needs enough queues (2 x vCPUs) and no guest offloads" },
 };
 
 struct pl_probe {
@@ -198,7 +178,7 @@ close_fd:
 static int pl_probe_run(struct pl_probe *p, const char *name)
 {
 	struct ifreq ifr = { 0 };
-	size_t i;
+	const struct pl_nic *nic;
 	int fd;
 
 	memset(p, 0, sizeof(*p));
@@ -220,20 +200,17 @@ static int pl_probe_run(struct pl_probe *p, const char *name)
 	p->has_ring = !pl_ethtool(fd, name, &p->ring);
 	close(fd);
 
+	nic = p->has_drv ? pl_nic_lookup(p->drv.driver) : NULL;
 	if (!pl_probe_netlink(p)) {
 		p->xdp_source = "netlink";
+	} else if (nic) {
+		p->xdp_features = nic->features;
+		p->xdp_source = "table";
 	} else {
 		p->xdp_source = "unknown";
-		for (i = 0; p->has_drv && i < sizeof(pl_known) / sizeof(pl_known[0]); i++) {
-			if (!strcmp(p->drv.driver, pl_known[i].driver)) {
-				p->xdp_features = pl_known[i].features;
-				p->xdp_source = "table";
-			}
-		}
 	}
-	for (i = 0; p->has_drv && i < sizeof(pl_known) / sizeof(pl_known[0]); i++)
-		if (!strcmp(p->drv.driver, pl_known[i].driver))
-			p->note = pl_known[i].note;
+	if (nic)
+		p->note = nic->note;
 	return 0;
 }
 
@@ -336,6 +313,7 @@ static const struct pl_opt {
 } pl_opts[] = {
 	{ "kv", 'k', "KEY=VALUE lines (shell-evaluable)" },
 	{ "json", 'j', "one JSON object" },
+	{ "drivers", 'd', "the table of known drivers (Markdown, as in docs/nics.md), no IFACE" },
 	{ "help", 'h', "this text" },
 };
 
@@ -344,31 +322,37 @@ static void pl_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: pl-nicprobe [--kv|--json] IFACE\n"
+	fprintf(f, "usage: pl-nicprobe [--kv|--json] IFACE | --drivers\n"
 		   "Driver, queues, rings, MTU and XDP features of IFACE (in the current namespace).\n");
 	for (i = 0; i < sizeof(pl_opts) / sizeof(pl_opts[0]); i++)
-		fprintf(f, "  --%-6s %s\n", pl_opts[i].name, pl_opts[i].help);
+		fprintf(f, "  --%-8s %s\n", pl_opts[i].name, pl_opts[i].help);
 }
 
 int main(int argc, char **argv)
 {
 	struct option lo[sizeof(pl_opts) / sizeof(pl_opts[0]) + 1] = { 0 };
 	enum pl_fmt fmt = PL_FMT_HUMAN;
+	bool drivers = false;
 	struct pl_probe p;
 	size_t i;
 	int c, err;
 
 	for (i = 0; i < sizeof(pl_opts) / sizeof(pl_opts[0]); i++)
 		lo[i] = (struct option){ pl_opts[i].name, no_argument, NULL, pl_opts[i].val };
-	while ((c = getopt_long(argc, argv, "kjh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "kjdh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k': fmt = PL_FMT_KV; break;
 		case 'j': fmt = PL_FMT_JSON; break;
+		case 'd': drivers = true; break;
 		case 'h': pl_usage(stdout); return 0;
 		default: pl_usage(stderr); return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (drivers && optind == argc) {
+		pl_nics_print_markdown(stdout);
+		return 0;
+	}
+	if (drivers || optind != argc - 1) {
 		pl_usage(stderr);
 		return 2;
 	}

@@ -5,6 +5,7 @@
  * A whole file is parsed and checked before anything is applied; the first
  * error stops parsing and names file:line, what is wrong and what to try. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,12 +55,12 @@
 	  "ratelimit pps N [burst N] [bytes N] [byte-burst N] [prefix4 N] [prefix6 N]")     \
 	X(synguard, synguard, PL_KW_ONCE,                                                   \
 	  "synguard [per-source PPS BURST] [global PPS BURST] [prefix4 N] [prefix6 N]")     \
-	X(responder, responder, 0, "responder listen ADDR|any [PORT]  |  responder key HEX32") \
-	X(route, responder, 0, "route PATH|unknown|method STATUS CONTENT-TYPE BODY...")     \
+	X(responder, responder, 0, "responder listen ADDR|any-destination [PORT]  |  responder key HEX32") \
+	X(route, responder, 0, "route PATH|unknown|method|bad-request STATUS CONTENT-TYPE BODY...")     \
 	X(lb, lb, 0,                                                                        \
 	  "lb service NAME VIP PORT tcp|udp [mode dsr|ipip|nat] [size PRIME] [encap-src ADDR]" \
 	  "  |  lb backend SERVICE ADDR [port N] [weight N] [state up|draining|down] "       \
-	  "[mac MAC] [src-mac MAC] [via IFACE|tx|pass]")
+	  "[mac MAC] [src-mac MAC] [via IFACE|tx|pass]  |  lb seed N")
 
 #define PL_KW_ONCE 1u
 
@@ -116,20 +117,41 @@ struct pl_config *pl_parse_cfg(struct pl_parse *ps)
 
 /* ---- value parsers ---- */
 
-/* Strict unsigned number within [lo, hi]. */
+/* A decimal number: digits only, no sign, no leading zero (an octal-looking
+ * 022 is refused rather than read as 22 or 18). Returns 0, -EINVAL (not
+ * decimal), -EDOM (leading zero) or -ERANGE. */
+static int parse_decimal(const char *s, unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *c;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (c = s; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -EINVAL;
+		if (v > (ULONG_MAX - (unsigned long)(*c - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (unsigned long)(*c - '0');
+	}
+	*out = v;
+	return s[0] == '0' && s[1] ? -EDOM : 0;
+}
+
+/* Strict unsigned decimal number within [lo, hi]: every keyword's numbers
+ * come through here. */
 int pl_parse_uint(struct pl_parse *ps, const char *s, unsigned long lo, unsigned long hi,
 		  const char *what, unsigned long *out)
 {
-	unsigned long v;
-	char *end;
+	unsigned long v = 0;
+	int err = parse_decimal(s, &v);
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		return pl_parse_fail(ps, "%s '%s' is not a number", what, s ? s : "");
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (*end)
-		return pl_parse_fail(ps, "%s '%s' is not a number", what, s);
-	if (errno == ERANGE || v < lo || v > hi)
+	if (err == -EDOM)
+		return pl_parse_fail(ps, "%s '%s' has a leading zero (numbers are decimal: write %lu)",
+				     what, s, v);
+	if (err == -EINVAL)
+		return pl_parse_fail(ps, "%s '%s' is not a number (decimal digits only)", what, s ? s : "");
+	if (err == -ERANGE || v < lo || v > hi)
 		return pl_parse_fail(ps, "%s %s out of range (%lu-%lu)", what, s, lo, hi);
 	*out = v;
 	return 0;
@@ -305,11 +327,12 @@ int pl_parse_prefix(struct pl_parse *ps, const char *s, const char *what, struct
 	}
 	plen = max;
 	if (slash) {
-		char *end;
+		int err = parse_decimal(slash + 1, &plen);
 
-		errno = 0;
-		plen = strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || slash[1] == '-' || slash[1] == '+' || errno || plen > max)
+		if (err == -EDOM)
+			return pl_parse_fail(ps, "%s '%s' has a leading zero in its prefix length (numbers are decimal: write /%lu)",
+					     what, s, plen);
+		if (err || plen > max)
 			return pl_parse_fail(ps, "%s '%s' has a bad prefix length (0-%lu for IPv%d)",
 					     what, s, max, v6 ? 6 : 4);
 	}

@@ -66,8 +66,8 @@ int pl_parse_fail(struct pl_parse *ps, const char *fmt, ...)
 /* The configuration the policy is building. */
 struct pl_config *pl_parse_cfg(struct pl_parse *ps);
 
-/* Strict unsigned number in [lo, hi] (decimal, or 0x hex). what names it
- * in the error. */
+/* Strict unsigned decimal number in [lo, hi]: digits only, no sign, no
+ * leading zero, no 0x. what names it in the error. */
 int pl_parse_uint(struct pl_parse *ps, const char *s, unsigned long lo, unsigned long hi,
 		  const char *what, unsigned long *out);
 /* One word out of a list ("on"/"off"...): index, or an error listing them. */

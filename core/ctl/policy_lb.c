@@ -3,6 +3,7 @@
  *   lb service NAME VIP PORT tcp|udp [mode dsr|ipip|nat] [size PRIME] [encap-src ADDR]
  *   lb backend NAME ADDR [port N] [weight N] [state up|draining|down]
  *              [mac MAC] [src-mac MAC] [via IFACE|tx|pass]
+ *   lb seed N   (the flow hash seed; default: random, kept across reloads)
  * A backend names its service (declared before it). Apply writes the
  * services, the backends, each service's Maglev table (built from its
  * backends that are up, by weight) and the reverse-NAT entries; the per-CPU
@@ -10,6 +11,7 @@
  * drains or removes a backend while running. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
@@ -33,6 +35,8 @@ struct lb_be_ent {
 
 struct lb_data {
 	unsigned nsvc, nbe;
+	__u32 seed;       /* 0: not given */
+	unsigned seed_line;
 	struct lb_svc_ent svc[PL_LB_SVC_MAX];
 	struct lb_be_ent be[PL_LB_BACKEND_MAX];
 };
@@ -62,6 +66,7 @@ static int lb_service(struct pl_parse *ps, struct lb_data *d, int argc, char **a
 	if (pl_parse_addr(ps, argv[3], "service VIP", &s.k.vip, &s.family) ||
 	    pl_parse_uint(ps, argv[4], 1, 65535, "service port", &n))
 		return -EINVAL;
+	s.k.family = s.family;
 	s.k.port = (__u16)n;
 	if (!strcmp(argv[5], "tcp"))
 		s.k.proto = IPPROTO_TCP;
@@ -171,6 +176,27 @@ static int lb_backend(struct pl_parse *ps, struct lb_data *d, int argc, char **a
 			return pl_parse_fail(ps, "unexpected '%s' (usage: %s)", argv[i], ps->usage);
 		}
 	}
+	/* Replies of a NAT backend are told apart by their source address,
+	 * port and protocol alone (pl_lb_rnat): two NAT services cannot
+	 * share one. */
+	if (d->svc[si].v.mode == PL_LB_NAT) {
+		__u16 port = e.b.port ? e.b.port : d->svc[si].k.port;
+
+		for (unsigned i = 0; i < d->nbe; i++) {
+			const struct lb_svc_ent *o = &d->svc[d->be[i].svc];
+
+			if (d->be[i].svc == si || o->v.mode != PL_LB_NAT || o->k.proto != d->svc[si].k.proto ||
+			    o->family != d->svc[si].family ||
+			    (d->be[i].b.port ? d->be[i].b.port : o->k.port) != port ||
+			    memcmp(&d->be[i].b.addr, &e.b.addr, sizeof(e.b.addr)))
+				continue;
+			return pl_parse_fail(ps,
+					     "NAT backend %s port %u %s is already a backend of NAT service %s (line %u): "
+					     "its replies could not be told apart; give one of them another port",
+					     argv[3], port, d->svc[si].k.proto == IPPROTO_TCP ? "tcp" : "udp",
+					     o->name, d->be[i].line);
+		}
+	}
 	if (d->nbe >= PL_LB_BACKEND_MAX)
 		return pl_parse_fail(ps, "more than %d backends", PL_LB_BACKEND_MAX);
 	d->be[d->nbe++] = e;
@@ -184,12 +210,27 @@ int pl_kw_lb(struct pl_parse *ps, void *data, int argc, char **argv)
 		return lb_service(ps, data, argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "backend"))
 		return lb_backend(ps, data, argc, argv);
-	return pl_parse_fail(ps, "lb takes 'service' or 'backend' (usage: %s)", ps->usage);
+	if (argc >= 2 && !strcmp(argv[1], "seed")) {
+		struct lb_data *d = data;
+		unsigned long n;
+
+		if (argc != 3)
+			return pl_parse_fail(ps, "lb seed takes one number, 1-4294967295");
+		if (d->seed_line)
+			return pl_parse_fail(ps, "lb seed already given at line %u", d->seed_line);
+		if (pl_parse_uint(ps, argv[2], 1, 0xffffffffu, "lb seed", &n))
+			return -EINVAL;
+		d->seed = (__u32)n;
+		d->seed_line = ps->line;
+		return 0;
+	}
+	return pl_parse_fail(ps, "lb takes 'service', 'backend' or 'seed' (usage: %s)", ps->usage);
 }
 
 static int lb_finish(struct pl_parse *ps, void *data)
 {
 	pl_parse_cfg(ps)->lb_enabled = ((struct lb_data *)data)->nsvc > 0;
+	pl_parse_cfg(ps)->lb_seed = ((struct lb_data *)data)->seed; /* 0: chosen by the apply */
 	return 0;
 }
 
@@ -202,6 +243,13 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 	struct pl_lb_maglev_in *in = NULL;
 	int err = 0;
 
+	/* The flow hash seed: the policy's, else the one the datapath already
+	 * has (a reload keeps flows where they are), else a random one. */
+	a->cfg.lb_seed = d->seed ? d->seed : a->old_cfg.lb_seed;
+	while (!a->cfg.lb_seed)
+		if (getrandom(&a->cfg.lb_seed, sizeof(a->cfg.lb_seed), 0) != sizeof(a->cfg.lb_seed))
+			return pl_apply_fail(a, 0, -EIO, "cannot read a random lb seed: %s (give 'lb seed N')",
+					     strerror(errno));
 	if (!d->nsvc)
 		goto sync;
 	ring = calloc(PL_LB_RING, sizeof(*ring));
@@ -214,6 +262,8 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 		struct pl_lb_backend b = d->be[i].b;
 		__u32 id = i, ifindex;
 
+		b.svc = (__u8)d->svc[d->be[i].svc].v.id;
+
 		if (d->be[i].via[0]) {
 			err = pl_apply_port(a, d->be[i].line, d->be[i].via, &ifindex, &b.out_port);
 			if (!err && has_devmap)
@@ -224,12 +274,19 @@ static int lb_prepare(struct pl_apply *a, const void *data)
 			err = pl_apply_put(a, "pl_lb_backends", &id, sizeof(id), &b, sizeof(b), d->be[i].line);
 		if (!err && d->svc[d->be[i].svc].v.mode == PL_LB_NAT) {
 			const struct lb_svc_ent *s = &d->svc[d->be[i].svc];
-			struct pl_lb_rnat_key rk = { .addr = b.addr, .proto = s->k.proto };
+			struct pl_lb_rnat_key rk = { .addr = b.addr, .proto = s->k.proto, .family = s->family };
 			struct pl_lb_rnat_val rv = { .vip = s->k.vip, .port = s->k.port };
 
 			rk.port = b.port ? b.port : s->k.port;
 			err = pl_apply_put(a, "pl_lb_rnat", &rk, sizeof(rk), &rv, sizeof(rv), d->be[i].line);
 		}
+	}
+	/* Ids no line uses are set down: a backend deleted by a reload keeps
+	 * no flows (they are placed again). */
+	for (__u32 id = d->nbe; id < PL_LB_BACKEND_MAX && !err; id++) {
+		struct pl_lb_backend down = { .state = PL_LB_DOWN };
+
+		err = pl_apply_put(a, "pl_lb_backends", &id, sizeof(id), &down, sizeof(down), 0);
 	}
 	for (unsigned s = 0; s < d->nsvc && !err; s++) {
 		unsigned n = 0, m = d->svc[s].v.ring_size;

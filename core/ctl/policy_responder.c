@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 /* Policy keywords of the responder stage:
- *   responder listen ADDR|any [PORT]      (PORT defaults to 8080; repeatable)
+ *   responder listen ADDR|any-destination [PORT]   (PORT defaults to 8080; repeatable)
  *   responder key HEX32                   (cookie key; random per parse if absent)
- *   route PATH|unknown|method STATUS TYPE BODY...
- * The responder is on when there is at least one listen statement. Routes
- * not given keep their defaults: / "Hello from XDP!", /api {"status":"ok"},
- * /health OK, unknown (404) "Not Found", method (405) "Method Not Allowed".
+ *   route PATH|unknown|method|bad-request STATUS TYPE BODY...
+ * The responder is on when there is at least one listen statement. The
+ * datapath does not know the DUT's own addresses: any-destination answers
+ * for every destination address (transit traffic too), and says so; the
+ * bare word "any" is refused. Routes not given keep their defaults:
+ * / "Hello from XDP!", /api {"status":"ok"}, /health OK, unknown (404)
+ * "Not Found", method (405) "Method Not Allowed", bad-request (400, a
+ * request line with no delimiter after the path) "Bad Request".
  * BODY is the rest of the line, words joined by one space. */
 #include <errno.h>
 #include <stdio.h>
@@ -38,9 +42,11 @@ static const struct { const char *path; unsigned status; const char *ctype, *bod
 	{ "/health", 200, "text/plain", "OK" },
 	{ "#404", 404, "text/plain", "Not Found" },
 	{ "#405", 405, "text/plain", "Method Not Allowed" },
+	{ "#400", 400, "text/plain", "Bad Request" },
 };
+#define RESP_NDEFAULTS (sizeof(resp_defaults) / sizeof(resp_defaults[0]))
 
-/* responder listen ADDR|any [PORT] | responder key HEX32 */
+/* responder listen ADDR|any-destination [PORT] | responder key HEX32 */
 int pl_kw_responder(struct pl_parse *ps, void *data, int argc, char **argv)
 {
 	struct resp_data *d = data;
@@ -50,9 +56,16 @@ int pl_kw_responder(struct pl_parse *ps, void *data, int argc, char **argv)
 		unsigned long port;
 		__u8 fam;
 
-		if (strcmp(argv[2], "any") &&
-		    pl_parse_addr(ps, argv[2], "responder address", &k.addr, &fam))
-			return -EINVAL;
+		if (!strcmp(argv[2], "any"))
+			return pl_parse_fail(ps, "responder listen 'any' is ambiguous: the datapath does not know "
+					     "the DUT's own addresses; list them (responder listen ADDR PORT), or write "
+					     "'any-destination' to answer for every destination address, transit "
+					     "traffic included");
+		if (strcmp(argv[2], "any-destination")) {
+			if (pl_parse_addr(ps, argv[2], "responder address", &k.addr, &fam))
+				return -EINVAL;
+			k.family = fam;
+		}
 		if (argc == 4) {
 			if (pl_parse_uint(ps, argv[3], 1, 65535, "responder port", &port))
 				return -EINVAL;
@@ -100,8 +113,10 @@ int pl_kw_route(struct pl_parse *ps, void *data, int argc, char **argv)
 		path = "#404";
 	else if (!strcmp(path, "method"))
 		path = "#405";
+	else if (!strcmp(path, "bad-request"))
+		path = "#400";
 	else if (path[0] != '/')
-		return pl_parse_fail(ps, "route path '%s' must start with '/' (or be 'unknown' or 'method')",
+		return pl_parse_fail(ps, "route path '%s' must start with '/' (or be 'unknown', 'method' or 'bad-request')",
 				     path);
 	if (pl_resp_path_key(&r.k, path))
 		return pl_parse_fail(ps, "route path longer than %d characters", PL_RESP_PATH_MAX - 1);
@@ -128,8 +143,8 @@ int pl_kw_route(struct pl_parse *ps, void *data, int argc, char **argv)
 		if (!memcmp(&d->route[i].k, &r.k, sizeof(r.k)))
 			return pl_parse_fail(ps, "route %s already given at line %u", argv[1],
 					     d->route[i].line);
-	if (d->nroutes >= PL_RESP_ROUTES_MAX - 5)
-		return pl_parse_fail(ps, "more than %d routes", PL_RESP_ROUTES_MAX - 5);
+	if (d->nroutes >= PL_RESP_ROUTES_MAX - RESP_NDEFAULTS)
+		return pl_parse_fail(ps, "more than %zu routes", PL_RESP_ROUTES_MAX - RESP_NDEFAULTS);
 	d->route[d->nroutes++] = r;
 	return 0;
 }
@@ -139,7 +154,7 @@ static int resp_finish(struct pl_parse *ps, void *data)
 {
 	struct resp_data *d = data;
 
-	for (size_t i = 0; i < sizeof(resp_defaults) / sizeof(resp_defaults[0]); i++) {
+	for (size_t i = 0; i < RESP_NDEFAULTS; i++) {
 		struct resp_rt r = { .status = resp_defaults[i].status };
 		unsigned j;
 

@@ -40,11 +40,14 @@ enum pl_lb_state { PL_LB_UP = 0, PL_LB_DRAINING = 1, PL_LB_DOWN = 2 };
 #define PL_LB_OUT_TX   0xffffffffu /* send back out the receiving port */
 #define PL_LB_OUT_PASS 0xfffffffeu /* hand to the host stack (it routes) */
 
+/* Keys carry the address family (4 or 6): an IPv4 address is stored
+ * v4-mapped, so an IPv6 packet to ::ffff:a.b.c.d would otherwise match the
+ * IPv4 key of a.b.c.d. */
 struct pl_lb_svc_key {
 	struct pl_addr vip;
-	__u16 port; /* host order */
-	__u8 proto; /* IPPROTO_TCP / IPPROTO_UDP */
-	__u8 pad;
+	__u16 port;   /* host order */
+	__u8 proto;   /* IPPROTO_TCP / IPPROTO_UDP */
+	__u8 family;  /* 4 or 6 */
 };
 
 struct pl_lb_svc {
@@ -61,7 +64,7 @@ struct pl_lb_backend {
 	__u8 smac[6];        /* source MAC to write (all zero: the frame's old destination) */
 	__u16 port;          /* NAT: destination port, host order (0: keep) */
 	__u8 state;          /* enum pl_lb_state, changeable at run time */
-	__u8 pad;
+	__u8 svc;            /* id of its service */
 	__u32 out_port;      /* PL_LB_OUT_TX, PL_LB_OUT_PASS or a REDIRECT port */
 	__u32 weight;        /* control plane only */
 };
@@ -70,7 +73,8 @@ struct pl_lb_flow {
 	struct pl_addr saddr, daddr;
 	__u16 sport, dport;
 	__u8 proto;
-	__u8 pad[3];
+	__u8 family; /* 4 or 6 */
+	__u8 pad[2];
 };
 
 struct pl_lb_ct {
@@ -82,7 +86,7 @@ struct pl_lb_rnat_key {
 	struct pl_addr addr; /* backend address and port (host order) */
 	__u16 port;
 	__u8 proto;
-	__u8 pad;
+	__u8 family; /* 4 or 6 */
 };
 
 struct pl_lb_rnat_val {
@@ -98,11 +102,14 @@ struct pl_lb_stats {
 	__u64 no_backend;
 };
 
-PL_TABLE(pl_lb_services, HASH, struct pl_lb_svc_key, struct pl_lb_svc, PL_LB_SVC_MAX);
+/* The hash tables hold twice the policy's limit: a reload writes the new
+ * entries before it removes the old ones, so swapping a full set of
+ * services (or NAT backends) for another needs room for both. */
+PL_TABLE(pl_lb_services, HASH, struct pl_lb_svc_key, struct pl_lb_svc, 2 * PL_LB_SVC_MAX);
 PL_TABLE(pl_lb_ring, ARRAY, __u32, __u32, PL_LB_SVC_MAX * PL_LB_RING); /* backend id + 1 */
 PL_TABLE(pl_lb_backends, ARRAY, __u32, struct pl_lb_backend, PL_LB_BACKEND_MAX);
 PL_TABLE(pl_lb_conns, PERCPU_LRU_HASH, struct pl_lb_flow, struct pl_lb_ct, PL_LB_CT_MAX);
-PL_TABLE(pl_lb_rnat, HASH, struct pl_lb_rnat_key, struct pl_lb_rnat_val, PL_LB_BACKEND_MAX);
+PL_TABLE(pl_lb_rnat, HASH, struct pl_lb_rnat_key, struct pl_lb_rnat_val, 2 * PL_LB_BACKEND_MAX);
 PL_TABLE(pl_lb_svc_stats, PERCPU_ARRAY, __u32, struct pl_lb_stats, PL_LB_SVC_MAX);
 PL_TABLE(pl_lb_be_stats, PERCPU_ARRAY, __u32, struct pl_lb_stats, PL_LB_BACKEND_MAX);
 
@@ -131,9 +138,11 @@ PL_INLINE __u32 pl_hash_words(const __u32 *w, __u32 n, __u32 seed)
 	return h;
 }
 
-PL_INLINE __u32 pl_lb_flow_hash(const struct pl_lb_flow *f)
+/* The flow hash is seeded from the configuration (policy 'lb seed N', or
+ * a random seed chosen by the control plane and kept across reloads). */
+PL_INLINE __u32 pl_lb_flow_hash(const struct pl_lb_flow *f, __u32 seed)
 {
-	return pl_hash_words((const __u32 *)f, sizeof(*f) / 4, 0x5eed1b);
+	return pl_hash_words((const __u32 *)f, sizeof(*f) / 4, seed);
 }
 
 /* Replace a 16-byte address in place, updating the L4 checksum (and the
@@ -278,6 +287,7 @@ PL_INLINE int pl_lb_reverse(struct pl_ctx *c)
 	rk.addr = c->h.saddr;
 	rk.port = c->h.sport;
 	rk.proto = c->h.l4_proto;
+	rk.family = c->h.family;
 	rv = pl_table_lookup(&pl_lb_rnat, &rk);
 	if (rv)
 		pl_lb_nat(c, &rv->vip, rv->port, 0);
@@ -293,7 +303,7 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	struct pl_lb_ct *ct;
 	struct ethhdr *eth;
 	__u32 bid = 0, len = c->len;
-	int new_flow = 0;
+	int new_flow = 0, syn;
 
 	if (!c->cfg->lb_enabled || c->h.frag == PL_FRAG_LATER ||
 	    (c->h.l4_proto != IPPROTO_TCP && c->h.l4_proto != IPPROTO_UDP))
@@ -301,6 +311,7 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	sk.vip = c->h.daddr;
 	sk.port = c->h.dport;
 	sk.proto = c->h.l4_proto;
+	sk.family = c->h.family;
 	s = pl_table_lookup(&pl_lb_services, &sk);
 	if (!s)
 		return pl_lb_reverse(c);
@@ -312,11 +323,13 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	f.sport = c->h.sport;
 	f.dport = c->h.dport;
 	f.proto = c->h.l4_proto;
+	f.family = c->h.family;
 	/* A TCP SYN (without ACK) opens a new connection: the Maglev table
 	 * places it, never an entry an earlier connection with the same
 	 * 5-tuple left behind (a reused client port would otherwise reach a
 	 * draining backend). Its entry is then written anew. */
-	if (f.proto == IPPROTO_TCP && (c->h.tcp_flags & 0x12) == 0x02)
+	syn = f.proto == IPPROTO_TCP && (c->h.tcp_flags & 0x12) == 0x02;
+	if (syn)
 		ct = (void *)0;
 	else
 		ct = pl_table_lookup(&pl_lb_conns, &f);
@@ -340,14 +353,17 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 	if (ct && ct->backend) {
 		bid = ct->backend - 1;
 		b = pl_table_lookup(&pl_lb_backends, &bid);
-		if (b && b->state == PL_LB_DOWN)
+		/* A known flow's entry names a backend id; after a reload the
+		 * id may be down or belong to another service's backend:
+		 * the flow is placed again. */
+		if (b && (b->state == PL_LB_DOWN || b->svc != s->id))
 			b = (void *)0;
 		else if (b)
 			pl_count(c, PL_CNT_LB_CT_HIT);
 	}
 	if (!b) {
 		__u32 m = s->ring_size && s->ring_size <= PL_LB_RING ? s->ring_size : PL_LB_RING;
-		__u32 slot = s->id * PL_LB_RING + pl_lb_flow_hash(&f) % m;
+		__u32 slot = s->id * PL_LB_RING + pl_lb_flow_hash(&f, c->cfg->lb_seed) % m;
 		__u32 *e = pl_table_lookup(&pl_lb_ring, &slot);
 		struct pl_lb_ct n = {};
 
@@ -364,10 +380,30 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 			return PL_DROP;
 		}
 		n.backend = bid + 1;
-		if (pl_table_update(&pl_lb_conns, &f, &n, PL_UPDATE_ANY))
-			pl_count(c, PL_CNT_LB_CT_FULL);
-		pl_count(c, PL_CNT_LB_NEW_FLOW);
-		new_flow = 1;
+		/* State is created by a TCP SYN or any UDP datagram of an
+		 * unknown flow, or rewritten for a known flow whose backend is
+		 * down. Another TCP segment of an unknown flow (its entry was
+		 * evicted, or a spoofed ACK) goes where the Maglev table says,
+		 * without an entry: a flood of them cannot churn the table. */
+		if (syn || ct || f.proto != IPPROTO_TCP) {
+			if (pl_table_update(&pl_lb_conns, &f, &n, PL_UPDATE_ANY))
+				pl_count(c, PL_CNT_LB_CT_FULL);
+			/* The update wrote this CPU's value only: another CPU may
+			 * still hold the backend of an earlier connection with
+			 * this 5-tuple (a reused client port), and the flow's
+			 * next packets may arrive there. Every CPU gets the new
+			 * backend. */
+			PL_LOOP
+			for (__u32 cpu = 0; cpu < PL_LB_CPU_SCAN; cpu++) {
+				struct pl_lb_ct *o = pl_table_lookup_cpu(&pl_lb_conns, &f, cpu);
+
+				if (!o)
+					break;
+				o->backend = n.backend;
+			}
+			pl_count(c, PL_CNT_LB_NEW_FLOW);
+			new_flow = 1;
+		}
 	}
 	pl_lb_stat(&pl_lb_svc_stats, s->id, len, new_flow);
 	pl_lb_stat(&pl_lb_be_stats, bid, len, new_flow);

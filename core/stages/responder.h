@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Stage "responder": a stateless TCP/HTTP server inside the datapath.
  *
- * Listens on the (address, port) pairs of pl_resp_listen (address :: = any).
+ * Listens on the (family, address, port) keys of pl_resp_listen; the key
+ * with family 0 and address :: is the wildcard of `responder listen
+ * any-destination`: every destination address, transit traffic included.
  * A SYN is answered with a SYN-ACK whose sequence number is a SYN cookie:
  *   bits 31..16  16-bit MAC: SipHash-2-4(key, 4-tuple, time slice, mss index)
  *   bits 15..14  index of the client's MSS in pl_resp_mss_tab
@@ -43,10 +45,13 @@
 #define PL_TCP_PSH 0x08
 #define PL_TCP_ACK 0x10
 
+/* The family is part of the key: an IPv6 frame to ::ffff:a.b.c.d does not
+ * match an IPv4 listen entry for a.b.c.d. */
 struct pl_resp_listen_key {
-	struct pl_addr addr; /* all zero: any local address */
+	struct pl_addr addr; /* family 0: all zero, every destination address */
 	__u16 port;          /* host order */
-	__u16 pad;
+	__u8 family;         /* 4, 6, or 0 for the wildcard */
+	__u8 pad;
 };
 
 struct pl_resp_params {
@@ -57,8 +62,8 @@ struct pl_resp_params {
 	__u16 pad[3];
 };
 
-/* A route's key: the path, zero padded ("#404" and "#405" hold the error
- * answers; real paths start with '/'). */
+/* A route's key: the path, zero padded ("#400", "#404" and "#405" hold the
+ * error answers; real paths start with '/'). */
 struct pl_resp_path {
 	char p[PL_RESP_PATH_MAX];
 };
@@ -315,9 +320,15 @@ PL_INLINE int pl_resp_send(struct pl_ctx *c, const struct pl_resp_params *p, __u
 	return PL_TX;
 }
 
-/* Look up the answer for the request at payload offset off: method and
- * path. *head is set for HEAD. Never NULL when the error routes exist. */
-PL_INLINE struct pl_resp_route *pl_resp_route_for(struct pl_ctx *c, __u32 off, int *head)
+/* Look up the answer for the request at payload offset off, the IP
+ * datagram ending at end (Ethernet padding and trailing bytes after it are
+ * not the request): method and path. The path must end with a delimiter
+ * inside the datagram (a space before the HTTP version, '?', CR or LF),
+ * else the request line is incomplete (split across segments) and gets
+ * the 400 answer. *head is set for HEAD. Never NULL when the error routes
+ * exist. */
+PL_INLINE struct pl_resp_route *pl_resp_route_for(struct pl_ctx *c, __u32 off, __u32 end,
+						  int *head)
 {
 	struct pl_resp_path key = {};
 	__u8 *m = pl_at_var(c, off, 5);
@@ -338,9 +349,19 @@ PL_INLINE struct pl_resp_route *pl_resp_route_for(struct pl_ctx *c, __u32 off, i
 	for (i = 0; i < PL_RESP_PATH_MAX; i++) {
 		__u8 *ch = pl_at_var(c, poff + i, 1);
 
-		if (!ch || *ch == ' ' || *ch == '?' || *ch == '\r')
+		if (!ch || *ch == ' ' || *ch == '?' || *ch == '\r' || *ch == '\n')
 			break;
 		key.p[i] = *ch;
+	}
+	/* One check after the loop (cheaper to verify than one per byte): the
+	 * delimiter must lie inside the datagram. This also catches the frame
+	 * end (the datagram ends inside the frame) and a method cut by the
+	 * datagram's end. */
+	if (i < PL_RESP_PATH_MAX && poff + i >= end) {
+		pl_count(c, PL_CNT_RESP_400);
+		pl_memset(&key, 0, sizeof(key));
+		pl_memcpy(key.p, "#400", 4);
+		return pl_table_lookup(&pl_resp_routes, &key);
 	}
 	if (i < PL_RESP_PATH_MAX) {
 		struct pl_resp_route *r = pl_table_lookup(&pl_resp_routes, &key);
@@ -367,8 +388,10 @@ PL_INLINE int pl_stage_responder(struct pl_ctx *c)
 		return PL_CONTINUE;
 	lk.addr = c->h.daddr;
 	lk.port = c->h.dport;
+	lk.family = c->h.family;
 	if (!pl_table_lookup(&pl_resp_listen, &lk)) {
 		pl_memset(&lk.addr, 0, sizeof(lk.addr));
+		lk.family = 0;
 		if (!pl_table_lookup(&pl_resp_listen, &lk))
 			return PL_CONTINUE;
 	}
@@ -412,7 +435,7 @@ PL_INLINE int pl_stage_responder(struct pl_ctx *c)
 		__u16 sum;
 		int head;
 
-		r = pl_resp_route_for(c, c->h.payload_off, &head);
+		r = pl_resp_route_for(c, c->h.payload_off, (__u32)c->h.l3_off + c->h.l3_len, &head);
 		if (!r) {
 			pl_count(c, PL_CNT_RESP_RST);
 			return pl_resp_send(c, p, ack, 0, PL_TCP_RST, 0, (void *)0, 0, 0);
@@ -489,7 +512,7 @@ PL_UNUSED static int pl_resp_route_make(struct pl_resp_route *r, unsigned status
 	return 0;
 }
 
-/* The route key for a path ("#404", "#405" for the error answers). */
+/* The route key for a path ("#400", "#404", "#405" for the error answers). */
 PL_UNUSED static int pl_resp_path_key(struct pl_resp_path *k, const char *path)
 {
 	size_t n = strlen(path);

@@ -2,9 +2,9 @@
 # pathlab-afxdp under overload: no UMEM frame leaks or is lost, every frame the kernel handed
 # to a socket is accounted for, and the per-second stats carry the ring events.
 #   load.sh PATHLAB_AFXDP PL_GEN user|hybrid
-# Topology: ns plt-al-g [plt-alg] --veth-- [plt-ald0] ns plt-al-d [plt-ald1] --veth-- [plt-als] ns plt-al-s
-# bench/pl-gen sends 64-byte frames, half UDP half TCP, at full speed for 3 s into plt-ald0.
-# Policy: UDP dropped by the ACL; TCP (dport 7) forwarded plt-ald0 -> plt-ald1 (user), or
+# Topology: a pl-topo line (tests/lib/lib.sh): gen [GEN] --veth-- [DUT_IN] dut [DUT_OUT] --veth-- [SINK] sink
+# bench/pl-gen sends 64-byte frames, half UDP half TCP, at full speed for 3 s into DUT_IN.
+# Policy: UDP dropped by the ACL; TCP (dport 7) forwarded DUT_IN -> DUT_OUT (user), or
 # steered to the worker (hybrid: the worker consumes USER frames). Small rings (256) and the
 # accounting check every 8 batches, so ring-full events happen while the check runs.
 # Checks after SIGINT:
@@ -16,33 +16,17 @@
 #   - stats: a [afxdp-user|hybrid-*] line and an [afxdp-events] line with XDP_STATISTICS each second
 set -u
 BIN=$1 GEN=$2 PLACE=$3
-T=${PLACE:0:1}
-NSG=plt-al$T-g NSD=plt-al$T-d NSS=plt-al$T-s
-G=plt-al${T}g D0=plt-al${T}d0 D1=plt-al${T}d1 S=plt-al${T}s
-WORK=$(mktemp -d /tmp/plt-a-l.XXXXXX)
-PIDS=()
-fails=0
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+require_root "network namespaces"
+for b in "$BIN" "$GEN"; do [ -x "$b" ] || fail "$b not built"; done
+WORK=$PL_TMP
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-for b in "$BIN" "$GEN"; do [ -x "$b" ] || { echo "FAIL: $b not built"; exit 1; }; done
-
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for n in $NSG $NSD $NSS; do ip netns del $n 2>/dev/null; done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 # Value of key=N in a line (first match).
 val() { echo "$1" | grep -o "[ ]$2=[0-9]*" | head -1 | cut -d= -f2; }
 
-for n in $NSG $NSD $NSS; do ip netns del $n 2>/dev/null; ip netns add $n || exit 1; done
-ip link add $G netns $NSG type veth peer name $D0 netns $NSD || exit 1
-ip link add $D1 netns $NSD type veth peer name $S netns $NSS || exit 1
-ip -n $NSG link set $G up; ip -n $NSD link set $D0 up; ip -n $NSD link set $D1 up; ip -n $NSS link set $S up
+pl_topo_up "load$PLACE" --topo line
+NSG=$GEN_NS NSD=$DUT_IN_NS NSS=$SINK_NS G=$GEN_IF D0=$DUT_IN_IF D1=$DUT_OUT_IF S=$SINK_IF
 ip netns exec $NSS ethtool -K $S gro on >/dev/null # a receive handler for what the DUT sends
 MAC=$(ip -n $NSD -br link show $D0 | awk '{print $3}')
 {
@@ -57,7 +41,7 @@ e0=$(ip netns exec $NSD ethtool -S $D0 | awk '/rx_queue_0_xdp_redirect:/ {print 
 ip netns exec $NSD timeout 60 "$BIN" -i $D0 -i $D1 --placement $PLACE --policy "$WORK/load.policy" \
 	--no-tap --ring-size 256 --check-every 8 --cpus 1 >"$WORK/dut.log" 2>&1 &
 DUT=$!
-PIDS+=($DUT)
+pl_track $DUT
 for _ in $(seq 200); do grep -q 'worker(s)' "$WORK/dut.log" && break; kill -0 $DUT 2>/dev/null || break; sleep 0.1; done
 grep -q 'worker(s)' "$WORK/dut.log" || { cat "$WORK/dut.log"; echo "FAIL: pathlab-afxdp did not start"; exit 1; }
 sleep 0.3

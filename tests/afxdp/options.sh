@@ -16,12 +16,12 @@
 set -u
 BIN=$1
 NS0=plt-ao-0 NS1=plt-ao-1 NSD=plt-ao-d
-N0=plt-aon0 N1=plt-aon1 D0=plt-aod0 D1=plt-aod1 TAPP=plt-aot
+N0=plt-aon0 N1=plt-aon1 D0=plt-aod0 D1=plt-aod1
 IP0=10.77.3.1 IP1=10.77.3.2
 PY=/usr/bin/python3
 WORK=$(mktemp -d /tmp/plt-a-o.XXXXXX)
 PIDS=()
-HUGE_SET= HUGE_OLD=
+HUGE_SET='' HUGE_OLD=''
 fails=0
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
@@ -38,10 +38,10 @@ cleanup() {
 	fi
 	rm -rf "$WORK"
 }
-trap cleanup EXIT
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
 
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 for n in $NS0 $NS1 $NSD; do ip netns del $n 2>/dev/null; ip netns add $n || exit 1; done
 ip link add $D0 netns $NSD numtxqueues 2 numrxqueues 2 type veth peer name $N0 netns $NS0 numtxqueues 2 numrxqueues 2 || exit 1
@@ -84,7 +84,7 @@ start_dut() {
 	ip netns exec $NSD timeout 60 "$BIN" ${PORTS:--i $D0 -i $D1} --no-tap --check-every 16 \
 		--ring-size 512 "$@" >"$WORK/dut.log" 2>&1 &
 	DUT=$!
-	PIDS+=($DUT)
+	PIDS+=("$DUT")
 	for _ in $(seq 150); do
 		grep -q 'worker(s)' "$WORK/dut.log" && sleep 0.3 && return 0
 		kill -0 $DUT 2>/dev/null || break
@@ -140,7 +140,7 @@ for t in /proc/$(pgrep -P $DUT -x pathlab-afxdp || echo $DUT)/task/*; do
 done
 [ "$pins" = "pl-afxdp-w0:0 pl-afxdp-w1:1 " ] && ok "workers pinned: $pins" || bad "worker pinning: '$pins'"
 # New TCP connections get random flow hashes: they spread over both queues.
-for i in $(seq 16); do ip netns exec $NS0 timeout 4 bash -c "exec 3<>/dev/tcp/$IP1/80 && head -1 <&3" >/dev/null 2>&1; done
+for _ in $(seq 16); do ip netns exec $NS0 timeout 4 bash -c "exec 3<>/dev/tcp/$IP1/80 && head -1 <&3" >/dev/null 2>&1; done
 through "all queues"
 stop_dut "all queues"
 for q in 0 1; do

@@ -8,10 +8,9 @@
 #    each of its policies through `pathlab-replay --against`.
 set -u
 BIN=$1 SRC=$2 BUILD=$3
-WORK=$(mktemp -d /tmp/plt-a-replay.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-fails=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+WORK=$PL_TMP
 
 /usr/bin/python3 - "$WORK/fix.pcap" <<'PY'
 import struct, sys
@@ -62,5 +61,4 @@ else
 	echo "SKIP parity: $REPLAY or $CORPUS is not built"
 	[ $fails = 0 ] && exit 77
 fi
-[ $fails = 0 ] && echo PASS || echo "$fails check(s) failed"
-exit $((fails > 0))
+pl_done

@@ -33,10 +33,10 @@ cleanup() {
 	ip netns del $NS0 2>/dev/null; ip netns del $NS1 2>/dev/null; ip netns del $NSD 2>/dev/null
 	rm -rf "$WORK"
 }
-trap cleanup EXIT
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
 
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 setup() {
 	cleanup 2>/dev/null; WORK=$(mktemp -d /tmp/plt-a-$T.XXXXXX)
@@ -84,7 +84,7 @@ start_dut() { # policy, ports...
 		--zero-copy auto --tap-prefix $TAPP --ring-size 512 --check-every 64 ${EXTRA[@]+"${EXTRA[@]}"} \
 		>"$WORK/dut.log" 2>&1 &
 	DUT=$!
-	PIDS+=($DUT)
+	PIDS+=("$DUT")
 	# up to 30 s: hybrid loads (verifies) the BPF object once per port, ~1.5 s
 	# of CPU each, several seconds on a busy 2-vCPU machine
 	for _ in $(seq 300); do
@@ -109,7 +109,7 @@ check_clean() {
 	if kill -0 $DUT 2>/dev/null; then bad "process still running"; fi
 }
 
-EXTRA=(--metrics 127.0.0.1:947$X)
+EXTRA=(--metrics "127.0.0.1:947$X")
 # ---- 1-4: forwarding, ACL, load burst, shutdown ----------------------------
 setup
 cat >"$WORK/fwd.policy" <<P

@@ -1,72 +1,100 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Smoke run of bench/compare.sh --quick over every path (workload fwd, short
-# windows) and checks of what it must produce:
-#  - the Markdown table has a row for every path: measured, or n/a / FAILED
-#    with a reason; a path whose binary is built is never FAILED;
-#  - results.csv, results.json (with machine metadata and the commands),
-#    results.md and at least one PNG are written and non-empty;
-#  - the correctness column of every measured row is OK.
+# Smoke run of bench/compare.sh over every path (workload fwd, placement
+# "dut", one short trial per step) and checks of what it must produce:
+#  - every path has a fwd row: measured, or n/a / FAILED with a reason; a
+#    path whose binary is built never reports n/a or FAILED without a
+#    platform reason;
+#  - the reference rows (bare XDP, testpmd, OVS static flow) are there;
+#  - results.json carries the placement of every measured row (which CPU
+#    ran the generator, the DUT's receive NAPI, its poller), results.md and
+#    trials.jsonl are written;
+#  - the exit status follows the cells: a run where one path's start fails
+#    (--fail-start) exits 1 and shows that row FAILED; --out onto an existing
+#    directory is refused with 2.
 # Asserts nothing about speed (the machine is shared).
 set -u
 SRC=${PL_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${PATHLAB_BUILD:-$SRC/build}
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, XDP)"; exit 77; }
-command -v gnuplot >/dev/null || { echo "SKIP: gnuplot not installed (scripts/bootstrap.sh)"; exit 77; }
 OUT=$(mktemp -d /tmp/plt-c-smoke.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-
 export PATHLAB_BUILD=$BUILD
-timeout 170 "$SRC/bench/compare.sh" --quick --paths all --workloads fwd --search none --window 0.5 --warmup 0 \
-	--out "$OUT" >"$OUT/stdout" 2>"$OUT/stderr"
+
+# 1. every path, fwd, short
+timeout 200 "$SRC/bench/compare.sh" --paths all --workloads fwd --placements dut --repeat 1 --window 0.3 \
+	--short 0.1 --steps 1 --warmup 0 --prefix plt-cs --out "$OUT/all" >"$OUT/stdout" 2>"$OUT/stderr"
 rc=$?
 cat "$OUT/stdout"
-[ $rc = 0 ] || { tail -20 "$OUT/stderr"; fail "compare.sh exited $rc"; }
-
-for f in results.md results.csv results.json raw.jsonl commands.txt meta.json; do
-	[ -s "$OUT/$f" ] || fail "$f missing or empty"
+[ $rc = 0 ] || [ $rc = 1 ] || { tail -20 "$OUT/stderr"; fail "compare.sh exited $rc"; }
+for f in results.md results.json trials.jsonl commands.txt; do
+	[ -s "$OUT/all/$f" ] || fail "$f missing or empty"
 done
-ls "$OUT"/*.png >/dev/null 2>&1 || fail "no PNG chart written"
-for p in "$OUT"/*.png; do [ -s "$p" ] || fail "$p is empty"; done
-python3 - "$OUT" "$BUILD" <<'PY' || exit 1
+/usr/bin/python3 - "$OUT/all" "$BUILD" "$rc" <<'PY' || exit 1
 import json, os, sys
-out, build = sys.argv[1], sys.argv[2]
+out, build, rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
 res = json.load(open(os.path.join(out, "results.json")))
-meta = res["meta"]
-for k in ("kernel", "cpu", "packages", "argv"):
-    assert meta.get(k), "results.json: meta has no %s" % k
+for k in ("kernel", "cpu", "packages", "argv", "gen_cpu", "dut_cpus"):
+    assert res["meta"].get(k) is not None, "results.json: meta has no %s" % k
 assert res["commands"], "results.json: no commands recorded"
-built = {"linux": True, "xdp-native": "xdp/pathlab-xdp", "xdp-generic": "xdp/pathlab-xdp",
+needs = {"xdp-native": "xdp/pathlab-xdp", "xdp-generic": "xdp/pathlab-xdp",
          "afxdp-user": "afxdp_port/pathlab-afxdp", "afxdp-hybrid": "afxdp_port/pathlab-afxdp",
          "dpdk-afxdp": "dpdk_app/pathlab-dpdk", "dpdk-hybrid": "dpdk_app/pathlab-dpdk",
-         "ovs-afxdp": "ovs/pathlab-ofgen", "ovs-afxdp-xdp": "ovs/pathlab-ofgen"}
-rows = {r["path"]: r for r in res["rows"] if r["workload"] == "fwd"}
-table = open(os.path.join(out, "results.md")).read()
-paths = ["linux", "xdp-native", "xdp-generic", "xdp-offload", "afxdp-user", "afxdp-hybrid", "ovs-afxdp",
-         "ovs-afxdp-xdp", "dpdk-afxdp", "dpdk-hybrid", "testpmd-io", "testpmd-macswap", "dpdk-pmd"]
+         "ovs-afxdp": "ovs/pathlab-ofgen", "ovs-afxdp-xdp": "ovs/pathlab-ofgen", "linux": None}
+platform = ("refused XDP offload", "no NIC bound", "does not do")
+rows = {}
+for r in res["rows"]:
+    rows.setdefault(r["path"], []).append(r)
 bad = []
-for p in ["ceiling"] + paths:
-    r = rows.get(p)
-    if not r:
-        bad.append("%s: no row" % p)
+for p in ["linux", "xdp-native", "xdp-generic", "xdp-offload", "ref-xdp", "afxdp-user", "afxdp-hybrid",
+          "dpdk-afxdp", "dpdk-hybrid", "testpmd-io", "ref-testpmd", "ovs-afxdp", "ovs-afxdp-xdp",
+          "ref-ovs", "dpdk-pmd"]:
+    rs = [r for r in rows.get(p, []) if r["workload"] == "fwd"]
+    if not rs:
+        bad.append("%s: no fwd row" % p)
         continue
-    if r["status"] in ("n/a", "failed"):
+    for r in rs:
+        if r["status"] == "ok":
+            pl = r.get("placement") or {}
+            for k in ("generator", "dut_rx_napi", "dut_budget"):
+                if not pl.get(k):
+                    bad.append("%s: placement has no %s" % (p, k))
+            if not r.get("overload_mpps") or not r.get("accounting"):
+                bad.append("%s: no throughput or accounting" % p)
+            continue
         if not r.get("reason"):
             bad.append("%s: %s without a reason" % (p, r["status"]))
-        b = built.get(p)
-        if r["status"] == "failed" and (b is True or (b and os.path.exists(os.path.join(build, b)))):
-            bad.append("%s is built but FAILED: %s" % (p, r.get("reason")))
-        continue
-    if "mpps" not in r:
-        bad.append("%s: no throughput" % p)
-    if p != "ceiling" and r.get("correct") != "OK":
-        bad.append("%s: correctness %s %s" % (p, r.get("correct"), r.get("correct_detail", "")))
-n_rows = sum(1 for l in table.splitlines() if l.startswith("| ") and not l.startswith("| path |"))
-if n_rows < len(paths) + 1:
-    bad.append("results.md has %d rows, want %d" % (n_rows, len(paths) + 1))
+        built = p in needs and (needs[p] is None or os.path.exists(os.path.join(build, needs[p])))
+        if built and not any(s in r.get("reason", "") for s in platform):
+            bad.append("%s is built but %s: %s" % (p, r["status"], r.get("reason")))
+for ref in ("ref-xdp", "ref-testpmd", "ref-ovs"):
+    if not any(r["status"] == "ok" for r in rows.get(ref, [])) and not any(
+            "not installed" in r.get("reason", "") for r in rows.get(ref, [])):
+        bad.append("reference row %s not measured" % ref)
+wrong = [r for rs in rows.values() for r in rs if r["status"] == "ok" and r["correct"] != "OK"]
+failed = [r for rs in rows.values() for r in rs if r["status"] == "failed"]
+if (wrong or failed) and rc != 1:
+    bad.append("a cell failed or was wrong but the exit status is %d" % rc)
+if not wrong and not failed and rc != 0:
+    bad.append("every cell measured and correct but the exit status is %d" % rc)
 if bad:
     print("FAIL:\n  " + "\n  ".join(bad))
     sys.exit(1)
-print("ok: %d rows, %d measured, all correct" % (n_rows, sum(1 for r in rows.values() if r["status"] == "ok")))
+print("ok: %d rows, %d measured, %d wrong (on a loaded machine)" % (
+    len(res["rows"]), sum(1 for rs in rows.values() for r in rs if r["status"] == "ok"), len(wrong)))
 PY
+
+# 2. the exit status follows a path whose start fails
+timeout 60 "$SRC/bench/compare.sh" --paths xdp-native --workloads drop --placements dut --repeat 1 --window 0.2 \
+	--no-search --warmup 0 --prefix plt-cs --fail-start xdp-native --out "$OUT/failing" >"$OUT/stdout2" 2>&1
+rc=$?
+[ $rc = 1 ] || { cat "$OUT/stdout2"; fail "a run whose path failed to start exited $rc, want 1"; }
+grep -q '| pathlab-xdp native | dut | drop | FAILED |' "$OUT/failing/results.md" ||
+	{ cat "$OUT/failing/results.md"; fail "the failing path's row does not say FAILED"; }
+
+# 3. --out never overwrites
+"$SRC/bench/compare.sh" --out "$OUT/all" >/dev/null 2>&1
+rc=$?
+[ $rc = 2 ] || fail "--out onto an existing directory exited $rc, want 2"
+echo "ok: exit status 1 for a failing path, 2 for an existing --out"

@@ -10,15 +10,13 @@ set -uo pipefail
 SRC=$1
 UNITS=(nginx prometheus openvswitch-switch)
 
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
 if [ "$(id -u)" -ne 0 ] || ! command -v systemctl >/dev/null; then
-	echo "SKIP: needs root and systemctl"
-	exit 77
+	skip "needs root and systemctl"
 fi
 check=$(bash "$SRC/scripts/bootstrap.sh" --check 2>&1)
-if ! grep -q "all packages present" <<<"$check"; then
-	echo "SKIP: packages missing (this test does not install them)"
-	exit 77
-fi
+grep -q "all packages present" <<<"$check" || skip "packages missing (this test does not install them)"
 declare -A was
 for u in "${UNITS[@]}"; do was[$u]=$(systemctl is-enabled "$u.service" 2>/dev/null); done
 # shellcheck disable=SC2317
@@ -27,18 +25,16 @@ restore() {
 		if [ "${was[$u]}" = enabled ]; then systemctl enable --quiet "$u.service" 2>/dev/null; fi
 	done
 }
-trap restore EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pl_defer restore
 
-for u in "${UNITS[@]}"; do systemctl enable --quiet "$u.service" || { echo "FAIL: cannot enable $u"; exit 1; }; done
-out=$(bash "$SRC/scripts/bootstrap.sh" 2>&1) || fail "bootstrap failed: $out"
+for u in "${UNITS[@]}"; do systemctl enable --quiet "$u.service" || fail "cannot enable $u"; done
+out=$(bash "$SRC/scripts/bootstrap.sh" 2>&1) || bad "bootstrap failed: $out"
 for u in "${UNITS[@]}"; do
 	st=$(systemctl is-enabled "$u.service" 2>/dev/null)
-	if [ "$st" = enabled ]; then fail "$u.service still enabled at boot after bootstrap"; else echo "ok: $u.service $st"; fi
+	if [ "$st" = enabled ]; then bad "$u.service still enabled at boot after bootstrap"; else ok "$u.service $st"; fi
 done
-bash "$SRC/scripts/bootstrap.sh" --check >/dev/null || fail "--check after bootstrap: $(bash "$SRC/scripts/bootstrap.sh" --check)"
-out=$(bash "$SRC/scripts/bootstrap.sh" 2>&1) || fail "second bootstrap failed: $out"
-grep -q disabled <<<"$out" && fail "second bootstrap did something again: $out"
-[ $fails -eq 0 ] || exit 1
-echo "ok: bootstrap leaves the services disabled, idempotently"
+bash "$SRC/scripts/bootstrap.sh" --check >/dev/null || bad "--check after bootstrap: $(bash "$SRC/scripts/bootstrap.sh" --check)"
+out=$(bash "$SRC/scripts/bootstrap.sh" 2>&1) || bad "second bootstrap failed: $out"
+grep -q disabled <<<"$out" && bad "second bootstrap did something again: $out"
+[ "$fails" -eq 0 ] && ok "bootstrap leaves the services disabled, idempotently"
+pl_done

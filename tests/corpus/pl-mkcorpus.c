@@ -860,6 +860,24 @@ static void c_lb(struct mk *m)
 	s.flags = PL_TCP_SYN;
 	s.ip_opts = 1;
 	seg_emit(m, &s, "lb ipip tcp with IPv4 options");
+	/* IPv6 to the v4-mapped form of an IPv4 VIP, and IPv6 from the
+	 * v4-mapped form of an IPv4 NAT backend: neither is the IPv4 one's. */
+	lb_ends(&s, 1, 100, 80, 64, 6020);
+	memset(s.d6, 0, 16);
+	s.d6[10] = s.d6[11] = 0xff;
+	s.d6[12] = 10, s.d6[13] = 71, s.d6[14] = 0, s.d6[15] = 100;
+	s.flags = PL_TCP_SYN;
+	seg_emit(m, &s, "lb ipv6 to ::ffff:10.71.0.100 (not the IPv4 service)");
+	memset(&s, 0, sizeof(s));
+	s.v6 = 1;
+	s.udp = 1;
+	s.s6[10] = s.s6[11] = 0xff;
+	s.s6[12] = 10, s.s6[13] = 71, s.s6[14] = 3, s.s6[15] = 2;
+	v6_addr(s.d6, 0x75, 0, 64);
+	s.sport = 5353;
+	s.dport = 6021;
+	s.fill = 32;
+	seg_emit(m, &s, "lb ipv6 reply from ::ffff:10.71.3.2 (not reverse-NATed)");
 	/* Padded to 60 bytes: every mode keeps the padding after the packet. */
 	for (unsigned k = 0; k < 3; k++) {
 		static const uint16_t ports[] = { 80, 81, 80 };
@@ -954,6 +972,89 @@ static void c_synflood(struct mk *m)
 	seg_emit(m, &s, "synflood SYN+ACK (not a SYN for the guard)");
 }
 
+/* Fragments of datagrams larger than the MTU: the first fragment's UDP
+ * length is the whole datagram's (3,008 bytes), and an IPv6 later fragment
+ * whose first fragment began with Destination Options carries data that,
+ * read as an extension header, would run past the frame. */
+static void c_frag_datagram(struct mk *m)
+{
+	static const uint8_t not_ext[24] = { 17, 255, 0xde, 0xad, 0xbe, 0xef };
+	struct pl_pkt p;
+
+	for (unsigned i = 0; i < 2; i++) {
+		uint16_t dport = i ? 9000 : 4242;
+
+		pl_pkt_init(&p);
+		pl_shape_eth_v4(&p, &(struct pl_pkt_ip4){ .more_frags = 1, .id = (uint16_t)(20 + i) });
+		pl_pkt_udp(&p, 33002, dport);
+		pl_pkt_fill(&p, 1472, 20 + i);
+		pl_pkt_finish(&p);
+		pl_pkt_put16(&p, pl_pkt_off(&p, PL_PK_UDP) + 4, 3008);
+		emit(m, &p, "ipv4 first fragment of a 3008-byte udp datagram -> port %u", dport);
+		eth_v6(&p, PL_SHAPE_V6_SRC, PL_SHAPE_V6_DST);
+		pl_pkt_ip6_frag(&p, 0, 1, 30 + i);
+		pl_pkt_udp(&p, 33002, dport);
+		pl_pkt_fill(&p, 1440, 30 + i);
+		pl_pkt_finish(&p);
+		pl_pkt_put16(&p, pl_pkt_off(&p, PL_PK_UDP) + 4, 3008);
+		emit(m, &p, "ipv6 first fragment of a 3008-byte udp datagram -> port %u", dport);
+	}
+	eth_v6(&p, PL_SHAPE_V6_SRC, PL_SHAPE_V6_DST);
+	pl_pkt_ip6_frag(&p, 185, 0, 40);
+	pl_pkt_raw(&p, 60, not_ext, sizeof(not_ext));
+	pl_pkt_finish(&p);
+	emit(m, &p, "ipv6 later fragment, first fragment began with destination options");
+	eth_v6(&p, PL_SHAPE_V6_SRC, PL_SHAPE_V6_DST);
+	pl_pkt_ip6_frag(&p, 185, 1, 41);
+	pl_pkt_raw(&p, 60, not_ext, sizeof(not_ext));
+	pl_pkt_fill(&p, 1000, 41);
+	pl_pkt_finish(&p);
+	emit(m, &p, "ipv6 middle fragment, first fragment began with destination options");
+}
+
+/* Responder requests at the edges of the request line: a request line
+ * split across segments (the path reaches the end of the datagram), the
+ * same path followed by Ethernet padding, LF-only and CRLF-only endings, and
+ * an IPv6 SYN to the v4-mapped form of an IPv4 listener's address. */
+static void c_responder_edges(struct mk *m)
+{
+	static const struct { const char *req; unsigned pad; const char *what; } reqs[] = {
+		{ "GET /api", 0, "split request line 'GET /api'" },
+		{ "GET /api", 120, "'GET /api' then Ethernet padding" },
+		{ "GET /health\n", 0, "'GET /health' ended by LF" },
+		{ "GET /custom\r\n", 0, "'GET /custom' ended by CRLF" },
+		{ "HEAD /", 0, "split request line 'HEAD /'" },
+	};
+	struct seg s;
+
+	for (int v6 = 0; v6 < 2; v6++)
+		for (unsigned i = 0; i < N(reqs); i++) {
+			uint32_t isn;
+
+			resp_ends(&s, v6, 7, (uint16_t)(42400 + 10 * v6 + i), 8080);
+			isn = seg_syn(m, &s, reqs[i].what);
+			s.seq++;
+			s.ack = isn + 1;
+			s.flags = PL_TCP_ACK | PL_TCP_PSH;
+			s.data = reqs[i].req;
+			s.pad = reqs[i].pad;
+			seg_emit(m, &s, "responder request: %s", reqs[i].what);
+			if (i == 0) {
+				s.seq += (uint32_t)strlen(reqs[i].req);
+				s.data = "keys HTTP/1.0\r\n\r\n";
+				seg_emit(m, &s, "responder request: the rest of the split line");
+			}
+		}
+	/* ::ffff:10.70.0.2 port 80: not the IPv4 listener 10.70.0.2 80 */
+	resp_ends(&s, 1, 8, 42500, 80);
+	memset(s.d6, 0, 16);
+	s.d6[10] = s.d6[11] = 0xff;
+	s.d6[12] = 10;
+	s.d6[13] = 70;
+	s.d6[15] = 2;
+	seg_syn(m, &s, "to ::ffff:10.70.0.2 port 80");
+}
+
 struct corpus_class {
 	const char *name;
 	void (*fn)(struct mk *m);
@@ -979,6 +1080,8 @@ static const struct corpus_class classes[] = {
 	{ "lb", c_lb, "load balancer: new and known flows of DSR, NAT and IP-in-IP services (v4/v6, TCP/UDP), NAT replies, no backend" },
 	{ "ratelimit", c_ratelimit, "rate-limit bursts: one-source floods, interleaved sources, an IPv6 /64, the byte budget" },
 	{ "synflood", c_synflood, "SYN floods from one source (its established flow goes on), spoofed sources, IPv6" },
+	{ "frag-datagram", c_frag_datagram, "first fragments of 3008-byte UDP datagrams (v4/v6), IPv6 later fragments after extension headers" },
+	{ "responder-edges", c_responder_edges, "responder request lines split across segments or padded, LF/CRLF endings, a v4-mapped destination" },
 };
 
 /* ---- command line ------------------------------------------------------------- */

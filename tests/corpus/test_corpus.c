@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 	{
 		static const int resp[] = { PL_CNT_RESP_SYNACK, PL_CNT_RESP_REPLY, PL_CNT_RESP_404,
 					    PL_CNT_RESP_405, PL_CNT_RESP_FINACK, PL_CNT_RESP_ACK,
-					    PL_CNT_RESP_RST, PL_CNT_RESP_TOO_BIG };
+					    PL_CNT_RESP_RST, PL_CNT_RESP_TOO_BIG, PL_CNT_RESP_400 };
 
 		for (unsigned i = 0; i < sizeof(resp) / sizeof(resp[0]); i++)
 			CHECK(r.cnt.c[resp[i]] > 0, "counter %s covered", pl_counter_name(resp[i]));

@@ -1,30 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Tiny assertion helpers shared by the ctl tests. */
+/* Helpers shared by the ctl tests; assertions come from tests/lib/pl_check.h
+ * (define PL_CHECK_MAIN before including this in the file with main()). */
 #ifndef PL_CTL_TEST_H
 #define PL_CTL_TEST_H
 
 #include <stdio.h>
 #include <string.h>
-
-static int t_failures, t_checks;
-
-#define CHECK(cond, ...)                                                                   \
-	do {                                                                               \
-		t_checks++;                                                                \
-		if (!(cond)) {                                                             \
-			t_failures++;                                                      \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);    \
-			fprintf(stderr, __VA_ARGS__);                                      \
-			fputc('\n', stderr);                                               \
-		}                                                                          \
-	} while (0)
-
-/* Exit status for meson: 0 when every check held. */
-static inline int t_done(const char *name)
-{
-	printf("%s: %d checks, %d failed\n", name, t_checks, t_failures);
-	return t_failures ? 1 : 0;
-}
+#include "pl_check.h"
 
 #ifdef PL_CTL_H
 #include <stdlib.h>

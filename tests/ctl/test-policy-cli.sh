@@ -5,20 +5,20 @@
 # Usage: test-policy-cli.sh PATHLAB_POLICY BPF_OBJECT EXAMPLES_DIR
 set -u
 tool=$1 obj=$2 ex=$3
-fail=0
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
 check() { # check DESCRIPTION COMMAND...: the command must succeed
 	local what=$1; shift
-	if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
+	if "$@"; then ok "$what"; else bad "$what"; fi
 }
 
 bpftool=$(command -v bpftool || echo /usr/sbin/bpftool)
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root to load BPF"; exit 77; }
-[ -x "$bpftool" ] || { echo "SKIP: bpftool not installed (scripts/bootstrap.sh installs it)"; exit 77; }
+require_root "to load BPF"
+[ -x "$bpftool" ] || skip "bpftool not installed (scripts/bootstrap.sh installs it)"
 mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf
-work=$(mktemp -d /tmp/plt-c-cli.XXXXXX)
+work=$PL_TMP
 pin=/sys/fs/bpf/plt-c-cli-$$
-cleanup() { rm -rf "$work" "$pin"; }
-trap cleanup EXIT
+pl_defer rm -f "$pin"
 
 check "check accepts every example" "$tool" check "$ex"/*.policy
 printf 'mode policy\nsteer udp 70000 user\n' > "$work/bad.policy"
@@ -26,7 +26,7 @@ out=$("$tool" check "$work/bad.policy" 2>&1); rc=$?
 check "check refuses a bad file (rc=$rc)" test "$rc" = 1
 check "check names file:line" grep -qF "$work/bad.policy:2: steer port 70000 out of range (0-65535)" <<<"$out"
 
-timeout 30 "$bpftool" prog load "$obj" "$pin" type xdp || { echo "FAIL: bpftool prog load"; exit 1; }
+timeout 30 "$bpftool" prog load "$obj" "$pin" type xdp || fail "bpftool prog load"
 id=$("$bpftool" prog show pinned "$pin" | sed -n 's/^\([0-9]*\): .*/\1/p' | head -n1)
 check "program id found ($id)" test -n "$id"
 
@@ -45,4 +45,4 @@ show=$(timeout 10 "$tool" show --prog-id "$id" 2>&1)
 check "previous policy still in force" grep -q '^mode=drop-all' <<<"$show"
 out=$(timeout 10 "$tool" show --prog-id 4294967295 2>&1); rc=$?
 check "show of a missing program fails with a hint" grep -q "check the id with" <<<"$out"
-exit $fail
+pl_done

@@ -18,7 +18,9 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include "pl_ctl_bpf.h"
+#define PL_CHECK_MAIN
 #include "ctl_test.h"
+#include "pl_pkt.h"
 
 /* Mirrors core/stages/forward.h (that header needs the user platform). */
 struct fwd_entry {
@@ -49,19 +51,26 @@ static int map_fd(struct bpf_object *o, const char *name)
 	return bpf_map__fd(bpf_object__find_map_by_name(o, name));
 }
 
-/* Ethernet + IPv4 + TCP to dport. */
+/* Ethernet + IPv4 + TCP (no flags, window 0) 10.0.0.1 -> 10.0.0.2 to
+ * dport, padded to 64 bytes, built with the test packet builder. */
 static uint32_t make_tcp(uint8_t *f, uint16_t dport)
 {
-	memset(f, 0, 64);
-	memcpy(f, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
-	f[14] = 0x45;
-	f[17] = 40;
-	f[22] = 64;
-	f[23] = 6;
-	memcpy(&f[26], "\x0a\0\0\x01\x0a\0\0\x02", 8);
-	f[36] = (uint8_t)(dport >> 8);
-	f[37] = (uint8_t)dport;
-	f[46] = 5 << 4;
+	static const uint8_t dst[6] = { 2, 0, 0, 0, 0, 2 }, src[6] = { 2, 0, 0, 0, 0, 1 };
+	struct pl_pkt p;
+	unsigned l4;
+
+	pl_pkt_init(&p);
+	pl_pkt_eth(&p, dst, src);
+	pl_pkt_ipv4(&p, &(struct pl_pkt_ip4){ .saddr = PL_PKT_IP4(10, 0, 0, 1),
+					      .daddr = PL_PKT_IP4(10, 0, 0, 2) });
+	pl_pkt_tcp(&p, &(struct pl_pkt_tcp){ .dport = dport });
+	pl_pkt_finish(&p);
+	l4 = pl_pkt_off(&p, PL_PK_TCP);
+	pl_pkt_put8(&p, l4 + 13, 0);
+	pl_pkt_put16(&p, l4 + 14, 0);
+	pl_pkt_recsum(&p);
+	pl_pkt_pad(&p, 64);
+	memcpy(f, p.b, 64);
 	return 64;
 }
 
@@ -132,7 +141,7 @@ int main(int argc, char **argv)
 	c = pl_ctl_open_bpf_obj(obj);
 	CHECK(c != NULL, "open bpf obj: %s", strerror(errno));
 	if (!c)
-		return t_done("test-ctl-bpf");
+		return pl_check_done("test-ctl-bpf");
 	CHECK(pl_ctl_ncopies(c) == (unsigned)libbpf_num_possible_cpus(), "ncopies");
 
 	/* The object's config starts zeroed; init writes the defaults. */
@@ -256,5 +265,5 @@ int main(int argc, char **argv)
 	pl_policy_free(full);
 	pl_policy_free(acl);
 	pl_policy_free(ghost);
-	return t_done("test-ctl-bpf");
+	return pl_check_done("test-ctl-bpf");
 }

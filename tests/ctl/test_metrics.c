@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include "pl_ctl.h"
+#define PL_CHECK_MAIN
 #include "ctl_test.h"
 
 static int fail_read;
@@ -265,5 +266,5 @@ int main(void)
 	test_stats_and_names();
 	test_server();
 	test_hybrid_and_addr();
-	return t_done("test-ctl-metrics");
+	return pl_check_done("test-ctl-metrics");
 }

@@ -20,7 +20,9 @@
 #include "stages/forward.h"
 #include "pl_ctl.h"
 #include "policy_int.h" /* the helpers stage keyword files use */
+#define PL_CHECK_MAIN
 #include "ctl_test.h"
+#include "pl_pkt.h"
 
 static const char *examples_dir;
 
@@ -96,6 +98,22 @@ static void test_bad_input(void)
 	expect_error("acl pass from 2001:db8::g/32", "t.policy:1: source '2001:db8::g' is not a valid IPv6 address");
 	expect_error("acl drop proto tcp dport 70000", "t.policy:1: destination port 70000 out of range (0-65535)");
 	expect_error("acl drop proto tcp dport 8o", "t.policy:1: destination port '8o' is not a number");
+	/* Numbers are decimal: a leading zero (octal-looking) or 0x is refused,
+	 * with the line, for every keyword that takes a number. */
+	expect_error("mode policy\nacl drop proto tcp dport 022", "t.policy:2: destination port '022' has a leading zero (numbers are decimal: write 22)");
+	expect_error("acl drop proto tcp dport 0x16", "t.policy:1: destination port '0x16' is not a number");
+	expect_error("acl drop proto udp sport 1000-02000", "t.policy:1: source port '02000' has a leading zero");
+	expect_error("acl drop proto 06", "t.policy:1: protocol '06' has a leading zero");
+	expect_error("acl drop from 10.0.0.0/08", "t.policy:1: source '10.0.0.0/08' has a leading zero in its prefix length (numbers are decimal: write /8)");
+	expect_error("steer udp 04242 user", "t.policy:1: ");
+	expect_error("steer udp 04242 user", "has a leading zero");
+	expect_error("ratelimit pps 0100", "t.policy:1: ");
+	expect_error("ratelimit pps 0100", "'0100' has a leading zero");
+	expect_error("synguard per-source 010 20 global 100 200", "'010' has a leading zero");
+	expect_error("\nresponder listen 10.0.0.1 080", "t.policy:2: responder port '080' has a leading zero");
+	expect_error("route / 0200 text/plain x", "t.policy:1: HTTP status '0200' has a leading zero");
+	expect_error("lb service w 10.0.0.1 080 tcp", "t.policy:1: ");
+	expect_error("lb service w 10.0.0.1 080 tcp", "'080' has a leading zero");
 	expect_error("acl drop proto udp sport 2000-1000", "t.policy:1: source port range 2000-1000 is inverted (write 1000-2000)");
 	expect_error("acl drop proto icmp dport 5", "t.policy:1: protocol icmp has no ports (ports need proto tcp or proto udp)");
 	expect_error("acl drop proto 47 sport 5", "t.policy:1: protocol 47 has no ports");
@@ -171,7 +189,14 @@ static void test_helpers(void)
 	CHECK(pl_parse_addr(&ps, "10.0.0.0/8", "backend", &a, &fam) == -EINVAL &&
 		      !strcmp(err.msg, "h.policy:7: backend '10.0.0.0/8' must be one address (e.g. 192.0.2.1 or 2001:db8::1)"),
 	      "%s", err.msg);
-	CHECK(pl_parse_uint(&ps, "0x10", 0, 100, "rate", &v) == 0 && v == 16, "hex");
+	CHECK(pl_parse_uint(&ps, "0x10", 0, 100, "rate", &v) == -EINVAL &&
+		      !strcmp(err.msg, "h.policy:7: rate '0x10' is not a number (decimal digits only)"),
+	      "hex refused: %s", err.msg);
+	CHECK(pl_parse_uint(&ps, "022", 0, 100, "rate", &v) == -EINVAL &&
+		      !strcmp(err.msg, "h.policy:7: rate '022' has a leading zero (numbers are decimal: write 22)"),
+	      "leading zero refused: %s", err.msg);
+	CHECK(pl_parse_uint(&ps, "0", 0, 100, "rate", &v) == 0 && v == 0, "zero");
+	CHECK(pl_parse_uint(&ps, "100", 0, 100, "rate", &v) == 0 && v == 100, "decimal");
 	CHECK(pl_parse_uint(&ps, "-1", 0, 100, "rate", &v) == -EINVAL &&
 		      strstr(err.msg, "rate '-1' is not a number"),
 	      "%s", err.msg);
@@ -210,30 +235,31 @@ static struct pl_config *live_cfg(void)
 	return pl_table_lookup(&pl_config, &zero);
 }
 
-/* An Ethernet + IPv4 + TCP/UDP frame (no checksums: the core does not check
- * them). */
+/* An Ethernet + IPv4 + TCP (no flags, window 0) or UDP frame from saddr
+ * (network order) to 10.0.0.2 port dport, built with the test packet
+ * builder. */
 static uint32_t make_frame(uint8_t *f, uint8_t proto, uint32_t saddr, uint16_t dport)
 {
-	uint32_t l4 = proto == 6 ? 20 : 8, len = 14 + 20 + l4;
+	static const uint8_t dst[6] = { 2, 0, 0, 0, 0, 2 }, src[6] = { 2, 0, 0, 0, 0, 1 };
+	struct pl_pkt p;
 
-	memset(f, 0, len);
-	memcpy(f, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
-	f[14] = 0x45;
-	f[16] = (uint8_t)((20 + l4) >> 8);
-	f[17] = (uint8_t)(20 + l4);
-	f[22] = 64;
-	f[23] = proto;
-	memcpy(&f[26], &saddr, 4);
-	memcpy(&f[30], "\x0a\0\0\x02", 4);
-	f[34] = 0x30;
-	f[35] = 0x39;
-	f[36] = (uint8_t)(dport >> 8);
-	f[37] = (uint8_t)dport;
+	pl_pkt_init(&p);
+	pl_pkt_eth(&p, dst, src);
+	pl_pkt_ipv4(&p, &(struct pl_pkt_ip4){ .saddr = ntohl(saddr), .daddr = PL_PKT_IP4(10, 0, 0, 2) });
 	if (proto == 6)
-		f[46] = 5 << 4;
+		pl_pkt_tcp(&p, &(struct pl_pkt_tcp){ .sport = 12345, .dport = dport });
 	else
-		f[39] = 8;
-	return len;
+		pl_pkt_udp(&p, 12345, dport);
+	pl_pkt_finish(&p);
+	if (proto == 6) {
+		unsigned l4 = pl_pkt_off(&p, PL_PK_TCP);
+
+		pl_pkt_put8(&p, l4 + 13, 0);
+		pl_pkt_put16(&p, l4 + 14, 0);
+		pl_pkt_recsum(&p);
+	}
+	memcpy(f, p.b, p.len);
+	return p.len;
 }
 
 /* One frame through the user core; returns the verdict. */
@@ -579,5 +605,5 @@ int main(int argc, char **argv)
 	test_apply_user();
 	test_bank_flip_and_rollback();
 	pl_core_fini();
-	return t_done("test-ctl-policy");
+	return pl_check_done("test-ctl-policy");
 }

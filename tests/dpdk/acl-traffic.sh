@@ -11,6 +11,7 @@ set -u
 DPDK=$1 ACL=$2 MODE=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PL_D_SUFFIX=${MODE:+h}
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, AF_XDP)"; exit 77; }
 command -v dpdk-telemetry.py >/dev/null || { echo "SKIP: dpdk-telemetry.py not installed (dpdk package)"; exit 77; }
@@ -22,8 +23,10 @@ cleanup() {
 	pl_d_topo_down
 	rm -rf "$T" "/var/run/dpdk/$PREFIX"
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$T/dut.log"; exit 1; }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
+pl_on_fail() { echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$T/dut.log"; }
 
 pl_d_topo_up || fail "topology"
 {

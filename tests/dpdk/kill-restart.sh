@@ -11,6 +11,7 @@ set -u
 DPDK=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 PL_D_SUFFIX=k
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, AF_XDP)"; exit 77; }
 T=$(mktemp -d /tmp/plt-d-kill.XXXXXX)
@@ -21,9 +22,11 @@ cleanup() {
 	pl_d_topo_down
 	rm -rf "$T" "/var/run/dpdk/$PREFIX" "/var/run/dpdk/${PREFIX}b"
 }
-trap cleanup EXIT
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
 LOG=
-fail() { echo "FAIL: $*"; [ -n "$LOG" ] && { echo "--- $LOG:"; grep -v '^libbpf: elf' "$LOG"; }; exit 1; }
+pl_on_fail() { [ -n "$LOG" ] && { echo "--- $LOG:"; grep -v '^libbpf: elf' "$LOG"; }; }
 
 # start LOGNAME FILE-PREFIX [ARGS...]: pathlab-dpdk on IF_A1; sets DUT, LOG;
 # returns when it runs (0) or has exited (1)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: MIT
 # Shared by the DPDK system tests and bench: a wire through a DUT namespace.
 #
@@ -54,7 +55,7 @@ pl_d_topo_down() {
 # Run a command in the DUT namespace with bpffs mounted (ip netns exec gives
 # a fresh /sys). Every step execs the next, so "${PL_D_IN_DUT[@]}" CMD &
 # leaves $! = CMD's own pid (signals reach it).
-PL_D_IN_DUT=(ip netns exec $NS_X sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf; exec "$@"' sh)
+PL_D_IN_DUT=(ip netns exec "$NS_X" sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf; exec "$@"' sh)
 pl_d_in_dut() { "${PL_D_IN_DUT[@]}" "$@"; }
 
 # Is an XDP program attached on IF in the DUT? (prints its id)

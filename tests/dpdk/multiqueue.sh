@@ -19,8 +19,10 @@ cleanup() {
 	ip netns del $NS 2>/dev/null
 	rm -rf "$T" "/var/run/dpdk/$PREFIX"
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- pathlab-dpdk output:"; cat "$T/dut.log"; exit 1; }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
+pl_on_fail() { echo "--- pathlab-dpdk output:"; cat "$T/dut.log"; }
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 N_FLOWS=64 PER_FLOW=4

@@ -16,15 +16,17 @@ PREFIX=plt-m-pt$$
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 T=$(mktemp -d /tmp/plt-m-pt.XXXXXX)
-DUT= PIDS=()
+DUT='' PIDS=()
 cleanup() {
 	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	ip netns del $NS_A 2>/dev/null; ip netns del $NS_X 2>/dev/null
 	rm -rf "$T" "/var/run/dpdk/$PREFIX"
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$T/dut.log"; exit 1; }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
+pl_on_fail() { echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$T/dut.log"; }
 
 for n in $NS_A $NS_X; do
 	ip netns del $n 2>/dev/null

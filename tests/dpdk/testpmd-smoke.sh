@@ -23,8 +23,10 @@ cleanup() {
 	for n in $NS_A $NS_B $NS_X; do ip netns del $n 2>/dev/null; done
 	rm -rf "$T" "/var/run/dpdk/$PREFIX"
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- testpmd.sh output:"; cat "$T/out"; exit 1; }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
+pl_on_fail() { echo "--- testpmd.sh output:"; cat "$T/out"; }
 
 for n in $NS_A $NS_B $NS_X; do
 	ip netns del $n 2>/dev/null

@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
  * responder and lb classes (same addresses, same cookie key), so its frames
  * reach the answers, the NAT rewrites and the encapsulations. */
 #define P_RESPONDER                                                                  \
-	"responder listen any 8080\n"                                                \
+	"responder listen any-destination 8080\n"                                                \
 	"responder listen 10.70.0.2 80\n"                                            \
 	"responder listen fd70::2 80\n"                                              \
 	"responder key 00112233445566778899aabbccddeeff\n"                           \

@@ -349,6 +349,9 @@ static int apply_checked(const struct pl_policy *p, long fail, long *nwrites)
 	MUST(!pl_ctl_get_config(user, &live));
 	live.clock_ns = want->clock_ns;
 	live.acl_bank = want->acl_bank;
+	MUST(live.lb_seed); /* the policy's, or kept or drawn by the apply */
+	if (!want->lb_seed)
+		live.lb_seed = 0;
 	MUST(!memcmp(&live, want, sizeof(live)));
 	run_frames();
 	record_all(good);

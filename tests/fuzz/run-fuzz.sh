@@ -12,7 +12,7 @@
 # minimise it (BIN -minimize_crash=1 -runs=10000 FILE) and add it to
 # tests/fuzz/corpus/core or tests/fuzz/corpus/policy.
 set -eu
-mode= bin= secs= gen= maxlen=4096
+mode='' bin='' secs='' gen='' maxlen=4096
 dirs=()
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -40,7 +40,7 @@ static const char *const policies[] = {
 	"acl drop proto tcp dport 22\nacl pass proto tcp from 10.0.0.0/8 dport 80\n"
 	"acl user proto udp dport 5000-5009\n"
 	"steer udp 4242 user\n"
-	"responder listen any 8080\nresponder listen 10.70.0.2 80\n"
+	"responder listen any-destination 8080\nresponder listen 10.70.0.2 80\n"
 	"responder key 00112233445566778899aabbccddeeff\n"
 	"route /custom 200 text/plain one\n"
 	"lb service web4 10.71.0.100 80 tcp mode dsr size 251\n"

@@ -7,7 +7,7 @@ cc=${CC:-cc}
 multiarch=/usr/include/$($cc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 fail=0 pass=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-cd "$src/core"
+cd "$src/core" || exit 1
 for h in pl_*.h stages/*.h; do
 	printf '#include "%s"\n' "$h" > "$tmp/t.c"
 	if clang -target bpf -O2 -fsyntax-only -Wall -Werror -Wno-unused-function \

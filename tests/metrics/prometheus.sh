@@ -5,46 +5,28 @@
 # evaluated by it (PromQL valid, the main panels have data).
 #   prometheus.sh PATHLAB_XDP DASHBOARD_JSON
 #
-#   ns plt-m-s  plt-ms0 10.82.0.1 ──veth── plt-ms1 10.82.0.2  ns plt-m-r
-#                                           pathlab-xdp run plt-ms1 (UDP 9 dropped)
-#                                           prometheus 127.0.0.1:9090 -> 127.0.0.1:9464
+# A pl-topo pair (tests/lib/lib.sh):
+#   gen  GEN 10.0.1.1 ──veth── DUT_IN 10.0.1.2  dut
+#                              pathlab-xdp run DUT_IN (UDP 9 dropped)
+#                              prometheus 127.0.0.1:9090 -> 127.0.0.1:9464
 set -u
 XDP=$1 DASH=$2
-HERE=$(cd "$(dirname "$0")" && pwd)
-NS_S=plt-m-s NS_R=plt-m-r IF_S=plt-ms0 IF_R=plt-ms1
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, XDP)"; exit 77; }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+require_root "namespaces, XDP"
 for c in prometheus promtool curl; do
-	command -v $c >/dev/null || { echo "FAIL: $c is missing (scripts/bootstrap.sh installs it: Debian prometheus, curl)"; exit 1; }
+	command -v $c >/dev/null || fail "$c is missing (scripts/bootstrap.sh installs it: Debian prometheus, curl)"
 done
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-T=$(mktemp -d /tmp/plt-m-prom.XXXXXX)
-PIDS=()
-fails=0
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	ip netns del $NS_S 2>/dev/null
-	ip netns del $NS_R 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+T=$PL_TMP
 
-ip netns del $NS_S 2>/dev/null; ip netns del $NS_R 2>/dev/null
-ip netns add $NS_S && ip netns add $NS_R || exit 1
-ip link add $IF_S netns $NS_S type veth peer name $IF_R netns $NS_R || exit 1
-for l in "$NS_S $IF_S 10.82.0.1" "$NS_R $IF_R 10.82.0.2"; do
-	set -- $l
-	ip -n $1 link set lo up
-	ip -n $1 addr add $3/24 dev $2
-	ip -n $1 link set $2 up
-done
-IN_R=(ip netns exec $NS_R sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf; exec "$@"' sh)
+pl_topo_up prom --topo pair
+NS_S=$GEN_NS NS_R=$DUT_IN_NS IF_R=$DUT_IN_IF IP_R=$DUT_IN_IP4
+IN_R=(ip netns exec "$NS_R" sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf; exec "$@"' sh)
 printf 'mode policy\nacl drop proto udp dport 9\nacl default pass\n' >"$T/p.policy"
-"${IN_R[@]}" "$XDP" run $IF_R --policy "$T/p.policy" --duration 60 --metrics 127.0.0.1:9464 >"$T/xdp.log" 2>&1 &
-PIDS+=($!)
+"${IN_R[@]}" "$XDP" run "$IF_R" --policy "$T/p.policy" --duration 60 --metrics 127.0.0.1:9464 >"$T/xdp.log" 2>&1 &
+pl_track $!
 
 # the scrape config of docs/metrics.md, 1 s interval
 cat >"$T/prometheus.yml" <<EOF
@@ -56,10 +38,10 @@ scrape_configs:
         labels: { mode: native }
 EOF
 promtool check config "$T/prometheus.yml" >/dev/null || bad "promtool check config"
-ip netns exec $NS_R prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/data" \
+ip netns exec "$NS_R" prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/data" \
 	--web.listen-address=127.0.0.1:9090 --log.level=warn >"$T/prom.log" 2>&1 &
-PIDS+=($!)
-q() { ip netns exec $NS_R curl -sS --max-time 5 -G "http://127.0.0.1:9090/api/v1/query" --data-urlencode "query=$1"; }
+pl_track $!
+q() { ip netns exec "$NS_R" curl -sS --max-time 5 -G "http://127.0.0.1:9090/api/v1/query" --data-urlencode "query=$1"; }
 for _ in $(seq 300); do
 	q 'up' 2>/dev/null | grep -q '"success"' && break
 	sleep 0.1
@@ -67,13 +49,13 @@ done
 q 'up' | grep -q '"success"' || { bad "prometheus did not come up"; tail "$T/prom.log"; exit 1; }
 
 # traffic for ~6 s: ping (passes) and UDP 9 (dropped)
-ip netns exec $NS_S ping -c 60 -i 0.1 -W 1 10.82.0.2 >/dev/null &
-PIDS+=($!)
-ip netns exec $NS_S $PY -c '
-import socket, time
+ip netns exec "$NS_S" ping -c 60 -i 0.1 -W 1 "$IP_R" >/dev/null &
+pl_track $!
+ip netns exec "$NS_S" $PY -c '
+import socket, sys, time
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(300):
-    u.sendto(b"x", ("10.82.0.2", 9)); time.sleep(0.02)'
+    u.sendto(b"x", (sys.argv[1], 9)); time.sleep(0.02)' "$IP_R"
 sleep 2
 
 r=$(q 'up{job="pathlab",mode="native"}')

@@ -48,10 +48,11 @@ $PY -c 'import prometheus_client' 2>/dev/null ||
 	{ echo "FAIL: python3-prometheus-client is missing (scripts/bootstrap.sh installs it)"; exit 1; }
 T=$(mktemp -d /tmp/plt-m.XXXXXX)
 
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
 
 # The two-host wire of the DPDK tests, under this test's names.
+# shellcheck source=SCRIPTDIR/../dpdk/lib.sh
 . "$HERE/../dpdk/lib.sh"
 topo_down() { pl_d_topo_down; }
 cleanup() {
@@ -60,7 +61,7 @@ cleanup() {
 	topo_down
 	rm -rf "$T" "/var/run/dpdk/$PREFIX"
 }
-trap cleanup EXIT
+pl_defer cleanup
 
 # Namespaces, veths (no IPv6, no checksum offload), static neighbours.
 topo_up() {
@@ -79,10 +80,10 @@ cmdline() {
 	xdp) echo "$XDP" run $IF_A1 $IF_B1 --mode native --policy "$T/p.policy" --duration 60 --metrics "$2" ;;
 	afxdp) echo "$AFXDP" -i $IF_A1 -i $IF_B1 --policy "$T/p.policy" --no-tap --zero-copy off --ring-size 512 \
 		--duration 60 --metrics "$2" ;;
-	afxdp-hybrid) echo $(cmdline afxdp "$2") --placement hybrid ;;
+	afxdp-hybrid) echo "$(cmdline afxdp "$2")" --placement hybrid ;;
 	dpdk) echo "$DPDK" -l 0,1 --no-huge -m 512 --no-pci --file-prefix $PREFIX --log-level=warning -- \
 		--iface $IF_A1 --iface $IF_B1 --policy "$T/p.policy" --duration 60 --metrics "$2" ;;
-	dpdk-hybrid) echo $(cmdline dpdk "$2") --hybrid ;;
+	dpdk-hybrid) echo "$(cmdline dpdk "$2")" --hybrid ;;
 	esac
 }
 
@@ -103,6 +104,7 @@ monotonic() {
 run_path() { # name label
 	local name=$1 label=$2 up=0 d want
 	echo "== $name (path=\"$label\")"
+	# shellcheck disable=SC2046 # the command line is split into words on purpose
 	"${IN_DUT[@]}" $(cmdline $name $MADDR) >"$T/$name.log" 2>&1 &
 	DUT=$!
 	for _ in $(seq 300); do
@@ -188,6 +190,7 @@ run_path() { # name label
 # Errors: a bad address and a port in use; nothing left behind.
 run_errors() { # name
 	local name=$1 rc
+	# shellcheck disable=SC2046 # the command line is split into words on purpose
 	"${IN_DUT[@]}" timeout 60 $(cmdline $name nope) >"$T/$name.err1" 2>&1
 	rc=$?
 	if [ $rc != 0 ] && [ $rc != 124 ] && grep -q "ADDR:PORT" "$T/$name.err1"; then
@@ -195,6 +198,7 @@ run_errors() { # name
 	else
 		bad "$name: --metrics nope -> exit $rc"; tail -5 "$T/$name.err1"
 	fi
+	# shellcheck disable=SC2046 # the command line is split into words on purpose
 	"${IN_DUT[@]}" timeout 60 $(cmdline $name 127.0.0.1:9465) >"$T/$name.err2" 2>&1
 	rc=$?
 	if [ $rc != 0 ] && [ $rc != 124 ] && grep -qi "in use" "$T/$name.err2"; then
@@ -234,7 +238,7 @@ for spec in xdp:xdp:$XDP afxdp:afxdp-user:$AFXDP afxdp-hybrid:afxdp-hybrid:$AFXD
 	fi
 	run_path $name $label
 	case $name in *-hybrid) ;; *) run_errors $name ;; esac
-	names+=($name)
+	names+=("$name")
 done
 [ ${#names[@]} -gt 0 ] || { echo "SKIP: no datapath built"; exit 77; }
 

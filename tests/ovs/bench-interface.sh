@@ -8,21 +8,20 @@ set -u
 SRC=$1
 BUILD=$2
 BR=plt-obrc N=200
-RUN=$(mktemp -d /tmp/plt-o-bi.XXXXXX)
-fails=0
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-command -v ovs-vswitchd >/dev/null || { echo "SKIP: ovs-vswitchd not installed"; exit 77; }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+RUN=$PL_TMP/run
+require_root
+require_tool ovs-vswitchd
 ovs() { ip netns exec plt-ocd "$SRC/ovs/pl-ovs" --rundir "$RUN" --build "$BUILD" --bridge $BR "$@"; }
 cleanup() {
 	ovs bench-teardown >/dev/null 2>&1
 	ip netns del plt-oc0 2>/dev/null; ip netns del plt-oc1 2>/dev/null; ip netns del plt-ocd 2>/dev/null
 	rm -rf "$RUN"
 }
-trap cleanup EXIT
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pl_defer cleanup
 cleanup
-RUN=$(mktemp -d /tmp/plt-o-bi.XXXXXX)
+mkdir "$RUN"
 printf 'mode policy\nacl drop proto udp dport 5001\nacl default pass\n' >"$RUN/p.policy"
 ip netns add plt-ocd || exit 1
 ip -n plt-ocd link set lo up
@@ -51,5 +50,4 @@ ovs bench-teardown >/dev/null
 [ -e "$RUN/ovs-vswitchd.pid" ] && bad "pid file left" || ok "bench-teardown stopped OVS"
 ip -n plt-ocd link show $BR >/dev/null 2>&1 && bad "tap $BR left" || ok "no tap left"
 for p in plt-ocp0 plt-ocp1; do ip -n plt-ocd -d link show $p | grep -q prog/xdp && bad "XDP left on $p"; done
-[ $fails = 0 ] && echo PASS || echo "$fails check(s) failed"
-exit $((fails > 0))
+pl_done

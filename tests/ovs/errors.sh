@@ -12,20 +12,19 @@ BUILD=$2
 XDP=$BUILD/xdp/pathlab-xdp
 OFGEN=$BUILD/ovs/pathlab-ofgen
 A=plt-oea B=plt-oeb
-RUN=$(mktemp -d /tmp/plt-o-err.XXXXXX)
-fails=0
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+RUN=$PL_TMP
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (XDP)"; exit 77; }
-for t in "$XDP" "$OFGEN"; do [ -x "$t" ] || { echo "FAIL: $t not built"; exit 1; }; done
+require_root XDP
+for t in "$XDP" "$OFGEN"; do [ -x "$t" ] || fail "$t not built"; done
 
 cleanup() {
 	"$XDP" detach $A >/dev/null 2>&1
 	ip link del $A 2>/dev/null
-	rm -rf "$RUN" /sys/fs/bpf/pathlab/ovs-$A /sys/fs/bpf/pathlab/$A
+	rm -rf /sys/fs/bpf/pathlab/ovs-$A /sys/fs/bpf/pathlab/$A
 }
-trap cleanup EXIT
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pl_defer cleanup
 prog_of() { ip -d link show dev "$1" | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\) name \([^ ]*\).*/\2 \1/p'; }
 
 mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf
@@ -92,5 +91,4 @@ flows=$("$OFGEN" --port-map a=1 "$SRC/examples/acl.policy" 2>/dev/null)
 echo "$flows" | grep -q "priority=60000,cookie=0x10000000a,tcp,tp_dst=22,actions=drop" &&
 	ok "ofgen: acl drop tcp 22 -> prioritised drop flow" || bad "ofgen acl flows: $flows"
 
-[ $fails = 0 ] && echo "PASS" || echo "$fails check(s) failed"
-exit $((fails > 0))
+pl_done

@@ -6,12 +6,10 @@
 set -u
 SRC=$1
 OFGEN=$2/ovs/pathlab-ofgen
-T=$(mktemp -d /tmp/plt-o-ofgen.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-[ -x "$OFGEN" ] || { echo "FAIL: $OFGEN not built"; exit 1; }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+T=$PL_TMP
+[ -x "$OFGEN" ] || fail "$OFGEN not built"
 gen() { "$OFGEN" --port-map plt-a0=1,plt-b0=2,plt-c0=3,plt-c1=4 "$@" 2>"$T/err"; }
 
 for f in "$SRC"/examples/*.policy; do
@@ -86,5 +84,4 @@ c=$("$OFGEN" --counters <"$T/dump")
 echo "$c" | grep -qx 'acl_drop=10' && echo "$c" | grep -qx 'acl_default=5' && echo "$c" | grep -qx 'dropped=12' &&
 	echo "$c" | grep -qx 'line3_acl_drop=10' && ok "--counters" || bad "--counters: $c"
 
-[ $fails = 0 ] && echo PASS || echo "$fails check(s) failed"
-exit $((fails > 0))
+pl_done

@@ -20,7 +20,7 @@
 set -u
 SRC=$1
 BUILD=$2
-NS0=plt-ot0 NS1=plt-ot1 P0=plt-otp0 P1=plt-otp1 H0=plt-oth0 H1=plt-oth1 BR=plt-obrt
+NS0=plt-ot0 NS1=plt-ot1 P0=plt-otp0 P1=plt-otp1 BR=plt-obrt
 IP0=10.78.0.1 IP1=10.78.0.2
 N=300
 PLOVS=$SRC/ovs/pl-ovs
@@ -45,9 +45,9 @@ cleanup() {
 	ip netns del "$NS1" 2>/dev/null
 	rm -rf "$RUN" "/sys/fs/bpf/pathlab/ovs-$P0" "/sys/fs/bpf/pathlab/ovs-$P1"
 }
-trap cleanup EXIT
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+pl_defer cleanup
 
 cleanup
 RUN=$(mktemp -d /tmp/plt-o-sys.XXXXXX)

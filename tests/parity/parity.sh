@@ -20,16 +20,14 @@
 #       frames of that verdict.
 set -u
 mode=$1 replay=$2 gen=$3 examples=$4 corpus=${5:-} corpus_policies=${6:-}
-tmp=$(mktemp -d /tmp/plt-r-parity.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+tmp=$PL_TMP
 # Port names of the policies that are no interface here map to lo (ifindex
 # 1), the receiving interface of the replay: the redirect entries and their
 # MAC rewrites are exercised without creating interfaces.
 ports=(--port '*=1')
 
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 
 # expect OK_MESSAGE PATTERN...: every pattern (ERE) matches a line of $out,
 # or fail showing the output.
@@ -38,7 +36,7 @@ expect() {
 	shift
 	for p in "$@"; do
 		if ! printf '%s\n' "$out" | grep -Eq -- "$p"; then
-			fail "$msg: no line matching '$p'"
+			bad "$msg: no line matching '$p'"
 			printf '%s\n' "$out" | tail -20
 			return 1
 		fi
@@ -53,7 +51,7 @@ run() {
 	out=$(timeout 120 "$replay" "$@" 2>&1)
 	rc=$?
 	if [ "$rc" -ne "$want" ]; then
-		fail "$name: exit $rc, expected $want"
+		bad "$name: exit $rc, expected $want"
 		printf '%s\n' "$out" | tail -40
 		return 1
 	fi
@@ -86,12 +84,12 @@ agree)
 		run 0 "$name" "${args[@]}" "$frames" || continue
 		compared=$(printf '%s\n' "$out" | sed -n 's/^summary: [0-9]* frames, \([0-9]*\) compared.*/\1/p')
 		if [ -z "$compared" ] || [ "$compared" -lt 50 ]; then
-			fail "$name: only '${compared}' frames compared"
+			bad "$name: only '${compared}' frames compared"
 			printf '%s\n' "$out"
 			continue
 		fi
 		if ! printf '%s\n' "$out" | grep -q '^counters: native and bpf equal'; then
-			fail "$name: counters not reported equal"
+			bad "$name: counters not reported equal"
 			continue
 		fi
 		ok "$name: $compared frames agree, counters equal"
@@ -101,7 +99,7 @@ agree)
 	run 0 "full.policy verdict mix" -q "${ports[@]}" -p "$examples/full.policy" "$pcap" &&
 		for v in drop redirect user; do
 			printf '%s\n' "$out" | grep -Eq "^  native +.* $v=[1-9]" ||
-				fail "full.policy: no frame got verdict $v (the frames do not exercise it)"
+				bad "full.policy: no frame got verdict $v (the frames do not exercise it)"
 		done
 	[ -n "$corpus" ] || echo "note: no project corpus given (tests/corpus not built): catalog frames only"
 	;;
@@ -162,14 +160,14 @@ PY
 		if [ "$(sed 1d "$tmp/pcap.plres" | wc -l)" -gt 50 ] && cmp -s <(sed 1d "$tmp/pcap.plres") <(sed 1d "$tmp/ng.plres"); then
 			ok "pcapng: the same $(sed 1d "$tmp/ng.plres" | wc -l) results as the pcap"
 		else
-			fail "pcapng: results differ from the pcap's"
+			bad "pcapng: results differ from the pcap's"
 		fi
 		head -1 "$tmp/pcap.plres" | grep -q ' build=native policy=.*acl.policy pcap=' &&
-			ok "plres header names build, policy and pcap" || fail "plres header: $(head -1 "$tmp/pcap.plres")"
+			ok "plres header names build, policy and pcap" || bad "plres header: $(head -1 "$tmp/pcap.plres")"
 	fi
 	run 0 "no policy" --builds native -q --results-out "$tmp/none.plres" "$pcap" &&
 		{ head -1 "$tmp/none.plres" | grep -q ' policy=none pcap=' &&
-			ok "plres header without a policy says policy=none" || fail "plres header: $(head -1 "$tmp/none.plres")"; }
+			ok "plres header without a policy says policy=none" || bad "plres header: $(head -1 "$tmp/none.plres")"; }
 	head -c 100 "$pcap" >"$tmp/trunc.pcap"
 	run 2 "truncated pcap" --builds native "$tmp/trunc.pcap" &&
 		expect "truncated record named" "frame [0-9]+.*truncated"
@@ -198,7 +196,7 @@ PY
 		if [ -n "$want" ] && [ "$want" -gt 0 ] && [ "$want" = "$got" ]; then
 			ok "--pcap-out-verdict user: $got frames written, as many as got USER"
 		else
-			fail "--pcap-out-verdict user: $got frames written, $want got USER"
+			bad "--pcap-out-verdict user: $got frames written, $want got USER"
 		fi
 	fi
 	;;
@@ -212,14 +210,14 @@ bench)
 		-p "$examples/full.policy" "${ports[@]}" "$pcap"; then
 		rows=$(printf '%s\n' "$out" | grep -Ec '^(udp64|frames\.pcap).* (bpf|native) .*[0-9.]+x +[-0-9.]+$')
 		[ "$rows" -eq 4 ] && ok "pl-corebench: 4 rows (udp64 and the pcap, bpf and native)" ||
-			{ fail "pl-corebench: $rows table rows, expected 4"; printf '%s\n' "$out"; }
+			{ bad "pl-corebench: $rows table rows, expected 4"; printf '%s\n' "$out"; }
 	fi
 	if ! command -v valgrind >/dev/null; then
 		echo "note: valgrind not installed: --callgrind not tried"
 	elif run 0 "--callgrind" --callgrind 1000 "$pcap"; then
 		printf '%s\n' "$out" | grep -Eq '^udp64 .* [0-9]+\.[0-9] +[0-9]+\.[0-9] +[0-9]+\.[0-9]$' &&
 			ok "--callgrind: instructions/packet printed" ||
-			{ fail "--callgrind: no udp64 row"; printf '%s\n' "$out"; }
+			{ bad "--callgrind: no udp64 row"; printf '%s\n' "$out"; }
 	fi
 	;;
 *)
@@ -227,5 +225,4 @@ bench)
 	exit 2
 	;;
 esac
-[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo "all ok"
+pl_done

@@ -6,9 +6,10 @@
 # connection). Usage: bench-responder.sh BUILD_DIR [SECONDS]
 BUILD=$1
 DUR=${2:-10}
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 need wrk nginx ethtool
-echo "responder listen any 8080" >"$TMP/policy"
+echo "responder listen any-destination 8080" >"$TMP/policy"
 responder_ns "$TMP/policy"
 cat >"$TMP/nginx.conf" <<N
 worker_processes 2;

@@ -1,8 +1,10 @@
-# Shared helpers of the stage system tests (sourced). Namespaces and
+# shellcheck shell=sh
+# Shared helpers of the stage system tests (sourced, POSIX sh). Namespaces and
 # interfaces are prefixed plt-s; everything is removed on exit. The XDP
 # datapath is the project's front end, xdp/pathlab-xdp: `run` attaches (a
 # bpf_link per interface, gone when the process ends), `policy` re-applies a
 # policy to the running program, `status` prints its counters.
+# shellcheck disable=SC2034 # XDP_PID and fail are for the tests that source this file
 set -u
 BUILD=${BUILD:?}
 OBJ=$BUILD/xdp/pathlab.bpf.o
@@ -59,7 +61,7 @@ run_xdp() {
 	LAST_PID=$!
 	PIDS="$PIDS $LAST_PID"
 	# up to 30 s: verifying the object takes seconds on a busy machine
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		n=$(grep -c 'attached in native mode' "$out" 2>/dev/null)
 		[ "${n:-0}" -ge $# ] && return 0
 		kill -0 $LAST_PID 2>/dev/null || break
@@ -117,7 +119,7 @@ responder_ns() {
 # wait_ready PID LOG PATTERN WHAT: wait (10 s) until LOG has PATTERN; fail
 # showing LOG if PID exits first or it never comes.
 wait_ready() {
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		grep -q "$3" "$2" 2>/dev/null && return 0
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
@@ -152,9 +154,11 @@ check_routes() {
 	cns=$1
 	shift
 	for host in "$@"; do
+		# shellcheck disable=SC2089,SC2090 # each word is split into method, path, code, body
 		for r in "GET / 200 Hello from XDP!" 'GET /api 200 {"status":"ok"}' "GET /health 200 OK" \
 			"GET /hello 200 hello world from a policy route" "GET /nothing 404 Not Found" \
 			"POST / 405 Method Not Allowed"; do
+			# shellcheck disable=SC2090
 			set -- $r
 			m=$1 path=$2 code=$3
 			shift 3

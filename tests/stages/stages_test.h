@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared helpers of the stage tests: frame building, checksum checks and
- * the responder's default routes (written through any table writer). */
+/* Shared helpers of the stage tests: TCP frames (built with the test packet
+ * builder, tests/lib/pl_pkt.h), checksum checks and the responder's default
+ * routes (written through any table writer). Assertions: tests/lib/pl_check.h. */
 #ifndef STAGES_TEST_H
 #define STAGES_TEST_H
 
@@ -9,23 +10,13 @@
 #include "pl_csum.h"
 #include "stages/responder.h"
 #include "stages/lb.h"
+#include "pl_pkt.h"
+#include "pl_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int st_failures;
-
-#define CHECK(cond, ...)                                                        \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                           \
-			fprintf(stderr, "\n");                                  \
-			st_failures++;                                          \
-		}                                                               \
-	} while (0)
-
-/* The default routes of the responder (issue 3). */
+/* The default routes of the responder. */
 struct st_route {
 	const char *path;
 	unsigned status;
@@ -38,27 +29,8 @@ PL_UNUSED static const struct st_route st_default_routes[] = {
 	{ "/health", 200, "text/plain", "OK" },
 	{ "#404", 404, "text/plain", "Not Found" },
 	{ "#405", 405, "text/plain", "Method Not Allowed" },
+	{ "#400", 400, "text/plain", "Bad Request" },
 };
-
-/* Full one's-complement sum of n bytes (odd tail padded). */
-PL_UNUSED static __u32 st_sum(const void *p, size_t n, __u32 sum)
-{
-	const __u8 *b = p;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (__u32)b[i] << 8 | b[i + 1];
-	if (n & 1)
-		sum += (__u32)b[n - 1] << 8;
-	return sum;
-}
-
-PL_UNUSED static __u16 st_fold(__u32 s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (__u16)s;
-}
 
 /* Verify the IP header and L4 checksums of an untagged frame; 0 if right. */
 PL_UNUSED static int st_verify_csums(const __u8 *f, size_t len)
@@ -70,12 +42,12 @@ PL_UNUSED static int st_verify_csums(const __u8 *f, size_t len)
 		const __u8 *ip = f + 14;
 		unsigned ihl = (ip[0] & 15) * 4, tot = (unsigned)(ip[2] << 8 | ip[3]);
 
-		if (14 + tot > len || st_fold(st_sum(ip, ihl, 0)) != 0xffff)
+		if (14 + tot > len || pl_pkt_csum(ip, ihl) != 0)
 			return -1;
 		if (ip[9] != 6 && ip[9] != 17)
 			return 0;
-		s = st_sum(ip + 12, 8, 0) + ip[9] + (tot - ihl);
-		return st_fold(st_sum(ip + ihl, tot - ihl, s)) == 0xffff ? 0 : -2;
+		s = pl_pkt_csum_sum(ip + 12, 8, ip[9] + (tot - ihl));
+		return pl_pkt_csum_sum(ip + ihl, tot - ihl, s) == 0xffff ? 0 : -2;
 	}
 	if (et == 0x86dd) {
 		const __u8 *ip = f + 14;
@@ -83,60 +55,54 @@ PL_UNUSED static int st_verify_csums(const __u8 *f, size_t len)
 
 		if (14 + 40 + pl > len)
 			return -1;
-		s = st_sum(ip + 8, 32, 0) + ip[6] + pl;
-		return st_fold(st_sum(ip + 40, pl, s)) == 0xffff ? 0 : -2;
+		s = pl_pkt_csum_sum(ip + 8, 32, ip[6] + pl);
+		return pl_pkt_csum_sum(ip + 40, pl, s) == 0xffff ? 0 : -2;
 	}
 	return -3;
 }
 
-/* Build Ethernet + IPv4/IPv6 + TCP (flags, seq, ack, optional MSS) +
- * payload into f; returns the frame length. */
+/* Ethernet (02:00:00:00:00:01 -> 02:00:00:00:00:02) + IPv4 (DF, TTL 64)
+ * or IPv6 + TCP (flags, seq, ack, window 65535, an MSS option unless mss
+ * is 0) + payload, built with the test packet builder into f; returns the
+ * frame length. */
 PL_UNUSED static size_t st_tcp_frame(__u8 *f, int v6, const char *src, const char *dst, __u16 sport,
 			   __u16 dport, __u8 flags, __u32 seq, __u32 ack, __u16 mss,
 			   const char *payload)
 {
-	size_t plen = payload ? strlen(payload) : 0, tl = 20 + (mss ? 4 : 0), o;
-	__u8 *ip = f + 14, *th;
-	__u32 s;
+	static const uint8_t mac_cli[6] = { 2, 0, 0, 0, 0, 1 }, mac_srv[6] = { 2, 0, 0, 0, 0, 2 };
+	uint8_t opt[4] = { 2, 4, (uint8_t)(mss >> 8), (uint8_t)mss };
+	struct pl_pkt p;
 
-	memset(f, 0, 14 + 40 + tl + plen);
-	memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	pl_pkt_init(&p);
+	pl_pkt_eth(&p, mac_srv, mac_cli);
 	if (!v6) {
-		f[12] = 0x08; f[13] = 0x00;
-		ip[0] = 0x45; ip[2] = (__u8)((20 + tl + plen) >> 8); ip[3] = (__u8)(20 + tl + plen);
-		ip[6] = 0x40; ip[8] = 64; ip[9] = 6;
-		inet_pton(AF_INET, src, ip + 12);
-		inet_pton(AF_INET, dst, ip + 16);
-		s = ~st_fold(st_sum(ip, 20, 0)) & 0xffff;
-		ip[10] = (__u8)(s >> 8); ip[11] = (__u8)s;
-		th = ip + 20;
+		struct pl_pkt_ip4 ip = { .dont_frag = 1 };
+		struct in_addr a;
+
+		inet_pton(AF_INET, src, &a);
+		ip.saddr = ntohl(a.s_addr);
+		inet_pton(AF_INET, dst, &a);
+		ip.daddr = ntohl(a.s_addr);
+		pl_pkt_ipv4(&p, &ip);
 	} else {
-		f[12] = 0x86; f[13] = 0xdd;
-		ip[0] = 0x60; ip[4] = (__u8)((tl + plen) >> 8); ip[5] = (__u8)(tl + plen);
-		ip[6] = 6; ip[7] = 64;
-		inet_pton(AF_INET6, src, ip + 8);
-		inet_pton(AF_INET6, dst, ip + 24);
-		th = ip + 40;
+		struct pl_pkt_ip6 ip = { 0 };
+
+		inet_pton(AF_INET6, src, ip.saddr);
+		inet_pton(AF_INET6, dst, ip.daddr);
+		pl_pkt_ipv6(&p, &ip);
 	}
-	th[0] = (__u8)(sport >> 8); th[1] = (__u8)sport;
-	th[2] = (__u8)(dport >> 8); th[3] = (__u8)dport;
-	th[4] = (__u8)(seq >> 24); th[5] = (__u8)(seq >> 16); th[6] = (__u8)(seq >> 8); th[7] = (__u8)seq;
-	th[8] = (__u8)(ack >> 24); th[9] = (__u8)(ack >> 16); th[10] = (__u8)(ack >> 8); th[11] = (__u8)ack;
-	th[12] = (__u8)((tl / 4) << 4);
-	th[13] = flags;
-	th[14] = 0xff; th[15] = 0xff;
-	if (mss) {
-		th[20] = 2; th[21] = 4; th[22] = (__u8)(mss >> 8); th[23] = (__u8)mss;
+	pl_pkt_tcp(&p, &(struct pl_pkt_tcp){ .sport = sport, .dport = dport, .seq = seq, .ack = ack,
+					     .flags = flags, .opts = mss ? opt : NULL,
+					     .optlen = mss ? 4 : 0 });
+	if (payload)
+		pl_pkt_payload(&p, payload, (unsigned)strlen(payload));
+	pl_pkt_finish(&p);
+	if (p.error) {
+		fprintf(stderr, "st_tcp_frame: the frame does not fit\n");
+		exit(2);
 	}
-	memcpy(th + tl, payload ? payload : "", plen);
-	o = (size_t)(th - f) + tl + plen;
-	if (!v6)
-		s = st_sum(ip + 12, 8, 0) + 6 + (unsigned)(tl + plen);
-	else
-		s = st_sum(ip + 8, 32, 0) + 6 + (unsigned)(tl + plen);
-	s = ~st_fold(st_sum(th, tl + plen, s)) & 0xffff;
-	th[16] = (__u8)(s >> 8); th[17] = (__u8)s;
-	return o;
+	memcpy(f, p.b, p.len);
+	return p.len;
 }
 
 #endif

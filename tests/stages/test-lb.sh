@@ -8,6 +8,9 @@
 #  - weights 3:1: 200 connections split 75 % / 25 % within +-12 %
 #  - a backend set to draining while a slow download runs on it: the
 #    download completes, and every new connection goes to the other backend.
+#  - a client port used again (new SYN from one CPU, the rest of the flow
+#    from another, whose connection entry held the old backend): the new
+#    backend answers all 20.
 #  - NAT mode: 100 connections answered (replies reverse-NATed to the VIP).
 #  - IPv6 DSR: 100 connections to an IPv6 VIP answered, split 1:1 +- 20 %.
 #  - IP-in-IP: the encapsulated SYNs reach both backends with valid outer
@@ -18,6 +21,7 @@
 # host addresses move to its TAP devices plt-s-lt0/1/2; only the first
 # check (200 connections, weights 1:1) runs (no live policy reload there).
 BUILD=$1 FRONT=${2:-xdp}
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
@@ -75,13 +79,14 @@ sleep 1 # servers up
 fail=0
 spread() { # N [URL] -> "ok b1 b2"
 	urls=""
-	for i in $(seq "$1"); do urls="$urls ${2:-http://10.79.9.9/}"; done
+	for _ in $(seq "$1"); do urls="$urls ${2:-http://10.79.9.9/}"; done
 	ip netns exec plt-s-lc sh -c "curl -sS --max-time 30 $urls" 2>"$TMP/curl.err" >"$TMP/spread"
 	echo "$(wc -l <"$TMP/spread") $(grep -c backend1 "$TMP/spread") $(grep -c backend2 "$TMP/spread")"
 }
 within() { # value want tol
 	awk -v v="$1" -v w="$2" -v t="$3" 'BEGIN { exit !(v >= w - t && v <= w + t) }'
 }
+# shellcheck disable=SC2046 # spread prints two counts
 set -- $(spread 200)
 echo "weights 1:1: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 200 ] || { echo "FAIL: $1/200 connections answered; $(head -3 "$TMP/curl.err")"; fail=1; }
@@ -97,6 +102,7 @@ if [ "$FRONT" = afxdp ]; then
 	exit $fail
 fi
 policy 3 1 up up; reload "$TMP/policy"
+# shellcheck disable=SC2046 # spread prints two counts
 set -- $(spread 200)
 echo "weights 3:1: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 200 ] || { echo "FAIL: $1/200 answered"; fail=1; }
@@ -111,7 +117,7 @@ ip netns exec plt-s-lc timeout 60 /usr/bin/python3 "$(dirname "$0")/slow-get.py"
 	>"$TMP/big" 2>"$TMP/big.w" &
 DL=$!
 on=""
-for i in $(seq 400); do # up to 40 s: a SYN lost on a busy machine costs 1+2+4+8+16 s of retries
+for _ in $(seq 400); do # up to 40 s: a SYN lost on a busy machine costs 1+2+4+8+16 s of retries
 	sleep 0.1
 	for b in 1 2; do
 		ip netns exec plt-s-b$b ss -Htn state established '( sport = :80 )' | grep -q '10\.79\.0\.1\]*:' && on=$b
@@ -120,9 +126,9 @@ for i in $(seq 400); do # up to 40 s: a SYN lost on a busy machine costs 1+2+4+8
 done
 [ -n "$on" ] || { echo "FAIL: slow download not established in 40 s"; fail=1; on=1; }
 sleep 0.5
-other=$((3 - on))
 if [ "$on" = 1 ]; then policy 1 1 draining up; else policy 1 1 up draining; fi
 reload "$TMP/policy"
+# shellcheck disable=SC2046 # spread prints two counts
 set -- $(spread 40)
 echo "backend$on draining: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 40 ] || { echo "FAIL: $1/40 answered while draining"; fail=1; }
@@ -136,6 +142,22 @@ else
 	echo "FAIL: download on draining backend$on broke: curl rc=$dlrc, $(wc -c <"$TMP/big") bytes from '$(head -c 8 "$TMP/big")' $(cat "$TMP/big.w")"; fail=1
 fi
 
+# A reused 5-tuple is a new connection on every CPU: 20 connections from
+# fixed client ports to backend1 (from CPU 0, then reset: nothing left in
+# TIME_WAIT), then backend1 draining and the same ports again: each SYN
+# (sent from CPU 1) is placed on backend2, the request after it is sent
+# from CPU 0, whose connection entry held backend1 from the first round.
+if [ "$(nproc)" -ge 2 ]; then
+	policy 1 1 up down; reload "$TMP/policy"
+	ip netns exec plt-s-lc $PY "$(dirname "$0")/lb-reuse.py" 10.79.9.9 80 20100 20 open >"$TMP/reuse1" 2>&1 ||
+		{ echo "FAIL: first round of fixed-port connections: $(grep -v opened "$TMP/reuse1" | head -3)"; fail=1; }
+	policy 1 1 draining up; reload "$TMP/policy"
+	ip netns exec plt-s-lc $PY "$(dirname "$0")/lb-reuse.py" 10.79.9.9 80 20100 20 get >"$TMP/reuse2" 2>&1
+	n2=$(grep -c ' backend2$' "$TMP/reuse2")
+	echo "reused 5-tuples placed anew: $n2/20 answered by backend2"
+	[ "$n2" = 20 ] || { echo "FAIL: reused 5-tuples: $(grep -v ' backend2$' "$TMP/reuse2" | head -3)"; fail=1; }
+fi
+
 # NAT: destination rewritten to the backend, handed to the host to route;
 # the backend's replies get the VIP back on the backend-side interfaces.
 cat >"$TMP/policy" <<P
@@ -145,6 +167,7 @@ lb backend web 10.79.2.2 port 80 via pass
 P
 reload "$TMP/policy"
 for b in 1 2; do ip -n plt-s-b$b addr del 10.79.9.9/32 dev lo; done
+# shellcheck disable=SC2046 # spread prints two counts
 set -- $(spread 100)
 echo "NAT: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 100 ] || { echo "FAIL: NAT $1/100 answered; $(head -3 "$TMP/curl.err")"; fail=1; }
@@ -171,7 +194,7 @@ for b in 1 2; do
 	ip netns exec plt-s-b$b timeout 15 tcpdump -nn -U -i plt-s-b$b -w "$TMP/ipip$b.pcap" 'ip proto 4' 2>"$TMP/td$b.err" &
 	PIDS="$PIDS $!"
 done
-for i in $(seq 50); do
+for _ in $(seq 50); do
 	grep -q listening "$TMP/td1.err" && grep -q listening "$TMP/td2.err" && break
 	sleep 0.1
 done
@@ -201,6 +224,7 @@ lb backend web6 fd79:1::2 mac $(mac plt-s-b1 plt-s-b1) src-mac $(mac plt-s-lb pl
 lb backend web6 fd79:2::2 mac $(mac plt-s-b2 plt-s-b2) src-mac $(mac plt-s-lb plt-s-lb2) via plt-s-lb2
 P
 reload "$TMP/policy"
+# shellcheck disable=SC2046 # spread prints two counts
 set -- $(spread 100 'http://[fd79:9::9]/')
 echo "IPv6 DSR: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 100 ] || { echo "FAIL: IPv6 $1/100 answered; $(head -3 "$TMP/curl.err")"; fail=1; }

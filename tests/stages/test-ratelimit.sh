@@ -10,6 +10,7 @@
 # core in user space); PASS frames reach the receiver's stack through its
 # TAP devices plt-s-rt0/1, which hold the receiver's addresses.
 BUILD=$1 FRONT=${2:-xdp}
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
@@ -29,7 +30,7 @@ if [ "$FRONT" = afxdp ]; then
 	# (called in a subshell: it cannot wait for $DUT, it waits for the line)
 	counter() {
 		kill -INT $DUT 2>/dev/null
-		for i in $(seq 50); do
+		for _ in $(seq 50); do
 			grep -q '^\[afxdp-user-total\]' "$TMP/dut.log" && break
 			sleep 0.1
 		done
@@ -81,7 +82,7 @@ ip netns exec plt-s-fa taskset -c 0 $PY -c "$SEND" 10.80.1.2 3 0 >"$TMP/senta"
 wait $SB
 wait $RECV
 read sent_a dur_a <"$TMP/senta"
-read sent_b dur_b <"$TMP/sentb"
+read -r sent_b _ <"$TMP/sentb"
 read got_a got_b <"$TMP/recv"
 drops=$(counter ratelimit_drop)
 allowed=$(awk -v d="$dur_a" 'BEGIN { printf "%d", 1000 * d + 100 }')

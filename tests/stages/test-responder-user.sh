@@ -11,6 +11,7 @@
 # client gets a static neighbour entry for the server's MAC.
 #   test-responder-user.sh BUILD_DIR afxdp|dpdk
 BUILD=$1 FRONT=$2
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 need curl wrk ethtool
 case $FRONT in
@@ -29,7 +30,7 @@ MAC=$(ip -n $S link show ${S}0 | awk '/link\/ether/ { print $2 }')
 ip -n $C neigh replace 10.82.0.2 lladdr "$MAC" dev ${C}0 nud permanent
 ip -n $C neigh replace fd82::2 lladdr "$MAC" dev ${C}0 nud permanent
 cat >"$TMP/policy" <<'P'
-responder listen any 8080
+responder listen any-destination 8080
 route /hello 200 text/plain hello world from a policy route
 P
 PREFIX=plt-s-rdpdk$$
@@ -48,7 +49,7 @@ sleep 0.5
 fail=0
 check_routes $C 10.82.0.2 '[fd82::2]'
 urls=""
-for i in $(seq 200); do urls="$urls http://10.82.0.2:8080/health"; done
+for _ in $(seq 200); do urls="$urls http://10.82.0.2:8080/health"; done
 n=$(ip netns exec $C sh -c "curl -sS --max-time 60 $urls" 2>"$TMP/seq.err" | tr -d '\n' | grep -o OK | wc -l)
 [ "$n" = 200 ] && echo "ok: 200 sequential requests" || { echo "FAIL: $n/200 sequential requests; $(head -3 "$TMP/seq.err")"; fail=1; }
 ip netns exec $C timeout 20 wrk -t2 -c50 -d3s --timeout 2s http://10.82.0.2:8080/ >"$TMP/wrk" 2>&1

@@ -4,10 +4,11 @@
 # route, HEAD, 404, 405; 1000 sequential requests; wrk with 50 connections
 # for 5 s with zero errors.
 BUILD=$1
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 need curl wrk ethtool
 cat >"$TMP/policy" <<'P'
-responder listen any 8080
+responder listen any-destination 8080
 route /hello 200 text/plain hello world from a policy route
 P
 responder_ns "$TMP/policy"
@@ -20,7 +21,7 @@ echo "$st" | grep -q 'stages: ratelimit off, synguard off, responder on, lb off'
 check_routes plt-s-rc 10.78.0.2 '[fd78::2]'
 # 1000 sequential requests (one curl process, 1000 connections)
 urls=""
-for i in $(seq 1000); do urls="$urls http://10.78.0.2:8080/health"; done
+for _ in $(seq 1000); do urls="$urls http://10.78.0.2:8080/health"; done
 n=$(ip netns exec plt-s-rc sh -c "curl -sS --max-time 60 $urls" 2>"$TMP/seq.err" | tr -d '\n' | grep -o OK | wc -l)
 [ "$n" = 1000 ] && echo "ok: 1000 sequential requests" || { echo "FAIL: $n/1000 sequential requests; $(head -3 "$TMP/seq.err")"; fail=1; }
 # wrk: 50 connections, 5 s

@@ -20,6 +20,7 @@
 # the download's ACKs (sent from the other vCPU) would otherwise pull the NAPI
 # there. Without threaded NAPI the bound allows one more burst per CPU.
 BUILD=$1
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
@@ -49,7 +50,7 @@ ip netns exec plt-s-yg sh -c 'echo 1 > /sys/class/net/plt-s-yga/threaded' 2>/dev
 pinned=0
 for pid in $(pgrep '^napi/plt-s-yga'); do taskset -pc 0 "$pid" >/dev/null 2>&1 && pinned=$((pinned + 1)); done
 echo "guard NAPI threads pinned to CPU 0: $pinned"
-for i in $(seq 30); do
+for _ in $(seq 30); do
 	ip netns exec plt-s-yb curl -s --max-time 1 -o /dev/null http://10.83.2.2/ && break
 	sleep 0.2
 done

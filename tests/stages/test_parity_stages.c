@@ -8,6 +8,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#define PL_CHECK_MAIN
 #include "stages_test.h"
 #include "pl_user.h"
 #include "pl_ctl.h"
@@ -20,9 +21,10 @@
 #include <linux/bpf.h>
 
 static const char *policy =
-	"responder listen any 8080\n"
+	"responder listen any-destination 8080\n"
 	"responder key 00112233445566778899aabbccddeeff\n"
 	"route /p 200 text/plain parity body\n"
+	"lb seed 99\n"
 	"lb service d 10.0.0.99 80 tcp mode dsr size 251\n"
 	"lb backend d 10.0.1.2 mac 02:00:00:00:01:02 via tx\n"
 	"lb backend d 10.0.2.2 mac 02:00:00:00:02:02 via tx\n"
@@ -185,5 +187,5 @@ int main(int argc, char **argv)
 	pl_ctl_close(uc);
 	bpf_object__close(obj);
 	pl_core_fini();
-	return st_failures ? 1 : 0;
+	return pl_check_done("stages-parity");
 }

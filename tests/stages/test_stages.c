@@ -3,6 +3,7 @@
  * responder segments (bytes and checksums), token buckets, SYN guard,
  * Maglev placement and disruption, LB rewrite / encapsulation bytes and
  * connection persistence while draining. */
+#define PL_CHECK_MAIN
 #include "stages_test.h"
 #include "stages/ratelimit.h"
 #include "stages/synguard.h"
@@ -147,6 +148,91 @@ static void resp_exchange(int v6, const char *method, const char *path, const ch
 	CHECK(st_verify_csums(o, olen) == 0, "RST checksums");
 }
 
+/* Handshake with dst:port, then send payload (with trail extra bytes
+ * after the IP datagram, as Ethernet padding). Returns the verdict of the
+ * request and its answer's first line in status ("" when not answered). */
+static int resp_raw(int v6, const char *dst, __u16 port, const char *payload, size_t trail,
+		    char *status, size_t slen)
+{
+	const char *cli = v6 ? "fd00::1" : "10.0.0.1";
+	size_t l3 = v6 ? 40 : 20, len, olen, n;
+	__u8 f[2048], *o;
+	__u32 isn;
+	int v;
+
+	status[0] = 0;
+	len = st_tcp_frame(f, v6, cli, dst, 40001, port, PL_TCP_SYN, 5000, 0, 1460, NULL);
+	v = run(f, len, &o, &olen, NULL);
+	if (v != PL_TX)
+		return v;
+	isn = be32(o + 14 + l3 + 4);
+	len = st_tcp_frame(f, v6, cli, dst, 40001, port, PL_TCP_ACK | PL_TCP_PSH, 5001, isn + 1, 0,
+			   payload);
+	memset(f + len, 'x', trail);
+	v = run(f, len + trail, &o, &olen, NULL);
+	if (v != PL_TX || olen <= 14 + l3 + 20)
+		return v;
+	n = strcspn((const char *)o + 14 + l3 + 20, "\r");
+	n = n < slen - 1 ? n : slen - 1;
+	n = n < olen - 14 - l3 - 20 ? n : olen - 14 - l3 - 20;
+	memcpy(status, o + 14 + l3 + 20, n);
+	status[n] = 0;
+	return v;
+}
+
+/* The path ends at a delimiter inside the IP datagram; without one (a
+ * request line split across segments) the answer is 400. */
+static void test_responder_path_bounds(void)
+{
+	static const struct { const char *req; size_t trail; const char *want; } cases[] = {
+		{ "GET /api", 0, "HTTP/1.1 400 Bad Request" },  /* split request line */
+		{ "GET /api", 12, "HTTP/1.1 400 Bad Request" }, /* then Ethernet padding */
+		{ "GET /api HTTP/1.0", 0, "HTTP/1.1 200 OK" },
+		{ "GET /api\r\n", 6, "HTTP/1.1 200 OK" },
+		{ "GET /api\n", 0, "HTTP/1.1 200 OK" },
+		{ "HEAD /", 0, "HTTP/1.1 400 Bad Request" },
+	};
+	char st[64];
+
+	for (int v6 = 0; v6 < 2; v6++)
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			__u64 c400 = counter(PL_CNT_RESP_400);
+			int v = resp_raw(v6, v6 ? "fd00::2" : "10.0.0.2", 8080, cases[i].req,
+					 cases[i].trail, st, sizeof(st));
+			int is400 = strstr(cases[i].want, " 400 ") != NULL;
+
+			CHECK(v == PL_TX && !strcmp(st, cases[i].want), "'%s' + %zu bytes (v6=%d): '%s'",
+			      cases[i].req, cases[i].trail, v6, st);
+			CHECK(counter(PL_CNT_RESP_400) == c400 + (__u64)is400, "resp_400 for '%s'",
+			      cases[i].req);
+		}
+}
+
+/* Listen keys carry the address family: an IPv6 frame to ::ffff:a.b.c.d
+ * does not reach an IPv4 listener on a.b.c.d, nor the other way round. */
+static void test_responder_family(void)
+{
+	struct pl_resp_listen_key any = { .port = 8080 }, k4 = { .port = 80, .family = 4 };
+	__u32 one = 1;
+	char st[64];
+
+	pl_table_delete(&pl_resp_listen, &any);
+	pl_addr_set_v4(&k4.addr, htonl(0x0a000002));
+	pl_table_update(&pl_resp_listen, &k4, &one, PL_UPDATE_ANY);
+	CHECK(resp_raw(0, "10.0.0.2", 80, "GET / HTTP/1.0\r\n\r\n", 0, st, sizeof(st)) == PL_TX &&
+		      !strcmp(st, "HTTP/1.1 200 OK"),
+	      "IPv4 listener answers IPv4: '%s'", st);
+	CHECK(resp_raw(1, "::ffff:10.0.0.2", 80, "GET / HTTP/1.0\r\n\r\n", 0, st, sizeof(st)) ==
+		      PL_PASS,
+	      "IPv6 to ::ffff:10.0.0.2 is not the IPv4 listener's ('%s')", st);
+	pl_table_delete(&pl_resp_listen, &k4);
+	/* the wildcard (family 0) takes both */
+	pl_table_update(&pl_resp_listen, &any, &one, PL_UPDATE_ANY);
+	CHECK(resp_raw(1, "::ffff:10.0.0.2", 8080, "GET / HTTP/1.0\r\n\r\n", 0, st, sizeof(st)) ==
+		      PL_TX,
+	      "any-destination answers every address");
+}
+
 static void test_responder(void)
 {
 	__u8 f[256], *o;
@@ -173,6 +259,8 @@ static void test_responder(void)
 	len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.2", 40000, 8080, PL_TCP_SYN, 1, 0, 1460, NULL);
 	CHECK(run(f, len, &o, &olen, NULL) == PL_PASS, "responder off passes");
 	cfg()->resp_enabled = 1;
+	test_responder_path_bounds();
+	test_responder_family();
 	cfg()->clock_ns = 0;
 }
 
@@ -322,7 +410,7 @@ static void test_maglev(void)
 
 static void lb_service(int v6, __u32 mode, __u32 nback, __u32 state1)
 {
-	struct pl_lb_svc_key k = { .port = 80, .proto = IPPROTO_TCP };
+	struct pl_lb_svc_key k = { .port = 80, .proto = IPPROTO_TCP, .family = v6 ? 6 : 4 };
 	struct pl_lb_svc s = { .id = 1, .ring_size = 251, .mode = mode };
 	struct pl_lb_maglev_in in[2];
 	static __u32 ring[251];
@@ -337,7 +425,7 @@ static void lb_service(int v6, __u32 mode, __u32 nback, __u32 state1)
 	}
 	pl_table_update(&pl_lb_services, &k, &s, PL_UPDATE_ANY);
 	for (__u32 i = 0; i < nback; i++) {
-		struct pl_lb_backend b = { .port = 8000, .out_port = 5 + i, .weight = 1,
+		struct pl_lb_backend b = { .port = 8000, .out_port = 5 + i, .weight = 1, .svc = 1,
 					   .state = i == 1 ? state1 : PL_LB_UP };
 
 		if (v6) {
@@ -401,7 +489,7 @@ static void test_lb(void)
 			CHECK(o[14 + 39] == 10 + port - 5, "NAT v6 address");
 		{
 			/* the backend's reply gets the VIP back */
-			struct pl_lb_rnat_key rk = { .port = 8000, .proto = IPPROTO_TCP };
+			struct pl_lb_rnat_key rk = { .port = 8000, .proto = IPPROTO_TCP, .family = v6 ? 6 : 4 };
 			struct pl_lb_rnat_val rv = { .port = 80 };
 			char be[32];
 			__u8 g[256];
@@ -439,7 +527,7 @@ static void test_lb(void)
 		CHECK(memcmp(o + 12, f + 12, 2) == 0, "ethertype kept");
 		if (!v6) {
 			CHECK(o[14] == 0x45 && o[14 + 9] == 4, "outer v4 proto 4");
-			CHECK(st_fold(st_sum(o + 14, 20, 0)) == 0xffff, "outer v4 checksum");
+			CHECK(pl_pkt_csum(o + 14, 20) == 0, "outer v4 checksum");
 			CHECK((size_t)(o[16] << 8 | o[17]) == len - 14 + 20, "outer tot_len");
 			CHECK(o[14 + 15] == 0xfe && o[14 + 19] == 10 + port - 5, "outer addresses");
 		} else {
@@ -447,6 +535,94 @@ static void test_lb(void)
 			CHECK((size_t)(o[18] << 8 | o[19]) == len - 14, "outer payload length");
 			CHECK(o[14 + 23] == 0xfe && o[14 + 39] == 10 + port - 5, "outer addresses");
 		}
+	}
+
+	/* An IPv6 packet to the v4-mapped form of an IPv4 VIP is not that
+	 * service's, nor is an IPv6 reply from the v4-mapped form of an IPv4
+	 * NAT backend given the VIP back. */
+	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
+	len = st_tcp_frame(f, 1, "fd00::1", "::ffff:10.0.0.99", 1240, 80, PL_TCP_SYN, 1, 0, 0, NULL);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_PASS && olen == len && memcmp(o, f, len) == 0,
+	      "IPv6 to ::ffff:10.0.0.99 left alone by the IPv4 service (%d)", v);
+	{
+		struct pl_lb_rnat_key rk = { .port = 8000, .proto = IPPROTO_TCP };
+		struct pl_lb_rnat_val rv = { .port = 80 };
+
+		pl_addr_set_v4(&rk.addr, htonl(0x0a00000a));
+		pl_addr_set_v4(&rv.vip, htonl(0x0a000063));
+		rk.family = 4;
+		pl_table_update(&pl_lb_rnat, &rk, &rv, PL_UPDATE_ANY);
+		len = st_tcp_frame(f, 1, "::ffff:10.0.0.10", "fd00::1", 8000, 1240, PL_TCP_SYN | PL_TCP_ACK, 1, 2,
+				   0, NULL);
+		v = run(f, len, &o, &olen, &port);
+		CHECK(v == PL_PASS && olen == len && memcmp(o, f, len) == 0,
+		      "IPv6 reply from ::ffff:10.0.0.10 not reverse-NATed (%d)", v);
+		pl_table_delete(&pl_lb_rnat, &rk);
+	}
+
+	/* A TCP segment of an unknown flow (not a SYN) is forwarded where the
+	 * Maglev table says and leaves no connection entry; a SYN and a UDP
+	 * datagram of an unknown flow create one. */
+	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
+	{
+		struct pl_lb_flow fk = { .sport = 1250, .dport = 80, .proto = IPPROTO_TCP, .family = 4 };
+		__u64 nf = counter(PL_CNT_LB_NEW_FLOW);
+
+		pl_addr_set_v4(&fk.saddr, htonl(0x0a000001));
+		pl_addr_set_v4(&fk.daddr, htonl(0x0a000063));
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1250, 80, PL_TCP_ACK, 5, 9, 0, NULL);
+		v = run(f, len, &o, &olen, &port);
+		CHECK(v == PL_REDIRECT && (port == 5 || port == 6), "unknown ACK forwarded (%d, port %u)", v, port);
+		CHECK(pl_table_lookup(&pl_lb_conns, &fk) == NULL, "unknown ACK left no connection entry");
+		CHECK(counter(PL_CNT_LB_NEW_FLOW) == nf, "unknown ACK is not a new flow");
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1250, 80, PL_TCP_SYN, 5, 0, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		CHECK(pl_table_lookup(&pl_lb_conns, &fk) != NULL, "SYN created the connection entry");
+		CHECK(counter(PL_CNT_LB_NEW_FLOW) == nf + 1, "SYN is a new flow");
+	}
+
+	/* The flow hash is seeded by the configuration: another seed places
+	 * some of 64 new flows differently. */
+	{
+		__u32 a[64], moved = 0;
+
+		for (int round = 0; round < 2; round++) {
+			cfg()->lb_seed = round ? 0x1234567u : 1;
+			for (int i = 0; i < 64; i++) {
+				len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", (__u16)(4000 + i), 80, PL_TCP_SYN, 1,
+						   0, 0, NULL);
+				run(f, len, &o, &olen, &port);
+				if (round)
+					moved += port != a[i];
+				else
+					a[i] = port;
+			}
+		}
+		CHECK(moved >= 8, "seed change moved %u of 64 flows", moved);
+		cfg()->lb_seed = 0;
+	}
+
+	/* A known flow whose backend id now belongs to another service (the
+	 * lines were reordered by a reload) is placed again. */
+	lb_service(0, PL_LB_DSR, 2, PL_LB_UP);
+	{
+		__u32 id, hit;
+		struct pl_lb_backend *be;
+
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1260, 80, PL_TCP_SYN, 1, 0, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		id = port - 5;
+		be = pl_table_lookup(&pl_lb_backends, &id);
+		CHECK(be != NULL, "backend %u", id);
+		if (be)
+			be->svc = 2;
+		hit = (__u32)counter(PL_CNT_LB_CT_HIT);
+		len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.99", 1260, 80, PL_TCP_ACK, 2, 1, 0, NULL);
+		run(f, len, &o, &olen, &port);
+		CHECK(counter(PL_CNT_LB_CT_HIT) == hit, "entry naming another service's backend not used");
+		if (be)
+			be->svc = 1;
 	}
 
 	/* spread and persistence: 64 flows on 2 backends; drain backend 1:
@@ -507,10 +683,5 @@ int main(void)
 	test_maglev();
 	test_lb();
 	pl_core_fini();
-	if (st_failures) {
-		fprintf(stderr, "%d check(s) failed\n", st_failures);
-		return 1;
-	}
-	printf("stages: all checks passed\n");
-	return 0;
+	return pl_check_done("stages");
 }

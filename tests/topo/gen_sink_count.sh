@@ -3,6 +3,7 @@
 # the sink's, per class too; also IPv6 with a protocol mix and latency
 # probes, an exact --count, and the AF_XDP transmit fallback (paced and full speed).
 PREFIX=plt-c
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 "$PLTOPO" up "c$RUN_ID" --prefix "$PREFIX" 2>"$TMP/up.err" || { cat "$TMP/up.err" >&2; fail "pl-topo up"; }

@@ -1,6 +1,12 @@
-# Shared by the topologies/bench system tests: paths, skip rules, cleanup.
+# shellcheck shell=bash
+# Shared by the topologies/bench system tests: paths, skip rules, cleanup,
+# on top of the shell test library (tests/lib/lib.sh: ok, fail, skip,
+# teardown on EXIT/INT/TERM).
+# shellcheck disable=SC2034 # the paths are for the tests that source this file
 # Each test sets PREFIX (unique per test) before sourcing this file.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
 # Runs of these tests from several worktrees may overlap on one machine:
 # every name (prefix, topology) carries a per-run id.
 RUN_ID=$(printf '%04x' $((RANDOM % 65536)))
@@ -13,31 +19,25 @@ PLSINK=$BUILD/bench/pl-sink
 PROBE=$BUILD/topologies/pl-nicprobe
 RATESEARCH=$SRC/bench/pl-ratesearch
 export PL_BPF_DIR=$BUILD/bench
-TMP=$(mktemp -d /tmp/pl-topo-test.XXXXXX)
+TMP=$PL_TMP
 PIDS=()
 # Root-namespace interfaces and namespaces a test makes itself (not through
 # pl-topo, whose down removes only what it recorded): removed at exit.
 OWN_LINKS=() OWN_NETNS=()
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root (network namespaces, XDP)"
-	exit 77
-fi
+require_root "network namespaces, XDP"
 
-# Kill what this test started (by PID), destroy its topologies, remove temp files.
-cleanup() {
+# Kill what this test started (by PID), destroy its topologies (at
+# teardown, before PL_TMP goes).
+topo_cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	"$PLTOPO" down --all-with-prefix "$PREFIX" || true
 	for p in "${OWN_LINKS[@]}"; do ip link del "$p" 2>/dev/null || true; done
 	for p in "${OWN_NETNS[@]}"; do ip netns del "$p" 2>/dev/null || true; done
-	rm -rf "$TMP"
 }
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
+pl_defer topo_cleanup
 
 # Nothing named $PREFIX* may remain: namespaces, root interfaces, run dirs, bpffs mounts.
 assert_clean() {
@@ -61,7 +61,7 @@ start_sink() {
 	timeout 60 "$PLTOPO" exec "$name" "$role" -- "$PLSINK" -T "$name" --ready-file "$TMP/ready" --json "$@" >"$SINK_OUT" &
 	SINK_PID=$!
 	PIDS+=("$SINK_PID")
-	for i in $(seq 400); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
+	for _ in $(seq 400); do [ -e "$TMP/ready" ] && return 0; sleep 0.05; done
 	fail "pl-sink did not attach within 20 s"
 }
 

@@ -3,6 +3,7 @@
 # zero-copy no, features from the netdev netlink family, and ndo-xmit
 # (redirect target) only once the peer has an XDP program.
 PREFIX=plt-p
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 "$PLTOPO" up "p$RUN_ID" --prefix "$PREFIX" 2>"$TMP/up.err" || { cat "$TMP/up.err" >&2; fail "pl-topo up"; }

@@ -5,6 +5,7 @@
 # sink counts). Tolerance: the highest offered rate with loss <= 0.1% lies
 # within 70-105% of 10 kpps, and every trial offered above 110% fails.
 PREFIX=plt-r
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 LIMIT=10000
 POLICER=$BUILD/tests/topo/pl_test_policer.bpf.o

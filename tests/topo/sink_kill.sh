@@ -3,6 +3,7 @@
 # kernel drops its bpf_link), and on SIGHUP and SIGQUIT it stops cleanly
 # (summary printed, exit 0, program detached), as on SIGINT/SIGTERM.
 PREFIX=plt-k
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 n=k$RUN_ID

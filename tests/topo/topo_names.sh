@@ -6,6 +6,7 @@
 #   - a NAME with '/' or '..' is refused (no `rm -rf` outside the run root);
 #   - a ROLE is a name, never shell code.
 PREFIX=plt-n
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 OTHER_IF=${PREFIX}x OTHER_NS=${PREFIX}keep-gen

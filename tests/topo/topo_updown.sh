@@ -5,6 +5,7 @@
 # Also: an interrupted 'up' undoes itself, and real-NIC mode gives the
 # interfaces back.
 PREFIX=plt-u
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 "$PLTOPO" down --all-with-prefix "$PREFIX"
@@ -15,7 +16,7 @@ for topo in pair line router lb; do
 	eval "$("$PLTOPO" info "$n")"
 	[ "$TOPO" = "$topo" ] || fail "info TOPO=$TOPO, want $topo"
 	for ep in $ENDPOINTS; do
-		eval "ns=\$${ep}_NS ifn=\$${ep}_IF idx=\$${ep}_IFINDEX mac=\$${ep}_MAC"
+		v=${ep}_NS ns=${!v} v=${ep}_IF ifn=${!v} v=${ep}_IFINDEX idx=${!v} v=${ep}_MAC mac=${!v}
 		[ "$(ip netns exec "$ns" cat "/sys/class/net/$ifn/ifindex")" = "$idx" ] || fail "$topo $ep ifindex"
 		[ "$(ip netns exec "$ns" cat "/sys/class/net/$ifn/address")" = "$mac" ] || fail "$topo $ep mac"
 		[ ${#ifn} -le 15 ] || fail "$ifn longer than 15"
@@ -24,7 +25,7 @@ for topo in pair line router lb; do
 	# every link answers both ways, v4 and v6, without ARP/ND (permanent neighbours)
 	for l in $LINKS; do
 		a=${l%%:*} b=${l##*:}
-		eval "nsa=\$${a}_NS ipb4=\$${b}_IP4 ipb6=\$${b}_IP6 ifa=\$${a}_IF"
+		v=${a}_NS nsa=${!v} v=${b}_IP4 ipb4=${!v} v=${b}_IP6 ipb6=${!v} v=${a}_IF ifa=${!v}
 		ip netns exec "$nsa" ping -c1 -W2 -q "$ipb4" >/dev/null || fail "$topo: $a -> $b IPv4"
 		ip netns exec "$nsa" ping -6 -c1 -W2 -q "$ipb6" >/dev/null || fail "$topo: $a -> $b IPv6"
 		ip -n "$nsa" neigh show "$ipb4" dev "$ifa" | grep -q PERMANENT || fail "$topo: neighbour $ipb4 not permanent"

@@ -215,6 +215,77 @@ static void parsers_direct(void)
 	pl_check_context = "";
 }
 
+/* Fragments: a first fragment's UDP length is the whole datagram's (only
+ * the 8-byte header must fit), and a later IPv6 fragment's data is not
+ * walked as extension headers. */
+static void fragments(void)
+{
+	/* A later fragment's data that, read as Destination Options, claims
+	 * 2048 bytes. */
+	static const uint8_t not_ext[16] = { 17, 255, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
+	struct pl_pkt p;
+	struct pl_hdrs h;
+	uint8_t *d;
+	int udp;
+
+	pl_check_context = "fragments";
+	/* First fragment of a 3,008-byte UDP datagram (1,480 bytes here, 1,448
+	 * for IPv6): only the UDP header must fit. */
+	for (int v6 = 0; v6 < 2; v6++) {
+		pl_pkt_init(&p);
+		if (v6) {
+			pl_shape_eth_v6(&p, PL_SHAPE_V6_SRC, PL_SHAPE_V6_DST);
+			pl_pkt_ip6_frag(&p, 0, 1, 7);
+		} else {
+			pl_shape_eth_v4(&p, &(struct pl_pkt_ip4){ .more_frags = 1, .id = 5 });
+		}
+		pl_pkt_udp(&p, 33000, 4242);
+		pl_pkt_fill(&p, v6 ? 1440 : 1472, 1);
+		pl_pkt_finish(&p);
+		udp = pl_pkt_find(&p, PL_PK_UDP);
+		pl_pkt_put16(&p, p.layer[udp].off + 4, 3008);
+		d = tu_place(p.b, p.len);
+		CHECK_EQ(pl_parse(d, d + p.len, &h), 0);
+		CHECK_EQ(h.bad, 0);
+		CHECK_EQ(h.frag, PL_FRAG_FIRST);
+		CHECK_EQ(h.dport, 4242);
+		CHECK_EQ(h.payload_off, p.layer[udp].off + 8);
+	}
+	/* The same UDP length without fragmentation is past the IP length. */
+	pl_pkt_init(&p);
+	pl_shape_eth_v4(&p, &(struct pl_pkt_ip4){ .id = 5 });
+	pl_pkt_udp(&p, 33000, 4242);
+	pl_pkt_fill(&p, 1472, 1);
+	pl_pkt_finish(&p);
+	pl_pkt_put16(&p, p.layer[pl_pkt_find(&p, PL_PK_UDP)].off + 4, 3008);
+	d = tu_place(p.b, p.len);
+	CHECK_EQ(pl_parse(d, d + p.len, &h), -1);
+	CHECK_EQ(h.bad, PL_CNT_BAD_UDP);
+	/* A first fragment too short for the UDP header stays malformed. */
+	pl_pkt_init(&p);
+	pl_shape_eth_v4(&p, &(struct pl_pkt_ip4){ .more_frags = 1, .id = 6 });
+	pl_pkt_raw(&p, IPPROTO_UDP, not_ext, 6);
+	pl_pkt_finish(&p);
+	d = tu_place(p.b, p.len);
+	CHECK_EQ(pl_parse(d, d + p.len, &h), -1);
+	CHECK_EQ(h.bad, PL_CNT_BAD_UDP);
+
+	/* IPv6 later fragment whose first fragment began with Destination
+	 * Options: the walk stops at the Fragment header. */
+	pl_pkt_init(&p);
+	pl_shape_eth_v6(&p, PL_SHAPE_V6_SRC, PL_SHAPE_V6_DST);
+	pl_pkt_ip6_frag(&p, 185, 0, 7);
+	pl_pkt_raw(&p, IPPROTO_DSTOPTS, not_ext, sizeof(not_ext));
+	pl_pkt_finish(&p);
+	d = tu_place(p.b, p.len);
+	CHECK_EQ(pl_parse(d, d + p.len, &h), 0);
+	CHECK_EQ(h.bad, 0);
+	CHECK_EQ(h.frag, PL_FRAG_LATER);
+	CHECK_EQ(h.l4_proto, IPPROTO_DSTOPTS);
+	CHECK_EQ(h.l4_off, 0);
+	pl_check_context = "";
+}
+
 /* The guard page works: reading one byte past a placed frame faults. */
 static void guard_page(void)
 {
@@ -243,4 +314,5 @@ void test_parse(void)
 	guard_page();
 	shapes_parse();
 	parsers_direct();
+	fragments();
 }

@@ -5,20 +5,20 @@
 #   first_run.sh SRC_DIR BUILD_DIR
 set -u
 SRC=$1 BUILD=$2
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (namespaces, XDP); the CI runs as root"; exit 77; }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+require_root "namespaces, XDP; the CI runs as root"
 id=$(printf '%04x' $((RANDOM % 65536)))
 out=$(PL_FIRSTRUN_ID=$id timeout 100 "$SRC/xdp/first-run.sh" "$BUILD" 3 2>&1)
 rc=$?
 printf '%s\n' "$out"
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-[ "$rc" -eq 0 ] || fail "first-run exited $rc"
-grep -q "attached in" <<<"$out" || fail "no 'attached in ... mode' line"
-grep -Eq '^\[xdp\] t=[0-9.]+ rx=[1-9]' <<<"$out" || fail "no traffic in the stats lines"
-grep -Eq 'acl_drop=[1-9]' <<<"$out" || fail "the ACL's drop of TCP 22 was not counted"
-grep -q "connected (nothing attached now)" <<<"$out" || fail "TCP 80 after the run"
-grep -q "first-run: torn down" <<<"$out" || fail "no teardown"
-ip netns list | grep -q "plt-xf$id" && fail "namespaces left: $(ip netns list | grep "plt-xf$id")"
-[ -e "/run/pathlab/topo/firstrun$id" ] && fail "topology firstrun$id left"
-[ "$fails" -eq 0 ] && echo "ok: first run" && exit 0
-exit 1
+[ "$rc" -eq 0 ] || bad "first-run exited $rc"
+grep -q "attached in" <<<"$out" || bad "no 'attached in ... mode' line"
+grep -Eq '^\[xdp\] t=[0-9.]+ rx=[1-9]' <<<"$out" || bad "no traffic in the stats lines"
+grep -Eq 'acl_drop=[1-9]' <<<"$out" || bad "the ACL's drop of TCP 22 was not counted"
+grep -q "connected (nothing attached now)" <<<"$out" || bad "TCP 80 after the run"
+grep -q "first-run: torn down" <<<"$out" || bad "no teardown"
+ip netns list | grep -q "plt-xf$id" && bad "namespaces left: $(ip netns list | grep "plt-xf$id")"
+[ -e "/run/pathlab/topo/firstrun$id" ] && bad "topology firstrun$id left"
+[ "$fails" -eq 0 ] && ok "first run"
+pl_done

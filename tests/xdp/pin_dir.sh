@@ -9,30 +9,13 @@
 set -uo pipefail
 
 XDP=$(realpath "$1")
-RUNID=$(($$ % 10000))
-NS=plt-pd$RUNID IF=plt-pd${RUNID}a PEER=plt-pd${RUNID}b
-fails=0
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+require_root "network namespaces, XDP attach"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root (network namespaces, XDP attach)"
-	exit 77
-fi
-
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-TMP=$(mktemp -d)
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ip netns add "$NS" || exit 1
-ip link add "$IF" netns "$NS" type veth peer name "$PEER" netns "$NS" || exit 1
-ip -n "$NS" link set "$IF" up
-ip -n "$NS" link set "$PEER" up
+pl_topo_up pd --topo pair
+NS=$DUT_IN_NS IF=$DUT_IN_IF
+TMP=$PL_TMP
 mkdir "$TMP/target"
 touch "$TMP/target/precious"
 
@@ -57,11 +40,11 @@ refused() {
 	out=$(try_attach "$2")
 	local rc=$?
 	if [ $rc -eq 0 ]; then
-		fail "$1: attach succeeded"
+		bad "$1: attach succeeded"
 	elif ! grep -q "$3" <<<"$out"; then
-		fail "$1: error does not say '$3': $out"
+		bad "$1: error does not say '$3': $out"
 	elif ip -n "$NS" -d link show dev "$IF" | grep -q 'prog/xdp'; then
-		fail "$1: a program stayed attached"
+		bad "$1: a program stayed attached"
 	else
 		ok "$1 refused: $(grep -m1 'pin directory' <<<"$out")"
 	fi
@@ -79,15 +62,14 @@ refused "interface directory owned by another uid" \
 refused "interface directory a symbolic link" \
 	"mkdir -m 0700 /sys/fs/bpf/pathlab && ln -s $TMP/target /sys/fs/bpf/pathlab/$IF" "symbolic link"
 [ -e "$TMP/target/precious" ] && ok "nothing removed through a symbolic link" ||
-	fail "a file was removed through the symbolic link"
+	bad "a file was removed through the symbolic link"
 
 # The ordinary case: made with mode 0700 and used.
 out=$(try_attach true 'stat -c %a-%u /sys/fs/bpf/pathlab /sys/fs/bpf/pathlab/*/')
 if grep -q "pinned at" <<<"$out" && [ "$(grep -c '^700-0$' <<<"$out")" = 2 ]; then
 	ok "fresh pin directories made with mode 0700 and used"
 else
-	fail "fresh pin directories: $out"
+	bad "fresh pin directories: $out"
 fi
 
-[ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
-echo "all checks passed"
+pl_done

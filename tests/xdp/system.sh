@@ -9,39 +9,16 @@
 set -uo pipefail
 
 MODE=$1 XDP=$(realpath "$2") TRAFFIC=$(realpath "$3") SRC=$(realpath "$4")
-PLTOPO=$SRC/topologies/pl-topo
-# A per-run id: the same test may run from several worktrees at once.
-RUNID=$(($$ % 10000))
-NAME=xsys${MODE:0:1}$RUNID
-PREFIX=plt-x${MODE:0:1}$RUNID
-fails=0
-pids=()
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root (network namespaces, XDP attach)"
-	exit 77
-fi
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+PLTOPO=$PL_TOPO
+require_root "network namespaces, XDP attach"
 
 say() { echo "--- $*"; }
-ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
-# Kill what we started (by PID) and remove the topology.
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	"$PLTOPO" down "$NAME" >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-TMP=$(mktemp -d)
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-"$PLTOPO" down "$NAME" >/dev/null 2>&1
-"$PLTOPO" up "$NAME" --prefix "$PREFIX" >/dev/null || { echo "FAIL: pl-topo up"; exit 1; }
-eval "$("$PLTOPO" info "$NAME")"
+pl_topo_up "xsys${MODE:0:1}"
+TMP=$PL_TMP
 IF=$DUT_IN_IF
 IN_DUT=(ip netns exec "$NS_DUT")
 IN_GEN=(ip netns exec "$NS_GEN")
@@ -70,13 +47,13 @@ start_run() {
 		--metrics 127.0.0.1:0 \
 		>"$TMP/run.log" 2>&1 &
 	RUN_PID=$!
-	pids+=("$RUN_PID")
+	pl_track "$RUN_PID"
 	wait_attached 1
 }
 
 say "TCP server on ports 22 and 80 in the DUT namespace"
 "${IN_DUT[@]}" "$TRAFFIC" serve 100 22 80 >"$TMP/serve.log" 2>&1 &
-pids+=($!)
+pl_track $!
 sleep 0.3
 check "port 22 reachable before XDP (the server works)" tcp_ok 22
 
@@ -89,7 +66,7 @@ check "status reports $MODE mode" status_has ", $MODE mode"
 check "ping passes" ping_ok
 check "TCP port 80 connects" tcp_ok 80
 drop0=$(counter acl_drop)
-if tcp_ok 22; then fail "TCP port 22 is dropped"; else ok "TCP port 22 is dropped"; fi
+if tcp_ok 22; then bad "TCP port 22 is dropped"; else ok "TCP port 22 is dropped"; fi
 drop1=$(counter acl_drop)
 check "acl_drop counted the SYNs to port 22 ($drop0 -> $drop1)" test "$drop1" -gt "$drop0"
 
@@ -103,27 +80,27 @@ check "proto_udp grew by exactly 1000 ($udp0 -> $udp1)" test "$((udp1 - udp0))" 
 say "mode switch while a ping flows"
 "${IN_GEN[@]}" ping -q -i 0.05 -w 6 "$DUT_IN_IP4" >"$TMP/flow.log" 2>&1 &
 flow=$!
-pids+=("$flow")
+pl_track "$flow"
 sleep 1
 check "mode drop-all" "${IN_DUT[@]}" "$XDP" mode "$IF" drop-all
 d0=$(counter verdict_drop)
 sleep 1
 d1=$(counter verdict_drop)
 check "drops grow under drop-all while traffic flows ($d0 -> $d1)" test "$d1" -gt "$((d0 + 5))"
-if ping_ok; then fail "drop-all stops ping"; else ok "drop-all stops ping"; fi
+if ping_ok; then bad "drop-all stops ping"; else ok "drop-all stops ping"; fi
 check "mode policy" "${IN_DUT[@]}" "$XDP" mode "$IF" policy
 check "policy mode restores ping" ping_ok
 wait "$flow"
 check "the flowing ping lost some and got some replies" \
 	grep -Eq '[1-9][0-9]* received, [0-9.]+% packet loss' "$TMP/flow.log"
-grep -q ' 0% packet loss' "$TMP/flow.log" && fail "the flowing ping lost nothing under drop-all"
+grep -q ' 0% packet loss' "$TMP/flow.log" && bad "the flowing ping lost nothing under drop-all"
 
 say "live policy reload"
 printf 'mode policy\nacl default pass\n' >"$TMP/open.policy"
 check "policy reload (no ACL)" "${IN_DUT[@]}" "$XDP" policy "$IF" "$TMP/open.policy"
 check "port 22 connects without the ACL" tcp_ok 22
 check "policy reload (acl.policy)" "${IN_DUT[@]}" "$XDP" policy "$IF" "$SRC/examples/acl.policy"
-if tcp_ok 22; then fail "port 22 dropped again"; else ok "port 22 dropped again"; fi
+if tcp_ok 22; then bad "port 22 dropped again"; else ok "port 22 dropped again"; fi
 
 say "stats"
 "${IN_DUT[@]}" "$XDP" stats "$IF" --interval 0.5 --duration 1.5 >"$TMP/stats.log" 2>&1
@@ -155,10 +132,10 @@ say "attach (pinned) / detach"
 check "attach --mode $MODE" "${PINNED[@]}" "$XDP" attach "$IF" --mode "$MODE" --policy "$SRC/examples/acl.policy"
 check "still attached after attach exits" xdp_attached
 check "status says pinned" sh -c "$(printf '%q ' "${PINNED[@]}" "$XDP") status $IF | grep -q 'link pinned'"
-if tcp_ok 22; then fail "pinned: port 22 dropped"; else ok "pinned: port 22 dropped"; fi
+if tcp_ok 22; then bad "pinned: port 22 dropped"; else ok "pinned: port 22 dropped"; fi
 check "pinned: port 80 connects" tcp_ok 80
 check "pinned: mode drop-all" "${PINNED[@]}" "$XDP" mode "$IF" drop-all
-if ping_ok; then fail "pinned: drop-all stops ping"; else ok "pinned: drop-all stops ping"; fi
+if ping_ok; then bad "pinned: drop-all stops ping"; else ok "pinned: drop-all stops ping"; fi
 check "detach" "${PINNED[@]}" "$XDP" detach "$IF"
 check "nothing attached after detach" wait_attached 0
 check "pins removed" test ! -e "$("$PLTOPO" info "$NAME" >/dev/null; echo "$RUNDIR")/bpffs/dut/pathlab/$IF"

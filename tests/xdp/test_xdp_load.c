@@ -12,34 +12,26 @@
 #include "pl_ctl_bpf.h"
 #include <bpf/bpf.h>
 #include <linux/if_link.h>
+#define PL_CHECK_MAIN
+#include "pl_check.h"
+#include "pl_pkt.h"
 
-static int failures;
-
-#define CHECK(cond, what)                                                       \
-	do {                                                                    \
-		if (cond) {                                                     \
-			printf("ok: %s\n", what);                               \
-		} else {                                                        \
-			printf("FAIL: %s (%s:%d)\n", what, __FILE__, __LINE__); \
-			failures++;                                             \
-		}                                                               \
-	} while (0)
-
-/* Ethernet + IPv4 + UDP to port 4000, 64 bytes. */
+/* Ethernet + IPv4 + UDP 10.0.1.1:12345 -> 10.0.1.2:4000, 64 bytes, built
+ * with the test packet builder. */
 static __u32 make_udp(__u8 *f)
 {
-	memset(f, 0, 64);
-	memcpy(f, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
-	f[14] = 0x45;
-	f[17] = 50; /* total length: 64 - 14 */
-	f[22] = 64;
-	f[23] = 17;
-	memcpy(f + 26, "\x0a\x00\x01\x01\x0a\x00\x01\x02", 8);
-	f[34] = 0x30; /* sport 12345 */
-	f[35] = 0x39;
-	f[36] = 0x0f; /* dport 4000 */
-	f[37] = 0xa0;
-	f[39] = 30; /* udp length */
+	static const uint8_t dst[6] = { 2, 0, 0, 0, 0, 2 }, src[6] = { 2, 0, 0, 0, 0, 1 };
+	static const uint8_t zero[64 - 14 - 20 - 8];
+	struct pl_pkt p;
+
+	pl_pkt_init(&p);
+	pl_pkt_eth(&p, dst, src);
+	pl_pkt_ipv4(&p, &(struct pl_pkt_ip4){ .saddr = PL_PKT_IP4(10, 0, 1, 1),
+					      .daddr = PL_PKT_IP4(10, 0, 1, 2) });
+	pl_pkt_udp(&p, 12345, 4000);
+	pl_pkt_payload(&p, zero, sizeof(zero));
+	pl_pkt_finish(&p);
+	memcpy(f, p.b, 64);
 	return 64;
 }
 
@@ -101,6 +93,5 @@ int main(int argc, char **argv)
 	}
 	pl_ctl_close(c);
 	bpf_object__close(obj);
-	printf("%s\n", failures ? "FAILED" : "PASSED");
-	return failures ? 1 : 0;
+	return pl_check_done("xdp-load");
 }

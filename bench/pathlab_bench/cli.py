@@ -1,0 +1,301 @@
+# SPDX-License-Identifier: MIT
+"""The command line: bench/compare.sh [run] [options] | diff A B.
+
+Exit status: 0 when every requested cell was measured and correct, 1 when a
+cell failed (a path that did not start, a wrong or unaccounted result), 2 for
+usage errors.
+"""
+import argparse
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+
+from . import measure, paths, report, workloads
+from . import placement as P
+from .lab import Error, Lab
+
+QUICK_PATHS = "linux,xdp-native,ref-xdp"
+
+
+class Ctx:
+    """What every part of a run shares."""
+
+
+def all_paths(ctx):
+    return [cls(ctx) for cls in paths.PATHS]
+
+
+def parse(argv):
+    ap = argparse.ArgumentParser(
+        prog="bench/compare.sh",
+        description="The same workloads through every pathlab path and its references, on a pl-topo veth "
+                    "line (generator -> DUT -> sink): NDR/PDR, overload throughput, frame accounting, "
+                    "placement per row. docs/benchmarking.md. Also: bench/compare.sh diff RUN_A RUN_B.")
+    names = [p.name for p in all_paths(Ctx())]
+    ap.add_argument("--paths", default="all", help="comma list (default all): " + ",".join(names))
+    ap.add_argument("--workloads", default=",".join(workloads.DEFAULT),
+                    help="comma list or 'all' (%s; default %s)" % (",".join(workloads.ORDER),
+                                                                ",".join(workloads.DEFAULT)))
+    ap.add_argument("--dut-cpus", default="1", help="the DUT's core budget, a CPU list (default 1)")
+    ap.add_argument("--gen-cpu", type=int, default=0, help="the generator's (and sink's) CPU (default 0)")
+    ap.add_argument("--placements", choices=("both", "dut"), default="both",
+                    help="AF_XDP rows: 'both' (default) also measures them with the receive NAPI on the "
+                         "generator's CPU; 'dut': only everything on the budget")
+    ap.add_argument("--repeat", type=int, default=3, help="overload trials per cell (default 3)")
+    ap.add_argument("--search-repeat", type=int, default=1, help="NDR/PDR searches per cell (default 1)")
+    ap.add_argument("--window", type=float, default=0.5,
+                    help="overload and confirming trials, seconds (default 0.5)")
+    ap.add_argument("--short", type=float, default=0.2, help="bracketing trial, seconds (default 0.2)")
+    ap.add_argument("--steps", type=int, default=3,
+                    help="bracketing trials per search, shared by NDR and PDR (default 3)")
+    ap.add_argument("--warmup", type=float, default=0, help="warm-up per cell, seconds (default 0)")
+    ap.add_argument("--no-search", action="store_true", help="overload only, no NDR/PDR")
+    ap.add_argument("--no-bpf-stats", action="store_true",
+                    help="do not turn kernel.bpf_stats_enabled on for one overload trial per XDP row")
+    ap.add_argument("--quick", action="store_true",
+                    help="under 30 s: paths %s, workload fwd, 1 x 0.5 s, short search "
+                         "(explicit options win)" % QUICK_PATHS)
+    ap.add_argument("--prefix", default="", help="prefix of what is created (at most 7 of a-z0-9-; default plt-bNN)")
+    ap.add_argument("--out", default="", help="results directory, must not exist (default results/<time>)")
+    ap.add_argument("--fail-start", default="", help="testing: make this path's start fail")
+    ap.add_argument("--verbose", action="store_true", help="print every command")
+    a = ap.parse_args(argv)
+    given = {x.split("=")[0] for x in argv if x.startswith("--")}
+    if a.quick:
+        if "--paths" not in given:
+            a.paths = QUICK_PATHS
+        if "--workloads" not in given:
+            a.workloads = "fwd"
+        if "--repeat" not in given:
+            a.repeat = 1
+        if "--window" not in given:
+            a.window = 0.5
+        if "--steps" not in given:
+            a.steps = 3
+        if "--short" not in given:
+            a.short = 0.2
+        if "--warmup" not in given:
+            a.warmup = 0
+        if "--placements" not in given:
+            a.placements = "dut"
+    try:
+        a.dut_cpus = [int(x) for x in a.dut_cpus.split(",")]
+    except ValueError:
+        ap.error("--dut-cpus: a comma list of CPU numbers, e.g. 1")
+    ncpu = os.cpu_count()
+    for c in a.dut_cpus + [a.gen_cpu]:
+        if not 0 <= c < ncpu:
+            ap.error("CPU %d: this machine has %d CPUs" % (c, ncpu))
+    a.paths = names if a.paths == "all" else a.paths.split(",")
+    for p in a.paths:
+        if p not in names:
+            ap.error("unknown path '%s' (paths: %s)" % (p, ",".join(names)))
+    a.workloads = workloads.ORDER if a.workloads == "all" else a.workloads.split(",")
+    for w in a.workloads:
+        if w not in workloads.WORKLOADS:
+            ap.error("unknown workload '%s' (workloads: %s)" % (w, ",".join(workloads.ORDER)))
+    if a.repeat < 1 or a.search_repeat < 1 or a.steps < 1 or a.window <= 0 or a.short <= 0:
+        ap.error("--repeat, --search-repeat, --steps: at least 1; --window, --short: above 0")
+    if a.prefix and not (len(a.prefix) <= 7 and a.prefix[0].isalpha()
+                         and all(c.isalnum() or c == "-" for c in a.prefix)):
+        ap.error("--prefix: 1-7 characters a-z, 0-9, '-' (got '%s')" % a.prefix)
+    if a.out and os.path.exists(a.out):
+        ap.error("--out %s exists: give a new directory (results are never overwritten)" % a.out)
+    return a
+
+
+def sh(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def meta(src, argv, a):
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    pk = {}
+    for name in ("libbpf1", "libxdp1", "dpdk", "openvswitch-switch", "nftables", "xdp-tools", "wrk", "nginx",
+                 "clang-14", "linux-image-amd64"):
+        v = sh(["dpkg-query", "-W", "-f", "${Version}", name])
+        if v:
+            pk[name] = v
+    return {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "kernel": platform.release(),
+            "cpu": cpu, "vcpus": os.cpu_count(), "virt": sh(["systemd-detect-virt"]),
+            "git": sh(["git", "-C", src, "describe", "--always", "--dirty"]), "packages": pk,
+            "argv": argv, "gen_cpu": a.gen_cpu, "dut_cpus": a.dut_cpus, "repeat": a.repeat,
+            "search_repeat": 0 if a.no_search else a.search_repeat, "window_s": a.window, "short_s": a.short,
+            "frame_size": 64, "flows": 256,
+            "loadavg_start": open("/proc/loadavg").read().split()[:3]}
+
+
+def say(msg):
+    print("[compare %s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
+
+
+def run(argv):
+    a = parse(argv)
+    if os.geteuid() != 0:
+        print("compare.sh: needs root (namespaces, XDP, AF_XDP): run it with sudo", file=sys.stderr)
+        return 2
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    build = os.environ.get("PATHLAB_BUILD", os.path.join(src, "build"))
+    for t in ("pl-gen", "pl-sink"):
+        if not os.access(os.path.join(build, "bench", t), os.X_OK):
+            print("compare.sh: %s/bench/%s is not built: meson setup build && ninja -C build" % (build, t),
+                  file=sys.stderr)
+            return 2
+    out = os.path.abspath(a.out or os.path.join(src, "results", time.strftime("%Y%m%d-%H%M%S")))
+    os.makedirs(out)
+    prefix = a.prefix or "plt-b%d" % (os.getpid() % 90 + 10)
+    ctx = Ctx()
+    ctx.src, ctx.build, ctx.out = src, build, out
+    ctx.gen_cpu, ctx.dut_cpus = a.gen_cpu, a.dut_cpus
+    ctx.both_ways = a.placements == "both"
+    ctx.bpf_stats = not a.no_bpf_stats
+    ctx.trials = []
+    ctx.work = os.path.join(out, "work")
+    os.makedirs(ctx.work)
+    lab = Lab(src, build, out, prefix, a.verbose)
+    ctx.lab = lab
+
+    def on_signal(sig, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_signal)
+
+    res = {"meta": meta(src, argv, a), "rows": [], "commands": lab.commands}
+    t0 = time.time()
+    chosen = [p for p in all_paths(ctx) if p.name in a.paths]
+    wls = [workloads.WORKLOADS[w] for w in a.workloads]
+    # the plan: (path, placement, [workloads it runs]) and the n/a cells
+    plan = []
+    for p in chosen:
+        runs = []
+        for wl in wls:
+            why = p.check(wl)
+            if why:
+                res["rows"].append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
+                                    "reason": why, "size": 64})
+            else:
+                runs.append(wl)
+        if runs:
+            for place in p.placements():
+                plan.append((p, place, runs))
+    ncells = sum(len(r) for _, _, r in plan)
+    say("results in %s; prefix %s; generator cpu%d, DUT budget %s; %d cells" %
+        (out, prefix, a.gen_cpu, ",".join(map(str, a.dut_cpus)), ncells))
+    done = 0
+    failed = False
+    old_stats = sh(["sysctl", "-n", "kernel.bpf_stats_enabled"]) or "0"
+    topo = None
+    sink = None
+    try:
+        for p, place, runs in plan:
+            if topo is None:
+                topo = lab.topology(prefix.replace("-", "") + "l", "line")
+                drv = dict(l.split(": ", 1) for l in sh(["ip", "netns", "exec", topo.ns("dut"), "ethtool", "-i",
+                                                          topo["DUT_IN_IF"]]).splitlines() if ": " in l)
+                res["meta"]["driver"] = "%s %s %s" % (drv.get("driver", "?"), drv.get("version", ""),
+                                                      drv.get("firmware-version", ""))
+                sink = topo.start("sink", [os.path.join(build, "bench", "pl-sink"), "-i", topo["SINK_IF"]],
+                                  os.path.join(out, "logs", "sink.log"))
+                time.sleep(0.5)
+            p.place = place
+            started = False
+            for wl in runs:
+                row = {"path": p.name, "title": p.title, "workload": wl.name, "size": 64, "variant": place.variant,
+                       "placement": place.describe(), "reference": p.reference,
+                       "reference_path": paths.REFERENCE_OF.get(p.name), "work": wl.describe, "notes": []}
+                if place.over_budget:
+                    row["notes"].append("NAPI outside the budget (generator's CPU)")
+                pol = os.path.join(out, "logs", "%s.policy" % wl.name)
+                with open(pol, "w") as f:
+                    f.write(wl.policy(topo.info))
+                cell_t0 = time.time()
+                try:
+                    if a.fail_start == p.name:
+                        raise Error("start failed on request (--fail-start)")
+                    if not (started and p.live_switch and p.switch(wl, pol)):
+                        if started:
+                            p.stop()
+                        started = True
+                        p.start(topo, place, wl, pol)
+                    P.apply_napi(topo, place, p.dut_ifs())
+                    time.sleep(0.2)
+                    cell = measure.Cell(ctx, topo, p, wl, place, 64)
+                    cell_opts = argparse.Namespace(**vars(a))
+                    cell_opts.search = not a.no_search and p.name != "ceiling"
+                    row.update(measure.measure_cell(cell, cell_opts))
+                    row["status"] = "ok"
+                    if row["correct"] != "OK":
+                        failed = True
+                except paths.NotApplicable as e:
+                    row.update(status="n/a", reason=str(e))
+                except (Error, OSError, ValueError, KeyError, TypeError) as e:
+                    row.update(status="failed", reason=("%s" % e if isinstance(e, Error) else
+                                                        "%s: %s" % (type(e).__name__, e))[:300])
+                    failed = True
+                    started = False
+                    p.stop()
+                res["rows"].append(row)
+                done += 1
+                el = time.time() - t0
+                say("cell %d of %d: %s@%s %s: %s%s; %.0f s, ETA %.0f s" % (
+                    done, ncells, p.name, place.variant, wl.name, row["status"],
+                    (" PDR %s overload %s %s" % (report.fmt(row.get("pdr_mpps")), report.fmt(row.get("overload_mpps")),
+                                                row.get("correct"))) if row["status"] == "ok" else
+                    " (%s)" % row.get("reason", ""), time.time() - cell_t0, el / done * (ncells - done)))
+            if started:
+                p.stop()
+    except KeyboardInterrupt:
+        say("interrupted: tearing down")
+        failed = True
+        res["meta"]["interrupted"] = True
+    except Error as e:
+        say("error: %s" % e)
+        failed = True
+        res["meta"]["error"] = str(e)
+    finally:
+        for p, _, _ in plan:
+            try:
+                p.stop()
+            except Exception:
+                pass
+        if sink:
+            lab.stop(sink)
+        sh(["sysctl", "-qw", "kernel.bpf_stats_enabled=%s" % old_stats])
+        lab.cleanup()
+    res["meta"]["elapsed_s"] = round(time.time() - t0)
+    res["meta"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    res["meta"]["bpf_stats_enabled_restored_to"] = old_stats
+    with open(os.path.join(out, "trials.jsonl"), "w") as f:
+        for t in ctx.trials:
+            f.write(json.dumps(t) + "\n")
+    md = report.write(res, out)
+    print(md)
+    say("done in %d s: %s" % (res["meta"]["elapsed_s"], out))
+    return 1 if failed else 0
+
+
+def main(argv):
+    if argv[:1] == ["diff"]:
+        if len(argv) != 3:
+            print("usage: bench/compare.sh diff RUN_A RUN_B", file=sys.stderr)
+            return 2
+        for d in argv[1:]:
+            if not os.path.isfile(os.path.join(d, "results.json")):
+                print("compare.sh diff: %s has no results.json" % d, file=sys.stderr)
+                return 2
+        sys.stdout.write(report.diff(argv[1], argv[2]))
+        return 0
+    if argv[:1] == ["run"]:
+        argv = argv[1:]
+    return run(argv)

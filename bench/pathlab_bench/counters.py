@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: MIT
+"""Counters, read one way per kind of source.
+
+Every reader returns a flat dict of monotonically increasing integers, so a
+trial's figures are differences of two readings (delta()).
+
+- prometheus: the /metrics endpoint every pathlab datapath serves
+  (pathlab-xdp stats --metrics, pathlab-afxdp --metrics, pathlab-dpdk --metrics)
+- veth: the kernel's per-interface counters (ethtool -S and ip -s link)
+- nftables: rule counters by comment (nft -j list table)
+- ovs: Open vSwitch's port and flow counters (pl-ovs bench-counters)
+- testpmd: dpdk-testpmd's own port statistics (show port stats all)
+- cpu: /proc/stat per CPU
+"""
+import json
+import os
+import re
+
+
+def delta(a, b):
+    """b - a per key (keys of b; a missing key counts from 0)."""
+    return {k: v - a.get(k, 0) for k, v in b.items() if isinstance(v, (int, float))}
+
+
+_PROM = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+([0-9.eE+-]+)$')
+
+
+def prometheus(topo, role, port):
+    """pathlab's Prometheus endpoint: verdict=N, rx=N and every *drop*/*error* series."""
+    rc, out, _ = topo.nsrun(role, ["curl", "-s", "--max-time", "2",
+                                   "http://127.0.0.1:%d/metrics" % port], quiet=True, timeout=5)
+    if rc != 0 or not out:
+        return None
+    c = {}
+    for line in out.splitlines():
+        m = _PROM.match(line.strip())
+        if not m:
+            continue
+        name, labels, val = m.group(1), m.group(2) or "", float(m.group(3))
+        if name == "pathlab_packets_total":
+            v = re.search(r'verdict="([a-z]+)"', labels)
+            if v:
+                c[v.group(1)] = c.get(v.group(1), 0) + int(val)
+        elif name == "pathlab_rx_packets_total":
+            c["rx"] = c.get("rx", 0) + int(val)
+        elif name.endswith("_total") and ("drop" in name or "error" in name or "full" in name):
+            key = name[len("pathlab_"):-len("_total")] if name.startswith("pathlab_") else name
+            c["x." + key] = c.get("x." + key, 0) + int(val)
+    return c
+
+
+def veth(topo, role, ifname):
+    """ethtool -S plus the netdev's rx/tx packets and drops (prefix-free keys)."""
+    rc, out, _ = topo.nsrun(role, ["sh", "-c", "ethtool -S %s; ip -j -s link show dev %s" % (ifname, ifname)],
+                            quiet=True, timeout=5)
+    c = {}
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            try:
+                st = json.loads(line)[0]["stats64"]
+                for d in ("rx", "tx"):
+                    for k in ("packets", "dropped", "errors"):
+                        c["%s_%s" % (d, k)] = int(st[d][k])
+            except (ValueError, KeyError, IndexError):
+                pass
+        elif ":" in line:
+            k, _, v = line.partition(":")
+            v = v.strip()
+            if v.isdigit() and k != "peer_ifindex":
+                c[k.strip()] = int(v)
+    return c
+
+
+def veth_sum(c, suffix):
+    """Sum of the per-queue ethtool counters rx_queue_N_SUFFIX / tx_queue_N_SUFFIX."""
+    return sum(v for k, v in c.items() if re.match(r'^(rx|tx)_queue_\d+_' + suffix + '$', k))
+
+
+def nftables(topo, role, family, table):
+    """Packets per rule comment of an nftables table."""
+    rc, out, _ = topo.nsrun(role, ["nft", "-j", "list", "table", family, table], quiet=True, timeout=5)
+    c = {}
+    try:
+        for obj in json.loads(out)["nftables"]:
+            rule = obj.get("rule")
+            if not rule or "comment" not in rule:
+                continue
+            for e in rule.get("expr", []):
+                if "counter" in e:
+                    c[rule["comment"]] = c.get(rule["comment"], 0) + int(e["counter"]["packets"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return c
+
+
+def ovs(lab, argv):
+    """pl-ovs bench-counters KEY=VALUE lines (dropped, ovs_IF_{rx,tx}_{packets,dropped})."""
+    rc, out, _ = lab.run(argv + ["bench-counters"], quiet=True, timeout=10)
+    c = {}
+    for line in out.splitlines():
+        k, _, v = line.partition("=")
+        if v.strip().isdigit():
+            c[k.strip()] = int(v)
+    return c if c else None
+
+
+_TPMD = re.compile(r'(RX-packets|RX-missed|RX-errors|TX-packets|TX-errors|RX-nombuf):\s*(\d+)')
+
+
+def testpmd_stats(text):
+    """Totals of one 'show port stats all' answer of dpdk-testpmd, per port."""
+    c = {}
+    port = None
+    for line in text.splitlines():
+        m = re.search(r'NIC statistics for port (\d+)', line)
+        if m:
+            port = int(m.group(1))
+            continue
+        if port is None:
+            continue
+        for k, v in _TPMD.findall(line):
+            c["p%d.%s" % (port, k.lower())] = int(v)
+    return c
+
+
+def cpu_times():
+    """Per-CPU busy and total jiffies from /proc/stat: {cpu: (busy, total, sys+softirq)}."""
+    t = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu") and line[3].isdigit():
+                p = line.split()
+                v = [int(x) for x in p[1:]]
+                idle = v[3] + v[4]
+                tot = sum(v[:8])
+                t[int(p[0][3:])] = (tot - idle, tot, v[2] + v[5] + v[6])
+    return t
+
+
+def cpu_util(a, b):
+    """Busy share per CPU between two cpu_times() readings."""
+    u = {}
+    for cpu in b:
+        db = b[cpu][0] - a[cpu][0]
+        dt = b[cpu][1] - a[cpu][1]
+        u[cpu] = round(db / dt, 3) if dt > 0 else 0.0
+    return u
+
+
+def proc_cpu_seconds(pids):
+    """utime+stime of the given PIDs (seconds)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    s = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                st = f.read().rsplit(")", 1)[1].split()
+            s += int(st[11]) + int(st[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return s / hz
+
+
+def tsc_hz():
+    """The TSC frequency in Hz (for cycles per packet), from the kernel log or cpuinfo."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("cpu MHz"):
+                    return float(line.split(":")[1]) * 1e6
+    except OSError:
+        pass
+    return 0.0

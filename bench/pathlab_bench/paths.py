@@ -1,0 +1,700 @@
+# SPDX-License-Identifier: MIT
+"""One class per path: check / start / switch / stop / counters / placements.
+
+A path runs in the DUT namespace of a pl-topo line topology (DUT_IN_IF from
+the generator, DUT_OUT_IF to the sink). counters() returns at least "drop"
+(frames the DUT dropped by its policy) and, where the DUT says so, "rx";
+"internal" counts frames the DUT lost itself outside the kernel's view (its
+TX rings, user-space queues). drops_in_xdp says whether the DUT's policy drops
+happen in an XDP program on the input veth (then the veth's xdp_drops
+counter already includes them).
+"""
+import os
+import shutil
+import time
+
+from . import counters as C
+from . import placement as P
+from .lab import Error
+
+
+class NotApplicable(Exception):
+    """The path cannot run this workload here; the message is the reason."""
+
+
+class Path:
+    name = ""
+    title = ""
+    kind = "kernel"          # kernel | afxdp (decides the placement recipe)
+    reference = None         # for a reference row: the role it plays ("bare XDP", ...)
+    workloads = ("drop", "fwd", "acl")
+    drops_in_xdp = False
+    live_switch = False      # switch() loads the next workload's policy without a restart
+    poller = None            # "... on cpu%d" for AF_XDP paths
+    busy_poll = None
+
+    def __init__(self, ctx):
+        self.ctx = ctx       # lab, build, src, gen_cpu, dut_cpus, both_ways
+        self.lab = getattr(ctx, "lab", None)
+        self.topo = None
+        self.place = None
+        self.procs = []
+
+    # --- what a path declares -------------------------------------------
+    def check(self, wl):
+        """None, or the reason why this path cannot run workload wl here."""
+        if wl.name not in self.workloads:
+            return "%s does not do '%s'" % (self.title, wl.name)
+        return None
+
+    def placements(self):
+        if self.kind == "afxdp":
+            return P.afxdp(self.ctx.gen_cpu, self.ctx.dut_cpus, self.poller, self.busy_poll,
+                           both=self.ctx.both_ways)
+        return P.kernel(self.ctx.gen_cpu, self.ctx.dut_cpus)
+
+    def dut_ifs(self):
+        return [self.topo["DUT_IN_IF"], self.topo["DUT_OUT_IF"]]
+
+    # --- life cycle ---------------------------------------------------------
+    def start(self, topo, place, wl, policy_file):
+        raise NotImplementedError
+
+    def switch(self, wl, policy_file):
+        return False
+
+    def stop(self):
+        for p in reversed(self.procs):
+            self.lab.stop(p)
+        self.procs = []
+
+    def counters(self):
+        return {}
+
+    def pids(self):
+        pids = []
+        for p in self.procs:
+            pids += self.lab.session_pids(p)
+        return pids
+
+    def xdp_prog_dev(self):
+        """The interface whose XDP program's run time is reported (or None)."""
+        return None
+
+    # --- helpers --------------------------------------------------------
+    def bin(self, rel):
+        return os.path.join(self.ctx.build, rel)
+
+    def bg(self, argv, tag):
+        log = os.path.join(self.ctx.out, "logs", "%s-%s.log" % (self.name, tag))
+        p = self.topo.start("dut", argv, log)
+        self.procs.append(p)
+        return p
+
+    def wait_metrics(self, port, proc, seconds=20):
+        end = time.time() + seconds
+        while time.time() < end:
+            if C.prometheus(self.topo, "dut", port) is not None:
+                return
+            if not proc.alive():
+                raise Error("exited: " + proc.tail())
+            time.sleep(0.2)
+        raise Error("no metrics on port %d after %d s: %s" % (port, seconds, proc.tail()))
+
+
+# --- Linux: nftables netdev ingress ---------------------------------------------
+class Linux(Path):
+    name = "linux"
+    title = "Linux (nftables netdev)"
+
+    def check(self, wl):
+        if not shutil.which("nft"):
+            return "nft not installed (apt-get install nftables)"
+        return Path.check(self, wl)
+
+    def start(self, topo, place, wl, policy_file):
+        self.topo = topo
+        t = topo.info
+        fwd = 'ether saddr set %s ether daddr set %s counter fwd to "%s" comment "fwd"' % (
+            t["DUT_OUT_MAC"], t["SINK_MAC"], t["DUT_OUT_IF"])
+        rules = {"drop": ['counter drop comment "drop"'],
+                 "fwd": [fwd],
+                 "acl": ['meta l4proto tcp counter drop comment "drop"', fwd]}[wl.name]
+        text = ('table netdev plt_b {\n chain in { type filter hook ingress device "%s" priority 0; policy accept;\n'
+                '  counter comment "rx"\n%s\n }\n}\n' % (t["DUT_IN_IF"], "\n".join("  " + r for r in rules)))
+        self.stop()
+        rc, out, err = topo.nsrun("dut", ["nft", "-f", "-"], stdin=text)
+        if rc != 0:
+            raise Error("nft: " + (err or out).strip()[-200:])
+        self.loaded = True
+
+    def stop(self):
+        if self.topo is not None:
+            self.topo.nsrun("dut", ["nft", "delete", "table", "netdev", "plt_b"], quiet=True)
+
+    def switch(self, wl, policy_file):
+        self.start(self.topo, self.place, wl, policy_file)
+        return True
+
+    def counters(self):
+        c = C.nftables(self.topo, "dut", "netdev", "plt_b") or {}
+        return {"rx": c.get("rx", 0), "drop": c.get("drop", 0), "fwd": c.get("fwd", 0)}
+
+
+# --- pathlab-xdp --------------------------------------------------------------------
+class PathlabXdp(Path):
+    mode = "native"
+    drops_in_xdp = True
+    live_switch = True
+    metrics_port = 19731
+
+    @property
+    def name(self):
+        return "xdp-" + self.mode
+
+    @property
+    def title(self):
+        return "pathlab-xdp %s" % self.mode
+
+    def check(self, wl):
+        if not os.access(self.bin("xdp/pathlab-xdp"), os.X_OK):
+            return "pathlab-xdp not built (needs clang and libbpf)"
+        return Path.check(self, wl)
+
+    def start(self, topo, place, wl, policy_file):
+        self.topo = topo
+        rc, out, err = topo.xrun("dut", [self.bin("xdp/pathlab-xdp"), "attach", "-m", self.mode, "-p",
+                                        policy_file] + self.dut_ifs(), timeout=30)
+        if rc != 0:
+            msg = [l for l in (err + out).splitlines() if l.startswith("pathlab-xdp:")]
+            raise Error((msg[-1] if msg else (err or out).strip()[-200:]))
+        self.attached = True
+        p = self.bg([self.bin("xdp/pathlab-xdp"), "stats", self.topo["DUT_IN_IF"], "-i", "3600",
+                     "-M", "127.0.0.1:%d" % self.metrics_port], "stats")
+        self.wait_metrics(self.metrics_port, p)
+
+    def switch(self, wl, policy_file):
+        rc, _, _ = self.topo.xrun("dut", [self.bin("xdp/pathlab-xdp"), "policy", self.topo["DUT_IN_IF"],
+                                          policy_file])
+        return rc == 0
+
+    def stop(self):
+        Path.stop(self)
+        if self.topo is not None:
+            for i in self.dut_ifs():
+                self.topo.xrun("dut", [self.bin("xdp/pathlab-xdp"), "detach", i], quiet=True)
+
+    def counters(self):
+        return C.prometheus(self.topo, "dut", self.metrics_port) or {}
+
+    def pids(self):
+        return []  # the stats reader is not the datapath
+
+    def xdp_prog_dev(self):
+        return self.topo["DUT_IN_IF"]
+
+
+class PathlabXdpNative(PathlabXdp):
+    mode = "native"
+
+
+class PathlabXdpGeneric(PathlabXdp):
+    mode = "generic"
+    metrics_port = 19732
+
+
+class PathlabXdpOffload(PathlabXdp):
+    mode = "offload"
+    metrics_port = 19733
+
+    def dut_ifs(self):
+        # an offloaded program is bound to one device: the input port
+        return [self.topo["DUT_IN_IF"]]
+
+    def start(self, topo, place, wl, policy_file):
+        try:
+            PathlabXdp.start(self, topo, place, wl, policy_file)
+        except Error as e:
+            rc, out, _ = topo.nsrun("dut", ["ethtool", "-i", topo["DUT_IN_IF"]], quiet=True)
+            drv = [l.split()[1] for l in out.splitlines() if l.startswith("driver:")]
+            raise NotApplicable("driver %s refused XDP offload: %s" % (drv[0] if drv else "?", e))
+
+
+# --- bare XDP: reference of the XDP rows -----------------------------------------
+def _bytes(n, width):
+    return [str((n >> (8 * i)) & 0xff) for i in range(width)]
+
+
+def _mac(m):
+    return [str(int(x, 16)) for x in m.split(":")]
+
+
+class BareXdp(Path):
+    """bench/pl_ref.bpf.o: XDP_DROP, or both MACs written and a devmap
+    redirect, loaded and attached (native) with bpftool."""
+    name = "ref-xdp"
+    title = "bare XDP (pl_ref.bpf.o)"
+    reference = "bare XDP program, same action"
+    workloads = ("drop", "fwd")
+    drops_in_xdp = True
+
+    def check(self, wl):
+        if not shutil.which("bpftool"):
+            return "bpftool not installed (apt-get install bpftool)"
+        if not os.path.exists(self.bin("bench/pl_ref.bpf.o")):
+            return "bench/pl_ref.bpf.o not built"
+        return Path.check(self, wl)
+
+    def start(self, topo, place, wl, policy_file):
+        self.topo = topo
+        t = topo.info
+        d = "/sys/fs/bpf/plt_ref_%s" % t["DUT_IN_IF"]
+        cfg = _bytes(0 if wl.name == "drop" else 1, 4) + _mac(t["SINK_MAC"]) + _mac(t["DUT_OUT_MAC"])
+        script = " && ".join([
+            "rm -rf %s" % d, "mkdir -p %s" % d,
+            "bpftool prog load %s %s/prog type xdp pinmaps %s" % (self.bin("bench/pl_ref.bpf.o"), d, d),
+            "bpftool map update pinned %s/pl_ref_cfg key 0 0 0 0 value %s" % (d, " ".join(cfg)),
+            "bpftool map update pinned %s/pl_ref_port key 0 0 0 0 value %s" % (d, " ".join(_bytes(int(t["DUT_OUT_IFINDEX"]), 4))),
+            "bpftool net attach xdpdrv pinned %s/prog dev %s overwrite" % (d, t["DUT_IN_IF"])])
+        self.pin_dir = d
+        rc, out, err = topo.xrun("dut", ["sh", "-c", script])
+        if rc != 0:
+            raise Error("bpftool: " + (err or out).strip()[-200:])
+
+    def switch(self, wl, policy_file):
+        return False
+
+    def stop(self):
+        if self.topo is not None and getattr(self, "pin_dir", None):
+            self.topo.xrun("dut", ["sh", "-c", "bpftool net detach xdpdrv dev %s; rm -rf %s"
+                                   % (self.topo["DUT_IN_IF"], self.pin_dir)], quiet=True)
+            self.pin_dir = None
+
+    def counters(self):
+        c = C.veth(self.topo, "dut", self.topo["DUT_IN_IF"])
+        return {"drop": C.veth_sum(c, "xdp_drops"), "rx": C.veth_sum(c, "xdp_packets")}
+
+    def xdp_prog_dev(self):
+        return self.topo["DUT_IN_IF"]
+
+
+# --- pathlab-afxdp ------------------------------------------------------------------
+class PathlabAfxdp(Path):
+    kind = "afxdp"
+    placement_mode = "user"
+    metrics_port = 19734
+    poller = "cpu%d (pathlab-afxdp worker, poll() with need_wakeup)"
+    busy_poll = "SO_PREFER_BUSY_POLL, SO_BUSY_POLL=20 us, budget 64 (--busy-poll 20); napi_defer_hard_irqs=2, gro_flush_timeout=200000"
+
+    @property
+    def name(self):
+        return "afxdp-" + self.placement_mode
+
+    @property
+    def title(self):
+        return "pathlab-afxdp %s" % self.placement_mode
+
+    @property
+    def drops_in_xdp(self):
+        return self.placement_mode == "hybrid"
+
+    def check(self, wl):
+        if not os.access(self.bin("afxdp_port/pathlab-afxdp"), os.X_OK):
+            return "pathlab-afxdp not built (needs libxdp)"
+        return Path.check(self, wl)
+
+    def start(self, topo, place, wl, policy_file):
+        self.topo = topo
+        argv = [self.bin("afxdp_port/pathlab-afxdp")]
+        for i in self.dut_ifs():
+            argv += ["-i", i]
+        argv += ["--placement", self.placement_mode, "-p", policy_file, "--cpus", str(place.dut_cpus[-1]),
+                 "--quiet", "--no-tap", "--metrics", "127.0.0.1:%d" % self.metrics_port]
+        if place.busy_poll:
+            argv += ["--busy-poll", "20", "--busy-poll-budget", "64"]
+            P.apply_busy_poll(topo, self.dut_ifs(), True)
+        p = self.bg(argv, "%s-%s" % (wl.name, place.variant))
+        self.wait_metrics(self.metrics_port, p)
+
+    def stop(self):
+        Path.stop(self)
+        if self.topo is not None:
+            P.apply_busy_poll(self.topo, self.dut_ifs(), False)
+
+    def counters(self):
+        return C.prometheus(self.topo, "dut", self.metrics_port) or {}
+
+    def xdp_prog_dev(self):
+        return self.topo["DUT_IN_IF"]
+
+
+class PathlabAfxdpUser(PathlabAfxdp):
+    placement_mode = "user"
+
+
+class PathlabAfxdpHybrid(PathlabAfxdp):
+    placement_mode = "hybrid"
+    metrics_port = 19735
+
+
+# --- pathlab-dpdk on net_af_xdp -----------------------------------------------------
+class PathlabDpdk(Path):
+    kind = "afxdp"
+    hybrid = False
+    metrics_port = 19736
+    poller = "cpu%d (DPDK worker lcore, 100 %% busy)"
+    busy_poll = "net_af_xdp busy_budget=64 (its default: SO_PREFER_BUSY_POLL); napi_defer_hard_irqs=2, gro_flush_timeout=200000"
+
+    @property
+    def name(self):
+        return "dpdk-hybrid" if self.hybrid else "dpdk-afxdp"
+
+    @property
+    def title(self):
+        return "pathlab-dpdk %s" % ("hybrid" if self.hybrid else "net_af_xdp")
+
+    @property
+    def drops_in_xdp(self):
+        return self.hybrid
+
+    def check(self, wl):
+        if not os.access(self.bin("dpdk_app/pathlab-dpdk"), os.X_OK):
+            return "pathlab-dpdk not built (needs DPDK)"
+        return Path.check(self, wl)
+
+    def start(self, topo, place, wl, policy_file):
+        self.topo = topo
+        self.file_prefix = "%s-dpdk" % self.lab.prefix
+        # main lcore: the stats thread (sleeps) on the generator's CPU; the
+        # worker lcore, which polls, on the budget
+        argv = [self.bin("dpdk_app/pathlab-dpdk"), "-l", "%d,%d" % (place.gen_cpu, place.dut_cpus[-1]),
+                "--main-lcore", str(place.gen_cpu), "--no-pci", "--no-huge", "-m", "512",
+                "--file-prefix", self.file_prefix, "--log-level=error", "--"]
+        for i in self.dut_ifs():
+            argv += ["--iface", i]
+        if self.hybrid:
+            argv.append("--hybrid")
+        argv += ["--policy", policy_file, "--stats-interval", "0", "--metrics", "127.0.0.1:%d" % self.metrics_port]
+        if place.busy_poll:
+            P.apply_busy_poll(topo, self.dut_ifs(), True)
+        p = self.bg(argv, "%s-%s" % (wl.name, place.variant))
+        self.wait_metrics(self.metrics_port, p, 30)
+        if self.hybrid:
+            self.xdp_metrics = 19737
+            self.bg([self.bin("xdp/pathlab-xdp"), "stats", topo["DUT_IN_IF"], "-i", "3600",
+                     "-M", "127.0.0.1:%d" % self.xdp_metrics], "xdpstats")
+
+    def stop(self):
+        Path.stop(self)
+        if self.topo is not None:
+            P.apply_busy_poll(self.topo, self.dut_ifs(), False)
+            shutil.rmtree("/var/run/dpdk/" + getattr(self, "file_prefix", "-"), ignore_errors=True)
+
+    def counters(self):
+        if self.hybrid:
+            # every frame meets the core in XDP first; DPDK sees USER frames only
+            return C.prometheus(self.topo, "dut", self.xdp_metrics) or {}
+        return C.prometheus(self.topo, "dut", self.metrics_port) or {}
+
+    def pids(self):
+        return self.lab.session_pids(self.procs[0]) if self.procs else []
+
+    def xdp_prog_dev(self):
+        return self.topo["DUT_IN_IF"]
+
+
+class PathlabDpdkAfxdp(PathlabDpdk):
+    hybrid = False
+
+
+class PathlabDpdkHybrid(PathlabDpdk):
+    hybrid = True
+    metrics_port = 19738
+
+
+class Ceiling(Path):
+    """No DUT: pl-sink drops on the DUT's input port (what the generator can offer)."""
+    name = "ceiling"
+    title = "generator ceiling (no DUT)"
+    workloads = ("drop",)
+    drops_in_xdp = True
+
+    def start(self, topo, place, wl, policy_file):
+        self.topo = topo
+        p = self.bg([self.bin("bench/pl-sink"), "-i", topo["DUT_IN_IF"]], "sink")
+        time.sleep(0.5)
+        if not p.alive():
+            raise Error("pl-sink exited: " + p.tail())
+
+    def counters(self):
+        c = C.veth(self.topo, "dut", self.topo["DUT_IN_IF"])
+        return {"drop": C.veth_sum(c, "xdp_drops"), "rx": C.veth_sum(c, "xdp_packets")}
+
+
+class DpdkPmd(Path):
+    name = "dpdk-pmd"
+    title = "pathlab-dpdk bypass PMD"
+
+    def check(self, wl):
+        return "no NIC bound to vfio-pci here (veth topology): the bypass PMD needs a real port"
+
+
+# --- dpdk-testpmd ---------------------------------------------------------------------
+class Testpmd(Path):
+    """dpdk-testpmd on two net_af_xdp ports, interactive (its own counters)."""
+    kind = "afxdp"
+    fwd_mode = "io"
+    poller = "cpu%d (testpmd forwarding lcore, 100 %% busy)"
+    busy_poll = "net_af_xdp busy_budget=64 (its default: SO_PREFER_BUSY_POLL); napi_defer_hard_irqs=2, gro_flush_timeout=200000"
+
+    @property
+    def name(self):
+        return "testpmd-" + self.fwd_mode
+
+    @property
+    def title(self):
+        return "dpdk-testpmd %s" % self.fwd_mode
+
+    def check(self, wl):
+        if not shutil.which("dpdk-testpmd"):
+            return "dpdk-testpmd not installed (apt-get install dpdk)"
+        return Path.check(self, wl)
+
+    def mode_for(self, wl):
+        return self.fwd_mode
+
+    def start(self, topo, place, wl, policy_file):
+        self.topo = topo
+        t = topo.info
+        self.file_prefix = "%s-tpmd" % self.lab.prefix
+        mode = self.mode_for(wl)
+        vdev = []
+        for k, i in enumerate(self.dut_ifs()):
+            vdev += ["--vdev", "net_af_xdp%d,iface=%s,start_queue=0,queue_count=1" % (k, i)]
+        # stdbuf: testpmd's answers go to a file, line-buffered so that each
+        # "show port stats all" can be read at once
+        argv = ["stdbuf", "-oL", "dpdk-testpmd", "-l", "%d,%d" % (place.gen_cpu, place.dut_cpus[-1]), "--main-lcore",
+                str(place.gen_cpu), "--no-pci", "--no-huge", "-m", "1024", "--file-prefix", self.file_prefix,
+                "--log-level=error"] + vdev + [
+                "--", "-i", "--nb-cores=1", "--forward-mode=%s" % mode, "--port-topology=paired",
+                "--txq=1", "--rxq=1", "--burst=32", "--eth-peer=1,%s" % t["SINK_MAC"],
+                "--eth-peer=0,%s" % t["GEN_MAC"]]
+        if place.busy_poll:
+            P.apply_busy_poll(topo, self.dut_ifs(), True)
+        import subprocess
+        self.log = os.path.join(self.ctx.out, "logs", "%s-%s-%s.log" % (self.name, wl.name, place.variant))
+        p = self.lab.start(topo.exec_argv("dut", argv), self.log, stdin=subprocess.PIPE)
+        self.procs.append(p)
+        self.proc = p
+        end = time.time() + 40
+        while time.time() < end:
+            if "testpmd>" in self.read_log() or "Port 1: " in self.read_log():
+                break
+            if not p.alive():
+                raise Error("dpdk-testpmd exited: " + p.tail())
+            time.sleep(0.2)
+        else:
+            raise Error("dpdk-testpmd did not start: " + p.tail())
+        self.send("start")
+        time.sleep(0.3)
+
+    def read_log(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def send(self, line):
+        try:
+            self.proc.popen.stdin.write((line + "\n").encode())
+            self.proc.popen.stdin.flush()
+        except (OSError, ValueError):
+            pass
+
+    def counters(self):
+        mark = len(self.read_log())
+        self.send("show port stats all")
+        end = time.time() + 3
+        while time.time() < end:
+            text = self.read_log()[mark:]
+            c = C.testpmd_stats(text)
+            if "p1.tx-packets" in c:
+                rx = c.get("p0.rx-packets", 0)
+                if self.mode_now == "rxonly":
+                    return {"rx": rx, "drop": rx, "internal": 0}
+                # io/mac: what port 0 received and port 1 did not send was
+                # dropped by testpmd (a full TX ring: its fwd_dropped)
+                return {"rx": rx, "drop": 0, "internal": rx - c.get("p1.tx-packets", 0),
+                        "missed": c.get("p0.rx-missed", 0)}
+            time.sleep(0.05)
+        return {}
+
+    def stop(self):
+        if getattr(self, "proc", None) is not None and self.proc.alive():
+            self.send("stop")
+            self.send("quit")
+            try:
+                self.proc.popen.wait(5)
+            except Exception:
+                pass
+        Path.stop(self)
+        self.proc = None
+        if self.topo is not None:
+            P.apply_busy_poll(self.topo, self.dut_ifs(), False)
+            shutil.rmtree("/var/run/dpdk/" + getattr(self, "file_prefix", "-"), ignore_errors=True)
+
+    @property
+    def mode_now(self):
+        return self.fwd_mode
+
+
+class TestpmdIo(Testpmd):
+    fwd_mode = "io"
+    workloads = ("fwd",)
+
+
+class TestpmdRef(Testpmd):
+    """Reference: rxonly for drop, mac (set both MACs, out the paired port) for fwd."""
+    fwd_mode = "ref"
+    reference = "dpdk-testpmd rxonly (drop) / mac (fwd)"
+    workloads = ("drop", "fwd")
+
+    @property
+    def name(self):
+        return "ref-testpmd"
+
+    @property
+    def title(self):
+        return "dpdk-testpmd rxonly/mac"
+
+    def mode_for(self, wl):
+        self._mode = "rxonly" if wl.name == "drop" else "mac"
+        return self._mode
+
+    @property
+    def mode_now(self):
+        return getattr(self, "_mode", "mac")
+
+
+# --- Open vSwitch, userspace datapath with afxdp ports ----------------------------
+class Ovs(Path):
+    kind = "afxdp"
+    mode = "openflow"
+    poller = "cpu%d (ovs-vswitchd PMD thread, pmd-cpu-mask)"
+    busy_poll = None   # OVS 3.1 afxdp: no busy-poll option (use-need-wakeup only)
+
+    @property
+    def name(self):
+        return {"openflow": "ovs-afxdp", "prefilter": "ovs-afxdp-xdp", "static": "ref-ovs"}[self.mode]
+
+    @property
+    def title(self):
+        return {"openflow": "OVS afxdp + pathlab OpenFlow", "prefilter": "OVS afxdp + pathlab XDP pre-filter",
+                "static": "OVS afxdp, one static flow"}[self.mode]
+
+    @property
+    def drops_in_xdp(self):
+        return self.mode == "prefilter"
+
+    def check(self, wl):
+        if not os.access(os.path.join(self.ctx.src, "ovs", "pl-ovs"), os.X_OK):
+            return "ovs/pl-ovs missing"
+        if not shutil.which("ovs-vswitchd"):
+            return "ovs-vswitchd not installed (apt-get install openvswitch-switch)"
+        if self.mode != "static" and not os.access(self.bin("ovs/pathlab-ofgen"), os.X_OK):
+            return "pathlab-ofgen not built"
+        return Path.check(self, wl)
+
+    def ovs_argv(self):
+        return self.topo.exec_argv("dut", [os.path.join(self.ctx.src, "ovs", "pl-ovs"), "--rundir", self.rundir,
+                                           "--build", self.ctx.build, "--bridge", "%sbr" % self.lab.prefix,
+                                           "--pmd-cpu-mask", "0x%x" % (1 << self.place.dut_cpus[-1])])
+
+    def start(self, topo, place, wl, policy_file):
+        self.topo = topo
+        self.place = place
+        self.rundir = os.path.join(self.ctx.work, "ovs-" + self.name)
+        t = topo.info
+        mode = {"openflow": "openflow", "prefilter": "prefilter", "static": "normal"}[self.mode]
+        pol = policy_file
+        if self.mode == "prefilter":
+            # forwarding is OVS's job (NORMAL): the pre-filter keeps the rest
+            pol = policy_file + ".prefilter"
+            with open(policy_file) as f, open(pol, "w") as g:
+                g.writelines(l for l in f if not l.startswith("forward"))
+        self.lab.on_cleanup(self.teardown)
+        rc, out, err = self.lab.run(self.ovs_argv() + ["bench-setup", "--mode", mode, "--policy", pol,
+                                                       "--ports", ",".join(self.dut_ifs())], timeout=90)
+        if rc != 0:
+            raise Error("pl-ovs bench-setup: " + (err or out).strip()[-250:])
+        if self.mode == "static":
+            if wl.name == "drop":
+                flow = "in_port=%s,actions=drop" % t["DUT_IN_IF"]
+            else:
+                flow = "in_port=%s,actions=mod_dl_src:%s,mod_dl_dst:%s,output:%s" % (
+                    t["DUT_IN_IF"], t["DUT_OUT_MAC"], t["SINK_MAC"], t["DUT_OUT_IF"])
+            for cmd in (["ofctl", "del-flows", "%sbr" % self.lab.prefix],
+                        ["ofctl", "add-flow", "%sbr" % self.lab.prefix, flow]):
+                rc, out, err = self.lab.run(self.ovs_argv() + cmd)
+                if rc != 0:
+                    raise Error("ovs-ofctl: " + (err or out).strip()[-200:])
+        with open(os.path.join(self.rundir, "ovs-vswitchd.pid")) as f:
+            self.ovs_pid = int(f.read().strip())
+
+    def teardown(self):
+        if self.topo is not None and getattr(self, "rundir", None) and os.path.isdir(self.rundir):
+            self.lab.run(self.ovs_argv() + ["bench-teardown"], timeout=60, quiet=True)
+            shutil.rmtree(self.rundir, ignore_errors=True)
+
+    def stop(self):
+        self.teardown()
+
+    def counters(self):
+        c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
+        o = self.topo["DUT_OUT_IF"]
+        # OVS's port rx counter is the kernel's (it includes frames the XDP
+        # program failed to hand over): what reached OVS's socket is the input
+        # veth's count of successful XDP redirects
+        to_ovs = C.veth_sum(C.veth(self.topo, "dut", self.topo["DUT_IN_IF"]), "xdp_redirect")
+        drop = c.get("dropped", 0)
+        if self.mode == "static" and getattr(self, "_wl", "") == "drop":
+            drop = to_ovs
+        # handed to OVS, neither dropped by a flow nor sent on the output
+        # port: lost inside OVS (its tx_dropped among them)
+        sent = c.get("ovs_%s_tx_packets" % o, 0)
+        return {"rx": to_ovs, "drop": drop, "internal": max(0, to_ovs - sent - (0 if self.mode == "prefilter" else drop))}
+
+    def pids(self):
+        return [getattr(self, "ovs_pid", 0)] if getattr(self, "ovs_pid", 0) else []
+
+
+class OvsOpenflow(Ovs):
+    mode = "openflow"
+
+
+class OvsPrefilter(Ovs):
+    mode = "prefilter"
+
+
+class OvsStatic(Ovs):
+    mode = "static"
+    reference = "OVS with one static flow"
+    workloads = ("drop", "fwd")
+
+    def start(self, topo, place, wl, policy_file):
+        self._wl = wl.name
+        Ovs.start(self, topo, place, wl, policy_file)
+
+
+# The rows, in table order; a reference row follows the rows it is for.
+PATHS = [Ceiling, Linux, PathlabXdpNative, PathlabXdpGeneric, PathlabXdpOffload, BareXdp,
+         PathlabAfxdpUser, PathlabAfxdpHybrid, PathlabDpdkAfxdp, PathlabDpdkHybrid,
+         TestpmdIo, TestpmdRef, OvsOpenflow, OvsPrefilter, OvsStatic, DpdkPmd]
+REFERENCE_OF = {
+    "xdp-native": "ref-xdp", "xdp-generic": "ref-xdp", "afxdp-hybrid": "ref-xdp",
+    "afxdp-user": "ref-testpmd", "dpdk-afxdp": "ref-testpmd", "dpdk-hybrid": "ref-xdp",
+    "testpmd-io": "ref-testpmd", "ovs-afxdp": "ref-ovs", "ovs-afxdp-xdp": "ref-ovs",
+    "linux": "ref-xdp",
+}
+

@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: MIT
+"""The summary table (Markdown), results.json, charts and the diff of two runs."""
+import json
+import os
+
+NOISE = 0.10  # figures of two runs within 10 % are inside the noise band
+
+
+def fmt(s, digits=3):
+    if not s:
+        return "-"
+    t = "%.*f" % (digits, s["median"])
+    if s["n"] > 1:
+        t += " (%.*f-%.*f)" % (digits, s["min"], digits, s["max"])
+    if s["unstable"]:
+        t += " unstable"
+    return t
+
+
+def row_key(r):
+    return "%s@%s/%s/%s" % (r["path"], r.get("variant", "-"), r["workload"], r.get("size", "-"))
+
+
+def tax(rows):
+    """Each row's overload and PDR rate as a ratio of its reference row (same
+    workload, same placement variant): what the datapath costs over the bare one."""
+    idx = {(r["path"], r.get("variant"), r["workload"]): r for r in rows if r["status"] == "ok"}
+    for r in rows:
+        ref = r.get("reference_path")
+        if r["status"] != "ok" or not ref:
+            continue
+        b = idx.get((ref, r.get("variant"), r["workload"])) or idx.get((ref, "dut", r["workload"]))
+        if not b:
+            continue
+        for col in ("overload_mpps", "pdr_mpps"):
+            x, y = r.get(col), b.get(col)
+            if x and y and y["median"] > 0:
+                r.setdefault("vs_reference", {})[col] = round(x["median"] / y["median"], 2)
+        r["reference_row"] = "%s@%s" % (b["path"], b.get("variant"))
+
+
+def markdown(res):
+    m = res["meta"]
+    out = ["Run %s, %s s; Linux %s, %s, %s vCPUs; generator on cpu%s, DUT budget %s. "
+           "64-byte frames. NDR = 0 %% loss, PDR = 0.5 %% loss (Mpps, median (min-max) of %s searches); "
+           "overload = what the DUT handled while the generator sent as fast as it could. "
+           "vs ref = this row / its reference row (same workload and placement)."
+           % (m.get("date"), m.get("elapsed_s"), m.get("kernel"), m.get("cpu"), m.get("vcpus"),
+              m.get("gen_cpu"), m.get("dut_cpus"), m.get("search_repeat")), "",
+           "| path | placement | workload | NDR Mpps | PDR Mpps | overload Mpps | loss at overload | "
+           "vs ref (overload / PDR) | DUT ns/pkt | XDP prog ns/pkt | correct | note |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in res["rows"]:
+        pl = r.get("variant", "")
+        if r["status"] != "ok":
+            out.append("| %s | %s | %s | %s | | | | | | | | %s |" % (
+                r["title"], pl, r["workload"], "n/a" if r["status"] == "n/a" else "FAILED", r.get("reason", "")))
+            continue
+        vs = r.get("vs_reference") or {}
+        vs_t = "%s / %s" % (vs.get("overload_mpps", "-"), vs.get("pdr_mpps", "-")) if vs else ""
+        notes = list(r.get("notes", []))
+        if r.get("correct_detail"):
+            notes.append(r["correct_detail"])
+        out.append("| %s | %s | %s | %s | %s | %s | %.1f %% | %s | %s | %s | %s | %s |" % (
+            r["title"], pl, r["workload"], fmt(r.get("ndr_mpps")), fmt(r.get("pdr_mpps")),
+            fmt(r.get("overload_mpps")), 100 * r.get("overload_loss", 0), vs_t,
+            r.get("dut_budget_ns_per_pkt", "-"), r.get("bpf_ns_per_pkt", "-"), r["correct"], "; ".join(notes)))
+    out.append("")
+    out.append("Placements (where each context ran): results.json rows[].placement. dut = everything on the "
+               "DUT budget; napi-gen = the DUT's receive NAPI in the softirq of the generator's CPU "
+               "(more than the budget).")
+    return "\n".join(out) + "\n"
+
+
+def charts(res, outdir):
+    """Bar charts per workload (matplotlib), or a note why none were drawn."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except Exception as e:  # ImportError, or a broken installation
+        return ["no charts: matplotlib unavailable (%s; apt-get install python3-matplotlib)" % e]
+    files = []
+    for wl in sorted({r["workload"] for r in res["rows"]}):
+        rows = [r for r in res["rows"] if r["workload"] == wl and r["status"] == "ok"]
+        if not rows:
+            continue
+        fig, ax = plt.subplots(figsize=(10, 0.4 * len(rows) + 1.5))
+        labels = ["%s @%s" % (r["title"], r["variant"]) for r in rows]
+        for k, (col, c) in enumerate((("ndr_mpps", "tab:green"), ("pdr_mpps", "tab:blue"),
+                                      ("overload_mpps", "tab:gray"))):
+            vals = [(r.get(col) or {}).get("median", 0) for r in rows]
+            ax.barh([i + k * 0.27 for i in range(len(rows))], vals, 0.27, label=col.split("_")[0].upper(), color=c)
+        ax.set_yticks([i + 0.27 for i in range(len(rows))])
+        ax.set_yticklabels(labels, fontsize=7)
+        ax.set_xlabel("Mpps (64 B)")
+        ax.set_title("workload %s" % wl)
+        ax.legend()
+        fig.tight_layout()
+        f = os.path.join(outdir, "mpps-%s.png" % wl)
+        fig.savefig(f, dpi=90)
+        plt.close(fig)
+        files.append(os.path.basename(f))
+    return files
+
+
+def write(res, outdir):
+    tax(res["rows"])
+    res["charts"] = charts(res, outdir)
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    md = markdown(res)
+    with open(os.path.join(outdir, "results.md"), "w") as f:
+        f.write(md)
+    return md
+
+
+def diff(a_dir, b_dir):
+    """Both runs' machine, and per cell B/A, marking changes within the noise band."""
+    a = json.load(open(os.path.join(a_dir, "results.json")))
+    b = json.load(open(os.path.join(b_dir, "results.json")))
+    out = []
+    for k in ("kernel", "cpu", "vcpus", "driver", "packages", "git", "gen_cpu", "dut_cpus"):
+        va, vb = a["meta"].get(k), b["meta"].get(k)
+        out.append("%-9s A: %s\n%-9s B: %s%s" % (k, va, "", vb, "" if va == vb else "   (changed)"))
+    out.append("")
+    out.append("| cell | column | A | B | B/A | |")
+    out.append("|---|---|---|---|---|---|")
+    ia = {row_key(r): r for r in a["rows"]}
+    for r in b["rows"]:
+        o = ia.get(row_key(r))
+        if not o:
+            out.append("| %s | | (not in A) | %s | | |" % (row_key(r), r["status"]))
+            continue
+        for col in ("ndr_mpps", "pdr_mpps", "overload_mpps"):
+            x, y = o.get(col), r.get(col)
+            if not x or not y:
+                continue
+            ratio = y["median"] / x["median"] if x["median"] else float("inf")
+            band = "within noise" if abs(ratio - 1) <= NOISE else ("better" if ratio > 1 else "worse")
+            out.append("| %s | %s | %.3f | %.3f | %.2f | %s |" % (row_key(r), col, x["median"], y["median"],
+                                                                   ratio, band))
+        if o.get("correct") != r.get("correct"):
+            out.append("| %s | correct | %s | %s | | changed |" % (row_key(r), o.get("correct"), r.get("correct")))
+    return "\n".join(out) + "\n"

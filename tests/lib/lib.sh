@@ -1,0 +1,104 @@
+# shellcheck shell=bash
+# The shell test library: results, skips, teardown and topologies.
+# Source it first:  . "$(dirname "$0")/../lib/lib.sh"
+#
+#   ok MSG / bad MSG      print "ok: MSG" / "FAIL: MSG" (bad counts, the test goes on)
+#   fail MSG              print "FAIL: MSG", run pl_on_fail if the test defines it
+#                         (e.g. to show a log), exit 1 now (teardown still runs)
+#   skip REASON           print "SKIP: REASON" and exit 77 (meson: skipped)
+#   require_root [WHY]    skip unless root
+#   require_tool TOOL...  skip unless every TOOL is on PATH
+#   pl_done [WHAT]        exit 0 if nothing failed, else 1, with a summary line
+#   pl_defer CMD...       run CMD at teardown (last deferred first)
+#   pl_track PID          stop PID at teardown (SIGTERM, then SIGKILL after 2 s)
+#   pl_topo_up NAME [pl-topo up options]
+#                         build a topology with topologies/pl-topo under this run's
+#                         prefix, removed at teardown; its info keys (GEN_NS, DUT_IN_IF,
+#                         ... see topologies/README.md) become shell variables
+#
+# Teardown runs once on EXIT, SIGINT and SIGTERM: tracked processes are
+# stopped, deferred commands run, topologies are taken down (pl-topo down
+# removes only what it recorded), $PL_TMP is removed; the exit status of
+# the test is kept (130/143 after a signal).
+#
+# Variables: PL_SRC (the source tree), PL_TOPO (pl-topo), PL_TMP (a private
+# temporary directory), PL_PREFIX (this run's prefix of every namespace
+# and interface: plt-XXXX, XXXX hex unique per run), fails (bad's count).
+
+PL_SRC=${PL_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+PL_TOPO=$PL_SRC/topologies/pl-topo
+PL_PREFIX=plt-$(printf '%04x' $((($$ ^ RANDOM) % 65536)))
+PL_TMP=$(mktemp -d /tmp/plt-test.XXXXXX)
+fails=0
+_pl_deferred=() _pl_pids=() _pl_topos=() _pl_torn=0
+
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+fail() {
+	echo "FAIL: $*"
+	if declare -F pl_on_fail >/dev/null; then pl_on_fail; fi
+	exit 1
+}
+skip() { echo "SKIP: $*"; exit 77; }
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (${1:-network namespaces})"
+}
+
+require_tool() {
+	local t
+	for t; do
+		command -v "$t" >/dev/null 2>&1 || skip "$t not installed"
+	done
+}
+
+pl_done() {
+	if [ "$fails" -gt 0 ]; then
+		echo "$fails check(s) failed${1:+ ($1)}"
+		exit 1
+	fi
+	echo "all checks passed${1:+ ($1)}"
+	exit 0
+}
+
+pl_defer() { _pl_deferred+=("$(printf '%q ' "$@")"); }
+pl_track() { _pl_pids+=("$@"); }
+
+# Stop tracked processes, run deferred commands newest first, take the
+# topologies down, remove PL_TMP. Idempotent.
+pl_teardown() {
+	local i p alive
+	[ "$_pl_torn" = 0 ] || return 0
+	_pl_torn=1
+	set +e # every step runs, whatever the test's shell options
+	for p in "${_pl_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for i in $(seq 20); do
+		alive=0
+		for p in "${_pl_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive = 1 ] || break
+		sleep 0.1
+	done
+	for p in "${_pl_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for ((i = ${#_pl_deferred[@]} - 1; i >= 0; i--)); do
+		eval "${_pl_deferred[$i]}" || true
+	done
+	for ((i = ${#_pl_topos[@]} - 1; i >= 0; i--)); do
+		"$PL_TOPO" down "${_pl_topos[$i]}" >/dev/null || echo "warning: pl-topo down ${_pl_topos[$i]} failed" >&2
+	done
+	rm -rf "$PL_TMP"
+}
+# shellcheck disable=SC2154 # _pl_rc is assigned inside the trap
+trap '_pl_rc=$?; trap - EXIT; pl_teardown; exit $_pl_rc' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# pl_topo_up NAME [options]: the topology PL_PREFIX+NAME (so two runs never
+# share one), registered for teardown before it exists; fails the test when
+# pl-topo refuses.
+pl_topo_up() {
+	local name=${PL_PREFIX#plt-}$1 out
+	shift
+	_pl_topos+=("$name")
+	out=$("$PL_TOPO" up "$name" --prefix "$PL_PREFIX" "$@" 2>&1) || fail "pl-topo up $name $*: $out"
+	eval "$("$PL_TOPO" info "$name")"
+}
