@@ -8,71 +8,17 @@
  * PASS to the host through the port's net_tap exception port (--pass-tap),
  * USER is counted. TX is buffered and drained periodically (l2fwd's way).
  * The main lcore prints the stats; signals only set a flag. */
-#include "pl_ctl.h" /* core headers first: netinet/in.h before linux/ */
-#include "pl_ctl_bpf.h"
-#include "pl_user.h"
+#include "pl_dpdk_app.h"
+#include "plt_replay.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <net/if.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <bpf/libbpf.h>
-#include <bpf/bpf.h>
-#include <rte_common.h>
-#include <rte_cycles.h>
-#include <rte_dev.h>
-#include <rte_devargs.h>
-#include <rte_eal.h>
-#include <rte_ethdev.h>
-#include <rte_launch.h>
-#include <rte_lcore.h>
-#include <rte_malloc.h>
-#include <rte_mbuf.h>
-#include <rte_telemetry.h>
-
-#include "pl_dpdk.h"
-
-#define PL_DPDK_PORTS_MAX RTE_MAX_ETHPORTS
-#define PL_DPDK_RX_DESC 1024
-#define PL_DPDK_TX_DESC 1024
-#define PL_DPDK_TX_BUF 32
-#define PL_DPDK_DRAIN_US 100
-/* Replay: the same buffer geometry as pathlab-replay's native build. */
-#define PL_DPDK_REPLAY_HEADROOM 256u
-#define PL_DPDK_REPLAY_ROOM 3520u
-
-/* Counters the application adds to the core's (per worker). */
-struct pl_dpdk_wstats {
-	uint64_t tx_sent, tx_lost, pass_host, pass_nohost, redirect_badport, multiseg, host_out;
-	uint64_t proc_cycles, proc_pkts; /* TSC cycles spent on received bursts, and their frames */
-	uint64_t core_cycles; /* the part of proc_cycles spent in pl_core_process */
-} __rte_cache_aligned;
-
-/* One port as the application sees it. */
-struct pl_dpdk_port {
-	bool used;          /* a data port (not an exception tap) */
-	uint32_t ifindex;   /* the key the core sees as the receiving interface */
-	char name[RTE_ETH_NAME_MAX_LEN];
-	char iface[IF_NAMESIZE]; /* the kernel interface (net_af_xdp), or "" */
-	int tap;            /* exception port id, or -1 */
-	uint16_t nq;        /* queues configured */
-	int bpf_prog_id;    /* --hybrid: the program attached on iface */
-};
-
-static volatile bool pl_quit;
-static struct pl_dpdk_opts opts;
-static struct pl_dpdk_port ports[PL_DPDK_PORTS_MAX];
-static struct pl_dpdk_wstats wstats[PL_DPDK_QUEUES_MAX];
-static struct rte_eth_dev_tx_buffer *txb[PL_DPDK_QUEUES_MAX][PL_DPDK_PORTS_MAX];
-static struct pl_ctl *uctl;   /* the in-process core */
-static struct pl_ctl *kctl[PL_DPDK_PORTS_MAX]; /* --hybrid: the kernel side per port */
-static unsigned nworkers;
+volatile bool pl_quit;
+struct pl_dpdk_opts opts;
+struct pl_dpdk_port ports[PL_DPDK_PORTS_MAX];
+struct pl_dpdk_wstats wstats[PL_DPDK_QUEUES_MAX];
+struct rte_eth_dev_tx_buffer *txb[PL_DPDK_QUEUES_MAX][PL_DPDK_PORTS_MAX];
+struct pl_ctl *uctl;
+struct pl_ctl *kctl[PL_DPDK_PORTS_MAX];
+unsigned nworkers;
 static struct rte_mempool *pool;
 
 /* SIGINT/SIGTERM: only set the flag. */
@@ -136,7 +82,7 @@ static void pl_dpdk_tx_lost(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
 {
 	struct pl_dpdk_wstats *ws = arg;
 
-	ws->tx_lost += unsent;
+	ws->c[PL_DPDK_C_tx_lost] += unsent;
 	rte_pktmbuf_free_bulk(pkts, unsent);
 }
 
@@ -201,12 +147,6 @@ static void pl_dpdk_ports_close(void)
 
 /* ---- Workers ---------------------------------------------------------------------- */
 
-/* Queue an mbuf for TX on (port, queue). */
-static inline void pl_dpdk_send(unsigned w, uint16_t port, uint16_t q, struct rte_mbuf *m)
-{
-	wstats[w].tx_sent += rte_eth_tx_buffer(port, q, txb[w][port], m);
-}
-
 #define PL_DPDK_MULTISEG (-1)
 
 /* Run the core on one mbuf in place; returns the verdict (out: REDIRECT port). */
@@ -239,7 +179,7 @@ static inline void pl_dpdk_act(unsigned w, uint16_t pid, uint16_t q, struct rte_
 
 	switch (v) {
 	case PL_DPDK_MULTISEG:
-		ws->multiseg++;
+		ws->c[PL_DPDK_C_multiseg]++;
 		break;
 	case PL_TX:
 		pl_dpdk_send(w, pid, q, m);
@@ -249,93 +189,20 @@ static inline void pl_dpdk_act(unsigned w, uint16_t pid, uint16_t q, struct rte_
 			pl_dpdk_send(w, (uint16_t)out, q, m);
 			return;
 		}
-		ws->redirect_badport++;
+		ws->c[PL_DPDK_C_redirect_badport]++;
 		break;
 	case PL_PASS:
 		if (ports[pid].tap >= 0) {
-			ws->pass_host++;
+			ws->c[PL_DPDK_C_pass_host]++;
 			pl_dpdk_send(w, (uint16_t)ports[pid].tap, q, m);
 			return;
 		}
-		ws->pass_nohost++;
+		ws->c[PL_DPDK_C_pass_nohost]++;
 		break;
 	default: /* DROP, USER (counted by the core), ABORTED */
 		break;
 	}
 	rte_pktmbuf_free(m);
-}
-
-/* Metrics server reader: the user-space core's counters; with --hybrid the
- * kernel programs' (all ports) with their USER verdicts replaced by the user
- * core's, so each frame counts once (pl_metrics_merge_hybrid). */
-static int pl_dpdk_metrics_read(void *arg, struct pl_counters *sum)
-{
-	struct pl_counters u, k, ksum = { { 0 } };
-	uint16_t pid;
-	int err;
-
-	(void)arg;
-	err = pl_ctl_read_counters(uctl, opts.hybrid ? &u : sum);
-	if (err || !opts.hybrid)
-		return err;
-	for (pid = 0; pid < PL_DPDK_PORTS_MAX; pid++) {
-		if (!kctl[pid])
-			continue;
-		err = pl_ctl_read_counters(kctl[pid], &k);
-		if (err)
-			return err;
-		for (int i = 0; i < PL_CNT__MAX; i++)
-			ksum.c[i] += k.c[i];
-	}
-	pl_metrics_merge_hybrid(&ksum, &u, sum);
-	return 0;
-}
-
-/* Print one stats line (and xstats): main lcore only. */
-static void pl_dpdk_stats(double t, double dt, struct pl_counters *prev)
-{
-	struct pl_counters cur;
-	uint16_t pid;
-
-	if (pl_ctl_read_counters(uctl, &cur))
-		return;
-	pl_stats_print(stdout, "dpdk", t, prev, &cur, dt, pl_dpdk_verbose);
-	*prev = cur;
-	RTE_ETH_FOREACH_DEV(pid) {
-		struct pl_counters k;
-
-		if (kctl[pid] && !pl_ctl_read_counters(kctl[pid], &k)) {
-			char label[48];
-			static struct pl_counters kprev[PL_DPDK_PORTS_MAX];
-
-			snprintf(label, sizeof(label), "dpdk-xdp:%s", ports[pid].iface);
-			pl_stats_print(stdout, label, t, &kprev[pid], &k, dt, pl_dpdk_verbose);
-			kprev[pid] = k;
-		}
-	}
-	if (opts.xstats) {
-		RTE_ETH_FOREACH_DEV(pid) {
-			int n = rte_eth_xstats_get(pid, NULL, 0);
-			struct rte_eth_xstat *xs;
-			struct rte_eth_xstat_name *names;
-
-			if (n <= 0)
-				continue;
-			xs = calloc(n, sizeof(*xs));
-			names = calloc(n, sizeof(*names));
-			if (xs && names && rte_eth_xstats_get(pid, xs, n) == n &&
-			    rte_eth_xstats_get_names(pid, names, n) == n) {
-				printf("  port %u (%s) xstats:", pid, ports[pid].name);
-				for (int i = 0; i < n; i++)
-					if (xs[i].value)
-						printf(" %s=%" PRIu64, names[xs[i].id].name, xs[i].value);
-				printf("\n");
-			}
-			free(xs);
-			free(names);
-		}
-	}
-	fflush(stdout);
 }
 
 /* The worker loop: poll queue w of every port, process, drain TX. */
@@ -357,14 +224,14 @@ static int pl_dpdk_worker(void *arg)
 		if (unlikely(now - last_drain > drain)) {
 			RTE_ETH_FOREACH_DEV(pid) {
 				if (txb[w][pid])
-					wstats[w].tx_sent += rte_eth_tx_buffer_flush(pid, (uint16_t)w, txb[w][pid]);
+					wstats[w].c[PL_DPDK_C_tx_sent] += rte_eth_tx_buffer_flush(pid, (uint16_t)w, txb[w][pid]);
 			}
 			last_drain = now;
 			if (stats_here) {
 				double t = (double)(now - start) / hz;
 
 				if (opts.interval > 0 && now - last_stats >= opts.interval * hz) {
-					pl_dpdk_stats(t, (double)(now - last_stats) / hz, &prev);
+					pl_dpdk_stats_print(t, (double)(now - last_stats) / hz, &prev);
 					last_stats = now;
 				}
 				if (opts.duration > 0 && t >= opts.duration)
@@ -402,7 +269,7 @@ static int pl_dpdk_worker(void *arg)
 				/* exception port: what the host sends goes out its data port */
 				n = rte_eth_rx_burst(pid, (uint16_t)w, pkts, (uint16_t)opts.burst);
 				for (uint16_t i = 0; i < n; i++) {
-					wstats[w].host_out++;
+					wstats[w].c[PL_DPDK_C_host_out]++;
 					pl_dpdk_send(w, (uint16_t)p->tap, (uint16_t)w, pkts[i]);
 				}
 			}
@@ -412,154 +279,6 @@ static int pl_dpdk_worker(void *arg)
 		if (txb[w][pid])
 			rte_eth_tx_buffer_flush(pid, (uint16_t)w, txb[w][pid]);
 	}
-	return 0;
-}
-
-/* ---- Replay (parity through net_pcap) ------------------------------------------- */
-
-/* Every frame of the single port's rx_pcap through the core, with the replay
- * clock; writes the plres file; TX/REDIRECT frames go to the port's tx. */
-static int pl_dpdk_replay(uint16_t pid)
-{
-	struct pl_table *cfgt = pl_table_find("pl_config");
-	struct pl_config *cfg;
-	FILE *f = NULL;
-	size_t i = 0;
-	unsigned idle = 0;
-	int err = 0;
-
-	cfg = cfgt ? pl_core_config() : NULL;
-	if (!cfg) {
-		pr_warn("replay: the core has no pl_config table\n");
-		return -ENOENT;
-	}
-	if (opts.results_out) {
-		f = fopen(opts.results_out, "w");
-		if (!f) {
-			err = -errno;
-			pr_warn("--results-out %s: cannot create: %s\n", opts.results_out, strerror(errno));
-			return err;
-		}
-		fprintf(f, "# pathlab-results v1 build=dpdk policy=%s pcap=%s\n",
-			opts.policy ? opts.policy : "none", opts.pcap_name ? opts.pcap_name : ports[pid].name);
-	}
-	pl_worker_set(0);
-	while (!pl_quit && idle < 3) {
-		struct rte_mbuf *pkts[32];
-		uint16_t n = rte_eth_rx_burst(pid, 0, pkts, 32);
-
-		if (!n) {
-			idle++; /* net_pcap returns 0 only at the end of the file */
-			continue;
-		}
-		idle = 0;
-		for (uint16_t k = 0; k < n; k++, i++) {
-			struct rte_mbuf *m = pkts[k];
-			uint8_t *base = (uint8_t *)m->buf_addr + PL_DPDK_REPLAY_HEADROOM;
-			uint32_t len = m->data_len, out = 0;
-			struct pl_buf b;
-			int v;
-
-			if (m->nb_segs > 1 || len > PL_DPDK_REPLAY_ROOM) {
-				pr_warn("replay: frame %zu (%u bytes) does not fit one mbuf; the plres file skips it\n",
-					i, m->pkt_len);
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			/* the same headroom/tailroom as pathlab-replay's native build */
-			memmove(base, rte_pktmbuf_mtod(m, uint8_t *), len);
-			b = (struct pl_buf){ .data = base, .len = len, .headroom = PL_DPDK_REPLAY_HEADROOM,
-					     .tailroom = PL_DPDK_REPLAY_ROOM - len,
-					     .ifindex = opts.in_ifindex, .rx_queue = 0 };
-			cfg->clock_ns = PL_REPLAY_CLOCK_NS(i);
-			v = pl_core_process(&b, &out);
-			if (f) {
-				fprintf(f, "%zu\t%s\t%u\t", i, pl_verdict_name(v), out);
-				for (uint32_t j = 0; j < b.len; j++)
-					fprintf(f, "%02x", b.data[j]);
-				fputc('\n', f);
-			}
-			m->data_off = (uint16_t)(b.data - (uint8_t *)m->buf_addr);
-			m->data_len = (uint16_t)b.len;
-			m->pkt_len = b.len;
-			if (v == PL_TX || v == PL_REDIRECT)
-				pl_dpdk_send(0, pid, 0, m);
-			else
-				rte_pktmbuf_free(m);
-		}
-	}
-	rte_eth_tx_buffer_flush(pid, 0, txb[0][pid]);
-	cfg->clock_ns = 0;
-	if (f && (fflush(f) || ferror(f))) {
-		err = -EIO;
-		pr_warn("--results-out %s: write failed\n", opts.results_out);
-	}
-	if (f)
-		fclose(f);
-	pr_info("replay: %zu frames\n", i);
-	return err;
-}
-
-/* ---- Telemetry ------------------------------------------------------------------- */
-
-/* /pathlab/stats: verdict totals; /pathlab/counters: every counter. */
-static int pl_dpdk_tel(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	bool all = !strcmp(cmd, "/pathlab/counters");
-	struct pl_counters c;
-
-	(void)params;
-	if (!uctl || pl_ctl_read_counters(uctl, &c))
-		return -1;
-	rte_tel_data_start_dict(d);
-	for (int i = 0; i < PL_CNT__MAX; i++) {
-		if (!all && i > PL_CNT_V_ABORTED)
-			break;
-		rte_tel_data_add_dict_u64(d, pl_counter_name(i), c.c[i]);
-	}
-	if (!all)
-		return 0;
-	uint64_t sum[7] = { 0 };
-	for (unsigned w = 0; w < nworkers; w++) {
-		sum[0] += wstats[w].tx_sent;
-		sum[1] += wstats[w].tx_lost;
-		sum[2] += wstats[w].pass_host;
-		sum[3] += wstats[w].pass_nohost;
-		sum[4] += wstats[w].redirect_badport;
-		sum[5] += wstats[w].multiseg;
-		sum[6] += wstats[w].host_out;
-	}
-	rte_tel_data_add_dict_u64(d, "dpdk_tx_sent", sum[0]);
-	rte_tel_data_add_dict_u64(d, "dpdk_tx_lost", sum[1]);
-	rte_tel_data_add_dict_u64(d, "dpdk_pass_to_host", sum[2]);
-	rte_tel_data_add_dict_u64(d, "dpdk_pass_no_exception_port", sum[3]);
-	rte_tel_data_add_dict_u64(d, "dpdk_redirect_bad_port", sum[4]);
-	rte_tel_data_add_dict_u64(d, "dpdk_multiseg_dropped", sum[5]);
-	rte_tel_data_add_dict_u64(d, "dpdk_host_to_wire", sum[6]);
-	return 0;
-}
-
-/* /pathlab/xdp (--hybrid): the kernel programs' counters, summed over ports
- * (the frames DPDK never sees: DROP/TX/REDIRECT/PASS decided in the kernel). */
-static int pl_dpdk_tel_xdp(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	struct pl_counters k, sum = { { 0 } };
-	int n = 0;
-
-	(void)cmd;
-	(void)params;
-	for (uint16_t pid = 0; pid < PL_DPDK_PORTS_MAX; pid++) {
-		if (!kctl[pid] || pl_ctl_read_counters(kctl[pid], &k))
-			continue;
-		for (int i = 0; i < PL_CNT__MAX; i++)
-			sum.c[i] += k.c[i];
-		n++;
-	}
-	if (!n)
-		return -1;
-	rte_tel_data_start_dict(d);
-	for (int i = 0; i < PL_CNT__MAX; i++)
-		rte_tel_data_add_dict_u64(d, pl_counter_name(i), sum.c[i]);
 	return 0;
 }
 
@@ -712,6 +431,8 @@ int main(int argc, char **argv)
 	uint16_t pid, nports = 0;
 	unsigned lcore, w;
 
+	plt_log_init("pathlab-dpdk", PLT_LOG_INFO);
+
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--")) {
 			eal_argc = i;
@@ -825,7 +546,7 @@ int main(int argc, char **argv)
 		goto cleanup_eal;
 	}
 	pool = rte_pktmbuf_pool_create("pl_mbufs", 8192 * nports * nworkers + 4096, 256, 0,
-				       opts.replay ? PL_DPDK_REPLAY_HEADROOM + PL_DPDK_REPLAY_ROOM
+				       opts.replay ? PLT_REPLAY_BUF_SIZE
 						   : RTE_MBUF_DEFAULT_BUF_SIZE,
 				       rte_socket_id());
 	if (!pool) {
@@ -868,15 +589,15 @@ int main(int argc, char **argv)
 		if (opts.hybrid && ports[pid].iface[0] && pl_dpdk_hybrid_attach(pid, pol))
 			goto stop_ports;
 	}
-	rte_telemetry_register_cmd("/pathlab/stats", pl_dpdk_tel,
+	rte_telemetry_register_cmd("/pathlab/stats", pl_dpdk_stats_tel,
 				   "pathlab verdict counters (frames seen, per verdict)");
-	rte_telemetry_register_cmd("/pathlab/counters", pl_dpdk_tel,
+	rte_telemetry_register_cmd("/pathlab/counters", pl_dpdk_stats_tel,
 				   "every pathlab counter plus the application's own");
 	if (opts.hybrid)
-		rte_telemetry_register_cmd("/pathlab/xdp", pl_dpdk_tel_xdp,
+		rte_telemetry_register_cmd("/pathlab/xdp", pl_dpdk_stats_tel_xdp,
 					   "--hybrid: the kernel programs' counters, all ports");
 	if (opts.metrics && pl_metrics_serve(opts.metrics, opts.hybrid ? "dpdk-hybrid" : "dpdk",
-					 pl_dpdk_metrics_read, NULL, &msrv, &perr)) {
+					 pl_dpdk_stats_metrics_read, NULL, &msrv, &perr)) {
 		pr_warn("--metrics: %s\n", perr.msg);
 		goto stop_ports;
 	}
@@ -892,7 +613,7 @@ int main(int argc, char **argv)
 		rte_lcore_count(), opts.interval);
 
 	if (opts.replay) {
-		rc = pl_dpdk_replay(0) ? 1 : 0;
+		rc = pl_dpdk_replay_run(0) ? 1 : 0;
 		goto stop_metrics;
 	}
 	w = 0;
@@ -914,7 +635,7 @@ int main(int argc, char **argv)
 				rte_delay_us_sleep(10000);
 				now = rte_rdtsc();
 				if (opts.interval > 0 && now - last >= opts.interval * hz) {
-					pl_dpdk_stats((double)(now - start) / hz, (double)(now - last) / hz, &prev);
+					pl_dpdk_stats_print((double)(now - start) / hz, (double)(now - last) / hz, &prev);
 					last = now;
 				}
 				if (opts.duration > 0 && (double)(now - start) / hz >= opts.duration)
@@ -929,8 +650,8 @@ int main(int argc, char **argv)
 		uint64_t sent = 0, lost = 0, cyc = 0, pk = 0, ccyc = 0;
 
 		for (w = 0; w < nworkers; w++) {
-			sent += wstats[w].tx_sent;
-			lost += wstats[w].tx_lost;
+			sent += wstats[w].c[PL_DPDK_C_tx_sent];
+			lost += wstats[w].c[PL_DPDK_C_tx_lost];
 			cyc += wstats[w].proc_cycles;
 			ccyc += wstats[w].core_cycles;
 			pk += wstats[w].proc_pkts;

@@ -10,10 +10,9 @@
 #define PL_DPDK_IFACES_MAX 16
 #define PL_DPDK_QUEUES_MAX 16
 
-#define pr_warn(...) fprintf(stderr, "pathlab-dpdk: " __VA_ARGS__)
-#define pr_info(...) fprintf(stderr, "pathlab-dpdk: " __VA_ARGS__)
-#define pr_debug(...) do { if (pl_dpdk_verbose) fprintf(stderr, "pathlab-dpdk: " __VA_ARGS__); } while (0)
+#include "plt_log.h" /* pr_warn, pr_info, pr_debug */
 
+/* -v count (the stats lines show more with it; each also raises plt_log). */
 extern int pl_dpdk_verbose;
 
 /* The application's own options (after the EAL's and `--`). */

@@ -186,7 +186,11 @@ int pl_dpdk_parse(int argc, char **argv, struct pl_dpdk_opts *o)
 			}
 			o->burst = (unsigned)v;
 			break;
-		case O_VERBOSE: pl_dpdk_verbose++; break;
+		case O_VERBOSE:
+			pl_dpdk_verbose++;
+			if (plt_log_get_level() < PLT_LOG_TRACE)
+				plt_log_set_level(plt_log_get_level() + 1);
+			break;
 		case O_HELP:
 			pl_dpdk_usage(stdout, "pathlab-dpdk");
 			return 1;

@@ -1,0 +1,194 @@
+#!/bin/bash
+# pathlab-afxdp's life cycle over veth between namespaces, copy mode.
+#   lifecycle.sh PATHLAB_AFXDP kill|startup|txtail
+# Topology: ns plt-al-d holds the ports plt-ald0..2, their peers plt-aln0..2
+# are in ns plt-al-p (no addresses: raw frames only, IPv6 off so no stack
+# traffic is counted).
+#   kill:    hybrid on one port; kill -9 leaves nothing attached and a
+#            restart works; SIGHUP and SIGQUIT stop it like SIGTERM (exit 0,
+#            nothing attached).
+#   startup: hybrid on two ports, a "default pass" policy, frames sent into
+#            port 0 from before the start: the kernel core drops none of them
+#            (it must never run without its configuration).
+#   txtail:  user placement, ports 0 and 1 redirect into port 2; the workers
+#            are stopped (SIGSTOP) while 2 x 2000 frames queue up, then
+#            resumed: more frames reach port 2's tx ring in one loop than the
+#            kicks send (batch 256 from two ports, 32 per kick), and with no
+#            further traffic every frame must still come out of port 2.
+set -u
+BIN=$1
+MODE=$2
+NSD=plt-al-d NSP=plt-al-p
+PY=/usr/bin/python3
+WORK=$(mktemp -d /tmp/plt-al.XXXXXX)
+PIDS=()
+fails=0
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+[ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	ip netns del $NSD 2>/dev/null; ip netns del $NSP 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+setup() { # number of ports
+	for n in $NSD $NSP; do
+		ip netns add $n || exit 1
+		ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		ip -n $n link set lo up
+	done
+	for i in $(seq 0 $(($1 - 1))); do
+		ip link add plt-ald$i netns $NSD type veth peer name plt-aln$i netns $NSP || exit 1
+		ip -n $NSD link set plt-ald$i up
+		ip -n $NSP link set plt-aln$i up
+		ip netns exec $NSD ethtool -K plt-ald$i tx off >/dev/null
+	done
+}
+
+# Send COUNT UDP frames out of IF in ns NSP, in chunks of 100 (so the veth
+# ring behind IF never overflows); COUNT 0: one frame per millisecond until
+# killed.
+send() { # if count
+	ip netns exec $NSP timeout 100 $PY - "$1" "$2" <<'PYEOF' &
+import socket, struct, sys, time
+ifn, count = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((ifn, 0))
+payload = b"plt-lifecycle" + bytes(18)
+udp = struct.pack("!HHHH", 40000, 9, 8 + len(payload), 0) + payload
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
+                 bytes([10, 79, 0, 1]), bytes([10, 79, 0, 2]))
+csum = sum(struct.unpack("!10H", ip))
+csum = (csum & 0xffff) + (csum >> 16)
+csum = (csum & 0xffff) + (csum >> 16)
+ip = ip[:10] + struct.pack("!H", ~csum & 0xffff) + ip[12:]
+frame = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + udp
+n = 0
+while count == 0 or n < count:
+    s.send(frame)
+    n += 1
+    if count == 0:
+        time.sleep(0.001)
+    elif n % 100 == 0:
+        time.sleep(0.01)
+PYEOF
+	SENDER=$!
+	PIDS+=($SENDER)
+}
+
+start_dut() { # args...
+	# no timeout(1) in between: signals (SIGKILL, SIGSTOP) go to the tool
+	# itself; --duration bounds the run
+	ip netns exec $NSD "$BIN" "$@" --no-tap --quiet --duration 60 >"$WORK/dut.log" 2>&1 &
+	DUT=$!
+	PIDS+=($DUT)
+	# hybrid verifies the BPF object once per port: seconds on a busy machine
+	for _ in $(seq 300); do
+		grep -q 'worker(s)' "$WORK/dut.log" && sleep 0.3 && return 0
+		kill -0 $DUT 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$WORK/dut.log"
+	bad "pathlab-afxdp did not start ($*)"
+	return 1
+}
+
+# Nothing attached to any port (polls up to 3 s: the kernel releases a dead
+# process's links as its files close).
+check_detached() { # what
+	for _ in $(seq 30); do
+		ip -n $NSD link show | grep -q 'xdp' || { ok "$1: no XDP program attached"; return 0; }
+		sleep 0.1
+	done
+	bad "$1: an XDP program is left: $(ip -n $NSD link show | grep xdp)"
+}
+
+rx_packets() { # peer interface
+	ip netns exec $NSP cat /sys/class/net/$1/statistics/rx_packets
+}
+
+case $MODE in
+kill)
+	setup 1
+	printf 'mode policy\ndefault drop\n' >"$WORK/drop.policy"
+	start_dut -i plt-ald0 --placement hybrid --policy "$WORK/drop.policy" || exit 1
+	kill -9 $DUT
+	wait $DUT 2>/dev/null
+	check_detached "after kill -9"
+	if start_dut -i plt-ald0 --placement hybrid --policy "$WORK/drop.policy"; then
+		ok "restart after kill -9"
+	fi
+	for sig in HUP QUIT TERM; do
+		kill -0 $DUT 2>/dev/null || start_dut -i plt-ald0 --placement hybrid \
+			--policy "$WORK/drop.policy" || continue
+		kill -$sig $DUT
+		wait $DUT
+		rc=$?
+		[ $rc = 0 ] && ok "SIG$sig: exit 0" || { bad "SIG$sig: exit $rc"; cat "$WORK/dut.log"; }
+		grep -q 'accounting ok' "$WORK/dut.log" && ok "SIG$sig: shut down cleanly (frames accounted)" \
+			|| bad "SIG$sig: no shutdown report"
+		check_detached "after SIG$sig"
+	done
+	;;
+startup)
+	setup 2
+	printf 'mode policy\ndefault pass\n' >"$WORK/pass.policy"
+	send plt-aln0 0
+	sleep 0.5
+	start_dut -i plt-ald0 -i plt-ald1 --placement hybrid --policy "$WORK/pass.policy" || exit 1
+	sleep 1
+	kill -INT $DUT
+	wait $DUT
+	kill $SENDER 2>/dev/null
+	line=$(grep '^\[afxdp-hybrid-xdp-total\]' "$WORK/dut.log")
+	rx=$(sed -n 's/.* rx=\([0-9]*\).*/\1/p' <<<"$line")
+	drop=$(sed -n 's/.* drop=\([0-9]*\).*/\1/p' <<<"$line")
+	echo "kernel core: $line"
+	if [ -z "$rx" ] || [ "$rx" -lt 100 ]; then
+		bad "the kernel core saw too few frames (rx=${rx:-none}): the sender did not run"
+	elif [ "$drop" != 0 ]; then
+		bad "the kernel core dropped $drop of $rx frames: it ran before its configuration was written"
+	else
+		ok "from the first frame on, the kernel core ran with the policy ($rx frames, none dropped)"
+	fi
+	;;
+txtail)
+	setup 3
+	printf 'mode policy\nforward redirect from plt-ald0 to plt-ald2\nforward redirect from plt-ald1 to plt-ald2\n' \
+		>"$WORK/fwd.policy"
+	start_dut -i plt-ald0 -i plt-ald1 -i plt-ald2 --placement user --policy "$WORK/fwd.policy" \
+		--batch 256 --tx-budget 32 --ring-size 2048 --tx-size 8192 --frames 16384 || exit 1
+	before=$(rx_packets plt-aln2)
+	kill -STOP $DUT
+	send plt-aln0 2000; s0=$SENDER
+	send plt-aln1 2000; s1=$SENDER
+	wait $s0 $s1
+	kill -CONT $DUT
+	# Every frame is on port 2's tx ring within milliseconds; 1.5 s is for
+	# a busy machine. Frames left behind by a kick would come out only
+	# when the idle worker's poll() drives the copy-mode tx (32 per 100 ms).
+	sleep 1.5
+	got=$(($(rx_packets plt-aln2) - before))
+	if [ $got -ge 4000 ]; then
+		ok "a burst, then silence: all $got of 4000 frames left port 2"
+	else
+		bad "a burst, then silence: $got of 4000 frames left port 2 (the rest wait on the tx ring for a kick)"
+	fi
+	kill -INT $DUT
+	wait $DUT
+	grep '^\[afxdp-total\]' "$WORK/dut.log"
+	;;
+*)
+	echo "usage: lifecycle.sh PATHLAB_AFXDP kill|startup|txtail"; exit 2 ;;
+esac
+
+[ $fails = 0 ] && echo "PASS" || echo "FAILED: $fails"
+[ $fails = 0 ]
