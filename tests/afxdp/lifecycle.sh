@@ -81,7 +81,7 @@ while count == 0 or n < count:
         time.sleep(0.01)
 PYEOF
 	SENDER=$!
-	PIDS+=($SENDER)
+	PIDS+=("$SENDER")
 }
 
 start_dut() { # args...
@@ -89,7 +89,7 @@ start_dut() { # args...
 	# itself; --duration bounds the run
 	ip netns exec $NSD "$BIN" "$@" --no-tap --quiet --duration 60 >"$WORK/dut.log" 2>&1 &
 	DUT=$!
-	PIDS+=($DUT)
+	PIDS+=("$DUT")
 	# hybrid verifies the BPF object once per port: seconds on a busy machine
 	for _ in $(seq 300); do
 		grep -q 'worker(s)' "$WORK/dut.log" && sleep 0.3 && return 0
