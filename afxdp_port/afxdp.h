@@ -92,6 +92,8 @@ extern int afx_verbose;
 enum afx_copy_mode { AFX_ZC_AUTO, AFX_ZC_ON, AFX_ZC_OFF };
 enum afx_placement { AFX_PLACE_USER, AFX_PLACE_HYBRID };
 
+/* Filled by the option table (afxdp_opts.c): FLAG options are ints,
+ * sizes uint32_t. */
 struct afx_opts {
 	const char *ifname[PL_PORTS_MAX];
 	unsigned nports;
@@ -99,26 +101,28 @@ struct afx_opts {
 	unsigned nqueues;
 	int cpu[PL_WORKERS_MAX];
 	unsigned ncpus;
-	enum afx_copy_mode copy;
-	bool generic;
-	bool need_wakeup;
-	int busy_poll_us;
-	int busy_budget;
-	bool hugepages;
+	int copy;      /* enum afx_copy_mode */
+	int generic;   /* --xdp-mode: 0 native, 1 generic */
+	int no_need_wakeup;
+	bool need_wakeup; /* !no_need_wakeup */
+	uint32_t busy_poll_us;
+	uint32_t busy_budget;
+	int hugepages;
 	uint32_t frame_size, rx_size, tx_size, fill_size, comp_size, batch, frames;
 	uint32_t tx_budget;
-	enum afx_placement placement;
+	int placement; /* enum afx_placement */
 	const char *policy;
 	const char *bpf_obj, *redirect_obj;
 	const char *tap_prefix;
-	bool no_tap;
-	bool user_to_tap;
+	int no_tap;
+	int user_to_tap;
 	const char *metrics;
 	double duration;
 	double interval;
-	unsigned check_every;
-	bool spin;
-	bool quiet;
+	uint32_t check_every;
+	int spin;
+	int quiet;
+	int verbose;
 	const char *replay, *results_out;
 };
 
@@ -241,6 +245,8 @@ struct afx_wctx {
 
 
 /* ---- afxdp_opts.c ---- */
+/* Fill o from argv: -1 to go on, else the exit status (0 after --help, 2
+ * after a usage error, said). */
 int afx_opt_parse(int argc, char **argv, struct afx_opts *o);
 int afx_opt_check(const struct afx_opts *o);
 

@@ -140,8 +140,8 @@ int afx_setup_umem(struct afx_app *app, struct afx_worker *w)
  * runs without busy polling (x->busy_poll stays false). Returns 0. */
 static int afx_setup_busy_poll(struct afx_app *app, struct afx_xsk *x)
 {
-	int one = 1, us = app->o.busy_poll_us;
-	int budget = app->o.busy_budget ? app->o.busy_budget : (int)app->o.batch;
+	int one = 1, us = (int)app->o.busy_poll_us;
+	int budget = (int)(app->o.busy_budget ? app->o.busy_budget : app->o.batch);
 	const struct { int opt; const char *name; int *val; } so[] = {
 		{ SO_PREFER_BUSY_POLL, "SO_PREFER_BUSY_POLL", &one },
 		{ SO_BUSY_POLL, "SO_BUSY_POLL", &us },

@@ -180,9 +180,11 @@ int main(int argc, char **argv)
 	double t0, last;
 	int err = 0;
 
-	plt_log_init("pathlab-afxdp", PLT_LOG_INFO);
+	err = afx_opt_parse(argc, argv, &app->o); /* also plt_log_init */
+	if (err >= 0)
+		return err;
+	err = 0;
 	plt_log_use_libxdp();
-	afx_opt_parse(argc, argv, &app->o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (afx_opt_check(&app->o))
 		return 2;
@@ -280,7 +282,7 @@ int main(int argc, char **argv)
 	else
 		snprintf(busy, sizeof(busy), "%s%d us budget %d",
 			 !app->busy_any ? "refused, off (asked " : app->busy_refused ? "partly refused, " : "",
-			 app->o.busy_poll_us, app->o.busy_budget ? app->o.busy_budget : (int)app->o.batch);
+			 (int)app->o.busy_poll_us, (int)(app->o.busy_budget ? app->o.busy_budget : app->o.batch));
 	if (app->o.busy_poll_us && !app->busy_any)
 		strncat(busy, ")", sizeof(busy) - strlen(busy) - 1);
 	pr_info("%u port(s), %u worker(s), placement %s, %s mode, %s XDP, need_wakeup %s, busy poll %s, "

@@ -440,7 +440,7 @@ int main(int argc, char **argv)
 		}
 	for (int i = 1; i < eal_argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			pl_dpdk_usage(stdout, "pathlab-dpdk");
+			pl_dpdk_usage(stdout);
 			printf("\nEAL options (before `--`): the DPDK EAL documentation, or `dpdk-testpmd --help` (same EAL).\n");
 			return 0;
 		}

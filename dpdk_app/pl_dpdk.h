@@ -15,32 +15,34 @@
 /* -v count (the stats lines show more with it; each also raises plt_log). */
 extern int pl_dpdk_verbose;
 
-/* The application's own options (after the EAL's and `--`). */
+/* The application's own options (after the EAL's and `--`), filled by the
+ * option table (pl_dpdk_opts.c): flags are ints, counts uint32_t. */
 struct pl_dpdk_opts {
 	const char *iface[PL_DPDK_IFACES_MAX]; /* --iface: net_af_xdp vdevs */
 	unsigned niface;
 	const char *pass_tap[PL_DPDK_IFACES_MAX]; /* --pass-tap: exception ports */
 	unsigned npass_tap;
-	unsigned queues;       /* per port; one lcore each */
-	bool hybrid;           /* --hybrid: our BPF object as xdp_prog */
+	uint32_t queues;       /* per port; one lcore each */
+	int hybrid;            /* --hybrid: our BPF object as xdp_prog */
 	const char *bpf_obj;   /* --bpf-obj */
 	const char *policy;    /* --policy FILE */
-	bool replay;           /* --replay */
+	int replay;            /* --replay */
 	const char *results_out;
 	const char *pcap_name; /* --pcap-name: the pcap named in the plres header */
 	uint32_t in_ifindex;   /* --in-ifindex (replay: receiving interface key) */
 	double interval;       /* --stats-interval seconds (0: none) */
 	double duration;       /* --duration seconds (0: until a signal) */
-	bool xstats;
+	int xstats;
 	const char *metrics;   /* --metrics ADDR:PORT */
-	unsigned burst;
+	uint32_t burst;
+	int verbose;           /* -v count */
 };
 
 /* Parse argv (the part after `--`, argv[0] a program name). Returns 0, 1 when
  * --help was printed, or -EINVAL after printing what is wrong. */
 int pl_dpdk_parse(int argc, char **argv, struct pl_dpdk_opts *o);
 /* The usage text, generated from the option table. */
-void pl_dpdk_usage(FILE *f, const char *prog);
+void pl_dpdk_usage(FILE *f);
 /* Remove the XDP program a killed net_af_xdp port left on ifname, when its
  * XSKMAP holds no socket any more; -EBUSY when a live process uses it
  * (pl_dpdk_stale.c). */

@@ -2,6 +2,7 @@
 /* plt_opts: option and command tables -> getopt_long and --help. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "plt_log.h"
@@ -12,7 +13,7 @@
 /* Does an option of this type take an argument? */
 static int takes_arg(enum plt_opt_type t)
 {
-	return t == PLT_OPT_STR || t == PLT_OPT_UINT || t == PLT_OPT_SECONDS || t == PLT_OPT_DOUBLE ||
+	return t == PLT_OPT_STR || t == PLT_OPT_UINT || t == PLT_OPT_U32 || t == PLT_OPT_SECONDS || t == PLT_OPT_DOUBLE ||
 	       t == PLT_OPT_ENUM || t == PLT_OPT_FUNC;
 }
 
@@ -113,14 +114,18 @@ static int opt_set(const struct plt_opt *d, void *opts, const char *arg)
 	case PLT_OPT_STR:
 		*(const char **)field = arg;
 		return 0;
-	case PLT_OPT_UINT: {
-		unsigned long v, max = d->max ? d->max : ~0ul;
+	case PLT_OPT_UINT:
+	case PLT_OPT_U32: {
+		unsigned long v, max = d->max ? d->max : d->type == PLT_OPT_U32 ? UINT32_MAX : ~0ul;
 
 		if (plt_parse_ulong(arg, max, &v) || v < d->min) {
 			pr_warn("--%s '%s': a number from %lu to %lu\n", d->name, arg, d->min, max);
 			return -EINVAL;
 		}
-		*(unsigned long *)field = v;
+		if (d->type == PLT_OPT_U32)
+			*(uint32_t *)field = (uint32_t)v;
+		else
+			*(unsigned long *)field = v;
 		return 0;
 	}
 	case PLT_OPT_SECONDS: {
@@ -138,8 +143,11 @@ static int opt_set(const struct plt_opt *d, void *opts, const char *arg)
 		char *end;
 		double v = strtod(arg, &end);
 
-		if (!*arg || *end || !(v >= 0) || v > 1e300) {
-			pr_warn("--%s '%s' is not a number >= 0\n", d->name, arg);
+		if (!*arg || *end || !(v >= 0) || v > (d->max ? (double)d->max : 1e300)) {
+			if (d->max)
+				pr_warn("--%s '%s' is not a number from 0 to %lu\n", d->name, arg, d->max);
+			else
+				pr_warn("--%s '%s' is not a number >= 0\n", d->name, arg);
 			return -EINVAL;
 		}
 		*(double *)field = v;

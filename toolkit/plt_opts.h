@@ -24,8 +24,8 @@
  * which option is wrong and what it takes, then "Try 'TOOL --help'.";
  * usage errors exit 2. Field types: FLAG, VERBOSE, QUIET: int (VERBOSE also
  * raises plt_log's level one step per use, QUIET sets it to warnings);
- * STR: const char *; UINT: unsigned long; SECONDS, DOUBLE: double; ENUM: int (index
- * in .names); FUNC: .fn gets the field's address and writes it. */
+ * STR: const char *; UINT: unsigned long; U32: uint32_t; SECONDS, DOUBLE: double;
+ * ENUM: int (index in .names); FUNC: .fn gets the field's address and writes it. */
 #ifndef PLT_OPTS_H
 #define PLT_OPTS_H
 
@@ -40,8 +40,9 @@ enum plt_opt_type {
 	PLT_OPT_QUIET,   /* int field = 1; plt_log warnings only */
 	PLT_OPT_STR,     /* const char * field = the argument */
 	PLT_OPT_UINT,    /* unsigned long field, in [min, max] (max 0: no limit); 1e6 accepted */
+	PLT_OPT_U32,     /* uint32_t field, as UINT (max 0: UINT32_MAX) */
 	PLT_OPT_SECONDS, /* double field > 0 (at most 1e7) */
-	PLT_OPT_DOUBLE,  /* double field >= 0 */
+	PLT_OPT_DOUBLE,  /* double field >= 0, at most max when max > 0 */
 	PLT_OPT_ENUM,    /* int field = index of the argument in names (NULL-terminated) */
 	PLT_OPT_FUNC,    /* fn(field, arg): 0, or -EINVAL after saying what is wrong */
 	PLT_OPT_HELP,    /* print --help to stdout, exit 0 */
@@ -54,7 +55,7 @@ struct plt_opt {
 	size_t off;        /* offsetof the field in the options struct */
 	const char *arg;   /* argument name in --help; NULL: takes none */
 	const char *help;  /* '\n' continues on a new, indented line */
-	unsigned long min, max;        /* PLT_OPT_UINT */
+	unsigned long min, max;        /* PLT_OPT_UINT, PLT_OPT_U32; max: PLT_OPT_DOUBLE */
 	const char *const *names;      /* PLT_OPT_ENUM */
 	int (*fn)(void *field, const char *arg); /* PLT_OPT_FUNC: field = opts + off */
 };

@@ -54,7 +54,7 @@ expect "bad policy, hybrid" "bad.policy:3" \
 	"$DPDK" --no-huge "${EAL[@]}" -- --iface $IF_A1 --hybrid --policy "$T/bad.policy"
 expect "policy names an unknown port" "plt-dnothere" \
 	"$DPDK" --no-huge "${EAL[@]}" -- --iface $IF_A1 --policy <(printf 'forward redirect from %s to plt-dnothere\n' $IF_A1)
-expect "unknown option" "unknown or incomplete option '--frobnicate'" \
+expect "unknown option" "unknown option '--frobnicate'" \
 	"$DPDK" --no-huge "${EAL[@]}" -- --frobnicate
 expect "no ports" "no ports" \
 	"$DPDK" --no-huge "${EAL[@]}" --

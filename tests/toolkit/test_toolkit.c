@@ -5,6 +5,7 @@
 #define PL_CHECK_MAIN
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +21,8 @@ struct t_opts {
 	unsigned long num;
 	double secs;
 	int fn_calls;
+	uint32_t u32, guard; /* guard: a U32 write must not spill past u32 */
+	double dbl;
 };
 
 static const char *const t_modes[] = { "auto", "native", "generic", NULL };
@@ -42,6 +45,8 @@ static const struct plt_opt t_table[] = {
 	{ "secs", 0, PLT_OPT_SECONDS, O(secs), "SEC", "seconds" },
 	{ "mode", 'm', PLT_OPT_ENUM, O(mode), "MODE", "a mode", .names = t_modes },
 	{ "fn", 0, PLT_OPT_FUNC, O(fn_calls), "X", "a callback", .fn = t_fn },
+	{ "u32", 0, PLT_OPT_U32, O(u32), "N", "a 32-bit number" },
+	{ "dbl", 0, PLT_OPT_DOUBLE, O(dbl), "X", "a number up to 3600", .max = 3600 },
 	{ "verbose", 'v', PLT_OPT_VERBOSE, O(verbose), NULL, "more" },
 	{ "help", 'h', PLT_OPT_HELP, 0, NULL, "this text" },
 };
@@ -102,6 +107,14 @@ static void test_opts(void)
 	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "-m", "x", NULL }, &n, &args), -EINVAL, "unknown enum");
 	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--fn", "bad", NULL }, &n, &args), -EINVAL, "callback refuses");
 	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--nope", NULL }, &n, &args), -EINVAL, "unknown option");
+	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--u32", "4294967295", "--dbl", "3600", NULL }, &n, &args), 0);
+	CHECK_EQ(o.u32, UINT32_MAX, "U32 takes 2^32-1");
+	CHECK_EQ(o.guard, 0, "U32 writes 4 bytes only");
+	CHECK(o.dbl == 3600, "DOUBLE up to its max: %g", o.dbl);
+	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--u32", "4294967296", NULL }, &n, &args), -EINVAL, "U32 above 2^32-1");
+	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--u32", "-1", NULL }, &n, &args), -EINVAL, "U32 negative");
+	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--dbl", "3600.5", NULL }, &n, &args), -EINVAL, "DOUBLE above max");
+	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--dbl", "-1", NULL }, &n, &args), -EINVAL, "DOUBLE negative");
 	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "-h", NULL }, &n, &args), PLT_OPTS_HELP);
 }
 
