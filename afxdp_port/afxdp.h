@@ -42,6 +42,7 @@
 
 #include "pl_frame_pool.h"
 #include "plt_bpf.h"
+#include "plt_ctlsock.h"
 #include "plt_log.h"
 #include "plt_time.h"
 #include "plt_xdp.h"
@@ -117,6 +118,7 @@ struct afx_opts {
 	int no_tap;
 	int user_to_tap;
 	const char *metrics;
+	const char *ctl_name; /* --ctl-name: NAME of --target afxdp:NAME (default: the first -i) */
 	double duration;
 	double interval;
 	uint32_t check_every;
@@ -223,6 +225,8 @@ struct afx_app {
 	struct pl_ctl *ctl_user;
 	struct pl_ctl *ctl_bpf;
 	struct pl_metrics_server *metrics;
+	struct plt_ctl_target target; /* what the control socket reaches */
+	struct plt_ctlsock *ctlsock;
 	bool zc_any, copy_any;
 	bool busy_any, busy_refused;
 	unsigned tx_budget;        /* XDP_MAX_TX_SKB_BUDGET in effect (0: kernel's 32) */

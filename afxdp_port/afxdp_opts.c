@@ -121,6 +121,8 @@ static const struct plt_opt afx_opt_table[] = {
 	{ "no-tap", 0, PLT_OPT_FLAG, O(no_tap), NULL, "no TAP devices: PASS frames are counted and dropped" },
 	{ "user-to-tap", 0, PLT_OPT_FLAG, O(user_to_tap), NULL, "USER frames go to the TAP too (default: the port consumes them)" },
 	{ "metrics", 0, PLT_OPT_STR, O(metrics), "ADDR:PORT", "serve Prometheus metrics on http://ADDR:PORT/metrics" },
+	{ "ctl-name", 0, PLT_OPT_STR, O(ctl_name), "NAME",
+	  "control socket name: pathlab-policy --target afxdp:NAME (default: the first -i interface)" },
 	{ "duration", 'd', PLT_OPT_DOUBLE, O(duration), "SEC", "stop after SEC seconds (default: until SIGINT/SIGTERM)" },
 	{ "interval", 0, PLT_OPT_SECONDS, O(interval), "SEC", "stats interval (default 1)" },
 	{ "check-every", 0, PLT_OPT_U32, O(check_every), "N",
