@@ -296,14 +296,6 @@ static int dispatch(struct plt_ctl_target *t, char *req, size_t len, FILE *out, 
 
 /* ---- I/O ---- */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Read to the end of the stream (at most max bytes) before the deadline;
  * NUL-terminated. Returns the length or -errno. */
 static long read_all(int fd, char **out, size_t max, long long deadline)
@@ -315,7 +307,7 @@ static long read_all(int fd, char **out, size_t max, long long deadline)
 		return -ENOMEM;
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		long long left = deadline - now_ms();
+		long long left = deadline - pl_io_now_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
@@ -353,32 +345,11 @@ static long read_all(int fd, char **out, size_t max, long long deadline)
 	return (long)len;
 }
 
-static int send_all(int fd, const char *buf, size_t len, long long deadline)
-{
-	while (len) {
-		struct pollfd p = { fd, POLLOUT, 0 };
-		long long left = deadline - now_ms();
-		ssize_t n;
-
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			return -ETIMEDOUT;
-		n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* ---- the server ---- */
 
 static void serve_conn(struct plt_ctlsock *s, int fd)
 {
-	long long deadline = now_ms() + IO_TIMEOUT_MS;
+	long long deadline = pl_io_now_ms() + IO_TIMEOUT_MS;
 	struct pl_err err = { { 0 } };
 	struct ucred cr;
 	socklen_t cl = sizeof(cr);
@@ -391,7 +362,7 @@ static void serve_conn(struct plt_ctlsock *s, int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) || (cr.uid != 0 && cr.uid != geteuid())) {
 		static const char deny[] = "error: permission denied (root only)\n";
 
-		send_all(fd, deny, sizeof(deny) - 1, deadline);
+		pl_io_send_all(fd, deny, sizeof(deny) - 1, deadline);
 		return;
 	}
 	n = read_all(fd, &req, REQ_MAX, deadline);
@@ -399,7 +370,7 @@ static void serve_conn(struct plt_ctlsock *s, int fd)
 		char msg[128];
 		int m = snprintf(msg, sizeof(msg), "error: reading the request: %s\n", strerror((int)-n));
 
-		send_all(fd, msg, (size_t)m, deadline);
+		pl_io_send_all(fd, msg, (size_t)m, deadline);
 		return;
 	}
 	out = open_memstream(&body, &blen);
@@ -414,11 +385,11 @@ static void serve_conn(struct plt_ctlsock *s, int fd)
 		int m = asprintf(&msg, "error: %s\n", err.msg[0] ? err.msg : strerror(-ret));
 
 		if (m > 0)
-			send_all(fd, msg, (size_t)m, deadline);
+			pl_io_send_all(fd, msg, (size_t)m, deadline);
 		free(msg);
 	} else {
-		send_all(fd, "ok\n", 3, deadline);
-		send_all(fd, body, blen, deadline);
+		pl_io_send_all(fd, "ok\n", 3, deadline);
+		pl_io_send_all(fd, body, blen, deadline);
 	}
 	free(body);
 	free(req);
@@ -625,7 +596,7 @@ err_sys:
 int plt_ctlsock_request(const char *kind, const char *name, const char *line, const char *payload,
 			size_t plen, FILE *out, struct pl_err *err)
 {
-	long long deadline = now_ms() + IO_TIMEOUT_MS + 3000; /* the server's bound, plus an apply's wait */
+	long long deadline = pl_io_now_ms() + IO_TIMEOUT_MS + 3000; /* the server's bound, plus an apply's wait */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *ans = NULL;
 	long n;
@@ -650,11 +621,11 @@ int plt_ctlsock_request(const char *kind, const char *name, const char *line, co
 			 : fd == -EACCES ? " (run as root)" : "");
 		return fd;
 	}
-	ret = send_all(fd, line, strlen(line), deadline);
+	ret = pl_io_send_all(fd, line, strlen(line), deadline);
 	if (!ret)
-		ret = send_all(fd, "\n", 1, deadline);
+		ret = pl_io_send_all(fd, "\n", 1, deadline);
 	if (!ret && payload)
-		ret = send_all(fd, payload, plen, deadline);
+		ret = pl_io_send_all(fd, payload, plen, deadline);
 	shutdown(fd, SHUT_WR);
 	n = ret ? ret : read_all(fd, &ans, 64u << 20, deadline);
 	close(fd);

@@ -292,7 +292,7 @@ struct conn {
 };
 
 /* Milliseconds on the monotonic clock. */
-static long long now_ms(void)
+long long pl_io_now_ms(void)
 {
 	struct timespec ts;
 
@@ -301,11 +301,11 @@ static long long now_ms(void)
 }
 
 /* Send all of buf before the deadline. */
-static int send_all(int fd, const char *buf, size_t len, long long deadline)
+int pl_io_send_all(int fd, const char *buf, size_t len, long long deadline)
 {
 	while (len) {
 		struct pollfd p = { fd, POLLOUT, 0 };
-		long long left = deadline - now_ms();
+		long long left = deadline - pl_io_now_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
@@ -332,8 +332,8 @@ static void respond(int fd, int code, const char *reason, const char *ctype, con
 			 "Connection: close\r\n\r\n",
 			 code, reason, ctype, blen, extra ? extra : "");
 
-	if (send_all(fd, hdr, (size_t)n, deadline) == 0 && !head && blen)
-		send_all(fd, body, blen, deadline);
+	if (pl_io_send_all(fd, hdr, (size_t)n, deadline) == 0 && !head && blen)
+		pl_io_send_all(fd, body, blen, deadline);
 }
 
 /* A short plain-text error response. */
@@ -355,7 +355,7 @@ static int read_head(int fd, char *buf, size_t cap, long long deadline)
 
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		long long left = deadline - now_ms();
+		long long left = deadline - pl_io_now_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
@@ -380,7 +380,7 @@ static int read_head(int fd, char *buf, size_t cap, long long deadline)
 /* Serve one connection. */
 static void serve_conn(struct pl_metrics_server *s, int fd)
 {
-	long long deadline = now_ms() + REQ_TIMEOUT_MS;
+	long long deadline = pl_io_now_ms() + REQ_TIMEOUT_MS;
 	char req[REQ_MAX];
 	char method[16], target[1024], version[16];
 	int n = read_head(fd, req, sizeof(req), deadline);
@@ -391,7 +391,7 @@ static void serve_conn(struct pl_metrics_server *s, int fd)
 		return;
 	}
 	if (n == -ETIMEDOUT) {
-		respond_error(fd, 408, "Request Timeout", NULL, 0, now_ms() + 500);
+		respond_error(fd, 408, "Request Timeout", NULL, 0, pl_io_now_ms() + 500);
 		return;
 	}
 	if (n <= 0) {

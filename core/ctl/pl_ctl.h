@@ -302,4 +302,11 @@ int pl_metrics_report_ctl(void *ctl, unsigned n, struct pl_report *r);
 /* Stop the thread, close the socket, free; accepts NULL. */
 void pl_metrics_stop(struct pl_metrics_server *s);
 
+/* Bounded socket I/O the servers share (the metrics server here, the
+ * control socket of toolkit/plt_ctlsock.c): milliseconds on the monotonic
+ * clock, and sending all of buf to a non-blocking fd before the deadline
+ * (0, -ETIMEDOUT or -errno). */
+long long pl_io_now_ms(void);
+int pl_io_send_all(int fd, const char *buf, size_t len, long long deadline);
+
 #endif
