@@ -398,23 +398,9 @@ static void serve_conn(struct plt_ctlsock *s, int fd)
 static void *serve_loop(void *arg)
 {
 	struct plt_ctlsock *s = arg;
+	int fd;
 
-	for (;;) {
-		struct pollfd p[2] = { { s->lfd, POLLIN, 0 }, { s->stop_pipe[0], POLLIN, 0 } };
-		int fd;
-
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
-			continue;
+	while ((fd = pl_io_accept(s->lfd, s->stop_pipe[0])) >= 0) {
 		serve_conn(s, fd);
 		shutdown(fd, SHUT_WR);
 		close(fd);

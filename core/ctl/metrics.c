@@ -300,6 +300,29 @@ long long pl_io_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The next connection on lfd (non-blocking, close-on-exec), or -1 once
+ * stop_fd is readable (or poll fails for good). */
+int pl_io_accept(int lfd, int stop_fd)
+{
+	for (;;) {
+		struct pollfd p[2] = { { lfd, POLLIN, 0 }, { stop_fd, POLLIN, 0 } };
+		int fd;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (p[1].revents)
+			return -1;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0)
+			return fd;
+	}
+}
+
 /* Send all of buf before the deadline. */
 int pl_io_send_all(int fd, const char *buf, size_t len, long long deadline)
 {
@@ -527,25 +550,10 @@ static void conn_start(struct pl_metrics_server *s, int fd)
 static void *serve_loop(void *arg)
 {
 	struct pl_metrics_server *s = arg;
+	int fd;
 
-	for (;;) {
-		struct pollfd p[2] = { { s->lfd, POLLIN, 0 }, { s->stop_pipe[0], POLLIN, 0 } };
-		int fd;
-
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
-			continue;
+	while ((fd = pl_io_accept(s->lfd, s->stop_pipe[0])) >= 0)
 		conn_start(s, fd);
-	}
 	return NULL;
 }
 

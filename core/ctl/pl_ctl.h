@@ -302,11 +302,14 @@ int pl_metrics_report_ctl(void *ctl, unsigned n, struct pl_report *r);
 /* Stop the thread, close the socket, free; accepts NULL. */
 void pl_metrics_stop(struct pl_metrics_server *s);
 
-/* Bounded socket I/O the servers share (the metrics server here, the
- * control socket of toolkit/plt_ctlsock.c): milliseconds on the monotonic
- * clock, and sending all of buf to a non-blocking fd before the deadline
+/* Socket I/O the servers share (the metrics server here, the control
+ * socket of toolkit/plt_ctlsock.c): milliseconds on the monotonic clock,
+ * accepting until told to stop, and sending all of buf before a deadline
  * (0, -ETIMEDOUT or -errno). */
 long long pl_io_now_ms(void);
+/* The next connection on listening lfd (non-blocking, close-on-exec), or -1
+ * once stop_fd is readable: a server thread's accept loop. */
+int pl_io_accept(int lfd, int stop_fd);
 int pl_io_send_all(int fd, const char *buf, size_t len, long long deadline);
 
 #endif
