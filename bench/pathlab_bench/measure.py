@@ -16,6 +16,7 @@ moves the bound down), and a final trial at the found rate is reported.
 import concurrent.futures
 import json
 import os
+import signal
 import statistics
 import time
 
@@ -90,16 +91,43 @@ class Cell:
             pass
 
     def start_counting(self):
+        self.path.settle()
         self.pids = self.path.pids()
         self.bpf_find()
 
     # --- one trial ---------------------------------------------------------
-    def trial(self, rate, seconds):
+    def sink_hist(self):
+        """The shared sink's running probe histogram (SIGUSR1 makes it print one line)."""
+        sink = getattr(self.ctx, "sink", None)
+        if sink is None:
+            return None
+        pids = [p for p in self.lab.session_pids(sink) if _comm(p) == "pl-sink"]
+        if not pids:
+            return None
+        try:
+            size = os.path.getsize(sink.log)
+            os.kill(pids[0], signal.SIGUSR1)
+        except OSError:
+            return None
+        end = time.time() + 2
+        while time.time() < end:
+            time.sleep(0.02)
+            with open(sink.log, errors="replace") as f:
+                f.seek(size)
+                for line in f.read().splitlines():
+                    if line.startswith("{") and '"running":true' in line:
+                        try:
+                            return json.loads(line)
+                        except ValueError:
+                            pass
+        return None
+
+    def trial(self, rate, seconds, extra=()):
         genargv = [os.path.join(self.ctx.build, "bench", "pl-gen"), "-T", self.topo.name, "-s", str(self.size),
                    "-d", "%g" % seconds, "--cpu", str(self.place.gen_cpu), "--nice", "-10", "--json"]
         if rate:
             genargv += ["-r", str(int(rate))]
-        genargv += self.wl.gen_args
+        genargv += self.wl.gen_args + list(extra)
         a = self.snapshot()
         rc, out, err = self.topo.nsrun("gen", genargv, timeout=seconds + 30)
         gen = {}
@@ -111,6 +139,7 @@ class Cell:
                     pass
         tgen = time.time()
         self.drain()
+        self.path.settle()
         b = self.snapshot()
         acc = account(self, a, b, gen)
         acc["gen_seconds"] = gen.get("seconds", seconds)
@@ -136,8 +165,26 @@ class Cell:
             time.sleep(step)
 
 
+ACCOUNT_KEYS = ("sent", "input_ring_drop", "redirect_fail", "xdp_drop", "policy_drop", "other_drop",
+                "dut_internal", "output_ring_drop", "delivered", "unaccounted")
+
+
+def _comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 def account(cell, a, b, gen):
-    """Where every frame of a trial went, from two snapshots."""
+    """Where every frame of a trial went, from two snapshots.
+
+    Drops the datapath decided (its policy's verdict) come from the
+    datapath's own verdict counter only; frames lost on the way (a full input
+    ring, a failed redirect into a full AF_XDP ring, a full output ring, inside
+    the DUT) are kept apart from them, so that a frame lost before the DUT saw
+    it never counts as handled."""
     d = {k: C.delta(a[k], b[k]) for k in ("gen", "dut_in", "dut_out", "sink", "dut")}
     sent = int(gen.get("packets", 0))
     # one drop shows in several counters: the generator veth's xdp_xmit_errors
@@ -145,26 +192,30 @@ def account(cell, a, b, gen):
     # xdp_xmit_errors is its tx_dropped and the sink veth's rx_dropped
     in_ring = max(C.veth_sum(d["gen"], "xdp_xmit_errors"), d["gen"].get("tx_dropped", 0))
     delivered = C.veth_sum(d["sink"], "xdp_packets")
-    # the input veth: XDP_DROP verdicts (xdp_drops) and failed redirects, e.g.
-    # into a full AF_XDP ring (rx_queue_N_drops); its rx_dropped repeats the
-    # generator side's xmit errors and these
-    xdp_in_drop = C.veth_sum(d["dut_in"], "xdp_drops")
+    # the input veth: XDP_DROP verdicts of whatever program runs there
+    # (xdp_drops) and failed redirects, e.g. into a full AF_XDP ring
+    # (rx_queue_N_drops); its rx_dropped repeats the generator side's xmit
+    # errors and these
+    xdp_drop = C.veth_sum(d["dut_in"], "xdp_drops")
     redirect_fail = C.veth_sum(d["dut_in"], "drops")
     out_ring = max(C.veth_sum(d["dut_out"], "xdp_xmit_errors"), d["dut_out"].get("tx_dropped", 0),
                    d["sink"].get("rx_dropped", 0))
     dut = d["dut"]
-    dut_drop = int(dut.get("drop", 0))
+    policy = int(dut.get("drop", 0))
     # frames the DUT says it lost itself (testpmd tx errors, OVS tx drops);
     # pathlab's per-stage counters (x.*) are verdict details, not extra losses
     internal = int(dut.get("internal", 0))
     if cell.path.drops_in_xdp:
-        dropped_in = redirect_fail + max(xdp_in_drop, dut_drop)   # the veth counted the policy's drops too
+        # the policy's drops are XDP_DROP verdicts on the input port: the
+        # veth counted them too; what else it dropped was not the policy
+        other = max(0, xdp_drop - policy)
+        lost_in = redirect_fail + max(xdp_drop, policy)
     else:
-        dropped_in = redirect_fail + xdp_in_drop + dut_drop
-    unacc = sent - in_ring - delivered - dropped_in - out_ring - internal
-    acc = {"sent": sent, "input_ring_drop": in_ring, "delivered": delivered,
-           "input_drop": xdp_in_drop + redirect_fail,
-           "dut_drop": dut_drop if dut_drop else (xdp_in_drop if cell.path.drops_in_xdp else 0),
+        other = xdp_drop
+        lost_in = redirect_fail + xdp_drop + policy
+    unacc = sent - in_ring - delivered - lost_in - out_ring - internal
+    acc = {"sent": sent, "input_ring_drop": in_ring, "redirect_fail": redirect_fail, "xdp_drop": xdp_drop,
+           "policy_drop": policy, "other_drop": other, "delivered": delivered,
            "dut_internal": internal, "output_ring_drop": out_ring, "unaccounted": unacc,
            "verdicts": bool(dut),
            "raw": {k: {n: v for n, v in d[k].items() if v} for k in d}}
@@ -190,46 +241,137 @@ def rate_of(cell, acc):
     return cell.wl.handled(acc) / max(1e-6, acc["gen_seconds"])
 
 
-def search(cell, hi, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), floor=5000):
-    """NDR and PDR together, as MLRsearch does: every short trial narrows the
-    interval of every loss target (a trial with loss L is a lower bound for
-    the targets >= L and an upper bound for the others); the next trial goes to
-    the middle of the widest interval. Then, per target, a trial of the full
-    length at the lower bound confirms it (if it fails, the bound halves, at
-    most twice); that final trial's handled rate is the figure.
-    Returns {target: {"rate", "target", "loss", "final": acc, "trials": n}}."""
+def offered_of(acc):
+    """The rate the generator really offered (frames sent / its sending time)."""
+    return acc["sent"] / max(1e-6, acc["gen_seconds"])
+
+
+class Result:
+    """One trial as the search sees it: the rate offered, the loss, the
+    duration, and whether it counts (the generator kept to its schedule)."""
+
+    def __init__(self, rate, loss, seconds, valid=True, acc=None):
+        self.rate = rate
+        self.loss = loss
+        self.seconds = seconds
+        self.valid = valid
+        self.acc = acc
+
+    def __repr__(self):
+        return "Result(%.0f, %.4f, %.2fs%s)" % (self.rate, self.loss, self.seconds, "" if self.valid else ", invalid")
+
+
+def measure(cell, rate, seconds):
+    """One paced trial as a Result (rate: the target; the Result carries what
+    the generator offered)."""
+    acc = cell.trial(rate, seconds)
+    # a trial counts when the generator offered at least 90 % of the target
+    # (one that fell behind its schedule and caught up sent bursts its
+    # average hides)
+    valid = acc["sent"] >= 0.9 * rate * acc.get("gen_seconds", seconds)
+    return Result(offered_of(acc), loss_of(cell, acc), seconds, valid, acc)
+
+
+def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), floor=5000.0, confirms=3,
+           width=0.05):
+    """NDR and PDR together, in the manner of FD.io CSIT's MLRsearch.
+
+    trial(rate, seconds) -> Result. overload: the Results of the unpaced
+    trials (full length), the initial phase: a target whose loss criterion an
+    overload trial already met is found there, at the rate the generator
+    offered (nothing higher can be offered). Otherwise short trials bracket
+    every target at once (a trial with loss L is a lower bound of each target
+    >= L and an upper bound of the others); the first goes to the rate the
+    overload trials handled, the next ones to the middle of the widest
+    interval. Each target's lower bound is then confirmed by a trial of the
+    full length at that rate; a failed confirmation becomes the upper bound and
+    the next one goes half-way down, at most `confirms` times. The figure is
+    the highest rate at which a full-length trial met the criterion (overload
+    trials included); where a full-length trial at a lower rate did not, the
+    figure is flagged (loss not monotonic in the rate).
+
+    Returns {target: {"rate", "loss", "final": Result or None, "flags": [..]}}
+    and the list of every Result the search made."""
+    made = []
+
+    def run(rate, seconds):
+        r = trial(rate, seconds)
+        made.append(r)
+        return r
+
+    full_db = [r for r in overload if r.valid]
+    top = max([r.rate for r in overload] + [floor * 2])
+    mrr = statistics.median([r.rate * (1.0 - r.loss) for r in overload]) if overload else top / 2
     lo = {t: float(floor) for t in targets}
-    up = {t: float(max(hi, floor * 2)) for t in targets}
-    n = 0
-    for _ in range(steps):
-        t = max(targets, key=lambda x: (up[x] - lo[x]) / up[x])
-        if (up[t] - lo[t]) <= 0.05 * up[t]:
-            break
-        mid = (lo[t] + up[t]) / 2.0
-        acc = cell.trial(mid, short)
-        n += 1
-        # a trial counts when the generator offered at least half the target
-        # (on a loaded machine it can fall behind its schedule)
-        valid = acc["sent"] >= 0.5 * mid * short
-        loss = loss_of(cell, acc)
+    up = {t: top for t in targets}
+    done = set()
+    for t in targets:
+        ok = [r for r in full_db if r.loss <= t]
+        if ok and len(ok) * 2 > len(full_db):
+            # most overload trials met the criterion: the generator is the limit
+            lo[t] = up[t] = min(r.rate for r in ok)
+            done.add(t)
+
+    def narrow(r):
         for x in targets:
-            if valid and loss <= x:
-                lo[x] = max(lo[x], min(mid, up[x]))
-            elif mid < up[x]:
-                up[x] = max(mid, lo[x])
+            if x in done or not r.valid:
+                continue
+            if r.loss <= x:
+                lo[x] = max(lo[x], min(r.rate, up[x]))
+            elif r.rate < up[x]:
+                up[x] = max(r.rate, lo[x])
+
+    # bracketing: short trials, shared by the targets
+    first = True
+    for _ in range(steps):
+        open_ = [x for x in targets if x not in done and up[x] - lo[x] > width * up[x]]
+        if not open_:
+            break
+        if first and lo[open_[0]] < mrr * 0.95 < up[open_[0]]:
+            rate = mrr * 0.95
+        else:
+            x = max(open_, key=lambda x: (up[x] - lo[x]) / up[x])
+            rate = (lo[x] + up[x]) / 2.0
+        first = False
+        narrow(run(rate, short))
+
+    # confirmation at the full length, the higher loss target first: its
+    # trial confirms the lower target too when it met that criterion
+    for x in sorted(targets, reverse=True):
+        if x in done:
+            continue
+        rate = lo[x]
+        for _ in range(confirms):
+            if any(r.loss <= x and r.rate >= 0.99 * rate for r in full_db):
+                break
+            r = run(rate, full)
+            if r.valid:
+                full_db.append(r)
+            if (r.valid and r.loss <= x) or rate <= floor:
+                break
+            # failed at full length: the next confirmation half-way down
+            rate = max(floor, rate / 2.0)
+
     res = {}
     for x in targets:
-        r = lo[x]
-        for _ in range(3):
-            acc = cell.trial(r, full)
-            n += 1
-            if loss_of(cell, acc) <= x or r <= floor:
-                break
-            r = max(floor, r / 2.0)
-        ok = loss_of(cell, acc) <= x
-        res[x] = {"rate": rate_of(cell, acc) if ok else 0.0, "target": r, "loss": loss_of(cell, acc),
-                  "final": acc, "trials": n}
-    return res
+        flags = []
+        passing = [r for r in full_db if r.valid and r.loss <= x]
+        failing = [r for r in full_db if r.valid and r.loss > x]
+        best = max(passing, key=lambda r: r.rate) if passing else None
+        if best is not None:
+            below = [r for r in failing if r.rate < best.rate]
+            if below:
+                worst = min(below, key=lambda r: r.rate)
+                flags.append("loss not monotonic: %.2f %% at %.3f Mpps, %.2f %% at %.3f Mpps"
+                             % (100 * worst.loss, worst.rate / 1e6, 100 * best.loss, best.rate / 1e6))
+            if x in done:
+                flags.append("met at the generator's full speed (generator-limited)")
+        res[x] = {"rate": best.rate if best else 0.0, "loss": best.loss if best else None,
+                  "final": best, "flags": flags}
+    # a rate within the NDR criterion is within the PDR's too
+    if NDR_LOSS in res and PDR_LOSS in res and res[NDR_LOSS]["rate"] > res[PDR_LOSS]["rate"]:
+        res[PDR_LOSS] = dict(res[NDR_LOSS], flags=list(res[NDR_LOSS]["flags"]))
+    return res, made
 
 
 def summary(values):
@@ -243,7 +385,7 @@ def summary(values):
 
 
 def measure_cell(cell, opts):
-    """Overload (repeats) and NDR/PDR (repeats) of one cell; returns the row's figures."""
+    """Overload (repeats), NDR/PDR (repeats) and latency of one cell; returns the row's figures."""
     cell.start_counting()
     cell.trial(0, opts.warmup) if opts.warmup > 0 else None
     over = []
@@ -261,26 +403,38 @@ def measure_cell(cell, opts):
             cell.lab.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=0"], quiet=True)
     else:
         over_bpf = None
-    hi = max(over_rates + [10000])
-    ndr, pdr, finals = [], [], []
+    # the overload trials are the search's initial phase (full-length trials
+    # at the highest rate the generator can offer)
+    over_res = [Result(offered_of(a), loss_of(cell, a), opts.window, True, a) for a in over]
+    ndr, pdr, finals, flags, searches = [], [], [], [], []
     for _ in range(opts.search_repeat if opts.search else 0):
-        r = search(cell, hi * 1.05, opts.short, opts.window, opts.steps)
+        r, made = search(lambda rate, sec: measure(cell, rate, sec), over_res, opts.short, opts.window,
+                         opts.steps)
         ndr.append(r[NDR_LOSS]["rate"])
-        # a rate without loss is also one within 0.5 % loss
-        pdr.append(max(r[PDR_LOSS]["rate"], r[NDR_LOSS]["rate"]))
-        finals.append(r[PDR_LOSS]["final"])
+        pdr.append(r[PDR_LOSS]["rate"])
+        for x in (NDR_LOSS, PDR_LOSS):
+            if r[x]["final"] is not None and r[x]["final"].acc is not None:
+                finals.append(r[x]["final"].acc)
+            for f in r[x]["flags"]:
+                f = "%s: %s" % ("NDR" if x == NDR_LOSS else "PDR", f)
+                if f not in flags:
+                    flags.append(f)
+        searches.append([{"rate": round(m.rate), "loss": round(m.loss, 5), "seconds": m.seconds,
+                          "valid": m.valid} for m in made])
     checks = over + finals + ([over_bpf] if over_bpf else [])
     bad = [a["detail"] for a in checks if not a["correct"]]
     mid = over[len(over) // 2]
     row = {
         "overload_mpps": summary([r / 1e6 for r in over_rates]),
+        "offered_mpps": summary([offered_of(a) / 1e6 for a in over]),
         "ndr_mpps": summary([r / 1e6 for r in ndr]),
         "pdr_mpps": summary([r / 1e6 for r in pdr]),
+        "search_flags": flags,
+        "searches": searches,
         "overload_loss": round(statistics.median(loss_of(cell, a) for a in over), 4),
         "correct": "OK" if not bad else "WRONG",
         "correct_detail": bad[0] if bad else "",
-        "accounting": {k: mid[k] for k in ("sent", "input_ring_drop", "input_drop", "dut_drop", "dut_internal",
-                                           "output_ring_drop", "delivered", "unaccounted")},
+        "accounting": {k: mid[k] for k in ACCOUNT_KEYS},
         "cpu_util": mid["cpu_util"],
         "checked_trials": len(checks),
     }
@@ -293,4 +447,63 @@ def measure_cell(cell, opts):
         row["dut_budget_ns_per_pkt"] = round(busy * mid["span_s"] * 1e9 / handled, 1)
     if over_bpf and over_bpf.get("bpf_ns_per_pkt"):
         row["bpf_ns_per_pkt"] = over_bpf["bpf_ns_per_pkt"]
+    if opts.latency and cell.wl.sink and pdr and statistics.median(pdr) > 0:
+        row["latency"] = latency(cell, statistics.median(pdr), opts.latency_seconds)
     return row
+
+
+LATENCY_SHARES = (0.1, 0.5, 0.9)
+
+
+def hist_delta(a, b):
+    """Bucket counts of b minus a ({upper ns: count}, from two sink dumps)."""
+    ha = {int(k): int(v) for k, v in a.get("hist", [])}
+    out = {}
+    for k, v in b.get("hist", []):
+        n = int(v) - ha.get(int(k), 0)
+        if n > 0:
+            out[int(k)] = n
+    return out
+
+
+def percentiles(hist, qs=(0.5, 0.9, 0.99, 0.999)):
+    """Quantiles of a histogram {upper ns: count} (bucket upper bounds)."""
+    total = sum(hist.values())
+    res = {}
+    if not total:
+        return res
+    for q in qs:
+        want = max(1, int(q * total + 0.999999))
+        acc = 0
+        for k in sorted(hist):
+            acc += hist[k]
+            if acc >= want:
+                res["p%g" % (100 * q)] = k
+                break
+    return res
+
+
+def latency(cell, pdr_pps, seconds):
+    """One-way delay at 10, 50 and 90 % of the PDR (as CSIT measures it):
+    pl-gen stamps every Nth frame (about 2000 probes per trial), the sink's
+    histogram is read before and after. Returns {share: {rate, probes, p50..,
+    hist: [[ns, count], ...]}}."""
+    out = {}
+    for share in LATENCY_SHARES:
+        rate = pdr_pps * share
+        every = max(1, int(rate * seconds / 2000))
+        a = cell.sink_hist()
+        acc = cell.trial(rate, seconds, extra=["--probe-every", str(every)])
+        b = cell.sink_hist()
+        if a is None or b is None:
+            out["%g" % share] = {"rate": rate, "error": "no histogram from the sink"}
+            continue
+        h = hist_delta(a, b)
+        n = sum(h.values())
+        r = {"rate_mpps": round(rate / 1e6, 4), "probes": n, "loss": round(loss_of(cell, acc), 5),
+             "hist": sorted(h.items())}
+        if n:
+            r.update(percentiles(h))
+            r["mean"] = round((b.get("sum_ns", 0) - a.get("sum_ns", 0)) / float(max(1, b["probes"] - a["probes"])))
+        out["%g" % share] = r
+    return out
