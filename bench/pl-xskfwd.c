@@ -45,7 +45,9 @@
 #define XF_FRAMES 4096
 #define XF_FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
 #define XF_RING 2048
-#define XF_BATCH 64
+/* copy mode sends at most 32 frames per sendto() (the kernel's per-call
+ * budget): one receive batch, one kick */
+#define XF_BATCH 32
 
 struct xf_opts {
 	const char *in, *out, *dst_mac, *src_mac, *stats;
@@ -56,6 +58,7 @@ struct xf_opts {
 
 struct xf_sock {
 	const char *ifname;
+	unsigned outstanding; /* queued on the TX ring, not completed */
 	void *area;
 	struct xsk_umem *umem;
 	struct xsk_ring_prod fill, tx;
@@ -202,6 +205,14 @@ static void xf_reclaim(struct xf_sock *s)
 		s->free_addr[s->nfree++] = *xsk_ring_cons__comp_addr(&s->comp, idx + i);
 	if (n)
 		xsk_ring_cons__release(&s->comp, n);
+	s->outstanding -= n;
+}
+
+/* Copy mode transmits in sendto(): kick while frames wait on the TX ring. */
+static void xf_kick(struct xf_sock *s)
+{
+	if (s->outstanding && xsk_ring_prod__needs_wakeup(&s->tx))
+		sendto(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0);
 }
 
 /* Received frames: dropped, or copied into the output's UMEM with both MACs
@@ -247,10 +258,10 @@ static void xf_batch(struct xf_sock *in, struct xf_sock *out, const uint8_t *mac
 	c->tx_full += n - ntx;
 	if (ntx) {
 		xsk_ring_prod__submit(&out->tx, ntx);
+		out->outstanding += ntx;
 		c->tx += ntx;
-		if (xsk_ring_prod__needs_wakeup(&out->tx))
-			sendto(xsk_socket__fd(out->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0);
 	}
+	xf_kick(out);
 }
 
 int main(int argc, char **argv)
@@ -322,13 +333,14 @@ int main(int argc, char **argv)
 
 		if (n) {
 			xf_batch(&in, o.out ? &out : NULL, mac, idx, n, &c);
+		} else if (o.out && out.outstanding) {
+			xf_reclaim(&out);
+			xf_kick(&out);
 		} else if (o.busy_poll) {
 			recvfrom(xsk_socket__fd(in.xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
 		} else {
 			struct pollfd p = { .fd = xsk_socket__fd(in.xsk), .events = POLLIN };
 
-			if (o.out)
-				xf_reclaim(&out);
 			poll(&p, 1, 10);
 		}
 		if (o.stats || o.duration > 0) {

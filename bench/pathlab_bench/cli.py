@@ -50,6 +50,8 @@ def parse(argv):
     ap.add_argument("--window", type=float, default=1.0,
                     help="overload and confirming (full-length) trials, seconds (default 1, CSIT's trial)")
     ap.add_argument("--short", type=float, default=0.5, help="bracketing trial, seconds (default 0.5)")
+    ap.add_argument("--overload-seconds", type=float, default=0.5,
+                    help="overload trial (the search's initial phase), seconds (default 0.5)")
     ap.add_argument("--steps", type=int, default=3,
                     help="bracketing trials per search, shared by NDR and PDR (default 3)")
     ap.add_argument("--warmup", type=float, default=0, help="warm-up per cell, seconds (default 0)")
@@ -101,7 +103,7 @@ def parse(argv):
         if w not in workloads.WORKLOADS:
             ap.error("unknown workload '%s' (workloads: %s)" % (w, ",".join(workloads.ORDER)))
     if a.repeat < 1 or a.search_repeat < 1 or a.steps < 1 or a.window <= 0 or a.short <= 0 \
-            or a.latency_seconds <= 0:
+            or a.latency_seconds <= 0 or a.overload_seconds <= 0:
         ap.error("--repeat, --search-repeat, --steps: at least 1; --window, --short, --latency-seconds: above 0")
     if a.prefix and not (len(a.prefix) <= 7 and a.prefix[0].isalpha()
                          and all(c.isalnum() or c == "-" for c in a.prefix)):
@@ -136,6 +138,7 @@ def meta(src, argv, a):
             "git": sh(["git", "-C", src, "describe", "--always", "--dirty"]), "packages": pk,
             "argv": argv, "gen_cpu": a.gen_cpu, "dut_cpus": a.dut_cpus, "repeat": a.repeat,
             "search_repeat": 0 if a.no_search else a.search_repeat, "window_s": a.window, "short_s": a.short,
+            "overload_s": a.overload_seconds,
             "steps": a.steps, "latency_s": 0 if a.no_latency else a.latency_seconds,
             "frame_size": 64, "flows": 256,
             "loadavg_start": open("/proc/loadavg").read().split()[:3]}

@@ -747,13 +747,20 @@ class Ovs(Path):
         self.teardown()
 
     def settle(self):
+        if self.mode == "prefilter":
+            return
         # OVS's OpenFlow flow counters (the drop flows' n_packets: its verdict
         # counter) are brought up to date by the revalidators: wait for one
         # full cycle so that they hold every frame of the trial
-        self.lab.run(self.ovs_argv() + ["appctl", "revalidator/wait"], quiet=True, timeout=10)
+        self.lab.run(["env", "OVS_RUNDIR=" + self.rundir, "ovs-appctl", "revalidator/wait"], quiet=True,
+                     timeout=10)
 
     def counters(self):
-        c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
+        if self.mode == "prefilter":
+            # the pre-filter's drops are its XDP verdict counter (pl-ovs reads it)
+            c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
+        else:
+            c = C.ovs_direct(self.lab, self.rundir, "%sbr" % self.lab.prefix, self.dut_ifs(), C.POOL) or {}
         if not c:
             return {}
         o = self.topo["DUT_OUT_IF"]

@@ -56,7 +56,7 @@ class FakeCell:
 
 
 def opts(**kw):
-    o = dict(warmup=0, repeat=3, window=1.0, short=0.5, steps=4, search=True, search_repeat=1, latency=False,
+    o = dict(warmup=0, repeat=3, window=1.0, short=0.5, overload_seconds=0.5, steps=4, search=True, search_repeat=1, latency=False,
              latency_seconds=0.5)
     o.update(kw)
     return argparse.Namespace(**o)
@@ -102,20 +102,21 @@ class VerdictCounterTest(unittest.TestCase):
     def test_ovs_static_drop_counts_the_flow(self):
         # the OVS reference's drops are its drop flow's n_packets, not the
         # frames that reached its socket (some never got to OVS's PMD)
-        ctx = argparse.Namespace(src="/nonexistent", build="/nonexistent", lab=None)
+        ctx = argparse.Namespace(src="/nonexistent", build="/nonexistent", lab=argparse.Namespace(prefix="plt-t"))
         p = paths.OvsStatic(ctx)
         p.topo = {"DUT_IN_IF": "in0", "DUT_OUT_IF": "out0"}
         p.rundir = "/nonexistent"
         p.place = argparse.Namespace(dut_cpus=[1])
         p._wl = "drop"
         p.ovs_argv = lambda: ["true"]
-        saved = paths.C.ovs, paths.C.veth
+        saved = paths.C.ovs, paths.C.veth, getattr(paths.C, "ovs_direct", None)
         try:
             paths.C.ovs = lambda lab, argv: {"dropped": 100, "ovs_out0_tx_packets": 0}
+            paths.C.ovs_direct = lambda lab, rundir, br, ports, pool: {"dropped": 100, "ovs_out0_tx_packets": 0}
             paths.C.veth = lambda topo, role, ifname: {"rx_queue_0_xdp_redirect": 1000}
             c = p.counters()
         finally:
-            paths.C.ovs, paths.C.veth = saved
+            paths.C.ovs, paths.C.veth, paths.C.ovs_direct = saved
         self.assertEqual(c["drop"], 100)
 
     def test_ring_drops_are_not_verdicts(self):
