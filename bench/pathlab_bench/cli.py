@@ -58,8 +58,8 @@ def parse(argv):
     ap.add_argument("--no-search", action="store_true", help="overload only, no NDR/PDR")
     ap.add_argument("--no-latency", action="store_true",
                     help="no latency trials (default: one-way delay at 10, 50, 90 %% of the PDR)")
-    ap.add_argument("--latency-seconds", type=float, default=0.5,
-                    help="length of each latency trial, seconds (default 0.5)")
+    ap.add_argument("--latency-seconds", type=float, default=0.3,
+                    help="length of each latency trial, seconds (default 0.3)")
     ap.add_argument("--no-bpf-stats", action="store_true",
                     help="do not turn kernel.bpf_stats_enabled on for one overload trial per XDP row")
     ap.add_argument("--quick", action="store_true",
