@@ -204,6 +204,7 @@ def run(argv):
     old_stats = sh(["sysctl", "-n", "kernel.bpf_stats_enabled"]) or "0"
     topo = None
     sink = None
+    running = None
     try:
         for p, place, runs in plan:
             if topo is None:
@@ -216,8 +217,14 @@ def run(argv):
                                   os.path.join(out, "logs", "sink.log"))
                 ctx.sink = sink
                 time.sleep(0.5)
+            # a path whose processes are the same in every placement (OVS: no
+            # busy-poll option, the same PMD mask) keeps running into the next
+            # placement; the others start again with the next recipe
+            if running is not None and not (running is p and p.same_across_placements):
+                running.stop()
+                running = None
+            started = running is p
             p.place = place
-            started = False
             for wl in runs:
                 row = {"path": p.name, "title": p.title, "workload": wl.name, "size": 64, "variant": place.variant,
                        "placement": place.describe(), "reference": p.reference,
@@ -262,8 +269,9 @@ def run(argv):
                     (" PDR %s overload %s %s" % (report.fmt(row.get("pdr_mpps")), report.fmt(row.get("overload_mpps")),
                                                 row.get("correct"))) if row["status"] == "ok" else
                     " (%s)" % row.get("reason", ""), time.time() - cell_t0, el / done * (ncells - done)))
-            if started:
-                p.stop()
+            running = p if started else None
+        if running is not None:
+            running.stop()
     except KeyboardInterrupt:
         say("interrupted: tearing down")
         failed = True

@@ -30,6 +30,7 @@ class Path:
     workloads = ("drop", "fwd", "acl")
     drops_in_xdp = False
     live_switch = False      # switch() loads the next workload's policy without a restart
+    same_across_placements = False  # the same processes serve every placement variant (only NAPI moves)
     poller = None            # "... on cpu%d" for AF_XDP paths
     busy_poll = None
 
@@ -670,6 +671,8 @@ class TestpmdRef(Testpmd):
 class Ovs(Path):
     kind = "afxdp"
     mode = "openflow"
+    live_switch = True
+    same_across_placements = True
     poller = "cpu%d (ovs-vswitchd PMD thread, pmd-cpu-mask)"
     busy_poll = None   # OVS 3.1 afxdp: no busy-poll option (use-need-wakeup only)
 
@@ -704,19 +707,8 @@ class Ovs(Path):
         self.topo = topo
         self.place = place
         self.rundir = os.path.join(self.ctx.work, "ovs-" + self.name)
-        t = topo.info
-        mode = {"openflow": "openflow", "prefilter": "prefilter", "static": "normal"}[self.mode]
-        pol = policy_file
-        if self.mode == "prefilter":
-            # forwarding is OVS's job (NORMAL): the pre-filter keeps the rest
-            pol = policy_file + ".prefilter"
-            with open(policy_file) as f, open(pol, "w") as g:
-                g.writelines(l for l in f if not l.startswith("forward"))
         self.lab.on_cleanup(self.teardown)
-        rc, out, err = self.lab.run(self.ovs_argv() + ["bench-setup", "--mode", mode, "--policy", pol,
-                                                       "--ports", ",".join(self.dut_ifs())], timeout=90)
-        if rc != 0:
-            raise Error("pl-ovs bench-setup: " + (err or out).strip()[-250:])
+        self.setup(wl, policy_file)
         if self.mode == "static" and not self.set_flow(wl):
             raise Error("ovs-ofctl: " + self.flow_error)
         # the revalidators bring the flows' counters up to date every 100 ms
@@ -726,6 +718,30 @@ class Ovs(Path):
                      quiet=True)
         with open(os.path.join(self.rundir, "ovs-vswitchd.pid")) as f:
             self.ovs_pid = int(f.read().strip())
+
+    def setup(self, wl, policy_file):
+        """pl-ovs bench-setup: starts OVS and adds the ports the first time; on a
+        running switch it only replaces the flows (or the pre-filter's policy)."""
+        mode = {"openflow": "openflow", "prefilter": "prefilter", "static": "normal"}[self.mode]
+        pol = policy_file
+        if self.mode == "prefilter":
+            # forwarding is OVS's job (NORMAL): the pre-filter keeps the rest
+            pol = policy_file + ".prefilter"
+            with open(policy_file) as f, open(pol, "w") as g:
+                g.writelines(l for l in f if not l.startswith("forward"))
+        rc, out, err = self.lab.run(self.ovs_argv() + ["bench-setup", "--mode", mode, "--policy", pol,
+                                                       "--ports", ",".join(self.dut_ifs())], timeout=90)
+        if rc != 0:
+            raise Error("pl-ovs bench-setup: " + (err or out).strip()[-250:])
+
+    def switch(self, wl, policy_file):
+        if self.mode == "static":
+            return self.set_flow(wl)
+        try:
+            self.setup(wl, policy_file)
+        except Error:
+            return False
+        return True
 
     def set_flow(self, wl):
         """The reference's one static flow for workload wl."""
@@ -799,11 +815,6 @@ class OvsStatic(Ovs):
     mode = "static"
     reference = "OVS with one static flow"
     workloads = ("drop", "fwd")
-    live_switch = True
-
-    def switch(self, wl, policy_file):
-        # the next workload's flow in the running switch
-        return self.set_flow(wl)
 
 
 # The rows, in table order; a reference row follows the rows it is for.
