@@ -35,13 +35,6 @@
 #include "plt_time.h"
 #include "plt_xdp.h"
 
-#ifndef SO_PREFER_BUSY_POLL
-#define SO_PREFER_BUSY_POLL 69
-#endif
-#ifndef SO_BUSY_POLL_BUDGET
-#define SO_BUSY_POLL_BUDGET 70
-#endif
-
 #define XF_FRAMES 4096
 #define XF_FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
 #define XF_RING 2048
