@@ -50,16 +50,16 @@ def parse(argv):
     ap.add_argument("--window", type=float, default=1.0,
                     help="overload and confirming (full-length) trials, seconds (default 1, CSIT's trial)")
     ap.add_argument("--short", type=float, default=0.5, help="bracketing trial, seconds (default 0.5)")
-    ap.add_argument("--overload-seconds", type=float, default=0.5,
-                    help="overload trial (the search's initial phase), seconds (default 0.5)")
+    ap.add_argument("--overload-seconds", type=float, default=0.3,
+                    help="overload trial (the search's initial phase), seconds (default 0.3)")
     ap.add_argument("--steps", type=int, default=3,
                     help="bracketing trials per search, shared by NDR and PDR (default 3)")
     ap.add_argument("--warmup", type=float, default=0, help="warm-up per cell, seconds (default 0)")
     ap.add_argument("--no-search", action="store_true", help="overload only, no NDR/PDR")
     ap.add_argument("--no-latency", action="store_true",
                     help="no latency trials (default: one-way delay at 10, 50, 90 %% of the PDR)")
-    ap.add_argument("--latency-seconds", type=float, default=0.3,
-                    help="length of each latency trial, seconds (default 0.3)")
+    ap.add_argument("--latency-seconds", type=float, default=0.2,
+                    help="length of each latency trial, seconds (default 0.2)")
     ap.add_argument("--no-bpf-stats", action="store_true",
                     help="do not turn kernel.bpf_stats_enabled on for one overload trial per XDP row")
     ap.add_argument("--quick", action="store_true",

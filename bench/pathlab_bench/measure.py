@@ -313,7 +313,9 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
     mrr = statistics.median([r.rate * (1.0 - r.loss) for r in overload]) if overload else top / 2
     lo = {t: float(floor) for t in targets}
     up = {t: top for t in targets}
+    uploss = {t: 1.0 for t in targets}   # the loss measured at the upper bound
     shorts = list(overload)
+    at_top = set()                        # met at the generator's full speed
 
     def narrow(r):
         if not r.valid:
@@ -323,13 +325,27 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
                 lo[x] = max(lo[x], min(r.rate, up[x]))
             elif r.rate < up[x]:
                 up[x] = max(r.rate, lo[x])
+                uploss[x] = r.loss
 
     for t in targets:
         ok = [r for r in overload if r.loss <= t]
         if ok and len(ok) * 2 > len(overload):
             lo[t] = up[t] = min(r.rate for r in ok)
-        else:
-            up[t] = statistics.median([r.rate for r in overload]) if overload else top
+            at_top.add(t)
+        elif overload:
+            up[t] = statistics.median([r.rate for r in overload])
+            uploss[t] = statistics.median([r.loss for r in overload])
+
+    def next_rate(x):
+        # just under the upper bound when it lost little there (the DUT is
+        # near its limit), else the geometric middle (the interval can span
+        # three orders of magnitude)
+        mid = (lo[x] * up[x]) ** 0.5
+        if uploss[x] < 0.2:
+            near = up[x] * (1.0 - 2.0 * uploss[x]) * 0.98
+            if lo[x] < near < up[x]:
+                return max(mid, near)
+        return mid
 
     # bracketing: short trials, shared by the targets; the first at 95 % of
     # what the overload trials handled when they lost little (otherwise the
@@ -343,7 +359,7 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
         if first and lo[x] < 0.95 * mrr < up[x]:
             rate = 0.95 * mrr
         else:
-            rate = (lo[x] * up[x]) ** 0.5
+            rate = next_rate(x)
         first = False
         r = run(rate, short)
         shorts.append(r)
@@ -356,7 +372,9 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
         for _ in range(confirms):
             if any(r.loss <= x and r.rate >= 0.99 * rate for r in full_db):
                 break
-            r = run(rate, full)
+            # at the generator's full speed the confirmation is unpaced too
+            # (paced, pl-gen falls short of its top rate)
+            r = run(0 if x in at_top and rate >= lo[x] else rate, full)
             if r.valid:
                 full_db.append(r)
             if (r.valid and r.loss <= x) or rate <= floor:
@@ -379,7 +397,11 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
             h = max(higher, key=lambda r: r.rate)
             flags.append("%.2f %% loss at %.3f Mpps in a %g s trial, not confirmed at %g s"
                          % (100 * h.loss, h.rate / 1e6, h.seconds, full))
-        res[x] = {"rate": figure, "loss": best.loss if best else None, "final": best, "flags": flags}
+        if best is None and full_db:
+            flags.append("lost frames in every %g s trial, down to %.3f Mpps" % (full, min(r.rate for r in full_db)
+                                                                                 / 1e6))
+        res[x] = {"rate": figure, "loss": best.loss if best else None, "final": best, "flags": flags,
+                  "below": min(r.rate for r in full_db) if best is None and full_db else None}
     return res, made
 
 
