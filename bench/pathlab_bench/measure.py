@@ -336,12 +336,15 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
             up[t] = statistics.median([r.rate for r in overload])
             uploss[t] = statistics.median([r.loss for r in overload])
 
+    tried_near = set()
+
     def next_rate(x):
-        # just under the upper bound when it lost little there (the DUT is
-        # near its limit), else the geometric middle (the interval can span
-        # three orders of magnitude)
+        # once per target, just under the upper bound when it lost little
+        # there (the DUT is near its limit); otherwise, and after that, the
+        # geometric middle (the interval can span three orders of magnitude)
         mid = (lo[x] * up[x]) ** 0.5
-        if uploss[x] < 0.2:
+        if uploss[x] < 0.2 and x not in tried_near:
+            tried_near.add(x)
             near = up[x] * (1.0 - 2.0 * uploss[x]) * 0.98
             if lo[x] < near < up[x]:
                 return max(mid, near)
@@ -400,6 +403,8 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
         if best is None and full_db:
             flags.append("lost frames in every %g s trial, down to %.3f Mpps" % (full, min(r.rate for r in full_db)
                                                                                  / 1e6))
+        if best is not None and figure <= 1.05 * floor:
+            flags.append("only the floor of %.3f Mpps confirmed" % (floor / 1e6))
         res[x] = {"rate": figure, "loss": best.loss if best else None, "final": best, "flags": flags,
                   "below": min(r.rate for r in full_db) if best is None and full_db else None}
     return res, made

@@ -4,11 +4,14 @@ import json
 import os
 
 NOISE = 0.10  # figures of two runs within 10 % are inside the noise band
+FLOOR_MPPS = 0.00525  # the search's floor (5 kpps) and 5 % above: "at most the floor"
 
 
 def fmt(s, digits=3):
     if not s:
         return "-"
+    if s["median"] <= FLOOR_MPPS and s["max"] <= FLOOR_MPPS:
+        return "floor"
     t = "%.*f" % (digits, s["median"])
     if s["n"] > 1:
         t += " (%.*f-%.*f)" % (digits, s["min"], digits, s["max"])
@@ -34,7 +37,8 @@ def tax(rows):
             continue
         for col in ("overload_mpps", "pdr_mpps"):
             x, y = r.get(col), b.get(col)
-            if x and y and y["median"] > 0:
+            # a search that only confirmed its floor has no figure to divide by
+            if x and y and y["median"] > FLOOR_MPPS and x["median"] > FLOOR_MPPS:
                 r.setdefault("vs_reference", {})[col] = round(x["median"] / y["median"], 2)
         r["reference_row"] = "%s@%s" % (b["path"], b.get("variant"))
 
@@ -55,7 +59,8 @@ def lat_cell(r):
 def markdown(res):
     m = res["meta"]
     out = ["Run %s, %s s; Linux %s, %s, %s vCPUs; generator on cpu%s, DUT budget %s. "
-           "64-byte frames. NDR = 0 %% loss, PDR = 0.5 %% loss (Mpps, median (min-max) of %s searches); "
+           "64-byte frames. NDR = 0 %% loss, PDR = 0.5 %% loss (Mpps, median (min-max) of %s searches; "
+           "floor: the search confirmed only its floor of 5 kpps, or nothing); "
            "overload = what the DUT handled while the generator sent as fast as it could. "
            "vs ref = this row / its reference row (same workload and placement)."
            % (m.get("date"), m.get("elapsed_s"), m.get("kernel"), m.get("cpu"), m.get("vcpus"),
