@@ -32,7 +32,9 @@ def tax(rows):
         ref = r.get("reference_path")
         if r["status"] != "ok" or not ref:
             continue
-        b = idx.get((ref, r.get("variant"), r["workload"])) or idx.get((ref, "dut", r["workload"]))
+        # the same placement only: a reference with one placement (bare XDP)
+        # says nothing about a row whose receive ran on another CPU
+        b = idx.get((ref, r.get("variant"), r["workload"]))
         if not b:
             continue
         for col in ("overload_mpps", "pdr_mpps"):
