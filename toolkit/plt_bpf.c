@@ -21,10 +21,30 @@
 #ifndef PLT_BPF_INSTALL_DIR
 #define PLT_BPF_INSTALL_DIR "/usr/local/lib/pathlab"
 #endif
+#ifndef PLT_BPF_FROM_BINDIR
+#define PLT_BPF_FROM_BINDIR ""
+#endif
+
+/* The directory of the running program (/proc/self/exe) in buf, or "". */
+static void exe_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+
+	buf[n > 0 ? n : 0] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		buf[0] = '\0';
+}
 
 const char *plt_bpf_find(const char *given, const char *rel, char *buf, size_t len)
 {
+	static const char root[] = PLT_BUILD_ROOT;
 	const char *base = strrchr(rel, '/'), *dir = getenv("PL_BPF_DIR");
+	size_t nroot = strlen(root);
+	char exe[PATH_MAX];
 
 	base = base ? base + 1 : rel;
 	if (given)
@@ -34,8 +54,15 @@ const char *plt_bpf_find(const char *given, const char *rel, char *buf, size_t l
 		if (!access(buf, R_OK))
 			return buf;
 	}
-	if (PLT_BUILD_ROOT[0]) {
+	exe_dir(exe, sizeof(exe));
+	if (nroot && strlen(exe) >= nroot && !memcmp(exe, root, nroot) && (exe[nroot] == '/' || !exe[nroot])) {
+		/* run from the build tree: its objects */
 		snprintf(buf, len, "%s/%s", PLT_BUILD_ROOT, rel);
+		if (!access(buf, R_OK))
+			return buf;
+	}
+	if (exe[0] && PLT_BPF_FROM_BINDIR[0]) {
+		snprintf(buf, len, "%s/%s/%s", exe, PLT_BPF_FROM_BINDIR, base);
 		if (!access(buf, R_OK))
 			return buf;
 	}

@@ -15,11 +15,11 @@ moves the bound down), and a final trial at the found rate is reported.
 """
 import concurrent.futures
 import json
-import os
 import statistics
 import time
 
 from . import counters as C
+from .where import layout
 
 POOL = concurrent.futures.ThreadPoolExecutor(max_workers=6)
 NDR_LOSS = 0.0
@@ -95,7 +95,7 @@ class Cell:
 
     # --- one trial ---------------------------------------------------------
     def trial(self, rate, seconds):
-        genargv = [os.path.join(self.ctx.build, "bench", "pl-gen"), "-T", self.topo.name, "-s", str(self.size),
+        genargv = [layout.tool("bench/pl-gen"), "-T", self.topo.name, "-s", str(self.size),
                    "-d", "%g" % seconds, "--cpu", str(self.place.gen_cpu), "--nice", "-10", "--json"]
         if rate:
             genargv += ["-r", str(int(rate))]
