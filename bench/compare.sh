@@ -6,4 +6,5 @@
 # Method, placements and columns: docs/benchmarking.md.
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd) # also through an installed bin/pathlab-compare
 export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
+export PL_COMPARE_NAME="${0##*/}" # what --version calls it
 exec /usr/bin/python3 -m pathlab_bench "$@"

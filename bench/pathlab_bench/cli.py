@@ -26,6 +26,10 @@ class Ctx:
     """What every part of a run shares."""
 
 
+def version():
+    return "%s (pathlab) %s" % (os.environ.get("PL_COMPARE_NAME", "compare.sh"), layout.version())
+
+
 def all_paths(ctx):
     return [cls(ctx) for cls in paths.PATHS]
 
@@ -65,7 +69,7 @@ def parse(argv):
                                              "in the source tree, or in the current directory when installed)")
     ap.add_argument("--fail-start", default="", help="testing: make this path's start fail")
     ap.add_argument("--verbose", action="store_true", help="print every command")
-    ap.add_argument("--version", action="version", version="compare.sh (pathlab) " + layout.version())
+    ap.add_argument("--version", action="version", version=version())
     a = ap.parse_args(argv)
     given = {x.split("=")[0] for x in argv if x.startswith("--")}
     if a.quick:
@@ -289,7 +293,7 @@ def run(argv):
 
 def main(argv):
     if argv[:1] == ["--version"]:
-        print("compare.sh (pathlab) " + layout.version())
+        print(version())
         return 0
     if argv[:1] == ["diff"]:
         if len(argv) != 3:
