@@ -73,11 +73,11 @@ tools)
 	;;
 compare)
 	out=$data/quick
-	timeout 300 pathlab-compare --quick --prefix plt-inst --out "$out" >"$data/compare.out" 2>&1
+	timeout 300 pathlab-compare --quick --prefix plt-in --out "$out" >"$data/compare.out" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] && ok "pathlab-compare --quick: exit 0" || bad "pathlab-compare --quick: exit $rc: $(tail -15 "$data/compare.out")"
 	[ -s "$out/results.md" ] && [ -s "$out/results.json" ] && ok "results.md and results.json written" ||
-		bad "no results in $out"
+		{ echo "FAIL: no results in $out"; exit 1; }
 	rows=$(/usr/bin/python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
