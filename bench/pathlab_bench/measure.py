@@ -15,6 +15,7 @@ moves the bound down), and a final trial at the found rate is reported.
 """
 import concurrent.futures
 import json
+import os
 import statistics
 import time
 
