@@ -194,6 +194,11 @@ int afx_opt_check(const struct afx_opts *o)
 		{ "fill-size", o->fill_size }, { "comp-size", o->comp_size },
 	};
 
+	if (o->ctl_name && !plt_ctl_name_ok(o->ctl_name)) {
+		pr_warn("--ctl-name '%s': use 1-%d letters, digits, '.', '_' or '-' (not starting with '.')\n",
+			o->ctl_name, PLT_CTL_NAME_MAX - 1);
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < 4; i++) {
 		if (!r[i].v || (r[i].v & (r[i].v - 1)) || r[i].v > 65536) {
 			pr_warn("--%s %u: ring sizes must be a power of two between 1 and 65536 (try 2048)\n",

@@ -39,7 +39,7 @@ const char *plt_run_dir(void)
 }
 
 /* NAME of KIND:NAME: letters, digits, '.', '_', '-' (it becomes a file name). */
-static int name_ok(const char *s)
+int plt_ctl_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -64,7 +64,7 @@ int plt_ctl_target_init(struct plt_ctl_target *t, const char *kind, const char *
 	unsigned idx;
 
 	memset(t, 0, sizeof(*t));
-	if (!name_ok(name)) {
+	if (!plt_ctl_name_ok(name)) {
 		pr_warn("control name '%s': use 1-%d letters, digits, '.', '_' or '-'\n", name,
 			PLT_CTL_NAME_MAX - 1);
 		return -EINVAL;
@@ -588,7 +588,7 @@ int plt_ctlsock_request(const char *kind, const char *name, const char *line, co
 	long n;
 	int fd, ret;
 
-	if (!name_ok(name)) {
+	if (!plt_ctl_name_ok(name)) {
 		snprintf(err->msg, sizeof(err->msg), "%s:%s: NAME must be letters, digits, '.', '_' or '-'", kind,
 			 name);
 		return -EINVAL;

@@ -81,6 +81,8 @@ int plt_ctlsock_start(struct plt_ctl_target *t, struct plt_ctlsock **out);
 /* Stop the thread, remove the socket; accepts NULL. */
 void plt_ctlsock_stop(struct plt_ctlsock *s);
 
+/* Is NAME usable as the NAME of KIND:NAME ([A-Za-z0-9._-], 1-47, no leading '.')? */
+int plt_ctl_name_ok(const char *name);
 /* The run directory (PLT_RUN_DIR or $PATHLAB_RUN_DIR). */
 const char *plt_run_dir(void);
 /* Send one request to KIND:NAME (payload: NULL or the text after the line),
