@@ -282,7 +282,9 @@ done
 
 if [ -n "$DASH" ]; then
 	if $PY -m json.tool "$DASH" >/dev/null; then ok "$(basename "$DASH") is valid JSON"; else bad "$DASH is not valid JSON"; fi
-	sed 's/{.*//' "$T/$first.names" | sort -u >"$T/metric-names"
+	# every family served (HELP/TYPE), samples or not: a table's family has no
+	# samples when the policy does not use that stage
+	awk '/^# TYPE / { print $3 }' "$T/$first.1" | sort -u >"$T/metric-names"
 	r=$($PY "$HERE/promcheck.py" dashboard "$DASH" "$T/metric-names") && ok "$r" || bad "$r"
 fi
 
