@@ -56,7 +56,9 @@
 	X(synguard, synguard, PL_KW_ONCE,                                                   \
 	  "synguard [per-source PPS BURST] [global PPS BURST] [prefix4 N] [prefix6 N]")     \
 	X(responder, responder, 0, "responder listen ADDR|any-destination [PORT]  |  responder key HEX32") \
-	X(route, responder, 0, "route PATH|unknown|method|bad-request STATUS CONTENT-TYPE BODY...")     \
+	X(route, route, 0,                                                                  \
+	  "route PREFIX dev IFACE mac MAC [src-mac MAC] [via ADDR]  |  route PREFIX pass|drop"  \
+	  "  |  route kernel  |  route PATH|unknown|method|bad-request STATUS CONTENT-TYPE BODY...") \
 	X(lb, lb, 0,                                                                        \
 	  "lb service NAME VIP PORT tcp|udp [mode dsr|ipip|nat] [size PRIME] [encap-src ADDR]" \
 	  "  |  lb backend SERVICE ADDR [port N] [weight N] [state up|draining|down] "       \
@@ -477,7 +479,7 @@ err_free:
 }
 
 /* The data block of a stage. */
-static void *stage_data(struct pl_policy *p, const struct pl_policy_stage *st)
+void *pl_policy_stage_data(const struct pl_policy *p, const struct pl_policy_stage *st)
 {
 	for (unsigned i = 0; i < p->nstages; i++)
 		if (p->stage[i].st == st)
@@ -527,7 +529,7 @@ static int parse_line(struct pl_parse *ps, int argc, char **argv)
 					     ps->p->seen_line[k]);
 		ps->p->seen_line[k] = ps->line;
 		ps->usage = kw->usage;
-		return kw->fn(ps, stage_data(ps->p, kw->stage), argc, argv);
+		return kw->fn(ps, pl_policy_stage_data(ps->p, kw->stage), argc, argv);
 	}
 	for (size_t k = 0; k < NKEYWORDS && off < sizeof(list); k++)
 		off += snprintf(list + off, sizeof(list) - off, "%s%s", k ? ", " : "",
