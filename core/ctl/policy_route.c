@@ -121,6 +121,10 @@ int pl_kw_route(struct pl_parse *ps, void *data, int argc, char **argv)
 					argv);
 	if (argc < 2)
 		return pl_parse_fail(ps, "route needs a prefix or 'kernel' (usage: %s)", ps->usage);
+	if (strcmp(argv[1], "kernel") && !strchr(argv[1], ':') && !(argv[1][0] >= '0' && argv[1][0] <= '9') &&
+	    strcmp(argv[1], "any") && strcmp(argv[1], "default"))
+		return pl_parse_fail(ps, "route '%s': not a prefix (e.g. 10.0.0.0/8, 2001:db8::/32) nor 'kernel'; an HTTP route's path must start with '/' (or be 'unknown', 'method' or 'bad-request')",
+				     argv[1]);
 	if (!strcmp(argv[1], "kernel")) {
 		if (argc != 2)
 			return pl_parse_fail(ps, "route kernel takes no more words");
