@@ -107,8 +107,6 @@ void *pl_policy_stage_data(const struct pl_policy *p, const struct pl_policy_sta
 /* The responder's form of the route keyword (policy_route.c hands it on). */
 int pl_kw_resp_route(struct pl_parse *ps, void *data, int argc, char **argv);
 extern const struct pl_policy_stage pl_policy_stage_responder;
-/* An interface's own MAC address; 0 or -errno. */
-int pl_ifname_mac(const char *name, __u8 mac[6]);
 
 /* ---- apply helpers (apply.c) ---- */
 
