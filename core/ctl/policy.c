@@ -11,6 +11,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <net/if.h>
 #include "pl_ctl.h"
 #include "policy_int.h"
 
@@ -138,6 +139,16 @@ static int parse_decimal(const char *s, unsigned long *out)
 	}
 	*out = v;
 	return s[0] == '0' && s[1] ? -EDOM : 0;
+}
+
+/* An interface name (forward, route). */
+int pl_parse_ifname(struct pl_parse *ps, const char *val, char out[IF_NAMESIZE])
+{
+	if (!*val || strlen(val) >= IF_NAMESIZE || strchr(val, '/'))
+		return pl_parse_fail(ps, "'%s' is not an interface name (at most %d characters)", val,
+				     IF_NAMESIZE - 1);
+	strcpy(out, val);
+	return 0;
 }
 
 /* Strict unsigned decimal number within [lo, hi]: every keyword's numbers

@@ -87,6 +87,8 @@ int pl_parse_prefix(struct pl_parse *ps, const char *s, const char *what, struct
 /* One address, same storage (IPv4 v4-mapped); no prefix, no "any". */
 int pl_parse_addr(struct pl_parse *ps, const char *s, const char *what, struct pl_addr *addr,
 		  __u8 *family);
+/* An interface name: under IF_NAMESIZE (16) characters, no '/'. */
+int pl_parse_ifname(struct pl_parse *ps, const char *val, char out[16]);
 /* "aa:bb:cc:dd:ee:ff". */
 int pl_parse_mac(struct pl_parse *ps, const char *s, const char *what, __u8 mac[6]);
 /* Name of a protocol number ("tcp", or the number). */

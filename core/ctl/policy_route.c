@@ -52,13 +52,7 @@ struct route_data {
 /* dev IFACE */
 static int opt_dev(struct pl_parse *ps, void *ctx, const char *val)
 {
-	struct route_rule *r = ctx;
-
-	if (!*val || strlen(val) >= IF_NAMESIZE || strchr(val, '/'))
-		return pl_parse_fail(ps, "'%s' is not an interface name (at most %d characters)", val,
-				     IF_NAMESIZE - 1);
-	strcpy(r->dev, val);
-	return 0;
+	return pl_parse_ifname(ps, val, ((struct route_rule *)ctx)->dev);
 }
 
 /* mac MAC */

@@ -673,27 +673,20 @@ static void test_lb(void)
 
 /* ---- route ---- */
 
-static void route4(const char *pfx, unsigned plen, __u32 action, __u32 port)
-{
-	struct pl_route_key4 k = { .prefixlen = plen };
-	struct pl_route_val v = { .action = action, .out_port = port,
-				  .dst_mac = { 2, 0, 0, 0, 0xd, (__u8)port },
-				  .src_mac = { 2, 0, 0, 0, 0x5, (__u8)port } };
-
-	inet_pton(AF_INET, pfx, k.addr);
-	CHECK(pl_table_update(&pl_route4, &k, &v, PL_UPDATE_ANY) == 0, "route %s/%u", pfx, plen);
-}
-
-static void route6(const char *pfx, unsigned plen, __u32 action, __u32 port)
+/* A route for the prefix of family AF_INET / AF_INET6; next hop MACs end in port. */
+static void route_add(int af, const char *pfx, unsigned plen, __u32 action, __u32 port)
 {
 	struct pl_route_key6 k = { .prefixlen = plen };
 	struct pl_route_val v = { .action = action, .out_port = port,
 				  .dst_mac = { 2, 0, 0, 0, 0xd, (__u8)port },
 				  .src_mac = { 2, 0, 0, 0, 0x5, (__u8)port } };
 
-	inet_pton(AF_INET6, pfx, k.addr);
-	CHECK(pl_table_update(&pl_route6, &k, &v, PL_UPDATE_ANY) == 0, "route %s/%u", pfx, plen);
+	inet_pton(af, pfx, k.addr); /* the v4 key is the first 8 bytes of this one */
+	CHECK(pl_table_update(af == AF_INET ? &pl_route4 : &pl_route6, &k, &v, PL_UPDATE_ANY) == 0,
+	      "route %s/%u", pfx, plen);
 }
+#define route4(...) route_add(AF_INET, __VA_ARGS__)
+#define route6(...) route_add(AF_INET6, __VA_ARGS__)
 
 /* A TCP frame to dst with the given TTL / hop limit (IPv4 checksum fixed). */
 static size_t route_frame(__u8 *f, int v6, const char *dst, __u8 ttl)
