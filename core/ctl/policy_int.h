@@ -134,6 +134,11 @@ int pl_apply_fail(struct pl_apply *a, unsigned line, int err, const char *fmt, .
  * line it comes from, for messages. */
 int pl_apply_put(struct pl_apply *a, const char *table, const void *key, size_t ksz,
 		 const void *val, size_t vsz, unsigned line);
+/* pl_apply_put for a key the caller knows is absent: a failed apply undoes
+ * it by removing the key. For LPM tables, where a lookup (what pl_apply_put
+ * saves the old value with) finds a covering prefix, not the key itself. */
+int pl_apply_put_new(struct pl_apply *a, const char *table, const void *key, size_t ksz,
+		     const void *val, size_t vsz, unsigned line);
 /* Queue removal of every key of table that no queued write names (made
  * after the configuration write): the policy owns the whole table. */
 int pl_apply_sync(struct pl_apply *a, const char *table, size_t ksz, size_t vsz);
