@@ -7,8 +7,8 @@
  * recently used entry of a bounded probe window instead, so an insert always
  * succeeds (the kernel's LRU is approximate too).
  * LPM: a shared hash keyed by the prefix (bits past its length zeroed), and a
- * count of prefixes per length; a lookup tries the lengths in use, longest
- * first, one hash probe each (at most 33 for IPv4, 129 for IPv6), so it
+ * count of prefixes per length (and a bitmap of the lengths in use); a
+ * lookup tries the lengths in use, longest first, one hash probe each (at most 33 for IPv4, 129 for IPv6), so it
  * scales to hundreds of thousands of prefixes and is updated like any
  * shared hash (copy on write, below) while workers read it.
  * ARRAY / PERCPU_ARRAY / DEVMAP / XSKMAP: a value array indexed by a u32.
@@ -69,6 +69,7 @@ struct pl_lpm {
 	struct pl_hash h;   /* first: the hash code takes a struct pl_hash * */
 	uint32_t dlen;      /* bytes of prefix data (key_size - 4) */
 	uint32_t lens[LPM_DATA_MAX * 8 + 1]; /* prefixes per length */
+	uint64_t used[3];   /* bit n: some prefix of length n (lens[n] != 0) */
 };
 
 struct pl_tstore {
@@ -611,8 +612,8 @@ static void lpm_mask(const struct pl_lpm *l, const void *key, uint32_t plen, uin
 }
 
 /* The longest prefix covering the key's first prefixlen bits: the lengths
- * in use, longest first, one probe each. Out of line: it keeps the array
- * and hash lookups free of its register pressure. */
+ * in use (a bitmap), longest first, one probe each. Out of line: it keeps
+ * the array and hash lookups free of its register pressure. */
 __attribute__((noinline)) static void *lpm_lookup(const struct pl_table *t, struct pl_lpm *l,
 						  const void *key)
 {
@@ -621,17 +622,33 @@ __attribute__((noinline)) static void *lpm_lookup(const struct pl_table *t, stru
 
 	if (want > l->dlen * 8)
 		want = l->dlen * 8;
-	for (int plen = (int)want; plen >= 0; plen--) {
-		uint8_t *s;
+	for (int w = (int)(want / 64); w >= 0; w--) {
+		uint64_t bits = __atomic_load_n(&l->used[w], __ATOMIC_RELAXED);
 
-		if (!__atomic_load_n(&l->lens[plen], __ATOMIC_RELAXED))
-			continue;
-		lpm_mask(l, key, (uint32_t)plen, mk);
-		s = hash_find(t, &l->h, mk);
-		if (s)
-			return slot_val(t, &l->h, s);
+		if ((unsigned)w == want / 64 && want % 64 != 63)
+			bits &= (2ull << (want % 64)) - 1; /* lengths <= want */
+		while (bits) {
+			uint32_t plen = (uint32_t)w * 64 + 63 - (uint32_t)__builtin_clzll(bits);
+			uint8_t *s;
+
+			bits &= ~(1ull << (plen % 64));
+			lpm_mask(l, key, plen, mk);
+			s = hash_find(t, &l->h, mk);
+			if (s)
+				return slot_val(t, &l->h, s);
+		}
 	}
 	return NULL;
+}
+
+/* Count a prefix of length plen in or out (the control plane, one writer). */
+static void lpm_len_add(struct pl_lpm *l, uint32_t plen, int delta)
+{
+	uint32_t n = l->lens[plen] + (uint32_t)delta;
+	uint64_t bit = 1ull << (plen % 64), u = l->used[plen / 64];
+
+	l->lens[plen] = n;
+	__atomic_store_n(&l->used[plen / 64], n ? u | bit : u & ~bit, __ATOMIC_RELAXED);
 }
 
 static long lpm_update(const struct pl_table *t, struct pl_lpm *l, const void *key,
@@ -650,7 +667,7 @@ static long lpm_update(const struct pl_table *t, struct pl_lpm *l, const void *k
 	if (err == -E2BIG)
 		return -ENOSPC; /* what the kernel's trie answers when full */
 	if (!err && !existed)
-		__atomic_store_n(&l->lens[plen], l->lens[plen] + 1, __ATOMIC_RELAXED);
+		lpm_len_add(l, plen, 1);
 	return err;
 }
 
@@ -801,11 +818,8 @@ static long delete_in(struct pl_table *t, void *c, const void *key)
 		if (err)
 			return err;
 		slot_kill(t, h, s);
-		if (t->kind == PL_KIND_LPM) {
-			struct pl_lpm *l = c;
-
-			__atomic_store_n(&l->lens[plen], l->lens[plen] - 1, __ATOMIC_RELAXED);
-		}
+		if (t->kind == PL_KIND_LPM)
+			lpm_len_add(c, plen, -1);
 		/* Shared tables lose entries only here (their writer is the
 		 * control plane): reclaim the tombstones of reload after
 		 * reload. Per-worker copies reclaim on insert. */
@@ -894,8 +908,10 @@ void pl_table_clear(struct pl_table *t)
 			memset(h->slots, 0, (size_t)(h->mask + 1) * h->stride);
 			h->count = 0;
 			h->dead = 0;
-			if (t->kind == PL_KIND_LPM)
+			if (t->kind == PL_KIND_LPM) {
 				memset(((struct pl_lpm *)c)->lens, 0, sizeof(((struct pl_lpm *)c)->lens));
+				memset(((struct pl_lpm *)c)->used, 0, sizeof(((struct pl_lpm *)c)->used));
+			}
 		} else if (is_shared_array(t)) {
 			memset(((struct pl_sarray *)c)->base, 0, (size_t)t->max_entries * t->value_size);
 		} else {
