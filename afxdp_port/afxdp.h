@@ -44,6 +44,7 @@
 #include "plt_bpf.h"
 #include "plt_ctlsock.h"
 #include "plt_log.h"
+#include "plt_routes.h"
 #include "plt_time.h"
 #include "plt_xdp.h"
 
@@ -226,6 +227,8 @@ struct afx_app {
 	struct pl_ctl *ctl_user;
 	struct pl_ctl *ctl_bpf;
 	struct pl_metrics_server *metrics;
+	bool route_kernel;         /* the policy says `route kernel` */
+	struct plt_routes_thread *routes_user, *routes_bpf; /* its mirrors */
 	struct plt_ctl_target target; /* what the control socket reaches */
 	struct plt_ctlsock *ctlsock;
 	bool zc_any, copy_any;

@@ -7,6 +7,7 @@
  *   pathlab-policy mode  --target T policy|pass-all|drop-all|count-only
  *   pathlab-policy show  --target T
  *   pathlab-policy top   --target T [--top N]
+ *   pathlab-policy routes --target xdp:IFACE [--once]
  *
  * An XDP program is reached through its maps (libpathlab-ctl's BPF backend);
  * pathlab-afxdp and pathlab-dpdk through their control socket
@@ -21,6 +22,8 @@
 #include "plt_log.h"
 #include "plt_opts.h"
 #include "plt_policy.h"
+#include "plt_routes.h"
+#include "plt_time.h"
 #include "plt_xdp.h"
 
 struct opts {
@@ -28,6 +31,7 @@ struct opts {
 	const char *target;
 	unsigned long top;
 	int verbose;
+	int once;
 };
 
 /* check FILE...: 0 when every file is valid. */
@@ -284,16 +288,66 @@ static int cmd_top(void *opts, int argc, char **argv)
 	return report(opts, "top", PL_REPORT_TOP);
 }
 
+/* routes --target xdp:IFACE [--once] (or --prog-id ID): mirror the kernel's routing and neighbour
+ * tables of this network namespace into the program's route tables (what a
+ * policy's `route kernel` expects), until SIGINT/SIGTERM. */
+static int cmd_routes(void *opts, int argc, char **argv)
+{
+	const struct opts *o = opts;
+	struct plt_tx_ports tp = { 0 };
+	struct plt_routes *r;
+	struct pl_config cfg;
+	struct dest d;
+	int err;
+
+	(void)argc;
+	(void)argv;
+	err = dest_open(o, &d);
+	if (err)
+		return err;
+	if (!d.ctl) {
+		fprintf(stderr, "routes reaches an XDP program (xdp:IFACE or --prog-id); pathlab-afxdp and "
+				"pathlab-dpdk mirror the kernel's routes themselves for a policy with `route kernel`\n");
+		return 2;
+	}
+	tp.ctl = d.ctl;
+	if (!pl_ctl_get_config(d.ctl, &cfg) && !cfg.route_enabled)
+		fprintf(stderr, "note: routing is off in program %u: apply a policy with `route kernel` to use these routes\n",
+			d.a.prog_id);
+	err = plt_routes_open(&r, d.ctl, plt_tx_ports_resolve, &tp);
+	if (err) {
+		fprintf(stderr, "program %u: cannot open its route tables or netlink: %s (is it a pathlab program with the route stage?)\n",
+			d.a.prog_id, strerror(-err));
+		pl_ctl_close(d.ctl);
+		return 1;
+	}
+	if (o->once) {
+		err = plt_routes_sync(r);
+		if (err >= 0)
+			printf("%u routes mirrored into program %u (%d written or removed)\n", plt_routes_count(r),
+			       d.a.prog_id, err);
+	} else {
+		plt_stop_on_signals();
+		err = plt_routes_run(r, NULL);
+	}
+	if (err < 0)
+		fprintf(stderr, "mirroring the kernel's routes failed: %s\n", strerror(-err));
+	plt_routes_close(r);
+	pl_ctl_close(d.ctl);
+	return err < 0 ? 1 : 0;
+}
+
 #define O(f) offsetof(struct opts, f)
 static const struct plt_opt opt_table[] = {
 	{ "target", 't', PLT_OPT_STR, O(target), "KIND:NAME",
 	  "the running datapath: xdp:IFACE, afxdp:NAME (its first -i, or --ctl-name), dpdk:PREFIX (its EAL --file-prefix, default rte)" },
 	{ "prog-id", 'p', PLT_OPT_UINT, O(prog_id), "ID",
-	  "a running BPF program by id instead (apply, mode, show, top): see `bpftool prog show name pathlab`", .min = 1,
+	  "a running BPF program by id instead of a target: see `bpftool prog show name pathlab`", .min = 1,
 	  .max = 0xffffffffu },
 	{ "top", 'n', PLT_OPT_UINT, O(top), "N", "sources in each top list (show, top; default 10)", .min = 1,
 	  .max = PL_REPORT_TOP_MAX },
 	{ "verbose", 'v', PLT_OPT_FLAG, O(verbose), NULL, "show: every counter, zeros too" },
+	{ "once", '1', PLT_OPT_FLAG, O(once), NULL, "routes: one pass, then exit" },
 	{ "help", 'h', PLT_OPT_HELP, 0, NULL, "this text" },
 };
 
@@ -304,6 +358,9 @@ static const struct plt_cmd cmd_table[] = {
 	{ "show", "--target T", "what it runs: configuration, counters, ACL rules, LB, routes, top sources", 0, 0,
 	  cmd_show },
 	{ "top", "--target T [--top N]", "the top-N sources by packets, bytes and drops", 0, 0, cmd_top },
+	{ "routes", "--target xdp:IFACE [--once]",
+	  "mirror the kernel's routes and neighbours into an XDP program's route tables, following changes until SIGINT/SIGTERM",
+	  0, 0, cmd_routes },
 };
 
 static void outro(FILE *f)
