@@ -60,8 +60,8 @@ done
 ip netns exec "$GEN_NS" ping -c1 -W2 -q "$SINK_IP4" >/dev/null || fail "wire --bridge: GEN -> SINK IPv4"
 ip netns exec "$SINK_NS" ping -6 -c1 -W2 -q "$GEN_IP6" >/dev/null || fail "wire --bridge: SINK -> GEN IPv6"
 # 8972 + 8 (ICMP) + 20 (IPv4) = 9000, don't fragment
-ip netns exec "$GEN_NS" ping -c1 -W2 -q -M do -s 8972 "$SINK_IP4" >/dev/null || fail "--mtu 9000: a 9000-byte packet did not cross"
-ip netns exec "$GEN_NS" ping -c1 -W2 -q -M do -s 8973 "$SINK_IP4" >/dev/null 2>&1 && fail "--mtu 9000: a 9001-byte packet left unfragmented"
+ip netns exec "$GEN_NS" ping -c1 -W2 -q -M "do" -s 8972 "$SINK_IP4" >/dev/null || fail "--mtu 9000: a 9000-byte packet did not cross"
+ip netns exec "$GEN_NS" ping -c1 -W2 -q -M "do" -s 8973 "$SINK_IP4" >/dev/null 2>&1 && fail "--mtu 9000: a 9001-byte packet left unfragmented"
 "$PLTOPO" down "$n"
 assert_clean
 ok "wire --bridge --mtu 9000: GEN <-> SINK over IPv4/IPv6, 9000-byte packets cross, every interface at 9000"
@@ -91,13 +91,13 @@ ip netns exec "$GEN_NS" ping -6 -c1 -W2 -q "$BE2_IP6" >/dev/null || fail "lb --m
 "$PLTOPO" down "$n"
 up --topo pair --mtu 576 --ipv6 off
 [ "$(mtu_of "$GEN_NS" "$GEN_IF")" = 576 ] || fail "--mtu 576 --ipv6 off: GEN has $(mtu_of "$GEN_NS" "$GEN_IF")"
-ip netns exec "$GEN_NS" ping -c1 -W2 -q -M do -s 548 "$DUT_IN_IP4" >/dev/null || fail "--mtu 576: a 576-byte packet"
+ip netns exec "$GEN_NS" ping -c1 -W2 -q -M "do" -s 548 "$DUT_IN_IP4" >/dev/null || fail "--mtu 576: a 576-byte packet"
 "$PLTOPO" down "$n"
 ip link add name "${PREFIX}A" type veth peer name "${PREFIX}B"
 OWN_LINKS+=("${PREFIX}A")
 up --dut-if "${PREFIX}A" --peer-if "${PREFIX}B" --dut-addr --mtu 4000
 [ "$(cat "/sys/class/net/${PREFIX}A/mtu")" = 4000 ] && [ "$(mtu_of "$GEN_NS" "${PREFIX}B")" = 4000 ] || fail "real NIC --mtu 4000"
-ip netns exec "$GEN_NS" ping -c1 -W2 -q -M do -s 3972 10.0.1.2 >/dev/null || fail "real NIC --mtu 4000: a 4000-byte packet"
+ip netns exec "$GEN_NS" ping -c1 -W2 -q -M "do" -s 3972 10.0.1.2 >/dev/null || fail "real NIC --mtu 4000: a 4000-byte packet"
 "$PLTOPO" down "$n"
 [ "$(cat "/sys/class/net/${PREFIX}A/mtu")" = 1500 ] && [ "$(cat "/sys/class/net/${PREFIX}B/mtu")" = 1500 ] ||
 	fail "real NIC: MTU not given back: $(cat "/sys/class/net/${PREFIX}A/mtu") $(cat "/sys/class/net/${PREFIX}B/mtu" 2>/dev/null)"
