@@ -10,7 +10,9 @@
 #     real-NIC mode, which gives the old MTU back at down); a full-size
 #     frame crosses unfragmented; bad values are refused with a clear error
 #     and leave nothing;
-#   - down stops what still runs in the topology's namespaces.
+#   - down stops what still runs in the topology's namespaces;
+#   - napi-pin finds every NAPI thread of the lab, also when the interface
+#     names are too long to appear whole in the thread names.
 PREFIX=plt-w
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -65,6 +67,18 @@ ip netns exec "$GEN_NS" ping -c1 -W2 -q -M "do" -s 8973 "$SINK_IP4" >/dev/null 2
 "$PLTOPO" down "$n"
 assert_clean
 ok "wire --bridge --mtu 9000: GEN <-> SINK over IPv4/IPv6, 9000-byte packets cross, every interface at 9000"
+
+# --- napi-pin finds the threads of every lab veth, whose names are cut in the
+# thread name ("napi/IFNAME-ID", 15 characters) ----------------------------------
+up --topo wire --threaded-napi --napi-cpu 0
+"$PLTOPO" napi-pin "$n" 1 2>"$TMP/pin"
+grep -q "pinned 4 NAPI thread(s)" "$TMP/pin" || fail "napi-pin: $(cat "$TMP/pin") (want the 4 threads of the wire's veths)"
+for pid in $(grep -l "^napi/$PREFIX" /proc/[0-9]*/comm | cut -d/ -f3); do
+	[ "$(taskset -pc "$pid" | sed 's/.*: //')" = 1 ] || fail "napi-pin: thread $pid ($(cat "/proc/$pid/comm")) not on CPU 1"
+done
+"$PLTOPO" down "$n"
+assert_clean
+ok "napi-pin: the 4 NAPI threads of the wire pinned (interface names cut in the thread names)"
 
 # --- --ipv6 off --neigh dynamic: ARP through the DUT, no IPv6 --------------------
 up --topo wire --bridge --ipv6 off --neigh dynamic
