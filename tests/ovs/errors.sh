@@ -72,11 +72,11 @@ out=$(PLOVS --rundir "$RUN" --build "$BUILD" prefilter attach "$A" 2>&1)
 [ $? != 0 ] && echo "$out" | grep -q "not an Open vSwitch afxdp port" && ok "prefilter attach on a non-OVS port refused" ||
 	bad "prefilter attach on non-OVS: $out"
 for m in hw offload; do
-	out=$("$SRC/ovs/pl-ovs" --rundir "$RUN" --xdp-mode $m add-port $A 2>&1)
+	out=$(PLOVS --rundir "$RUN" --xdp-mode $m add-port "$A" 2>&1)
 	[ $? != 0 ] && [[ "$out" == *"refused"*"XSKMAP"* ]] && ok "--xdp-mode $m refused before anything: $out" ||
 		bad "--xdp-mode $m: $out"
 done
-out=$("$SRC/ovs/pl-ovs" --rundir "$RUN" --xdp-mode skb add-port $A 2>&1)
+out=$(PLOVS --rundir "$RUN" --xdp-mode skb add-port "$A" 2>&1)
 [ $? != 0 ] && echo "$out" | grep -q "no Open vSwitch running" && ok "--xdp-mode skb accepted (xdp-tools' name)" ||
 	bad "--xdp-mode skb: $out"
 out=$("$SRC/ovs/pl-ovs" --rundir "$RUN" frobnicate 2>&1)
