@@ -5,9 +5,9 @@
 # their control sockets while traffic flows, and nothing restarts.
 #   live.sh PATHLAB_POLICY PATHLAB_AFXDP PATHLAB_DPDK   ("" = not built: skipped)
 #
-#   ns plt-l-a  plt-la0 10.79.0.1 ── plt-la1 ┐
-#                                             ├ ns plt-l-x: the datapath on plt-la1 + plt-lb1
-#   ns plt-l-b  plt-lb0 10.79.0.2 ── plt-lb1 ┘
+#   host A (GEN)   IF_A0 IP_A ── IF_A1 ┐
+#                                      ├ DUT: the datapath on IF_A1 + IF_B1
+#   host B (SINK)  IF_B0 IP_B ── IF_B1 ┘     (a pl-topo wire, tests/dpdk/lib.sh)
 # Static ARP and no IPv6: only the datagrams the test sends reach the DUT, so
 # every verdict counter must move by exactly what was sent. Per datapath:
 #   1. started with a pass-all policy: 50 datagrams to UDP 9 are PASS
@@ -26,30 +26,24 @@ set -u
 POLICY=$1 AFXDP=${2:-} DPDK=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
-NS_A=plt-l-a NS_B=plt-l-b NS_X=plt-l-x
-IF_A0=plt-la0 IF_A1=plt-la1 IF_B0=plt-lb0 IF_B1=plt-lb1
-IP_A=10.79.0.1 IP_B=10.79.0.2
 PREFIX=plt-l$$
 RUN=/run/pathlab/ctl
 DUT=
+PL_TAG=cl
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, AF_XDP)"; exit 77; }
 [ -n "$AFXDP$DPDK" ] || { echo "SKIP: neither pathlab-afxdp nor pathlab-dpdk is built"; exit 77; }
 T=$(mktemp -d /tmp/plt-l.XXXXXX)
-# shellcheck source=SCRIPTDIR/../lib/lib.sh
-. "$HERE/../lib/lib.sh"
+# the two-host wire of the DPDK tests (and the test library through it)
 # shellcheck source=SCRIPTDIR/../dpdk/lib.sh
 . "$HERE/../dpdk/lib.sh"
 cleanup() {
 	[ -n "$DUT" ] && kill -9 "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
-	pl_d_topo_down
 	rm -rf "$T" "/var/run/dpdk/$PREFIX" "$RUN/dpdk-$PREFIX.sock" "$RUN/afxdp-$IF_A1.sock"
 }
 pl_defer cleanup
 
-pl_d_topo_up || fail "topology"
-ip -n $NS_A neigh replace $IP_B lladdr "$(ip -n $NS_B -br link show $IF_B0 | awk '{print $3}')" dev $IF_A0 nud permanent
-ip -n $NS_B neigh replace $IP_A lladdr "$(ip -n $NS_A -br link show $IF_A0 | awk '{print $3}')" dev $IF_B0 nud permanent
+pl_d_topo_up --neigh static
 
 printf 'mode pass-all\n' >"$T/pass.policy"
 printf 'mode policy\nacl drop proto udp dport 9\nacl default pass\n' >"$T/acl.policy"

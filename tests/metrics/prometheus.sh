@@ -17,6 +17,7 @@
 # tests/ctl/test_report.c counts responses exactly).
 set -u
 XDP=$1 DASH=$2 CONF=$3
+PL_TAG=mp
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 require_root "namespaces, XDP"
