@@ -401,6 +401,8 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	/* our options first: every user error is reported before the EAL touches anything */
+	if (pl_dpdk_check_eal_args(eal_argc, argv))
+		return 2;
 	app_argc = argc - eal_argc;
 	app_argv = argv + eal_argc; /* argv[0] of this vector is "--" (or the end) */
 	if (app_argc <= 0) {
