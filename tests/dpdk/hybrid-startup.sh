@@ -34,28 +34,20 @@ pl_on_fail() { echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$PL_TMP/
 pl_d_topo_up || fail "topology"
 printf 'mode policy\nacl drop proto udp dport 9\nacl default pass\n' >"$PL_TMP/drop9.policy"
 
-# 20 frames per millisecond out of host A's end, until killed (bounded by timeout)
-ip netns exec "$NS_A" timeout 100 $PY - "$IF_A0" <<'PYEOF' &
-import socket, struct, sys, time
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-payload = b"plt-hybrid-startup" + bytes(14)
-udp = struct.pack("!HHHH", 40000, 9, 8 + len(payload), 0) + payload
-ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
-                 bytes([10, 77, 0, 1]), bytes([10, 77, 0, 2]))
-c = sum(struct.unpack("!10H", ip))
-c = (c & 0xffff) + (c >> 16)
-c = (c & 0xffff) + (c >> 16)
-ip = ip[:10] + struct.pack("!H", ~c & 0xffff) + ip[12:]
-frame = b"\xff" * 6 + bytes.fromhex("020000000001") + b"\x08\x00" + ip + udp
+# 20 UDP datagrams per millisecond from host A to port 9, until killed
+# (bounded by timeout); a static neighbour entry: no ARP needed before the DUT runs
+ip -n "$NS_A" neigh replace "$IP_B" lladdr 02:00:00:00:00:02 dev "$IF_A0"
+ip netns exec "$NS_A" timeout 100 $PY -c '
+import socket, sys, time
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 while True:
     for _ in range(20):
         try:
-            s.send(frame)
+            u.sendto(b"plt-hybrid-startup", (sys.argv[1], 9))
         except OSError:
             pass
     time.sleep(0.001)
-PYEOF
+' "$IP_B" &
 SENDER=$!
 sleep 0.5
 
