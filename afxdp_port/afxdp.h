@@ -43,6 +43,7 @@
 #include "pl_frame_pool.h"
 #include "plt_bpf.h"
 #include "plt_log.h"
+#include "plt_routes.h"
 #include "plt_time.h"
 #include "plt_xdp.h"
 
@@ -102,7 +103,8 @@ struct afx_opts {
 	int cpu[PL_WORKERS_MAX];
 	unsigned ncpus;
 	int copy;      /* enum afx_copy_mode */
-	int generic;   /* --xdp-mode: 0 native, 1 generic */
+	int xdp_mode;  /* --xdp-mode: enum plt_xdp_mode, native or generic */
+	bool generic;  /* xdp_mode == PLT_XDP_GENERIC */
 	int no_need_wakeup;
 	bool need_wakeup; /* !no_need_wakeup */
 	uint32_t busy_poll_us;
@@ -223,6 +225,8 @@ struct afx_app {
 	struct pl_ctl *ctl_user;
 	struct pl_ctl *ctl_bpf;
 	struct pl_metrics_server *metrics;
+	bool route_kernel;         /* the policy says `route kernel` */
+	struct plt_routes_thread *routes_user, *routes_bpf; /* its mirrors */
 	bool zc_any, copy_any;
 	bool busy_any, busy_refused;
 	unsigned tx_budget;        /* XDP_MAX_TX_SKB_BUDGET in effect (0: kernel's 32) */

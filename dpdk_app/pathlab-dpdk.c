@@ -9,6 +9,8 @@
  * USER is counted. TX is buffered and drained periodically (l2fwd's way).
  * The main lcore prints the stats; signals only set a flag. */
 #include "pl_dpdk_app.h"
+#include "plt_opts.h"
+#include "plt_bpf.h"
 #include "plt_replay.h"
 
 volatile bool pl_quit;
@@ -398,6 +400,9 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			pl_dpdk_usage(stdout);
 			printf("\nEAL options (before `--`): the DPDK EAL documentation, or `dpdk-testpmd --help` (same EAL).\n");
+			return 0;
+		} else if (!strcmp(argv[i], "--version")) {
+			plt_version("pathlab-dpdk", stdout);
 			return 0;
 		}
 	/* our options first: every user error is reported before the EAL touches anything */
