@@ -21,7 +21,7 @@ require_root "namespaces, AF_XDP"
 require_tool dpdk-telemetry.py
 PY=/usr/bin/python3
 PREFIX=plt-d-st$$
-DUT= SENDER=
+DUT='' SENDER=''
 cleanup() {
 	[ -n "$SENDER" ] && kill "$SENDER" 2>/dev/null
 	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
