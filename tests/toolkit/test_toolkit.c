@@ -119,6 +119,12 @@ static void test_opts(void)
 	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--dbl", "3600.5", NULL }, &n, &args), -EINVAL, "DOUBLE above max");
 	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--dbl", "-1", NULL }, &n, &args), -EINVAL, "DOUBLE negative");
 	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "-h", NULL }, &n, &args), PLT_OPTS_HELP);
+	CHECK(plt_opts_find(&t_tool, "--str") == &t_table[1], "find --str");
+	CHECK(plt_opts_find(&t_tool, "--str=x") == &t_table[1], "find --str=x");
+	CHECK(plt_opts_find(&t_tool, "-f") == &t_table[0], "find -f");
+	CHECK(!plt_opts_find(&t_tool, "--st") && !plt_opts_find(&t_tool, "-fx") &&
+		      !plt_opts_find(&t_tool, "str") && !plt_opts_find(&t_tool, "--no-huge"),
+	      "find: only whole option names");
 }
 
 static void test_cmds(void)
