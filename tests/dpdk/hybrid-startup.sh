@@ -12,7 +12,7 @@
 set -u
 DPDK=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
-PL_D_SUFFIX=s
+PL_TAG=dhs
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
