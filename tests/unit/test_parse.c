@@ -174,7 +174,7 @@ static void parsers_direct(void)
 	CHECK_EQ((uint8_t *)cur.pos - d, 22);
 	CHECK_EQ(h.vlan_depth, 2);
 	CHECK_EQ(h.vlan_id, 4094);
-	CHECK(pl_parse_ipv6(&cur, &h) != NULL, "ipv6");
+	CHECK(pl_parse_ipv6(&cur, p.len - 22, &h) != NULL, "ipv6");
 	CHECK_EQ((uint8_t *)cur.pos - d, 62);
 	CHECK(pl_parse_tcp(&cur, d + p.len, &h) != NULL, "tcp");
 	CHECK_EQ((uint8_t *)cur.pos - d, 62 + 32);
@@ -185,7 +185,7 @@ static void parsers_direct(void)
 	d = tu_place(p.b, p.len);
 	memset(&h, 0, sizeof(h));
 	cur = (struct pl_cursor){ d + 14, d + p.len };
-	CHECK(pl_parse_ipv4(&cur, &h) != NULL, "ipv4");
+	CHECK(pl_parse_ipv4(&cur, p.len - 14, &h) != NULL, "ipv4");
 	CHECK_EQ((uint8_t *)cur.pos - d, 14 + 24);
 	CHECK_EQ(h.ip_opts, 1);
 	CHECK_EQ(h.ttl, 5);
