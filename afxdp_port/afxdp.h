@@ -72,17 +72,8 @@
  *   low (veth NAPI delivers at most 64 per poll).
  * - frames per worker: 4 x ring size per port (fill + rx + tx + completion
  *   can all be full at once). */
-/* AF_XDP multi-buffer (kernel 6.6+; Debian's UAPI headers are 6.1): a
- * socket bound with XDP_USE_SG receives a frame longer than a UMEM frame as
- * a chain of descriptors, each but the last with XDP_PKT_CONTD in options,
- * and sends chains the same way. A chain has at most MAX_SKB_FRAGS + 1
- * descriptors (18 on x86_64). */
-#ifndef XDP_USE_SG
-#define XDP_USE_SG (1 << 4)
-#endif
-#ifndef XDP_PKT_CONTD
-#define XDP_PKT_CONTD (1 << 0)
-#endif
+/* AF_XDP multi-buffer (XDP_USE_SG, XDP_PKT_CONTD: plt_xdp.h): a chain
+ * has at most MAX_SKB_FRAGS + 1 descriptors (18 on x86_64). */
 #define AFX_SEGS_MAX 18u
 
 #define AFX_DEF_FRAME 4096u
