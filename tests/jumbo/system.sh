@@ -9,11 +9,11 @@
 # multi-buffer frame), the verdicts, and the generator's interface got the
 # reflected frames back whole (packets and bytes); AF_XDP paths: the frames
 # came as descriptor chains (rx_multibuf) and the frame accounting holds.
-# Usage: system.sh DATAPATH BINARY PL_TRAFFIC SOURCE_ROOT
+# Usage: system.sh DATAPATH BINARY PL_TRAFFIC
 #   DATAPATH: xdp-native, xdp-generic, afxdp-user, afxdp-hybrid
 set -uo pipefail
 
-DP=$1 BIN=$(realpath "$2") TRAFFIC=$(realpath "$3") SRC=$(realpath "$4")
+DP=$1 BIN=$(realpath "$2") TRAFFIC=$(realpath "$3")
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 require_root "network namespaces, XDP attach"
@@ -81,32 +81,33 @@ done
 sleep 0.5
 ok "$DP running on $DUT_IN_IF with MTU 9000"
 
-declare -A before after
+# snap: one line of the counters, in the order of K below.
+K=(rx bytes tx drop user gen_rx gen_bytes)
 snap() {
-	local -n s=$1
-	s[rx]=$(metric pathlab_rx_packets_total)
-	s[bytes]=$(metric pathlab_rx_bytes_total)
-	s[tx]=$(metric pathlab_packets_total 'verdict="tx"')
-	s[drop]=$(metric pathlab_packets_total 'verdict="drop"')
-	s[user]=$(metric pathlab_packets_total 'verdict="user"')
-	s[gen_rx]=$(gen_rx packets)
-	s[gen_bytes]=$(gen_rx bytes)
+	echo "$(metric pathlab_rx_packets_total) $(metric pathlab_rx_bytes_total)" \
+		"$(metric pathlab_packets_total 'verdict="tx"') $(metric pathlab_packets_total 'verdict="drop"')" \
+		"$(metric pathlab_packets_total 'verdict="user"') $(gen_rx packets) $(gen_rx bytes)"
 }
-snap before
+read -ra before <<<"$(snap)"
 "${IN_GEN[@]}" "$TRAFFIC" udp "$DUT_IN_IP4" 5000 "$N_TX" "$PAYLOAD" >/dev/null || bad "sending to port 5000"
 "${IN_GEN[@]}" "$TRAFFIC" udp "$DUT_IN_IP4" 9 "$N_DROP" "$PAYLOAD" >/dev/null || bad "sending to port 9"
 [ "$N_USER" -gt 0 ] && { "${IN_GEN[@]}" "$TRAFFIC" udp "$DUT_IN_IP4" 4242 "$N_USER" "$PAYLOAD" >/dev/null ||
 	bad "sending to port 4242"; }
 N=$((N_TX + N_DROP + N_USER))
 for _ in $(seq 50); do
-	snap after
-	[ $((after[rx] - before[rx])) -ge "$N" ] && [ $((after[gen_rx] - before[gen_rx])) -ge "$N_TX" ] && break
+	read -ra after <<<"$(snap)"
+	[ $((after[0] - before[0])) -ge "$N" ] && [ $((after[5] - before[5])) -ge "$N_TX" ] && break
 	sleep 0.1
 done
 sleep 0.3
-snap after
-# d KEY: after - before.
-d() { echo $((after[$1] - before[$1])); }
+read -ra after <<<"$(snap)"
+# d KEY: after - before of the counter named KEY in K.
+d() {
+	local i
+	for i in "${!K[@]}"; do
+		[ "${K[$i]}" = "$1" ] && echo $((after[i] - before[i]))
+	done
+}
 expect() {
 	local what=$1 key=$2 want=$3
 	[ "$(d "$key")" = "$want" ] && ok "$what: $want" || bad "$what: $(d "$key"), want $want"
