@@ -36,6 +36,9 @@ PORT=$((9480 + RANDOM % 500))
 
 ip -n "$NS_GEN" link set dev "$GEN_IF" mtu 9000 || fail "MTU 9000 on $GEN_IF"
 ip -n "$NS_DUT" link set dev "$DUT_IN_IF" mtu 9000 || fail "MTU 9000 on $DUT_IN_IF"
+# XDP_TX on a veth hands the frame to its peer's XDP receive path, which
+# runs only with an XDP program or GRO on the peer.
+"${IN_GEN[@]}" ethtool -K "$GEN_IF" gro on >/dev/null || fail "GRO on $GEN_IF (needed to receive XDP_TX)"
 # Only the test's frames on the link: no IPv6 (router and neighbour
 # solicitations); IPv4 neighbours are static (pl-topo).
 for ns in "$NS_GEN" "$NS_DUT"; do
