@@ -1069,6 +1069,17 @@ static void seg_emit_len(struct mk *m, struct seg *s, unsigned len, const char *
 	seg_emit(m, s, "%u-byte %s", len, what);
 }
 
+/* An IPv4 UDP datagram from the lab net 192.0.2.H to 198.51.100.1. */
+static void udp_lab(struct seg *s, unsigned h, uint16_t sport, uint16_t dport)
+{
+	memset(s, 0, sizeof(*s));
+	s->udp = 1;
+	s->s4 = PL_PKT_IP4(192, 0, 2, h);
+	s->d4 = PL_PKT_IP4(198, 51, 100, 1);
+	s->sport = sport;
+	s->dport = dport;
+}
+
 /* Jumbo frames (a 9000-byte MTU): longer than the 3520 bytes of one
  * test_run page, so every build sees a multi-buffer frame whose headers are
  * in the first buffer. The ACL and steering ports, the load balancer's
@@ -1084,41 +1095,26 @@ static void c_jumbo(struct mk *m)
 	char what[80];
 
 	for (int v6 = 0; v6 < 2; v6++) {
-		for (unsigned i = 0; i < N(tports); i++) {
+		for (unsigned i = 0; i < N(tports) + N(uports); i++) {
+			int udp = i >= N(tports);
+
 			memset(&s, 0, sizeof(s));
 			s.v6 = v6;
-			s.s4 = PL_PKT_IP4(192, 0, 2, 10);
+			s.udp = udp;
+			s.s4 = PL_PKT_IP4(192, 0, 2, 10 + udp);
 			s.d4 = PL_PKT_IP4(198, 51, 100, 1);
 			memcpy(s.s6, v6_lab, 16);
 			memcpy(s.d6, v6_srv, 16);
-			s.sport = (uint16_t)(45000 + i);
-			s.dport = tports[i];
-			s.flags = PL_TCP_ACK | PL_TCP_PSH;
-			snprintf(what, sizeof(what), "jumbo tcp to port %u", tports[i]);
-			seg_emit_len(m, &s, JUMBO_LEN, what);
-		}
-		for (unsigned i = 0; i < N(uports); i++) {
-			memset(&s, 0, sizeof(s));
-			s.v6 = v6;
-			s.udp = 1;
-			s.s4 = PL_PKT_IP4(192, 0, 2, 11);
-			s.d4 = PL_PKT_IP4(198, 51, 100, 1);
-			memcpy(s.s6, v6_lab, 16);
-			memcpy(s.d6, v6_srv, 16);
-			s.sport = (uint16_t)(46000 + i);
-			s.dport = uports[i];
-			snprintf(what, sizeof(what), "jumbo udp to port %u", uports[i]);
+			s.sport = (uint16_t)(udp ? 46000 + i - N(tports) : 45000 + i);
+			s.dport = udp ? uports[i - N(tports)] : tports[i];
+			s.flags = udp ? 0 : PL_TCP_ACK | PL_TCP_PSH;
+			snprintf(what, sizeof(what), "jumbo %s to port %u", udp ? "udp" : "tcp", s.dport);
 			seg_emit_len(m, &s, JUMBO_LEN, what);
 		}
 	}
 	/* Both sides of the one-page boundary, and the longest frame replayed. */
 	for (unsigned i = 0; i < N(sizes); i++) {
-		memset(&s, 0, sizeof(s));
-		s.udp = 1;
-		s.s4 = PL_PKT_IP4(192, 0, 2, 12);
-		s.d4 = PL_PKT_IP4(198, 51, 100, 1);
-		s.sport = 47000;
-		s.dport = 4243;
+		udp_lab(&s, 12, 47000, 4243);
 		seg_emit_len(m, &s, sizes[i], "udp frame");
 	}
 	/* The load balancer: new and known flows of DSR, NAT and IP-in-IP. */
@@ -1151,12 +1147,7 @@ static void c_jumbo(struct mk *m)
 		seg_emit_len(m, &s, JUMBO_LEN, "ratelimit frame from 10.72.0.9");
 	}
 	/* Lengths past the end of a jumbo frame. */
-	memset(&s, 0, sizeof(s));
-	s.udp = 1;
-	s.s4 = PL_PKT_IP4(192, 0, 2, 13);
-	s.d4 = PL_PKT_IP4(198, 51, 100, 1);
-	s.sport = 47001;
-	s.dport = 4243;
+	udp_lab(&s, 13, 47001, 4243);
 	s.fill = JUMBO_LEN - 42;
 	seg_build(&p, &s);
 	pl_pkt_put16(&p, pl_pkt_off(&p, PL_PK_IPV4) + 2, JUMBO_LEN - 14 + 1);
