@@ -160,17 +160,12 @@ say "errors"
 out=$("${IN_DUT[@]}" "$XDP" run plt-xnope 2>&1)
 check "unknown interface is named" grep -q "no interface 'plt-xnope'" <<<"$out"
 if [ "$MODE" = native ]; then
-	# veth refuses native XDP when it has fewer receive queues than its
-	# peer has transmit queues (a peer MTU of 9000 no longer: the program
-	# is frags-aware).
-	QIF=${IF}q
-	ip -n "$NS_DUT" link add "$QIF" numrxqueues 1 type veth peer name "${IF}r" numtxqueues 2 &&
-		pl_defer ip -n "$NS_DUT" link del "$QIF"
-	ip -n "$NS_DUT" link set dev "$QIF" up
-	ip -n "$NS_DUT" link set dev "${IF}r" up
+	# The namespace's loopback has no native XDP (a veth at MTU 9000 no
+	# longer refuses it: the program is frags-aware).
+	QIF=lo
 	out=$("${IN_DUT[@]}" "$XDP" run "$QIF" --mode native --duration 1 2>&1)
-	check "native refusal names the driver and the kernel's reason" \
-		grep -q "(driver veth) in native mode: .*kernel: veth: .*queues" <<<"$out"
+	check "native refusal gives the kernel's reason" \
+		grep -q "cannot attach to lo .*in native mode: .*kernel: Underlying driver does not support XDP in native mode" <<<"$out"
 	check "native refusal says what to try" grep -q "try: .*--mode generic" <<<"$out"
 	out=$("${IN_DUT[@]}" "$XDP" run "$QIF" --duration 1 2>&1)
 	check "auto falls back to generic and says so" grep -q "attached in generic mode (native refused)" <<<"$out"
