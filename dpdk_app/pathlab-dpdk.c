@@ -512,7 +512,9 @@ int main(int argc, char **argv)
 		pr_warn("--queues %u needs more lcores: -l with %u cores\n", nworkers, nworkers + 1);
 		goto cleanup_eal;
 	}
-	pool = rte_pktmbuf_pool_create("pl_mbufs", 8192 * nports * nworkers + 4096, 256, 0,
+	/* --replay: one frame at a time, each in one mbuf whose data room
+	 * holds the contract's longest frame (9216 bytes). */
+	pool = rte_pktmbuf_pool_create("pl_mbufs", opts.replay ? 4096 : 8192 * nports * nworkers + 4096, 256, 0,
 				       opts.replay ? PLT_REPLAY_BUF_SIZE
 						   : RTE_MBUF_DEFAULT_BUF_SIZE,
 				       rte_socket_id());

@@ -38,7 +38,11 @@ const volatile __u32 pl_record_result = 0;
 const volatile __u32 pl_pass_to_xsk = 0;
 PL_TABLE(pl_last_result, PERCPU_ARRAY, __u32, struct pl_result_rec, 1);
 
-SEC("xdp")
+/* Frags-aware (BPF_F_XDP_HAS_FRAGS): a frame larger than one buffer (MTU
+ * 9000) arrives with its headers in the first buffer and its payload in
+ * fragments; the core reads the first and counts the whole frame
+ * (pl_hw_frame_len). Without it, native XDP refuses an MTU above a page. */
+SEC("xdp.frags")
 int pathlab(struct xdp_md *xdp)
 {
 	struct pl_ctx c;
@@ -82,7 +86,7 @@ int pathlab(struct xdp_md *xdp)
 }
 
 /* The baseline every speed figure is compared with. */
-SEC("xdp")
+SEC("xdp.frags")
 int pathlab_empty(struct xdp_md *xdp)
 {
 	return XDP_PASS;

@@ -104,6 +104,10 @@ PL_INLINE __u32 pl_cpu_id(void) { return bpf_get_smp_processor_id(); }
 #define pl_hw_data_end(hw) ((void *)(long)(hw)->data_end)
 #define pl_hw_rx_queue(hw) ((hw)->rx_queue_index)
 #define pl_hw_ifindex(hw)  ((hw)->ingress_ifindex)
+/* The whole frame's length: the linear part (data..data_end, what the core
+ * reads) plus the fragments of a multi-buffer frame (the program is loaded
+ * frags-aware, so a jumbo frame's payload may span several buffers). */
+#define pl_hw_frame_len(hw) ((__u32)bpf_xdp_get_buff_len(hw))
 
 /* Grow (delta < 0) or shrink (delta > 0) the frame at its head / tail.
  * Returns 0 or -errno; every packet pointer is invalid afterwards. */
