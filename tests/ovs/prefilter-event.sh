@@ -73,9 +73,11 @@ ip netns exec $NS1 timeout 30 /usr/bin/python3 "$HERE/udp.py" stream $IP0 5001,5
 SPID=$!
 sleep 2
 # the reconfiguration, while the host sends: the port removed from OVS and added again
+# (the same ofport again: the backstop flows name the port by its number)
+of=$(ovs vsctl get interface $P1 ofport)
 ovs vsctl -- --timeout=20 del-port $BR $P1 || bad "ovs-vsctl del-port $P1"
 sleep 0.5
-ovs vsctl -- --timeout=20 add-port $BR $P1 -- set interface $P1 type=afxdp options:xdp-mode=native ||
+ovs vsctl -- --timeout=20 add-port $BR $P1 -- set interface $P1 type=afxdp options:xdp-mode=native ofport_request="$of" ||
 	bad "ovs-vsctl add-port $P1"
 ok "$P1 removed from OVS and added again during the traffic"
 wait $SPID
