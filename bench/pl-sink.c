@@ -37,7 +37,7 @@ struct pl_sink_opts {
 	double duration, idle, interval;
 	int action; /* index in pl_sink_actions: XDP action - 1 */
 	unsigned long probe_port;
-	int generic, json, verbose;
+	int mode, json, verbose; /* mode: enum plt_xdp_mode */
 	const char *ready_file;
 	char devbuf[IF_NAMESIZE];
 };
@@ -62,7 +62,9 @@ static const struct plt_opt pl_sink_optv[] = {
 	{ "action", 0, PLT_OPT_ENUM, O(action), "A", "drop (default), pass or tx", .names = pl_sink_actions },
 	{ "probe-port", 0, PLT_OPT_UINT, O(probe_port), "PORT",
 	  "UDP destination port of latency probes (default 9999)", .max = 65535 },
-	{ "generic", 0, PLT_OPT_FLAG, O(generic), NULL, "attach in generic (skb) mode instead of native" },
+	PLT_XDP_MODE_OPTS("mode", 'm', O(mode), "XDP attach mode: auto (native, else generic; the default),\n"
+		"native (drv), generic (skb), offload (hw)"),
+	{ "generic", 0, PLT_OPT_SET, O(mode), NULL, "same as --mode generic", .min = PLT_XDP_GENERIC },
 	{ "ready-file", 0, PLT_OPT_STR, O(ready_file), "FILE", "create FILE once the program is attached" },
 	{ "json", 0, PLT_OPT_FLAG, O(json), NULL, "print the summary as JSON" },
 	{ "verbose", 'v', PLT_OPT_VERBOSE, O(verbose), NULL, "more messages (libbpf's too)" },
@@ -278,7 +280,7 @@ int main(int argc, char **argv)
 	});
 	if (err)
 		return 1;
-	err = plt_xdp_attach(&link, o.dev, bpf_program__fd(b.prog), o.generic ? PLT_XDP_GENERIC : PLT_XDP_AUTO);
+	err = plt_xdp_attach(&link, o.dev, bpf_program__fd(b.prog), o.mode);
 	if (err)
 		goto close_obj;
 	plt_stop_on_signals();

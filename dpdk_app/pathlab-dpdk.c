@@ -9,6 +9,8 @@
  * USER is counted. TX is buffered and drained periodically (l2fwd's way).
  * The main lcore prints the stats; signals only set a flag. */
 #include "pl_dpdk_app.h"
+#include "plt_opts.h"
+#include "plt_bpf.h"
 #include "plt_replay.h"
 
 volatile bool pl_quit;
@@ -312,14 +314,13 @@ static bool pl_dpdk_hugepages_ok(int argc, char **argv)
 	return true;
 }
 
-/* Where the BPF object for --hybrid is. */
+/* Where the BPF object for --hybrid is (toolkit/plt_bpf.h: --bpf-obj, the
+ * build tree's, the installed one). */
 static const char *pl_dpdk_bpf_obj(void)
 {
-	if (opts.bpf_obj)
-		return opts.bpf_obj;
-	if (!access(PL_BPF_OBJ_BUILD, R_OK))
-		return PL_BPF_OBJ_BUILD;
-	return PL_BPF_OBJ_INSTALL;
+	static char buf[PATH_MAX];
+
+	return plt_bpf_find(opts.bpf_obj, PLT_CORE_OBJ, buf, sizeof(buf));
 }
 
 /* The EAL argv: ours, plus one net_af_xdp --vdev per --iface and one
@@ -442,6 +443,9 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			pl_dpdk_usage(stdout);
 			printf("\nEAL options (before `--`): the DPDK EAL documentation, or `dpdk-testpmd --help` (same EAL).\n");
+			return 0;
+		} else if (!strcmp(argv[i], "--version")) {
+			plt_version("pathlab-dpdk", stdout);
 			return 0;
 		}
 	/* our options first: every user error is reported before the EAL touches anything */

@@ -11,6 +11,8 @@ PKGS=(
 	bpftool xdp-tools libclang-rt-14-dev valgrind
 	# lint (the shellcheck test)
 	shellcheck
+	# man pages, and the Debian package (dpkg-buildpackage, tests/install)
+	scdoc debhelper devscripts dpkg-dev
 	# DPDK
 	dpdk dpdk-dev libnuma-dev
 	# Open vSwitch

@@ -21,10 +21,30 @@
 #ifndef PLT_BPF_INSTALL_DIR
 #define PLT_BPF_INSTALL_DIR "/usr/local/lib/pathlab"
 #endif
+#ifndef PLT_BPF_FROM_BINDIR
+#define PLT_BPF_FROM_BINDIR ""
+#endif
+
+/* The directory of the running program (/proc/self/exe) in buf, or "". */
+static void exe_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+
+	buf[n > 0 ? n : 0] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		buf[0] = '\0';
+}
 
 const char *plt_bpf_find(const char *given, const char *rel, char *buf, size_t len)
 {
+	static const char root[] = PLT_BUILD_ROOT;
 	const char *base = strrchr(rel, '/'), *dir = getenv("PL_BPF_DIR");
+	size_t nroot = strlen(root);
+	char exe[PATH_MAX];
 
 	base = base ? base + 1 : rel;
 	if (given)
@@ -34,8 +54,15 @@ const char *plt_bpf_find(const char *given, const char *rel, char *buf, size_t l
 		if (!access(buf, R_OK))
 			return buf;
 	}
-	if (PLT_BUILD_ROOT[0]) {
+	exe_dir(exe, sizeof(exe));
+	if (nroot && strlen(exe) >= nroot && !memcmp(exe, root, nroot) && (exe[nroot] == '/' || !exe[nroot])) {
+		/* run from the build tree: its objects */
 		snprintf(buf, len, "%s/%s", PLT_BUILD_ROOT, rel);
+		if (!access(buf, R_OK))
+			return buf;
+	}
+	if (exe[0] && PLT_BPF_FROM_BINDIR[0]) {
+		snprintf(buf, len, "%s/%s/%s", exe, PLT_BPF_FROM_BINDIR, base);
 		if (!access(buf, R_OK))
 			return buf;
 	}
@@ -97,6 +124,55 @@ static int reuse_map(struct plt_bpf *b, const struct plt_bpf_opts *o, struct bpf
 	return 0;
 }
 
+/* Append ", ITEM" (no comma first) to the list in buf. */
+static void list_add(char *buf, size_t len, const char *item)
+{
+	size_t n = strlen(buf);
+
+	if (n < len - 1)
+		snprintf(buf + n, len - n, "%s%s", n ? ", " : "", item);
+}
+
+/* Offload (XDP on the NIC; nfp is the one driver) takes array and hash maps
+ * only, and a devmap, cpumap or XSKMAP points at the host's interfaces, CPUs
+ * and sockets. 0 when obj has none of those, else -EOPNOTSUPP after naming
+ * them: refused before the kernel is asked. */
+static int offload_check(struct bpf_object *obj, const char *path)
+{
+	char host[256] = "", other[256] = "", item[128];
+	struct bpf_map *m;
+	int nother = 0;
+
+	bpf_object__for_each_map(m, obj) {
+		enum bpf_map_type t = bpf_map__type(m);
+		const char *ts = libbpf_bpf_map_type_str(t);
+
+		ts = ts ? ts : "?";
+		if (t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+			continue;
+		if (t == BPF_MAP_TYPE_DEVMAP || t == BPF_MAP_TYPE_DEVMAP_HASH || t == BPF_MAP_TYPE_XSKMAP ||
+		    t == BPF_MAP_TYPE_CPUMAP) {
+			snprintf(item, sizeof(item), "%s (%s)", bpf_map__name(m), ts);
+			list_add(host, sizeof(host), item);
+			continue;
+		}
+		if (!strstr(other, ts))
+			list_add(other, sizeof(other), ts);
+		nother++;
+	}
+	if (!host[0] && !nother)
+		return 0;
+	if (nother)
+		snprintf(item, sizeof(item), "%s%d map%s of types no NIC holds (%.60s)", host[0] ? ", and " : "",
+			 nother, nother == 1 ? "" : "s", other);
+	else
+		item[0] = '\0';
+	pr_warn("offload refused before trying: %s has %s%s%s; only array and hash maps offload (nfp): "
+		"use native or generic mode\n", path, host,
+		host[0] ? ", which point at the host's interfaces, CPUs or AF_XDP sockets" : "", item);
+	return -EOPNOTSUPP;
+}
+
 int plt_bpf_load(struct plt_bpf *b, const struct plt_bpf_opts *o)
 {
 	const char *opt = o->obj_opt ? o->obj_opt : "--obj";
@@ -122,6 +198,11 @@ int plt_bpf_load(struct plt_bpf *b, const struct plt_bpf_opts *o)
 		}
 		bpf_object__for_each_program(p, b->obj)
 			bpf_program__set_autoload(p, p == b->prog);
+	}
+	if (o->offload_ifindex > 0) {
+		err = offload_check(b->obj, o->path);
+		if (err)
+			goto err_close;
 	}
 	for (size_t i = 0; i < o->nrodata; i++) {
 		err = pl_ctl_bpf_set_rodata_u32(b->obj, o->rodata[i].name, o->rodata[i].value);

@@ -12,10 +12,12 @@
  *   plt_bpf_close(&b);               // accepts a zeroed or failed struct
  *
  * plt_bpf_find: the path given (an --obj option) as is; else
- * $PL_BPF_DIR/basename(REL) when that exists; else the object of the build
- * tree (PLT_BUILD_ROOT/REL, when it exists); else the installed one
- * (PLT_BPF_INSTALL_DIR/basename(REL)). Both roots are compiled in by
- * toolkit/meson.build.
+ * $PL_BPF_DIR/basename(REL) when that exists; else, for a program run from
+ * the build tree, that tree's object (PLT_BUILD_ROOT/REL); else the
+ * installed one next to the program (its bindir/PLT_BPF_FROM_BINDIR, i.e.
+ * libdir/pathlab: right after `meson install` with DESTDIR, or a moved
+ * tree); else PLT_BPF_INSTALL_DIR/basename(REL). The roots are compiled in
+ * by toolkit/meson.build. An installed program never uses the build tree.
  *
  * plt_bpf_load: open; load only .prog (autoload off for the others; NULL:
  * all); set the rodata globals (const volatile __u32, through BTF); reuse

@@ -7,8 +7,16 @@
 #include <string.h>
 #include "plt_log.h"
 #include "plt_opts.h"
+#include "pl_version.h"
 
 #define PLT_LONG_BASE 256 /* getopt value of a long-only option: base + index */
+#define PLT_VERSION_HELP "print the version and exit"
+#define PLT_OPTS_VERSION 2 /* opt_set's loop: --version seen */
+
+void plt_version(const char *name, FILE *f)
+{
+	fprintf(f, "%s (pathlab) %s\n", name, PL_VERSION);
+}
 
 /* Does an option of this type take an argument? */
 static int takes_arg(enum plt_opt_type t)
@@ -70,6 +78,7 @@ void plt_usage(const struct plt_tool *t, FILE *f)
 		}
 		plt_usage_entry(f, left, w, d->help);
 	}
+	plt_usage_entry(f, "    --version", w, PLT_VERSION_HELP);
 	if (t->outro)
 		t->outro(f);
 }
@@ -169,6 +178,9 @@ static int opt_set(const struct plt_opt *d, void *opts, const char *arg)
 	}
 	case PLT_OPT_FUNC:
 		return d->fn(field, arg);
+	case PLT_OPT_SET:
+		*(int *)field = (int)d->min;
+		return 0;
 	case PLT_OPT_HELP:
 		return PLT_OPTS_HELP;
 	}
@@ -178,7 +190,7 @@ static int opt_set(const struct plt_opt *d, void *opts, const char *arg)
 int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, void *opts,
 		   int *nargs, char ***args)
 {
-	struct option *lo = calloc(t->nopts + 1, sizeof(*lo));
+	struct option *lo = calloc(t->nopts + 2, sizeof(*lo)); /* the table, --version, the end */
 	char *so = malloc(2 * t->nopts + 2);
 	int base = first - 1; /* argv[base] stands where getopt expects the program name */
 	size_t ns = 0;
@@ -202,6 +214,7 @@ int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, v
 				so[ns++] = ':';
 		}
 	}
+	lo[t->nopts] = (struct option){ "version", no_argument, NULL, PLT_LONG_BASE + (int)t->nopts };
 	so[ns] = '\0';
 	opterr = 0;
 	optind = 0; /* a full restart of getopt's scan, also on a second call */
@@ -217,6 +230,10 @@ int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, v
 			err = -EINVAL;
 			break;
 		}
+		if (c == PLT_LONG_BASE + (int)t->nopts) {
+			err = PLT_OPTS_VERSION;
+			break;
+		}
 		for (i = 0; i < t->nopts; i++)
 			if (lo[i].val == c)
 				break;
@@ -224,6 +241,10 @@ int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, v
 	}
 	free(lo);
 	free(so);
+	if (err == PLT_OPTS_VERSION) {
+		plt_version(t->name, stdout);
+		return PLT_OPTS_HELP;
+	}
 	if (err == PLT_OPTS_HELP) {
 		plt_usage(t, stdout);
 		return PLT_OPTS_HELP;
@@ -272,6 +293,10 @@ int plt_cmd_main(const struct plt_tool *t, int argc, char **argv, void *opts)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		plt_usage(t, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		plt_version(t->name, stdout);
 		return 0;
 	}
 	for (size_t i = 0; i < t->ncmds; i++) {

@@ -22,10 +22,12 @@
  * command. Options may come anywhere after the command. "TOOL --help",
  * "TOOL help" and "TOOL COMMAND --help" print plt_usage(). Every error says
  * which option is wrong and what it takes, then "Try 'TOOL --help'.";
- * usage errors exit 2. Field types: FLAG, VERBOSE, QUIET: int (VERBOSE also
+ * usage errors exit 2. Every tool also takes --version (listed in --help),
+ * which prints "TOOL (pathlab) VERSION" and exits 0. Field types: FLAG, VERBOSE, QUIET: int (VERBOSE also
  * raises plt_log's level one step per use, QUIET sets it to warnings);
  * STR: const char *; UINT: unsigned long; U32: uint32_t; SECONDS, DOUBLE: double;
- * ENUM: int (index in .names); FUNC: .fn gets the field's address and writes it. */
+ * ENUM: int (index in .names); SET: int = .min (a flag naming a value, as -N
+ * for "--mode native"); FUNC: .fn gets the field's address and writes it. */
 #ifndef PLT_OPTS_H
 #define PLT_OPTS_H
 
@@ -45,6 +47,7 @@ enum plt_opt_type {
 	PLT_OPT_DOUBLE,  /* double field >= 0, at most max when max > 0 */
 	PLT_OPT_ENUM,    /* int field = index of the argument in names (NULL-terminated) */
 	PLT_OPT_FUNC,    /* fn(field, arg): 0, or -EINVAL after saying what is wrong */
+	PLT_OPT_SET,     /* int field = min (no argument) */
 	PLT_OPT_HELP,    /* print --help to stdout, exit 0 */
 };
 
@@ -55,7 +58,7 @@ struct plt_opt {
 	size_t off;        /* offsetof the field in the options struct */
 	const char *arg;   /* argument name in --help; NULL: takes none */
 	const char *help;  /* '\n' continues on a new, indented line */
-	unsigned long min, max;        /* PLT_OPT_UINT, PLT_OPT_U32; max: PLT_OPT_DOUBLE */
+	unsigned long min, max;        /* PLT_OPT_UINT, PLT_OPT_U32; max: PLT_OPT_DOUBLE; min: PLT_OPT_SET */
 	const char *const *names;      /* PLT_OPT_ENUM */
 	int (*fn)(void *field, const char *arg); /* PLT_OPT_FUNC: field = opts + off */
 };
@@ -85,7 +88,11 @@ struct plt_tool {
 /* --help: usage, intro, commands, options, outro. */
 void plt_usage(const struct plt_tool *t, FILE *f);
 
-#define PLT_OPTS_HELP 1 /* plt_opts_parse: --help was printed */
+#define PLT_OPTS_HELP 1 /* plt_opts_parse: --help or --version was printed */
+
+/* "NAME (pathlab) VERSION" and a newline on f: the project's version
+ * (meson.build), for --version. */
+void plt_version(const char *name, FILE *f);
 
 /* Parse the options among argv[first..argc) into opts (the struct the
  * table's offsets refer to); operands are moved to the end, *args /

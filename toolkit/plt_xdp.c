@@ -16,6 +16,26 @@
 
 const char *const plt_xdp_mode_names[] = { "auto", "native", "generic", "offload", NULL };
 
+int plt_xdp_mode_opt(void *field, const char *arg)
+{
+	static const struct {
+		const char *name;
+		enum plt_xdp_mode mode;
+	} names[] = {
+		{ "auto", PLT_XDP_AUTO },    { "native", PLT_XDP_NATIVE },   { "drv", PLT_XDP_NATIVE },
+		{ "generic", PLT_XDP_GENERIC }, { "skb", PLT_XDP_GENERIC }, { "offload", PLT_XDP_OFFLOAD },
+		{ "hw", PLT_XDP_OFFLOAD },
+	};
+
+	for (size_t i = 0; i < PLT_ARRAY_SIZE(names); i++)
+		if (!strcmp(arg, names[i].name)) {
+			*(int *)field = names[i].mode;
+			return 0;
+		}
+	pr_warn("XDP mode '%s': use auto, native (or drv), generic (or skb), offload (or hw)\n", arg);
+	return -EINVAL;
+}
+
 /* ---- interfaces ---- */
 int plt_ifindex(const char *ifname)
 {

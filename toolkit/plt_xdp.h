@@ -22,10 +22,25 @@
 #include <net/if.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
+#include "plt_opts.h"
 
 enum plt_xdp_mode { PLT_XDP_AUTO, PLT_XDP_NATIVE, PLT_XDP_GENERIC, PLT_XDP_OFFLOAD };
-/* "auto", "native", "generic", "offload", NULL (a PLT_OPT_ENUM table). */
+/* "auto", "native", "generic", "offload", NULL: the names tools print. */
 extern const char *const plt_xdp_mode_names[];
+
+/* A mode as every tool takes it: auto, native, generic, offload, and
+ * xdp-tools' spelling of the last three, drv, skb, hw. A PLT_OPT_FUNC
+ * (field: int, enum plt_xdp_mode); -EINVAL after naming the choices. */
+int plt_xdp_mode_opt(void *field, const char *arg);
+/* The option-table entries that choose a mode: --NAME MODE (short SHORT, 0:
+ * none) and the flags -N (native), -S (skb = generic), -O (offload) of the
+ * kernel's XDP samples, all writing the int at offset OFF. */
+#define PLT_XDP_MODE_OPTS(NAME, SHORT, OFF, HELP)                                                          \
+	{ NAME, SHORT, PLT_OPT_FUNC, OFF, "MODE", HELP, .fn = plt_xdp_mode_opt },                          \
+	{ "native-mode", 'N', PLT_OPT_SET, OFF, NULL, "same as --" NAME " native (drv)",                   \
+	  .min = PLT_XDP_NATIVE },                                                                             \
+	{ "skb-mode", 'S', PLT_OPT_SET, OFF, NULL, "same as --" NAME " generic (skb)", .min = PLT_XDP_GENERIC }, \
+	{ "offload-mode", 'O', PLT_OPT_SET, OFF, NULL, "same as --" NAME " offload (hw)", .min = PLT_XDP_OFFLOAD }
 
 struct plt_xdp_link {
 	int fd;             /* the link; -1 / 0 in a zeroed struct: none */

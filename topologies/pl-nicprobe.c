@@ -22,6 +22,7 @@
 #include <linux/netlink.h>
 #include <linux/sockios.h>
 #include "pl_nics.h"
+#include "pl_version.h"
 
 /* From include/uapi/linux/netdev.h (not in this distribution's headers). */
 #define PL_NETDEV_FAMILY "netdev"
@@ -315,6 +316,7 @@ static const struct pl_opt {
 	{ "json", 'j', "one JSON object" },
 	{ "drivers", 'd', "the table of known drivers (Markdown, as in docs/nics.md), no IFACE" },
 	{ "help", 'h', "this text" },
+	{ "version", 'V', "print the version and exit" },
 };
 
 /* Usage from the option table. */
@@ -339,12 +341,13 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < sizeof(pl_opts) / sizeof(pl_opts[0]); i++)
 		lo[i] = (struct option){ pl_opts[i].name, no_argument, NULL, pl_opts[i].val };
-	while ((c = getopt_long(argc, argv, "kjdh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "kjdhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k': fmt = PL_FMT_KV; break;
 		case 'j': fmt = PL_FMT_JSON; break;
 		case 'd': drivers = true; break;
 		case 'h': pl_usage(stdout); return 0;
+		case 'V': printf("pl-nicprobe (pathlab) %s\n", PL_VERSION); return 0;
 		default: pl_usage(stderr); return 2;
 		}
 	}

@@ -21,9 +21,10 @@
 
 #define O(f) offsetof(struct px_opts, f)
 static const struct plt_opt px_opt_table[] = {
-	{ "mode", 'm', PLT_OPT_ENUM, O(mode), "MODE",
-	  "attach mode: native, generic, offload or auto (native, else generic; default auto)",
-	  .names = plt_xdp_mode_names },
+	PLT_XDP_MODE_OPTS("mode", 'm', O(mode),
+		"attach mode: auto (native, else generic; the default), native (drv),\n"
+		"generic (skb) or offload (hw: refused, the core's devmap and XSKMAP\n"
+		"stay on the host)"),
 	{ "policy", 'p', PLT_OPT_STR, O(policy), "FILE",
 	  "policy to load at attach (run, attach, attach-ovs); docs/policy.md" },
 	{ "interval", 'i', PLT_OPT_SECONDS, O(interval), "SEC",

@@ -17,12 +17,17 @@ import time
 from . import measure, paths, report, workloads
 from . import placement as P
 from .lab import Error, Lab
+from .where import layout
 
 QUICK_PATHS = "linux,xdp-native,ref-xdp"
 
 
 class Ctx:
     """What every part of a run shares."""
+
+
+def version():
+    return "%s (pathlab) %s" % (os.environ.get("PL_COMPARE_NAME", "compare.sh"), layout.version())
 
 
 def all_paths(ctx):
@@ -60,9 +65,11 @@ def parse(argv):
                     help="under 30 s: paths %s, workload fwd, 1 x 0.5 s, short search "
                          "(explicit options win)" % QUICK_PATHS)
     ap.add_argument("--prefix", default="", help="prefix of what is created (at most 7 of a-z0-9-; default plt-bNN)")
-    ap.add_argument("--out", default="", help="results directory, must not exist (default results/<time>)")
+    ap.add_argument("--out", default="", help="results directory, must not exist (default results/<time>, "
+                                             "in the source tree, or in the current directory when installed)")
     ap.add_argument("--fail-start", default="", help="testing: make this path's start fail")
     ap.add_argument("--verbose", action="store_true", help="print every command")
+    ap.add_argument("--version", action="version", version=version())
     a = ap.parse_args(argv)
     given = {x.split("=")[0] for x in argv if x.startswith("--")}
     if a.quick:
@@ -130,7 +137,8 @@ def meta(src, argv, a):
             pk[name] = v
     return {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "kernel": platform.release(),
             "cpu": cpu, "vcpus": os.cpu_count(), "virt": sh(["systemd-detect-virt"]),
-            "git": sh(["git", "-C", src, "describe", "--always", "--dirty"]), "packages": pk,
+            "version": layout.version(),
+            "git": sh(["git", "-C", src, "describe", "--always", "--dirty"]) if src else "", "packages": pk,
             "argv": argv, "gen_cpu": a.gen_cpu, "dut_cpus": a.dut_cpus, "repeat": a.repeat,
             "search_repeat": 0 if a.no_search else a.search_repeat, "window_s": a.window, "short_s": a.short,
             "frame_size": 64, "flows": 256,
@@ -146,14 +154,12 @@ def run(argv):
     if os.geteuid() != 0:
         print("compare.sh: needs root (namespaces, XDP, AF_XDP): run it with sudo", file=sys.stderr)
         return 2
-    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    build = os.environ.get("PATHLAB_BUILD", os.path.join(src, "build"))
+    src, build = layout.src, layout.build
     for t in ("pl-gen", "pl-sink"):
-        if not os.access(os.path.join(build, "bench", t), os.X_OK):
-            print("compare.sh: %s/bench/%s is not built: meson setup build && ninja -C build" % (build, t),
-                  file=sys.stderr)
+        if not os.access(layout.tool("bench/" + t), os.X_OK):
+            print("compare.sh: %s is %s" % (t, layout.build_hint()), file=sys.stderr)
             return 2
-    out = os.path.abspath(a.out or os.path.join(src, "results", time.strftime("%Y%m%d-%H%M%S")))
+    out = os.path.abspath(a.out or os.path.join(src or os.getcwd(), "results", time.strftime("%Y%m%d-%H%M%S")))
     os.makedirs(out)
     prefix = a.prefix or "plt-b%d" % (os.getpid() % 90 + 10)
     ctx = Ctx()
@@ -205,7 +211,7 @@ def run(argv):
                                                           topo["DUT_IN_IF"]]).splitlines() if ": " in l)
                 res["meta"]["driver"] = "%s %s %s" % (drv.get("driver", "?"), drv.get("version", ""),
                                                       drv.get("firmware-version", ""))
-                sink = topo.start("sink", [os.path.join(build, "bench", "pl-sink"), "-i", topo["SINK_IF"]],
+                sink = topo.start("sink", [layout.tool("bench/pl-sink"), "-i", topo["SINK_IF"]],
                                   os.path.join(out, "logs", "sink.log"))
                 time.sleep(0.5)
             p.place = place
@@ -286,6 +292,9 @@ def run(argv):
 
 
 def main(argv):
+    if argv[:1] == ["--version"]:
+        print(version())
+        return 0
     if argv[:1] == ["diff"]:
         if len(argv) != 3:
             print("usage: bench/compare.sh diff RUN_A RUN_B", file=sys.stderr)

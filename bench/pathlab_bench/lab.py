@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+from .where import layout
+
 
 class Error(Exception):
     """A failure with a message meant for the user."""
@@ -50,7 +52,7 @@ class Lab:
         self.out = out
         self.prefix = prefix
         self.verbose = verbose
-        self.pltopo = os.path.join(src, "topologies", "pl-topo")
+        self.pltopo = layout.tool("topologies/pl-topo")
         self.commands = []
         self.procs = []
         self.topos = []
@@ -58,8 +60,8 @@ class Lab:
         os.makedirs(os.path.join(out, "logs"), exist_ok=True)
         self.cmdlog = open(os.path.join(out, "commands.txt"), "a")
         self.env = dict(os.environ)
-        self.env["PATH"] = os.path.join(src, "topologies") + ":" + self.env.get("PATH", "")
-        self.env["PL_BPF_DIR"] = os.path.join(build, "bench")
+        self.env["PATH"] = os.path.dirname(self.pltopo) + ":" + self.env.get("PATH", "")
+        self.env["PL_BPF_DIR"] = os.path.dirname(layout.tool("bench/pl_gen.bpf.o"))
 
     # --- commands -------------------------------------------------------
     def _note(self, argv, bg=False):

@@ -20,6 +20,7 @@ import statistics
 import time
 
 from . import counters as C
+from .where import layout
 
 POOL = concurrent.futures.ThreadPoolExecutor(max_workers=6)
 NDR_LOSS = 0.0
@@ -95,7 +96,7 @@ class Cell:
 
     # --- one trial ---------------------------------------------------------
     def trial(self, rate, seconds):
-        genargv = [os.path.join(self.ctx.build, "bench", "pl-gen"), "-T", self.topo.name, "-s", str(self.size),
+        genargv = [layout.tool("bench/pl-gen"), "-T", self.topo.name, "-s", str(self.size),
                    "-d", "%g" % seconds, "--cpu", str(self.place.gen_cpu), "--nice", "-10", "--json"]
         if rate:
             genargv += ["-r", str(int(rate))]

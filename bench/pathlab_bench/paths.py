@@ -16,6 +16,7 @@ import time
 from . import counters as C
 from . import placement as P
 from .lab import Error
+from .where import layout
 
 
 class NotApplicable(Exception):
@@ -83,7 +84,7 @@ class Path:
 
     # --- helpers --------------------------------------------------------
     def bin(self, rel):
-        return os.path.join(self.ctx.build, rel)
+        return layout.tool(rel)
 
     def bg(self, argv, tag):
         log = os.path.join(self.ctx.out, "logs", "%s-%s.log" % (self.name, tag))
@@ -602,8 +603,8 @@ class Ovs(Path):
         return self.mode == "prefilter"
 
     def check(self, wl):
-        if not os.access(os.path.join(self.ctx.src, "ovs", "pl-ovs"), os.X_OK):
-            return "ovs/pl-ovs missing"
+        if not os.access(self.bin("ovs/pl-ovs"), os.X_OK):
+            return "pl-ovs missing"
         if not shutil.which("ovs-vswitchd"):
             return "ovs-vswitchd not installed (apt-get install openvswitch-switch)"
         if self.mode != "static" and not os.access(self.bin("ovs/pathlab-ofgen"), os.X_OK):
@@ -611,8 +612,9 @@ class Ovs(Path):
         return Path.check(self, wl)
 
     def ovs_argv(self):
-        return self.topo.exec_argv("dut", [os.path.join(self.ctx.src, "ovs", "pl-ovs"), "--rundir", self.rundir,
-                                           "--build", self.ctx.build, "--bridge", "%sbr" % self.lab.prefix,
+        build = ["--build", layout.build] if layout.build else []
+        return self.topo.exec_argv("dut", [self.bin("ovs/pl-ovs"), "--rundir", self.rundir] + build +
+                                          ["--bridge", "%sbr" % self.lab.prefix,
                                            "--pmd-cpu-mask", "0x%x" % (1 << self.place.dut_cpus[-1])])
 
     def start(self, topo, place, wl, policy_file):

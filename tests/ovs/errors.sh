@@ -4,7 +4,8 @@
 #   1. attach-ovs on a veth without XDP: a clear error, nothing attached, no pins
 #   2. attach-ovs on a veth where pathlab runs directly: refused, the program unchanged
 #   3. attach-ovs on a veth with some other XDP program (pl-sink's): refused naming it, unchanged
-#   4. pl-ovs add-port / prefilter / openflow without a running OVS or with a bad name: clear errors
+#   4. pl-ovs add-port / prefilter / openflow without a running OVS or with a bad name: clear errors;
+#      --xdp-mode hw/offload refused before anything, skb (xdp-tools' name) accepted
 #   5. pathlab-ofgen: unknown interface, untranslated stages named (and --strict fails)
 set -u
 SRC=$1
@@ -75,6 +76,14 @@ out=$("$SRC/ovs/pl-ovs" --rundir "$RUN" add-port $A 2>&1)
 out=$("$SRC/ovs/pl-ovs" --rundir "$RUN" --build "$BUILD" prefilter attach $A 2>&1)
 [ $? != 0 ] && echo "$out" | grep -q "not an Open vSwitch afxdp port" && ok "prefilter attach on a non-OVS port refused" ||
 	bad "prefilter attach on non-OVS: $out"
+for m in hw offload; do
+	out=$("$SRC/ovs/pl-ovs" --rundir "$RUN" --xdp-mode $m add-port $A 2>&1)
+	[ $? != 0 ] && [[ "$out" == *"refused"*"XSKMAP"* ]] && ok "--xdp-mode $m refused before anything: $out" ||
+		bad "--xdp-mode $m: $out"
+done
+out=$("$SRC/ovs/pl-ovs" --rundir "$RUN" --xdp-mode skb add-port $A 2>&1)
+[ $? != 0 ] && echo "$out" | grep -q "no Open vSwitch running" && ok "--xdp-mode skb accepted (xdp-tools' name)" ||
+	bad "--xdp-mode skb: $out"
 out=$("$SRC/ovs/pl-ovs" --rundir "$RUN" frobnicate 2>&1)
 [ $? = 2 ] && ok "unknown command: $out" || bad "unknown command: $out"
 "$SRC/ovs/pl-ovs" --help | grep -q "bench-setup" && ok "--help lists the commands" || bad "--help"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests of libpathlab-toolkit: option and command tables, the replay
+/* Unit tests of libpathlab-toolkit: option and command tables (with
+ * --version and the XDP mode options every loader shares), the replay
  * contract (geometry, plres with policy=none, reading back), pcap written
  * and read back through libpcap. */
 #define PL_CHECK_MAIN
@@ -14,6 +15,8 @@
 #include "plt_opts.h"
 #include "plt_pcap.h"
 #include "plt_replay.h"
+#include "plt_xdp.h"
+#include "pl_version.h"
 
 struct t_opts {
 	int flag, verbose, mode;
@@ -130,6 +133,82 @@ static void test_cmds(void)
 	CHECK_EQ(plt_cmd_main(&t_tool, 5, go3, &o), 2, "too many arguments");
 	CHECK_EQ(plt_cmd_main(&t_tool, 2, none, &o), 2, "unknown command");
 	CHECK_EQ(plt_cmd_main(&t_tool, 2, help, &o), 0, "help");
+}
+
+/* --version: "NAME (pathlab) VERSION" from meson's project version, on every
+ * tool, with and without commands, listed in --help. */
+static void test_version(void)
+{
+	char *go[] = { "t", "go", "--version", NULL }, *top[] = { "t", "--version", NULL };
+	char *buf = NULL, expect[128];
+	size_t len = 0;
+	struct t_opts o;
+	char **args;
+	FILE *f;
+	int n;
+
+	pl_check_context = "version";
+	f = open_memstream(&buf, &len);
+	plt_version("pl-x", f);
+	fclose(f);
+	snprintf(expect, sizeof(expect), "pl-x (pathlab) %s\n", PL_VERSION);
+	CHECK(buf && !strcmp(buf, expect), "plt_version wrote '%s'", buf ? buf : "(null)");
+	CHECK(PL_VERSION[0] >= '0' && PL_VERSION[0] <= '9', "PL_VERSION '%s' is a version", PL_VERSION);
+	free(buf);
+	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--version", "x", NULL }, &n, &args), PLT_OPTS_HELP);
+	t_cmd_ran = 0;
+	CHECK_EQ(plt_cmd_main(&t_tool, 3, go, &o), 0, "COMMAND --version");
+	CHECK_EQ(plt_cmd_main(&t_tool, 2, top, &o), 0, "TOOL --version");
+	CHECK_EQ(t_cmd_ran, 0, "--version runs no command");
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	plt_usage(&t_tool, f);
+	fclose(f);
+	CHECK(buf && strstr(buf, "--version"), "--help lists --version");
+	free(buf);
+}
+
+/* The XDP mode options: pathlab's names, xdp-tools' (drv, skb, hw) and the
+ * kernel samples' flags -N, -S, -O. */
+struct t_mode_opts {
+	int mode;
+};
+static const struct plt_opt t_mode_table[] = {
+	PLT_XDP_MODE_OPTS("mode", 'm', offsetof(struct t_mode_opts, mode), "mode"),
+};
+static const struct plt_tool t_mode_tool = { .name = "t", .usage = "", .opts = t_mode_table,
+					     .nopts = PLT_ARRAY_SIZE(t_mode_table) };
+
+static int t_mode(const char *a, const char *b)
+{
+	char *argv[] = { "t", (char *)a, (char *)b, NULL };
+	struct t_mode_opts o = { .mode = -1 };
+	char **args;
+	int n;
+
+	if (plt_opts_parse(&t_mode_tool, b ? 3 : 2, argv, 1, &o, &n, &args))
+		return -100;
+	return o.mode;
+}
+
+static void test_xdp_modes(void)
+{
+	pl_check_context = "xdp modes";
+	CHECK_EQ(t_mode("-N", NULL), PLT_XDP_NATIVE);
+	CHECK_EQ(t_mode("-S", NULL), PLT_XDP_GENERIC);
+	CHECK_EQ(t_mode("-O", NULL), PLT_XDP_OFFLOAD);
+	CHECK_EQ(t_mode("--skb-mode", NULL), PLT_XDP_GENERIC);
+	CHECK_EQ(t_mode("--native-mode", NULL), PLT_XDP_NATIVE);
+	CHECK_EQ(t_mode("--offload-mode", NULL), PLT_XDP_OFFLOAD);
+	CHECK_EQ(t_mode("--mode", "native"), PLT_XDP_NATIVE);
+	CHECK_EQ(t_mode("--mode", "drv"), PLT_XDP_NATIVE);
+	CHECK_EQ(t_mode("--mode", "skb"), PLT_XDP_GENERIC);
+	CHECK_EQ(t_mode("-m", "generic"), PLT_XDP_GENERIC);
+	CHECK_EQ(t_mode("--mode", "hw"), PLT_XDP_OFFLOAD);
+	CHECK_EQ(t_mode("--mode", "offload"), PLT_XDP_OFFLOAD);
+	CHECK_EQ(t_mode("--mode", "auto"), PLT_XDP_AUTO);
+	CHECK_EQ(t_mode("--mode", "nic"), -100, "an unknown mode is refused");
+	CHECK_EQ(t_mode("-S", "-N"), PLT_XDP_NATIVE, "the last flag wins");
 }
 
 struct t_rec {
@@ -296,6 +375,8 @@ int main(void)
 	plt_log_init("test-toolkit", PLT_LOG_WARN);
 	test_opts();
 	test_cmds();
+	test_version();
+	test_xdp_modes();
 	test_replay();
 	test_pcap();
 	test_pcap_formats();
