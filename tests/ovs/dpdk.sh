@@ -182,8 +182,9 @@ out=$(ovs stop 2>&1) || bad "pl-ovs stop: $out"
 ok "pl-ovs stop: $(echo "$out" | tr '\n' ' ')"
 sleep 0.3
 pgrep -f "$RUN" >/dev/null && bad "a process of $RUN is left: $(pgrep -a -f "$RUN")" || ok "no ovs process left"
-ls "$RUN"/*.sock "$RUN"/*.ctl 2>/dev/null | grep -q . && bad "sockets left in $RUN" || ok "no socket left"
-ls -d "/var/run/dpdk/plt-ovs-$(echo "$RUN" | md5sum | cut -c1-8)" /var/run/dpdk/$PREFIX 2>/dev/null | grep -q . && bad "EAL runtime directory left" ||
-	ok "no EAL runtime directory left"
+left=$(find "$RUN" -maxdepth 1 \( -name '*.sock' -o -name '*.ctl' \) 2>/dev/null)
+[ -z "$left" ] && ok "no socket left" || bad "sockets left: $left"
+eal="/var/run/dpdk/plt-ovs-$(echo "$RUN" | md5sum | cut -c1-8)"
+[ ! -e "$eal" ] && [ ! -e "/var/run/dpdk/$PREFIX" ] && ok "no EAL runtime directory left" || bad "EAL runtime directory left"
 for i in $IF_A1 $IF_B1; do [ -z "$(pl_d_xdp_id $i)" ] || bad "XDP program left on $i"; done
 pl_done "ovs-dpdk $WHAT"
