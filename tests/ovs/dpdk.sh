@@ -173,7 +173,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = pvp ]; then
 		ip netns exec $NS_A ping -c 2 -i 0.3 -W 2 $IP_B >/dev/null
 		r=$(traffic)
 		[ "$r" = "5001=$N 5002=$N" ] && ok "PVP through dpdk-testpmd io (no policy): $r" ||
-			bad "PVP testpmd: expected 5001=$N 5002=$N, got $r"
+			bad "PVP testpmd: expected 5001=$N 5002=$N, got $r; vhu0 $(ovs vsctl get Interface vhu0 link_state), vhu1 $(ovs vsctl get Interface vhu1 link_state); testpmd: $(grep -v '^ *$' "$PL_TMP/vnf.log" | tail -8)"
 		stop_vnf
 	fi
 fi

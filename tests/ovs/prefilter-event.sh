@@ -10,13 +10,15 @@
 # Checks: no datagram to 5001 reaches the receiver (none passes unfiltered, before, during
 # or after the reconfiguration); 5002 keeps arriving after it; the watch saw the port go and
 # come back and re-applied on the first notification of OVS's new program; the core's
-# drop counter kept counting across the re-apply (pinned maps reused).
+# drop counter kept counting across the re-apply (pinned maps reused). Then REDIRECT in front of
+# OVS: with `forward redirect from P1 to P0` the allowed datagrams leave through P0 from XDP, past
+# OVS, all of them arrive, and the core's redirect counter equals what was sent.
 set -u
 SRC=$1 BUILD=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 NS0=plt-oe0 NS1=plt-oe1 P0=plt-oep0 P1=plt-oep1 BR=plt-oebr
 IP0=10.75.0.1
-PPS=400 SECONDS_SENT=6
+PPS=400 SECONDS_SENT=6 NR=300
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$HERE/../lib/lib.sh"
 require_root "namespaces, AF_XDP"
@@ -109,6 +111,30 @@ s1=$(echo "$sent" | sed -n 's/.*5001=\([0-9]*\).*/\1/p')
 d=$(core_counter $P1 acl_drop)
 [ "${d:-0}" -gt 0 ] && [ "$d" -le "$s1" ] && ok "core acl_drop=$d of $s1 sent to 5001 (the rest met no XDP program while the port was out of OVS, and the kernel stack dropped them)" ||
 	bad "core acl_drop=$d, sent $s1"
+# REDIRECT in front of OVS: the pre-filter sends what it does not drop straight out of the
+# other port (devmap), past OVS
+cat "$PL_TMP/acl.policy" >"$PL_TMP/redirect.policy"
+echo "forward redirect from $P1 to $P0" >>"$PL_TMP/redirect.policy"
+# a veth is an XDP_REDIRECT target only when its peer has GRO or an XDP program
+ip netns exec $NS0 ethtool -K plt-oeh0 gro on >/dev/null
+out=$(ovs prefilter policy $P1 "$PL_TMP/redirect.policy" 2>&1) || bad "prefilter policy (redirect): $out"
+r0=$(core_counter $P1 verdict_redirect) d0=$(core_counter $P1 acl_drop)
+p0=$(core_counter $P1 verdict_pass) u0=$(core_counter $P1 verdict_user)
+ip netns exec $NS0 timeout 20 /usr/bin/python3 "$HERE/udp.py" recv $IP0 5001,5002 8 >"$PL_TMP/recv2.out" &
+RPID=$!
+for _ in $(seq 50); do grep -q ready "$PL_TMP/recv2.out" 2>/dev/null && break; sleep 0.05; done
+ip netns exec $NS1 timeout 20 /usr/bin/python3 "$HERE/udp.py" send $IP0 5001,5002 $NR
+wait $RPID
+got=$(tail -1 "$PL_TMP/recv2.out")
+r1=$(core_counter $P1 verdict_redirect) d1=$(core_counter $P1 acl_drop)
+p1=$(core_counter $P1 verdict_pass) u1=$(core_counter $P1 verdict_user)
+[ "$got" = "5001=0 5002=$NR" ] && ok "REDIRECT in front of OVS: $got" || bad "REDIRECT: expected 5001=0 5002=$NR, got $got"
+[ $((r1 - r0)) = $NR ] && [ $((d1 - d0)) = $NR ] && ok "core: verdict_redirect +$((r1 - r0)), acl_drop +$((d1 - d0)) (sent $NR each)" ||
+	bad "core: verdict_redirect +$((r1 - r0)), acl_drop +$((d1 - d0)), sent $NR each"
+# (OVS's port counters of an afxdp port are the kernel's, which count XDP transmissions too)
+[ $((p1 - p0 + u1 - u0)) = 0 ] && ok "nothing handed to OVS's socket meanwhile (verdict_pass, verdict_user +0): the frames went past OVS" ||
+	bad "verdict_pass +$((p1 - p0)), verdict_user +$((u1 - u0)): frames went to OVS"
+
 out=$(ovs stop 2>&1) || bad "stop: $out"
 pgrep -f "$RUN" >/dev/null && bad "process left: $(pgrep -a -f "$RUN")" || ok "nothing left running"
 pl_done "ovs-prefilter-event"
