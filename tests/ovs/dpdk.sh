@@ -159,13 +159,15 @@ if [ "$WHAT" = all ] || [ "$WHAT" = pvp ]; then
 
 	# the classic PVP baseline: testpmd io between the two virtio_user ports
 	if command -v dpdk-testpmd >/dev/null; then
-		sleep 30 | "${PL_D_IN_DUT[@]}" timeout 60 dpdk-testpmd -l 1,0 --main-lcore 1 --no-huge -m 1024 --no-pci \
+		sleep 50 | "${PL_D_IN_DUT[@]}" timeout 60 stdbuf -oL dpdk-testpmd -l 1,0 --main-lcore 1 --no-huge -m 1024 --no-pci \
 			--file-prefix $PREFIX --log-level=error "${VDEVS[@]}" -- --forward-mode=io --port-topology=paired \
 			--nb-cores=1 --rxq=1 --txq=1 --total-num-mbufs=8192 --auto-start >"$PL_TMP/vnf.log" 2>&1 &
 		sleep 0.5
 		VNF=$(pgrep -n -f "^dpdk-testpmd .*file-prefix $PREFIX")
 		for _ in $(seq 150); do
 			kill -0 "$VNF" 2>/dev/null || fail "dpdk-testpmd exited: $(tail -3 "$PL_TMP/vnf.log")"
+			# forwarding starts once testpmd saw its links up (it checks for up to 9 s)
+			grep -q "Press enter to exit" "$PL_TMP/vnf.log" || { sleep 0.2; continue; }
 			[ "$(ovs vsctl get Interface vhu0 link_state 2>/dev/null)" = up ] &&
 				[ "$(ovs vsctl get Interface vhu1 link_state 2>/dev/null)" = up ] && break
 			sleep 0.2
