@@ -29,11 +29,8 @@ class OvsDpdkMixin:
     """pl-ovs --dpdk: OVS's PMD on the DUT CPU, its other DPDK threads on the generator's."""
 
     def ovs_argv(self):
-        return self.topo.exec_argv("dut", [os.path.join(self.ctx.src, "ovs", "pl-ovs"), "--dpdk",
-                                           "--rundir", self.rundir, "--build", self.ctx.build,
-                                           "--bridge", "%sbr" % self.lab.prefix,
-                                           "--lcore-mask", "0x%x" % (1 << self.place.gen_cpu),
-                                           "--pmd-cpu-mask", "0x%x" % (1 << self.place.dut_cpus[-1])])
+        # pl-ovs as the OVS-afxdp rows run it, plus the DPDK build (options before the command)
+        return Ovs.ovs_argv(self) + ["--dpdk", "--lcore-mask", "0x%x" % (1 << self.place.gen_cpu)]
 
     def appctl(self, *args):
         return self.lab.run(self.ovs_argv() + ["appctl", "--"] + list(args), timeout=20, quiet=True)
