@@ -140,8 +140,18 @@ class OvsPvp(OvsDpdkMixin, Path):
         self.wait_metrics(self.metrics_port, p, 30)
         self.pmd_perf_start(wl)
 
+    def pvp_counters(self, drop):
+        """rx: what reached OVS's socket on the input veth (its XDP redirects); drop: the
+        application's policy drops; internal: the rest of what reached OVS and did not leave
+        on the output port (full vhost rings, the application's own losses)."""
+        c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
+        to_ovs = C.veth_sum(C.veth(self.topo, "dut", self.topo["DUT_IN_IF"]), "xdp_redirect")
+        sent = c.get("ovs_%s_tx_packets" % self.topo["DUT_OUT_IF"], 0)
+        return {"rx": to_ovs, "drop": drop, "internal": max(0, to_ovs - sent - drop)}
+
     def counters(self):
-        return C.prometheus(self.topo, "dut", self.metrics_port) or {}
+        c = C.prometheus(self.topo, "dut", self.metrics_port) or {}
+        return self.pvp_counters(c.get("drop", 0))
 
     def teardown(self):
         if self.topo is not None and getattr(self, "rundir", None) and os.path.isdir(self.rundir):
@@ -182,7 +192,7 @@ class OvsPvpTestpmd(OvsPvp, TestpmdRef):
         self.pmd_perf_start(wl)
 
     def counters(self):
-        return TestpmdRef.counters(self)
+        return self.pvp_counters(TestpmdRef.counters(self).get("drop", 0))
 
     def stop(self):
         self.pmd_perf_save()
