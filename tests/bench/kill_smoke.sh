@@ -21,6 +21,10 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
 	PL_BENCH_STATE_DIR=$TMP/state "$SRC/bench/compare.sh" cleanup >/dev/null 2>&1
+	# OVS daemons of the runs, by the PID files of their run directories
+	for f in "$TMP"/*/work/ovs-*/ovs-vswitchd.pid "$TMP"/*/work/ovs-*/ovsdb-server.pid; do
+		[ -s "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
 	for p in plt-k9 plt-k8; do "$SRC/topologies/pl-topo" down --all-with-prefix $p >/dev/null 2>&1; done
 	rm -rf "$TMP"
 }
