@@ -354,18 +354,7 @@ class Lab:
 
     def session_pids(self, proc):
         """PIDs of every process in proc's session (for CPU accounting)."""
-        pids = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    st = f.read().rsplit(")", 1)[1].split()
-                if int(st[3]) == proc.pid:  # session id
-                    pids.append(int(d))
-            except (OSError, IndexError, ValueError):
-                continue
-        return pids
+        return _session_members(proc.pid, 0)
 
     def on_cleanup(self, fn):
         self.cleanups.append(fn)
