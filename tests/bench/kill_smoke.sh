@@ -37,7 +37,7 @@ leftovers() {
 	local prefix=$1 out=$2 topo=${1//-/}l d c
 	for d in /proc/[0-9]*; do
 		[ "${d#/proc/}" = $$ ] && continue
-		c=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+		c=$({ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null) || continue
 		case "$c" in *"$out"* | *"$prefix"* | *"$topo"*) echo "process ${d#/proc/}: ${c:0:150}" ;; esac
 	done
 	ip netns list | awk '{print $1}' | grep "^$prefix" | sed 's/^/namespace /'
