@@ -43,6 +43,7 @@
 #include "pl_frame_pool.h"
 #include "plt_bpf.h"
 #include "plt_log.h"
+#include "plt_routes.h"
 #include "plt_time.h"
 #include "plt_xdp.h"
 
@@ -224,6 +225,8 @@ struct afx_app {
 	struct pl_ctl *ctl_user;
 	struct pl_ctl *ctl_bpf;
 	struct pl_metrics_server *metrics;
+	bool route_kernel;         /* the policy says `route kernel` */
+	struct plt_routes_thread *routes_user, *routes_bpf; /* its mirrors */
 	bool zc_any, copy_any;
 	bool busy_any, busy_refused;
 	unsigned tx_budget;        /* XDP_MAX_TX_SKB_BUDGET in effect (0: kernel's 32) */

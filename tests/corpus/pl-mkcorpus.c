@@ -1055,6 +1055,85 @@ static void c_responder_edges(struct mk *m)
 	seg_syn(m, &s, "to ::ffff:10.70.0.2 port 80");
 }
 
+
+/* Routing (route.policy): destinations under a /8, a /16 inside it, a pass
+ * and a drop route, and none; TTL / hop limit 64, 2, 1 and 0; IPv4 with
+ * options; frames the stage leaves alone (broadcast MAC, VLAN tag, IPv6
+ * multicast). */
+static void c_route(struct mk *m)
+{
+	static const struct { uint32_t dst; const char *what; } v4[] = {
+		{ PL_PKT_IP4(10, 1, 7, 7), "10.1.0.0/16" },
+		{ PL_PKT_IP4(10, 200, 0, 1), "10.0.0.0/8" },
+		{ PL_PKT_IP4(10, 1, 2, 3), "pass route 10.1.2.0/24" },
+		{ PL_PKT_IP4(10, 9, 0, 1), "drop route 10.9.0.0/16" },
+		{ PL_PKT_IP4(198, 51, 100, 1), "no route" },
+	};
+	static const uint8_t ttls[] = { 64, 2, 1, 0 };
+	static const uint8_t opts[4] = { 1, 1, 1, 1 }; /* NOPs */
+	static const uint8_t d6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 };
+	static const uint8_t d6none[16] = { 0x20, 0x01, 0x0d, 0xb9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 };
+	static const uint8_t d6mc[16] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 0xa };
+	struct pl_pkt p;
+
+	for (unsigned i = 0; i < N(v4); i++)
+		for (unsigned t = 0; t < N(ttls); t++) {
+			pl_pkt_init(&p);
+			pl_shape_eth_v4(&p, &(struct pl_pkt_ip4){ .saddr = PL_SHAPE_V4_SRC, .daddr = v4[i].dst,
+								   .ttl = ttls[t] });
+			pl_pkt_udp(&p, 3000, 5000);
+			pl_pkt_finish(&p);
+			if (!ttls[t]) { /* 0 means 64 to the builder: set it afterwards */
+				pl_pkt_set(&p, PL_PK_IPV4, 8, 1, 0);
+				pl_pkt_recsum(&p);
+			}
+			emit(m, &p, "ipv4 udp to %s ttl %u", v4[i].what, ttls[t]);
+		}
+	pl_pkt_init(&p);
+	pl_shape_eth_v4(&p, &(struct pl_pkt_ip4){ .saddr = PL_SHAPE_V4_SRC, .daddr = PL_PKT_IP4(10, 1, 7, 7),
+						   .ttl = 9, .opts = opts, .optlen = 4 });
+	pl_pkt_tcp(&p, &(struct pl_pkt_tcp){ .sport = 3001, .dport = 80 });
+	pl_pkt_finish(&p);
+	emit(m, &p, "ipv4 tcp with options to 10.1.0.0/16 ttl 9");
+	pl_pkt_init(&p);
+	pl_pkt_eth(&p, bcast, mac_a);
+	pl_pkt_ipv4(&p, &(struct pl_pkt_ip4){ .saddr = PL_SHAPE_V4_SRC, .daddr = PL_PKT_IP4(10, 1, 7, 7) });
+	pl_pkt_udp(&p, 3002, 5000);
+	pl_pkt_finish(&p);
+	emit(m, &p, "ipv4 udp to 10.1.7.7 sent to the broadcast MAC");
+	pl_pkt_init(&p);
+	pl_pkt_eth(&p, mac_a, mac_a);
+	pl_pkt_vlan(&p, 0x8100, 7);
+	pl_pkt_ipv4(&p, &(struct pl_pkt_ip4){ .saddr = PL_SHAPE_V4_SRC, .daddr = PL_PKT_IP4(10, 1, 7, 7) });
+	pl_pkt_udp(&p, 3003, 5000);
+	pl_pkt_finish(&p);
+	emit(m, &p, "vlan 7 ipv4 udp to 10.1.7.7");
+	for (unsigned t = 0; t < N(ttls); t++) {
+		struct pl_pkt_ip6 ip = { .hop_limit = ttls[t] };
+
+		memcpy(ip.saddr, PL_SHAPE_V6_SRC, 16);
+		memcpy(ip.daddr, d6, 16);
+		pl_pkt_init(&p);
+		pl_pkt_eth(&p, mac_a, mac_a);
+		pl_pkt_ipv6(&p, &ip);
+		pl_pkt_udp(&p, 3004, 5000);
+		pl_pkt_finish(&p);
+		if (!ttls[t])
+			pl_pkt_set(&p, PL_PK_IPV6, 7, 1, 0);
+		emit(m, &p, "ipv6 udp to 2001:db8:1::/48 hop limit %u", ttls[t]);
+	}
+	eth_v6(&p, v6_lab, d6none);
+	pl_pkt_udp(&p, 3005, 5000);
+	pl_pkt_finish(&p);
+	emit(m, &p, "ipv6 udp to 2001:db9::5 (no route)");
+	eth_v6(&p, v6_lab, d6mc);
+	pl_pkt_icmp6(&p, 128, 0, 1, 1);
+	pl_pkt_finish(&p);
+	emit(m, &p, "ipv6 echo to ff02::1 (multicast: not routed)");
+}
+
 struct corpus_class {
 	const char *name;
 	void (*fn)(struct mk *m);
@@ -1082,6 +1161,7 @@ static const struct corpus_class classes[] = {
 	{ "synflood", c_synflood, "SYN floods from one source (its established flow goes on), spoofed sources, IPv6" },
 	{ "frag-datagram", c_frag_datagram, "first fragments of 3008-byte UDP datagrams (v4/v6), IPv6 later fragments after extension headers" },
 	{ "responder-edges", c_responder_edges, "responder request lines split across segments or padded, LF/CRLF endings, a v4-mapped destination" },
+	{ "route", c_route, "routing: longest prefix, pass/drop/no route, TTL and hop limit 64/2/1/0, IPv4 options; broadcast, VLAN, multicast left alone" },
 };
 
 /* ---- command line ------------------------------------------------------------- */

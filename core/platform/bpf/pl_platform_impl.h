@@ -99,6 +99,12 @@ PL_INLINE __u32 pl_cpu_id(void) { return bpf_get_smp_processor_id(); }
 PL_INLINE int pl_hw_adjust_head(pl_hw_ctx *hw, int delta) { return bpf_xdp_adjust_head(hw, delta); }
 PL_INLINE int pl_hw_adjust_tail(pl_hw_ctx *hw, int delta) { return bpf_xdp_adjust_tail(hw, delta); }
 
+/* A stage body the verifier checks once, on its own (a global function: its
+ * arguments are the context, scalars and pointers to plain memory), rather
+ * than once per state every earlier stage can leave; keeps the program under
+ * the verifier's instruction budget as stages are added. */
+#define PL_STAGE_FN __attribute__((noinline))
+
 /* Bounded loops: clang must not unroll into something the verifier rejects;
  * kernels >= 5.3 verify bounded loops directly. */
 #define PL_LOOP _Pragma("clang loop unroll(disable)")

@@ -143,6 +143,9 @@ PL_INLINE int pl_hw_adjust_tail(pl_hw_ctx *hw, int delta)
 	return 0;
 }
 
+/* A stage body that BPF verifies on its own (platform/bpf); here inline. */
+#define PL_STAGE_FN PL_INLINE
+
 #define PL_LOOP
 #if defined(__clang__)
 #define PL_UNROLL _Pragma("unroll")
