@@ -16,6 +16,7 @@ import time
 
 from . import measure, paths, report, workloads
 from . import placement as P
+from . import lab as L
 from .lab import Error, Lab
 from .where import layout
 
@@ -39,7 +40,8 @@ def parse(argv):
         prog="bench/compare.sh",
         description="The same workloads through every pathlab path and its references, on a pl-topo veth "
                     "line (generator -> DUT -> sink): NDR/PDR, overload throughput, frame accounting, "
-                    "placement per row. docs/benchmarking.md. Also: bench/compare.sh diff RUN_A RUN_B.")
+                    "placement per row. docs/benchmarking.md. Also: bench/compare.sh diff RUN_A RUN_B; "
+                    "bench/compare.sh cleanup (undo what a killed run left).")
     names = [p.name for p in all_paths(Ctx())]
     ap.add_argument("--paths", default="all", help="comma list (default all): " + ",".join(names))
     ap.add_argument("--workloads", default=",".join(workloads.DEFAULT),
@@ -122,7 +124,7 @@ def parse(argv):
 
 def sh(argv):
     try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
+        return subprocess.run(L.GUARD + argv, capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return ""
 
@@ -179,6 +181,11 @@ def run(argv):
     os.makedirs(ctx.work)
     lab = Lab(src, build, out, prefix, a.verbose)
     ctx.lab = lab
+    try:
+        lab.arm()
+    except (Error, OSError) as e:
+        print("compare.sh: %s" % e, file=sys.stderr)
+        return 2
 
     def on_signal(sig, frame):
         raise KeyboardInterrupt
@@ -208,6 +215,7 @@ def run(argv):
     done = 0
     failed = False
     old_stats = sh(["sysctl", "-n", "kernel.bpf_stats_enabled"]) or "0"
+    lab.record_sysctl("kernel.bpf_stats_enabled", old_stats)
     topo = None
     sink = None
     running = None
@@ -321,6 +329,17 @@ def main(argv):
                 print("compare.sh diff: %s has no results.json" % d, file=sys.stderr)
                 return 2
         sys.stdout.write(report.diff(argv[1], argv[2]))
+        return 0
+    if argv[:1] == ["reap"] and len(argv) == 4:
+        # the watchdog a run starts (lab.Lab.arm)
+        return L.reap(argv[1], int(argv[2]), int(argv[3]))
+    if argv[:1] == ["cleanup"]:
+        if os.geteuid() != 0:
+            print("compare.sh cleanup: needs root", file=sys.stderr)
+            return 2
+        live = L.clean_stale(lambda m: print("cleanup: " + m))
+        for p in live:
+            print("cleanup: the run with prefix %s is still running: left alone" % p)
         return 0
     if argv[:1] == ["run"]:
         argv = argv[1:]
