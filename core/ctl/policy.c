@@ -45,6 +45,7 @@
 	X(malformed, global, PL_KW_ONCE, "malformed drop|pass|tx|user|aborted")             \
 	X(default, global, PL_KW_ONCE, "default drop|pass|tx|user|aborted")                 \
 	X(count, global, PL_KW_ONCE, "count sources on|off")                                \
+	X(block, block, 0, "block src|dst FILE (one prefix per line, # comments)")          \
 	X(acl, acl, 0,                                                                      \
 	  "acl drop|pass|user [ipv4|ipv6] [proto P] [from PREFIX] [to PREFIX] "             \
 	  "[sport N[-M]] [dport N[-M]]  |  acl default pass|drop")                          \
