@@ -246,3 +246,143 @@ const struct pl_policy_stage pl_policy_stage_block = {
 	.summary = block_summary,
 	.free = block_free,
 };
+
+/* ---- live changes (pl_ctl.h: pl_block_add / pl_block_del / pl_block_load) ---- */
+
+static const char *const tname4[2] = { "pl_block_src4", "pl_block_dst4" };
+static const char *const tname6[2] = { "pl_block_src6", "pl_block_dst6" };
+
+/* Set or clear list's enable bit; the configuration is written (a bank
+ * flip) only when the bit changes. */
+static int block_bit(struct pl_ctl *c, int list, int on, struct pl_err *err)
+{
+	__u8 bit = list ? PL_BLOCK_DST : PL_BLOCK_SRC;
+	struct pl_config cfg;
+	int e = pl_ctl_get_config(c, &cfg);
+
+	if (!e && !!(cfg.block_enabled & bit) != !!on) {
+		cfg.block_enabled = (__u8)(on ? cfg.block_enabled | bit : cfg.block_enabled & ~bit);
+		e = pl_ctl_set_config(c, &cfg);
+	}
+	if (e)
+		snprintf(err->msg, sizeof(err->msg), "cannot write the configuration: %s", strerror(-e));
+	return e;
+}
+
+static int block_key(const char *prefix, struct pl_route_key6 *k, int *v6, struct pl_err *err)
+{
+	struct pl_parse ps = { .file = "block", .line = 0, .err = err };
+	struct block_list l = { 0 };
+	int e = block_line(&ps, &l, prefix);
+
+	if (e)
+		return e;
+	*v6 = l.n6 != 0;
+	memset(k, 0, sizeof(*k));
+	memcpy(k, l.n6 ? (void *)l.k6 : (void *)l.k4, l.n6 ? sizeof(*l.k6) : sizeof(*l.k4));
+	free(l.k4);
+	free(l.k6);
+	return 0;
+}
+
+int pl_block_add(struct pl_ctl *c, int list, const char *prefix, struct pl_err *err)
+{
+	struct pl_block_val v = { 0 };
+	struct pl_route_key6 k;
+	int v6, e = block_key(prefix, &k, &v6, err);
+
+	if (e)
+		return e;
+	e = pl_ctl_update(c, v6 ? tname6[!!list] : tname4[!!list], &k, &v);
+	if (e) {
+		snprintf(err->msg, sizeof(err->msg), "cannot add %s to the %s list: %s%s", prefix,
+			 list ? "dst" : "src", strerror(-e),
+			 e == -ENOSPC || e == -E2BIG ? " (the list is full)" : "");
+		return e;
+	}
+	return block_bit(c, list, 1, err);
+}
+
+int pl_block_del(struct pl_ctl *c, int list, const char *prefix, struct pl_err *err)
+{
+	struct pl_route_key6 k;
+	int v6, e = block_key(prefix, &k, &v6, err);
+
+	if (e)
+		return e;
+	e = pl_ctl_remove(c, v6 ? tname6[!!list] : tname4[!!list], &k);
+	if (e)
+		snprintf(err->msg, sizeof(err->msg), "cannot remove %s from the %s list: %s", prefix,
+			 list ? "dst" : "src",
+			 e == -ENOENT ? "it is not in the list (prefixes are removed as they were added)"
+				      : strerror(-e));
+	return e;
+}
+
+/* Make table hold exactly keys[0..n) (sorted): the missing ones first,
+ * then the extra ones out. Returns prefixes written + removed, or -errno. */
+static long block_sync_now(struct pl_ctl *c, const char *table, const void *keys, unsigned n, size_t ksz,
+			   struct pl_err *err)
+{
+	struct pl_block_val v = { 0 };
+	struct pl_keyset have = { 0 }, want = { (uint8_t *)keys, n, ksz };
+	struct pl_policy dummy = { .name = (char *)"block" };
+	struct pl_apply a = { .c = c, .p = &dummy, .err = err };
+	long done = 0;
+	int e = pl_apply_keys(&a, table, ksz, &have);
+
+	for (unsigned i = 0; !e && i < n; i++) {
+		const void *k = (const char *)keys + (size_t)i * ksz;
+
+		if (!pl_keyset_has(&have, k)) {
+			e = pl_ctl_update(c, table, k, &v);
+			done++;
+		}
+	}
+	if (!e) {
+		free(have.k);
+		e = pl_apply_keys(&a, table, ksz, &have);
+	}
+	for (size_t i = 0; !e && i < have.n; i++)
+		if (!pl_keyset_has(&want, have.k + i * ksz)) {
+			e = pl_ctl_remove(c, table, have.k + i * ksz);
+			done++;
+		}
+	free(have.k);
+	if (e) {
+		if (!err->msg[0])
+			snprintf(err->msg, sizeof(err->msg), "writing %s: %s", table, strerror(-e));
+		return e;
+	}
+	return done;
+}
+
+long pl_block_load(struct pl_ctl *c, int list, const char *file, struct pl_err *err)
+{
+	struct block_data d;
+	struct pl_parse ps = { .file = "block load", .line = 0, .err = err };
+	char *argv[3] = { (char *)"block", (char *)(list ? "dst" : "src"), (char *)file };
+	struct block_list *l;
+	long n4 = 0, n6 = 0;
+	int e;
+
+	memset(&d, 0, sizeof(d));
+	err->msg[0] = '\0';
+	e = pl_kw_block(&ps, &d, 3, argv);
+	l = &d.list[!!list];
+	if (!e) {
+		l->n4 = uniq(l->k4, l->n4, sizeof(*l->k4), k4_cmp);
+		l->n6 = uniq(l->k6, l->n6, sizeof(*l->k6), k6_cmp);
+		/* Written whole before the bit is set; with the bit on already,
+		 * each prefix is in the old list or the new one. */
+		n4 = block_sync_now(c, tname4[!!list], l->k4, l->n4, sizeof(*l->k4), err);
+		if (n4 >= 0)
+			n6 = block_sync_now(c, tname6[!!list], l->k6, l->n6, sizeof(*l->k6), err);
+		if (n4 < 0 || n6 < 0)
+			e = (int)(n4 < 0 ? n4 : n6);
+		else
+			e = block_bit(c, list, l->n4 || l->n6, err);
+	}
+	block_free(&d);
+	return e ? e : (long)(l->n4 + l->n6);
+}

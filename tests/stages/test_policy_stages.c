@@ -199,6 +199,40 @@ static void test_block_policy(struct pl_ctl *ctl)
 		}
 		unlink(path);
 	}
+	/* live changes without a policy apply */
+	{
+		struct pl_err err = { { 0 } };
+		char path[600];
+
+		put_file(dir, "b.policy", "mode policy\n");
+		e = apply_file(ctl, pol);
+		CHECK(!e && pl_core_config()->block_enabled == 0, "lists emptied: %s", e ? e : "");
+		CHECK(pl_block_add(ctl, 0, "192.0.2.9", &err) == 0, "add: %s", err.msg);
+		CHECK(blocked4(&pl_block_src4, 192, 0, 2, 9) && pl_core_config()->block_enabled == PL_BLOCK_SRC,
+		      "add: in the src list, the list on");
+		CHECK(pl_block_add(ctl, 1, "2001:db8:5::/48", &err) == 0, "add v6 dst: %s", err.msg);
+		CHECK(pl_core_config()->block_enabled == (PL_BLOCK_SRC | PL_BLOCK_DST), "add: the dst list on");
+		CHECK(pl_block_add(ctl, 0, "192.0.2.300", &err) < 0 && strstr(err.msg, "192.0.2.300"),
+		      "bad prefix: %s", err.msg);
+		CHECK(pl_block_del(ctl, 0, "192.0.2.9", &err) == 0 && !blocked4(&pl_block_src4, 192, 0, 2, 9),
+		      "del: %s", err.msg);
+		CHECK(pl_block_del(ctl, 0, "192.0.2.9", &err) == -ENOENT && strstr(err.msg, "not in the list"),
+		      "del of an absent prefix: %s", err.msg);
+		snprintf(path, sizeof(path), "%s/src.list", dir);
+		put_file(dir, "src.list", "10.0.0.0/8\n10.0.0.0/8\n198.18.0.0/15\n");
+		CHECK(pl_block_add(ctl, 0, "192.0.2.10", &err) == 0, "add: %s", err.msg);
+		CHECK(pl_block_load(ctl, 0, path, &err) == 2, "load: %s", err.msg);
+		CHECK(blocked4(&pl_block_src4, 10, 2, 3, 4) && blocked4(&pl_block_src4, 198, 19, 0, 1) &&
+		      !blocked4(&pl_block_src4, 192, 0, 2, 10), "load: the list is the file's");
+		put_file(dir, "src.list", "# empty\n");
+		CHECK(pl_block_load(ctl, 0, path, &err) == 0 && !blocked4(&pl_block_src4, 10, 2, 3, 4) &&
+		      pl_core_config()->block_enabled == PL_BLOCK_DST, "load of an empty list: off (%s)", err.msg);
+		put_file(dir, "src.list", "10.0.0.0/8\nnonsense\n");
+		CHECK(pl_block_load(ctl, 0, path, &err) < 0 && strstr(err.msg, "src.list:2:"), "load error: %s",
+		      err.msg);
+		CHECK(pl_core_config()->block_enabled == PL_BLOCK_DST && !blocked4(&pl_block_src4, 10, 2, 3, 4),
+		      "a list file with an error changes nothing");
+	}
 	put_file(dir, "b.policy", "mode policy\n");
 	e = apply_file(ctl, pol);
 	CHECK(!e && pl_core_config()->block_enabled == 0 && !blocked4(&pl_block_src4, 172, 16, 0, 1),
