@@ -5,6 +5,8 @@
 # source's flow keeps running: a source passes, is added (its echo requests
 # are dropped, counted exactly), is removed (passes again); the IPv6 source
 # the same through `block load`. The other source loses nothing throughout.
+# Then examples/block-top-sources.py, one interval: a flood from 10.82.0.5
+# (about 500 packets/s) is blocked, a 50 packets/s source is not.
 #   test-block.sh BUILD_DIR
 BUILD=$1
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -19,10 +21,11 @@ mkns plt-s-bg; mkns plt-s-bd
 link plt-s-bg plt-s-bg0 plt-s-bd plt-s-bd0
 ip -n plt-s-bg addr add 10.82.0.1/24 dev plt-s-bg0
 ip -n plt-s-bg addr add 10.82.0.3/24 dev plt-s-bg0
+ip -n plt-s-bg addr add 10.82.0.5/24 dev plt-s-bg0
 ip -n plt-s-bg addr add fd82::1/64 dev plt-s-bg0 nodad
 ip -n plt-s-bd addr add 10.82.0.2/24 dev plt-s-bd0
 ip -n plt-s-bd addr add fd82::2/64 dev plt-s-bd0 nodad
-echo "mode policy" >"$TMP/b.policy"
+printf "mode policy\ncount sources on\n" >"$TMP/b.policy"
 start_xdp plt-s-bd "$TMP/b.policy" plt-s-bd0
 id=$(ip -n plt-s-bd -d link show dev plt-s-bd0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
 [ -n "$id" ] || { echo "FAIL: no program id on plt-s-bd0"; exit 1; }
@@ -81,4 +84,23 @@ n=$(received 10.82.0.1 10.82.0.2 5)
 wait $OTHER
 grep -q ' 400 received' "$TMP/other.out" && ok "the other source's 400 echo requests all answered" ||
 	bad "other source: $(grep received "$TMP/other.out")"
+
+# the mitigation loop example, one interval, over a flood and a calm source
+ip netns exec plt-s-bg ping -q -n -c 1500 -i 0.002 -W 1 -I 10.82.0.5 10.82.0.2 >/dev/null 2>&1 &
+FLOOD=$!
+PIDS="$PIDS $FLOOD"
+ip netns exec plt-s-bg ping -q -n -c 150 -i 0.02 -W 1 -I 10.82.0.3 10.82.0.2 >"$TMP/calm.out" 2>&1 &
+CALM=$!
+PIDS="$PIDS $CALM"
+sleep 0.5
+out=$(ip netns exec plt-s-bd /usr/bin/python3 "$(dirname "$0")/../../examples/block-top-sources.py" \
+	--prog-id "$id" --pathlab-policy "$POLICY" --threshold 150 --interval 1 --once 2>&1)
+echo "$out" | grep -q '^10.82.0.5: .* block' && ! echo "$out" | grep -q '^10.82.0.3' &&
+	ok "block-top-sources.py blocked the flood only: $out" || bad "block-top-sources.py: $out"
+wait $FLOOD
+n=$(received 10.82.0.5 10.82.0.2 10)
+[ "$n" = 0 ] && ok "the flood's source stays blocked" || bad "flood source after the loop: $n of 10 answered"
+wait $CALM
+grep -q ' 150 received' "$TMP/calm.out" && ok "the calm source's 150 echo requests all answered" ||
+	bad "calm source: $(grep received "$TMP/calm.out")"
 exit $fail
