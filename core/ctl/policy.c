@@ -45,7 +45,6 @@
 	X(malformed, global, PL_KW_ONCE, "malformed drop|pass|tx|user|aborted")             \
 	X(default, global, PL_KW_ONCE, "default drop|pass|tx|user|aborted")                 \
 	X(count, global, PL_KW_ONCE, "count sources on|off")                                \
-	X(block, block, 0, "block src|dst FILE (one prefix per line, # comments)")          \
 	X(acl, acl, 0,                                                                      \
 	  "acl drop|pass|user [ipv4|ipv6] [proto P] [from PREFIX] [to PREFIX] "             \
 	  "[sport N[-M]] [dport N[-M]]  |  acl default pass|drop")                          \
@@ -64,7 +63,8 @@
 	X(lb, lb, 0,                                                                        \
 	  "lb service NAME VIP PORT tcp|udp [mode dsr|ipip|nat] [size PRIME] [encap-src ADDR]" \
 	  "  |  lb backend SERVICE ADDR [port N] [weight N] [state up|draining|down] "       \
-	  "[mac MAC] [src-mac MAC] [via IFACE|tx|pass]  |  lb seed N")
+	  "[mac MAC] [src-mac MAC] [via IFACE|tx|pass]  |  lb seed N")                      \
+	X(block, block, 0, "block src|dst FILE (one prefix per line, # comments)")
 
 #define PL_KW_ONCE 1u
 
