@@ -9,6 +9,7 @@ set -u
 BUILD=${BUILD:?}
 OBJ=$BUILD/xdp/pathlab.bpf.o
 XDP=$BUILD/xdp/pathlab-xdp
+POLICY=$BUILD/xdp/pathlab-policy
 NSES=""
 PIDS=""
 TMP=$(mktemp -d /tmp/plt-s.XXXXXX)
@@ -20,6 +21,11 @@ need() {
 	done
 	[ -x "$XDP" ] || { echo "SKIP: pathlab-xdp not built (libbpf missing)"; exit 77; }
 }
+
+# ok WHAT / bad WHAT: a check's outcome (bad sets fail: the test's exit status).
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
 
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done

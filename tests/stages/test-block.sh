@@ -12,10 +12,6 @@ BUILD=$1
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 need ethtool ping
-POLICY=$BUILD/xdp/pathlab-policy
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
 
 mkns plt-s-bg; mkns plt-s-bd
 link plt-s-bg plt-s-bg0 plt-s-bd plt-s-bd0

@@ -16,10 +16,6 @@ BUILD=$1 FRONT=${2:-xdp}
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 need ethtool ping
-POLICY=$BUILD/xdp/pathlab-policy
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
 
 mkns plt-s-ga; mkns plt-s-rr; mkns plt-s-sk
 link plt-s-ga plt-s-ga0 plt-s-rr plt-s-rr0
