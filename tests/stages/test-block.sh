@@ -60,6 +60,8 @@ n=$(received 10.82.0.1 10.82.0.2 20)
 	bad "blocked moved after del: $(counter blocked) (was $b1)"
 
 printf '# test list\nfd82::1/128\n198.18.0.0/15\n' >"$TMP/v6.list"
+received fd82::1 fd82::2 2 >/dev/null # a fresh neighbour entry: no probe while blocked
+b1=$(counter blocked)
 out=$(blk load src "$TMP/v6.list" 2>&1) && ok "block load: $out" || bad "block load: $out"
 n=$(received fd82::1 fd82::2 20)
 [ "$n" = 0 ] && ok "fd82::1 blocked by the loaded list" || bad "v6 blocked: $n of 20 answered"
