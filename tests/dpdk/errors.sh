@@ -9,15 +9,15 @@
 set -u
 DPDK=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
-PL_D_SUFFIX=e
+PL_TAG=de
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, AF_XDP)"; exit 77; }
-T=$(mktemp -d /tmp/plt-d-err.XXXXXX)
+require_root "namespaces, AF_XDP"
+T=$PL_TMP
 PREFIX=plt-d-err$$
-trap 'pl_d_topo_down; rm -rf "$T" /var/run/dpdk/$PREFIX' EXIT
+pl_defer rm -rf "/var/run/dpdk/$PREFIX"
 failed=0
-pl_d_topo_up || { echo "FAIL: topology"; exit 1; }
+pl_d_topo_up
 EAL=(-l 0 --no-pci -m 256 --file-prefix "$PREFIX" --log-level=error)
 
 # expect NAME WANT_RC_NONZERO REGEX -- CMD...: non-zero exit, stderr matches REGEX,

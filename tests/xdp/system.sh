@@ -10,6 +10,7 @@
 set -uo pipefail
 
 MODE=$1 XDP=$(realpath "$2") TRAFFIC=$(realpath "$3") SRC=$(realpath "$4")
+PL_TAG=x${MODE:0:1}
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 PLTOPO=$PL_TOPO
