@@ -15,9 +15,6 @@ PL_TAG=sb
 . "$(dirname "$0")/lib.sh"
 need ethtool ping
 POLICY=$BUILD/xdp/pathlab-policy
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
 
 stages_topo bl --topo line --no-forward --neigh dynamic
 BG=$GEN_NS BD=$NS_DUT
@@ -104,4 +101,4 @@ n=$(received "$A5" "$D4" 10)
 wait $CALM
 grep -q ' 150 received' "$TMP/calm.out" && ok "the calm source's 150 echo requests all answered" ||
 	bad "calm source: $(grep received "$TMP/calm.out")"
-exit $fail
+pl_done stages-block
