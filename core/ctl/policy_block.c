@@ -319,42 +319,65 @@ int pl_block_del(struct pl_ctl *c, int list, const char *prefix, struct pl_err *
 	return e;
 }
 
-/* Make table hold exactly keys[0..n) (sorted): the missing ones first,
- * then the extra ones out. Returns prefixes written + removed, or -errno. */
-static long block_sync_now(struct pl_ctl *c, const char *table, const void *keys, unsigned n, size_t ksz,
-			   struct pl_err *err)
+/* One table of a list being loaded: the keys wanted (sorted) and held. */
+struct block_sync {
+	const char *table;
+	struct pl_keyset want, have;
+	unsigned added;
+};
+
+/* Write the prefixes the table lacks; count them in added. */
+static int block_add_missing(struct pl_ctl *c, struct block_sync *t, struct pl_err *err)
 {
 	struct pl_block_val v = { 0 };
-	struct pl_keyset have = { 0 }, want = { (uint8_t *)keys, n, ksz };
 	struct pl_policy dummy = { .name = (char *)"block" };
 	struct pl_apply a = { .c = c, .p = &dummy, .err = err };
-	long done = 0;
-	int e = pl_apply_keys(&a, table, ksz, &have);
+	int e = pl_apply_keys(&a, t->table, t->want.ksz, &t->have);
 
-	for (unsigned i = 0; !e && i < n; i++) {
-		const void *k = (const char *)keys + (size_t)i * ksz;
+	for (size_t i = 0; !e && i < t->want.n; i++) {
+		const void *k = t->want.k + i * t->want.ksz;
 
-		if (!pl_keyset_has(&have, k)) {
-			e = pl_ctl_update(c, table, k, &v);
-			done++;
+		if (pl_keyset_has(&t->have, k))
+			continue;
+		e = pl_ctl_update(c, t->table, k, &v);
+		if (e)
+			snprintf(err->msg, sizeof(err->msg), "writing %s: %s%s", t->table, strerror(-e),
+				 e == -ENOSPC || e == -E2BIG ? " (the list is full)" : "");
+		else
+			t->added++;
+	}
+	return e;
+}
+
+/* Remove what block_add_missing wrote (a failed load). */
+static void block_undo(struct pl_ctl *c, struct block_sync *t)
+{
+	for (size_t i = 0; t->added && i < t->want.n; i++) {
+		const void *k = t->want.k + i * t->want.ksz;
+
+		if (!pl_keyset_has(&t->have, k) && !pl_ctl_remove(c, t->table, k))
+			t->added--;
+	}
+}
+
+/* Remove the prefixes held that are not wanted. */
+static int block_remove_extra(struct pl_ctl *c, struct block_sync *t, struct pl_err *err)
+{
+	for (size_t i = 0; i < t->have.n; i++) {
+		const void *k = t->have.k + i * t->have.ksz;
+		int e;
+
+		if (pl_keyset_has(&t->want, k))
+			continue;
+		e = pl_ctl_remove(c, t->table, k);
+		if (e && e != -ENOENT) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "removing an old prefix from %s: %s (the new list is in place, some old prefixes remain: load again)",
+				 t->table, strerror(-e));
+			return e;
 		}
 	}
-	if (!e) {
-		free(have.k);
-		e = pl_apply_keys(&a, table, ksz, &have);
-	}
-	for (size_t i = 0; !e && i < have.n; i++)
-		if (!pl_keyset_has(&want, have.k + i * ksz)) {
-			e = pl_ctl_remove(c, table, have.k + i * ksz);
-			done++;
-		}
-	free(have.k);
-	if (e) {
-		if (!err->msg[0])
-			snprintf(err->msg, sizeof(err->msg), "writing %s: %s", table, strerror(-e));
-		return e;
-	}
-	return done;
+	return 0;
 }
 
 long pl_block_load(struct pl_ctl *c, int list, const char *file, struct pl_err *err)
@@ -362,27 +385,46 @@ long pl_block_load(struct pl_ctl *c, int list, const char *file, struct pl_err *
 	struct block_data d;
 	struct pl_parse ps = { .file = "block load", .line = 0, .err = err };
 	char *argv[3] = { (char *)"block", (char *)(list ? "dst" : "src"), (char *)file };
-	struct block_list *l;
-	long n4 = 0, n6 = 0;
+	struct block_list *l = &d.list[!!list];
+	struct block_sync t[2];
 	int e;
 
 	memset(&d, 0, sizeof(d));
+	memset(t, 0, sizeof(t));
 	err->msg[0] = '\0';
 	e = pl_kw_block(&ps, &d, 3, argv);
-	l = &d.list[!!list];
 	if (!e) {
 		l->n4 = uniq(l->k4, l->n4, sizeof(*l->k4), k4_cmp);
 		l->n6 = uniq(l->k6, l->n6, sizeof(*l->k6), k6_cmp);
-		/* Written whole before the bit is set; with the bit on already,
-		 * each prefix is in the old list or the new one. */
-		n4 = block_sync_now(c, tname4[!!list], l->k4, l->n4, sizeof(*l->k4), err);
-		if (n4 >= 0)
-			n6 = block_sync_now(c, tname6[!!list], l->k6, l->n6, sizeof(*l->k6), err);
-		if (n4 < 0 || n6 < 0)
-			e = (int)(n4 < 0 ? n4 : n6);
-		else
-			e = block_bit(c, list, l->n4 || l->n6, err);
+		t[0] = (struct block_sync){ tname4[!!list], { (uint8_t *)l->k4, l->n4, sizeof(*l->k4) }, { 0 }, 0 };
+		t[1] = (struct block_sync){ tname6[!!list], { (uint8_t *)l->k6, l->n6, sizeof(*l->k6) }, { 0 }, 0 };
+		/* The new prefixes first (all of them, or none: undone on a
+		 * failure), then the bit (a list that was off is whole before
+		 * it is used), then the old prefixes out. */
+		e = block_add_missing(c, &t[0], err);
+		if (!e)
+			e = block_add_missing(c, &t[1], err);
+		if (e) {
+			block_undo(c, &t[0]);
+			block_undo(c, &t[1]);
+			if (t[0].added || t[1].added)
+				snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+					 "; %u new prefixes could not be removed again", t[0].added + t[1].added);
+			else
+				snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+					 "; the list is as it was");
+		}
+		if (!e && (l->n4 || l->n6))
+			e = block_bit(c, list, 1, err);
+		if (!e)
+			e = block_remove_extra(c, &t[0], err);
+		if (!e)
+			e = block_remove_extra(c, &t[1], err);
+		if (!e && !l->n4 && !l->n6)
+			e = block_bit(c, list, 0, err);
 	}
+	free(t[0].have.k);
+	free(t[1].have.k);
 	block_free(&d);
 	return e ? e : (long)(l->n4 + l->n6);
 }

@@ -232,6 +232,37 @@ static void test_block_policy(struct pl_ctl *ctl)
 		      err.msg);
 		CHECK(pl_core_config()->block_enabled == PL_BLOCK_DST && !blocked4(&pl_block_src4, 10, 2, 3, 4),
 		      "a list file with an error changes nothing");
+		/* a load that does not fit is undone: 131072 + 1 prefixes held,
+		 * 131072 others loaded, one more than the table holds */
+		{
+			char p1[600], p2[600];
+			FILE *f1, *f2;
+
+			snprintf(p1, sizeof(p1), "%s/l1.list", dir);
+			snprintf(p2, sizeof(p2), "%s/l2.list", dir);
+			f1 = fopen(p1, "w");
+			f2 = fopen(p2, "w");
+			for (unsigned i = 0; f1 && f2 && i < PL_BLOCK_MAX / 2; i++) {
+				fprintf(f1, "100.%u.%u.%u\n", 64 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
+				fprintf(f2, "101.%u.%u.%u\n", 64 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
+			}
+			if (f1)
+				fclose(f1);
+			if (f2)
+				fclose(f2);
+			CHECK(pl_block_load(ctl, 0, p1, &err) == PL_BLOCK_MAX / 2, "load l1: %s", err.msg);
+			CHECK(pl_block_add(ctl, 0, "192.0.2.77", &err) == 0, "add: %s", err.msg);
+			CHECK(pl_block_load(ctl, 0, p2, &err) < 0 && strstr(err.msg, "full") &&
+			      strstr(err.msg, "as it was"), "over the limit: %s", err.msg);
+			CHECK(blocked4(&pl_block_src4, 100, 64, 0, 1) && blocked4(&pl_block_src4, 192, 0, 2, 77) &&
+			      !blocked4(&pl_block_src4, 101, 64, 0, 1) && !blocked4(&pl_block_src4, 101, 65, 255, 255),
+			      "a load that did not fit left the list as it was");
+			put_file(dir, "src.list", "# empty\n");
+			CHECK(pl_block_load(ctl, 0, path, &err) == 0 && !blocked4(&pl_block_src4, 100, 64, 0, 1),
+			      "emptied: %s", err.msg);
+			unlink(p1);
+			unlink(p2);
+		}
 	}
 	put_file(dir, "b.policy", "mode policy\n");
 	e = apply_file(ctl, pol);
