@@ -132,8 +132,9 @@ int pl_policy_apply(struct pl_ctl *c, const struct pl_policy *p, pl_port_resolve
  * list 0 is the source list, 1 the destination list. add: one address or
  * prefix, and the list's enable bit set; del: one prefix as it was added
  * (the bit stays set). load: the list becomes exactly FILE's prefixes (the
- * policy's list format): the missing ones are written, then the extra ones
- * removed, then the bit set (or cleared for an empty list), so a list that
+ * policy's list format): the missing ones are written (all or none: a
+ * failed write undoes the others), the bit set, then the extra ones removed
+ * (the bit cleared for an empty list), so a list that
  * was off is whole before it is used and, while it is on, each prefix is in
  * the old list or the new one. Returns 0 (load: the number of prefixes) or
  * -errno with err naming what is wrong. A later policy apply replaces the
