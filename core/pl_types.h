@@ -110,6 +110,7 @@ struct pl_addr {
 	X(RESP_ACK, "resp_ack", "responder: pure ACKs absorbed")               \
 	X(RESP_RST, "resp_rst", "responder: RSTs sent (bad cookie, unexpected)") \
 	X(RESP_TOO_BIG, "resp_too_big", "responder: response over the client's MSS or tailroom") \
+	X(RESP_MULTIBUF, "resp_multibuf", "responder: multi-buffer segments refused (dropped)") \
 	X(LB_NEW_FLOW, "lb_new_flow", "load balancer: flows placed by the Maglev table") \
 	X(LB_CT_HIT, "lb_ct_hit", "load balancer: packets of known flows")     \
 	X(LB_NO_BACKEND, "lb_no_backend", "load balancer: no usable backend (dropped)") \

@@ -539,14 +539,18 @@ class Testpmd(Path):
     def mode_for(self, wl):
         return self.fwd_mode
 
+    def vdevs(self):
+        vdev = []
+        for k, i in enumerate(self.dut_ifs()):
+            vdev += ["--vdev", "net_af_xdp%d,iface=%s,start_queue=0,queue_count=1" % (k, i)]
+        return vdev
+
     def start(self, topo, place, wl, policy_file):
         self.topo = topo
         t = topo.info
         self.file_prefix = "%s-tpmd" % self.lab.prefix
         mode = self.mode_for(wl)
-        vdev = []
-        for k, i in enumerate(self.dut_ifs()):
-            vdev += ["--vdev", "net_af_xdp%d,iface=%s,start_queue=0,queue_count=1" % (k, i)]
+        vdev = self.vdevs()
         # stdbuf: testpmd's answers go to a file, line-buffered so that each
         # "show port stats all" can be read at once
         argv = ["stdbuf", "-oL", "dpdk-testpmd", "-l", "%d,%d" % (place.gen_cpu, place.dut_cpus[-1]), "--main-lcore",
@@ -830,3 +834,7 @@ REFERENCE_OF = {
     "linux": "ref-xdp",
 }
 
+# The OVS-DPDK, PVP and OVS kernel-datapath rows (paths_ovs.py).
+from . import paths_ovs  # noqa: E402 (it builds on the classes above)
+PATHS += paths_ovs.PATHS
+REFERENCE_OF.update(paths_ovs.REFERENCE_OF)

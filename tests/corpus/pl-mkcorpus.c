@@ -1134,6 +1134,108 @@ static void c_route(struct mk *m)
 	emit(m, &p, "ipv6 echo to ff02::1 (multicast: not routed)");
 }
 
+/* A frame of a 9000-byte MTU: 9014 bytes (9018 on the wire with the FCS). */
+#define JUMBO_LEN 9014u
+
+/* Emit s filled up to len bytes. */
+static void seg_emit_len(struct mk *m, struct seg *s, unsigned len, const char *what)
+{
+	struct pl_pkt p;
+
+	s->fill = 0;
+	seg_build(&p, s);
+	s->fill = len > p.len ? len - p.len : 0;
+	seg_emit(m, s, "%u-byte %s", len, what);
+}
+
+/* An IPv4 UDP datagram from the lab net 192.0.2.H to 198.51.100.1. */
+static void udp_lab(struct seg *s, unsigned h, uint16_t sport, uint16_t dport)
+{
+	memset(s, 0, sizeof(*s));
+	s->udp = 1;
+	s->s4 = PL_PKT_IP4(192, 0, 2, h);
+	s->d4 = PL_PKT_IP4(198, 51, 100, 1);
+	s->sport = sport;
+	s->dport = dport;
+}
+
+/* Jumbo frames (a 9000-byte MTU): longer than the 3520 bytes of one
+ * test_run page, so every build sees a multi-buffer frame whose headers are
+ * in the first buffer. The ACL and steering ports, the load balancer's
+ * encapsulations and rewrites, the responder (which refuses them:
+ * resp_multibuf), the byte budget of the rate limiter, both sides of the
+ * one-page boundary, and IP/UDP lengths past the end of a jumbo frame. */
+static void c_jumbo(struct mk *m)
+{
+	static const uint16_t tports[] = { 22, 80, 443, 8080 }, uports[] = { 53, 4242, 5000, 9000 };
+	static const unsigned sizes[] = { 3520, 3521, 4096, 7000, JUMBO_LEN, PLT_REPLAY_MAX_FRAME };
+	struct seg s;
+	struct pl_pkt p;
+	char what[80];
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (unsigned i = 0; i < N(tports) + N(uports); i++) {
+			int udp = i >= N(tports);
+
+			memset(&s, 0, sizeof(s));
+			s.v6 = v6;
+			s.udp = udp;
+			s.s4 = PL_PKT_IP4(192, 0, 2, 10 + udp);
+			s.d4 = PL_PKT_IP4(198, 51, 100, 1);
+			memcpy(s.s6, v6_lab, 16);
+			memcpy(s.d6, v6_srv, 16);
+			s.sport = (uint16_t)(udp ? 46000 + i - N(tports) : 45000 + i);
+			s.dport = udp ? uports[i - N(tports)] : tports[i];
+			s.flags = udp ? 0 : PL_TCP_ACK | PL_TCP_PSH;
+			snprintf(what, sizeof(what), "jumbo %s to port %u", udp ? "udp" : "tcp", s.dport);
+			seg_emit_len(m, &s, JUMBO_LEN, what);
+		}
+	}
+	/* Both sides of the one-page boundary, and the longest frame replayed. */
+	for (unsigned i = 0; i < N(sizes); i++) {
+		udp_lab(&s, 12, 47000, 4243);
+		seg_emit_len(m, &s, sizes[i], "udp frame");
+	}
+	/* The load balancer: new and known flows of DSR, NAT and IP-in-IP. */
+	for (int k = 0; k < 5; k++) {
+		static const struct { int v6; unsigned vip; uint16_t port; int udp; const char *what; } svc[] = {
+			{ 0, 100, 80, 0, "dsr tcp" }, { 0, 100, 53, 1, "nat udp" }, { 0, 101, 80, 0, "ipip tcp" },
+			{ 1, 101, 80, 0, "ipip tcp" }, { 1, 100, 53, 1, "nat udp" },
+		};
+
+		lb_ends(&s, svc[k].v6, svc[k].vip, svc[k].port, 200 + k, (uint16_t)(52000 + k));
+		s.udp = svc[k].udp;
+		s.flags = PL_TCP_SYN;
+		seg_emit(m, &s, "lb %s jumbo flow: new", svc[k].what);
+		s.flags = PL_TCP_ACK | PL_TCP_PSH;
+		snprintf(what, sizeof(what), "lb %s jumbo flow: known", svc[k].what);
+		seg_emit_len(m, &s, JUMBO_LEN, what);
+	}
+	/* The responder refuses them (resp_multibuf), v4 and v6. */
+	for (int v6 = 0; v6 < 2; v6++) {
+		resp_ends(&s, v6, 3, (uint16_t)(41000 + v6), 80);
+		s.mss = 0;
+		s.flags = PL_TCP_ACK | PL_TCP_PSH;
+		seg_emit_len(m, &s, JUMBO_LEN, "responder segment (refused)");
+	}
+	/* Jumbo frames against the byte budget (ratelimit.policy: a burst of
+	 * 3000 bytes), charged for the whole frame. */
+	for (unsigned i = 0; i < 3; i++) {
+		rl_src(&s, 0, 72, 9);
+		s.udp = 1;
+		seg_emit_len(m, &s, JUMBO_LEN, "ratelimit frame from 10.72.0.9");
+	}
+	/* Lengths past the end of a jumbo frame. */
+	udp_lab(&s, 13, 47001, 4243);
+	s.fill = JUMBO_LEN - 42;
+	seg_build(&p, &s);
+	pl_pkt_put16(&p, pl_pkt_off(&p, PL_PK_IPV4) + 2, JUMBO_LEN - 14 + 1);
+	emit(m, &p, "ipv4 total length one past the end of a jumbo frame");
+	seg_build(&p, &s);
+	pl_pkt_put16(&p, pl_pkt_off(&p, PL_PK_UDP) + 4, JUMBO_LEN - 34 + 1);
+	emit(m, &p, "udp length one past the end of a jumbo frame");
+}
+
 struct corpus_class {
 	const char *name;
 	void (*fn)(struct mk *m);
@@ -1162,6 +1264,7 @@ static const struct corpus_class classes[] = {
 	{ "frag-datagram", c_frag_datagram, "first fragments of 3008-byte UDP datagrams (v4/v6), IPv6 later fragments after extension headers" },
 	{ "responder-edges", c_responder_edges, "responder request lines split across segments or padded, LF/CRLF endings, a v4-mapped destination" },
 	{ "route", c_route, "routing: longest prefix, pass/drop/no route, TTL and hop limit 64/2/1/0, IPv4 options; broadcast, VLAN, multicast left alone" },
+	{ "jumbo", c_jumbo, "multi-buffer frames up to 9216 bytes: ACL and steering ports, LB, responder (refused), byte budget, the page boundary, lengths past the end" },
 };
 
 /* ---- command line ------------------------------------------------------------- */
