@@ -6,6 +6,8 @@
  *   pathlab-policy apply --prog-id ID FILE
  *   pathlab-policy show --prog-id ID
  *   pathlab-policy routes --prog-id ID [--once]
+ *   pathlab-policy block --prog-id ID add|del src|dst PREFIX...
+ *   pathlab-policy block --prog-id ID load src|dst FILE
  *
  * The command and option tables (plt_opts.h) drive parsing and --help. */
 #include <errno.h>
@@ -175,6 +177,54 @@ static int cmd_routes(void *opts, int argc, char **argv)
 	return err < 0 ? 1 : 0;
 }
 
+/* block --prog-id ID add|del|load src|dst PREFIX...|FILE: change a block
+ * list of the running program, nothing else of its policy. */
+static int cmd_block(void *opts, int argc, char **argv)
+{
+	const struct opts *o = opts;
+	struct pl_err err = { { 0 } };
+	struct pl_ctl *c;
+	int list, bad = 0;
+
+	if (strcmp(argv[0], "add") && strcmp(argv[0], "del") && strcmp(argv[0], "load")) {
+		fprintf(stderr, "block: '%s' is not add, del or load\n", argv[0]);
+		return 2;
+	}
+	if (strcmp(argv[1], "src") && strcmp(argv[1], "dst")) {
+		fprintf(stderr, "block %s: '%s' is not src or dst (the list to change)\n", argv[0], argv[1]);
+		return 2;
+	}
+	if (argc < 3 || (!strcmp(argv[0], "load") && argc != 3)) {
+		fprintf(stderr, "block %s %s needs %s\n", argv[0], argv[1],
+			!strcmp(argv[0], "load") ? "one FILE" : "one or more PREFIXes");
+		return 2;
+	}
+	list = argv[1][0] == 'd';
+	c = open_prog(o);
+	if (!c)
+		return 1;
+	if (!strcmp(argv[0], "load")) {
+		long n = pl_block_load(c, list, argv[2], &err);
+
+		if (n < 0)
+			fprintf(stderr, "%s\n", err.msg), bad = 1;
+		else
+			printf("%s list of program %lu: %ld prefixes from %s\n", argv[1], o->prog_id, n, argv[2]);
+	} else {
+		for (int i = 2; i < argc; i++) {
+			int e = argv[0][0] == 'a' ? pl_block_add(c, list, argv[i], &err)
+						  : pl_block_del(c, list, argv[i], &err);
+
+			if (e) {
+				fprintf(stderr, "%s\n", err.msg);
+				bad = 1;
+			}
+		}
+	}
+	pl_ctl_close(c);
+	return bad;
+}
+
 #define O(f) offsetof(struct opts, f)
 static const struct plt_opt opt_table[] = {
 	{ "prog-id", 'p', PLT_OPT_UINT, O(prog_id), "ID",
@@ -192,6 +242,9 @@ static const struct plt_cmd cmd_table[] = {
 	{ "routes", "--prog-id ID [--once]",
 	  "mirror the kernel's routes and neighbours into its route tables, following changes until SIGINT/SIGTERM",
 	  0, 0, cmd_routes },
+	{ "block", "--prog-id ID add|del|load src|dst PREFIX...|FILE",
+	  "change a block list of the running program (nothing else of its policy): add or remove prefixes, or load a list file in place of the list",
+	  2, -1, cmd_block },
 };
 
 static void outro(FILE *f)
