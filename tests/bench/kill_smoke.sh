@@ -93,7 +93,7 @@ kids=$(/usr/bin/python3 -c 'import json,sys; print(" ".join(str(p["pid"]) for p 
 echo "B: kill -9 $wd (watchdog), $HPID (harness); children $kids"
 kill -9 "$wd"
 kill -9 "$HPID"
-for i in $(seq 1 50); do
+for _ in $(seq 1 50); do
 	left=""
 	for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
 	[ -z "$left" ] && break
