@@ -71,10 +71,11 @@ def pci_netdev(pci):
     return ""
 
 
-def plan(nic, pci, ifname, gen_cpu, dut_cpus, dpdk=None):
-    """How the bypass rows get the port: commands to bind, run, restore; or why not."""
+def plan(nic, pci, ifname, gen_cpu, dut_cpus, dpdk=None, local=True):
+    """How the bypass rows get the port: commands to bind, run, restore; or why not.
+    local: the port is on this host (its driver is read from sysfs), not a recorded one."""
     dpdk = dpdk_version() if dpdk is None else dpdk
-    drv = pci_driver(pci) or nic["driver"]
+    drv = (pci_driver(pci) if local else "") or nic["driver"]
     pmd, since, bifurcated = PMDS.get(drv, PMDS.get(nic["driver"], (None, None, False)))
     out = {"pci": pci, "kernel_driver": drv, "pmd": pmd, "dpdk": dpdk, "bifurcated": bifurcated,
            "bind": [], "restore": [], "run": {}, "refused": None}

@@ -101,7 +101,7 @@ def plan(lab, arg, probe_file, force, gen_cpu, dut_cpus):
     nic = nicprobe.choose(probe)
     if not pci and bypass.is_pci(nic["bus"]):
         pci = nic["bus"]
-    bp = bypass.plan(nic, pci, ifname, gen_cpu, dut_cpus)
+    bp = bypass.plan(nic, pci, ifname, gen_cpu, dut_cpus, local=not recorded)
     nic["refused"] = dict(nic["refused"])
     if bp["refused"]:
         nic["refused"]["dpdk-pmd"] = bp["refused"]
