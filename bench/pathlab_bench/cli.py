@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from . import bypass, measure, nicprobe, paths, realport, report, workloads
+from . import bypass, hostenv, measure, nicprobe, paths, realport, report, workloads
 from . import placement as P
 from .lab import Error, Lab
 from .where import layout
@@ -238,6 +238,7 @@ def run(argv):
                     except ValueError as e:
                         raise Error(str(e))
                 res["meta"]["nic"] = ctx.nic
+                res["meta"]["environment"] = hostenv.record(topo.ns("dut"), [topo["DUT_IN_IF"], topo["DUT_OUT_IF"]])
                 sink = topo.start("sink", [layout.tool("bench/pl-sink"), "-i", topo["SINK_IF"]],
                                   os.path.join(out, "logs", "sink.log"))
                 time.sleep(0.5)
@@ -268,7 +269,10 @@ def run(argv):
                     cell = measure.Cell(ctx, topo, p, wl, place, 64)
                     cell_opts = argparse.Namespace(**vars(a))
                     cell_opts.search = not a.no_search and p.name != "ceiling"
+                    nic0 = {i: hostenv.nic_stats(topo.ns("dut"), i) for i in p.dut_ifs()}
                     row.update(measure.measure_cell(cell, cell_opts))
+                    row["nic_stats_delta"] = {i: hostenv.stats_delta(nic0[i], hostenv.nic_stats(topo.ns("dut"), i))
+                                              for i in nic0}
                     row["status"] = "ok"
                     if row["correct"] != "OK":
                         failed = True
