@@ -43,6 +43,7 @@
 #include "pl_frame_pool.h"
 #include "plt_bpf.h"
 #include "plt_log.h"
+#include "plt_routes.h"
 #include "plt_time.h"
 #include "plt_xdp.h"
 
@@ -72,6 +73,10 @@
  *   low (veth NAPI delivers at most 64 per poll).
  * - frames per worker: 4 x ring size per port (fill + rx + tx + completion
  *   can all be full at once). */
+/* AF_XDP multi-buffer (XDP_USE_SG, XDP_PKT_CONTD: plt_xdp.h): a chain
+ * has at most MAX_SKB_FRAGS + 1 descriptors (18 on x86_64). */
+#define AFX_SEGS_MAX 18u
+
 #define AFX_DEF_FRAME 4096u
 #define AFX_DEF_RING 2048u
 #define AFX_DEF_BATCH 32u
@@ -122,6 +127,7 @@ struct afx_opts {
 	double interval;
 	uint32_t check_every;
 	int spin;
+	int no_sg;
 	int quiet;
 	int verbose;
 	const char *replay, *results_out;
@@ -131,6 +137,7 @@ struct afx_opts {
 /* Per-socket counters (written by the worker, read by the stats thread). */
 #define AFX_XSK_COUNTERS(X)                                                      \
 	X(rx, "frames received")                                                \
+	X(rx_multibuf, "of which multi-buffer (a chain of descriptors)")        \
 	X(tx, "frames put on the tx ring")                                      \
 	X(tx_done, "tx completions")                                            \
 	X(tx_ring_full, "frames dropped because the tx ring was full")          \
@@ -169,10 +176,11 @@ struct afx_xsk {
 	uint64_t out_tx;   /* in the tx ring, in the kernel, or in the completion ring */
 	uint64_t cnt[AFX_XC__MAX];
 	/* This batch's frames for this socket's tx ring. */
-	struct xdp_desc txq[AFX_BATCH_MAX * 2];
+	struct xdp_desc txq[AFX_BATCH_MAX * 2 + AFX_SEGS_MAX];
 	uint32_t ntxq;
 	bool tx_stalled;  /* the last kick left frames on the tx ring */
 	bool zero_copy;
+	bool sg;          /* bound with XDP_USE_SG: multi-buffer frames */
 	bool busy_poll;   /* the busy-poll options were accepted */
 };
 
@@ -186,6 +194,7 @@ struct afx_port {
 	struct plt_xdp_link link; /* the bpf_link holding it on the interface */
 	int prog_id;
 	int xsks_map_fd;
+	unsigned mtu;             /* the interface's MTU (the TAP takes it) */
 	char tap_name[IFNAMSIZ];
 	int tap_fd;
 	struct afx_worker *tap_owner; /* the worker that reads the TAP */
@@ -224,7 +233,10 @@ struct afx_app {
 	struct pl_ctl *ctl_user;
 	struct pl_ctl *ctl_bpf;
 	struct pl_metrics_server *metrics;
+	bool route_kernel;         /* the policy says `route kernel` */
+	struct plt_routes_thread *routes_user, *routes_bpf; /* its mirrors */
 	bool zc_any, copy_any;
+	bool sg_refused;           /* a socket was bound without XDP_USE_SG */
 	bool busy_any, busy_refused;
 	unsigned tx_budget;        /* XDP_MAX_TX_SKB_BUDGET in effect (0: kernel's 32) */
 	bool tx_budget_warned;
@@ -233,9 +245,11 @@ struct afx_app {
 /* What the core decided for one received frame. */
 struct afx_act {
 	uint64_t addr;     /* where the (possibly moved) frame starts in the UMEM */
-	uint32_t len;
+	uint32_t len;      /* bytes in its first buffer */
 	uint32_t verdict;
 	uint32_t out_port;
+	uint32_t seg;      /* index of its first descriptor in the batch */
+	uint32_t nseg;     /* descriptors in its chain (1: one buffer) */
 };
 
 /* A worker thread's argument. */
@@ -252,19 +266,21 @@ int afx_opt_parse(int argc, char **argv, struct afx_opts *o);
 int afx_opt_check(const struct afx_opts *o);
 
 /* ---- afxdp_dp.c: the data path ---- */
-void afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int ifindex,
-		      uint32_t queue, const struct xdp_desc *d, unsigned n, struct afx_act *act);
+unsigned afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int ifindex,
+			  uint32_t queue, const struct xdp_desc *d, unsigned n, struct afx_act *act,
+			  unsigned *nused);
 int afx_dp_frames_check(struct afx_worker *w);
 void afx_dp_recycle(struct afx_worker *w, uint64_t addr, uint32_t frame_size);
 void afx_dp_refill(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x);
 void afx_dp_txq_push(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x, uint64_t addr,
-		     uint32_t len);
+		     uint32_t len, const struct xdp_desc *more, unsigned nmore);
 void *afx_dp_worker(void *arg);
 void afx_dp_drain(struct afx_app *app, struct afx_worker *w);
 
 /* ---- afxdp_tap.c ---- */
 int afx_tap_open(struct afx_app *app, struct afx_port *p);
-void afx_tap_write(struct afx_app *app, struct afx_xsk *x, const uint8_t *data, uint32_t len);
+void afx_tap_write(struct afx_app *app, struct afx_xsk *x, const uint8_t *umem, const struct afx_act *a,
+		   const struct xdp_desc *d);
 unsigned afx_tap_read(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x);
 
 /* ---- afxdp_setup.c: XDP program, UMEM, sockets ---- */

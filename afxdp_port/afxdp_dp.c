@@ -5,36 +5,58 @@
 #include "afxdp.h"
 
 /* ---- The batch: shared by the socket path and --replay ------------------ */
-/* Run the core on n frames received on one port, in place in the UMEM
- * (umem: base of the UMEM area, frame_size: chunk size, room: the bytes of
- * a chunk a frame may use, frame_size on sockets, the replay contract's
- * buffer in --replay). The one function both the worker and --replay go
+/* Run the core on the frames of n descriptors received on one port, in
+ * place in the UMEM (umem: base of the UMEM area, frame_size: chunk size,
+ * room: the bytes of a chunk a frame may use, frame_size on sockets, the
+ * replay contract's page in --replay). A multi-buffer frame is a chain of
+ * descriptors (XDP_PKT_CONTD on all but the last): the core gets its first
+ * buffer and the length of the rest (pl_buf.frags_len), as XDP gives it a
+ * frame's linear part and fragments. Returns the frames (act[0..ret)) and in
+ * *nused the descriptors they take; a chain the batch ends inside of is left
+ * for the next batch. The one function both the worker and --replay go
  * through. */
-void afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int ifindex,
-		      uint32_t queue, const struct xdp_desc *d, unsigned n, struct afx_act *act)
+unsigned afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int ifindex,
+			  uint32_t queue, const struct xdp_desc *d, unsigned n, struct afx_act *act,
+			  unsigned *nused)
 {
+	unsigned nf = 0, i = 0;
+
 	/* The first read of each frame is a cache miss (the receive copy ran
 	 * on another CPU): start them all at once, then parse. */
-	for (unsigned i = 0; i < n; i++)
-		__builtin_prefetch(umem + d[i].addr);
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned k = 0; k < n; k++)
+		if (!k || !(d[k - 1].options & XDP_PKT_CONTD))
+			__builtin_prefetch(umem + d[k].addr);
+	while (i < n) {
 		uint64_t off = d[i].addr & (frame_size - 1);
-		struct pl_buf b = {
+		uint32_t frags = 0, out = 0;
+		unsigned j = i;
+		struct pl_buf b;
+		int v;
+
+		while (j < n && (d[j].options & XDP_PKT_CONTD))
+			j++;
+		if (j == n) /* the chain goes on in descriptors not yet peeked */
+			break;
+		for (unsigned k = i + 1; k <= j; k++)
+			frags += d[k].len;
+		b = (struct pl_buf){
 			.data = umem + d[i].addr,
 			.len = d[i].len,
 			.headroom = (uint32_t)off,
-			.tailroom = room - (uint32_t)off - d[i].len,
+			.tailroom = j > i ? 0 : room - (uint32_t)off - d[i].len,
 			.ifindex = (uint32_t)ifindex,
 			.rx_queue = queue,
+			.frags_len = frags,
 		};
-		uint32_t out = 0;
-		int v = pl_core_process(&b, &out);
-
-		act[i].addr = (uint64_t)(b.data - umem);
-		act[i].len = b.len;
-		act[i].verdict = (uint32_t)v;
-		act[i].out_port = out;
+		v = pl_core_process(&b, &out);
+		act[nf] = (struct afx_act){ .addr = (uint64_t)(b.data - umem), .len = b.len,
+					    .verdict = (uint32_t)v, .out_port = out, .seg = i,
+					    .nseg = j - i + 1 };
+		nf++;
+		i = j + 1;
 	}
+	*nused = i;
+	return nf;
 }
 
 /* ---- Frame accounting ------------------------------------------------------ */
@@ -136,11 +158,14 @@ static void afx_dp_tx_flush(struct afx_app *app, struct afx_worker *w, struct af
 	}
 	n = xsk_ring_prod__reserve(&x->tx, x->ntxq, &idx); /* all or nothing */
 	if (!n) {
-		/* Make room once, then send what fits and drop the rest. */
+		/* Make room once, then send the whole frames that fit (a chain
+		 * is never cut) and drop the rest. */
 		afx_dp_complete_tx(app, w, x);
 		n = xsk_prod_nb_free(&x->tx, x->ntxq);
 		if (n > x->ntxq)
 			n = x->ntxq;
+		while (n && (x->txq[n - 1].options & XDP_PKT_CONTD))
+			n--;
 		if (n)
 			n = xsk_ring_prod__reserve(&x->tx, n, &idx);
 	}
@@ -149,7 +174,8 @@ static void afx_dp_tx_flush(struct afx_app *app, struct afx_worker *w, struct af
 	if (n)
 		xsk_ring_prod__submit(&x->tx, n);
 	for (uint32_t i = n; i < x->ntxq; i++) {
-		x->cnt[AFX_XC_tx_ring_full]++;
+		if (i == n || !(x->txq[i - 1].options & XDP_PKT_CONTD))
+			x->cnt[AFX_XC_tx_ring_full]++; /* frames, not descriptors */
 		afx_dp_recycle(w, x->txq[i].addr, app->o.frame_size);
 	}
 	x->out_tx += n;
@@ -183,14 +209,21 @@ void afx_dp_refill(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x)
 	}
 }
 
-/* Queue one frame for x's tx ring; flushes first when the queue is full
- * (several ports can redirect into one port within one loop). */
+/* Queue one frame for x's tx ring: its first buffer at addr/len and, for
+ * a multi-buffer frame, the nmore descriptors of the rest of its chain
+ * (XDP_PKT_CONTD on all but the last); flushes first when the chain does
+ * not fit in the queue (several ports can redirect into one port within one
+ * loop). */
 void afx_dp_txq_push(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x, uint64_t addr,
-			uint32_t len)
+		     uint32_t len, const struct xdp_desc *more, unsigned nmore)
 {
-	if (x->ntxq == sizeof(x->txq) / sizeof(x->txq[0]))
+	if (x->ntxq + 1 + nmore > sizeof(x->txq) / sizeof(x->txq[0]))
 		afx_dp_tx_flush(app, w, x);
-	x->txq[x->ntxq++] = (struct xdp_desc){ .addr = addr, .len = len };
+	x->txq[x->ntxq++] = (struct xdp_desc){ .addr = addr, .len = len,
+					       .options = nmore ? XDP_PKT_CONTD : 0 };
+	for (unsigned k = 0; k < nmore; k++)
+		x->txq[x->ntxq++] = (struct xdp_desc){ .addr = more[k].addr, .len = more[k].len,
+						       .options = k + 1 < nmore ? XDP_PKT_CONTD : 0 };
 }
 
 /* Out-port (as the policy resolver gave it: our port index) to the
@@ -200,51 +233,60 @@ static struct afx_xsk *afx_dp_out_xsk(struct afx_worker *w, uint32_t out_port)
 	return out_port < PL_PORTS_MAX ? w->xsk[out_port] : NULL;
 }
 
-/* Act on the core's verdicts for one rx batch of x. */
+/* Act on the core's verdicts for one rx batch of x (d: its descriptors,
+ * for the rest of each multi-buffer frame's chain). */
 static void afx_dp_dispatch(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x,
-			      const struct afx_act *act, unsigned n)
+			    const struct xdp_desc *d, const struct afx_act *act, unsigned n)
 {
 	uint8_t *umem = w->umem_area;
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct afx_act *a = &act[i];
+		const struct xdp_desc *more = &d[a->seg + 1];
 		struct afx_xsk *out;
 
 		switch (a->verdict) {
 		case PL_TX:
-			afx_dp_txq_push(app, w, x, a->addr, a->len);
+			afx_dp_txq_push(app, w, x, a->addr, a->len, more, a->nseg - 1);
 			continue;
 		case PL_REDIRECT:
 			out = afx_dp_out_xsk(w, a->out_port);
-			if (out) {
-				afx_dp_txq_push(app, w, out, a->addr, a->len);
+			/* a chain only to a socket that takes chains */
+			if (out && (a->nseg == 1 || out->sg)) {
+				afx_dp_txq_push(app, w, out, a->addr, a->len, more, a->nseg - 1);
 				continue;
 			}
 			x->cnt[AFX_XC_redirect_noport]++;
 			break;
 		case PL_PASS:
-			afx_tap_write(app, x, umem + a->addr, a->len);
+			afx_tap_write(app, x, umem, a, d);
 			break;
 		case PL_USER:
 			if (app->o.user_to_tap)
-				afx_tap_write(app, x, umem + a->addr, a->len);
+				afx_tap_write(app, x, umem, a, d);
 			break;
 		default: /* DROP, ABORTED */
 			break;
 		}
 		afx_dp_recycle(w, a->addr, app->o.frame_size);
-		w->in_flight--;
+		for (unsigned k = 0; k + 1 < a->nseg; k++)
+			afx_dp_recycle(w, more[k].addr, app->o.frame_size);
+		w->in_flight -= a->nseg;
 	}
 }
 
-/* Receive one batch on x, run the core, act. Returns frames received. */
+/* Receive one batch on x, run the core, act. Returns frames received. A
+ * socket bound with XDP_USE_SG peeks up to a chain's length more than the
+ * batch, so the batch ends on a whole frame; what is left of a chain stays
+ * on the ring for the next batch. */
 static unsigned afx_dp_rx_batch(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x)
 {
-	struct xdp_desc d[AFX_BATCH_MAX];
-	struct afx_act act[AFX_BATCH_MAX];
-	uint32_t idx, n;
+	struct xdp_desc d[AFX_BATCH_MAX + AFX_SEGS_MAX];
+	struct afx_act act[AFX_BATCH_MAX + AFX_SEGS_MAX];
+	uint32_t idx, n, nf;
+	unsigned used;
 
-	n = xsk_ring_cons__peek(&x->rx, app->o.batch, &idx);
+	n = xsk_ring_cons__peek(&x->rx, app->o.batch + (x->sg ? AFX_SEGS_MAX - 1 : 0), &idx);
 	if (!n) {
 		if (x->busy_poll || !app->o.need_wakeup ||
 		    xsk_ring_prod__needs_wakeup(&x->fill)) {
@@ -255,14 +297,18 @@ static unsigned afx_dp_rx_batch(struct afx_app *app, struct afx_worker *w, struc
 	}
 	for (uint32_t i = 0; i < n; i++)
 		d[i] = *xsk_ring_cons__rx_desc(&x->rx, idx + i);
-	xsk_ring_cons__release(&x->rx, n);
-	x->out_fill -= n;
-	w->in_flight += n;
-	x->cnt[AFX_XC_rx] += n;
-
-	afx_dp_batch_run(w->umem_area, app->o.frame_size, app->o.frame_size, x->port->ifindex, x->queue, d, n, act);
-	afx_dp_dispatch(app, w, x, act, n);
-	return n;
+	nf = afx_dp_batch_run(w->umem_area, app->o.frame_size, app->o.frame_size, x->port->ifindex,
+			      x->queue, d, n, act, &used);
+	if (used < n)
+		xsk_ring_cons__cancel(&x->rx, n - used);
+	xsk_ring_cons__release(&x->rx, used);
+	x->out_fill -= used;
+	w->in_flight += used;
+	x->cnt[AFX_XC_rx] += nf;
+	for (uint32_t i = 0; i < nf; i++)
+		x->cnt[AFX_XC_rx_multibuf] += act[i].nseg > 1;
+	afx_dp_dispatch(app, w, x, d, act, nf);
+	return nf;
 }
 
 /* Sleep in poll() until a socket or TAP of w has something, or 100 ms

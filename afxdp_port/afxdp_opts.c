@@ -111,6 +111,8 @@ static const struct plt_opt afx_opt_table[] = {
 	{ "batch", 0, PLT_OPT_U32, O(batch), "N", "frames per rx/tx/fill batch (default 32, max 256)" },
 	{ "tx-budget", 0, PLT_OPT_U32, O(tx_budget), "N", "copy mode: frames one sendto() kick may send (XDP_MAX_TX_SKB_BUDGET, "
 	  "kernel 6.17+; 32..tx ring; default: the batch if above 32, else the kernel's 32)" },
+	{ "no-sg", 0, PLT_OPT_FLAG, O(no_sg), NULL,
+	  "bind without XDP_USE_SG: no multi-buffer frames (longer ones are dropped by the kernel)" },
 	{ "frames", 0, PLT_OPT_U32, O(frames), "N", "UMEM frames per worker (default 4 x ring size x ports)" },
 	{ "bpf-obj", 0, PLT_OPT_STR, O(bpf_obj), "FILE",
 	  "the core's BPF object for --placement hybrid (default: the build's, then the installed one)" },

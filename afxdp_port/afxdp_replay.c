@@ -6,11 +6,40 @@
 #include "plt_pcap.h"
 #include "plt_replay.h"
 
+/* The pages of the replay UMEM: a frame of PLT_REPLAY_MAX_FRAME bytes
+ * takes the first page's 3520 and then whole pages. */
+#define AFX_REPLAY_PAGES (1 + (PLT_REPLAY_MAX_FRAME - PLT_REPLAY_MAX_DATA + PLT_REPLAY_PAGE - 1) / PLT_REPLAY_PAGE)
+
+/* Lay frame (len bytes) out in umem as the contract says: a chain of
+ * descriptors, the first at the headroom of page 0 with up to 3520 bytes,
+ * the rest a page each from page 1 on (XDP_PKT_CONTD on all but the last),
+ * as a socket bound with XDP_USE_SG receives a multi-buffer frame. Returns
+ * the number of descriptors. */
+static unsigned afx_replay_layout(uint8_t *umem, const uint8_t *frame, uint32_t len, struct xdp_desc *d)
+{
+	uint32_t first = PLT_REPLAY_LINEAR(len), off = first;
+	unsigned n = 1;
+
+	d[0] = (struct xdp_desc){ .addr = PLT_REPLAY_HEADROOM, .len = first };
+	memcpy(umem + d[0].addr, frame, first);
+	while (off < len) {
+		uint32_t l = len - off < PLT_REPLAY_PAGE ? len - off : PLT_REPLAY_PAGE;
+
+		d[n - 1].options = XDP_PKT_CONTD;
+		d[n] = (struct xdp_desc){ .addr = (uint64_t)n * PLT_REPLAY_PAGE, .len = l };
+		memcpy(umem + d[n].addr, frame + off, l);
+		off += l;
+		n++;
+	}
+	return n;
+}
+
 /* Feed every frame of the pcap through afx_dp_batch_run (one frame per
- * batch, since the clock changes per frame) in a UMEM-like chunk laid out
- * as the contract says, as received on lo queue 0 (pathlab-replay's
- * default), and write plres. Frames the contract does not replay are
- * skipped (no line), as every build skips them. */
+ * batch, since the clock changes per frame) in a UMEM-like area laid out
+ * as the contract says (a jumbo frame as a chain of descriptors), as
+ * received on lo queue 0 (pathlab-replay's default), and write plres.
+ * Frames the contract does not replay are skipped (no line), as every build
+ * skips them. */
 int afx_replay_run(struct afx_app *app)
 {
 	/* Received on lo, queue 0: what pathlab-replay's builds use by default. */
@@ -18,7 +47,7 @@ int afx_replay_run(struct afx_app *app)
 	struct plt_pcap_reader rd = { 0 };
 	struct plt_pcap_frame f;
 	struct pl_config *cfg;
-	uint8_t *umem = NULL;
+	uint8_t *umem = NULL, *flat = NULL;
 	FILE *out = NULL;
 	uint64_t i = 0, done = 0;
 	int rc, err;
@@ -32,25 +61,36 @@ int afx_replay_run(struct afx_app *app)
 		pr_warn("cannot write %s: %s\n", app->o.results_out, strerror(errno));
 		goto close_pcap;
 	}
-	umem = aligned_alloc(PLT_REPLAY_PAGE, PLT_REPLAY_PAGE); /* one page, as test_run gives */
+	/* pages as test_run gives them; flat: a chain's output in one piece */
+	umem = aligned_alloc(PLT_REPLAY_PAGE, (size_t)AFX_REPLAY_PAGES * PLT_REPLAY_PAGE);
+	flat = malloc(PLT_REPLAY_BUF_SIZE);
 	cfg = pl_core_config();
-	if (!umem || !cfg) {
+	if (!umem || !flat || !cfg) {
 		err = -ENOMEM;
 		goto close_out;
 	}
 	err = plt_plres_header(out, "afxdp", app->o.policy, app->o.replay);
 	while (!err && (rc = plt_pcap_next(&rd, &f)) == 1) {
-		struct xdp_desc d = { .addr = PLT_REPLAY_HEADROOM, .len = f.len };
+		struct xdp_desc d[AFX_REPLAY_PAGES];
 		struct afx_act a;
+		unsigned nd, used;
+		uint32_t len;
 
 		if (plt_replay_skip_reason(f.len)) {
 			i++;
 			continue;
 		}
-		memcpy(umem + d.addr, f.data, f.len);
+		nd = afx_replay_layout(umem, f.data, f.len, d);
 		cfg->clock_ns = plt_replay_clock_ns(i);
-		afx_dp_batch_run(umem, PLT_REPLAY_PAGE, PLT_REPLAY_BUF_SIZE, ifindex, 0, &d, 1, &a);
-		err = plt_plres_frame(out, i, (int)a.verdict, a.out_port, umem + a.addr, a.len);
+		afx_dp_batch_run(umem, PLT_REPLAY_PAGE, PLT_REPLAY_HEADROOM + PLT_REPLAY_MAX_DATA, ifindex, 0,
+				 d, nd, &a, &used);
+		memcpy(flat, umem + a.addr, a.len);
+		len = a.len;
+		for (unsigned k = 1; k < a.nseg; k++) {
+			memcpy(flat + len, umem + d[k].addr, d[k].len);
+			len += d[k].len;
+		}
+		err = plt_plres_frame(out, i, (int)a.verdict, a.out_port, flat, len);
 		i++;
 		done++;
 	}
@@ -60,6 +100,7 @@ int afx_replay_run(struct afx_app *app)
 	pr_info("replayed %" PRIu64 " of %" PRIu64 " frames from %s\n", done, i, app->o.replay);
 close_out:
 	free(umem);
+	free(flat);
 	if (out && out != stdout && fclose(out) && !err)
 		err = -EIO;
 close_pcap:

@@ -237,6 +237,7 @@ int afx_setup_xsk_open(struct afx_app *app, struct afx_worker *w, struct afx_por
 		.xdp_flags = app->o.generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
 	};
 	bool first = w->nxsk == 0;
+	bool sg = !app->o.no_sg;
 	int err = -EINVAL;
 	__u32 q = w->queue;
 
@@ -248,6 +249,7 @@ int afx_setup_xsk_open(struct afx_app *app, struct afx_worker *w, struct afx_por
 		x->fill = w->umem_fill;
 		x->comp = w->umem_comp;
 	}
+retry_sg:
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bool zc = app->o.copy == AFX_ZC_ON || (app->o.copy == AFX_ZC_AUTO && attempt == 0);
 
@@ -260,7 +262,7 @@ int afx_setup_xsk_open(struct afx_app *app, struct afx_worker *w, struct afx_por
 			continue;
 		}
 		cfg.bind_flags = (zc ? XDP_ZEROCOPY : XDP_COPY) |
-				 (app->o.need_wakeup ? XDP_USE_NEED_WAKEUP : 0);
+				 (app->o.need_wakeup ? XDP_USE_NEED_WAKEUP : 0) | (sg ? XDP_USE_SG : 0);
 		if (first)
 			err = xsk_socket__create_shared(&x->xsk, p->ifname, q, w->umem, &x->rx, &x->tx,
 							&w->umem_fill, &w->umem_comp, &cfg);
@@ -275,6 +277,16 @@ int afx_setup_xsk_open(struct afx_app *app, struct afx_worker *w, struct afx_por
 			break;
 		pr_debug("%s q%u: zero-copy refused (%s), trying copy mode\n", p->ifname, q,
 			 strerror(-err));
+	}
+	if (err && sg && (err == -EINVAL || err == -EOPNOTSUPP)) {
+		/* Multi-buffer refused (kernel before 6.6; in zero-copy, a
+		 * driver without AF_XDP multi-buffer): bind without it. */
+		pr_warn("%s q%u: AF_XDP multi-buffer (XDP_USE_SG) refused: %s (kernel 6.6+ and, for zero-copy, a driver with AF_XDP multi-buffer); "
+			"frames longer than a UMEM frame (%u bytes less %u of headroom) are dropped by the kernel\n",
+			p->ifname, q, strerror(-err), app->o.frame_size, XDP_PACKET_HEADROOM);
+		app->sg_refused = true;
+		sg = false;
+		goto retry_sg;
 	}
 	if (err) {
 		const char *hint = "check the interface is up and the queue exists (ethtool -l)";
@@ -299,6 +311,7 @@ int afx_setup_xsk_open(struct afx_app *app, struct afx_worker *w, struct afx_por
 		x->comp = w->umem_comp;
 	}
 	x->fd = xsk_socket__fd(x->xsk);
+	x->sg = sg;
 	{
 		/* The mode the kernel gave, not the one asked for: a socket sharing
 		 * the worker's UMEM takes the UMEM's mode whatever its bind flags. */

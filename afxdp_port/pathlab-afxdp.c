@@ -28,6 +28,48 @@ static int afx_resolve_port(void *arg, const char *name, uint32_t *ifindex, uint
 	return -ENOENT;
 }
 
+/* Resolver of the route mirror: the kernel's routes name the ports, or (in
+ * user placement, where the host's addresses live on the TAPs) their TAPs. */
+static int afx_resolve_route_port(void *arg, const char *name, uint32_t *ifindex, uint32_t *out_port)
+{
+	struct afx_app *app = arg;
+
+	for (unsigned i = 0; i < app->nports; i++) {
+		if (!strcmp(app->port[i].ifname, name) ||
+		    (app->port[i].tap_fd >= 0 && !strcmp(app->port[i].tap_name, name))) {
+			*ifindex = (uint32_t)app->port[i].ifindex;
+			*out_port = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* `route kernel`: follow the kernel's routes and neighbours into the
+ * user-space core's route tables (and the BPF object's, in hybrid). */
+static int afx_routes_start(struct afx_app *app)
+{
+	int err;
+
+	if (!app->route_kernel)
+		return 0;
+	err = plt_routes_start(&app->routes_user, app->ctl_user, afx_resolve_route_port, app);
+	if (!err && app->ctl_bpf)
+		err = plt_routes_start(&app->routes_bpf, app->ctl_bpf, afx_resolve_route_port, app);
+	if (err)
+		pr_warn("route kernel: cannot mirror the kernel's routes: %s\n", strerror(-err));
+	else
+		pr_info("route kernel: mirroring the kernel's routes and neighbours\n");
+	return err;
+}
+
+static void afx_routes_stop(struct afx_app *app)
+{
+	plt_routes_stop(app->routes_bpf);
+	plt_routes_stop(app->routes_user);
+	app->routes_bpf = app->routes_user = NULL;
+}
+
 /* ---- Main ----------------------------------------------------------------- */
 /* Load the policy into the user-space core and, in hybrid, into the BPF
  * object's maps too. Without a policy, the BPF object gets the defaults. */
@@ -49,6 +91,7 @@ static int afx_load_policy(struct afx_app *app, pl_port_resolver resolver)
 		pr_warn("%s\n", perr.msg);
 		return err;
 	}
+	app->route_kernel = pl_policy_route_kernel(pol);
 	err = pl_policy_apply(app->ctl_user, pol, resolver, app, &perr);
 	if (!err && app->ctl_bpf)
 		err = pl_policy_apply(app->ctl_bpf, pol, resolver, app, &perr);
@@ -256,6 +299,8 @@ int main(int argc, char **argv)
 		goto close_ctl;
 	}
 	err = afx_load_policy(app, afx_resolve_port);
+	if (!err)
+		err = afx_routes_start(app);
 	if (err)
 		goto close_ctl;
 	/* Configured first (policy in the maps, sockets in xsks_map), attached
@@ -347,6 +392,7 @@ int main(int argc, char **argv)
 			pthread_join(app->worker[i]->thread, NULL);
 	pl_metrics_stop(app->metrics);
 	app->metrics = NULL;
+	afx_routes_stop(app);
 	{
 		struct pl_counters fin_u, fin_k;
 
@@ -368,6 +414,7 @@ int main(int argc, char **argv)
 	if (afx_stats_report(app) && !err)
 		err = -EFAULT;
 close_ctl:
+	afx_routes_stop(app);
 	pl_metrics_stop(app->metrics);
 	pl_ctl_close(app->ctl_bpf);
 	pl_ctl_close(app->ctl_user);

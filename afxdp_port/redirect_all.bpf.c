@@ -19,7 +19,8 @@ struct {
 	__type(value, __u32);
 } xsks_map SEC(".maps");
 
-SEC("xdp")
+/* Frags-aware: multi-buffer frames go to a socket bound with XDP_USE_SG. */
+SEC("xdp.frags")
 int pl_redirect_all(struct xdp_md *ctx)
 {
 	return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);

@@ -132,8 +132,8 @@ static int pl_opt_size(void *field, const char *arg)
 {
 	struct pl_gen_opts *o = field;
 
-	if (plt_parse_ulong(arg, 4000, &o->size)) {
-		pr_warn("--size '%s': a number of bytes up to 4000\n", arg);
+	if (plt_parse_ulong(arg, PL_GEN_SIZE_MAX, &o->size)) {
+		pr_warn("--size '%s': a number of bytes up to %u (a 9000-byte MTU's frame)\n", arg, PL_GEN_SIZE_MAX);
 		return -EINVAL;
 	}
 	o->size_given = 1;
@@ -348,8 +348,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!o.flows || o.flows > 65535 || !o.src_addrs || !o.batch || o.batch > 256 || o.sport > 65535 ||
-	    o.dport > 65535 || o.probe_port > 65535 || o.size > 4000) {
-		pr_warn("out of range: --flows 1-65535, --src-addrs >= 1, --batch 1-256, ports < 65536, --size <= 4000\n");
+	    o.dport > 65535 || o.probe_port > 65535 || o.size > PL_GEN_SIZE_MAX) {
+		pr_warn("out of range: --flows 1-65535, --src-addrs >= 1, --batch 1-256, ports < 65536, --size <= %u\n",
+			PL_GEN_SIZE_MAX);
 		return 2;
 	}
 	ifindex = if_nametoindex(o.dev);
@@ -464,6 +465,11 @@ int main(int argc, char **argv)
 
 	if (!strcmp(o.mode, "afxdp"))
 		goto afxdp;
+	if (flen > PL_GEN_LIVE_MAX) {
+		pr_info("--size %lu: live frames carry at most %u bytes (one page); sending through AF_XDP (multi-buffer)\n",
+			o.size, PL_GEN_LIVE_MAX);
+		goto afxdp;
+	}
 
 	gcfg.copy_len = copy_len;
 	gcfg.n_entries = n_entries;

@@ -3,12 +3,15 @@
  * flow class, record the one-way delay of pl-gen's latency probes, and print
  * a summary (counts, rates, p50/p90/p99/p99.9/max) when it stops: after
  * --duration, after --idle seconds without frames, or on SIGINT, SIGTERM,
- * SIGHUP or SIGQUIT. The program is attached through a bpf_link that only this
- * process holds (plt_xdp_attach), so it is detached on every exit path,
- * SIGKILL included. */
+ * SIGHUP or SIGQUIT; on SIGUSR1 it prints the running totals of the probes'
+ * delay histogram as one JSON line and goes on (a long-running sink serves
+ * many latency trials: their histograms are differences of two such lines).
+ * The program is attached through a bpf_link that only this process holds
+ * (plt_xdp_attach), so it is detached on every exit path, SIGKILL included. */
 #include "pl_bench_util.h"
 #include "pl_bench.h"
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stddef.h>
@@ -75,7 +78,8 @@ static void pl_sink_intro(FILE *f)
 {
 	fprintf(f, "(in the sink's namespace: ip netns exec NS pl-sink ...)\n"
 		   "Counts frames per class on --dev with XDP and summarises latency probes. Stops after\n"
-		   "--duration, --idle, or on SIGINT, SIGTERM, SIGHUP or SIGQUIT. The program is attached\n"
+		   "--duration, --idle, or on SIGINT, SIGTERM, SIGHUP or SIGQUIT. SIGUSR1 prints the running\n"
+		   "totals of the probes' delay histogram as a JSON line. The program is attached\n"
 		   "with a bpf_link: it goes away when pl-sink does, even on SIGKILL.\n");
 }
 
@@ -223,6 +227,35 @@ static void pl_sink_print(const struct pl_sink_opts *o, const struct pl_sink_tot
 		       (unsigned long long)t->lat.negative);
 }
 
+static volatile sig_atomic_t pl_sink_dump;
+
+static void pl_sink_on_usr1(int sig)
+{
+	(void)sig;
+	pl_sink_dump = 1;
+}
+
+/* The running totals of the probes, for SIGUSR1: one JSON line with every
+ * non-empty histogram bucket as [upper bound ns, count]. */
+static void pl_sink_print_hist(const struct pl_sink_totals *t)
+{
+	bool first = true;
+
+	printf("{\"tool\":\"pl-sink\",\"running\":true,\"packets\":%llu,\"probes\":%llu,\"bad\":%llu,"
+	       "\"negative\":%llu,\"sum_ns\":%llu,\"hist\":[",
+	       (unsigned long long)t->packets, (unsigned long long)t->lat.count, (unsigned long long)t->lat.bad,
+	       (unsigned long long)t->lat.negative, (unsigned long long)t->lat.sum_ns);
+	for (unsigned int b = 0; b < PL_HIST_BUCKETS; b++) {
+		if (!t->hist[b])
+			continue;
+		printf("%s[%llu,%llu]", first ? "" : ",", (unsigned long long)pl_bucket_hi(b),
+		       (unsigned long long)t->hist[b]);
+		first = false;
+	}
+	printf("]}\n");
+	fflush(stdout);
+}
+
 /* Write the configuration into the object's .rodata before it is loaded. */
 static int pl_sink_configure(struct bpf_object *obj, void *arg)
 {
@@ -284,6 +317,7 @@ int main(int argc, char **argv)
 	if (err)
 		goto close_obj;
 	plt_stop_on_signals();
+	signal(SIGUSR1, pl_sink_on_usr1);
 	if (o.ready_file) {
 		FILE *f = fopen(o.ready_file, "w");
 
@@ -301,6 +335,10 @@ int main(int argc, char **argv)
 		now = plt_now();
 		if (pl_sink_read(b.obj, &t))
 			break;
+		if (pl_sink_dump) {
+			pl_sink_dump = 0;
+			pl_sink_print_hist(&t);
+		}
 		if (t.packets != prev) {
 			if (!prev)
 				first = now - 0.005; /* mid-point of the poll that saw the first frame */

@@ -13,6 +13,13 @@
 #include <arpa/inet.h>
 #include "pl_bench.h"
 
+/* --size: up to a 9000-byte MTU's frame on the wire (9014 + FCS). Live
+ * frames (BPF_PROG_TEST_RUN) carry at most one page's data, 3520 bytes
+ * (4096 less the 256 of headroom and 320 of skb_shared_info); longer frames
+ * go out through AF_XDP multi-buffer. */
+#define PL_GEN_SIZE_MAX 9018u
+#define PL_GEN_LIVE_MAX 3520u
+
 enum pl_proto { PL_P_UDP, PL_P_TCP, PL_P_SYN, PL_P_ICMP, PL_P_MAX };
 
 struct pl_mac {

@@ -32,7 +32,7 @@ struct {
 	__uint(max_entries, 1);
 } pl_ref_port SEC(".maps");
 
-SEC("xdp")
+SEC("xdp.frags")
 int pl_ref(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;

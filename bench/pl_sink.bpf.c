@@ -89,7 +89,9 @@ static __always_inline void pl_probe_record(struct pl_probe_stamp *s)
 		lat->min_ns = d;
 }
 
-SEC("xdp")
+/* Frags-aware, so it attaches natively at MTU 9000; bytes count the whole
+ * frame. */
+SEC("xdp.frags")
 int pl_sink(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -141,7 +143,7 @@ count:
 	c = bpf_map_lookup_elem(&pl_sink_counts, &cls);
 	if (c) {
 		c->packets++;
-		c->bytes += data_end - data;
+		c->bytes += bpf_xdp_get_buff_len(ctx);
 	}
 	return pl_sink_cfg.action;
 }

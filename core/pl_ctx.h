@@ -15,7 +15,7 @@ struct pl_ctx {
 	struct pl_config *cfg;
 	struct pl_counters *cnt; /* this CPU's / worker's counters */
 	__u64 now_ns;            /* read once per frame, only by stages that need it */
-	__u32 len;
+	__u32 len;               /* the whole frame, all its buffers */
 	__u32 ifindex;           /* receiving interface */
 	__u32 rx_queue;
 	__u32 out_port;          /* set with REDIRECT */
@@ -38,6 +38,13 @@ PL_INLINE void pl_count(struct pl_ctx *c, __u32 idx)
 {
 	if (idx < PL_CNT__MAX)
 		pl_stat_add(&c->cnt->c[idx], 1);
+}
+
+/* Is the frame in one buffer? Multi-buffer frames keep their headers in
+ * the first one (data..data_end, all the core reads); the rest is payload. */
+PL_INLINE int pl_linear(const struct pl_ctx *c)
+{
+	return c->len == (__u32)(c->data_end - c->data);
 }
 
 /* Re-derive a pointer to len bytes at off after parsing; NULL if out of
@@ -76,7 +83,7 @@ PL_INLINE int pl_adjust_head(struct pl_ctx *c, int delta)
 
 	c->data = pl_hw_data(c->hw);
 	c->data_end = pl_hw_data_end(c->hw);
-	c->len = (__u32)(c->data_end - c->data);
+	c->len = pl_hw_frame_len(c->hw);
 	if (err)
 		pl_count(c, PL_CNT_ADJUST_FAIL);
 	return err;
@@ -88,7 +95,7 @@ PL_INLINE int pl_adjust_tail(struct pl_ctx *c, int delta)
 
 	c->data = pl_hw_data(c->hw);
 	c->data_end = pl_hw_data_end(c->hw);
-	c->len = (__u32)(c->data_end - c->data);
+	c->len = pl_hw_frame_len(c->hw);
 	if (err)
 		pl_count(c, PL_CNT_ADJUST_FAIL);
 	return err;

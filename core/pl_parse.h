@@ -141,9 +141,11 @@ PL_INLINE struct pl_arp_hdr *pl_parse_arp(struct pl_cursor *cur, struct pl_hdrs 
 	return arp;
 }
 
-PL_INLINE struct iphdr *pl_parse_ipv4(struct pl_cursor *cur, struct pl_hdrs *h)
+/* room: bytes of the frame from the IP header to its end, counting the
+ * buffers after the first of a multi-buffer frame (the IP length is checked
+ * against the whole frame; the headers themselves must be in the first). */
+PL_INLINE struct iphdr *pl_parse_ipv4(struct pl_cursor *cur, __u32 room, struct pl_hdrs *h)
 {
-	void *start = cur->pos;
 	struct iphdr *iph = PL_PULL(cur, struct iphdr);
 	__u32 hlen, tot;
 
@@ -152,7 +154,7 @@ PL_INLINE struct iphdr *pl_parse_ipv4(struct pl_cursor *cur, struct pl_hdrs *h)
 	hlen = iph->ihl * 4;
 	tot = pl_ntohs(iph->tot_len);
 	/* The frame may carry Ethernet padding, but never less than IP says. */
-	if (tot < hlen || start + tot > cur->end)
+	if (tot < hlen || tot > room)
 		goto bad;
 	if (hlen > sizeof(*iph)) {
 		if (!pl_cursor_pull(cur, hlen - sizeof(*iph)))
@@ -181,7 +183,7 @@ PL_INLINE int pl_ipv6_is_ext(__u8 nh)
 	       nh == IPPROTO_DSTOPTS || nh == IPPROTO_AH || nh == 135 /* mobility */;
 }
 
-PL_INLINE struct ipv6hdr *pl_parse_ipv6(struct pl_cursor *cur, struct pl_hdrs *h)
+PL_INLINE struct ipv6hdr *pl_parse_ipv6(struct pl_cursor *cur, __u32 room, struct pl_hdrs *h)
 {
 	void *start = cur->pos;
 	struct ipv6hdr *ip6 = PL_PULL(cur, struct ipv6hdr);
@@ -193,7 +195,7 @@ PL_INLINE struct ipv6hdr *pl_parse_ipv6(struct pl_cursor *cur, struct pl_hdrs *h
 	/* 32 bits: 40 + a payload length above 65495 does not fit h->l3_len,
 	 * and wrapped it would pass this check. */
 	l3_len = sizeof(*ip6) + pl_ntohs(ip6->payload_len);
-	if (start + l3_len > cur->end)
+	if (l3_len > room || l3_len > 0xffff)
 		goto bad;
 	h->l3_len = (__u16)l3_len;
 	h->family = 6;
@@ -305,13 +307,17 @@ PL_INLINE void *pl_parse_icmp(struct pl_cursor *cur, __u32 hlen, struct pl_hdrs 
 	return p;
 }
 
-/* Parse a whole frame. Returns 0, or -1 with h->bad set to the malformed
- * class. Frames that are well formed but not IP (ARP, other ethertypes) and
- * later fragments return 0 with what could be known filled in. */
-PL_INLINE int pl_parse(void *data, void *data_end, struct pl_hdrs *h)
+/* Parse a whole frame of frame_len bytes whose first data_end - data bytes
+ * are in memory at data (all of them, or the first buffer of a multi-buffer
+ * frame: the headers must be there, lengths are checked against the whole
+ * frame). Returns 0, or -1 with h->bad set to the malformed class. Frames
+ * that are well formed but not IP (ARP, other ethertypes) and later
+ * fragments return 0 with what could be known filled in. */
+PL_INLINE int pl_parse_frame(void *data, void *data_end, __u32 frame_len, struct pl_hdrs *h)
 {
 	struct pl_cursor cur = { data, data_end };
 	void *l3, *l4_end;
+	__u32 room;
 	int proto;
 
 	pl_memset(h, 0, sizeof(*h));
@@ -321,12 +327,13 @@ PL_INLINE int pl_parse(void *data, void *data_end, struct pl_hdrs *h)
 	h->l3_proto = pl_ntohs((__u16)proto);
 	l3 = cur.pos;
 	h->l3_off = (__u16)(l3 - data);
+	room = frame_len > h->l3_off ? frame_len - h->l3_off : 0;
 
 	if (proto == pl_htons(PL_ETH_P_IP)) {
-		if (!pl_parse_ipv4(&cur, h))
+		if (!pl_parse_ipv4(&cur, room, h))
 			return -1;
 	} else if (proto == pl_htons(PL_ETH_P_IPV6)) {
-		if (!pl_parse_ipv6(&cur, h))
+		if (!pl_parse_ipv6(&cur, room, h))
 			return -1;
 	} else if (proto == pl_htons(PL_ETH_P_ARP)) {
 		return pl_parse_arp(&cur, h) ? 0 : -1;
@@ -369,6 +376,12 @@ PL_INLINE int pl_parse(void *data, void *data_end, struct pl_hdrs *h)
 	}
 	h->payload_off = (__u16)(cur.pos - data);
 	return 0;
+}
+
+/* A frame that is all in memory at data..data_end. */
+PL_INLINE int pl_parse(void *data, void *data_end, struct pl_hdrs *h)
+{
+	return pl_parse_frame(data, data_end, (__u32)(data_end - data), h);
 }
 
 #endif

@@ -49,7 +49,7 @@ PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
 	c->hw = hw;
 	c->data = pl_hw_data(hw);
 	c->data_end = pl_hw_data_end(hw);
-	c->len = (__u32)(c->data_end - c->data);
+	c->len = pl_hw_frame_len(hw);
 	c->ifindex = pl_hw_ifindex(hw);
 	c->rx_queue = pl_hw_rx_queue(hw);
 	c->out_port = 0;
@@ -77,7 +77,7 @@ PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
 		break;
 	}
 
-	if (pl_parse(c->data, c->data_end, &c->h) < 0) {
+	if (pl_parse_frame(c->data, c->data_end, c->len, &c->h) < 0) {
 		pl_count(c, c->h.bad);
 		/* count-only observes and changes nothing: malformed frames
 		 * are counted in their class and passed like the rest. */

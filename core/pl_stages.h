@@ -12,7 +12,8 @@
  * as possible; acl filters before anything answers or forwards; the
  * responder answers the flows it listens on before any forwarding; lb
  * follows (ACL-dropped traffic is never balanced; a VIP is not a responder
- * address); steer and forward handle what is left. Each stage costs one
+ * address); steer, then route (an IP router) and forward handle what is
+ * left. Each stage costs one
  * configuration check when it is off. */
 #ifndef PL_STAGES_H
 #define PL_STAGES_H
@@ -24,6 +25,7 @@
 #include "stages/responder.h"
 #include "stages/lb.h"
 #include "stages/steer.h"
+#include "stages/route.h"
 #include "stages/forward.h"
 
 #define PL_STAGES(X)                                                            \
@@ -34,6 +36,7 @@
 	X(responder)                                                            \
 	X(lb)                                                                   \
 	X(steer)                                                                \
+	X(route)                                                                \
 	X(forward)
 
 #endif

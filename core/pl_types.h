@@ -110,13 +110,19 @@ struct pl_addr {
 	X(RESP_ACK, "resp_ack", "responder: pure ACKs absorbed")               \
 	X(RESP_RST, "resp_rst", "responder: RSTs sent (bad cookie, unexpected)") \
 	X(RESP_TOO_BIG, "resp_too_big", "responder: response over the client's MSS or tailroom") \
+	X(RESP_MULTIBUF, "resp_multibuf", "responder: multi-buffer segments refused (dropped)") \
 	X(LB_NEW_FLOW, "lb_new_flow", "load balancer: flows placed by the Maglev table") \
 	X(LB_CT_HIT, "lb_ct_hit", "load balancer: packets of known flows")     \
 	X(LB_NO_BACKEND, "lb_no_backend", "load balancer: no usable backend (dropped)") \
 	X(LB_CT_FULL, "lb_ct_full", "load balancer: connection entry could not be created") \
 	X(LB_DSR, "lb_dsr", "load balancer: L2 DSR forwards")                  \
 	X(LB_IPIP, "lb_ipip", "load balancer: IP-in-IP encapsulations")        \
-	X(LB_NAT, "lb_nat", "load balancer: NAT rewrites")
+	X(LB_NAT, "lb_nat", "load balancer: NAT rewrites")                      \
+	X(ROUTE_FWD, "route_fwd", "route: forwarded to the next hop (TTL decremented)") \
+	X(ROUTE_TTL, "route_ttl_expired", "route: TTL/hop limit 1 or less, passed to the stack") \
+	X(ROUTE_NONE, "route_no_route", "route: no route, passed to the stack") \
+	X(ROUTE_PASS, "route_pass", "route: a pass route (local, unresolved), to the stack") \
+	X(ROUTE_DROP, "route_drop", "route: a drop (blackhole) route")
 
 enum pl_counter {
 #define PL_X(n, s, d) PL_CNT_##n,
@@ -163,7 +169,9 @@ struct pl_config {
 	__u8 resp_enabled;     /* 1: TCP/HTTP responder */
 	__u8 lb_enabled;       /* 1: L4 load balancer */
 	__u32 lb_seed;         /* seed of the LB flow hash (lb.h) */
-	__u32 stages_reserved[6];
+	__u8 route_enabled;    /* 1: IP routing over pl_route4/pl_route6 */
+	__u8 stages_pad[3];
+	__u32 stages_reserved[5];
 };
 
 /* The configuration every build starts from (pl_core_init, the BPF

@@ -314,15 +314,6 @@ static bool pl_dpdk_hugepages_ok(int argc, char **argv)
 	return true;
 }
 
-/* Where the BPF object for --hybrid is (toolkit/plt_bpf.h: --bpf-obj, the
- * build tree's, the installed one). */
-static const char *pl_dpdk_bpf_obj(void)
-{
-	static char buf[PATH_MAX];
-
-	return plt_bpf_find(opts.bpf_obj, PLT_CORE_OBJ, buf, sizeof(buf));
-}
-
 /* The EAL argv: ours, plus one net_af_xdp --vdev per --iface and one
  * net_tap per --pass-tap. */
 static char **pl_dpdk_eal_argv(int eal_argc, char **argv, int *out_argc)
@@ -350,7 +341,7 @@ static char **pl_dpdk_eal_argv(int eal_argc, char **argv, int *out_argc)
 
 		if (asprintf(&v, "net_af_xdp%u,iface=%s,start_queue=0,queue_count=%u%s%s", i,
 			     opts.iface[i], opts.queues, opts.hybrid ? ",xdp_prog=" : "",
-			     opts.hybrid ? pl_dpdk_bpf_obj() : "") < 0)
+			     opts.hybrid ? pl_dpdk_hybrid_obj() : "") < 0)
 			return NULL;
 		a[k++] = "--vdev";
 		a[k++] = v;
@@ -365,40 +356,6 @@ static char **pl_dpdk_eal_argv(int eal_argc, char **argv, int *out_argc)
 	}
 	*out_argc = k;
 	return a;
-}
-
-/* --hybrid: the program net_af_xdp attached on the port's interface gets the
- * policy too, through the ctl library's BPF backend. */
-static int pl_dpdk_hybrid_attach(uint16_t pid, const struct pl_policy *pol)
-{
-	struct pl_dpdk_port *p = &ports[pid];
-	struct pl_err err = { { 0 } };
-	__u32 id = 0;
-	int r;
-
-	r = bpf_xdp_query_id((int)p->ifindex, 0, &id);
-	if (r || !id) {
-		pr_warn("--hybrid: no XDP program on %s after the port started (%s)\n", p->iface,
-			r ? strerror(-r) : "none attached");
-		return r ? r : -ENOENT;
-	}
-	kctl[pid] = pl_ctl_open_bpf_prog(id);
-	if (!kctl[pid]) {
-		r = -errno;
-		pr_warn("--hybrid: cannot open the maps of program %u on %s: %s (is it pathlab.bpf.o?)\n",
-			id, p->iface, strerror(errno));
-		return r;
-	}
-	p->bpf_prog_id = (int)id;
-	r = pol ? pl_policy_apply(kctl[pid], pol, NULL, NULL, &err) : pl_ctl_init_config(kctl[pid]);
-	if (r) {
-		pr_warn("--hybrid: policy into program %u on %s: %s\n", id, p->iface,
-			err.msg[0] ? err.msg : strerror(-r));
-		return r;
-	}
-	pr_info("--hybrid: %s runs BPF program %u (pathlab) with the policy; DPDK sees USER frames\n",
-		p->iface, id);
-	return 0;
 }
 
 /* After rte_eal_cleanup: remove the EAL runtime directory (/var/run/dpdk/
@@ -449,6 +406,8 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	/* our options first: every user error is reported before the EAL touches anything */
+	if (pl_dpdk_check_eal_args(eal_argc, argv))
+		return 2;
 	app_argc = argc - eal_argc;
 	app_argv = argv + eal_argc; /* argv[0] of this vector is "--" (or the end) */
 	if (app_argc <= 0) {
@@ -475,6 +434,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!pl_dpdk_hugepages_ok(eal_argc, argv))
+		goto free_policy;
+	/* before the EAL's threads: the object checked, a mount namespace for
+	 * the tables configured before attach (pl_dpdk_hybrid.c) */
+	if (opts.hybrid && pl_dpdk_hybrid_init())
 		goto free_policy;
 	nargv = pl_dpdk_eal_argv(eal_argc, argv, &nargc);
 	if (!nargv) {
@@ -549,7 +512,9 @@ int main(int argc, char **argv)
 		pr_warn("--queues %u needs more lcores: -l with %u cores\n", nworkers, nworkers + 1);
 		goto cleanup_eal;
 	}
-	pool = rte_pktmbuf_pool_create("pl_mbufs", 8192 * nports * nworkers + 4096, 256, 0,
+	/* --replay: one frame at a time, each in one mbuf whose data room
+	 * holds the contract's longest frame (9216 bytes). */
+	pool = rte_pktmbuf_pool_create("pl_mbufs", opts.replay ? 4096 : 8192 * nports * nworkers + 4096, 256, 0,
 				       opts.replay ? PLT_REPLAY_BUF_SIZE
 						   : RTE_MBUF_DEFAULT_BUF_SIZE,
 				       rte_socket_id());
@@ -587,10 +552,18 @@ int main(int argc, char **argv)
 			rte_eth_tx_buffer_set_err_callback(txb[w][pid], pl_dpdk_tx_lost, &wstats[w]);
 		}
 	}
+	/* --hybrid: each port's tables are configured before net_af_xdp loads
+	 * and attaches the program (at its first rx queue's set-up) */
 	RTE_ETH_FOREACH_DEV(pid) {
-		if (pl_dpdk_port_start(pid, (uint16_t)nworkers))
+		bool hybrid = opts.hybrid && ports[pid].iface[0];
+
+		if (hybrid && pl_dpdk_hybrid_prepare(pid, pol))
 			goto stop_ports;
-		if (opts.hybrid && ports[pid].iface[0] && pl_dpdk_hybrid_attach(pid, pol))
+		if (pl_dpdk_port_start(pid, (uint16_t)nworkers)) {
+			pl_dpdk_hybrid_unmount();
+			goto stop_ports;
+		}
+		if (hybrid && pl_dpdk_hybrid_attach(pid))
 			goto stop_ports;
 	}
 	rte_telemetry_register_cmd("/pathlab/stats", pl_dpdk_stats_tel,

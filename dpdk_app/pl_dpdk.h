@@ -41,6 +41,9 @@ struct pl_dpdk_opts {
 /* Parse argv (the part after `--`, argv[0] a program name). Returns 0, 1 when
  * --help was printed, or -EINVAL after printing what is wrong. */
 int pl_dpdk_parse(int argc, char **argv, struct pl_dpdk_opts *o);
+/* -EINVAL after saying so when one of argv[1..eal_argc) (the EAL's part,
+ * before `--`) is a pathlab-dpdk option; else 0. */
+int pl_dpdk_check_eal_args(int eal_argc, char **argv);
 /* The usage text, generated from the option table. */
 void pl_dpdk_usage(FILE *f);
 /* Remove the XDP program a killed net_af_xdp port left on ifname, when its

@@ -76,6 +76,7 @@ struct pl_dpdk_port {
 	int tap;            /* exception port id, or -1 */
 	uint16_t nq;        /* queues configured */
 	int bpf_prog_id;    /* --hybrid: the program attached on iface */
+	uint32_t cfg_map_id; /* --hybrid: its pl_config, configured before attach */
 };
 
 extern volatile bool pl_quit;
@@ -98,6 +99,13 @@ int pl_dpdk_stats_metrics_read(void *arg, struct pl_counters *sum);
 void pl_dpdk_stats_print(double t, double dt, struct pl_counters *prev);
 int pl_dpdk_stats_tel(const char *cmd, const char *params, struct rte_tel_data *d);
 int pl_dpdk_stats_tel_xdp(const char *cmd, const char *params, struct rte_tel_data *d);
+
+/* pl_dpdk_hybrid.c: --hybrid, each port's program configured before attach */
+const char *pl_dpdk_hybrid_obj(void);
+int pl_dpdk_hybrid_init(void);
+int pl_dpdk_hybrid_prepare(uint16_t pid, const struct pl_policy *pol);
+int pl_dpdk_hybrid_attach(uint16_t pid);
+void pl_dpdk_hybrid_unmount(void);
 
 /* pl_dpdk_replay.c */
 int pl_dpdk_replay_run(uint16_t pid);

@@ -117,7 +117,25 @@ static const struct plt_tool pl_dpdk_tool = {
 	.nopts = PLT_ARRAY_SIZE(pl_dpdk_table),
 	.outro = pl_dpdk_outro,
 	.width = 26,
+	.unknown_hint = "options after `--` are pathlab-dpdk's (-- --help lists them); EAL options\n"
+			"(-l, --vdev, --no-huge, --file-prefix, ...) go before `--`",
 };
+
+/* The EAL's part (argv[1..eal_argc), before `--`): a pathlab-dpdk option
+ * there would reach the EAL, which says only "unrecognized option". */
+int pl_dpdk_check_eal_args(int eal_argc, char **argv)
+{
+	for (int i = 1; i < eal_argc; i++) {
+		const struct plt_opt *o = plt_opts_find(&pl_dpdk_tool, argv[i]);
+
+		if (o) {
+			pr_warn("'%s' is a pathlab-dpdk option: put it after `--` (before it, the EAL's)\n"
+				"usage: pathlab-dpdk %s\n", argv[i], pl_dpdk_tool.usage);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
 
 void pl_dpdk_usage(FILE *f)
 {

@@ -7,7 +7,10 @@
 /* Every frame of the single port's rx_pcap through the core, with the replay
  * clock; writes the plres file; TX/REDIRECT frames go to the port's tx.
  * Frames the contract does not replay (and multi-segment mbufs) get no
- * plres line, as in every build. */
+ * plres line, as in every build. The mbufs' data room holds the contract's
+ * longest frame (PLT_REPLAY_BUF_SIZE), so net_pcap hands every frame in one
+ * mbuf; a frame longer than PLT_REPLAY_MAX_DATA is described to the core as
+ * the contract's multi-buffer frame (linear part and frags_len). */
 int pl_dpdk_replay_run(uint16_t pid)
 {
 	struct pl_table *cfgt = pl_table_find("pl_config");
@@ -59,16 +62,19 @@ int pl_dpdk_replay_run(uint16_t pid)
 			/* laid out as the contract says (the mbuf's data room is
 			 * PLT_REPLAY_BUF_SIZE) */
 			memmove(base, rte_pktmbuf_mtod(m, uint8_t *), len);
-			b = (struct pl_buf){ .data = base, .len = len, .headroom = PLT_REPLAY_HEADROOM,
+			b = (struct pl_buf){ .data = base, .len = PLT_REPLAY_LINEAR(len),
+					     .headroom = PLT_REPLAY_HEADROOM,
 					     .tailroom = PLT_REPLAY_TAILROOM(len),
-					     .ifindex = opts.in_ifindex, .rx_queue = 0 };
+					     .ifindex = opts.in_ifindex, .rx_queue = 0,
+					     .frags_len = len - PLT_REPLAY_LINEAR(len) };
 			cfg->clock_ns = plt_replay_clock_ns(i);
 			v = pl_core_process(&b, &out);
-			if (f && plt_plres_frame(f, i, v, out, b.data, b.len))
+			len = b.len + b.frags_len;
+			if (f && plt_plres_frame(f, i, v, out, b.data, len))
 				err = -EIO;
 			m->data_off = (uint16_t)(b.data - (uint8_t *)m->buf_addr);
-			m->data_len = (uint16_t)b.len;
-			m->pkt_len = b.len;
+			m->data_len = (uint16_t)len;
+			m->pkt_len = len;
 			if (v == PL_TX || v == PL_REDIRECT)
 				pl_dpdk_send(0, pid, 0, m);
 			else

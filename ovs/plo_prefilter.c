@@ -12,15 +12,22 @@
  * pinned under PLT_PIN_ROOT/ovs-IFACE/ with OVS's program (ovs_prog, kept
  * for detach). When OVS reconfigures the port it loads a new program and
  * map: attach again (or watch) loads the core anew reusing the pinned maps
- * (policy and counters survive) and OVS's new XSKMAP. */
+ * (policy and counters survive) and OVS's new XSKMAP. plo_watch does that
+ * as soon as the kernel notifies a change of the interface's XDP program
+ * (RTM_NEWLINK with IFLA_XDP on a NETLINK_ROUTE socket), not by polling. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include "pl_ctl_bpf.h"
 #include "plt_bpf.h"
@@ -322,10 +329,111 @@ int plo_detach(const char *ifname, int ifindex)
 	return err;
 }
 
-int plo_watch(const char *ifname, const char *obj, double interval, double duration)
+/* A NETLINK_ROUTE socket subscribed to link notifications (RTMGRP_LINK):
+ * the kernel sends RTM_NEWLINK, with IFLA_XDP, whenever an XDP program is
+ * attached to or removed from an interface through netlink (as libxdp,
+ * OVS and plt_xdp_replace do). -errno on failure. */
+static int plo_nl_open(void)
 {
-	double t0 = plt_now(), next = t0;
-	int idx, re, bad = 0;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The program id in an IFLA_XDP attribute (0: none attached). */
+static __u32 plo_nl_xdp_prog(struct rtattr *xdp)
+{
+	int len = RTA_PAYLOAD(xdp);
+
+	for (struct rtattr *a = RTA_DATA(xdp); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == IFLA_XDP_PROG_ID && RTA_PAYLOAD(a) >= sizeof(__u32))
+			return *(__u32 *)RTA_DATA(a);
+	return 0;
+}
+
+/* Drain the socket: *prog_id is the XDP program id of the last notification
+ * about ifindex (left alone when none came). 1 when the socket overflowed
+ * (notifications were lost: the caller asks the kernel), 0, or -errno. */
+static int plo_nl_drain(int fd, int ifindex, __u32 *prog_id)
+{
+	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	int lost = 0;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return lost;
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				lost = 1;
+				continue;
+			}
+			return -errno;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			struct ifinfomsg *ifi = NLMSG_DATA(h);
+			int len;
+
+			if (h->nlmsg_type != RTM_NEWLINK || ifi->ifi_index != ifindex)
+				continue;
+			len = IFLA_PAYLOAD(h);
+			for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
+				if ((a->rta_type & ~NLA_F_NESTED) == IFLA_XDP)
+					*prog_id = plo_nl_xdp_prog(a);
+		}
+	}
+}
+
+/* What to do about the program now on ifname: re-apply in front of OVS's. */
+static void plo_watch_check(const char *ifname, int idx, const char *obj, unsigned long event, int *bad)
+{
+	struct plt_xdp_info a;
+	int err = plt_xdp_query(idx, &a), re;
+
+	if (!err && !strcmp(a.name, PLO_OVS_PROG)) {
+		double t0 = plt_now();
+
+		pr_info("%s: event %lu: Open vSwitch attached its program (id %u): re-applying the pre-filter\n",
+			ifname, event, a.prog_id);
+		/* no policy: the pinned maps keep it */
+		if (plo_attach(ifname, obj, NULL, &re) < 0)
+			(*bad)++;
+		else
+			pr_info("%s: event %lu: re-applied in %.1f ms\n", ifname, event, (plt_now() - t0) * 1e3);
+	} else if (err == -ENOENT) {
+		pr_info("%s: event %lu: no XDP program (Open vSwitch is reconfiguring or removed the port)\n",
+			ifname, event);
+	}
+	fflush(stdout);
+	fflush(stderr);
+}
+
+/* The id of the program attached to idx now (0: none). */
+static __u32 plo_prog_now(int idx)
+{
+	struct plt_xdp_info a;
+
+	return plt_xdp_query(idx, &a) ? 0 : a.prog_id;
+}
+
+int plo_watch(const char *ifname, const char *obj, double duration)
+{
+	double t0 = plt_now();
+	unsigned long events = 0;
+	int idx, bad = 0, fd;
+	__u32 last = 0;
 
 	idx = plt_ifindex(ifname);
 	if (!idx)
@@ -335,27 +443,50 @@ int plo_watch(const char *ifname, const char *obj, double interval, double durat
 			ifname, ifname);
 		return 1;
 	}
-	plt_stop_on_signals();
-	printf("%s: watching (every %.1fs) for Open vSwitch reloading its program\n", ifname, interval);
-	fflush(stdout);
-	while (!plt_stop) {
-		struct plt_xdp_info a;
-		int err = plt_xdp_query(idx, &a);
-
-		if (!err && !strcmp(a.name, PLO_OVS_PROG)) {
-			pr_info("%s: Open vSwitch reloaded its program (id %u): re-applying the pre-filter\n",
-				ifname, a.prog_id);
-			/* no policy: the pinned maps keep it */
-			if (plo_attach(ifname, obj, NULL, &re) < 0)
-				bad++;
-			fflush(stdout);
-		} else if (err == -ENOENT) {
-			pr_warn("%s: no XDP program (port removed from OVS?)\n", ifname);
-		}
-		next += interval;
-		if (duration > 0 && next > t0 + duration)
-			break;
-		plt_sleep_until(next);
+	fd = plo_nl_open();
+	if (fd < 0) {
+		pr_warn("cannot listen to link notifications (netlink): %s\n", strerror(-fd));
+		return 1;
 	}
+	plt_stop_on_signals();
+	printf("%s: watching the interface's XDP change notifications (netlink) for Open vSwitch reloading "
+	       "its program\n", ifname);
+	fflush(stdout);
+	/* subscribed first, then looked: a change in between is in the socket */
+	plo_watch_check(ifname, idx, obj, 0, &bad);
+	last = plo_prog_now(idx);
+	while (!plt_stop) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int ms = -1, r;
+		__u32 id = last;
+
+		if (duration > 0) {
+			double left = t0 + duration - plt_now();
+
+			if (left <= 0)
+				break;
+			ms = (int)(left * 1e3) + 1;
+		}
+		r = poll(&pfd, 1, ms);
+		if (r < 0 && errno != EINTR) {
+			pr_warn("poll: %s\n", strerror(errno));
+			bad++;
+			break;
+		}
+		if (r <= 0)
+			continue;
+		r = plo_nl_drain(fd, idx, &id);
+		if (r < 0) {
+			pr_warn("netlink: %s\n", strerror(-r));
+			bad++;
+			break;
+		}
+		if (r == 0 && id == last)
+			continue; /* another interface, or nothing about XDP changed */
+		events++;
+		plo_watch_check(ifname, idx, obj, events, &bad);
+		last = plo_prog_now(idx);
+	}
+	close(fd);
 	return bad ? 1 : 0;
 }

@@ -13,9 +13,10 @@
  * already in front (policy loaded if given), or -errno after saying what
  * is wrong; nothing is left behind on error. */
 int plo_attach(const char *ifname, const char *obj, const char *policy, int *reapplied);
-/* Re-apply whenever OVS reloads its program, every interval seconds, until
- * SIGINT/SIGTERM or duration (0: none). Exit status. */
-int plo_watch(const char *ifname, const char *obj, double interval, double duration);
+/* Re-apply whenever OVS reloads its program: on the kernel's notification
+ * that the interface's XDP program changed (netlink RTM_NEWLINK, IFLA_XDP),
+ * until SIGINT/SIGTERM or duration (0: none). Exit status. */
+int plo_watch(const char *ifname, const char *obj, double duration);
 /* Is the pre-filter attached to ifname by this bpffs (its pins exist)? */
 int plo_pinned(const char *ifname);
 /* Put OVS's program back (if the pre-filter is still attached) and remove

@@ -100,12 +100,13 @@ static void plr_intro(FILE *f)
 		"\nReplays every frame of PCAP (Ethernet; pcap or pcapng) through the native pathlab core\n"
 		"and through the BPF object (BPF_PROG_TEST_RUN), with the same policy, and reports per\n"
 		"frame (numbered from 0) the verdict and out_port of each build and whether the output\n"
-		"bytes are equal, with a hex diff of every disagreement. Frames that test_run refuses\n"
-		"(shorter than %u or longer than %u bytes) are skipped for every build and reported.\n"
+		"bytes are equal, with a hex diff of every disagreement. Frames longer than %u bytes are\n"
+		"multi-buffer frames (the rest in fragments, as test_run gives a frags-aware program).\n"
+		"Frames shorter than %u or longer than %u bytes are skipped for every build and reported.\n"
 		"Before frame i every build sets clock_ns = PL_REPLAY_CLOCK_NS(i). Loading BPF needs\n"
 		"root (or CAP_BPF and CAP_NET_ADMIN). Exit status: 0 all builds agree, 1 a disagreement,\n"
 		"2 a usage, input or set-up error.\n",
-		PLT_REPLAY_MIN_DATA, PLT_REPLAY_MAX_DATA);
+		PLT_REPLAY_MAX_DATA, PLT_REPLAY_MIN_DATA, PLT_REPLAY_MAX_FRAME);
 }
 
 static void plr_outro(FILE *f)

@@ -204,7 +204,7 @@ void plr_native_close(struct plr_native *n)
 int plr_native_run(struct plr_native *n, const uint8_t *frame, uint32_t len, uint64_t i,
 		   const struct plr_env *e, struct plr_out *out)
 {
-	size_t need = PLT_REPLAY_HEADROOM + (len > PLT_REPLAY_MAX_DATA ? len : PLT_REPLAY_MAX_DATA);
+	size_t need = PLT_REPLAY_BUF_SIZE;
 	struct pl_buf b;
 	uint32_t port = 0;
 	int err;
@@ -227,7 +227,7 @@ int plr_native_run(struct plr_native *n, const uint8_t *frame, uint32_t len, uin
 	out->verdict = pl_core_process(&b, &port);
 	out->out_port = port;
 	out->data = b.data;
-	out->len = b.len;
+	out->len = b.len + b.frags_len;
 	return 0;
 }
 
@@ -307,7 +307,7 @@ int plr_bpf_test_run(int fd, const uint8_t *frame, uint32_t len, const struct pl
 		.rx_queue_index = e->rx_queue,
 	};
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = len, .data_out = out,
-		    .data_size_out = out ? PLT_REPLAY_PAGE : 0, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .data_size_out = out ? PLT_REPLAY_MAX_FRAME + PLT_REPLAY_HEADROOM : 0, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
 		    .repeat = (int)repeat);
 
 	if (bpf_prog_test_run_opts(fd, &t))

@@ -92,7 +92,8 @@ struct plr_native {
 };
 int plr_native_open(struct plr_native *n, const struct pl_policy *p, struct plr_env *e);
 void plr_native_close(struct plr_native *n); /* accepts a zeroed struct */
-/* Frame i through the core (longer than PLT_REPLAY_MAX_DATA: no tailroom). */
+/* Frame i through the core (longer than PLT_REPLAY_MAX_DATA: a
+ * multi-buffer frame, no tailroom). */
 int plr_native_run(struct plr_native *n, const uint8_t *frame, uint32_t len, uint64_t i,
 		   const struct plr_env *e, struct plr_out *out);
 /* The native baseline: the same call path as pl_core_process, no work. */
@@ -108,14 +109,15 @@ struct plr_bpf {
 	unsigned ncpus;
 	int cpu;
 	uint64_t seq;
-	uint8_t out[4096];
+	uint8_t out[PLT_REPLAY_MAX_FRAME + PLT_REPLAY_HEADROOM]; /* grown by adjust_head */
 };
 /* record: load with pl_record_result = 1 (the core's own verdict is kept). */
 int plr_bpf_open(struct plr_bpf *k, const struct pl_policy *p, struct plr_env *e, bool record);
 void plr_bpf_close(struct plr_bpf *k); /* accepts a zeroed struct */
 int plr_bpf_run(struct plr_bpf *k, const uint8_t *frame, uint32_t len, uint64_t i,
 		const struct plr_env *e, struct plr_out *out);
-/* test_run once with repeat on program fd; out (a page) / action /
+/* test_run once with repeat on program fd; out (PLT_REPLAY_MAX_FRAME +
+ * PLT_REPLAY_HEADROOM bytes) / action /
  * duration may be NULL. 0 or -errno. */
 int plr_bpf_test_run(int fd, const uint8_t *frame, uint32_t len, const struct plr_env *e,
 		     unsigned long repeat, uint8_t *out, uint32_t *out_len, int *action,

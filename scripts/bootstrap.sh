@@ -16,7 +16,7 @@ PKGS=(
 	# DPDK
 	dpdk dpdk-dev libnuma-dev
 	# Open vSwitch
-	openvswitch-switch openvswitch-common
+	openvswitch-switch openvswitch-common openvswitch-switch-dpdk
 	# lab, tests and benchmarks
 	iproute2 ethtool iputils-ping nftables tcpdump curl wrk nginx-light
 	gnuplot-nox jq procps util-linux kmod python3-matplotlib

@@ -187,6 +187,26 @@ static int opt_set(const struct plt_opt *d, void *opts, const char *arg)
 	return -EINVAL;
 }
 
+const struct plt_opt *plt_opts_find(const struct plt_tool *t, const char *arg)
+{
+	size_t n;
+
+	if (!arg || arg[0] != '-' || !arg[1])
+		return NULL;
+	if (arg[1] != '-') { /* -c: a short option alone */
+		for (size_t i = 0; i < t->nopts; i++)
+			if (t->opts[i].short_name && t->opts[i].short_name == arg[1] && !arg[2])
+				return &t->opts[i];
+		return NULL;
+	}
+	arg += 2;
+	n = strcspn(arg, "=");
+	for (size_t i = 0; i < t->nopts; i++)
+		if (strlen(t->opts[i].name) == n && !strncmp(t->opts[i].name, arg, n))
+			return &t->opts[i];
+	return NULL;
+}
+
 int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, void *opts,
 		   int *nargs, char ***args)
 {
@@ -227,6 +247,8 @@ int plt_opts_parse(const struct plt_tool *t, int argc, char **argv, int first, v
 			if (strncmp(what, "--", 2) && optopt && optopt < PLT_LONG_BASE)
 				what = sopt; /* in a cluster of short options */
 			pr_warn(c == ':' ? "option '%s' needs an argument\n" : "unknown option '%s'\n", what);
+			if (c == '?' && t->unknown_hint)
+				pr_warn("%s\n", t->unknown_hint);
 			err = -EINVAL;
 			break;
 		}

@@ -83,6 +83,9 @@ struct plt_tool {
 	void (*outro)(FILE *f);  /* optional: text after the options */
 	int width;          /* column of the help texts (0: 24) */
 	int min_args, max_args; /* operands of a tool without commands (max < 0: no limit) */
+	/* optional: said after "unknown option", before "Try ...": how the
+	 * command line is laid out when options of another parser share it */
+	const char *unknown_hint;
 };
 
 /* --help: usage, intro, commands, options, outro. */
@@ -111,6 +114,11 @@ int plt_opts_main(const struct plt_tool *t, int argc, char **argv, void *opts, i
  * --help, 2 after a usage error (unknown command, bad option, wrong number
  * of arguments: each said with the command's usage). */
 int plt_cmd_main(const struct plt_tool *t, int argc, char **argv, void *opts);
+
+/* The option of t that the word arg ("--name", "--name=value", "-c") names,
+ * or NULL: for a tool that shares its command line with another parser, to
+ * say which part an option belongs in. */
+const struct plt_opt *plt_opts_find(const struct plt_tool *t, const char *arg);
 
 /* An unsigned number (decimal, 0x hex, or 1e6 style) up to max; 0 or -EINVAL. */
 int plt_parse_ulong(const char *s, unsigned long max, unsigned long *out);

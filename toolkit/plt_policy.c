@@ -23,6 +23,8 @@ int plt_policy_load(struct pl_ctl *c, const char *path, pl_port_resolver resolve
 	} else {
 		pl_policy_summary(p, sum, sizeof(sum));
 		pr_info("policy %s: %s\n", path, sum);
+		if (pl_policy_route_kernel(p))
+			pr_info("route kernel: the route tables are filled by `pathlab-policy routes --prog-id ID` (run it in this network namespace)\n");
 	}
 	pl_policy_free(p);
 	return ret;

@@ -15,8 +15,8 @@ const char *plt_replay_skip_reason(uint32_t len)
 {
 	if (len < PLT_REPLAY_MIN_DATA)
 		return "shorter than an Ethernet header (14 bytes): BPF_PROG_TEST_RUN refuses it";
-	if (len > PLT_REPLAY_MAX_DATA)
-		return "longer than one page of test_run data (3520 bytes) and the program is not frags-aware";
+	if (len > PLT_REPLAY_MAX_FRAME)
+		return "longer than the replay contract's longest frame (9216 bytes)";
 	return NULL;
 }
 
@@ -26,11 +26,12 @@ struct pl_buf plt_replay_buf(uint8_t *mem, const uint8_t *frame, uint32_t len, u
 	memcpy(mem + PLT_REPLAY_HEADROOM, frame, len);
 	return (struct pl_buf){
 		.data = mem + PLT_REPLAY_HEADROOM,
-		.len = len,
+		.len = PLT_REPLAY_LINEAR(len),
 		.headroom = PLT_REPLAY_HEADROOM,
 		.tailroom = PLT_REPLAY_TAILROOM(len),
 		.ifindex = ifindex,
 		.rx_queue = rx_queue,
+		.frags_len = len - PLT_REPLAY_LINEAR(len),
 	};
 }
 

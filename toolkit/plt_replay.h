@@ -8,8 +8,12 @@
  * to the page minus skb_shared_info. Every user-space build lays the frame
  * out the same way (plt_replay_buf), so head/tail adjustments succeed or
  * fail alike: headroom 256, tailroom 3520 - len (PLT_REPLAY_MAX_DATA - len).
- * Frames shorter than 14 or longer than 3520 bytes are not replayed
- * (plt_replay_skip_reason).
+ * A longer frame (the program is frags-aware) is a multi-buffer frame: its
+ * first 3520 bytes are the linear part, the rest is in fragments of up to a
+ * page each, and there is no tailroom; user-space builds describe it with
+ * pl_buf.frags_len (the AF_XDP build as a chain of descriptors, one per
+ * page, as test_run lays it out). Frames shorter than 14 or longer than
+ * PLT_REPLAY_MAX_FRAME (9216) bytes are not replayed (plt_replay_skip_reason).
  *
  * Clock: before frame i (numbered from 0) every build sets cfg.clock_ns =
  * PL_REPLAY_CLOCK_NS(i) (core/ctl/pl_ctl.h), so time-dependent stages agree;
@@ -34,10 +38,16 @@
 #define PLT_REPLAY_PAGE     4096u
 #define PLT_REPLAY_MAX_DATA (PLT_REPLAY_PAGE - PLT_REPLAY_HEADROOM - PLT_REPLAY_SHINFO) /* 3520 */
 #define PLT_REPLAY_MIN_DATA 14u   /* ETH_HLEN: test_run refuses shorter frames */
-/* Bytes a replay buffer needs: headroom + frame + tailroom. */
-#define PLT_REPLAY_BUF_SIZE (PLT_REPLAY_HEADROOM + PLT_REPLAY_MAX_DATA)
+/* The longest frame replayed: a 9000-byte MTU's frame (9018 bytes on the
+ * wire, 9014 in a capture) with room to spare. */
+#define PLT_REPLAY_MAX_FRAME 9216u
+/* Bytes a replay buffer needs: headroom + the longest frame (a frame up to
+ * PLT_REPLAY_MAX_DATA bytes and its tailroom fit in it). */
+#define PLT_REPLAY_BUF_SIZE (PLT_REPLAY_HEADROOM + PLT_REPLAY_MAX_FRAME)
 /* Tailroom of a frame of len bytes laid out by the contract. */
 #define PLT_REPLAY_TAILROOM(len) ((len) < PLT_REPLAY_MAX_DATA ? PLT_REPLAY_MAX_DATA - (len) : 0u)
+/* Bytes of a frame of len bytes in its linear part (the first buffer). */
+#define PLT_REPLAY_LINEAR(len) ((len) < PLT_REPLAY_MAX_DATA ? (len) : PLT_REPLAY_MAX_DATA)
 
 /* The replay clock of frame i. */
 static inline uint64_t plt_replay_clock_ns(uint64_t i)
@@ -48,8 +58,10 @@ static inline uint64_t plt_replay_clock_ns(uint64_t i)
 /* Why a frame of len bytes is not replayed, or NULL. */
 const char *plt_replay_skip_reason(uint32_t len);
 
-/* Copy frame (len <= PLT_REPLAY_MAX_DATA) into mem (PLT_REPLAY_BUF_SIZE
- * bytes) and describe it as the contract lays it out. */
+/* Copy frame (len <= PLT_REPLAY_MAX_FRAME) into mem (PLT_REPLAY_BUF_SIZE
+ * bytes) and describe it as the contract lays it out: a frame longer than
+ * PLT_REPLAY_MAX_DATA is a multi-buffer frame (len: the linear part,
+ * frags_len: the rest, which follows it in mem). */
 struct pl_buf plt_replay_buf(uint8_t *mem, const uint8_t *frame, uint32_t len, uint32_t ifindex,
 			     uint32_t rx_queue);
 

@@ -24,6 +24,17 @@
 #include <bpf/bpf.h>
 #include "plt_opts.h"
 
+/* AF_XDP multi-buffer (kernel 6.6+; Debian's UAPI headers are 6.1): a
+ * socket bound with XDP_USE_SG receives and sends a frame longer than a UMEM
+ * frame as a chain of descriptors, each but the last with XDP_PKT_CONTD in
+ * its options. */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
+
 enum plt_xdp_mode { PLT_XDP_AUTO, PLT_XDP_NATIVE, PLT_XDP_GENERIC, PLT_XDP_OFFLOAD };
 /* "auto", "native", "generic", "offload", NULL: the names tools print. */
 extern const char *const plt_xdp_mode_names[];

@@ -39,9 +39,10 @@ enum {
 	  "one page per frame unless rx-sg; rx ring 256 frames, not resizable",                    \
 	  "native XDP; AF_XDP copy; attach XDP (or GRO) on the peer of a redirect target",         \
 	  "ndo-xmit only while the peer has XDP or GRO; no zero-copy",                             \
-	  "veth refuses native XDP when the peer's MTU is too large for one page, when this end "  \
-	  "has fewer rx queues than the peer has tx queues, or with GSO/LRO on the peer: lower "   \
-	  "the MTU, create the veth with numrxqueues N, or use generic XDP")                       \
+	  "veth refuses native XDP when this end has fewer rx queues than the peer has tx "        \
+	  "queues, with GSO/LRO on the peer, or (programs that are not frags-aware; pathlab's "    \
+	  "are) when the peer's MTU is too large for one page: create the veth with numrxqueues "  \
+	  "N, lower the MTU, or use generic XDP")                                                  \
 	X("r8169", 0,                                                                              \
 	  "copy mode (over generic XDP)",                                                          \
 	  "no",                                                                                    \

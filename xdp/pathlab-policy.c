@@ -5,6 +5,7 @@
  *   pathlab-policy check FILE...
  *   pathlab-policy apply --prog-id ID FILE
  *   pathlab-policy show --prog-id ID
+ *   pathlab-policy routes --prog-id ID [--once]
  *
  * The command and option tables (plt_opts.h) drive parsing and --help. */
 #include <errno.h>
@@ -14,10 +15,14 @@
 #include "pl_ctl_bpf.h"
 #include "plt_log.h"
 #include "plt_opts.h"
+#include "plt_policy.h"
+#include "plt_routes.h"
+#include "plt_time.h"
 
 struct opts {
 	unsigned long prog_id;
 	int verbose;
+	int once;
 };
 
 /* check FILE...: 0 when every file is valid. */
@@ -127,12 +132,56 @@ static int cmd_show(void *opts, int argc, char **argv)
 	return 0;
 }
 
+/* routes --prog-id ID [--once]: mirror the kernel's routing and neighbour
+ * tables of this network namespace into the program's route tables (what a
+ * policy's `route kernel` expects), until SIGINT/SIGTERM. */
+static int cmd_routes(void *opts, int argc, char **argv)
+{
+	const struct opts *o = opts;
+	struct plt_tx_ports tp = { 0 };
+	struct plt_routes *r;
+	struct pl_config cfg;
+	struct pl_ctl *c = open_prog(o);
+	int err;
+
+	(void)argc;
+	(void)argv;
+	if (!c)
+		return 1;
+	tp.ctl = c;
+	if (!pl_ctl_get_config(c, &cfg) && !cfg.route_enabled)
+		fprintf(stderr, "note: routing is off in program %lu: apply a policy with `route kernel` to use these routes\n",
+			o->prog_id);
+	err = plt_routes_open(&r, c, plt_tx_ports_resolve, &tp);
+	if (err) {
+		fprintf(stderr, "program %lu: cannot open its route tables or netlink: %s (is it a pathlab program with the route stage?)\n",
+			o->prog_id, strerror(-err));
+		pl_ctl_close(c);
+		return 1;
+	}
+	if (o->once) {
+		err = plt_routes_sync(r);
+		if (err >= 0)
+			printf("%u routes mirrored into program %lu (%d written or removed)\n", plt_routes_count(r),
+			       o->prog_id, err);
+	} else {
+		plt_stop_on_signals();
+		err = plt_routes_run(r, NULL);
+	}
+	if (err < 0)
+		fprintf(stderr, "mirroring the kernel's routes failed: %s\n", strerror(-err));
+	plt_routes_close(r);
+	pl_ctl_close(c);
+	return err < 0 ? 1 : 0;
+}
+
 #define O(f) offsetof(struct opts, f)
 static const struct plt_opt opt_table[] = {
 	{ "prog-id", 'p', PLT_OPT_UINT, O(prog_id), "ID",
-	  "the running program (apply, show): see `bpftool prog show name pathlab`", .min = 1,
+	  "the running program (apply, show, routes): see `bpftool prog show name pathlab`", .min = 1,
 	  .max = 0xffffffffu },
 	{ "verbose", 'v', PLT_OPT_FLAG, O(verbose), NULL, "show: every counter, zeros too" },
+	{ "once", '1', PLT_OPT_FLAG, O(once), NULL, "routes: one pass, then exit" },
 	{ "help", 'h', PLT_OPT_HELP, 0, NULL, "this text" },
 };
 
@@ -140,6 +189,9 @@ static const struct plt_cmd cmd_table[] = {
 	{ "check", "FILE...", "parse and check policy files", 1, -1, cmd_check },
 	{ "apply", "--prog-id ID FILE", "load a policy into a running program", 1, 1, cmd_apply },
 	{ "show", "--prog-id ID", "its configuration and counters", 0, 0, cmd_show },
+	{ "routes", "--prog-id ID [--once]",
+	  "mirror the kernel's routes and neighbours into its route tables, following changes until SIGINT/SIGTERM",
+	  0, 0, cmd_routes },
 };
 
 static void outro(FILE *f)

@@ -28,7 +28,7 @@ static const struct plt_opt px_opt_table[] = {
 	{ "policy", 'p', PLT_OPT_STR, O(policy), "FILE",
 	  "policy to load at attach (run, attach, attach-ovs); docs/policy.md" },
 	{ "interval", 'i', PLT_OPT_SECONDS, O(interval), "SEC",
-	  "stats interval in seconds (run, stats; watch-ovs: check interval; default 1)" },
+	  "stats interval in seconds (run, stats; default 1)" },
 	{ "duration", 'd', PLT_OPT_SECONDS, O(duration), "SEC",
 	  "stop after SEC seconds (run, stats, watch-ovs; default: until SIGINT/SIGTERM)" },
 	{ "obj", 'o', PLT_OPT_STR, O(obj), "PATH",

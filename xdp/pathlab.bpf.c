@@ -16,8 +16,15 @@
 #define PL_XSK_MAX 64
 #endif
 
-/* REDIRECT targets: key = port, value = ifindex. */
+/* REDIRECT targets: key = port, value = ifindex. In the pinned variant
+ * (-DPL_PIN_MAPS) an array and bpf_redirect(): libbpf 1.1 cannot reuse a
+ * pinned devmap (the kernel adds BPF_F_RDONLY_PROG to a devmap's flags,
+ * which libbpf then finds different from the object's, and refuses). */
+#ifdef PL_PIN_MAPS
+PL_TABLE(pl_tx_ports, ARRAY, __u32, __u32, PL_PORTS_MAX);
+#else
 PL_TABLE(pl_tx_ports, DEVMAP, __u32, __u32, PL_PORTS_MAX);
+#endif
 /* USER: AF_XDP sockets by receive queue. Named as DPDK's net_af_xdp
  * `xdp_prog=` devarg and libxdp expect. */
 PL_TABLE(xsks_map, XSKMAP, __u32, __u32, PL_XSK_MAX);
@@ -31,7 +38,11 @@ const volatile __u32 pl_record_result = 0;
 const volatile __u32 pl_pass_to_xsk = 0;
 PL_TABLE(pl_last_result, PERCPU_ARRAY, __u32, struct pl_result_rec, 1);
 
-SEC("xdp")
+/* Frags-aware (BPF_F_XDP_HAS_FRAGS): a frame larger than one buffer (MTU
+ * 9000) arrives with its headers in the first buffer and its payload in
+ * fragments; the core reads the first and counts the whole frame
+ * (pl_hw_frame_len). Without it, native XDP refuses an MTU above a page. */
+SEC("xdp.frags")
 int pathlab(struct xdp_md *xdp)
 {
 	struct pl_ctx c;
@@ -57,7 +68,16 @@ int pathlab(struct xdp_md *xdp)
 	case PL_TX:
 		return XDP_TX;
 	case PL_REDIRECT:
+#ifdef PL_PIN_MAPS
+	{
+		__u32 *ifindex = bpf_map_lookup_elem(&pl_tx_ports, &c.out_port);
+
+		/* an empty slot: XDP_ABORTED, as bpf_redirect_map gives */
+		return ifindex && *ifindex ? bpf_redirect(*ifindex, 0) : XDP_ABORTED;
+	}
+#else
 		return bpf_redirect_map(&pl_tx_ports, c.out_port, 0);
+#endif
 	case PL_USER:
 		return bpf_redirect_map(&xsks_map, c.rx_queue, XDP_PASS);
 	default:
@@ -66,7 +86,7 @@ int pathlab(struct xdp_md *xdp)
 }
 
 /* The baseline every speed figure is compared with. */
-SEC("xdp")
+SEC("xdp.frags")
 int pathlab_empty(struct xdp_md *xdp)
 {
 	return XDP_PASS;

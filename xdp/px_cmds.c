@@ -237,11 +237,12 @@ int px_cmd_attach_ovs(void *opts, int n, char **args)
 	return err ? 1 : 0;
 }
 
-/* watch-ovs IFACE: re-apply the pre-filter whenever OVS reloads its program. */
+/* watch-ovs IFACE: re-apply the pre-filter whenever OVS reloads its program
+ * (on the interface's XDP change notification). */
 int px_cmd_watch_ovs(void *opts, int n, char **args)
 {
 	struct px_opts *o = opts;
 
 	(void)n;
-	return plo_watch(args[0], px_obj_path(o), o->interval, o->duration);
+	return plo_watch(args[0], px_obj_path(o), o->duration);
 }

@@ -52,18 +52,24 @@ def parse(argv):
                          "generator's CPU; 'dut': only everything on the budget")
     ap.add_argument("--repeat", type=int, default=3, help="overload trials per cell (default 3)")
     ap.add_argument("--search-repeat", type=int, default=1, help="NDR/PDR searches per cell (default 1)")
-    ap.add_argument("--window", type=float, default=0.5,
-                    help="overload and confirming trials, seconds (default 0.5)")
-    ap.add_argument("--short", type=float, default=0.2, help="bracketing trial, seconds (default 0.2)")
+    ap.add_argument("--window", type=float, default=1.0,
+                    help="overload and confirming (full-length) trials, seconds (default 1, CSIT's trial)")
+    ap.add_argument("--short", type=float, default=0.5, help="bracketing trial, seconds (default 0.5)")
+    ap.add_argument("--overload-seconds", type=float, default=0.3,
+                    help="overload trial (the search's initial phase), seconds (default 0.3)")
     ap.add_argument("--steps", type=int, default=3,
                     help="bracketing trials per search, shared by NDR and PDR (default 3)")
     ap.add_argument("--warmup", type=float, default=0, help="warm-up per cell, seconds (default 0)")
     ap.add_argument("--no-search", action="store_true", help="overload only, no NDR/PDR")
+    ap.add_argument("--no-latency", action="store_true",
+                    help="no latency trials (default: one-way delay at 10, 50, 90 %% of the PDR)")
+    ap.add_argument("--latency-seconds", type=float, default=0.2,
+                    help="length of each latency trial, seconds (default 0.2)")
     ap.add_argument("--no-bpf-stats", action="store_true",
                     help="do not turn kernel.bpf_stats_enabled on for one overload trial per XDP row")
     ap.add_argument("--quick", action="store_true",
-                    help="under 30 s: paths %s, workload fwd, 1 x 0.5 s, short search "
-                         "(explicit options win)" % QUICK_PATHS)
+                    help="under 30 s: paths %s, workload fwd, 1 overload trial, a search of 2 "
+                         "bracketing trials, no latency (explicit options win)" % QUICK_PATHS)
     ap.add_argument("--prefix", default="", help="prefix of what is created (at most 7 of a-z0-9-; default plt-bNN)")
     ap.add_argument("--out", default="", help="results directory, must not exist (default results/<time>, "
                                              "in the source tree, or in the current directory when installed)")
@@ -88,12 +94,10 @@ def parse(argv):
             a.workloads = "fwd"
         if "--repeat" not in given:
             a.repeat = 1
-        if "--window" not in given:
-            a.window = 0.5
         if "--steps" not in given:
-            a.steps = 3
-        if "--short" not in given:
-            a.short = 0.2
+            a.steps = 2
+        if "--no-latency" not in given:
+            a.no_latency = True
         if "--warmup" not in given:
             a.warmup = 0
         if "--placements" not in given:
@@ -114,8 +118,9 @@ def parse(argv):
     for w in a.workloads:
         if w not in workloads.WORKLOADS:
             ap.error("unknown workload '%s' (workloads: %s)" % (w, ",".join(workloads.ORDER)))
-    if a.repeat < 1 or a.search_repeat < 1 or a.steps < 1 or a.window <= 0 or a.short <= 0:
-        ap.error("--repeat, --search-repeat, --steps: at least 1; --window, --short: above 0")
+    if a.repeat < 1 or a.search_repeat < 1 or a.steps < 1 or a.window <= 0 or a.short <= 0 \
+            or a.latency_seconds <= 0 or a.overload_seconds <= 0:
+        ap.error("--repeat, --search-repeat, --steps: at least 1; --window, --short, --latency-seconds: above 0")
     if a.prefix and not (len(a.prefix) <= 7 and a.prefix[0].isalpha()
                          and all(c.isalnum() or c == "-" for c in a.prefix)):
         ap.error("--prefix: 1-7 characters a-z, 0-9, '-' (got '%s')" % a.prefix)
@@ -154,6 +159,8 @@ def meta(src, argv, a):
             "git": sh(["git", "-C", src, "describe", "--always", "--dirty"]) if src else "", "packages": pk,
             "argv": argv, "gen_cpu": a.gen_cpu, "dut_cpus": a.dut_cpus, "repeat": a.repeat,
             "search_repeat": 0 if a.no_search else a.search_repeat, "window_s": a.window, "short_s": a.short,
+            "overload_s": a.overload_seconds,
+            "steps": a.steps, "latency_s": 0 if a.no_latency else a.latency_seconds,
             "frame_size": 64, "flows": 256,
             "loadavg_start": open("/proc/loadavg").read().split()[:3]}
 
@@ -224,6 +231,7 @@ def run(argv):
     old_stats = sh(["sysctl", "-n", "kernel.bpf_stats_enabled"]) or "0"
     topo = None
     sink = None
+    running = None
     try:
         for p, place, runs in plan:
             if topo is None:
@@ -241,9 +249,16 @@ def run(argv):
                 res["meta"]["environment"] = hostenv.record(topo.ns("dut"), [topo["DUT_IN_IF"], topo["DUT_OUT_IF"]])
                 sink = topo.start("sink", [layout.tool("bench/pl-sink"), "-i", topo["SINK_IF"]],
                                   os.path.join(out, "logs", "sink.log"))
+                ctx.sink = sink
                 time.sleep(0.5)
+            # a path whose processes are the same in every placement (OVS: no
+            # busy-poll option, the same PMD mask) keeps running into the next
+            # placement; the others start again with the next recipe
+            if running is not None and not (running is p and p.same_across_placements):
+                running.stop()
+                running = None
+            started = running is p
             p.place = place
-            started = False
             for wl in runs:
                 row = {"path": p.name, "title": p.title, "workload": wl.name, "size": 64, "variant": place.variant,
                        "placement": place.describe(), "reference": p.reference,
@@ -270,6 +285,7 @@ def run(argv):
                     cell_opts = argparse.Namespace(**vars(a))
                     cell_opts.search = not a.no_search and p.name != "ceiling"
                     nic0 = {i: hostenv.nic_stats(topo.ns("dut"), i) for i in p.dut_ifs()}
+                    cell_opts.latency = not a.no_latency and not a.no_search
                     row.update(measure.measure_cell(cell, cell_opts))
                     row["nic_stats_delta"] = {i: hostenv.stats_delta(nic0[i], hostenv.nic_stats(topo.ns("dut"), i))
                                               for i in nic0}
@@ -292,8 +308,9 @@ def run(argv):
                     (" PDR %s overload %s %s" % (report.fmt(row.get("pdr_mpps")), report.fmt(row.get("overload_mpps")),
                                                 row.get("correct"))) if row["status"] == "ok" else
                     " (%s)" % row.get("reason", ""), time.time() - cell_t0, el / done * (ncells - done)))
-            if started:
-                p.stop()
+            running = p if started else None
+        if running is not None:
+            running.stop()
     except KeyboardInterrupt:
         say("interrupted: tearing down")
         failed = True

@@ -12,9 +12,13 @@ trial's figures are differences of two readings (delta()).
 - testpmd: dpdk-testpmd's own port statistics (show port stats all)
 - cpu: /proc/stat per CPU
 """
+import concurrent.futures
 import json
 import os
 import re
+
+# counters of one snapshot are read in parallel (each read is a process)
+POOL = concurrent.futures.ThreadPoolExecutor(max_workers=8)
 
 
 def delta(a, b):
@@ -103,6 +107,34 @@ def ovs(lab, argv):
         if v.strip().isdigit():
             c[k.strip()] = int(v)
     return c if c else None
+
+
+def ovs_direct(lab, rundir, bridge, ports, pool):
+    """The same counters as pl-ovs bench-counters (ovs_IF_{rx,tx}_{packets,
+    dropped}; dropped = n_packets of the drop flows), read with direct
+    ovs-ofctl calls in parallel (the harness reads them several times per
+    trial; the script costs a shell and a call per port in a row)."""
+    env = ["env", "OVS_RUNDIR=" + rundir, "OVS_DBDIR=" + rundir, "OVS_LOGDIR=" + rundir, "ovs-ofctl", "-O",
+           "OpenFlow13"]
+    futs = {p: pool.submit(lab.run, env + ["dump-ports", bridge, p], quiet=True, timeout=10) for p in ports}
+    ff = pool.submit(lab.run, env + ["dump-flows", bridge], quiet=True, timeout=10)
+    c = {}
+    for p, f in futs.items():
+        rc, out, _ = f.result()
+        if rc != 0:
+            return None
+        for line in out.splitlines():
+            for d in ("rx", "tx"):
+                m = re.search(d + r' pkts=(\d+|\?), bytes=[^,]*, drop=(\d+|\?)', line)
+                if m:
+                    c["ovs_%s_%s_packets" % (p, d)] = int(m.group(1)) if m.group(1).isdigit() else 0
+                    c["ovs_%s_%s_dropped" % (p, d)] = int(m.group(2)) if m.group(2).isdigit() else 0
+    rc, out, _ = ff.result()
+    if rc != 0:
+        return None
+    c["dropped"] = sum(int(m.group(1)) for line in out.splitlines() if "actions=drop" in line
+                       for m in [re.search(r'n_packets=(\d+)', line)] if m)
+    return c
 
 
 _TPMD = re.compile(r'(RX-packets|RX-missed|RX-errors|TX-packets|TX-errors|RX-nombuf):\s*(\d+)')

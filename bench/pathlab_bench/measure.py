@@ -16,13 +16,14 @@ moves the bound down), and a final trial at the found rate is reported.
 import concurrent.futures
 import json
 import os
+import signal
 import statistics
 import time
 
 from . import counters as C
 from .where import layout
 
-POOL = concurrent.futures.ThreadPoolExecutor(max_workers=6)
+POOL = concurrent.futures.ThreadPoolExecutor(max_workers=6)  # snapshot readers (C.POOL: within a reader)
 NDR_LOSS = 0.0
 PDR_LOSS = 0.005
 
@@ -39,6 +40,7 @@ class Cell:
         self.place = place
         self.size = size
         self.bpf_prog = None
+        self.last = None
 
     # --- readings ---------------------------------------------------------
     def snapshot(self):
@@ -91,17 +93,50 @@ class Cell:
             pass
 
     def start_counting(self):
+        self.path.settle()
         self.pids = self.path.pids()
         self.bpf_find()
 
     # --- one trial ---------------------------------------------------------
-    def trial(self, rate, seconds):
+    def sink_hist(self):
+        """The shared sink's running probe histogram (SIGUSR1 makes it print one line)."""
+        sink = getattr(self.ctx, "sink", None)
+        if sink is None:
+            return None
+        pids = [p for p in self.lab.session_pids(sink) if _comm(p) == "pl-sink"]
+        if not pids:
+            return None
+        try:
+            size = os.path.getsize(sink.log)
+            os.kill(pids[0], signal.SIGUSR1)
+        except OSError:
+            return None
+        end = time.time() + 2
+        while time.time() < end:
+            time.sleep(0.02)
+            with open(sink.log, errors="replace") as f:
+                f.seek(size)
+                for line in f.read().splitlines():
+                    if line.startswith("{") and '"running":true' in line:
+                        try:
+                            return json.loads(line)
+                        except ValueError:
+                            pass
+        return None
+
+    def trial(self, rate, seconds, extra=()):
         genargv = [layout.tool("bench/pl-gen"), "-T", self.topo.name, "-s", str(self.size),
                    "-d", "%g" % seconds, "--cpu", str(self.place.gen_cpu), "--nice", "-10", "--json"]
         if rate:
             genargv += ["-r", str(int(rate))]
-        genargv += self.wl.gen_args
-        a = self.snapshot()
+        genargv += self.wl.gen_args + list(extra)
+        a = self.last
+        if a is None or time.time() - a["t"] > 5:
+            a = self.snapshot()
+        else:
+            # nothing moved since the last trial's closing snapshot (it was
+            # taken once the sink stood still): reuse it, with fresh CPU times
+            a = dict(a, cpu=C.cpu_times(), proc=C.proc_cpu_seconds(self.pids), t=time.time())
         rc, out, err = self.topo.nsrun("gen", genargv, timeout=seconds + 30)
         gen = {}
         for line in out.splitlines():
@@ -112,7 +147,10 @@ class Cell:
                     pass
         tgen = time.time()
         self.drain()
+        if self.wl.name != "fwd":
+            self.path.settle()
         b = self.snapshot()
+        self.last = b
         acc = account(self, a, b, gen)
         acc["gen_seconds"] = gen.get("seconds", seconds)
         acc["window_end"] = tgen
@@ -124,7 +162,7 @@ class Cell:
                                 "size": self.size, "rate": rate, "seconds": seconds, **acc})
         return acc
 
-    def drain(self, step=0.05, most=1.5):
+    def drain(self, step=0.03, most=1.5):
         """Wait until frames in flight have landed (the sink's count stands still)."""
         last = self.sink_count()
         end = time.time() + most
@@ -137,8 +175,26 @@ class Cell:
             time.sleep(step)
 
 
+ACCOUNT_KEYS = ("sent", "input_ring_drop", "redirect_fail", "xdp_drop", "policy_drop", "other_drop",
+                "dut_internal", "output_ring_drop", "delivered", "unaccounted")
+
+
+def _comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
 def account(cell, a, b, gen):
-    """Where every frame of a trial went, from two snapshots."""
+    """Where every frame of a trial went, from two snapshots.
+
+    Drops the datapath decided (its policy's verdict) come from the
+    datapath's own verdict counter only; frames lost on the way (a full input
+    ring, a failed redirect into a full AF_XDP ring, a full output ring, inside
+    the DUT) are kept apart from them, so that a frame lost before the DUT saw
+    it never counts as handled."""
     d = {k: C.delta(a[k], b[k]) for k in ("gen", "dut_in", "dut_out", "sink", "dut")}
     sent = int(gen.get("packets", 0))
     # one drop shows in several counters: the generator veth's xdp_xmit_errors
@@ -146,26 +202,30 @@ def account(cell, a, b, gen):
     # xdp_xmit_errors is its tx_dropped and the sink veth's rx_dropped
     in_ring = max(C.veth_sum(d["gen"], "xdp_xmit_errors"), d["gen"].get("tx_dropped", 0))
     delivered = C.veth_sum(d["sink"], "xdp_packets")
-    # the input veth: XDP_DROP verdicts (xdp_drops) and failed redirects, e.g.
-    # into a full AF_XDP ring (rx_queue_N_drops); its rx_dropped repeats the
-    # generator side's xmit errors and these
-    xdp_in_drop = C.veth_sum(d["dut_in"], "xdp_drops")
+    # the input veth: XDP_DROP verdicts of whatever program runs there
+    # (xdp_drops) and failed redirects, e.g. into a full AF_XDP ring
+    # (rx_queue_N_drops); its rx_dropped repeats the generator side's xmit
+    # errors and these
+    xdp_drop = C.veth_sum(d["dut_in"], "xdp_drops")
     redirect_fail = C.veth_sum(d["dut_in"], "drops")
     out_ring = max(C.veth_sum(d["dut_out"], "xdp_xmit_errors"), d["dut_out"].get("tx_dropped", 0),
                    d["sink"].get("rx_dropped", 0))
     dut = d["dut"]
-    dut_drop = int(dut.get("drop", 0))
+    policy = int(dut.get("drop", 0))
     # frames the DUT says it lost itself (testpmd tx errors, OVS tx drops);
     # pathlab's per-stage counters (x.*) are verdict details, not extra losses
     internal = int(dut.get("internal", 0))
     if cell.path.drops_in_xdp:
-        dropped_in = redirect_fail + max(xdp_in_drop, dut_drop)   # the veth counted the policy's drops too
+        # the policy's drops are XDP_DROP verdicts on the input port: the
+        # veth counted them too; what else it dropped was not the policy
+        other = max(0, xdp_drop - policy)
+        lost_in = redirect_fail + max(xdp_drop, policy)
     else:
-        dropped_in = redirect_fail + xdp_in_drop + dut_drop
-    unacc = sent - in_ring - delivered - dropped_in - out_ring - internal
-    acc = {"sent": sent, "input_ring_drop": in_ring, "delivered": delivered,
-           "input_drop": xdp_in_drop + redirect_fail,
-           "dut_drop": dut_drop if dut_drop else (xdp_in_drop if cell.path.drops_in_xdp else 0),
+        other = xdp_drop
+        lost_in = redirect_fail + xdp_drop + policy
+    unacc = sent - in_ring - delivered - lost_in - out_ring - internal
+    acc = {"sent": sent, "input_ring_drop": in_ring, "redirect_fail": redirect_fail, "xdp_drop": xdp_drop,
+           "policy_drop": policy, "other_drop": other, "delivered": delivered,
            "dut_internal": internal, "output_ring_drop": out_ring, "unaccounted": unacc,
            "verdicts": bool(dut),
            "raw": {k: {n: v for n, v in d[k].items() if v} for k in d}}
@@ -191,46 +251,164 @@ def rate_of(cell, acc):
     return cell.wl.handled(acc) / max(1e-6, acc["gen_seconds"])
 
 
-def search(cell, hi, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), floor=5000):
-    """NDR and PDR together, as MLRsearch does: every short trial narrows the
-    interval of every loss target (a trial with loss L is a lower bound for
-    the targets >= L and an upper bound for the others); the next trial goes to
-    the middle of the widest interval. Then, per target, a trial of the full
-    length at the lower bound confirms it (if it fails, the bound halves, at
-    most twice); that final trial's handled rate is the figure.
-    Returns {target: {"rate", "target", "loss", "final": acc, "trials": n}}."""
+def offered_of(acc):
+    """The rate the generator really offered (frames sent / its sending time)."""
+    return acc["sent"] / max(1e-6, acc["gen_seconds"])
+
+
+class Result:
+    """One trial as the search sees it: the rate offered, the loss, the
+    duration, and whether it counts (the generator kept to its schedule)."""
+
+    def __init__(self, rate, loss, seconds, valid=True, acc=None):
+        self.rate = rate
+        self.loss = loss
+        self.seconds = seconds
+        self.valid = valid
+        self.acc = acc
+
+    def __repr__(self):
+        return "Result(%.0f, %.4f, %.2fs%s)" % (self.rate, self.loss, self.seconds, "" if self.valid else ", invalid")
+
+
+def measure(cell, rate, seconds):
+    """One paced trial as a Result (rate: the target; the Result carries the
+    rate the generator really offered, which is what the trial measured)."""
+    acc = cell.trial(rate, seconds)
+    # the paced generator can fall behind its target on a loaded machine (its
+    # CPU also runs receive softirqs): the trial measured the loss at the rate
+    # it did offer, and counts at that rate
+    return Result(offered_of(acc), loss_of(cell, acc), seconds, acc["sent"] > 0, acc)
+
+
+def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), floor=5000.0, confirms=2,
+           width=0.05):
+    """NDR and PDR together, in the manner of FD.io CSIT's MLRsearch.
+
+    trial(rate, seconds) -> Result. overload: the Results of the unpaced
+    trials, the initial phase (short trials at the highest rate the generator
+    can offer): a target whose criterion they met starts its lower bound at
+    the rate offered there; otherwise that rate is its upper bound. Short
+    trials then bracket every target at once (a trial with loss L is a lower
+    bound of each target >= L and an upper bound of the others): the first at
+    95 % of what the overload trials handled, the next ones at the geometric
+    middle of the widest interval. Each target's lower bound is then confirmed
+    by a trial of the full length at that rate (the higher target first: its
+    trial confirms the lower one too when it met that criterion); a failed
+    confirmation halves the rate, at most `confirms` times. The figure is the
+    highest rate at which a full-length trial met the criterion. It is
+    flagged when a full-length trial at a lower rate did not (loss not
+    monotonic in the rate), or when a short trial at a higher rate met the
+    criterion and no full-length one confirmed it.
+
+    Returns ({target: {"rate", "loss", "final": Result or None, "flags": [..]}},
+    the list of Results the search made)."""
+    made = []
+
+    def run(rate, seconds):
+        r = trial(rate, seconds)
+        made.append(r)
+        return r
+
+    top = max([r.rate for r in overload] + [floor * 2])
+    mrr = statistics.median([r.rate * (1.0 - r.loss) for r in overload]) if overload else top / 2
     lo = {t: float(floor) for t in targets}
-    up = {t: float(max(hi, floor * 2)) for t in targets}
-    n = 0
-    for _ in range(steps):
-        t = max(targets, key=lambda x: (up[x] - lo[x]) / up[x])
-        if (up[t] - lo[t]) <= 0.05 * up[t]:
-            break
-        mid = (lo[t] + up[t]) / 2.0
-        acc = cell.trial(mid, short)
-        n += 1
-        # a trial counts when the generator offered at least half the target
-        # (on a loaded machine it can fall behind its schedule)
-        valid = acc["sent"] >= 0.5 * mid * short
-        loss = loss_of(cell, acc)
+    up = {t: top for t in targets}
+    uploss = {t: 1.0 for t in targets}   # the loss measured at the upper bound
+    shorts = list(overload)
+    at_top = set()                        # met at the generator's full speed
+
+    def narrow(r):
+        if not r.valid:
+            return
         for x in targets:
-            if valid and loss <= x:
-                lo[x] = max(lo[x], min(mid, up[x]))
-            elif mid < up[x]:
-                up[x] = max(mid, lo[x])
+            if r.loss <= x:
+                lo[x] = max(lo[x], min(r.rate, up[x]))
+            elif r.rate < up[x]:
+                up[x] = max(r.rate, lo[x])
+                uploss[x] = r.loss
+
+    for t in targets:
+        ok = [r for r in overload if r.loss <= t]
+        if ok and len(ok) * 2 > len(overload):
+            lo[t] = up[t] = min(r.rate for r in ok)
+            at_top.add(t)
+        elif overload:
+            up[t] = statistics.median([r.rate for r in overload])
+            uploss[t] = statistics.median([r.loss for r in overload])
+
+    tried_near = set()
+
+    def next_rate(x):
+        # once per target, just under the upper bound when it lost little
+        # there (the DUT is near its limit); otherwise, and after that, the
+        # geometric middle (the interval can span three orders of magnitude)
+        mid = (lo[x] * up[x]) ** 0.5
+        if uploss[x] < 0.2 and x not in tried_near:
+            tried_near.add(x)
+            near = up[x] * (1.0 - 2.0 * uploss[x]) * 0.98
+            if lo[x] < near < up[x]:
+                return max(mid, near)
+        return mid
+
+    # bracketing: short trials, shared by the targets; the first at 95 % of
+    # what the overload trials handled when they lost little (otherwise the
+    # DUT loses well below that rate and the guess would be a wasted trial)
+    first = bool(overload) and statistics.median([r.loss for r in overload]) < 0.1
+    for _ in range(steps):
+        open_ = [x for x in targets if up[x] - lo[x] > width * up[x]]
+        if not open_:
+            break
+        x = max(open_, key=lambda x: up[x] / lo[x])
+        if first and lo[x] < 0.95 * mrr < up[x]:
+            rate = 0.95 * mrr
+        else:
+            rate = next_rate(x)
+        first = False
+        r = run(rate, short)
+        shorts.append(r)
+        narrow(r)
+
+    # confirmation at the full length
+    full_db = []
+    for x in sorted(targets, reverse=True):
+        rate = lo[x]
+        for _ in range(confirms):
+            if any(r.loss <= x and r.rate >= 0.99 * rate for r in full_db):
+                break
+            # at the generator's full speed the confirmation is unpaced too
+            # (paced, pl-gen falls short of its top rate)
+            r = run(0 if x in at_top and rate >= lo[x] else rate, full)
+            if r.valid:
+                full_db.append(r)
+            if (r.valid and r.loss <= x) or rate <= floor:
+                break
+            rate = max(floor, rate / 2.0)
+
     res = {}
     for x in targets:
-        r = lo[x]
-        for _ in range(3):
-            acc = cell.trial(r, full)
-            n += 1
-            if loss_of(cell, acc) <= x or r <= floor:
-                break
-            r = max(floor, r / 2.0)
-        ok = loss_of(cell, acc) <= x
-        res[x] = {"rate": rate_of(cell, acc) if ok else 0.0, "target": r, "loss": loss_of(cell, acc),
-                  "final": acc, "trials": n}
-    return res
+        flags = []
+        passing = [r for r in full_db if r.loss <= x]
+        best = max(passing, key=lambda r: r.rate) if passing else None
+        figure = best.rate if best else 0.0
+        below = [r for r in full_db if r.loss > x and r.rate < figure]
+        if below:
+            worst = min(below, key=lambda r: r.rate)
+            flags.append("loss not monotonic: %.2f %% at %.3f Mpps, %.2f %% at %.3f Mpps"
+                         % (100 * worst.loss, worst.rate / 1e6, 100 * best.loss, figure / 1e6))
+        higher = [r for r in shorts if r.valid and r.loss <= x and r.rate > 1.1 * figure]
+        if higher:
+            h = max(higher, key=lambda r: r.rate)
+            flags.append("%.2f %% loss at %.3f Mpps in a %g s trial, not confirmed at %g s"
+                         % (100 * h.loss, h.rate / 1e6, h.seconds, full))
+        if best is None and full_db:
+            flags.append("lost frames in every %g s trial, down to %.3f Mpps" % (full, min(r.rate for r in full_db)
+                                                                                 / 1e6))
+        if best is not None and figure <= 1.05 * floor:
+            flags.append("only the floor of %.3f Mpps confirmed" % (floor / 1e6))
+        res[x] = {"rate": figure, "loss": best.loss if best else None, "final": best, "flags": flags,
+                  "below": min(r.rate for r in full_db) if best is None and full_db else None}
+    return res, made
 
 
 def summary(values):
@@ -244,12 +422,12 @@ def summary(values):
 
 
 def measure_cell(cell, opts):
-    """Overload (repeats) and NDR/PDR (repeats) of one cell; returns the row's figures."""
+    """Overload (repeats), NDR/PDR (repeats) and latency of one cell; returns the row's figures."""
     cell.start_counting()
     cell.trial(0, opts.warmup) if opts.warmup > 0 else None
     over = []
     for _ in range(opts.repeat):
-        over.append(cell.trial(0, opts.window))
+        over.append(cell.trial(0, opts.overload_seconds))
     over_rates = [rate_of(cell, a) for a in over]
     if cell.ctx.bpf_stats and cell.bpf_prog:
         # the program's own run time: one more overload trial with
@@ -257,31 +435,43 @@ def measure_cell(cell, opts):
         # reads, so the rate trials run without it)
         cell.lab.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], quiet=True)
         try:
-            over_bpf = cell.trial(0, min(opts.window, 0.3))
+            over_bpf = cell.trial(0, min(opts.overload_seconds, 0.2))
         finally:
             cell.lab.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=0"], quiet=True)
     else:
         over_bpf = None
-    hi = max(over_rates + [10000])
-    ndr, pdr, finals = [], [], []
+    # the overload trials are the search's initial phase (trials at the
+    # highest rate the generator can offer)
+    over_res = [Result(offered_of(a), loss_of(cell, a), opts.overload_seconds, True, a) for a in over]
+    ndr, pdr, finals, flags, searches = [], [], [], [], []
     for _ in range(opts.search_repeat if opts.search else 0):
-        r = search(cell, hi * 1.05, opts.short, opts.window, opts.steps)
+        r, made = search(lambda rate, sec: measure(cell, rate, sec), over_res, opts.short, opts.window,
+                         opts.steps)
         ndr.append(r[NDR_LOSS]["rate"])
-        # a rate without loss is also one within 0.5 % loss
-        pdr.append(max(r[PDR_LOSS]["rate"], r[NDR_LOSS]["rate"]))
-        finals.append(r[PDR_LOSS]["final"])
+        pdr.append(r[PDR_LOSS]["rate"])
+        for x in (NDR_LOSS, PDR_LOSS):
+            if r[x]["final"] is not None and r[x]["final"].acc is not None:
+                finals.append(r[x]["final"].acc)
+            for f in r[x]["flags"]:
+                f = "%s: %s" % ("NDR" if x == NDR_LOSS else "PDR", f)
+                if f not in flags:
+                    flags.append(f)
+        searches.append([{"rate": round(m.rate), "loss": round(m.loss, 5), "seconds": m.seconds,
+                          "valid": m.valid} for m in made])
     checks = over + finals + ([over_bpf] if over_bpf else [])
     bad = [a["detail"] for a in checks if not a["correct"]]
     mid = over[len(over) // 2]
     row = {
         "overload_mpps": summary([r / 1e6 for r in over_rates]),
+        "offered_mpps": summary([offered_of(a) / 1e6 for a in over]),
         "ndr_mpps": summary([r / 1e6 for r in ndr]),
         "pdr_mpps": summary([r / 1e6 for r in pdr]),
+        "search_flags": flags,
+        "searches": searches,
         "overload_loss": round(statistics.median(loss_of(cell, a) for a in over), 4),
         "correct": "OK" if not bad else "WRONG",
         "correct_detail": bad[0] if bad else "",
-        "accounting": {k: mid[k] for k in ("sent", "input_ring_drop", "input_drop", "dut_drop", "dut_internal",
-                                           "output_ring_drop", "delivered", "unaccounted")},
+        "accounting": {k: mid[k] for k in ACCOUNT_KEYS},
         "cpu_util": mid["cpu_util"],
         "checked_trials": len(checks),
     }
@@ -294,4 +484,63 @@ def measure_cell(cell, opts):
         row["dut_budget_ns_per_pkt"] = round(busy * mid["span_s"] * 1e9 / handled, 1)
     if over_bpf and over_bpf.get("bpf_ns_per_pkt"):
         row["bpf_ns_per_pkt"] = over_bpf["bpf_ns_per_pkt"]
+    if opts.latency and cell.wl.sink and pdr and statistics.median(pdr) > 0:
+        row["latency"] = latency(cell, statistics.median(pdr), opts.latency_seconds)
     return row
+
+
+LATENCY_SHARES = (0.1, 0.5, 0.9)
+
+
+def hist_delta(a, b):
+    """Bucket counts of b minus a ({upper ns: count}, from two sink dumps)."""
+    ha = {int(k): int(v) for k, v in a.get("hist", [])}
+    out = {}
+    for k, v in b.get("hist", []):
+        n = int(v) - ha.get(int(k), 0)
+        if n > 0:
+            out[int(k)] = n
+    return out
+
+
+def percentiles(hist, qs=(0.5, 0.9, 0.99, 0.999)):
+    """Quantiles of a histogram {upper ns: count} (bucket upper bounds)."""
+    total = sum(hist.values())
+    res = {}
+    if not total:
+        return res
+    for q in qs:
+        want = max(1, int(q * total + 0.999999))
+        acc = 0
+        for k in sorted(hist):
+            acc += hist[k]
+            if acc >= want:
+                res["p%g" % (100 * q)] = k
+                break
+    return res
+
+
+def latency(cell, pdr_pps, seconds):
+    """One-way delay at 10, 50 and 90 % of the PDR (as CSIT measures it):
+    pl-gen stamps every Nth frame (about 2000 probes per trial), the sink's
+    histogram is read before and after. Returns {share: {rate, probes, p50..,
+    hist: [[ns, count], ...]}}."""
+    out = {}
+    for share in LATENCY_SHARES:
+        rate = pdr_pps * share
+        every = max(1, int(rate * seconds / 2000))
+        a = cell.sink_hist()
+        acc = cell.trial(rate, seconds, extra=["--probe-every", str(every)])
+        b = cell.sink_hist()
+        if a is None or b is None:
+            out["%g" % share] = {"rate": rate, "error": "no histogram from the sink"}
+            continue
+        h = hist_delta(a, b)
+        n = sum(h.values())
+        r = {"rate_mpps": round(rate / 1e6, 4), "probes": n, "loss": round(loss_of(cell, acc), 5),
+             "hist": sorted(h.items())}
+        if n:
+            r.update(percentiles(h))
+            r["mean"] = round((b.get("sum_ns", 0) - a.get("sum_ns", 0)) / float(max(1, b["probes"] - a["probes"])))
+        out["%g" % share] = r
+    return out

@@ -32,6 +32,7 @@ class Path:
     workloads = ("drop", "fwd", "acl")
     drops_in_xdp = False
     live_switch = False      # switch() loads the next workload's policy without a restart
+    same_across_placements = False  # the same processes serve every placement variant (only NAPI moves)
     poller = None            # "... on cpu%d" for AF_XDP paths
     busy_poll = None
 
@@ -82,6 +83,10 @@ class Path:
     def xdp_prog_dev(self):
         """The interface whose XDP program's run time is reported (or None)."""
         return None
+
+    def settle(self):
+        """Bring the DUT's own counters up to date after a trial (a no-op
+        where they are live)."""
 
     # --- helpers --------------------------------------------------------
     def bin(self, rel):
@@ -164,16 +169,19 @@ class PathlabXdp(Path):
         return Path.check(self, wl)
 
     def start(self, topo, place, wl, policy_file):
+        # `pathlab-xdp run` attaches, serves the metrics itself and detaches
+        # when it stops (bpf_links only it holds: on kill -9 too); `attach`
+        # is the one-shot command that leaves the program pinned, which would
+        # need a second process to serve the metrics and leave the program
+        # behind if the harness died
         self.topo = topo
-        rc, out, err = topo.xrun("dut", [self.bin("xdp/pathlab-xdp"), "attach", "-m", self.mode, "-p",
-                                        policy_file] + self.dut_ifs(), timeout=30)
-        if rc != 0:
-            msg = [l for l in (err + out).splitlines() if l.startswith("pathlab-xdp:")]
-            raise Error((msg[-1] if msg else (err or out).strip()[-200:]))
-        self.attached = True
-        p = self.bg([self.bin("xdp/pathlab-xdp"), "stats", self.topo["DUT_IN_IF"], "-i", "3600",
-                     "-M", "127.0.0.1:%d" % self.metrics_port], "stats")
-        self.wait_metrics(self.metrics_port, p)
+        p = self.bg([self.bin("xdp/pathlab-xdp"), "run", "-m", self.mode, "-p", policy_file, "-i", "3600",
+                     "-M", "127.0.0.1:%d" % self.metrics_port] + self.dut_ifs(), "run")
+        try:
+            self.wait_metrics(self.metrics_port, p)
+        except Error as e:
+            msg = [l for l in p.tail(20).split("pathlab-xdp:") if l.strip()]
+            raise Error(("pathlab-xdp:" + msg[-1]) if msg else str(e))
 
     def switch(self, wl, policy_file):
         rc, _, _ = self.topo.xrun("dut", [self.bin("xdp/pathlab-xdp"), "policy", self.topo["DUT_IN_IF"],
@@ -331,6 +339,73 @@ class PathlabAfxdp(Path):
         return self.topo["DUT_IN_IF"]
 
 
+class BareAfxdp(Path):
+    """bench/pl-xskfwd: the least an AF_XDP program does per workload (drop,
+    or both MACs written and out the other port), same placement recipe as
+    pathlab-afxdp."""
+    name = "ref-afxdp"
+    title = "bare AF_XDP (pl-xskfwd)"
+    kind = "afxdp"
+    reference = "bare AF_XDP forwarder, same action"
+    workloads = ("drop", "fwd")
+    poller = "cpu%d (pl-xskfwd, poll() with need_wakeup)"
+    busy_poll = PathlabAfxdp.busy_poll
+
+    def check(self, wl):
+        if not os.access(self.bin("bench/pl-xskfwd"), os.X_OK):
+            return "bench/pl-xskfwd not built (needs libxdp)"
+        if not os.path.exists(self.bin("afxdp_port/redirect_all.bpf.o")):
+            return "afxdp_port/redirect_all.bpf.o not built"
+        return Path.check(self, wl)
+
+    def start(self, topo, place, wl, policy_file):
+        self.topo = topo
+        t = topo.info
+        self.stats = os.path.join(self.ctx.work, "xskfwd.stats")
+        if os.path.exists(self.stats):
+            os.unlink(self.stats)
+        argv = [self.bin("bench/pl-xskfwd"), "-i", t["DUT_IN_IF"], "--cpu", str(place.dut_cpus[-1]),
+                "--stats", self.stats]
+        if wl.name == "drop":
+            argv.append("--drop")
+        else:
+            argv += ["-o", t["DUT_OUT_IF"], "--dst-mac", t["SINK_MAC"], "--src-mac", t["DUT_OUT_MAC"]]
+        if place.busy_poll:
+            argv += ["--busy-poll", "20"]
+            P.apply_busy_poll(topo, self.dut_ifs(), True)
+        p = self.bg(argv, "%s-%s" % (wl.name, place.variant))
+        end = time.time() + 10
+        while not self.counters():
+            if not p.alive():
+                raise Error("pl-xskfwd exited: " + p.tail())
+            if time.time() > end:
+                raise Error("pl-xskfwd wrote no counters in 10 s: " + p.tail())
+            time.sleep(0.1)
+
+    def stop(self):
+        Path.stop(self)
+        if self.topo is not None:
+            P.apply_busy_poll(self.topo, self.dut_ifs(), False)
+
+    def counters(self):
+        c = {}
+        try:
+            with open(self.stats) as f:
+                for line in f:
+                    k, _, v = line.strip().partition("=")
+                    if v.isdigit():
+                        c[k] = int(v)
+        except OSError:
+            return {}
+        if not c:
+            return {}
+        # frames the TX ring had no room for: lost inside the DUT
+        return {"rx": c.get("rx", 0), "drop": c.get("drop", 0), "internal": c.get("tx_full", 0)}
+
+    def xdp_prog_dev(self):
+        return self.topo["DUT_IN_IF"]
+
+
 class PathlabAfxdpUser(PathlabAfxdp):
     placement_mode = "user"
 
@@ -466,14 +541,18 @@ class Testpmd(Path):
     def mode_for(self, wl):
         return self.fwd_mode
 
+    def vdevs(self):
+        vdev = []
+        for k, i in enumerate(self.dut_ifs()):
+            vdev += ["--vdev", "net_af_xdp%d,iface=%s,start_queue=0,queue_count=1" % (k, i)]
+        return vdev
+
     def start(self, topo, place, wl, policy_file):
         self.topo = topo
         t = topo.info
         self.file_prefix = "%s-tpmd" % self.lab.prefix
         mode = self.mode_for(wl)
-        vdev = []
-        for k, i in enumerate(self.dut_ifs()):
-            vdev += ["--vdev", "net_af_xdp%d,iface=%s,start_queue=0,queue_count=1" % (k, i)]
+        vdev = self.vdevs()
         # stdbuf: testpmd's answers go to a file, line-buffered so that each
         # "show port stats all" can be read at once
         argv = ["stdbuf", "-oL", "dpdk-testpmd", "-l", "%d,%d" % (place.gen_cpu, place.dut_cpus[-1]), "--main-lcore",
@@ -571,9 +650,24 @@ class TestpmdRef(Testpmd):
     def title(self):
         return "dpdk-testpmd rxonly/mac"
 
+    live_switch = True
+
     def mode_for(self, wl):
         self._mode = "rxonly" if wl.name == "drop" else "mac"
         return self._mode
+
+    def switch(self, wl, policy_file):
+        # testpmd changes its forwarding mode between "stop" and "start"
+        mode = self.mode_for(wl)
+        mark = len(self.read_log())
+        for line in ("stop", "set fwd %s" % mode, "start"):
+            self.send(line)
+        end = time.time() + 5
+        while time.time() < end:
+            if "%s packet forwarding" % mode in self.read_log()[mark:]:
+                return True
+            time.sleep(0.05)
+        return False
 
     @property
     def mode_now(self):
@@ -584,6 +678,8 @@ class TestpmdRef(Testpmd):
 class Ovs(Path):
     kind = "afxdp"
     mode = "openflow"
+    live_switch = True
+    same_across_placements = True
     poller = "cpu%d (ovs-vswitchd PMD thread, pmd-cpu-mask)"
     busy_poll = None   # OVS 3.1 afxdp: no busy-poll option (use-need-wakeup only)
 
@@ -619,7 +715,21 @@ class Ovs(Path):
         self.topo = topo
         self.place = place
         self.rundir = os.path.join(self.ctx.work, "ovs-" + self.name)
-        t = topo.info
+        self.lab.on_cleanup(self.teardown)
+        self.setup(wl, policy_file)
+        if self.mode == "static" and not self.set_flow(wl):
+            raise Error("ovs-ofctl: " + self.flow_error)
+        # the revalidators bring the flows' counters up to date every 100 ms
+        # instead of 500 (they run outside the PMD's CPU): the trial's closing
+        # read waits for one cycle (settle)
+        self.lab.run(self.ovs_argv() + ["vsctl", "set", "Open_vSwitch", ".", "other_config:max-revalidator=100"],
+                     quiet=True)
+        with open(os.path.join(self.rundir, "ovs-vswitchd.pid")) as f:
+            self.ovs_pid = int(f.read().strip())
+
+    def setup(self, wl, policy_file):
+        """pl-ovs bench-setup: starts OVS and adds the ports the first time; on a
+        running switch it only replaces the flows (or the pre-filter's policy)."""
         mode = {"openflow": "openflow", "prefilter": "prefilter", "static": "normal"}[self.mode]
         pol = policy_file
         if self.mode == "prefilter":
@@ -627,24 +737,35 @@ class Ovs(Path):
             pol = policy_file + ".prefilter"
             with open(policy_file) as f, open(pol, "w") as g:
                 g.writelines(l for l in f if not l.startswith("forward"))
-        self.lab.on_cleanup(self.teardown)
         rc, out, err = self.lab.run(self.ovs_argv() + ["bench-setup", "--mode", mode, "--policy", pol,
                                                        "--ports", ",".join(self.dut_ifs())], timeout=90)
         if rc != 0:
             raise Error("pl-ovs bench-setup: " + (err or out).strip()[-250:])
+
+    def switch(self, wl, policy_file):
         if self.mode == "static":
-            if wl.name == "drop":
-                flow = "in_port=%s,actions=drop" % t["DUT_IN_IF"]
-            else:
-                flow = "in_port=%s,actions=mod_dl_src:%s,mod_dl_dst:%s,output:%s" % (
-                    t["DUT_IN_IF"], t["DUT_OUT_MAC"], t["SINK_MAC"], t["DUT_OUT_IF"])
-            for cmd in (["ofctl", "del-flows", "%sbr" % self.lab.prefix],
-                        ["ofctl", "add-flow", "%sbr" % self.lab.prefix, flow]):
-                rc, out, err = self.lab.run(self.ovs_argv() + cmd)
-                if rc != 0:
-                    raise Error("ovs-ofctl: " + (err or out).strip()[-200:])
-        with open(os.path.join(self.rundir, "ovs-vswitchd.pid")) as f:
-            self.ovs_pid = int(f.read().strip())
+            return self.set_flow(wl)
+        try:
+            self.setup(wl, policy_file)
+        except Error:
+            return False
+        return True
+
+    def set_flow(self, wl):
+        """The reference's one static flow for workload wl."""
+        t = self.topo.info
+        if wl.name == "drop":
+            flow = "in_port=%s,actions=drop" % t["DUT_IN_IF"]
+        else:
+            flow = "in_port=%s,actions=mod_dl_src:%s,mod_dl_dst:%s,output:%s" % (
+                t["DUT_IN_IF"], t["DUT_OUT_MAC"], t["SINK_MAC"], t["DUT_OUT_IF"])
+        for cmd in (["ofctl", "del-flows", "%sbr" % self.lab.prefix],
+                    ["ofctl", "add-flow", "%sbr" % self.lab.prefix, flow]):
+            rc, out, err = self.lab.run(self.ovs_argv() + cmd)
+            if rc != 0:
+                self.flow_error = (err or out).strip()[-200:]
+                return False
+        return True
 
     def teardown(self):
         if self.topo is not None and getattr(self, "rundir", None) and os.path.isdir(self.rundir):
@@ -654,20 +775,37 @@ class Ovs(Path):
     def stop(self):
         self.teardown()
 
+    def settle(self):
+        if self.mode == "prefilter":
+            return
+        # OVS's OpenFlow flow counters (the drop flows' n_packets: its verdict
+        # counter) are brought up to date by the revalidators: wait for one
+        # full cycle so that they hold every frame of the trial
+        self.lab.run(["env", "OVS_RUNDIR=" + self.rundir, "ovs-appctl", "revalidator/wait"], quiet=True,
+                     timeout=10)
+
     def counters(self):
-        c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
+        if self.mode == "prefilter":
+            # the pre-filter's drops are its XDP verdict counter (pl-ovs reads it)
+            c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
+        else:
+            c = C.ovs_direct(self.lab, self.rundir, "%sbr" % self.lab.prefix, self.dut_ifs(), C.POOL) or {}
+        if not c:
+            return {}
         o = self.topo["DUT_OUT_IF"]
         # OVS's port rx counter is the kernel's (it includes frames the XDP
         # program failed to hand over): what reached OVS's socket is the input
         # veth's count of successful XDP redirects
         to_ovs = C.veth_sum(C.veth(self.topo, "dut", self.topo["DUT_IN_IF"]), "xdp_redirect")
+        # the policy's drops: OVS's own verdict counter (n_packets of the drop
+        # flows; with the pre-filter, its XDP verdict counter), never the
+        # frames that reached the socket
         drop = c.get("dropped", 0)
-        if self.mode == "static" and getattr(self, "_wl", "") == "drop":
-            drop = to_ovs
         # handed to OVS, neither dropped by a flow nor sent on the output
         # port: lost inside OVS (its tx_dropped among them)
         sent = c.get("ovs_%s_tx_packets" % o, 0)
-        return {"rx": to_ovs, "drop": drop, "internal": max(0, to_ovs - sent - (0 if self.mode == "prefilter" else drop))}
+        return {"rx": to_ovs, "drop": drop,
+                "internal": max(0, to_ovs - sent - (0 if self.mode == "prefilter" else drop))}
 
     def pids(self):
         return [getattr(self, "ovs_pid", 0)] if getattr(self, "ovs_pid", 0) else []
@@ -686,19 +824,19 @@ class OvsStatic(Ovs):
     reference = "OVS with one static flow"
     workloads = ("drop", "fwd")
 
-    def start(self, topo, place, wl, policy_file):
-        self._wl = wl.name
-        Ovs.start(self, topo, place, wl, policy_file)
-
 
 # The rows, in table order; a reference row follows the rows it is for.
 PATHS = [Ceiling, Linux, PathlabXdpNative, PathlabXdpGeneric, PathlabXdpOffload, BareXdp,
-         PathlabAfxdpUser, PathlabAfxdpHybrid, PathlabDpdkAfxdp, PathlabDpdkHybrid,
+         PathlabAfxdpUser, PathlabAfxdpHybrid, BareAfxdp, PathlabDpdkAfxdp, PathlabDpdkHybrid,
          TestpmdIo, TestpmdRef, OvsOpenflow, OvsPrefilter, OvsStatic, DpdkPmd]
 REFERENCE_OF = {
     "xdp-native": "ref-xdp", "xdp-generic": "ref-xdp", "afxdp-hybrid": "ref-xdp",
-    "afxdp-user": "ref-testpmd", "dpdk-afxdp": "ref-testpmd", "dpdk-hybrid": "ref-xdp",
+    "afxdp-user": "ref-afxdp", "dpdk-afxdp": "ref-testpmd", "dpdk-hybrid": "ref-xdp",
     "testpmd-io": "ref-testpmd", "ovs-afxdp": "ref-ovs", "ovs-afxdp-xdp": "ref-ovs",
     "linux": "ref-xdp",
 }
 
+# The OVS-DPDK, PVP and OVS kernel-datapath rows (paths_ovs.py).
+from . import paths_ovs  # noqa: E402 (it builds on the classes above)
+PATHS += paths_ovs.PATHS
+REFERENCE_OF.update(paths_ovs.REFERENCE_OF)

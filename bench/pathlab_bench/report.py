@@ -4,11 +4,14 @@ import json
 import os
 
 NOISE = 0.10  # figures of two runs within 10 % are inside the noise band
+FLOOR_MPPS = 0.00525  # the search's floor (5 kpps) and 5 % above: "at most the floor"
 
 
 def fmt(s, digits=3):
     if not s:
         return "-"
+    if s["median"] <= FLOOR_MPPS and s["max"] <= FLOOR_MPPS:
+        return "floor"
     t = "%.*f" % (digits, s["median"])
     if s["n"] > 1:
         t += " (%.*f-%.*f)" % (digits, s["min"], digits, s["max"])
@@ -29,41 +32,59 @@ def tax(rows):
         ref = r.get("reference_path")
         if r["status"] != "ok" or not ref:
             continue
-        b = idx.get((ref, r.get("variant"), r["workload"])) or idx.get((ref, "dut", r["workload"]))
+        # the same placement only: a reference with one placement (bare XDP)
+        # says nothing about a row whose receive ran on another CPU
+        b = idx.get((ref, r.get("variant"), r["workload"]))
         if not b:
             continue
         for col in ("overload_mpps", "pdr_mpps"):
             x, y = r.get(col), b.get(col)
-            if x and y and y["median"] > 0:
+            # a search that only confirmed its floor has no figure to divide by
+            if x and y and y["median"] > FLOOR_MPPS and x["median"] > FLOOR_MPPS:
                 r.setdefault("vs_reference", {})[col] = round(x["median"] / y["median"], 2)
         r["reference_row"] = "%s@%s" % (b["path"], b.get("variant"))
+
+
+def lat_cell(r):
+    """p50 / p99 one-way delay (µs) at 10, 50 and 90 % of the PDR."""
+    lat = r.get("latency") or {}
+    parts = []
+    for share in ("0.1", "0.5", "0.9"):
+        x = lat.get(share) or {}
+        if x.get("p50") is None:
+            parts.append("-")
+        else:
+            parts.append("%.0f / %.0f" % (x["p50"] / 1e3, x.get("p99", x["p50"]) / 1e3))
+    return ", ".join(parts) if any(p != "-" for p in parts) else "-"
 
 
 def markdown(res):
     m = res["meta"]
     out = ["Run %s, %s s; Linux %s, %s, %s vCPUs; generator on cpu%s, DUT budget %s. "
-           "64-byte frames. NDR = 0 %% loss, PDR = 0.5 %% loss (Mpps, median (min-max) of %s searches); "
+           "64-byte frames. NDR = 0 %% loss, PDR = 0.5 %% loss (Mpps, median (min-max) of %s searches; "
+           "floor: the search confirmed only its floor of 5 kpps, or nothing); "
            "overload = what the DUT handled while the generator sent as fast as it could. "
            "vs ref = this row / its reference row (same workload and placement)."
            % (m.get("date"), m.get("elapsed_s"), m.get("kernel"), m.get("cpu"), m.get("vcpus"),
               m.get("gen_cpu"), m.get("dut_cpus"), m.get("search_repeat")), "",
            "| path | placement | workload | NDR Mpps | PDR Mpps | overload Mpps | loss at overload | "
-           "vs ref (overload / PDR) | DUT ns/pkt | XDP prog ns/pkt | correct | note |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "vs ref (overload / PDR) | latency p50 / p99 µs at 10, 50, 90 % PDR | DUT ns/pkt | XDP prog ns/pkt | "
+           "correct | note |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["rows"]:
         pl = r.get("variant", "")
         if r["status"] != "ok":
-            out.append("| %s | %s | %s | %s | | | | | | | | %s |" % (
+            out.append("| %s | %s | %s | %s | | | | | | | | | %s |" % (
                 r["title"], pl, r["workload"], "n/a" if r["status"] == "n/a" else "FAILED", r.get("reason", "")))
             continue
         vs = r.get("vs_reference") or {}
         vs_t = "%s / %s" % (vs.get("overload_mpps", "-"), vs.get("pdr_mpps", "-")) if vs else ""
-        notes = list(r.get("notes", []))
+        notes = list(r.get("notes", [])) + list(r.get("search_flags", []))
         if r.get("correct_detail"):
             notes.append(r["correct_detail"])
-        out.append("| %s | %s | %s | %s | %s | %s | %.1f %% | %s | %s | %s | %s | %s |" % (
+        out.append("| %s | %s | %s | %s | %s | %s | %.1f %% | %s | %s | %s | %s | %s | %s |" % (
             r["title"], pl, r["workload"], fmt(r.get("ndr_mpps")), fmt(r.get("pdr_mpps")),
-            fmt(r.get("overload_mpps")), 100 * r.get("overload_loss", 0), vs_t,
+            fmt(r.get("overload_mpps")), 100 * r.get("overload_loss", 0), vs_t, lat_cell(r),
             r.get("dut_budget_ns_per_pkt", "-"), r.get("bpf_ns_per_pkt", "-"), r["correct"], "; ".join(notes)))
     out.append("")
     out.append("Placements (where each context ran): results.json rows[].placement. dut = everything on the "
@@ -98,6 +119,36 @@ def charts(res, outdir):
         ax.legend()
         fig.tight_layout()
         f = os.path.join(outdir, "mpps-%s.png" % wl)
+        fig.savefig(f, dpi=90)
+        plt.close(fig)
+        files.append(os.path.basename(f))
+    for wl in sorted({r["workload"] for r in res["rows"]}):
+        rows = [r for r in res["rows"] if r["workload"] == wl and r["status"] == "ok" and r.get("latency")]
+        if not rows:
+            continue
+        fig, axes = plt.subplots(1, 3, figsize=(15, 5), sharey=True)
+        cmap = plt.get_cmap("tab20")
+        for k, share in enumerate(("0.1", "0.5", "0.9")):
+            ax = axes[k]
+            for i, r in enumerate(rows):
+                h = (r["latency"].get(share) or {}).get("hist") or []
+                n = float(sum(c for _, c in h))
+                if not n:
+                    continue
+                xs, ys, acc = [], [], 0
+                for ns, c in h:
+                    acc += c
+                    xs.append(ns / 1e3)
+                    ys.append(acc / n)
+                ax.step(xs, ys, where="post", color=cmap(i % 20), label="%s @%s" % (r["title"], r["variant"]))
+            ax.set_xscale("log")
+            ax.set_xlabel("one-way delay, µs (log)")
+            ax.set_title("%s: %d %% of the PDR" % (wl, int(float(share) * 100)))
+            ax.grid(True, which="both", alpha=0.3)
+        axes[0].set_ylabel("fraction of probes (CDF)")
+        axes[-1].legend(fontsize=6, loc="lower right")
+        fig.tight_layout()
+        f = os.path.join(outdir, "latency-%s.png" % wl)
         fig.savefig(f, dpi=90)
         plt.close(fig)
         files.append(os.path.basename(f))

@@ -30,6 +30,7 @@ struct pl_op {
 	size_t ksz, vsz;
 	uint8_t *key, *val, *old; /* one allocation, key first */
 	int had_old;
+	int known_new; /* the caller knows the key is absent (LPM tables) */
 };
 
 /* Fail with "file:line: message" (or "file: message" for line 0). */
@@ -87,6 +88,18 @@ int pl_apply_put(struct pl_apply *a, const char *table, const void *key, size_t 
 		 const void *val, size_t vsz, unsigned line)
 {
 	return op_add(a, table, OP_PUT, key, ksz, val, vsz, line);
+}
+
+/* Queue a write of a key the caller knows is absent (undone by removing
+ * it). For LPM tables, whose lookup finds a covering prefix. */
+int pl_apply_put_new(struct pl_apply *a, const char *table, const void *key, size_t ksz,
+		     const void *val, size_t vsz, unsigned line)
+{
+	int err = op_add(a, table, OP_PUT, key, ksz, val, vsz, line);
+
+	if (!err)
+		a->ops[a->nops - 1].known_new = 1;
+	return err;
 }
 
 /* Is key written by a queued op on table? */
@@ -233,7 +246,7 @@ static int commit_fail(struct pl_apply *a, const struct pl_op *op, const char *w
 /* Make one op, saving what it replaces. */
 static int op_do(struct pl_apply *a, struct pl_op *op)
 {
-	int err = pl_ctl_lookup(a->c, op->table, op->key, op->old);
+	int err = op->known_new ? -ENOENT : pl_ctl_lookup(a->c, op->table, op->key, op->old);
 
 	if (err && err != -ENOENT)
 		return err;

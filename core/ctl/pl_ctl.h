@@ -133,6 +133,12 @@ int pl_policy_apply(struct pl_ctl *c, const struct pl_policy *p, pl_port_resolve
  * PL_PORTS_MAX (the devmap size). */
 int pl_port_resolve_ifname(void *arg, const char *name, uint32_t *ifindex, uint32_t *out_port);
 
+/* An interface's own MAC address (in the caller's network namespace); 0 or
+ * -errno. */
+int pl_ifname_mac(const char *name, __u8 mac[6]);
+/* 1 when the policy says `route kernel`: routing on, its tables filled by a
+ * mirror of the kernel's (toolkit/plt_routes.h), which the front end runs. */
+int pl_policy_route_kernel(const struct pl_policy *p);
 /* The configuration a policy sets (mode, defaults, stage switches). */
 const struct pl_config *pl_policy_config(const struct pl_policy *p);
 /* The name it was parsed under (the file name). */

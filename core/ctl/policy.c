@@ -11,6 +11,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <net/if.h>
 #include "pl_ctl.h"
 #include "policy_int.h"
 
@@ -56,7 +57,9 @@
 	X(synguard, synguard, PL_KW_ONCE,                                                   \
 	  "synguard [per-source PPS BURST] [global PPS BURST] [prefix4 N] [prefix6 N]")     \
 	X(responder, responder, 0, "responder listen ADDR|any-destination [PORT]  |  responder key HEX32") \
-	X(route, responder, 0, "route PATH|unknown|method|bad-request STATUS CONTENT-TYPE BODY...")     \
+	X(route, route, 0,                                                                  \
+	  "route PREFIX dev IFACE mac MAC [src-mac MAC] [via ADDR]  |  route PREFIX pass|drop"  \
+	  "  |  route kernel  |  route PATH|unknown|method|bad-request STATUS CONTENT-TYPE BODY...") \
 	X(lb, lb, 0,                                                                        \
 	  "lb service NAME VIP PORT tcp|udp [mode dsr|ipip|nat] [size PRIME] [encap-src ADDR]" \
 	  "  |  lb backend SERVICE ADDR [port N] [weight N] [state up|draining|down] "       \
@@ -136,6 +139,16 @@ static int parse_decimal(const char *s, unsigned long *out)
 	}
 	*out = v;
 	return s[0] == '0' && s[1] ? -EDOM : 0;
+}
+
+/* An interface name (forward, route). */
+int pl_parse_ifname(struct pl_parse *ps, const char *val, char out[IF_NAMESIZE])
+{
+	if (!*val || strlen(val) >= IF_NAMESIZE || strchr(val, '/'))
+		return pl_parse_fail(ps, "'%s' is not an interface name (at most %d characters)", val,
+				     IF_NAMESIZE - 1);
+	strcpy(out, val);
+	return 0;
 }
 
 /* Strict unsigned decimal number within [lo, hi]: every keyword's numbers
@@ -477,7 +490,7 @@ err_free:
 }
 
 /* The data block of a stage. */
-static void *stage_data(struct pl_policy *p, const struct pl_policy_stage *st)
+void *pl_policy_stage_data(const struct pl_policy *p, const struct pl_policy_stage *st)
 {
 	for (unsigned i = 0; i < p->nstages; i++)
 		if (p->stage[i].st == st)
@@ -527,7 +540,7 @@ static int parse_line(struct pl_parse *ps, int argc, char **argv)
 					     ps->p->seen_line[k]);
 		ps->p->seen_line[k] = ps->line;
 		ps->usage = kw->usage;
-		return kw->fn(ps, stage_data(ps->p, kw->stage), argc, argv);
+		return kw->fn(ps, pl_policy_stage_data(ps->p, kw->stage), argc, argv);
 	}
 	for (size_t k = 0; k < NKEYWORDS && off < sizeof(list); k++)
 		off += snprintf(list + off, sizeof(list) - off, "%s%s", k ? ", " : "",

@@ -29,26 +29,16 @@ struct fwd_data {
 	struct fwd_rule rule[PL_PORTS_MAX];
 };
 
-/* An interface name. */
-static int parse_ifname(struct pl_parse *ps, const char *val, char out[IF_NAMESIZE])
-{
-	if (!*val || strlen(val) >= IF_NAMESIZE || strchr(val, '/'))
-		return pl_parse_fail(ps, "'%s' is not an interface name (at most %d characters)", val,
-				     IF_NAMESIZE - 1);
-	strcpy(out, val);
-	return 0;
-}
-
 /* from IFACE */
 static int opt_from(struct pl_parse *ps, void *ctx, const char *val)
 {
-	return parse_ifname(ps, val, ((struct fwd_rule *)ctx)->from);
+	return pl_parse_ifname(ps, val, ((struct fwd_rule *)ctx)->from);
 }
 
 /* to IFACE */
 static int opt_to(struct pl_parse *ps, void *ctx, const char *val)
 {
-	return parse_ifname(ps, val, ((struct fwd_rule *)ctx)->to);
+	return pl_parse_ifname(ps, val, ((struct fwd_rule *)ctx)->to);
 }
 
 /* dst-mac MAC */

@@ -87,6 +87,8 @@ int pl_parse_prefix(struct pl_parse *ps, const char *s, const char *what, struct
 /* One address, same storage (IPv4 v4-mapped); no prefix, no "any". */
 int pl_parse_addr(struct pl_parse *ps, const char *s, const char *what, struct pl_addr *addr,
 		  __u8 *family);
+/* An interface name: under IF_NAMESIZE (16) characters, no '/'. */
+int pl_parse_ifname(struct pl_parse *ps, const char *val, char out[16]);
 /* "aa:bb:cc:dd:ee:ff". */
 int pl_parse_mac(struct pl_parse *ps, const char *s, const char *what, __u8 mac[6]);
 /* Name of a protocol number ("tcp", or the number). */
@@ -101,6 +103,12 @@ struct pl_parse_opt {
 };
 int pl_parse_options(struct pl_parse *ps, int argc, char **argv, const struct pl_parse_opt *opts,
 		     unsigned nopts, void *ctx);
+
+/* The parsed data of a stage (NULL if the policy has none). */
+void *pl_policy_stage_data(const struct pl_policy *p, const struct pl_policy_stage *st);
+/* The responder's form of the route keyword (policy_route.c hands it on). */
+int pl_kw_resp_route(struct pl_parse *ps, void *data, int argc, char **argv);
+extern const struct pl_policy_stage pl_policy_stage_responder;
 
 /* ---- apply helpers (apply.c) ---- */
 
@@ -126,6 +134,11 @@ int pl_apply_fail(struct pl_apply *a, unsigned line, int err, const char *fmt, .
  * line it comes from, for messages. */
 int pl_apply_put(struct pl_apply *a, const char *table, const void *key, size_t ksz,
 		 const void *val, size_t vsz, unsigned line);
+/* pl_apply_put for a key the caller knows is absent: a failed apply undoes
+ * it by removing the key. For LPM tables, where a lookup (what pl_apply_put
+ * saves the old value with) finds a covering prefix, not the key itself. */
+int pl_apply_put_new(struct pl_apply *a, const char *table, const void *key, size_t ksz,
+		     const void *val, size_t vsz, unsigned line);
 /* Queue removal of every key of table that no queued write names (made
  * after the configuration write): the policy owns the whole table. */
 int pl_apply_sync(struct pl_apply *a, const char *table, size_t ksz, size_t vsz);

@@ -101,8 +101,9 @@ int pl_kw_responder(struct pl_parse *ps, void *data, int argc, char **argv)
 	return pl_parse_fail(ps, "usage: %s", ps->usage);
 }
 
-/* route PATH|unknown|method STATUS TYPE BODY... */
-int pl_kw_route(struct pl_parse *ps, void *data, int argc, char **argv)
+/* route PATH|unknown|method STATUS TYPE BODY... (policy_route.c hands the
+ * responder's form of the keyword here) */
+int pl_kw_resp_route(struct pl_parse *ps, void *data, int argc, char **argv)
 {
 	struct resp_data *d = data;
 	struct resp_rt r = { .line = ps->line };

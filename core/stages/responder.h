@@ -405,6 +405,12 @@ PL_INLINE int pl_stage_responder(struct pl_ctx *c)
 	th = pl_at_var(c, c->h.l4_off, 20);
 	if (!p || !th)
 		return PL_CONTINUE;
+	/* A reply is written over the request and its tail moved: the tail
+	 * of a multi-buffer frame is in a buffer the core does not reach. */
+	if (!pl_linear(c)) {
+		pl_count(c, PL_CNT_RESP_MULTIBUF);
+		return PL_DROP;
+	}
 	fl = c->h.tcp_flags;
 	seq = pl_ntohl(th->seq);
 	ack = pl_ntohl(th->ack_seq);

@@ -6,14 +6,18 @@
  * insert past max_entries (-E2BIG, as BPF); the LRU kinds evict the least
  * recently used entry of a bounded probe window instead, so an insert always
  * succeeds (the kernel's LRU is approximate too).
- * LPM: an array of prefixes searched for the longest match (small tables).
+ * LPM: a shared hash keyed by the prefix (bits past its length zeroed), and a
+ * count of prefixes per length (and a bitmap of the lengths in use); a
+ * lookup tries the lengths in use, longest first, one hash probe each (at most 33 for IPv4, 129 for IPv6), so it
+ * scales to hundreds of thousands of prefixes and is updated like any
+ * shared hash (copy on write, below) while workers read it.
  * ARRAY / PERCPU_ARRAY / DEVMAP / XSKMAP: a value array indexed by a u32.
  *
  * PERCPU kinds keep one whole copy per worker, written only by that worker's
  * thread, so the data path needs no locks; the control plane reads them (and
  * zeroes counters) word by word with relaxed atomics.
  *
- * Shared kinds (HASH, LRU_HASH, ARRAY, DEVMAP, XSKMAP) are written by the
+ * Shared kinds (HASH, LRU_HASH, LPM, ARRAY, DEVMAP, XSKMAP) are written by the
  * control plane while workers read them, so they never change memory a
  * frame in flight may still read (copy on write, as RCU does for BPF maps):
  *  - a value lives in its own buffer, found through a pointer (in the hash
@@ -59,10 +63,13 @@ struct pl_sarray {
 	uint8_t *base;
 };
 
+/* Prefix data of at most 16 bytes (IPv6): lengths 0..128. */
+#define LPM_DATA_MAX 16
 struct pl_lpm {
-	uint32_t count;
-	uint32_t stride;
-	uint8_t *ents;      /* [key][value] */
+	struct pl_hash h;   /* first: the hash code takes a struct pl_hash * */
+	uint32_t dlen;      /* bytes of prefix data (key_size - 4) */
+	uint32_t lens[LPM_DATA_MAX * 8 + 1]; /* prefixes per length */
+	uint64_t used[3];   /* bit n: some prefix of length n (lens[n] != 0) */
 };
 
 struct pl_tstore {
@@ -134,25 +141,37 @@ int pl_table_is_percpu(const struct pl_table *t)
 	return t->kind == PL_KIND_PERCPU_ARRAY || t->kind == PL_KIND_PERCPU_LRU_HASH;
 }
 
+/* Kept in hash slots (LPM: one hash of every prefix). */
+static int is_hashed(const struct pl_table *t)
+{
+	return is_hash(t->kind) || t->kind == PL_KIND_LPM;
+}
+
 /* Written by the control plane while workers read it. */
 static int is_shared(const struct pl_table *t)
 {
-	return t->kind != PL_KIND_LPM && !pl_table_is_percpu(t);
+	return !pl_table_is_percpu(t);
 }
 
 static int is_shared_array(const struct pl_table *t)
 {
-	return is_shared(t) && !is_hash(t->kind);
+	return is_shared(t) && !is_hashed(t);
 }
 
 static void *copy_alloc(const struct pl_table *t)
 {
-	if (is_hash(t->kind)) {
-		struct pl_hash *h = calloc(1, sizeof(*h));
+	if (is_hashed(t)) {
+		int lpm = t->kind == PL_KIND_LPM;
+		struct pl_hash *h;
 		uint32_t slots = 1;
 
+		if (lpm && (t->key_size < 5 || t->key_size - 4 > LPM_DATA_MAX))
+			return NULL;
+		h = calloc(1, lpm ? sizeof(struct pl_lpm) : sizeof(*h));
 		if (!h)
 			return NULL;
+		if (lpm)
+			((struct pl_lpm *)h)->dlen = t->key_size - 4;
 		while (slots < 2 * t->max_entries)
 			slots <<= 1;
 		h->mask = slots - 1;
@@ -169,19 +188,6 @@ static void *copy_alloc(const struct pl_table *t)
 			return NULL;
 		}
 		return h;
-	}
-	if (t->kind == PL_KIND_LPM) {
-		struct pl_lpm *l = calloc(1, sizeof(*l));
-
-		if (!l)
-			return NULL;
-		l->stride = t->key_size + t->value_size;
-		l->ents = calloc(t->max_entries, l->stride);
-		if (!l->ents) {
-			free(l);
-			return NULL;
-		}
-		return l;
 	}
 	if (is_shared_array(t)) {
 		struct pl_sarray *a = calloc(1, sizeof(*a));
@@ -212,7 +218,7 @@ static int in_base(const struct pl_table *t, const struct pl_sarray *a, const vo
 /* Free the value buffers of a shared table (no worker may be running). */
 static void shared_values_free(const struct pl_table *t, void *c)
 {
-	if (is_hash(t->kind)) {
+	if (is_hashed(t)) {
 		struct pl_hash *h = c;
 
 		for (uint32_t i = 0; i <= h->mask; i++) {
@@ -239,10 +245,8 @@ static void copy_free(const struct pl_table *t, void *c)
 		return;
 	if (is_shared(t))
 		shared_values_free(t, c);
-	if (is_hash(t->kind)) {
+	if (is_hashed(t)) {
 		free(((struct pl_hash *)c)->slots);
-	} else if (t->kind == PL_KIND_LPM) {
-		free(((struct pl_lpm *)c)->ents);
 	} else if (is_shared_array(t)) {
 		free(((struct pl_sarray *)c)->ptr);
 		free(((struct pl_sarray *)c)->base);
@@ -594,48 +598,77 @@ static long hash_update(const struct pl_table *t, struct pl_hash *h, const void 
 
 /* ---- LPM: key is { u32 prefixlen; u8 data[] } as for BPF_MAP_TYPE_LPM_TRIE ---- */
 
-static int lpm_covers(const uint8_t *pfx, uint32_t plen, const uint8_t *addr)
+/* key with its data cut to plen bits (prefixlen = plen) into out. */
+static void lpm_mask(const struct pl_lpm *l, const void *key, uint32_t plen, uint8_t *out)
 {
+	const uint8_t *d = (const uint8_t *)key + 4;
 	uint32_t full = plen / 8, rem = plen % 8;
 
-	if (memcmp(pfx, addr, full))
-		return 0;
-	if (!rem)
-		return 1;
-	return ((pfx[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rem))) == 0;
+	memcpy(out, &plen, 4);
+	memset(out + 4, 0, l->dlen);
+	memcpy(out + 4, d, full);
+	if (rem)
+		out[4 + full] = d[full] & (uint8_t)(0xff << (8 - rem));
 }
 
-static uint8_t *lpm_exact(const struct pl_table *t, struct pl_lpm *l, const void *key)
+/* The longest prefix covering the key's first prefixlen bits: the lengths
+ * in use (a bitmap), longest first, one probe each. Out of line: it keeps
+ * the array and hash lookups free of its register pressure. */
+__attribute__((noinline)) static void *lpm_lookup(const struct pl_table *t, struct pl_lpm *l,
+						  const void *key)
 {
-	for (uint32_t i = 0; i < l->count; i++) {
-		uint8_t *e = l->ents + (size_t)i * l->stride;
+	uint32_t want = *(const uint32_t *)key;
+	uint8_t mk[4 + LPM_DATA_MAX];
 
-		if (!memcmp(e, key, t->key_size))
-			return e;
+	if (want > l->dlen * 8)
+		want = l->dlen * 8;
+	for (int w = (int)(want / 64); w >= 0; w--) {
+		uint64_t bits = __atomic_load_n(&l->used[w], __ATOMIC_RELAXED);
+
+		if ((unsigned)w == want / 64 && want % 64 != 63)
+			bits &= (2ull << (want % 64)) - 1; /* lengths <= want */
+		while (bits) {
+			uint32_t plen = (uint32_t)w * 64 + 63 - (uint32_t)__builtin_clzll(bits);
+			uint8_t *s;
+
+			bits &= ~(1ull << (plen % 64));
+			lpm_mask(l, key, plen, mk);
+			s = hash_find(t, &l->h, mk);
+			if (s)
+				return slot_val(t, &l->h, s);
+		}
 	}
 	return NULL;
 }
 
-/* Out of line: it keeps the array and hash lookups free of its register
- * pressure. */
-__attribute__((noinline)) static void *lpm_lookup(const struct pl_table *t, struct pl_lpm *l, const void *key)
+/* Count a prefix of length plen in or out (the control plane, one writer). */
+static void lpm_len_add(struct pl_lpm *l, uint32_t plen, int delta)
 {
-	uint32_t want = *(const uint32_t *)key, best_len = 0;
-	uint32_t dlen = t->key_size - 4;
-	uint8_t *best = NULL;
+	uint32_t n = l->lens[plen] + (uint32_t)delta;
+	uint64_t bit = 1ull << (plen % 64), u = l->used[plen / 64];
 
-	for (uint32_t i = 0; i < l->count; i++) {
-		uint8_t *e = l->ents + (size_t)i * l->stride;
-		uint32_t plen = *(uint32_t *)e;
+	l->lens[plen] = n;
+	__atomic_store_n(&l->used[plen / 64], n ? u | bit : u & ~bit, __ATOMIC_RELAXED);
+}
 
-		if (plen > want || plen > dlen * 8 || (best && plen < best_len))
-			continue;
-		if (lpm_covers(e + 4, plen, (const uint8_t *)key + 4)) {
-			best = e;
-			best_len = plen;
-		}
-	}
-	return best ? best + t->key_size : NULL;
+static long lpm_update(const struct pl_table *t, struct pl_lpm *l, const void *key,
+		       const void *val, uint64_t flags)
+{
+	uint32_t plen = *(const uint32_t *)key;
+	uint8_t mk[4 + LPM_DATA_MAX];
+	int existed;
+	long err;
+
+	if (plen > l->dlen * 8)
+		return -EINVAL;
+	lpm_mask(l, key, plen, mk);
+	existed = hash_find(t, &l->h, mk) != NULL;
+	err = hash_update(t, &l->h, mk, val, flags);
+	if (err == -E2BIG)
+		return -ENOSPC; /* what the kernel's trie answers when full */
+	if (!err && !existed)
+		lpm_len_add(l, plen, 1);
+	return err;
 }
 
 /* ---- the shim API ---- */
@@ -646,6 +679,8 @@ void *pl_table_lookup_worker(struct pl_table *t, const void *key, unsigned worke
 
 	if (!c)
 		return NULL;
+	if (t->kind == PL_KIND_LPM)
+		return lpm_lookup(t, c, key);
 	if (is_hash(t->kind)) {
 		struct pl_hash *h = c;
 		uint8_t *s = hash_find(t, h, key);
@@ -656,8 +691,6 @@ void *pl_table_lookup_worker(struct pl_table *t, const void *key, unsigned worke
 			*slot_stamp(s) = ++h->tick;
 		return slot_val(t, h, s);
 	}
-	if (t->kind == PL_KIND_LPM)
-		return lpm_lookup(t, c, key);
 	{
 		uint32_t idx = *(const uint32_t *)key;
 
@@ -717,28 +750,8 @@ long pl_table_update_worker(struct pl_table *t, const void *key, const void *val
 		return -ENODEV;
 	if (is_hash(t->kind))
 		return hash_update(t, c, key, val, flags);
-	if (t->kind == PL_KIND_LPM) {
-		struct pl_lpm *l = c;
-		uint8_t *e = lpm_exact(t, l, key);
-
-		if (*(const uint32_t *)key > (t->key_size - 4) * 8)
-			return -EINVAL;
-		if (e) {
-			if (flags == PL_UPDATE_NOEXIST)
-				return -EEXIST;
-			memcpy(e + t->key_size, val, t->value_size);
-			return 0;
-		}
-		if (flags == PL_UPDATE_EXIST)
-			return -ENOENT;
-		if (l->count >= t->max_entries)
-			return -ENOSPC;
-		e = l->ents + (size_t)l->count * l->stride;
-		memcpy(e, key, t->key_size);
-		memcpy(e + t->key_size, val, t->value_size);
-		__atomic_store_n(&l->count, l->count + 1, __ATOMIC_RELEASE);
-		return 0;
-	}
+	if (t->kind == PL_KIND_LPM)
+		return lpm_update(t, c, key, val, flags);
 	{
 		uint32_t idx = *(const uint32_t *)key;
 
@@ -785,35 +798,33 @@ long pl_table_update(struct pl_table *t, const void *key, const void *val, uint6
 
 static long delete_in(struct pl_table *t, void *c, const void *key)
 {
-	if (is_hash(t->kind)) {
+	if (is_hashed(t)) {
 		struct pl_hash *h = c;
-		uint8_t *s = hash_find(t, h, key);
+		uint8_t mk[4 + LPM_DATA_MAX];
+		uint32_t plen = *(const uint32_t *)key;
+		uint8_t *s;
 		int err;
 
+		if (t->kind == PL_KIND_LPM) {
+			if (plen > ((struct pl_lpm *)c)->dlen * 8)
+				return -EINVAL;
+			lpm_mask(c, key, plen, mk);
+			key = mk;
+		}
+		s = hash_find(t, h, key);
 		if (!s)
 			return -ENOENT;
 		err = is_shared(t) ? retire_room() : 0;
 		if (err)
 			return err;
 		slot_kill(t, h, s);
+		if (t->kind == PL_KIND_LPM)
+			lpm_len_add(c, plen, -1);
 		/* Shared tables lose entries only here (their writer is the
 		 * control plane): reclaim the tombstones of reload after
 		 * reload. Per-worker copies reclaim on insert. */
 		if (is_shared(t))
 			hash_compact(t, h);
-		return 0;
-	}
-	if (t->kind == PL_KIND_LPM) {
-		struct pl_lpm *l = c;
-		uint8_t *e = lpm_exact(t, l, key);
-		uint8_t *last;
-
-		if (!e)
-			return -ENOENT;
-		last = l->ents + (size_t)(l->count - 1) * l->stride;
-		if (e != last)
-			memcpy(e, last, l->stride);
-		l->count--;
 		return 0;
 	}
 	return -EINVAL; /* arrays: as BPF */
@@ -833,7 +844,7 @@ int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void
 
 	if (!c)
 		return -ENODEV;
-	if (is_hash(t->kind)) {
+	if (is_hashed(t)) {
 		struct pl_hash *h = c;
 
 		if (key) {
@@ -850,19 +861,6 @@ int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void
 			}
 		}
 		return -ENOENT;
-	}
-	if (t->kind == PL_KIND_LPM) {
-		struct pl_lpm *l = c;
-
-		if (key) {
-			uint8_t *e = lpm_exact(t, l, key);
-
-			start = e ? (uint32_t)((e - l->ents) / l->stride) + 1 : 0;
-		}
-		if (start >= l->count)
-			return -ENOENT;
-		memcpy(next, l->ents + (size_t)start * l->stride, t->key_size);
-		return 0;
 	}
 	start = key ? *(const uint32_t *)key + 1 : 0;
 	if (start >= t->max_entries)
@@ -888,10 +886,8 @@ uint32_t pl_table_count(struct pl_table *t, unsigned worker)
 
 	if (!c)
 		return 0;
-	if (is_hash(t->kind))
+	if (is_hashed(t))
 		return ((struct pl_hash *)c)->count;
-	if (t->kind == PL_KIND_LPM)
-		return ((struct pl_lpm *)c)->count;
 	return t->max_entries;
 }
 
@@ -906,14 +902,16 @@ void pl_table_clear(struct pl_table *t)
 
 		if (is_shared(t))
 			shared_values_free(t, c);
-		if (is_hash(t->kind)) {
+		if (is_hashed(t)) {
 			struct pl_hash *h = c;
 
 			memset(h->slots, 0, (size_t)(h->mask + 1) * h->stride);
 			h->count = 0;
 			h->dead = 0;
-		} else if (t->kind == PL_KIND_LPM) {
-			((struct pl_lpm *)c)->count = 0;
+			if (t->kind == PL_KIND_LPM) {
+				memset(((struct pl_lpm *)c)->lens, 0, sizeof(((struct pl_lpm *)c)->lens));
+				memset(((struct pl_lpm *)c)->used, 0, sizeof(((struct pl_lpm *)c)->used));
+			}
 		} else if (is_shared_array(t)) {
 			memset(((struct pl_sarray *)c)->base, 0, (size_t)t->max_entries * t->value_size);
 		} else {

@@ -1,9 +1,10 @@
 #!/bin/bash
 # pathlab-afxdp's life cycle over veth between namespaces, copy mode.
 #   lifecycle.sh PATHLAB_AFXDP kill|startup|txtail
-# Topology: ns plt-al-d holds the ports plt-ald0..2, their peers plt-aln0..2
-# are in ns plt-al-p (no addresses: raw frames only, IPv6 off so no stack
-# traffic is counted).
+# Topology: a pl-topo whose DUT has the ports needed (1: pair, 2: wire, 3:
+# lb with 2 backends), PORT[i] in the DUT namespace cabled to PEER_IF[i] in
+# PEER_NS[i]; raw frames only, IPv6 off and static neighbours, so no stack
+# traffic is counted.
 #   kill:    hybrid on one port; kill -9 leaves nothing attached and a
 #            restart works; SIGHUP and SIGQUIT stop it like SIGTERM (exit 0,
 #            nothing attached).
@@ -18,46 +19,42 @@
 set -u
 BIN=$1
 MODE=$2
-NSD=plt-al-d NSP=plt-al-p
+PL_TAG=al
 PY=/usr/bin/python3
-WORK=$(mktemp -d /tmp/plt-al.XXXXXX)
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+require_root "network namespaces"
+[ -x "$BIN" ] || fail "$BIN not built"
+WORK=$PL_TMP
 PIDS=()
-fails=0
-
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-[ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
-
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	ip netns del $NSD 2>/dev/null; ip netns del $NSP 2>/dev/null
-	rm -rf "$WORK"
 }
-trap cleanup EXIT
-
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pl_defer cleanup
 
 setup() { # number of ports
-	for n in $NSD $NSP; do
-		ip netns add $n || exit 1
-		ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-		ip -n $n link set lo up
-	done
-	for i in $(seq 0 $(($1 - 1))); do
-		ip link add plt-ald$i netns $NSD type veth peer name plt-aln$i netns $NSP || exit 1
-		ip -n $NSD link set plt-ald$i up
-		ip -n $NSP link set plt-aln$i up
-		ip netns exec $NSD ethtool -K plt-ald$i tx off >/dev/null
+	local topo l a b v
+	case $1 in 1) topo=(--topo pair) ;; 2) topo=(--topo wire) ;; 3) topo=(--topo lb --backends 2) ;; esac
+	pl_topo_up lc "${topo[@]}" --ipv6 off
+	NSD=$NS_DUT PORT=() PEER_NS=() PEER_IF=()
+	for l in $LINKS; do # A:B, one end in the DUT
+		a=${l%%:*} b=${l##*:}
+		v=${a}_NS
+		[ "${!v}" = "$NSD" ] || { a=${l##*:} b=${l%%:*}; }
+		v=${a}_IF; PORT+=("${!v}")
+		v=${b}_NS; PEER_NS+=("${!v}")
+		v=${b}_IF; PEER_IF+=("${!v}")
+		pl_ethtool "$a" tx off
 	done
 }
 
-# Send COUNT UDP frames out of IF in ns NSP, in chunks of 100 (so the veth
-# ring behind IF never overflows); COUNT 0: one frame per millisecond until
-# killed.
-send() { # if count
-	ip netns exec $NSP timeout 100 $PY - "$1" "$2" <<'PYEOF' &
+# Send COUNT UDP frames out of peer I's interface, in chunks of 100 (so the
+# veth ring behind it never overflows); COUNT 0: one frame per millisecond
+# until killed.
+send() { # i count
+	ip netns exec "${PEER_NS[$1]}" timeout 100 $PY - "${PEER_IF[$1]}" "$2" <<'PYEOF' &
 import socket, struct, sys, time
 ifn, count = sys.argv[1], int(sys.argv[2])
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -87,7 +84,7 @@ PYEOF
 start_dut() { # args...
 	# no timeout(1) in between: signals (SIGKILL, SIGSTOP) go to the tool
 	# itself; --duration bounds the run
-	ip netns exec $NSD "$BIN" "$@" --no-tap --quiet --duration 60 >"$WORK/dut.log" 2>&1 &
+	ip netns exec "$NSD" "$BIN" "$@" --no-tap --quiet --duration 60 >"$WORK/dut.log" 2>&1 &
 	DUT=$!
 	PIDS+=("$DUT")
 	# hybrid verifies the BPF object once per port: seconds on a busy machine
@@ -111,23 +108,23 @@ check_detached() { # what
 	bad "$1: an XDP program is left: $(ip -n $NSD link show | grep xdp)"
 }
 
-rx_packets() { # peer interface
-	ip netns exec $NSP cat /sys/class/net/$1/statistics/rx_packets
+rx_packets() { # peer i
+	ip netns exec "${PEER_NS[$1]}" cat "/sys/class/net/${PEER_IF[$1]}/statistics/rx_packets"
 }
 
 case $MODE in
 kill)
 	setup 1
 	printf 'mode policy\ndefault drop\n' >"$WORK/drop.policy"
-	start_dut -i plt-ald0 --placement hybrid --policy "$WORK/drop.policy" || exit 1
+	start_dut -i "${PORT[0]}" --placement hybrid --policy "$WORK/drop.policy" || exit 1
 	kill -9 $DUT
 	wait $DUT 2>/dev/null
 	check_detached "after kill -9"
-	if start_dut -i plt-ald0 --placement hybrid --policy "$WORK/drop.policy"; then
+	if start_dut -i "${PORT[0]}" --placement hybrid --policy "$WORK/drop.policy"; then
 		ok "restart after kill -9"
 	fi
 	for sig in HUP QUIT TERM; do
-		kill -0 $DUT 2>/dev/null || start_dut -i plt-ald0 --placement hybrid \
+		kill -0 $DUT 2>/dev/null || start_dut -i "${PORT[0]}" --placement hybrid \
 			--policy "$WORK/drop.policy" || continue
 		kill -$sig $DUT
 		wait $DUT
@@ -141,9 +138,9 @@ kill)
 startup)
 	setup 2
 	printf 'mode policy\ndefault pass\n' >"$WORK/pass.policy"
-	send plt-aln0 0
+	send 0 0
 	sleep 0.5
-	start_dut -i plt-ald0 -i plt-ald1 --placement hybrid --policy "$WORK/pass.policy" || exit 1
+	start_dut -i "${PORT[0]}" -i "${PORT[1]}" --placement hybrid --policy "$WORK/pass.policy" || exit 1
 	sleep 1
 	kill -INT $DUT
 	wait $DUT
@@ -162,21 +159,21 @@ startup)
 	;;
 txtail)
 	setup 3
-	printf 'mode policy\nforward redirect from plt-ald0 to plt-ald2\nforward redirect from plt-ald1 to plt-ald2\n' \
-		>"$WORK/fwd.policy"
-	start_dut -i plt-ald0 -i plt-ald1 -i plt-ald2 --placement user --policy "$WORK/fwd.policy" \
+	printf 'mode policy\nforward redirect from %s to %s\nforward redirect from %s to %s\n' \
+		"${PORT[0]}" "${PORT[2]}" "${PORT[1]}" "${PORT[2]}" >"$WORK/fwd.policy"
+	start_dut -i "${PORT[0]}" -i "${PORT[1]}" -i "${PORT[2]}" --placement user --policy "$WORK/fwd.policy" \
 		--batch 256 --tx-budget 32 --ring-size 2048 --tx-size 8192 --frames 16384 || exit 1
-	before=$(rx_packets plt-aln2)
+	before=$(rx_packets 2)
 	kill -STOP $DUT
-	send plt-aln0 2000; s0=$SENDER
-	send plt-aln1 2000; s1=$SENDER
+	send 0 2000; s0=$SENDER
+	send 1 2000; s1=$SENDER
 	wait $s0 $s1
 	kill -CONT $DUT
 	# Every frame is on port 2's tx ring within milliseconds; 1.5 s is for
 	# a busy machine. Frames left behind by a kick would come out only
 	# when the idle worker's poll() drives the copy-mode tx (32 per 100 ms).
 	sleep 1.5
-	got=$(($(rx_packets plt-aln2) - before))
+	got=$(($(rx_packets 2) - before))
 	if [ $got -ge 4000 ]; then
 		ok "a burst, then silence: all $got of 4000 frames left port 2"
 	else

@@ -16,6 +16,7 @@
 #   - stats: a [afxdp-user|hybrid-*] line and an [afxdp-events] line with XDP_STATISTICS each second
 set -u
 BIN=$1 GEN=$2 PLACE=$3
+PL_TAG=l${PLACE:0:1}
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 require_root "network namespaces"

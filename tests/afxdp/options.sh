@@ -1,8 +1,8 @@
 #!/bin/bash
 # pathlab-afxdp's modes and options, each on real veth traffic between namespaces.
 #   options.sh PATHLAB_AFXDP
-# Topology (2 receive queues on every veth):
-#   ns plt-ao-0 [plt-aon0 10.77.3.1] --veth-- [plt-aod0] ns plt-ao-d [plt-aod1] --veth-- [plt-aon1 10.77.3.2] ns plt-ao-1
+# Topology: a pl-topo wire with 2 queues on every veth (ARP crosses the DUT):
+#   gen [GEN_IF GEN_IP4] --veth-- [DUT_IN_IF] dut [DUT_OUT_IF] --veth-- [SINK_IF SINK_IP4] sink
 # Checks, each with its own short DUT run (frames forwarded n0 <-> n1, accounting ok, clean exit):
 #   queues:   all queues by default: one socket per (port, queue), one worker per queue, each
 #             pinned where --cpus says, traffic on both queues; --queues 1 opens only queue 1
@@ -15,48 +15,31 @@
 #   TX verdict (forward reflect): frames come back out of the receiving port
 set -u
 BIN=$1
-NS0=plt-ao-0 NS1=plt-ao-1 NSD=plt-ao-d
-N0=plt-aon0 N1=plt-aon1 D0=plt-aod0 D1=plt-aod1
-IP0=10.77.3.1 IP1=10.77.3.2
+PL_TAG=ao
 PY=/usr/bin/python3
-WORK=$(mktemp -d /tmp/plt-a-o.XXXXXX)
-PIDS=()
 HUGE_SET='' HUGE_OLD=''
-fails=0
-
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-[ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
-
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+require_root "network namespaces"
+[ -x "$BIN" ] || fail "$BIN not built"
+WORK=$PL_TMP
+PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for n in $NS0 $NS1 $NSD; do ip netns del $n 2>/dev/null; done
 	# Give back the hugepages this test reserved (only if nobody changed the count since).
 	if [ -n "$HUGE_SET" ] && [ "$(cat /proc/sys/vm/nr_hugepages)" = "$HUGE_SET" ]; then
 		echo "$HUGE_OLD" >/proc/sys/vm/nr_hugepages
 	fi
-	rm -rf "$WORK"
 }
-# shellcheck source=SCRIPTDIR/../lib/lib.sh
-. "$(dirname "$0")/../lib/lib.sh"
 pl_defer cleanup
 
-
-for n in $NS0 $NS1 $NSD; do ip netns del $n 2>/dev/null; ip netns add $n || exit 1; done
-ip link add $D0 netns $NSD numtxqueues 2 numrxqueues 2 type veth peer name $N0 netns $NS0 numtxqueues 2 numrxqueues 2 || exit 1
-ip link add $D1 netns $NSD numtxqueues 2 numrxqueues 2 type veth peer name $N1 netns $NS1 numtxqueues 2 numrxqueues 2 || exit 1
-ip -n $NS0 addr add $IP0/24 dev $N0
-ip -n $NS1 addr add $IP1/24 dev $N1
-for l in "$NS0 $N0" "$NS1 $N1" "$NSD $D0" "$NSD $D1"; do
-	set -- $l
-	ip -n $1 link set $2 up
-	ip -n $1 link set lo up
-done
-ip netns exec $NS0 ethtool -K $N0 tx off >/dev/null
-ip netns exec $NS1 ethtool -K $N1 tx off >/dev/null
-ip netns exec $NSD ethtool -K $D0 tx off >/dev/null
-ip netns exec $NSD ethtool -K $D1 tx off >/dev/null
+pl_topo_up wire --topo wire --queues 2 --neigh dynamic
+NS0=$GEN_NS NS1=$SINK_NS NSD=$NS_DUT
+N0=$GEN_IF D0=$DUT_IN_IF D1=$DUT_OUT_IF
+IP1=$SINK_IP4 IP_OTHER=${GEN_IP4%.*}.50
+for ep in GEN SINK DUT_IN DUT_OUT; do pl_ethtool $ep tx off; done
 cat >"$WORK/fwd.policy" <<P
 mode policy
 acl default pass
@@ -131,7 +114,7 @@ run() { # what pattern options...
 start_dut --policy "$WORK/fwd.policy" --cpus 0,1 || exit 1
 grep -q '2 port(s), 2 worker(s), placement user, copy mode' "$WORK/dut.log" && ok "all queues: 2 ports x 2 queues -> 2 workers, auto gave copy mode on every socket" ||
 	bad "all queues: $(grep 'worker(s)' "$WORK/dut.log")"
-[ "$(grep -c 'socket plt-aod[01] queue [01]: worker' "$WORK/dut.log")" = 4 ] && ok "one socket per (port, queue): 4" ||
+[ "$(grep -Ec "socket ($D0|$D1) queue [01]: worker" "$WORK/dut.log")" = 4 ] && ok "one socket per (port, queue): 4" ||
 	bad "sockets: $(grep socket "$WORK/dut.log")"
 pins=""
 for t in /proc/$(pgrep -P $DUT -x pathlab-afxdp || echo $DUT)/task/*; do
@@ -201,10 +184,10 @@ done
 
 # ---- TX verdict: forward reflect sends each frame back out of the port it came in on --
 MAC_D0=$(ip -n $NSD -br link show $D0 | awk '{print $3}')
-ip -n $NS0 neigh replace 10.77.3.50 lladdr $MAC_D0 dev $N0
+ip -n $NS0 neigh replace $IP_OTHER lladdr $MAC_D0 dev $N0
 PORTS="-i $D0" start_dut --policy "$WORK/reflect.policy" || exit 1
 before=$(ip netns exec $NS0 cat /sys/class/net/$N0/statistics/rx_packets)
-ip netns exec $NS0 ping -c 20 -i 0.05 -W 1 10.77.3.50 >/dev/null 2>&1
+ip netns exec $NS0 ping -c 20 -i 0.05 -W 1 $IP_OTHER >/dev/null 2>&1
 after=$(ip netns exec $NS0 cat /sys/class/net/$N0/statistics/rx_packets)
 stop_dut "reflect"
 tot=$(grep -o 'afxdp-total.*' "$WORK/dut.log")

@@ -46,9 +46,13 @@ REPLAY=$BUILD/replay/pathlab-replay
 CORPUS=$BUILD/tests/corpus/corpus.pcap
 if [ -x "$REPLAY" ] && [ -f "$CORPUS" ]; then
 	n=0
+	# every frame of 14 bytes or more is replayed, jumbo frames as chains
+	want=$(awk -F'\t' '!/^#/ && $3 >= 14' "${CORPUS%.pcap}.index" | wc -l)
 	for pol in "$SRC"/tests/corpus/*.policy; do
 		"$BIN" --replay "$CORPUS" --policy "$pol" --results-out "$WORK/a.plres" 2>"$WORK/err.txt" ||
 			{ bad "replay with $(basename "$pol"): $(cat "$WORK/err.txt")"; continue; }
+		got=$(($(wc -l <"$WORK/a.plres") - 1))
+		[ "$got" = "$want" ] || bad "$(basename "$pol"): $got frames replayed, want $want (jumbo frames too)"
 		if "$REPLAY" -q -p "$pol" --against "$WORK/a.plres" "$CORPUS" >"$WORK/cmp.txt" 2>&1; then
 			echo "ok: parity with $(basename "$pol") ($(($(wc -l <"$WORK/a.plres") - 1)) frames)"
 		else

@@ -1,9 +1,9 @@
 #!/bin/bash
 # System test of pathlab-afxdp over veth between namespaces, copy mode.
 #   system.sh PATHLAB_AFXDP user|hybrid
-# Topology (T = u or h, X = 1 or 2):
-#   ns plt-aT-0 [plt-aTn0 10.77.X.1] --veth-- [plt-aTd0] ns plt-aT-d [plt-aTd1] --veth-- [plt-aTn1 10.77.X.2] ns plt-aT-1
-# pathlab-afxdp runs in plt-aT-d on plt-aTd0 and plt-aTd1. Checks:
+# Topology: a pl-topo wire (ARP crosses the DUT: --neigh dynamic):
+#   gen [GEN_IF GEN_IP4] --veth-- [DUT_IN_IF] dut [DUT_OUT_IF] --veth-- [SINK_IF SINK_IP4] sink
+# pathlab-afxdp runs in the DUT namespace on both ports. Checks:
 #   1. forwarding: n0 reaches n1 (ping, TCP 80) through the port (REDIRECT)
 #   2. the ACL: TCP 22 is dropped, TCP 80 passes, acl_drop counted
 #   3. frame accounting holds after a load burst (flood ping), nothing lost
@@ -13,50 +13,34 @@
 set -u
 BIN=$1
 PLACE=$2
-T=${PLACE:0:1}
 X=$([ "$PLACE" = user ] && echo 1 || echo 2)
-NS0=plt-a$T-0 NS1=plt-a$T-1 NSD=plt-a$T-d
-N0=plt-a${T}n0 N1=plt-a${T}n1 D0=plt-a${T}d0 D1=plt-a${T}d1 TAPP=plt-a${T}t
-IP0=10.77.$X.1 IP1=10.77.$X.2 IPH=10.77.$X.9
+PL_TAG=a${PLACE:0:1}
 PY=/usr/bin/python3
-WORK=$(mktemp -d /tmp/plt-a-$T.XXXXXX)
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+require_root "network namespaces"
+[ -x "$BIN" ] || fail "$BIN not built"
+WORK=$PL_TMP
 PIDS=()
-fails=0
-
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-[ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
-
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	ip netns del $NS0 2>/dev/null; ip netns del $NS1 2>/dev/null; ip netns del $NSD 2>/dev/null
-	rm -rf "$WORK"
 }
-# shellcheck source=SCRIPTDIR/../lib/lib.sh
-. "$(dirname "$0")/../lib/lib.sh"
 pl_defer cleanup
 
-
 setup() {
-	cleanup 2>/dev/null; WORK=$(mktemp -d /tmp/plt-a-$T.XXXXXX)
-	for n in $NS0 $NS1 $NSD; do ip netns add $n || exit 1; done
-	ip link add $D0 netns $NSD type veth peer name $N0 netns $NS0 || exit 1
-	ip link add $D1 netns $NSD type veth peer name $N1 netns $NS1 || exit 1
-	ip -n $NS0 addr add $IP0/24 dev $N0
-	ip -n $NS1 addr add $IP1/24 dev $N1
-	for l in "$NS0 $N0" "$NS1 $N1" "$NSD $D0" "$NSD $D1"; do
-		set -- $l
-		ip -n $1 link set $2 up
-		ip -n $1 link set lo up
-	done
-	ip -n $NSD link set lo up
+	pl_topo_up wire --topo wire --neigh dynamic
+	NS0=$GEN_NS NS1=$SINK_NS NSD=$NS_DUT
+	D0=$DUT_IN_IF D1=$DUT_OUT_IF TAPP=${PL_PREFIX}t
+	# a host address on the same subnet, for the host service of part 5
+	IP0=$GEN_IP4 IP1=$SINK_IP4 IPH=${GEN_IP4%.*}.9
 	# Host ends: no checksum offload (frames cross user space as they are),
 	# GRO on so a veth is a valid XDP_REDIRECT target (hybrid).
-	ip netns exec $NS0 ethtool -K $N0 tx off gro on >/dev/null
-	ip netns exec $NS1 ethtool -K $N1 tx off gro on >/dev/null
-	ip netns exec $NSD ethtool -K $D0 tx off >/dev/null
-	ip netns exec $NSD ethtool -K $D1 tx off >/dev/null
+	pl_ethtool GEN tx off gro on
+	pl_ethtool SINK tx off gro on
+	pl_ethtool DUT_IN tx off
+	pl_ethtool DUT_OUT tx off
 }
 
 # A TCP server answering "hello PORT" on every connection.

@@ -5,7 +5,7 @@
 #  - every path has a fwd row: measured, or n/a / FAILED with a reason; a
 #    path whose binary is built never reports n/a or FAILED without a
 #    platform reason;
-#  - the reference rows (bare XDP, testpmd, OVS static flow) are there;
+#  - the reference rows (bare XDP, bare AF_XDP, testpmd, OVS static flow) are there;
 #  - results.json carries the placement of every measured row (which CPU
 #    ran the generator, the DUT's receive NAPI, its poller), results.md and
 #    trials.jsonl are written;
@@ -24,7 +24,8 @@ export PATHLAB_BUILD=$BUILD
 
 # 1. every path, fwd, short
 timeout 200 "$SRC/bench/compare.sh" --paths all --workloads fwd --placements dut --repeat 1 --window 0.3 \
-	--short 0.1 --steps 1 --warmup 0 --prefix plt-cs --out "$OUT/all" >"$OUT/stdout" 2>"$OUT/stderr"
+	--overload-seconds 0.2 --short 0.1 --steps 1 --latency-seconds 0.1 --warmup 0 --prefix plt-cs \
+	--out "$OUT/all" >"$OUT/stdout" 2>"$OUT/stderr"
 rc=$?
 cat "$OUT/stdout"
 [ $rc = 0 ] || [ $rc = 1 ] || { tail -20 "$OUT/stderr"; fail "compare.sh exited $rc"; }
@@ -41,14 +42,15 @@ assert res["commands"], "results.json: no commands recorded"
 needs = {"xdp-native": "xdp/pathlab-xdp", "xdp-generic": "xdp/pathlab-xdp",
          "afxdp-user": "afxdp_port/pathlab-afxdp", "afxdp-hybrid": "afxdp_port/pathlab-afxdp",
          "dpdk-afxdp": "dpdk_app/pathlab-dpdk", "dpdk-hybrid": "dpdk_app/pathlab-dpdk",
-         "ovs-afxdp": "ovs/pathlab-ofgen", "ovs-afxdp-xdp": "ovs/pathlab-ofgen", "linux": None}
+         "ovs-afxdp": "ovs/pathlab-ofgen", "ovs-afxdp-xdp": "ovs/pathlab-ofgen", "linux": None,
+         "ref-afxdp": "bench/pl-xskfwd"}
 platform = ("refused XDP offload", "no NIC bound", "does not do")
 rows = {}
 for r in res["rows"]:
     rows.setdefault(r["path"], []).append(r)
 bad = []
 for p in ["linux", "xdp-native", "xdp-generic", "xdp-offload", "ref-xdp", "afxdp-user", "afxdp-hybrid",
-          "dpdk-afxdp", "dpdk-hybrid", "testpmd-io", "ref-testpmd", "ovs-afxdp", "ovs-afxdp-xdp",
+          "ref-afxdp", "dpdk-afxdp", "dpdk-hybrid", "testpmd-io", "ref-testpmd", "ovs-afxdp", "ovs-afxdp-xdp",
           "ref-ovs", "dpdk-pmd"]:
     rs = [r for r in rows.get(p, []) if r["workload"] == "fwd"]
     if not rs:
@@ -68,7 +70,7 @@ for p in ["linux", "xdp-native", "xdp-generic", "xdp-offload", "ref-xdp", "afxdp
         built = p in needs and (needs[p] is None or os.path.exists(os.path.join(build, needs[p])))
         if built and not any(s in r.get("reason", "") for s in platform):
             bad.append("%s is built but %s: %s" % (p, r["status"], r.get("reason")))
-for ref in ("ref-xdp", "ref-testpmd", "ref-ovs"):
+for ref in ("ref-xdp", "ref-afxdp", "ref-testpmd", "ref-ovs"):
     if not any(r["status"] == "ok" for r in rows.get(ref, [])) and not any(
             "not installed" in r.get("reason", "") for r in rows.get(ref, [])):
         bad.append("reference row %s not measured" % ref)

@@ -1055,6 +1055,187 @@ static void c_responder_edges(struct mk *m)
 	seg_syn(m, &s, "to ::ffff:10.70.0.2 port 80");
 }
 
+
+/* Routing (route.policy): destinations under a /8, a /16 inside it, a pass
+ * and a drop route, and none; TTL / hop limit 64, 2, 1 and 0; IPv4 with
+ * options; frames the stage leaves alone (broadcast MAC, VLAN tag, IPv6
+ * multicast). */
+static void c_route(struct mk *m)
+{
+	static const struct { uint32_t dst; const char *what; } v4[] = {
+		{ PL_PKT_IP4(10, 1, 7, 7), "10.1.0.0/16" },
+		{ PL_PKT_IP4(10, 200, 0, 1), "10.0.0.0/8" },
+		{ PL_PKT_IP4(10, 1, 2, 3), "pass route 10.1.2.0/24" },
+		{ PL_PKT_IP4(10, 9, 0, 1), "drop route 10.9.0.0/16" },
+		{ PL_PKT_IP4(198, 51, 100, 1), "no route" },
+	};
+	static const uint8_t ttls[] = { 64, 2, 1, 0 };
+	static const uint8_t opts[4] = { 1, 1, 1, 1 }; /* NOPs */
+	static const uint8_t d6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 };
+	static const uint8_t d6none[16] = { 0x20, 0x01, 0x0d, 0xb9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 };
+	static const uint8_t d6mc[16] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 0xa };
+	struct pl_pkt p;
+
+	for (unsigned i = 0; i < N(v4); i++)
+		for (unsigned t = 0; t < N(ttls); t++) {
+			pl_pkt_init(&p);
+			pl_shape_eth_v4(&p, &(struct pl_pkt_ip4){ .saddr = PL_SHAPE_V4_SRC, .daddr = v4[i].dst,
+								   .ttl = ttls[t] });
+			pl_pkt_udp(&p, 3000, 5000);
+			pl_pkt_finish(&p);
+			if (!ttls[t]) { /* 0 means 64 to the builder: set it afterwards */
+				pl_pkt_set(&p, PL_PK_IPV4, 8, 1, 0);
+				pl_pkt_recsum(&p);
+			}
+			emit(m, &p, "ipv4 udp to %s ttl %u", v4[i].what, ttls[t]);
+		}
+	pl_pkt_init(&p);
+	pl_shape_eth_v4(&p, &(struct pl_pkt_ip4){ .saddr = PL_SHAPE_V4_SRC, .daddr = PL_PKT_IP4(10, 1, 7, 7),
+						   .ttl = 9, .opts = opts, .optlen = 4 });
+	pl_pkt_tcp(&p, &(struct pl_pkt_tcp){ .sport = 3001, .dport = 80 });
+	pl_pkt_finish(&p);
+	emit(m, &p, "ipv4 tcp with options to 10.1.0.0/16 ttl 9");
+	pl_pkt_init(&p);
+	pl_pkt_eth(&p, bcast, mac_a);
+	pl_pkt_ipv4(&p, &(struct pl_pkt_ip4){ .saddr = PL_SHAPE_V4_SRC, .daddr = PL_PKT_IP4(10, 1, 7, 7) });
+	pl_pkt_udp(&p, 3002, 5000);
+	pl_pkt_finish(&p);
+	emit(m, &p, "ipv4 udp to 10.1.7.7 sent to the broadcast MAC");
+	pl_pkt_init(&p);
+	pl_pkt_eth(&p, mac_a, mac_a);
+	pl_pkt_vlan(&p, 0x8100, 7);
+	pl_pkt_ipv4(&p, &(struct pl_pkt_ip4){ .saddr = PL_SHAPE_V4_SRC, .daddr = PL_PKT_IP4(10, 1, 7, 7) });
+	pl_pkt_udp(&p, 3003, 5000);
+	pl_pkt_finish(&p);
+	emit(m, &p, "vlan 7 ipv4 udp to 10.1.7.7");
+	for (unsigned t = 0; t < N(ttls); t++) {
+		struct pl_pkt_ip6 ip = { .hop_limit = ttls[t] };
+
+		memcpy(ip.saddr, PL_SHAPE_V6_SRC, 16);
+		memcpy(ip.daddr, d6, 16);
+		pl_pkt_init(&p);
+		pl_pkt_eth(&p, mac_a, mac_a);
+		pl_pkt_ipv6(&p, &ip);
+		pl_pkt_udp(&p, 3004, 5000);
+		pl_pkt_finish(&p);
+		if (!ttls[t])
+			pl_pkt_set(&p, PL_PK_IPV6, 7, 1, 0);
+		emit(m, &p, "ipv6 udp to 2001:db8:1::/48 hop limit %u", ttls[t]);
+	}
+	eth_v6(&p, v6_lab, d6none);
+	pl_pkt_udp(&p, 3005, 5000);
+	pl_pkt_finish(&p);
+	emit(m, &p, "ipv6 udp to 2001:db9::5 (no route)");
+	eth_v6(&p, v6_lab, d6mc);
+	pl_pkt_icmp6(&p, 128, 0, 1, 1);
+	pl_pkt_finish(&p);
+	emit(m, &p, "ipv6 echo to ff02::1 (multicast: not routed)");
+}
+
+/* A frame of a 9000-byte MTU: 9014 bytes (9018 on the wire with the FCS). */
+#define JUMBO_LEN 9014u
+
+/* Emit s filled up to len bytes. */
+static void seg_emit_len(struct mk *m, struct seg *s, unsigned len, const char *what)
+{
+	struct pl_pkt p;
+
+	s->fill = 0;
+	seg_build(&p, s);
+	s->fill = len > p.len ? len - p.len : 0;
+	seg_emit(m, s, "%u-byte %s", len, what);
+}
+
+/* An IPv4 UDP datagram from the lab net 192.0.2.H to 198.51.100.1. */
+static void udp_lab(struct seg *s, unsigned h, uint16_t sport, uint16_t dport)
+{
+	memset(s, 0, sizeof(*s));
+	s->udp = 1;
+	s->s4 = PL_PKT_IP4(192, 0, 2, h);
+	s->d4 = PL_PKT_IP4(198, 51, 100, 1);
+	s->sport = sport;
+	s->dport = dport;
+}
+
+/* Jumbo frames (a 9000-byte MTU): longer than the 3520 bytes of one
+ * test_run page, so every build sees a multi-buffer frame whose headers are
+ * in the first buffer. The ACL and steering ports, the load balancer's
+ * encapsulations and rewrites, the responder (which refuses them:
+ * resp_multibuf), the byte budget of the rate limiter, both sides of the
+ * one-page boundary, and IP/UDP lengths past the end of a jumbo frame. */
+static void c_jumbo(struct mk *m)
+{
+	static const uint16_t tports[] = { 22, 80, 443, 8080 }, uports[] = { 53, 4242, 5000, 9000 };
+	static const unsigned sizes[] = { 3520, 3521, 4096, 7000, JUMBO_LEN, PLT_REPLAY_MAX_FRAME };
+	struct seg s;
+	struct pl_pkt p;
+	char what[80];
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (unsigned i = 0; i < N(tports) + N(uports); i++) {
+			int udp = i >= N(tports);
+
+			memset(&s, 0, sizeof(s));
+			s.v6 = v6;
+			s.udp = udp;
+			s.s4 = PL_PKT_IP4(192, 0, 2, 10 + udp);
+			s.d4 = PL_PKT_IP4(198, 51, 100, 1);
+			memcpy(s.s6, v6_lab, 16);
+			memcpy(s.d6, v6_srv, 16);
+			s.sport = (uint16_t)(udp ? 46000 + i - N(tports) : 45000 + i);
+			s.dport = udp ? uports[i - N(tports)] : tports[i];
+			s.flags = udp ? 0 : PL_TCP_ACK | PL_TCP_PSH;
+			snprintf(what, sizeof(what), "jumbo %s to port %u", udp ? "udp" : "tcp", s.dport);
+			seg_emit_len(m, &s, JUMBO_LEN, what);
+		}
+	}
+	/* Both sides of the one-page boundary, and the longest frame replayed. */
+	for (unsigned i = 0; i < N(sizes); i++) {
+		udp_lab(&s, 12, 47000, 4243);
+		seg_emit_len(m, &s, sizes[i], "udp frame");
+	}
+	/* The load balancer: new and known flows of DSR, NAT and IP-in-IP. */
+	for (int k = 0; k < 5; k++) {
+		static const struct { int v6; unsigned vip; uint16_t port; int udp; const char *what; } svc[] = {
+			{ 0, 100, 80, 0, "dsr tcp" }, { 0, 100, 53, 1, "nat udp" }, { 0, 101, 80, 0, "ipip tcp" },
+			{ 1, 101, 80, 0, "ipip tcp" }, { 1, 100, 53, 1, "nat udp" },
+		};
+
+		lb_ends(&s, svc[k].v6, svc[k].vip, svc[k].port, 200 + k, (uint16_t)(52000 + k));
+		s.udp = svc[k].udp;
+		s.flags = PL_TCP_SYN;
+		seg_emit(m, &s, "lb %s jumbo flow: new", svc[k].what);
+		s.flags = PL_TCP_ACK | PL_TCP_PSH;
+		snprintf(what, sizeof(what), "lb %s jumbo flow: known", svc[k].what);
+		seg_emit_len(m, &s, JUMBO_LEN, what);
+	}
+	/* The responder refuses them (resp_multibuf), v4 and v6. */
+	for (int v6 = 0; v6 < 2; v6++) {
+		resp_ends(&s, v6, 3, (uint16_t)(41000 + v6), 80);
+		s.mss = 0;
+		s.flags = PL_TCP_ACK | PL_TCP_PSH;
+		seg_emit_len(m, &s, JUMBO_LEN, "responder segment (refused)");
+	}
+	/* Jumbo frames against the byte budget (ratelimit.policy: a burst of
+	 * 3000 bytes), charged for the whole frame. */
+	for (unsigned i = 0; i < 3; i++) {
+		rl_src(&s, 0, 72, 9);
+		s.udp = 1;
+		seg_emit_len(m, &s, JUMBO_LEN, "ratelimit frame from 10.72.0.9");
+	}
+	/* Lengths past the end of a jumbo frame. */
+	udp_lab(&s, 13, 47001, 4243);
+	s.fill = JUMBO_LEN - 42;
+	seg_build(&p, &s);
+	pl_pkt_put16(&p, pl_pkt_off(&p, PL_PK_IPV4) + 2, JUMBO_LEN - 14 + 1);
+	emit(m, &p, "ipv4 total length one past the end of a jumbo frame");
+	seg_build(&p, &s);
+	pl_pkt_put16(&p, pl_pkt_off(&p, PL_PK_UDP) + 4, JUMBO_LEN - 34 + 1);
+	emit(m, &p, "udp length one past the end of a jumbo frame");
+}
+
 struct corpus_class {
 	const char *name;
 	void (*fn)(struct mk *m);
@@ -1082,6 +1263,8 @@ static const struct corpus_class classes[] = {
 	{ "synflood", c_synflood, "SYN floods from one source (its established flow goes on), spoofed sources, IPv6" },
 	{ "frag-datagram", c_frag_datagram, "first fragments of 3008-byte UDP datagrams (v4/v6), IPv6 later fragments after extension headers" },
 	{ "responder-edges", c_responder_edges, "responder request lines split across segments or padded, LF/CRLF endings, a v4-mapped destination" },
+	{ "route", c_route, "routing: longest prefix, pass/drop/no route, TTL and hop limit 64/2/1/0, IPv4 options; broadcast, VLAN, multicast left alone" },
+	{ "jumbo", c_jumbo, "multi-buffer frames up to 9216 bytes: ACL and steering ports, LB, responder (refused), byte budget, the page boundary, lengths past the end" },
 };
 
 /* ---- command line ------------------------------------------------------------- */

@@ -10,25 +10,22 @@
 set -u
 DPDK=$1 ACL=$2 MODE=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
-PL_D_SUFFIX=${MODE:+h}
+PL_TAG=da${MODE:+h}
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, AF_XDP)"; exit 77; }
-command -v dpdk-telemetry.py >/dev/null || { echo "SKIP: dpdk-telemetry.py not installed (dpdk package)"; exit 77; }
-T=$(mktemp -d /tmp/plt-d-sys.XXXXXX)
+require_root "namespaces, AF_XDP"
+command -v dpdk-telemetry.py >/dev/null || skip "dpdk-telemetry.py not installed (dpdk package)"
+T=$PL_TMP
 PREFIX=plt-d-sys$$
 DUT=
 cleanup() {
 	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
-	pl_d_topo_down
-	rm -rf "$T" "/var/run/dpdk/$PREFIX"
+	rm -rf "/var/run/dpdk/$PREFIX"
 }
-# shellcheck source=SCRIPTDIR/../lib/lib.sh
-. "$(dirname "$0")/../lib/lib.sh"
 pl_defer cleanup
 pl_on_fail() { echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$T/dut.log"; }
 
-pl_d_topo_up || fail "topology"
+pl_d_topo_up
 {
 	cat "$ACL"
 	# hybrid: UDP 9999 goes to user space (USER), all else stays in the kernel
@@ -36,7 +33,8 @@ pl_d_topo_up || fail "topology"
 	echo "forward redirect from $IF_A1 to $IF_B1"
 	echo "forward redirect from $IF_B1 to $IF_A1"
 } > "$T/wire.policy"
-ip netns exec $NS_B python3 "$HERE/peer.py" serve "$T/peer.log" & 
+ip netns exec $NS_B python3 "$HERE/peer.py" serve "$T/peer.log" &
+pl_track $!
 # bounded by --duration (and the trap); $! is pathlab-dpdk itself
 "${PL_D_IN_DUT[@]}" "$DPDK" -l 0,1 --no-huge -m 512 --no-pci --file-prefix $PREFIX --log-level=warning -- \
 	--iface $IF_A1 --iface $IF_B1 --policy "$T/wire.policy" --stats-interval 1 --duration 90 $MODE > "$T/dut.log" 2>&1 &

@@ -5,19 +5,19 @@
 # non-zero with a message naming what is wrong, and leave nothing behind:
 # no XDP program on the interfaces, no process (the EAL runtime directory
 # under /var/run/dpdk is removed by the trap: DPDK 22.11 leaves it).
-#   errors.sh PATHLAB_DPDK
+#   errors.sh PATHLAB_DPDK PATHLAB_BPF_O
 set -u
-DPDK=$1
+DPDK=$1 BPF_OBJ=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-PL_D_SUFFIX=e
+PL_TAG=de
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, AF_XDP)"; exit 77; }
-T=$(mktemp -d /tmp/plt-d-err.XXXXXX)
+require_root "namespaces, AF_XDP"
+T=$PL_TMP
 PREFIX=plt-d-err$$
-trap 'pl_d_topo_down; rm -rf "$T" /var/run/dpdk/$PREFIX' EXIT
+pl_defer rm -rf "/var/run/dpdk/$PREFIX"
 failed=0
-pl_d_topo_up || { echo "FAIL: topology"; exit 1; }
+pl_d_topo_up
 EAL=(-l 0 --no-pci -m 256 --file-prefix "$PREFIX" --log-level=error)
 
 # expect NAME WANT_RC_NONZERO REGEX -- CMD...: non-zero exit, stderr matches REGEX,
@@ -54,8 +54,21 @@ expect "bad policy, hybrid" "bad.policy:3" \
 	"$DPDK" --no-huge "${EAL[@]}" -- --iface $IF_A1 --hybrid --policy "$T/bad.policy"
 expect "policy names an unknown port" "plt-dnothere" \
 	"$DPDK" --no-huge "${EAL[@]}" -- --iface $IF_A1 --policy <(printf 'forward redirect from %s to plt-dnothere\n' $IF_A1)
+# the message names the option and how the command line is split at `--`
 expect "unknown option" "unknown option '--frobnicate'" \
 	"$DPDK" --no-huge "${EAL[@]}" -- --frobnicate
+grep -q "go before \`--\`" "$T/out" ||
+	{ echo "FAIL unknown option: no hint that EAL options go before \`--\`"; cat "$T/out"; failed=1; }
+expect "EAL option after --" "unknown option '--no-pci'" \
+	"$DPDK" --no-huge -l 0 -- --iface $IF_A1 --no-pci
+grep -q "go before \`--\`" "$T/out" ||
+	{ echo "FAIL EAL option after --: no hint that EAL options go before \`--\`"; cat "$T/out"; failed=1; }
+expect "application option before --" "'--iface' is a pathlab-dpdk option: put it after \`--\`" \
+	"$DPDK" --no-huge "${EAL[@]}" --iface $IF_A1
+# --hybrid configures the program's pinned tables before net_af_xdp attaches it:
+# an object without pinned tables is refused before the EAL starts
+expect "hybrid, unpinned object" "not pinned by name.*pathlab-pinned.bpf.o" \
+	"$DPDK" --no-huge "${EAL[@]}" -- --iface $IF_A1 --hybrid --bpf-obj "$BPF_OBJ"
 expect "no ports" "no ports" \
 	"$DPDK" --no-huge "${EAL[@]}" --
 # a port that starts and then fails: 2 queues on a 1-queue veth, after the EAL

@@ -10,20 +10,17 @@
 set -u
 DPDK=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
-PL_D_SUFFIX=k
+PL_TAG=dk
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$HERE/lib.sh"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, AF_XDP)"; exit 77; }
-T=$(mktemp -d /tmp/plt-d-kill.XXXXXX)
+require_root "namespaces, AF_XDP"
+T=$PL_TMP
 PREFIX=plt-d-kill$$
 DUT='' DUT2=''
 cleanup() {
 	for p in $DUT $DUT2; do kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	pl_d_topo_down
-	rm -rf "$T" "/var/run/dpdk/$PREFIX" "/var/run/dpdk/${PREFIX}b"
+	rm -rf "/var/run/dpdk/$PREFIX" "/var/run/dpdk/${PREFIX}b"
 }
-# shellcheck source=SCRIPTDIR/../lib/lib.sh
-. "$(dirname "$0")/../lib/lib.sh"
 pl_defer cleanup
 LOG=
 pl_on_fail() { [ -n "$LOG" ] && { echo "--- $LOG:"; grep -v '^libbpf: elf' "$LOG"; }; }
@@ -45,7 +42,7 @@ start() {
 	fail "pathlab-dpdk did not start in 30 s"
 }
 
-pl_d_topo_up || fail "topology"
+pl_d_topo_up
 for mode in "" --hybrid; do
 	what=${mode:-default}
 	start "$what-1" "$PREFIX" $mode || fail "$what: first start"

@@ -7,29 +7,30 @@
 # into the tap; every frame must reach the core (rx = sent, each given the
 # policy's DROP), both queues must have received some (xstats rx_q0/rx_q1),
 # and SIGINT must end it cleanly (exit 0, tap gone, no EAL runtime dir).
+# It runs in the DUT namespace of a pl-topo pair without IPv6 (the pair's
+# veth carries nothing here).
 #   multiqueue.sh PATHLAB_DPDK
 set -u
 DPDK=$1
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespace, TAP)"; exit 77; }
-NS=plt-m-q$$ TAP=plt-mq$$ PREFIX=plt-m-q$$
-T=$(mktemp -d /tmp/plt-m-q.XXXXXX)
-DUT=
-cleanup() {
-	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
-	ip netns del $NS 2>/dev/null
-	rm -rf "$T" "/var/run/dpdk/$PREFIX"
-}
+PL_TAG=dq
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
+require_root "namespace, TAP"
+T=$PL_TMP
+DUT=
+PREFIX=plt-m-q$$
+cleanup() {
+	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
+	rm -rf "/var/run/dpdk/$PREFIX"
+}
 pl_defer cleanup
 pl_on_fail() { echo "--- pathlab-dpdk output:"; cat "$T/dut.log"; }
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 N_FLOWS=64 PER_FLOW=4
 
-ip netns add $NS || fail "netns"
-ip -n $NS link set lo up
-ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+pl_topo_up mq --topo pair --ipv6 off
+NS=$NS_DUT TAP=${PL_PREFIX}q
 printf 'mode policy\ndefault drop\n' >"$T/drop.policy"
 # two worker lcores share CPU 1 (the machine may have only 2): lcore 0 prints
 ip netns exec $NS "$DPDK" --lcores '0@0,1@1,2@1' --no-huge -m 512 --no-pci --file-prefix $PREFIX \

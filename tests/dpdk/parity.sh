@@ -15,6 +15,8 @@ fi
 T=$(mktemp -d /tmp/plt-d-parity.XXXXXX)
 trap 'rm -rf "$T" "/var/run/dpdk/plt-d-par$$"' EXIT
 fail=0
+# every frame of 14 bytes or more is replayed, jumbo frames in one mbuf
+want=$(awk -F'\t' '!/^#/ && $3 >= 14' "${PCAP%.pcap}.index" | wc -l)
 for pol in "$@"; do
 	name=$(basename "$pol" .policy)
 	if ! timeout 60 "$DPDK" -l 0 --no-huge -m 256 --no-pci --no-telemetry --log-level=error \
@@ -25,6 +27,9 @@ for pol in "$@"; do
 		echo "FAIL $name: pathlab-dpdk exited non-zero:"; cat "$T/$name.log"; fail=1; continue
 	fi
 	frames=$(grep -vc '^#' "$T/$name.plres")
+	if [ "$frames" != "$want" ]; then
+		echo "FAIL $name: $frames frames replayed, want $want (jumbo frames too)"; fail=1; continue
+	fi
 	if timeout 120 "$REPLAY" -q --policy "$pol" --against "$T/$name.plres" "$PCAP" >"$T/$name.cmp" 2>&1; then
 		echo "ok   $name: $frames frames, identical verdicts and bytes (native vs dpdk)"
 	else

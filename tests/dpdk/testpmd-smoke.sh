@@ -9,41 +9,21 @@
 #   testpmd-smoke.sh TESTPMD_SH
 set -u
 TP=$1
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, AF_XDP)"; exit 77; }
-command -v dpdk-testpmd >/dev/null || { echo "SKIP: dpdk-testpmd not installed (Debian dpdk)"; exit 77; }
-NS_A=plt-m-ta NS_B=plt-m-tb NS_X=plt-m-tx
-IF_A0=plt-mta0 IF_A1=plt-mta1 IF_B0=plt-mtb0 IF_B1=plt-mtb1
+PL_TAG=dt
+# the wire of the DPDK tests (tests/lib/lib.sh through it)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_root "namespaces, AF_XDP"
+require_tool dpdk-testpmd
 PREFIX=plt-m-tp$$
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-T=$(mktemp -d /tmp/plt-m-tp.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for n in $NS_A $NS_B $NS_X; do ip netns del $n 2>/dev/null; done
-	rm -rf "$T" "/var/run/dpdk/$PREFIX"
-}
-# shellcheck source=SCRIPTDIR/../lib/lib.sh
-. "$(dirname "$0")/../lib/lib.sh"
-pl_defer cleanup
+T=$PL_TMP
+pl_defer rm -rf "/var/run/dpdk/$PREFIX"
 pl_on_fail() { echo "--- testpmd.sh output:"; cat "$T/out"; }
 
-for n in $NS_A $NS_B $NS_X; do
-	ip netns del $n 2>/dev/null
-	ip netns add $n || exit 1
-	ip -n $n link set lo up
-	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add $IF_A0 netns $NS_A type veth peer name $IF_A1 netns $NS_X || exit 1
-ip link add $IF_B0 netns $NS_B type veth peer name $IF_B1 netns $NS_X || exit 1
-ip -n $NS_A addr add 10.83.0.1/24 dev $IF_A0
-ip -n $NS_B addr add 10.83.0.2/24 dev $IF_B0
-for l in "$NS_A $IF_A0" "$NS_B $IF_B0" "$NS_X $IF_A1" "$NS_X $IF_B1"; do
-	set -- $l
-	ip netns exec $1 ethtool -K $2 tx off >/dev/null 2>&1
-	ip -n $1 link set $2 up
-done
-ip -n $NS_A neigh replace 10.83.0.2 lladdr "$(ip -n $NS_B -br link show $IF_B0 | awk '{print $3}')" dev $IF_A0 nud permanent
+# A and B know each other's MAC: no ARP needed through testpmd
+pl_d_topo_up --neigh static
 
 # host B counts UDP 7000; host A sends 1000/s until killed
 ip netns exec $NS_B $PY -c '
@@ -52,13 +32,13 @@ u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("0.0.0.0", 7000));
 while True:
     u.recvfrom(2048); n += 1
     open(sys.argv[1], "w").write("%d\n" % n)' "$T/recv" &
-PIDS+=($!)
+pl_track $!
 ip netns exec $NS_A $PY -c '
-import socket, time
+import socket, sys, time
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 while True:
-    u.sendto(b"pathlab", ("10.83.0.2", 7000)); time.sleep(0.001)' &
-PIDS+=($!)
+    u.sendto(b"pathlab", (sys.argv[1], 7000)); time.sleep(0.001)' "$IP_B" &
+pl_track $!
 
 timeout 100 "$TP" --mode io,rxonly --duration 4 --lcores 0,1 --netns $NS_X --prefix $PREFIX $IF_A1 $IF_B1 >"$T/out" 2>&1
 rc=$?

@@ -14,7 +14,13 @@
 #   pl_topo_up NAME [pl-topo up options]
 #                         build a topology with topologies/pl-topo under this run's
 #                         prefix, removed at teardown; its info keys (GEN_NS, DUT_IN_IF,
-#                         ... see topologies/README.md) become shell variables
+#                         ... see topologies/README.md) become shell variables, and
+#                         PL_TOPO_NAME its name
+#   pl_in ROLE CMD...     run CMD in the namespace of ROLE (gen, dut, sink, ...) of the
+#                         last topology, with its persistent bpffs (pl-topo exec). In the
+#                         background, "$PL_TOPO" exec "$PL_TOPO_NAME" ROLE -- CMD & leaves
+#                         $! = CMD's own PID (pl-topo execs it)
+#   pl_ethtool EP ARGS... ethtool -K ARGS on endpoint EP's interface (EP: GEN, DUT_IN, ...)
 #
 # Teardown runs once on EXIT, SIGINT and SIGTERM: tracked processes are
 # stopped, deferred commands run, topologies are taken down (pl-topo down
@@ -23,11 +29,16 @@
 #
 # Variables: PL_SRC (the source tree), PL_TOPO (pl-topo), PL_TMP (a private
 # temporary directory), PL_PREFIX (this run's prefix of every namespace
-# and interface: plt-XXXX, XXXX hex unique per run), fails (bad's count).
+# and interface: plt-TAGXXXX, TAG the test's PL_TAG if it set one before
+# sourcing (at most 3 of [a-z0-9]), XXXX hex unique per run), fails (bad's count).
+# Sourcing the library a second time does nothing.
 
+[ -z "${_pl_lib_loaded:-}" ] || return 0
+_pl_lib_loaded=1
 PL_SRC=${PL_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 PL_TOPO=$PL_SRC/topologies/pl-topo
-PL_PREFIX=plt-$(printf '%04x' $((($$ ^ RANDOM) % 65536)))
+[[ "${PL_TAG:-}" =~ ^[a-z0-9]{0,3}$ ]] || { echo "FAIL: PL_TAG '$PL_TAG': at most 3 of [a-z0-9]"; exit 1; }
+PL_PREFIX=plt-${PL_TAG:-}$(printf '%04x' $((($$ ^ RANDOM) % 65536)))
 PL_TMP=$(mktemp -d /tmp/plt-test.XXXXXX)
 fails=0
 _pl_deferred=() _pl_pids=() _pl_topos=() _pl_torn=0
@@ -101,4 +112,19 @@ pl_topo_up() {
 	_pl_topos+=("$name")
 	out=$("$PL_TOPO" up "$name" --prefix "$PL_PREFIX" "$@" 2>&1) || fail "pl-topo up $name $*: $out"
 	eval "$("$PL_TOPO" info "$name")"
+	PL_TOPO_NAME=$name
+}
+
+pl_in() {
+	local role=$1
+	shift
+	"$PL_TOPO" exec "${PL_TOPO_NAME:?pl_in: no topology is up}" "$role" -- "$@"
+}
+
+pl_ethtool() {
+	local ep=$1 ns ifn
+	shift
+	ns=${ep}_NS ifn=${ep}_IF
+	ip netns exec "${!ns}" ethtool -K "${!ifn}" "$@" >/dev/null 2>&1 ||
+		echo "warning: ethtool -K ${!ifn} $* refused" >&2
 }

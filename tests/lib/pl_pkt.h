@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#define PL_PKT_MAX 4096
+#define PL_PKT_MAX 9216 /* the replay contract's longest frame */
 #define PL_PKT_LAYERS 24
 
 enum pl_pkt_kind {

@@ -25,10 +25,6 @@ EXCLUDE=(
 	bench/dpdk-bench.sh
 	bench/testpmd.sh
 	bench/pl-gen-ceiling
-	# Variables come from the topology's sourced info file and from the
-	# EXIT trap's own assignment (rc): SC2034/SC2128/SC2154 are false
-	# positives there; being edited elsewhere, cleaned up later.
-	topologies/pl-topo:SC2034,SC2128,SC2154
 	# Two unused variables (PORT_MAP, a loop counter); being edited elsewhere.
 	ovs/pl-ovs:SC2034
 )

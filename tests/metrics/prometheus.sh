@@ -11,6 +11,7 @@
 #                              prometheus 127.0.0.1:9090 -> 127.0.0.1:9464
 set -u
 XDP=$1 DASH=$2
+PL_TAG=mp
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 require_root "namespaces, XDP"

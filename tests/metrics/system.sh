@@ -4,9 +4,10 @@
 #   system.sh PATHLAB_XDP PATHLAB_AFXDP PATHLAB_DPDK DASHBOARD_JSON
 # (a datapath given as "" is not built: its part is reported as skipped)
 #
-#   ns plt-m-a  plt-ma0 10.78.0.1 ── plt-ma1 ┐
-#                                             ├ ns plt-m-x: the datapath on plt-ma1 + plt-mb1,
-#   ns plt-m-b  plt-mb0 10.78.0.2 ── plt-mb1 ┘   --metrics 127.0.0.1:9464 (the DUT's loopback)
+# The wire of the DPDK tests (tests/dpdk/lib.sh, a pl-topo "wire"):
+#   host A  IF_A0 IP_A ── IF_A1 ┐
+#                               ├ DUT ns: the datapath on IF_A1 + IF_B1,
+#   host B  IF_B0 IP_B ── IF_B1 ┘   --metrics 127.0.0.1:9464 (the DUT's loopback)
 #
 # Run five ways: pathlab-xdp, pathlab-afxdp (user and hybrid placement),
 # pathlab-dpdk (net_af_xdp, --no-huge; plain and --hybrid).
@@ -28,49 +29,31 @@
 set -u
 XDP=${1:-} AFXDP=${2:-} DPDK=${3:-} DASH=${4:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
-S=${PL_M_SUFFIX:-}
-NS_A=plt-m-a$S NS_B=plt-m-b$S NS_X=plt-m-x$S
-IF_A0=plt-ma0$S IF_A1=plt-ma1$S IF_B0=plt-mb0$S IF_B1=plt-mb1$S
-IP_A=10.78.0.1 IP_B=10.78.0.2
 MADDR=127.0.0.1:9464
 N_RED=200 N_DROP=30 N_USER=20 N_PASS=10
 PREFIX=plt-m$$
-fails=0
-PIDS=()
 DUT=
-
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, XDP, AF_XDP)"; exit 77; }
+PL_TAG=ms
+# The two-host wire of the DPDK tests (and the test library through it).
+# shellcheck source=SCRIPTDIR/../dpdk/lib.sh
+. "$HERE/../dpdk/lib.sh"
+require_root "namespaces, XDP, AF_XDP"
 command -v curl >/dev/null || { echo "FAIL: curl is missing (scripts/bootstrap.sh installs it)"; exit 1; }
 # the Debian interpreter (a pyenv python3 first on PATH lacks Debian's modules)
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 $PY -c 'import prometheus_client' 2>/dev/null ||
 	{ echo "FAIL: python3-prometheus-client is missing (scripts/bootstrap.sh installs it)"; exit 1; }
-T=$(mktemp -d /tmp/plt-m.XXXXXX)
-
-# shellcheck source=SCRIPTDIR/../lib/lib.sh
-. "$(dirname "$0")/../lib/lib.sh"
-
-# The two-host wire of the DPDK tests, under this test's names.
-# shellcheck source=SCRIPTDIR/../dpdk/lib.sh
-. "$HERE/../dpdk/lib.sh"
-topo_down() { pl_d_topo_down; }
+T=$PL_TMP
 cleanup() {
 	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	topo_down
-	rm -rf "$T" "/var/run/dpdk/$PREFIX"
+	rm -rf "/var/run/dpdk/$PREFIX"
 }
 pl_defer cleanup
 
 # Namespaces, veths (no IPv6, no checksum offload), static neighbours.
-topo_up() {
-	pl_d_topo_up || return 1
-	ip -n $NS_A neigh replace $IP_B lladdr "$(ip -n $NS_B -br link show $IF_B0 | awk '{print $3}')" dev $IF_A0 nud permanent
-	ip -n $NS_B neigh replace $IP_A lladdr "$(ip -n $NS_A -br link show $IF_A0 | awk '{print $3}')" dev $IF_B0 nud permanent
-}
-
-IN_DUT=("${PL_D_IN_DUT[@]}") # run in the DUT namespace with its own bpffs (lib.sh)
+pl_d_topo_up --neigh static
+IN_DUT=("${PL_D_IN_DUT[@]}") # run in the DUT namespace with its bpffs (lib.sh)
 scrape() { "${IN_DUT[@]}" curl -sS --max-time 3 "$@"; }
 xdp_left() { ip -n $NS_X link show | grep -o 'prog/xdp id [0-9]*'; }
 
@@ -209,7 +192,6 @@ run_errors() { # name
 	[ -z "$(xdp_left)" ] && ok "$name: nothing attached after the errors" || bad "$name: left attached: $(xdp_left)"
 }
 
-topo_up || { echo "FAIL: topology"; exit 1; }
 cat >"$T/p.policy" <<P
 mode policy
 acl drop proto udp dport 9
@@ -221,11 +203,11 @@ forward redirect from $IF_B1 to $IF_A1
 P
 # a listener holding 127.0.0.1:9465 in the DUT namespace
 ip netns exec $NS_X $PY -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",9465)); s.listen(1); time.sleep(110)' &
-PIDS+=($!)
+pl_track $!
 
 # host B counts what reaches UDP 7000 (the redirected datagrams)
 ip netns exec $NS_B $PY "$HERE/peer.py" recv 7000 "$T/recv" &
-PIDS+=($!)
+pl_track $!
 for _ in $(seq 50); do [ -s "$T/recv" ] && break; sleep 0.1; done
 
 names=()

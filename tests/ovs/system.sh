@@ -2,13 +2,14 @@
 # System test of the Open vSwitch integration: a private OVS with a netdev
 # bridge and two type=afxdp ports on veths, traffic between namespaces.
 #   system.sh SRCDIR BUILDDIR
-# Topology:
-#   ns plt-ot0 [plt-oth0 10.78.0.1] --veth-- [plt-otp0] OVS bridge plt-obrt [plt-otp1] --veth-- [plt-oth1 10.78.0.2] ns plt-ot1
+# Topology: a pl-topo wire, OVS in the DUT namespace (every command there through pl-topo exec,
+# with the topology's persistent bpffs):
+#   gen [GEN_IF GEN_IP4] --veth-- [P0] OVS bridge BR [P1] --veth-- [SINK_IF SINK_IP4] sink
 # Checks:
 #   1. pl-ovs start / add-port, and the plain `ovs-vsctl add-port BR IF -- set interface IF
 #      type=afxdp` through the env file; ping across the bridge
 #   2. no policy: UDP to 5001 and 5002 both arrive
-#   3. XDP pre-filter on plt-otp1 (acl drop udp 5001, steer udp 5002 user): 5001 dropped, 5002
+#   3. XDP pre-filter on P1 (acl drop udp 5001, steer udp 5002 user): 5001 dropped, 5002
 #      (USER) and ping (PASS) reach OVS's socket and arrive; the core's counters equal what was sent
 #   4. OVS reconfigures the port (reloads its program): watch re-applies by itself; again: status
 #      says so, check re-applies with the pinned maps (counters kept), the ACL holds again
@@ -20,56 +21,44 @@
 set -u
 SRC=$1
 BUILD=$2
-NS0=plt-ot0 NS1=plt-ot1 P0=plt-otp0 P1=plt-otp1 BR=plt-obrt
-IP0=10.78.0.1 IP1=10.78.0.2
 N=300
 PLOVS=$SRC/ovs/pl-ovs
 UDP=$SRC/tests/ovs/udp.py
-RUN=$(mktemp -d /tmp/plt-o-sys.XXXXXX)
-POL=$RUN/acl.policy
-fails=0
-
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces, AF_XDP)"; exit 77; }
-command -v ovs-vswitchd >/dev/null || { echo "SKIP: ovs-vswitchd not installed (scripts/bootstrap.sh)"; exit 77; }
+PL_TAG=os
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+require_root "network namespaces, AF_XDP"
+require_tool ovs-vswitchd
 for t in "$BUILD/xdp/pathlab-xdp" "$BUILD/ovs/pathlab-ofgen"; do
-	[ -x "$t" ] || { echo "FAIL: $t not built"; exit 1; }
+	[ -x "$t" ] || fail "$t not built"
 done
+RUN=$PL_TMP/run
+mkdir "$RUN"
+POL=$RUN/acl.policy
+BR=${PL_PREFIX}br
 
-ovs() { "$PLOVS" --rundir "$RUN" --build "$BUILD" --bridge $BR "$@"; }
+pl_topo_up wire --topo wire --neigh dynamic
+NS0=$GEN_NS NS1=$SINK_NS P0=$DUT_IN_IF P1=$DUT_OUT_IF IP0=$GEN_IP4 IP1=$SINK_IP4
+# frames cross OVS's AF_XDP sockets as they are: no partial checksums
+pl_ethtool GEN tx off
+pl_ethtool SINK tx off
+PINS=$RUNDIR/bpffs/dut/pathlab # the DUT's /sys/fs/bpf/pathlab
+ovs() { pl_in dut "$PLOVS" --rundir "$RUN" --build "$BUILD" --bridge "$BR" "$@"; }
+dut_link() { ip -n "$NS_DUT" -d link show "$@"; }
 
 cleanup() {
 	# keep the switch log of the last run in the build tree, for a look afterwards
 	[ -d "$BUILD/meson-logs" ] && cp "$RUN/ovs-vswitchd.log" "$BUILD/meson-logs/ovs-system-vswitchd.log" 2>/dev/null
 	ovs stop >/dev/null 2>&1
-	ip netns del "$NS0" 2>/dev/null
-	ip netns del "$NS1" 2>/dev/null
-	rm -rf "$RUN" "/sys/fs/bpf/pathlab/ovs-$P0" "/sys/fs/bpf/pathlab/ovs-$P1"
 }
-# shellcheck source=SCRIPTDIR/../lib/lib.sh
-. "$(dirname "$0")/../lib/lib.sh"
 pl_defer cleanup
 
-cleanup
-RUN=$(mktemp -d /tmp/plt-o-sys.XXXXXX)
-POL=$RUN/acl.policy
 cat >"$POL" <<'EOF'
 mode policy
 acl drop proto udp dport 5001
 acl default pass
 steer udp 5002 user
 EOF
-mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf
-for i in 0 1; do
-	ns=plt-ot$i
-	ip netns add $ns || exit 1
-	ip link add plt-otp$i type veth peer name plt-oth$i netns $ns || exit 1
-	ip -n $ns addr add 10.78.0.$((i + 1))/24 dev plt-oth$i
-	ip -n $ns link set plt-oth$i up
-	ip -n $ns link set lo up
-	# frames cross OVS's AF_XDP sockets as they are: no partial checksums
-	ip netns exec $ns ethtool -K plt-oth$i tx off >/dev/null
-	ip link set plt-otp$i up
-done
 
 # Send N datagrams to 5001 and to 5002 from ns1 to ns0 (they enter OVS on
 # P1); prints "5001=X 5002=Y" as received in ns0.
@@ -83,20 +72,20 @@ traffic() {
 	tail -1 "$out"
 }
 # Counter $2 of the pre-filter on $1.
-core_counter() { "$BUILD/xdp/pathlab-xdp" status "$1" -v 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'; }
+core_counter() { pl_in dut "$BUILD/xdp/pathlab-xdp" status "$1" -v 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'; }
 
 # 1. start, add the ports (one the way users type it)
 out=$(ovs start 2>&1) && ok "pl-ovs start" || { bad "pl-ovs start: $out"; exit 1; }
 out=$(ovs add-port $P0 2>&1) && ok "pl-ovs add-port: $out" || bad "pl-ovs add-port $P0: $out"
-(. "$RUN/env" && timeout 20 ovs-vsctl add-port $BR $P1 -- set interface $P1 type=afxdp) &&
+(. "$RUN/env" && timeout 20 ovs-vsctl add-port "$BR" "$P1" -- set interface "$P1" type=afxdp) &&
 	ok "plain ovs-vsctl add-port $BR $P1 -- set interface $P1 type=afxdp" || bad "plain ovs-vsctl add-port"
 for _ in $(seq 50); do
-	of=$(. "$RUN/env" && ovs-vsctl get interface $P1 ofport 2>/dev/null)
+	of=$(. "$RUN/env" && ovs-vsctl get interface "$P1" ofport 2>/dev/null)
 	[ "${of:-0}" -gt 0 ] 2>/dev/null && break
 	sleep 0.1
 done
 [ "${of:-0}" -gt 0 ] 2>/dev/null && ok "$P1 has ofport $of" || bad "$P1 has no ofport ($of)"
-ip -d link show $P1 | grep -q "name xsk_def_prog" && ok "OVS attached xsk_def_prog to $P1" || bad "no xsk_def_prog on $P1"
+dut_link "$P1" | grep -q "name xsk_def_prog" && ok "OVS attached xsk_def_prog to $P1" || bad "no xsk_def_prog on $P1"
 ip netns exec $NS0 ping -c 3 -i 0.2 -W 2 $IP1 >/dev/null && ok "ping across $BR" || bad "ping across $BR"
 ip netns exec $NS1 ping -c 1 -W 2 $IP0 >/dev/null
 
@@ -107,7 +96,8 @@ r=$(traffic)
 # 3. the pre-filter
 out=$(ovs --policy "$POL" prefilter attach $P1 2>&1) && ok "prefilter attach: $(echo "$out" | head -1)" ||
 	bad "prefilter attach: $out"
-ip -d link show $P1 | grep -q "name pathlab" && ok "pathlab replaced OVS's program on $P1" || bad "pathlab not on $P1"
+dut_link "$P1" | grep -q "name pathlab" && ok "pathlab replaced OVS's program on $P1" || bad "pathlab not on $P1"
+[ -e "$PINS/ovs-$P1" ] && ok "pins in the DUT's bpffs ($PINS/ovs-$P1)" || bad "no pins at $PINS/ovs-$P1 while attached"
 r=$(traffic)
 [ "$r" = "5001=0 5002=$N" ] && ok "pre-filter: $r" || bad "pre-filter: expected 5001=0 5002=$N, got $r"
 d=$(core_counter $P1 acl_drop) v=$(core_counter $P1 verdict_drop)
@@ -124,13 +114,13 @@ p=$(core_counter $P1 verdict_pass)
 ovs --wait 5 prefilter watch $P1 >"$RUN/watch.out" 2>&1 &
 wpid=$! # (a background job ignores SIGINT: let it end by itself, before the next reconfiguration)
 sleep 1
-(. "$RUN/env" && ovs-vsctl set interface $P1 options:use-need-wakeup=false)
+(. "$RUN/env" && ovs-vsctl set interface "$P1" options:use-need-wakeup=false)
 for _ in $(seq 60); do grep -q "pinned maps reused" "$RUN/watch.out" && break; sleep 0.1; done
-grep -q "pinned maps reused" "$RUN/watch.out" && ip -d link show $P1 | grep -q "name pathlab" &&
+grep -q "pinned maps reused" "$RUN/watch.out" && dut_link "$P1" | grep -q "name pathlab" &&
 	ok "watch re-applied after OVS reloaded its program" || bad "watch: $(cat "$RUN/watch.out")"
 wait $wpid 2>/dev/null
-(. "$RUN/env" && ovs-vsctl set interface $P1 options:use-need-wakeup=true)
-for _ in $(seq 50); do ip -d link show $P1 | grep -q "name xsk_def_prog" && break; sleep 0.1; done
+(. "$RUN/env" && ovs-vsctl set interface "$P1" options:use-need-wakeup=true)
+for _ in $(seq 50); do dut_link "$P1" | grep -q "name xsk_def_prog" && break; sleep 0.1; done
 st=$(ovs prefilter status $P1 2>&1)
 echo "$st" | grep -q "NOT in front" && ok "status sees OVS's reloaded program" || bad "status after reconfigure: $st"
 out=$(ovs prefilter check $P1 2>&1) && echo "$out" | grep -q "pinned maps reused" &&
@@ -143,8 +133,8 @@ d=$(core_counter $P1 acl_drop)
 
 # 5. detach
 out=$(ovs prefilter detach $P1 2>&1) && ok "prefilter detach: $out" || bad "prefilter detach: $out"
-ip -d link show $P1 | grep -q "name xsk_def_prog" && ok "OVS's program is back on $P1" || bad "OVS's program not back"
-[ -e /sys/fs/bpf/pathlab/ovs-$P1 ] && bad "pins left after detach" || ok "no pins left"
+dut_link "$P1" | grep -q "name xsk_def_prog" && ok "OVS's program is back on $P1" || bad "OVS's program not back"
+[ -e "$PINS/ovs-$P1" ] && bad "pins left after detach" || ok "no pins left"
 r=$(traffic)
 [ "$r" = "5001=$N 5002=$N" ] && ok "after detach: $r" || bad "after detach: expected 5001=$N 5002=$N, got $r"
 
@@ -165,7 +155,7 @@ acc=0 tot=0
 for f in "$SRC"/examples/*.policy; do
 	tot=$((tot + 1))
 	"$BUILD/ovs/pathlab-ofgen" --port-map plt-a0=1,plt-b0=2,plt-c0=3,plt-c1=4 "$f" >"$RUN/ex.flows" 2>/dev/null &&
-		ovs ofctl replace-flows $BR "$RUN/ex.flows" 2>"$RUN/ex.err" && acc=$((acc + 1)) ||
+		ovs ofctl replace-flows "$BR" "$RUN/ex.flows" 2>"$RUN/ex.err" && acc=$((acc + 1)) ||
 		bad "OVS refused the flows of $(basename "$f"): $(head -2 "$RUN/ex.err")"
 done
 [ $acc = $tot ] && ok "OVS accepted the OpenFlow translation of all $tot example policies"
@@ -174,12 +164,12 @@ done
 ovs openflow clear >/dev/null
 ovs --policy "$POL" prefilter attach $P1 >/dev/null 2>&1 || bad "prefilter attach (again)"
 out=$(ovs del-port $P1 2>&1) && ok "del-port: $out" || bad "del-port: $out"
-ip -d link show $P1 | grep -q "prog/xdp" && bad "XDP program left on $P1" || ok "no XDP program on $P1"
+dut_link "$P1" | grep -q "prog/xdp" && bad "XDP program left on $P1" || ok "no XDP program on $P1"
 vpid=$(cat "$RUN/ovs-vswitchd.pid" 2>/dev/null)
 out=$(ovs stop 2>&1) && ok "stop: $(echo $out)" || bad "stop: $out"
 [ -n "$vpid" ] && [ -d /proc/$vpid ] && bad "ovs-vswitchd $vpid still running" || ok "ovs-vswitchd gone"
-ip link show $BR >/dev/null 2>&1 && bad "tap $BR left" || ok "tap $BR removed"
-ip -d link show $P0 | grep -q "prog/xdp" && bad "XDP program left on $P0" || ok "no XDP program on $P0"
+ip -n "$NS_DUT" link show "$BR" >/dev/null 2>&1 && bad "tap $BR left" || ok "tap $BR removed"
+dut_link "$P0" | grep -q "prog/xdp" && bad "XDP program left on $P0" || ok "no XDP program on $P0"
 
 [ $fails = 0 ] && echo "PASS" || echo "$fails check(s) failed"
 exit $((fails > 0))

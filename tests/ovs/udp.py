@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 # UDP helper for the OVS system tests.
-#   udp.py recv ADDR PORT,PORT... SECONDS   count datagrams per port for at most SECONDS, or until
-#                                           0.5 s pass without one; print "PORT=N ..."
+#   udp.py recv ADDR PORT,PORT... SECONDS [IDLE]
+#                                           count datagrams per port for at most SECONDS, or until
+#                                           IDLE s (default 0.5) pass without one; print "PORT=N ..."
 #   udp.py send ADDR PORT,PORT... COUNT     send COUNT 64-byte datagrams to each port, paced
+#   udp.py stream ADDR PORT,PORT... SECONDS PPS
+#                                           for SECONDS, PPS datagrams a second taking the ports in
+#                                           turn; print "PORT=N ..." sent
 import socket
 import sys
 import time
@@ -20,7 +24,8 @@ if mode == "recv":
     cnt = {p: 0 for p in ports}
     end = time.time() + float(sys.argv[4])
     last = None  # time of the last datagram: stop 0.5 s after traffic ends
-    while time.time() < end and (last is None or time.time() - last < 0.5):
+    idle = float(sys.argv[5]) if len(sys.argv) > 5 else 0.5
+    while time.time() < end and (last is None or time.time() - last < idle):
         for p, s in zip(ports, socks):
             try:
                 while True:
@@ -30,6 +35,21 @@ if mode == "recv":
             except BlockingIOError:
                 pass
         time.sleep(0.005)
+    print(" ".join("%d=%d" % (p, cnt[p]) for p in ports), flush=True)
+elif mode == "stream":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    seconds, pps = float(sys.argv[4]), float(sys.argv[5])
+    cnt = {p: 0 for p in ports}
+    t0 = time.time()
+    k = 0
+    while time.time() - t0 < seconds:
+        p = ports[k % len(ports)]
+        s.sendto(b"x" * 64, (addr, p))
+        cnt[p] += 1
+        k += 1
+        delay = t0 + k / pps - time.time()
+        if delay > 0:
+            time.sleep(delay)
     print(" ".join("%d=%d" % (p, cnt[p]) for p in ports), flush=True)
 else:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -1,54 +1,42 @@
-# shellcheck shell=sh
-# Shared helpers of the stage system tests (sourced, POSIX sh). Namespaces and
-# interfaces are prefixed plt-s; everything is removed on exit. The XDP
-# datapath is the project's front end, xdp/pathlab-xdp: `run` attaches (a
-# bpf_link per interface, gone when the process ends), `policy` re-applies a
-# policy to the running program, `status` prints its counters.
+# shellcheck shell=bash
+# Shared helpers of the stage system tests (sourced, bash), on top of the
+# shell test library (tests/lib/lib.sh: ok/fail/skip, teardown). Each test
+# sets PL_TAG (s + a letter) before sourcing; its namespaces and veths are a
+# pl-topo topology (stages_topo), its addresses those pl-topo info gives.
+# The XDP datapath is the project's front end, xdp/pathlab-xdp: `run`
+# attaches (a bpf_link per interface, gone when the process ends), `policy`
+# re-applies a policy to the running program, `status` prints its counters.
 # shellcheck disable=SC2034 # XDP_PID and fail are for the tests that source this file
 set -u
 BUILD=${BUILD:?}
 OBJ=$BUILD/xdp/pathlab.bpf.o
 XDP=$BUILD/xdp/pathlab-xdp
-NSES=""
 PIDS=""
-TMP=$(mktemp -d /tmp/plt-s.XXXXXX)
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/lib.sh"
+TMP=$PL_TMP
 
 need() {
-	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, XDP)"; exit 77; }
-	for t in ip "$@"; do
-		command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
-	done
-	[ -x "$XDP" ] || { echo "SKIP: pathlab-xdp not built (libbpf missing)"; exit 77; }
+	require_root "namespaces, XDP"
+	require_tool ip "$@"
+	[ -x "$XDP" ] || skip "pathlab-xdp not built (libbpf missing)"
 }
 
-cleanup() {
+# Stop what the test started (by PID), before the topology goes down.
+stages_cleanup() {
+	local p
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	for n in $NSES; do ip netns del "$n" 2>/dev/null; done
-	rm -rf "$TMP"
 }
-trap cleanup EXIT
+pl_defer stages_cleanup
 
-# mkns NAME: a namespace with lo up and bpffs.
-mkns() {
-	ip netns del "$1" 2>/dev/null
-	ip netns add "$1"
-	NSES="$NSES $1"
-	ip -n "$1" link set lo up
-	ip netns exec "$1" sh -c 'mount -t bpf -o mode=0700 bpf /sys/fs/bpf 2>/dev/null; true'
-}
-
-# link NS1 IF1 NS2 IF2: a veth pair between two namespaces, up, with
-# checksum offload off (XDP rewrites see complete checksums) and GRO on (so
-# each end can be an XDP_TX / XDP_REDIRECT target).
-link() {
-	# created inside the namespaces: small ifindexes (devmap keys < 64)
-	ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"
-	for e in "$1 $2" "$3 $4"; do
-		set -- $e
-		ip -n "$1" link set "$2" up
-		ip netns exec "$1" ethtool -K "$2" tx off rx off gro on >/dev/null 2>&1
-	done
+# stages_topo NAME [pl-topo up options]: the test's topology (pl_topo_up),
+# every lab interface with checksum offload off (XDP rewrites see complete
+# checksums) and GRO on (so each end can be an XDP_TX / XDP_REDIRECT target).
+stages_topo() {
+	local ep
+	pl_topo_up "$@"
+	for ep in $ENDPOINTS; do pl_ethtool "$ep" tx off rx off gro on; done
 }
 
 # run_xdp NS OUT POLICY IFACE...: `pathlab-xdp run` in NS in the
@@ -101,19 +89,15 @@ xdp_pass() {
 	run_xdp "$1" "$TMP/pass-$2.out" "$TMP/pass-$2" "$2"
 }
 
-# responder_ns: client plt-s-rc (10.78.0.1, fd78::1) and server plt-s-rs
-# (10.78.0.2, fd78::2) on one veth pair; the client end gets a pass-all
-# program (XDP_TX target), the server end the pipeline with POLICY.
+# responder_ns POLICY: client (GEN) and server (DUT_IN) of a pl-topo pair
+# (ARP and ND resolved by the stacks); the client end gets a pass-all
+# program (XDP_TX target), the server end the pipeline with POLICY. Sets
+# RC_NS (client), RS_NS, RS_IF, RS_IP4, RS_IP6 (server).
 responder_ns() {
-	mkns plt-s-rc
-	mkns plt-s-rs
-	link plt-s-rc plt-s-rc0 plt-s-rs plt-s-rs0
-	ip -n plt-s-rc addr add 10.78.0.1/24 dev plt-s-rc0
-	ip -n plt-s-rs addr add 10.78.0.2/24 dev plt-s-rs0
-	ip -n plt-s-rc addr add fd78::1/64 dev plt-s-rc0 nodad
-	ip -n plt-s-rs addr add fd78::2/64 dev plt-s-rs0 nodad
-	xdp_pass plt-s-rc plt-s-rc0
-	start_xdp plt-s-rs "$1" plt-s-rs0
+	stages_topo resp --topo pair --neigh dynamic
+	RC_NS=$GEN_NS RS_NS=$DUT_IN_NS RS_IF=$DUT_IN_IF RS_IP4=$DUT_IN_IP4 RS_IP6=$DUT_IN_IP6
+	xdp_pass "$RC_NS" "$GEN_IF"
+	start_xdp "$RS_NS" "$1" "$RS_IF"
 }
 
 # wait_ready PID LOG PATTERN WHAT: wait (10 s) until LOG has PATTERN; fail
@@ -134,7 +118,7 @@ start_afxdp() {
 	ns=$1
 	shift
 	AFXDP=$BUILD/afxdp_port/pathlab-afxdp
-	[ -x "$AFXDP" ] || { echo "SKIP: $AFXDP not built"; exit 77; }
+	[ -x "$AFXDP" ] || skip "$AFXDP not built"
 	ip netns exec "$ns" timeout 100 "$AFXDP" --placement user --zero-copy off "$@" >"$TMP/dut.log" 2>&1 &
 	DUT=$!
 	PIDS="$PIDS $DUT"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Load balancer system test (L2 DSR): real HTTP servers (python3
 # http.server) in two backend namespaces behind the XDP datapath
 # (pathlab-xdp run) in the balancer namespace; the client uses real curl
@@ -16,71 +16,60 @@
 #  - IP-in-IP: the encapsulated SYNs reach both backends with valid outer
 #    headers (captured: this kernel cannot decapsulate, see below).
 #   test-lb.sh BUILD_DIR [xdp|afxdp]
+# Topology: a pl-topo lb with two backends (client GEN, balancer DUT with
+# DUT_IN, DUT_OUT1, DUT_OUT2, backends BE1, BE2 holding VIP4/VIP6 on lo;
+# ARP and ND resolved by the stacks).
 # afxdp: the balancer is pathlab-afxdp --placement user on the three
 # interfaces (the LB in user space, DSR out another port as REDIRECT); its
-# host addresses move to its TAP devices plt-s-lt0/1/2; only the first
-# check (200 connections, weights 1:1) runs (no live policy reload there).
+# host addresses move to its TAP devices; only the first check (200
+# connections, weights 1:1) runs (no live policy reload there).
 BUILD=$1 FRONT=${2:-xdp}
+PL_TAG=sb${FRONT:0:1}
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
 need curl ethtool ss
-mkns plt-s-lc; mkns plt-s-lb; mkns plt-s-b1; mkns plt-s-b2
-link plt-s-lc plt-s-lc0 plt-s-lb plt-s-lb0
-link plt-s-lb plt-s-lb1 plt-s-b1 plt-s-b1
-link plt-s-lb plt-s-lb2 plt-s-b2 plt-s-b2
-ip -n plt-s-lc addr add 10.79.0.1/24 dev plt-s-lc0
-ip -n plt-s-lc route add 10.79.9.9/32 via 10.79.0.2
-ip -n plt-s-lc addr add fd79::1/64 dev plt-s-lc0 nodad
-ip -n plt-s-lc -6 route add fd79:9::9/128 via fd79::2
-ip -n plt-s-lb addr add fd79::2/64 dev plt-s-lb0 nodad
-ip -n plt-s-lb addr add fd79:1::1/64 dev plt-s-lb1 nodad
-ip -n plt-s-lb addr add fd79:2::1/64 dev plt-s-lb2 nodad
-ip netns exec plt-s-lb sysctl -qw net.ipv6.conf.all.forwarding=1
-ip -n plt-s-lb addr add 10.79.0.2/24 dev plt-s-lb0
-ip -n plt-s-lb addr add 10.79.1.1/24 dev plt-s-lb1
-ip -n plt-s-lb addr add 10.79.2.1/24 dev plt-s-lb2
-ip netns exec plt-s-lb sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+stages_topo lb --topo lb --backends 2 --neigh dynamic
+LC=$GEN_NS LB=$NS_DUT C_IP=$GEN_IP4
+ip netns exec "$LB" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
 for b in 1 2; do
-	ip -n plt-s-b$b addr add 10.79.$b.2/24 dev plt-s-b$b
-	ip -n plt-s-b$b addr add 10.79.9.9/32 dev lo
-	ip -n plt-s-b$b route add default via 10.79.$b.1
-	ip -n plt-s-b$b addr add fd79:$b::2/64 dev plt-s-b$b nodad
-	ip -n plt-s-b$b addr add fd79:9::9/128 dev lo nodad
-	ip -n plt-s-b$b -6 route add default via fd79:$b::1
-	ip netns exec plt-s-b$b sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.plt-s-b$b.rp_filter=0
+	v=BE${b}_NS bns=${!v} v=BE${b}_IF bif=${!v}
+	ip netns exec "$bns" sysctl -qw net.ipv4.conf.all.rp_filter=0 "net.ipv4.conf.$bif.rp_filter=0"
 	mkdir -p "$TMP/www$b"
 	echo "backend$b" >"$TMP/www$b/index.html"
 	{ echo "backend$b"; head -c 8000000 /dev/zero | tr '\0' x; } >"$TMP/www$b/big"
-	ip netns exec plt-s-b$b $PY -m http.server 80 --bind :: --directory "$TMP/www$b" >/dev/null 2>&1 &
+	ip netns exec "$bns" $PY -m http.server 80 --bind :: --directory "$TMP/www$b" >/dev/null 2>&1 &
 	PIDS="$PIDS $!"
-	xdp_pass plt-s-b$b plt-s-b$b
+	xdp_pass "$bns" "$bif"
 done
-mac() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }'; }
 policy() { # weight1 weight2 state1 state2
 	cat >"$TMP/policy" <<P
-lb service web 10.79.9.9 80 tcp mode dsr size 4093
-lb backend web 10.79.1.2 mac $(mac plt-s-b1 plt-s-b1) src-mac $(mac plt-s-lb plt-s-lb1) via plt-s-lb1 weight $1 state $3
-lb backend web 10.79.2.2 mac $(mac plt-s-b2 plt-s-b2) src-mac $(mac plt-s-lb plt-s-lb2) via plt-s-lb2 weight $2 state $4
+lb service web $VIP4 80 tcp mode dsr size 4093
+lb backend web $BE1_IP4 mac $BE1_MAC src-mac $DUT_OUT1_MAC via $DUT_OUT1_IF weight $1 state $3
+lb backend web $BE2_IP4 mac $BE2_MAC src-mac $DUT_OUT2_MAC via $DUT_OUT2_IF weight $2 state $4
 P
 }
 policy 1 1 up up
 if [ "$FRONT" = afxdp ]; then
-	start_afxdp plt-s-lb -i plt-s-lb0 -i plt-s-lb1 -i plt-s-lb2 --policy "$TMP/policy" --tap-prefix plt-s-lt --quiet
-	for a in 0:10.79.0.2 1:10.79.1.1 2:10.79.2.1; do
-		ip -n plt-s-lb addr del ${a#*:}/24 dev plt-s-lb${a%%:*}
-		ip -n plt-s-lb addr add ${a#*:}/24 dev plt-s-lt${a%%:*}
+	TAPP=${PL_PREFIX}t
+	start_afxdp "$LB" -i "$DUT_IN_IF" -i "$DUT_OUT1_IF" -i "$DUT_OUT2_IF" --policy "$TMP/policy" --tap-prefix "$TAPP" --quiet
+	i=0
+	for ep in DUT_IN DUT_OUT1 DUT_OUT2; do
+		v=${ep}_IF ifn=${!v} v=${ep}_IP4 a=${!v}
+		ip -n "$LB" addr del "$a/24" dev "$ifn"
+		ip -n "$LB" addr add "$a/24" dev "$TAPP$i"
+		i=$((i + 1))
 	done
 else
-	start_xdp plt-s-lb "$TMP/policy" plt-s-lb0 plt-s-lb1 plt-s-lb2
+	start_xdp "$LB" "$TMP/policy" "$DUT_IN_IF" "$DUT_OUT1_IF" "$DUT_OUT2_IF"
 fi
 sleep 1 # servers up
 fail=0
 spread() { # N [URL] -> "ok b1 b2"
 	urls=""
-	for _ in $(seq "$1"); do urls="$urls ${2:-http://10.79.9.9/}"; done
-	ip netns exec plt-s-lc sh -c "curl -sS --max-time 30 $urls" 2>"$TMP/curl.err" >"$TMP/spread"
+	for _ in $(seq "$1"); do urls="$urls ${2:-http://$VIP4/}"; done
+	ip netns exec "$LC" sh -c "curl -sS --max-time 30 $urls" 2>"$TMP/curl.err" >"$TMP/spread"
 	echo "$(wc -l <"$TMP/spread") $(grep -c backend1 "$TMP/spread") $(grep -c backend2 "$TMP/spread")"
 }
 within() { # value want tol
@@ -113,14 +102,15 @@ policy 1 1 up up; reload "$TMP/policy"
 # A slow reader (small receive buffer, paced reads): the connection lasts
 # ~8 s whatever the machine's speed (curl --limit-rate let it finish in
 # 0.2 s here, before draining was even set).
-ip netns exec plt-s-lc timeout 60 /usr/bin/python3 "$(dirname "$0")/slow-get.py" 10.79.9.9 80 /big 8 \
+ip netns exec "$LC" timeout 60 /usr/bin/python3 "$(dirname "$0")/slow-get.py" "$VIP4" 80 /big 8 \
 	>"$TMP/big" 2>"$TMP/big.w" &
 DL=$!
 on=""
 for _ in $(seq 400); do # up to 40 s: a SYN lost on a busy machine costs 1+2+4+8+16 s of retries
 	sleep 0.1
 	for b in 1 2; do
-		ip netns exec plt-s-b$b ss -Htn state established '( sport = :80 )' | grep -q '10\.79\.0\.1\]*:' && on=$b
+		v=BE${b}_NS
+		ip netns exec "${!v}" ss -Htn state established '( sport = :80 )' | grep -q "${C_IP//./\\.}\\]*:" && on=$b
 	done
 	[ -n "$on" ] && break
 done
@@ -149,10 +139,10 @@ fi
 # from CPU 0, whose connection entry held backend1 from the first round.
 if [ "$(nproc)" -ge 2 ]; then
 	policy 1 1 up down; reload "$TMP/policy"
-	ip netns exec plt-s-lc $PY "$(dirname "$0")/lb-reuse.py" 10.79.9.9 80 20100 20 open >"$TMP/reuse1" 2>&1 ||
+	ip netns exec "$LC" $PY "$(dirname "$0")/lb-reuse.py" "$VIP4" 80 20100 20 open >"$TMP/reuse1" 2>&1 ||
 		{ echo "FAIL: first round of fixed-port connections: $(grep -v opened "$TMP/reuse1" | head -3)"; fail=1; }
 	policy 1 1 draining up; reload "$TMP/policy"
-	ip netns exec plt-s-lc $PY "$(dirname "$0")/lb-reuse.py" 10.79.9.9 80 20100 20 get >"$TMP/reuse2" 2>&1
+	ip netns exec "$LC" $PY "$(dirname "$0")/lb-reuse.py" "$VIP4" 80 20100 20 get >"$TMP/reuse2" 2>&1
 	n2=$(grep -c ' backend2$' "$TMP/reuse2")
 	echo "reused 5-tuples placed anew: $n2/20 answered by backend2"
 	[ "$n2" = 20 ] || { echo "FAIL: reused 5-tuples: $(grep -v ' backend2$' "$TMP/reuse2" | head -3)"; fail=1; }
@@ -161,12 +151,12 @@ fi
 # NAT: destination rewritten to the backend, handed to the host to route;
 # the backend's replies get the VIP back on the backend-side interfaces.
 cat >"$TMP/policy" <<P
-lb service web 10.79.9.9 80 tcp mode nat size 4093
-lb backend web 10.79.1.2 port 80 via pass
-lb backend web 10.79.2.2 port 80 via pass
+lb service web $VIP4 80 tcp mode nat size 4093
+lb backend web $BE1_IP4 port 80 via pass
+lb backend web $BE2_IP4 port 80 via pass
 P
 reload "$TMP/policy"
-for b in 1 2; do ip -n plt-s-b$b addr del 10.79.9.9/32 dev lo; done
+for b in 1 2; do v=BE${b}_NS; ip -n "${!v}" addr del "$VIP4/32" dev lo; done
 # shellcheck disable=SC2046 # spread prints two counts
 set -- $(spread 100)
 echo "NAT: $1 answers, backend1=$2 backend2=$3"
@@ -181,17 +171,18 @@ echo "counters: lb_new_flow=$newf lb_ct_hit=$hit lb_dsr=$dsr"
 # IP-in-IP on the live XDP path (the head grows on veth): this kernel has no
 # ipip module (CONFIG_NET_IPIP off), so the backends cannot decapsulate and
 # the connections cannot complete; what reaches each backend is captured
-# and checked instead: 40 client SYNs arrive encapsulated (outer 10.79.0.2
+# and checked instead: 40 client SYNs arrive encapsulated (outer DUT_IN
 # -> backend, protocol 4, IPv4 header checksum verified by tcpdump; inner
 # client -> VIP port 80), spread over both backends.
 cat >"$TMP/policy" <<P
-lb service web 10.79.9.9 80 tcp mode ipip size 4093 encap-src 10.79.0.2
-lb backend web 10.79.1.2 mac $(mac plt-s-b1 plt-s-b1) src-mac $(mac plt-s-lb plt-s-lb1) via plt-s-lb1
-lb backend web 10.79.2.2 mac $(mac plt-s-b2 plt-s-b2) src-mac $(mac plt-s-lb plt-s-lb2) via plt-s-lb2
+lb service web $VIP4 80 tcp mode ipip size 4093 encap-src $DUT_IN_IP4
+lb backend web $BE1_IP4 mac $BE1_MAC src-mac $DUT_OUT1_MAC via $DUT_OUT1_IF
+lb backend web $BE2_IP4 mac $BE2_MAC src-mac $DUT_OUT2_MAC via $DUT_OUT2_IF
 P
 reload "$TMP/policy"
 for b in 1 2; do
-	ip netns exec plt-s-b$b timeout 15 tcpdump -nn -U -i plt-s-b$b -w "$TMP/ipip$b.pcap" 'ip proto 4' 2>"$TMP/td$b.err" &
+	v=BE${b}_NS bns=${!v} v=BE${b}_IF bif=${!v}
+	ip netns exec "$bns" timeout 15 tcpdump -nn -U -i "$bif" -w "$TMP/ipip$b.pcap" 'ip proto 4' 2>"$TMP/td$b.err" &
 	PIDS="$PIDS $!"
 done
 for _ in $(seq 50); do
@@ -199,33 +190,34 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 ip0=$(counter lb_ipip)
-ip netns exec plt-s-lc sh -c 'for i in $(seq 40); do curl -s --max-time 0.5 http://10.79.9.9/ & done; wait' >/dev/null 2>&1
+ip netns exec "$LC" sh -c 'for i in $(seq 40); do curl -s --max-time 0.5 "http://$0/" & done; wait' "$VIP4" >/dev/null 2>&1
 sleep 0.5
 for b in 1 2; do
 	tcpdump -nn -vv -r "$TMP/ipip$b.pcap" 2>/dev/null >"$TMP/ipip$b.txt"
 done
 ipip=$(($(counter lb_ipip) - ip0))
-n1=$(grep -c '10.79.0.1.[0-9]* > 10.79.9.9.80: Flags \[S\]' "$TMP/ipip1.txt")
-n2=$(grep -c '10.79.0.1.[0-9]* > 10.79.9.9.80: Flags \[S\]' "$TMP/ipip2.txt")
-outer=$(cat "$TMP/ipip1.txt" "$TMP/ipip2.txt" | grep -c "10.79.0.2 > 10.79.[12].2: IP ")
+syn="$C_IP.[0-9]* > $VIP4.80: Flags \\[S\\]"
+n1=$(grep -c "$syn" "$TMP/ipip1.txt")
+n2=$(grep -c "$syn" "$TMP/ipip2.txt")
+outer=$(cat "$TMP/ipip1.txt" "$TMP/ipip2.txt" | grep -Ec "$DUT_IN_IP4 > ($BE1_IP4|$BE2_IP4): IP ")
 bad=$(cat "$TMP/ipip1.txt" "$TMP/ipip2.txt" | grep -ci 'bad cksum\|incorrect')
 echo "IP-in-IP: lb_ipip=$ipip; encapsulated SYNs captured: backend1=$n1 backend2=$n2; bad checksums: $bad"
 [ $((n1 + n2)) -ge 40 ] || { echo "FAIL: $((n1 + n2)) encapsulated SYNs reached the backends, want >= 40"; head -4 "$TMP/ipip1.txt"; fail=1; }
 [ "$n1" -ge 8 ] && [ "$n2" -ge 8 ] || { echo "FAIL: IP-in-IP spread $n1/$n2"; fail=1; }
 [ "$bad" = 0 ] || { echo "FAIL: bad checksums in the encapsulated frames"; grep -i -B1 'bad cksum\|incorrect' "$TMP/ipip1.txt" | head -4; fail=1; }
-[ "$outer" -ge $((n1 + n2)) ] || { echo "FAIL: $outer outer headers 10.79.0.2 -> backend for $((n1 + n2)) SYNs"; head -6 "$TMP/ipip1.txt"; fail=1; }
+[ "$outer" -ge $((n1 + n2)) ] || { echo "FAIL: $outer outer headers $DUT_IN_IP4 -> backend for $((n1 + n2)) SYNs"; head -6 "$TMP/ipip1.txt"; fail=1; }
 [ "$ipip" -ge $((n1 + n2)) ] || { echo "FAIL: lb_ipip $ipip < frames captured"; fail=1; }
 
-# IPv6: a DSR service on fd79:9::9 (the backends hold it on lo, the same
+# IPv6: a DSR service on VIP6 (the backends hold it on lo, the same
 # http.server answers on ::).
 cat >"$TMP/policy" <<P
-lb service web6 fd79:9::9 80 tcp mode dsr size 4093
-lb backend web6 fd79:1::2 mac $(mac plt-s-b1 plt-s-b1) src-mac $(mac plt-s-lb plt-s-lb1) via plt-s-lb1
-lb backend web6 fd79:2::2 mac $(mac plt-s-b2 plt-s-b2) src-mac $(mac plt-s-lb plt-s-lb2) via plt-s-lb2
+lb service web6 $VIP6 80 tcp mode dsr size 4093
+lb backend web6 $BE1_IP6 mac $BE1_MAC src-mac $DUT_OUT1_MAC via $DUT_OUT1_IF
+lb backend web6 $BE2_IP6 mac $BE2_MAC src-mac $DUT_OUT2_MAC via $DUT_OUT2_IF
 P
 reload "$TMP/policy"
 # shellcheck disable=SC2046 # spread prints two counts
-set -- $(spread 100 'http://[fd79:9::9]/')
+set -- $(spread 100 "http://[$VIP6]/")
 echo "IPv6 DSR: $1 answers, backend1=$2 backend2=$3"
 [ "$1" = 100 ] || { echo "FAIL: IPv6 $1/100 answered; $(head -3 "$TMP/curl.err")"; fail=1; }
 within "$2" 50 20 || { echo "FAIL: IPv6 backend1 got $2 of 100"; fail=1; }

@@ -1,30 +1,35 @@
-#!/bin/sh
+#!/bin/bash
 # Rate limiter system test: source A floods UDP as fast as one CPU sends
 # (sender pinned to CPU 0: buckets are per CPU) while source B sends 200
 # packets/s; the XDP limiter (1000 packets/s, burst 100 per source) holds A
 # to 1000/s * T + 100 within +-10 % and B loses nothing; the ratelimit_drop
 # counter matches what A lost.
 #   test-ratelimit.sh BUILD_DIR [xdp|afxdp]
+# Topology: a pl-topo line without forwarding: source A is GEN, source B is
+# SINK, the receiver is the DUT (DUT_IN faces A, DUT_OUT faces B); ARP is
+# resolved by the stacks.
 # xdp (default): pathlab-xdp run on the receiver's two interfaces.
 # afxdp: pathlab-afxdp --placement user on them (one worker per port, the
 # core in user space); PASS frames reach the receiver's stack through its
-# TAP devices plt-s-rt0/1, which hold the receiver's addresses.
+# TAP devices, which hold the receiver's addresses (moved from the ports).
 BUILD=$1 FRONT=${2:-xdp}
+PL_TAG=sq${FRONT:0:1}
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
 need ethtool taskset
-mkns plt-s-fa; mkns plt-s-fb; mkns plt-s-rl
-link plt-s-fa plt-s-fa0 plt-s-rl plt-s-rla
-link plt-s-fb plt-s-fb0 plt-s-rl plt-s-rlb
-ip -n plt-s-fa addr add 10.80.1.1/24 dev plt-s-fa0
-ip -n plt-s-fb addr add 10.80.2.1/24 dev plt-s-fb0
+stages_topo rl --topo line --no-forward --neigh dynamic
+FA=$GEN_NS FB=$SINK_NS RL=$NS_DUT RLA=$DUT_IN_IF RLB=$DUT_OUT_IF
+A_IP=$GEN_IP4 B_IP=$SINK_IP4 RA_IP=$DUT_IN_IP4 RB_IP=$DUT_OUT_IP4
 echo "ratelimit pps 1000 burst 100" >"$TMP/policy"
 if [ "$FRONT" = afxdp ]; then
-	start_afxdp plt-s-rl -i plt-s-rla -i plt-s-rlb --policy "$TMP/policy" --tap-prefix plt-s-rt --quiet
-	ip -n plt-s-rl addr add 10.80.1.2/24 dev plt-s-rt0
-	ip -n plt-s-rl addr add 10.80.2.2/24 dev plt-s-rt1
+	TAPP=${PL_PREFIX}t
+	ip -n "$RL" addr flush dev "$RLA"
+	ip -n "$RL" addr flush dev "$RLB"
+	start_afxdp "$RL" -i "$RLA" -i "$RLB" --policy "$TMP/policy" --tap-prefix "$TAPP" --quiet
+	ip -n "$RL" addr add "$RA_IP/24" dev "${TAPP}0"
+	ip -n "$RL" addr add "$RB_IP/24" dev "${TAPP}1"
 	sleep 0.5
 	# ratelimit_drop from the totals pathlab-afxdp prints when it stops
 	# (called in a subshell: it cannot wait for $DUT, it waits for the line)
@@ -37,11 +42,9 @@ if [ "$FRONT" = afxdp ]; then
 		afxdp_total "$1"
 	}
 else
-	ip -n plt-s-rl addr add 10.80.1.2/24 dev plt-s-rla
-	ip -n plt-s-rl addr add 10.80.2.2/24 dev plt-s-rlb
-	start_xdp plt-s-rl "$TMP/policy" plt-s-rla plt-s-rlb
+	start_xdp "$RL" "$TMP/policy" "$RLA" "$RLB"
 fi
-ip netns exec plt-s-rl $PY -c '
+ip netns exec "$RL" $PY -c '
 import socket, sys, collections
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
@@ -52,14 +55,14 @@ try:
         d, a = s.recvfrom(2048); n[a[0]] += 1
 except socket.timeout:
     pass
-print(n["10.80.1.1"], n["10.80.2.1"])
-' >"$TMP/recv" &
+print(n[sys.argv[1]], n[sys.argv[2]])
+' "$A_IP" "$B_IP" >"$TMP/recv" &
 RECV=$!
 PIDS="$PIDS $RECV"
 sleep 0.5
 # warm ARP so no frame waits for a neighbour
-ip netns exec plt-s-fa ping -c1 -W1 10.80.1.2 >/dev/null
-ip netns exec plt-s-fb ping -c1 -W1 10.80.2.2 >/dev/null
+ip netns exec "$FA" ping -c1 -W1 "$RA_IP" >/dev/null
+ip netns exec "$FB" ping -c1 -W1 "$RB_IP" >/dev/null
 SEND='
 import socket, sys, time
 dst, dur, pps = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
@@ -76,9 +79,9 @@ while True:
         pass
 print(n, time.monotonic() - t0)
 '
-ip netns exec plt-s-fb $PY -c "$SEND" 10.80.2.2 3 200 >"$TMP/sentb" &
+ip netns exec "$FB" $PY -c "$SEND" "$RB_IP" 3 200 >"$TMP/sentb" &
 SB=$!
-ip netns exec plt-s-fa taskset -c 0 $PY -c "$SEND" 10.80.1.2 3 0 >"$TMP/senta"
+ip netns exec "$FA" taskset -c 0 $PY -c "$SEND" "$RA_IP" 3 0 >"$TMP/senta"
 wait $SB
 wait $RECV
 read sent_a dur_a <"$TMP/senta"

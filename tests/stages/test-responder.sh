@@ -1,9 +1,10 @@
-#!/bin/sh
+#!/bin/bash
 # Responder system test: real curl from a client namespace against the XDP
 # responder (pathlab-xdp run) in the server namespace, IPv4 and IPv6: exact bodies for every
 # route, HEAD, 404, 405; 1000 sequential requests; wrk with 50 connections
 # for 5 s with zero errors.
 BUILD=$1
+PL_TAG=sr
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 need curl wrk ethtool
@@ -14,18 +15,18 @@ P
 responder_ns "$TMP/policy"
 fail=0
 # pathlab-xdp status names the stages the policy switched on
-st=$(ip netns exec plt-s-rs "$XDP" status plt-s-rs0 2>&1)
+st=$(ip netns exec "$RS_NS" "$XDP" status "$RS_IF" 2>&1)
 echo "$st" | grep -q 'stages: ratelimit off, synguard off, responder on, lb off' &&
 	echo "ok: pathlab-xdp status: $(echo "$st" | grep 'stages:' | sed 's/^ *//')" ||
 	{ echo "FAIL: pathlab-xdp status does not show the responder on:"; echo "$st"; fail=1; }
-check_routes plt-s-rc 10.78.0.2 '[fd78::2]'
+check_routes "$RC_NS" "$RS_IP4" "[$RS_IP6]"
 # 1000 sequential requests (one curl process, 1000 connections)
 urls=""
-for _ in $(seq 1000); do urls="$urls http://10.78.0.2:8080/health"; done
-n=$(ip netns exec plt-s-rc sh -c "curl -sS --max-time 60 $urls" 2>"$TMP/seq.err" | tr -d '\n' | grep -o OK | wc -l)
+for _ in $(seq 1000); do urls="$urls http://$RS_IP4:8080/health"; done
+n=$(ip netns exec "$RC_NS" sh -c "curl -sS --max-time 60 $urls" 2>"$TMP/seq.err" | tr -d '\n' | grep -o OK | wc -l)
 [ "$n" = 1000 ] && echo "ok: 1000 sequential requests" || { echo "FAIL: $n/1000 sequential requests; $(head -3 "$TMP/seq.err")"; fail=1; }
 # wrk: 50 connections, 5 s
-ip netns exec plt-s-rc timeout 20 wrk -t2 -c50 -d5s --timeout 2s http://10.78.0.2:8080/ >"$TMP/wrk" 2>&1
+ip netns exec "$RC_NS" timeout 20 wrk -t2 -c50 -d5s --timeout 2s "http://$RS_IP4:8080/" >"$TMP/wrk" 2>&1
 cat "$TMP/wrk"
 reqs=$(awk '/requests in/ { print $1 }' "$TMP/wrk")
 if grep -q "Socket errors\|Non-2xx" "$TMP/wrk" || [ -z "$reqs" ] || [ "$reqs" -lt 1000 ]; then

@@ -1,8 +1,8 @@
-#!/bin/sh
+#!/bin/bash
 # SYN guard system test: a SYN flood is cut at the XDP hook while
 # established traffic flows.
-#   attacker plt-s-ya 10.83.1.1 --veth-- [plt-s-yga | guard + server plt-s-yg | plt-s-ygb] --veth-- client plt-s-yb 10.83.2.1
-# The server namespace runs a real HTTP server (python3 http.server) and
+#   attacker GEN --veth-- [DUT_IN | guard + server (DUT) | DUT_OUT] --veth-- client SINK
+# (a pl-topo line without forwarding, ARP resolved by the stacks). The server namespace runs a real HTTP server (python3 http.server) and
 # the pipeline (pathlab-xdp run) with `synguard per-source 100 50 global
 # 1000 200`. bench/pl-gen floods TCP SYNs (pinned to CPU 0: buckets are
 # per CPU) while the attacker's own namespace downloads a file over a
@@ -20,6 +20,7 @@
 # the download's ACKs (sent from the other vCPU) would otherwise pull the NAPI
 # there. Without threaded NAPI the bound allows one more burst per CPU.
 BUILD=$1
+PL_TAG=sy
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
@@ -27,46 +28,43 @@ PY=/usr/bin/python3
 GEN=$BUILD/bench/pl-gen
 need curl ethtool
 [ -x "$GEN" ] || { echo "SKIP: $GEN not built"; exit 77; }
-mkns plt-s-ya; mkns plt-s-yg; mkns plt-s-yb
-link plt-s-ya plt-s-ya0 plt-s-yg plt-s-yga
-link plt-s-yb plt-s-yb0 plt-s-yg plt-s-ygb
-ip -n plt-s-ya addr add 10.83.1.1/24 dev plt-s-ya0
-ip -n plt-s-yb addr add 10.83.2.1/24 dev plt-s-yb0
-ip -n plt-s-yg addr add 10.83.1.2/24 dev plt-s-yga
-ip -n plt-s-yg addr add 10.83.2.2/24 dev plt-s-ygb
+stages_topo sg --topo line --no-forward --neigh dynamic
+YA=$GEN_NS YA0=$GEN_IF YB=$SINK_NS YG=$NS_DUT YGA=$DUT_IN_IF YGB=$DUT_OUT_IF
+A_IP=$GEN_IP4 GA_IP=$DUT_IN_IP4 GB_IP=$DUT_OUT_IP4
 mkdir -p "$TMP/www"
 echo ok >"$TMP/www/index.html"
 head -c 12000000 /dev/zero | tr '\0' y >"$TMP/www/big"
-ip netns exec plt-s-yg $PY -m http.server 80 --bind 0.0.0.0 --directory "$TMP/www" >/dev/null 2>&1 &
+ip netns exec "$YG" $PY -m http.server 80 --bind 0.0.0.0 --directory "$TMP/www" >/dev/null 2>&1 &
 PIDS="$PIDS $!"
 cat >"$TMP/policy" <<'P'
 synguard per-source 100 50 global 1000 200
 P
-start_xdp plt-s-yg "$TMP/policy" plt-s-yga plt-s-ygb
-# Budgets are per CPU: run the guard's receive (the veth NAPI of plt-s-yga)
+start_xdp "$YG" "$TMP/policy" "$YGA" "$YGB"
+# Budgets are per CPU: run the guard's receive (the veth NAPI of DUT_IN)
 # in a kernel thread pinned to CPU 0, so the flood and the download's ACKs
 # are all judged on one CPU whichever CPU sent them.
-ip netns exec plt-s-yg sh -c 'echo 1 > /sys/class/net/plt-s-yga/threaded' 2>/dev/null
+ip netns exec "$YG" sh -c "echo 1 > /sys/class/net/$YGA/threaded" 2>/dev/null
 pinned=0
-for pid in $(pgrep '^napi/plt-s-yga'); do taskset -pc 0 "$pid" >/dev/null 2>&1 && pinned=$((pinned + 1)); done
+# the thread's name is "napi/IFNAME-ID" cut to 15 characters
+napi=napi/$YGA-
+for pid in $(pgrep "^${napi:0:15}"); do taskset -pc 0 "$pid" >/dev/null 2>&1 && pinned=$((pinned + 1)); done
 echo "guard NAPI threads pinned to CPU 0: $pinned"
 for _ in $(seq 30); do
-	ip netns exec plt-s-yb curl -s --max-time 1 -o /dev/null http://10.83.2.2/ && break
+	ip netns exec "$YB" curl -s --max-time 1 -o /dev/null "http://$GB_IP/" && break
 	sleep 0.2
 done
-mac() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }'; }
 fail=0
 # The established connection: a download from the flooding source's
 # namespace, opened before the flood.
 # A slow reader (tests/stages/slow-get.py) keeps it open ~10 s, across both
 # floods, whatever the machine's speed.
-ip netns exec plt-s-ya timeout 60 /usr/bin/python3 "$(dirname "$0")/slow-get.py" 10.83.1.2 80 /big 10 \
+ip netns exec "$YA" timeout 60 /usr/bin/python3 "$(dirname "$0")/slow-get.py" "$GA_IP" 80 /big 10 \
 	>"$TMP/big" 2>"$TMP/big.err" &
 DL=$!
 sleep 1
 flood() { # extra pl-gen args...
-	ip netns exec plt-s-ya timeout 20 "$GEN" -i plt-s-ya0 --src-mac "$(mac plt-s-ya plt-s-ya0)" \
-		--dst-mac "$(mac plt-s-yg plt-s-yga)" --dst-ip 10.83.1.2 --dport 80 -p syn --flows 60000 \
+	ip netns exec "$YA" timeout 20 "$GEN" -i "$YA0" --src-mac "$GEN_MAC" \
+		--dst-mac "$DUT_IN_MAC" --dst-ip "$GA_IP" --dport 80 -p syn --flows 60000 \
 		--rate 20k -d 3 --cpu 0 --json "$@" >"$TMP/gen.json" 2>"$TMP/gen.err" ||
 		{ echo "FAIL: pl-gen: $(cat "$TMP/gen.err")"; exit 1; }
 	SENT=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["packets"])' "$TMP/gen.json")
@@ -76,7 +74,7 @@ flood() { # extra pl-gen args...
 # DUT's NAPI was starved on a busy machine): they were sent but never reached
 # the SYN guard, so they count neither as passed nor as dropped.
 lost() {
-	{ ip netns exec plt-s-ya ethtool -S plt-s-ya0; ip netns exec plt-s-yg ethtool -S plt-s-yga; } 2>/dev/null |
+	{ ip netns exec "$YA" ethtool -S "$YA0"; ip netns exec "$YG" ethtool -S "$YGA"; } 2>/dev/null |
 		awk -F: '$1 ~ /xdp_xmit_errors$|rx_queue_[0-9]+_drops$/ { n += $2 } END { print n + 0 }'
 }
 # With the NAPI pinned, one CPU judges every SYN; otherwise (threaded NAPI
@@ -89,9 +87,9 @@ within() { awk -v v="$1" -v w="$2" -v b="$3" -v n="$NCPU" 'BEGIN { exit !(v >= w
 # 1. one source
 d0=$(counter synguard_drop_src)
 l0=$(lost)
-ip netns exec plt-s-yb sh -c 'for i in $(seq 20); do curl -s --max-time 3 -o /dev/null -w "%{http_code}\n" http://10.83.2.2/; sleep 0.1; done' >"$TMP/b.codes" &
+ip netns exec "$YB" sh -c 'for i in $(seq 20); do curl -s --max-time 3 -o /dev/null -w "%{http_code}\n" "http://$0/"; sleep 0.1; done' "$GB_IP" >"$TMP/b.codes" &
 B=$!
-flood --src-ip 10.83.1.1
+flood --src-ip "$A_IP"
 wait $B
 drop=$(($(counter synguard_drop_src) - d0))
 lostn=$(($(lost) - l0))
@@ -106,6 +104,7 @@ within "$passed" "$allowed" 50 || { echo "FAIL: $passed SYNs passed, want $allow
 # 2. spoofed sources
 g0=$(counter synguard_drop_global)
 l0=$(lost)
+# spoofed sources, outside the lab's subnets
 flood --src-ip 10.83.16.1 --src-addrs 4096
 drop=$(($(counter synguard_drop_global) - g0))
 lostn=$(($(lost) - l0))

@@ -5,6 +5,7 @@
 #include "stages_test.h"
 #include "stages/ratelimit.h"
 #include "stages/synguard.h"
+#include "stages/route.h"
 #include "pl_user.h"
 #include "pl_ctl.h"
 
@@ -295,6 +296,60 @@ int main(int argc, char **argv)
 		pl_policy_free(p);
 	}
 
+
+	/* IP routes: into pl_route4 / pl_route6; a reload replaces them; under
+	 * route kernel the tables are the mirror's and a reload keeps them */
+	if (ctl) {
+		struct pl_route_key4 k4 = { .prefixlen = 8, .addr = { 10 } };
+		struct pl_route_key4 k4b = { .prefixlen = 24, .addr = { 192, 0, 2 } };
+		struct pl_route_key6 k6 = { .prefixlen = 32, .addr = { 0x20, 0x01, 0x0d, 0xb8 } };
+		struct pl_route_val *v;
+
+		p = NULL;
+		CHECK(pl_policy_parse_string("route 10.0.0.0/8 dev lo mac 02:00:00:00:0d:01 src-mac 02:00:00:00:05:01 via 10.255.0.1\n"
+					     "route 192.0.2.0/24 drop\n"
+					     "route 2001:db8::/32 dev lo mac 02:00:00:00:0d:02\n"
+					     "route /hello 200 text/plain hi\nresponder listen 10.0.0.2 80\n",
+					     "r.policy", &p, &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		pl_policy_free(p);
+		v = pl_table_lookup(&pl_route4, &k4);
+		CHECK(v && v->action == PL_ROUTE_FWD && v->out_port == 1 && v->dst_mac[5] == 1 &&
+		      v->src_mac[4] == 5, "10.0.0.0/8 via lo (port %u)", v ? v->out_port : 0);
+		v = pl_table_lookup(&pl_route4, &k4b);
+		CHECK(v && v->action == PL_ROUTE_DROP, "192.0.2.0/24 drop");
+		v = pl_table_lookup(&pl_route6, &k6);
+		CHECK(v && v->action == PL_ROUTE_FWD && v->dst_mac[5] == 2, "2001:db8::/32 (src-mac of lo read)");
+		CHECK(pl_core_config()->route_enabled == 1, "routing on");
+		{
+			struct pl_resp_path rk;
+
+			pl_resp_path_key(&rk, "/hello");
+			CHECK(pl_table_lookup(&pl_resp_routes, &rk) != NULL, "the responder's route keyword still works");
+		}
+		p = NULL;
+		CHECK(pl_policy_parse_string("route 10.0.0.0/8 pass\n", "r2.policy", &p, &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		pl_policy_free(p);
+		v = pl_table_lookup(&pl_route4, &k4);
+		CHECK(v && v->action == PL_ROUTE_PASS, "reload: 10.0.0.0/8 now pass");
+		CHECK(pl_table_lookup(&pl_route4, &k4b) == NULL && pl_table_lookup(&pl_route6, &k6) == NULL,
+		      "reload: routes the new policy does not name are gone");
+		p = NULL;
+		CHECK(pl_policy_parse_string("route kernel\n", "r3.policy", &p, &err) == 0, "%s", err.msg);
+		CHECK(p && pl_policy_route_kernel(p), "route kernel reported to the front end");
+		CHECK(p && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+		pl_policy_free(p);
+		CHECK(pl_table_lookup(&pl_route4, &k4) != NULL && pl_core_config()->route_enabled == 1,
+		      "route kernel: the tables are left to the mirror, routing on");
+		p = NULL;
+		CHECK(pl_policy_parse_string("mode policy\n", "r4.policy", &p, &err) == 0, "%s", err.msg);
+		CHECK(p && !pl_policy_route_kernel(p) && pl_policy_apply(ctl, p, NULL, NULL, &err) == 0,
+		      "apply: %s", err.msg);
+		pl_policy_free(p);
+		CHECK(pl_table_lookup(&pl_route4, &k4) == NULL && pl_core_config()->route_enabled == 0,
+		      "a policy without routes: routing off, tables emptied");
+	}
 	/* errors name file:line and what is wrong */
 	{
 		static const struct { const char *text, *want; } bad[] = {
@@ -319,6 +374,18 @@ int main(int argc, char **argv)
 			{ "responder listen any 80\n", "t.policy:1: responder listen 'any' is ambiguous" },
 			{ "responder listen any\n", "write 'any-destination'" },
 			{ "route bad 400 text/plain x\n", "or 'bad-request'" },
+			{ "route 10.0.0.0/8\n", "t.policy:1: route 10.0.0.0/8 needs what to do" },
+			{ "route 10.0.0.1/8 pass\n", "did you mean 10.0.0.0/8" },
+			{ "route 10.0.0.0/33 pass\n", "bad prefix length (0-32" },
+			{ "route 10.0.0.0/8 dev lo\n", "needs 'dev IFACE' and 'mac MAC'" },
+			{ "route 10.0.0.0/8 dev lo mac 02:00:00:00:00:0g\n", "t.policy:1:" },
+			{ "route 10.0.0.0/8 dev lo mac 02:00:00:00:00:01 via fd00::1\n", "via is IPv6 but the prefix" },
+			{ "route 10.0.0.0/8 pass\nroute 10.0.0.0/8 drop\n", "t.policy:2: route 10.0.0.0/8 already given at line 1" },
+			{ "route 10.0.0.0/8 pass\nroute kernel\n", "t.policy:2: route kernel conflicts with the route at line 1" },
+			{ "route kernel\nroute ::/0 drop\n", "t.policy:2: a route in a policy with route kernel (line 1)" },
+			{ "route default pass\n", "write 0.0.0.0/0 or ::/0" },
+			{ "route 10.0.0.0/8 pass extra\n", "takes no more words" },
+			{ "route 10.0.0.0/8 dev lo mac 02:00:00:00:00:01 metric 5\n", "unexpected 'metric'" },
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			const char *m = parse_err(bad[i].text);

@@ -7,6 +7,7 @@
 #include "stages_test.h"
 #include "stages/ratelimit.h"
 #include "stages/synguard.h"
+#include "stages/route.h"
 #include "pl_user.h"
 #include <errno.h>
 
@@ -669,6 +670,227 @@ static void test_lb(void)
 	cfg()->lb_enabled = 0;
 }
 
+
+/* ---- route ---- */
+
+/* A route for the prefix of family AF_INET / AF_INET6; next hop MACs end in port. */
+static void route_add(int af, const char *pfx, unsigned plen, __u32 action, __u32 port)
+{
+	struct pl_route_key6 k = { .prefixlen = plen };
+	struct pl_route_val v = { .action = action, .out_port = port,
+				  .dst_mac = { 2, 0, 0, 0, 0xd, (__u8)port },
+				  .src_mac = { 2, 0, 0, 0, 0x5, (__u8)port } };
+
+	inet_pton(af, pfx, k.addr); /* the v4 key is the first 8 bytes of this one */
+	CHECK(pl_table_update(af == AF_INET ? &pl_route4 : &pl_route6, &k, &v, PL_UPDATE_ANY) == 0,
+	      "route %s/%u", pfx, plen);
+}
+#define route4(...) route_add(AF_INET, __VA_ARGS__)
+#define route6(...) route_add(AF_INET6, __VA_ARGS__)
+
+/* A TCP frame to dst with the given TTL / hop limit (IPv4 checksum fixed). */
+static size_t route_frame(__u8 *f, int v6, const char *dst, __u8 ttl)
+{
+	size_t len = st_tcp_frame(f, v6, v6 ? "fd00::1" : "192.0.2.1", dst, 1234, 80, PL_TCP_ACK, 1, 1, 0,
+				  "x");
+
+	if (v6) {
+		f[14 + 7] = ttl;
+	} else {
+		f[14 + 8] = ttl;
+		f[14 + 10] = f[14 + 11] = 0;
+		{
+			__u16 c = pl_pkt_csum(f + 14, 20);
+
+			f[14 + 10] = (__u8)(c >> 8);
+			f[14 + 11] = (__u8)c;
+		}
+	}
+	return len;
+}
+
+static void test_route(void)
+{
+	__u8 f[2048], *o;
+	size_t len, olen;
+	__u32 port;
+	__u64 before;
+	int v;
+
+	pl_table_clear(&pl_route4);
+	pl_table_clear(&pl_route6);
+	cfg()->route_enabled = 1;
+	route4("10.0.0.0", 8, PL_ROUTE_FWD, 7);
+	route4("10.1.0.0", 16, PL_ROUTE_FWD, 8);
+	route4("10.9.0.0", 16, PL_ROUTE_DROP, 0);
+	route4("10.1.2.0", 24, PL_ROUTE_PASS, 0);
+	route6("2001:db8::", 32, PL_ROUTE_FWD, 9);
+
+	/* TTL 64 -> 63, checksum right, next hop's MACs, out port of /8 */
+	before = counter(PL_CNT_ROUTE_FWD);
+	len = route_frame(f, 0, "10.200.0.1", 64);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_REDIRECT && port == 7, "10.200.0.1 routed by 10.0.0.0/8 (%d, port %u)", v, port);
+	CHECK(o[14 + 8] == 63, "TTL decremented (%u)", o[14 + 8]);
+	CHECK(st_verify_csums(o, olen) == 0, "IPv4 and TCP checksums right after the decrement");
+	CHECK(o[0] == 2 && o[4] == 0xd && o[5] == 7 && o[10] == 5 && o[11] == 7, "next hop's MACs");
+	CHECK(counter(PL_CNT_ROUTE_FWD) == before + 1, "route_fwd counted");
+	/* longest prefix */
+	len = route_frame(f, 0, "10.1.3.4", 64);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_REDIRECT && port == 8, "10.1.3.4 routed by 10.1.0.0/16 (%d, port %u)", v, port);
+	len = route_frame(f, 0, "10.1.2.3", 64);
+	before = counter(PL_CNT_ROUTE_PASS);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_PASS && counter(PL_CNT_ROUTE_PASS) == before + 1, "10.1.2.3: pass route /24 (%d)", v);
+	len = route_frame(f, 0, "10.9.0.1", 64);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_DROP && counter(PL_CNT_ROUTE_DROP) >= 1, "10.9.0.1: drop route (%d)", v);
+	/* TTL 2 -> 1: still forwarded */
+	len = route_frame(f, 0, "10.200.0.1", 2);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_REDIRECT && o[14 + 8] == 1 && st_verify_csums(o, olen) == 0,
+	      "TTL 2 forwarded with TTL 1 and a right checksum (%d, ttl %u)", v, o[14 + 8]);
+	/* TTL 1 and 0: to the stack, untouched */
+	for (__u8 ttl = 0; ttl <= 1; ttl++) {
+		before = counter(PL_CNT_ROUTE_TTL);
+		len = route_frame(f, 0, "10.200.0.1", ttl);
+		v = run(f, len, &o, &olen, &port);
+		CHECK(v == PL_PASS && counter(PL_CNT_ROUTE_TTL) == before + 1 && !memcmp(o, f, len),
+		      "TTL %u passed to the stack unchanged (%d)", ttl, v);
+	}
+	/* every TTL: the incremental update equals a full recomputation */
+	for (unsigned ttl = 2; ttl < 256; ttl++) {
+		len = route_frame(f, 0, "10.200.0.1", (__u8)ttl);
+		f[14 + 4] = (__u8)(ttl * 7); /* vary the id: other checksum values */
+		f[14 + 10] = f[14 + 11] = 0;
+		{
+			__u16 c = pl_pkt_csum(f + 14, 20);
+
+			f[14 + 10] = (__u8)(c >> 8);
+			f[14 + 11] = (__u8)c;
+		}
+		run(f, len, &o, &olen, &port);
+		if (pl_pkt_csum(o + 14, 20) != 0) {
+			CHECK(0, "IPv4 header checksum wrong after TTL %u -> %u", ttl, ttl - 1);
+			break;
+		}
+	}
+	/* no route: to the stack */
+	before = counter(PL_CNT_ROUTE_NONE);
+	len = route_frame(f, 0, "192.0.2.77", 64);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_PASS && counter(PL_CNT_ROUTE_NONE) == before + 1 && !memcmp(o, f, len),
+	      "no route: passed unchanged (%d)", v);
+	/* Ethernet broadcast / multicast destinations are not routed */
+	len = route_frame(f, 0, "10.200.0.1", 64);
+	memset(f, 0xff, 6);
+	before = counter(PL_CNT_ROUTE_FWD) + counter(PL_CNT_ROUTE_NONE);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_PASS && counter(PL_CNT_ROUTE_FWD) + counter(PL_CNT_ROUTE_NONE) == before,
+	      "broadcast MAC: not routed (%d)", v);
+	/* IPv6: hop limit */
+	len = route_frame(f, 1, "2001:db8::5", 64);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_REDIRECT && port == 9 && o[14 + 7] == 63 && st_verify_csums(o, olen) == 0,
+	      "IPv6 routed, hop limit 63, TCP checksum still right (%d, port %u, hl %u)", v, port, o[14 + 7]);
+	len = route_frame(f, 1, "2001:db8::5", 2);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_REDIRECT && o[14 + 7] == 1, "IPv6 hop limit 2 forwarded with 1 (%d)", v);
+	len = route_frame(f, 1, "2001:db8::5", 1);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_PASS && !memcmp(o, f, len), "IPv6 hop limit 1 passed unchanged (%d)", v);
+	len = route_frame(f, 1, "2001:db9::5", 64);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_PASS, "IPv6 no route: passed (%d)", v);
+	/* a v4 route never matches v6 and the other way round */
+	route6("::", 0, PL_ROUTE_FWD, 11);
+	len = route_frame(f, 0, "192.0.2.77", 64);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_PASS, "::/0 does not route IPv4 (%d)", v);
+	/* off: no routing at all */
+	cfg()->route_enabled = 0;
+	len = route_frame(f, 0, "10.200.0.1", 64);
+	before = counter(PL_CNT_ROUTE_FWD);
+	v = run(f, len, &o, &olen, &port);
+	CHECK(v == PL_PASS && counter(PL_CNT_ROUTE_FWD) == before, "route off: default verdict (%d)", v);
+	pl_table_clear(&pl_route4);
+	pl_table_clear(&pl_route6);
+}
+
+/* The user-space LPM against a linear search: random prefixes of every
+ * length, random addresses, then half the prefixes deleted. */
+static __u32 lcg(void)
+{
+	static __u32 s = 12345;
+
+	s = s * 1103515245u + 12345u;
+	return s ^ (s >> 16);
+}
+
+static int ref_lookup(const __u32 *net, const __u8 *plen, const __u8 *live, unsigned n, __u32 a)
+{
+	int best = -1;
+
+	for (unsigned i = 0; i < n; i++) {
+		__u32 m = plen[i] ? ~0u << (32 - plen[i]) : 0;
+
+		if (live[i] && (a & m) == net[i] && (best < 0 || plen[i] > plen[best]))
+			best = (int)i;
+	}
+	return best;
+}
+
+static void test_route_lpm(void)
+{
+	enum { N = 3000, Q = 4000 };
+	static __u32 net[N];
+	static __u8 plen[N], live[N];
+	unsigned bad = 0;
+
+	pl_table_clear(&pl_route4);
+	for (unsigned i = 0; i < N; i++) {
+		struct pl_route_key4 k;
+		struct pl_route_val v = { .out_port = i };
+		__u32 m;
+
+		plen[i] = (__u8)(lcg() % 33);
+		m = plen[i] ? ~0u << (32 - plen[i]) : 0;
+		net[i] = (lcg() & 0xff0fffffu) & m; /* 16 top bits often shared */
+		live[i] = 1;
+		for (unsigned j = 0; j < i; j++)
+			if (live[j] && plen[j] == plen[i] && net[j] == net[i])
+				live[j] = 0; /* replaced */
+		k.prefixlen = plen[i];
+		k.addr[0] = (__u8)(net[i] >> 24), k.addr[1] = (__u8)(net[i] >> 16);
+		k.addr[2] = (__u8)(net[i] >> 8), k.addr[3] = (__u8)net[i];
+		pl_table_update(&pl_route4, &k, &v, PL_UPDATE_ANY);
+	}
+	for (int round = 0; round < 2; round++) {
+		for (unsigned q = 0; q < Q; q++) {
+			__u32 a = lcg() & 0xff0fffffu;
+			struct pl_route_key4 k = { .prefixlen = 32,
+						   .addr = { (__u8)(a >> 24), (__u8)(a >> 16), (__u8)(a >> 8), (__u8)a } };
+			struct pl_route_val *v = pl_table_lookup(&pl_route4, &k);
+			int r = ref_lookup(net, plen, live, N, a);
+
+			if ((r < 0) != !v || (v && plen[v->out_port] != plen[r]))
+				bad++;
+		}
+		CHECK(bad == 0, "LPM round %d: %u of %u lookups disagree with a linear search", round, bad, Q);
+		for (unsigned i = 0; i < N; i += 2) { /* delete half */
+			struct pl_route_key4 k = { .prefixlen = plen[i],
+						   .addr = { (__u8)(net[i] >> 24), (__u8)(net[i] >> 16),
+							     (__u8)(net[i] >> 8), (__u8)net[i] } };
+
+			if (live[i])
+				CHECK(pl_table_delete(&pl_route4, &k) == 0, "delete prefix %u", i);
+			live[i] = 0;
+		}
+	}
+	pl_table_clear(&pl_route4);
+}
+
 int main(void)
 {
 	int err = pl_core_init(1);
@@ -683,6 +905,8 @@ int main(void)
 	test_ratelimit();
 	test_maglev();
 	test_lb();
+	test_route();
+	test_route_lpm();
 	pl_core_fini();
 	return pl_check_done("stages");
 }

@@ -119,6 +119,12 @@ static void test_opts(void)
 	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--dbl", "3600.5", NULL }, &n, &args), -EINVAL, "DOUBLE above max");
 	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "--dbl", "-1", NULL }, &n, &args), -EINVAL, "DOUBLE negative");
 	CHECK_EQ(t_parse(&o, (const char *[]){ "t", "-h", NULL }, &n, &args), PLT_OPTS_HELP);
+	CHECK(plt_opts_find(&t_tool, "--str") == &t_table[1], "find --str");
+	CHECK(plt_opts_find(&t_tool, "--str=x") == &t_table[1], "find --str=x");
+	CHECK(plt_opts_find(&t_tool, "-f") == &t_table[0], "find -f");
+	CHECK(!plt_opts_find(&t_tool, "--st") && !plt_opts_find(&t_tool, "-fx") &&
+		      !plt_opts_find(&t_tool, "str") && !plt_opts_find(&t_tool, "--no-huge"),
+	      "find: only whole option names");
 }
 
 static void test_cmds(void)
@@ -248,8 +254,20 @@ static void test_replay(void)
 	CHECK_EQ(b.tailroom, 3520 - 60, "tailroom is 3520 - len");
 	CHECK(b.data == mem + 256 && b.data[0] == 0xab, "frame after the headroom");
 	CHECK(plt_replay_skip_reason(13) != NULL, "runt skipped");
-	CHECK(plt_replay_skip_reason(3521) != NULL, "too long skipped");
+	CHECK_EQ(b.frags_len, 0, "a short frame is linear");
+	CHECK(plt_replay_skip_reason(9217) != NULL, "too long skipped");
 	CHECK(plt_replay_skip_reason(3520) == NULL, "3520 replayed");
+	CHECK(plt_replay_skip_reason(9014) == NULL, "a jumbo frame replayed");
+	{
+		static uint8_t jumbo[9014] = { 0x12 };
+
+		jumbo[3520] = 0x34;
+		b = plt_replay_buf(mem, jumbo, sizeof(jumbo), 1, 0);
+		CHECK_EQ(b.len, 3520, "linear part of a jumbo frame: what test_run gives");
+		CHECK_EQ(b.frags_len, 9014 - 3520, "the rest in fragments");
+		CHECK_EQ(b.tailroom, 0, "no tailroom");
+		CHECK(b.data[b.len] == 0x34, "fragments follow the linear part");
+	}
 	CHECK_EQ(plt_replay_clock_ns(2), PL_REPLAY_CLOCK_NS(2));
 
 	fd = mkstemp(path);

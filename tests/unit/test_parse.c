@@ -174,7 +174,7 @@ static void parsers_direct(void)
 	CHECK_EQ((uint8_t *)cur.pos - d, 22);
 	CHECK_EQ(h.vlan_depth, 2);
 	CHECK_EQ(h.vlan_id, 4094);
-	CHECK(pl_parse_ipv6(&cur, &h) != NULL, "ipv6");
+	CHECK(pl_parse_ipv6(&cur, p.len - 22, &h) != NULL, "ipv6");
 	CHECK_EQ((uint8_t *)cur.pos - d, 62);
 	CHECK(pl_parse_tcp(&cur, d + p.len, &h) != NULL, "tcp");
 	CHECK_EQ((uint8_t *)cur.pos - d, 62 + 32);
@@ -185,7 +185,7 @@ static void parsers_direct(void)
 	d = tu_place(p.b, p.len);
 	memset(&h, 0, sizeof(h));
 	cur = (struct pl_cursor){ d + 14, d + p.len };
-	CHECK(pl_parse_ipv4(&cur, &h) != NULL, "ipv4");
+	CHECK(pl_parse_ipv4(&cur, p.len - 14, &h) != NULL, "ipv4");
 	CHECK_EQ((uint8_t *)cur.pos - d, 14 + 24);
 	CHECK_EQ(h.ip_opts, 1);
 	CHECK_EQ(h.ttl, 5);
@@ -308,6 +308,48 @@ static void guard_page(void)
 	      "a read past the frame must fault (status 0x%x)", st);
 }
 
+/* A multi-buffer frame: a 9014-byte IPv4 UDP frame of which only the
+ * first 3520 bytes are in memory (the linear part, against the guard page).
+ * The IP and UDP lengths are checked against the whole frame; the core
+ * counts all of it; lengths past the whole frame are still malformed. */
+static void multi_buffer(void)
+{
+	static struct pl_pkt p;
+	struct pl_hdrs h;
+	struct pl_buf b = { 0 };
+	uint32_t out = 0;
+	uint8_t *d;
+
+	pl_check_context = "multi-buffer";
+	pl_pkt_init(&p);
+	pl_shape_eth_v4(&p, &(struct pl_pkt_ip4){ .id = 9 });
+	pl_pkt_udp(&p, 40000, 4242);
+	pl_pkt_fill(&p, 9014 - 42, 9);
+	pl_pkt_finish(&p);
+	CHECK_EQ(p.len, 9014);
+	d = tu_place(p.b, 3520);
+	CHECK_EQ(pl_parse_frame(d, d + 3520, p.len, &h), 0, "headers in the first buffer, lengths over the frame");
+	CHECK_EQ(h.l3_len, 9000);
+	CHECK_EQ(h.dport, 4242);
+	CHECK_EQ(pl_parse(d, d + 3520, &h), -1, "the same bytes as a whole frame are truncated");
+	CHECK_EQ(h.bad, PL_CNT_BAD_IPV4);
+	CHECK_EQ(pl_parse_frame(d, d + 3520, p.len - 1, &h), -1, "one byte short of the IP length");
+	CHECK_EQ(h.bad, PL_CNT_BAD_IPV4);
+
+	tu_reset();
+	b.data = d;
+	b.len = 3520;
+	b.frags_len = p.len - 3520;
+	b.ifindex = 1;
+	pl_worker_set(0);
+	CHECK_EQ(pl_core_process(&b, &out), PL_PASS);
+	CHECK_EQ(tu_cnt(PL_CNT_RX_BYTES), 9014, "bytes counted over every buffer");
+	CHECK_EQ(tu_cnt(PL_CNT_P_UDP), 1);
+	CHECK_EQ(tu_cnt(PL_CNT_BAD_IPV4), 0);
+	CHECK_EQ(pl_hw_adjust_tail(&b, -4), -22, "the tail is in a buffer the core does not reach");
+	pl_check_context = "";
+}
+
 /* The well-formed parsing group. */
 void test_parse(void)
 {
@@ -315,4 +357,5 @@ void test_parse(void)
 	shapes_parse();
 	parsers_direct();
 	fragments();
+	multi_buffer();
 }

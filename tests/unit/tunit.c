@@ -11,7 +11,7 @@ const uint8_t TU_V6_A[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 const uint8_t TU_V6_B[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
 const uint8_t TU_V6_C[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9 };
 
-#define TU_AREA (2 * PL_PKT_MAX)
+#define TU_AREA ((2 * PL_PKT_MAX + 4095) & ~4095) /* whole pages: the guard page follows */
 
 static uint8_t *area; /* TU_AREA bytes, then a PROT_NONE page */
 

@@ -6,6 +6,7 @@
 #   detach.sh PATHLAB_XDP OTHER_BPF_OBJ
 set -u
 XDP=$1 OBJ=$2
+PL_TAG=xd
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 require_root "network namespaces, XDP"

@@ -9,6 +9,7 @@ set -uo pipefail
 
 XDP=$(realpath "$1")
 AFXDP=${2:+$(realpath "$2")}
+PL_TAG=xm
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 require_root "network namespaces, XDP attach"

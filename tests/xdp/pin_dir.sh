@@ -9,6 +9,7 @@
 set -uo pipefail
 
 XDP=$(realpath "$1")
+PL_TAG=xp
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 require_root "network namespaces, XDP attach"

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* pl-traffic: the real traffic of the XDP system test, without nc/socat.
  *
- *   pl-traffic udp ADDR PORT COUNT           send exactly COUNT UDP datagrams
+ *   pl-traffic udp ADDR PORT COUNT [BYTES]   send exactly COUNT UDP datagrams of
+ *                                            BYTES of payload (default 64; 8972
+ *                                            fills a 9000-byte MTU)
  *   pl-traffic serve SECONDS PORT [PORT...]  accept TCP connections (and close them)
  *   pl-traffic connect ADDR PORT TIMEOUT_MS  exit 0 if a TCP connection is made, 1 if not
  *
@@ -30,13 +32,17 @@ static int resolve(const char *addr, const char *port, int type, struct addrinfo
 	return err ? -1 : 0;
 }
 
-/* Send count datagrams of 64 bytes. */
-static int cmd_udp(const char *addr, const char *port, long count)
+/* Send count datagrams of size bytes (at most 65507). */
+static int cmd_udp(const char *addr, const char *port, long count, long size)
 {
+	static char payload[65507];
 	struct addrinfo *ai;
-	char payload[64];
 	int fd;
 
+	if (size < 0 || size > (long)sizeof(payload)) {
+		fprintf(stderr, "pl-traffic: payload of %ld bytes: 0 to %zu\n", size, sizeof(payload));
+		return 2;
+	}
 	if (resolve(addr, port, SOCK_DGRAM, &ai))
 		return 2;
 	fd = socket(ai->ai_family, SOCK_DGRAM, 0);
@@ -44,9 +50,9 @@ static int cmd_udp(const char *addr, const char *port, long count)
 		perror("pl-traffic: socket");
 		return 2;
 	}
-	memset(payload, 'x', sizeof(payload));
+	memset(payload, 'x', (size_t)size);
 	for (long i = 0; i < count; i++) {
-		if (sendto(fd, payload, sizeof(payload), 0, ai->ai_addr, ai->ai_addrlen) < 0) {
+		if (sendto(fd, payload, (size_t)size, 0, ai->ai_addr, ai->ai_addrlen) < 0) {
 			fprintf(stderr, "pl-traffic: sendto (datagram %ld): %s\n", i, strerror(errno));
 			return 1;
 		}
@@ -139,12 +145,12 @@ static int cmd_connect(const char *addr, const char *port, int timeout_ms)
 /* Dispatch the subcommand. */
 int main(int argc, char **argv)
 {
-	if (argc == 5 && !strcmp(argv[1], "udp"))
-		return cmd_udp(argv[2], argv[3], atol(argv[4]));
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "udp"))
+		return cmd_udp(argv[2], argv[3], atol(argv[4]), argc == 6 ? atol(argv[5]) : 64);
 	if (argc >= 4 && !strcmp(argv[1], "serve"))
 		return cmd_serve(atof(argv[2]), argc - 3, argv + 3);
 	if (argc == 5 && !strcmp(argv[1], "connect"))
 		return cmd_connect(argv[2], argv[3], atoi(argv[4]));
-	fprintf(stderr, "usage: pl-traffic udp ADDR PORT COUNT | serve SECONDS PORT... | connect ADDR PORT TIMEOUT_MS\n");
+	fprintf(stderr, "usage: pl-traffic udp ADDR PORT COUNT [BYTES] | serve SECONDS PORT... | connect ADDR PORT TIMEOUT_MS\n");
 	return 2;
 }

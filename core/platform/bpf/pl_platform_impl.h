@@ -56,6 +56,16 @@ typedef struct xdp_md pl_hw_ctx;
 #define PL_MAPFLAGS_DEVMAP          0
 #define PL_MAPFLAGS_XSKMAP          0
 
+/* Built with -DPL_PIN_MAPS (xdp/pathlab-pinned.bpf.o), every table is
+ * pinned by name: a loader that opens the object without options (DPDK's
+ * net_af_xdp with xdp_prog=) reuses tables already pinned under its bpffs
+ * root, so they can be filled before the program is loaded and attached. */
+#ifdef PL_PIN_MAPS
+#define PL_TABLE_PINNING __uint(pinning, LIBBPF_PIN_BY_NAME);
+#else
+#define PL_TABLE_PINNING
+#endif
+
 #define PL_TABLE(name, kind, ktype, vtype, max)                                \
 	struct {                                                               \
 		__uint(type, PL_MAPTYPE_##kind);                               \
@@ -63,6 +73,7 @@ typedef struct xdp_md pl_hw_ctx;
 		__type(key, ktype);                                            \
 		__type(value, vtype);                                          \
 		__uint(max_entries, max);                                      \
+		PL_TABLE_PINNING                                               \
 	} name SEC(".maps")
 
 #define PL_UPDATE_ANY     BPF_ANY
@@ -93,11 +104,21 @@ PL_INLINE __u32 pl_cpu_id(void) { return bpf_get_smp_processor_id(); }
 #define pl_hw_data_end(hw) ((void *)(long)(hw)->data_end)
 #define pl_hw_rx_queue(hw) ((hw)->rx_queue_index)
 #define pl_hw_ifindex(hw)  ((hw)->ingress_ifindex)
+/* The whole frame's length: the linear part (data..data_end, what the core
+ * reads) plus the fragments of a multi-buffer frame (the program is loaded
+ * frags-aware, so a jumbo frame's payload may span several buffers). */
+#define pl_hw_frame_len(hw) ((__u32)bpf_xdp_get_buff_len(hw))
 
 /* Grow (delta < 0) or shrink (delta > 0) the frame at its head / tail.
  * Returns 0 or -errno; every packet pointer is invalid afterwards. */
 PL_INLINE int pl_hw_adjust_head(pl_hw_ctx *hw, int delta) { return bpf_xdp_adjust_head(hw, delta); }
 PL_INLINE int pl_hw_adjust_tail(pl_hw_ctx *hw, int delta) { return bpf_xdp_adjust_tail(hw, delta); }
+
+/* A stage body the verifier checks once, on its own (a global function: its
+ * arguments are the context, scalars and pointers to plain memory), rather
+ * than once per state every earlier stage can leave; keeps the program under
+ * the verifier's instruction budget as stages are added. */
+#define PL_STAGE_FN __attribute__((noinline))
 
 /* Bounded loops: clang must not unroll into something the verifier rejects;
  * kernels >= 5.3 verify bounded loops directly. */

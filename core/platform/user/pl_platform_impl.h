@@ -35,14 +35,20 @@
 #define pl_memset(d, c, n) __builtin_memset((d), (c), (n))
 
 /* The buffer a user-space datapath hands the core: one frame with room
- * around it for head/tail adjustment. */
+ * around it for head/tail adjustment. A multi-buffer frame (a chain of
+ * AF_XDP descriptors, a chain of mbufs) is described as XDP describes it:
+ * data/len is the first buffer, which holds the headers and is all the core
+ * reads; frags_len counts the bytes in the buffers after it, which the core
+ * only counts (verdicts, byte counters and rate budgets are over the whole
+ * frame). */
 struct pl_buf {
-	uint8_t *data;     /* first byte of the frame */
-	uint32_t len;      /* frame length */
-	uint32_t headroom; /* bytes writable before data */
-	uint32_t tailroom; /* bytes writable after data + len */
-	uint32_t ifindex;  /* receiving interface (informational) */
-	uint32_t rx_queue; /* receiving queue */
+	uint8_t *data;      /* first byte of the frame */
+	uint32_t len;       /* bytes in the first buffer (the linear part) */
+	uint32_t headroom;  /* bytes writable before data */
+	uint32_t tailroom;  /* bytes writable after data + len (0 when frags_len) */
+	uint32_t ifindex;   /* receiving interface (informational) */
+	uint32_t rx_queue;  /* receiving queue */
+	uint32_t frags_len; /* bytes in further buffers of a multi-buffer frame */
 };
 typedef struct pl_buf pl_hw_ctx;
 
@@ -120,6 +126,7 @@ uint32_t pl_random_u32(void);
 #define pl_hw_data_end(hw) ((void *)((hw)->data + (hw)->len))
 #define pl_hw_rx_queue(hw) ((hw)->rx_queue)
 #define pl_hw_ifindex(hw)  ((hw)->ifindex)
+#define pl_hw_frame_len(hw) ((hw)->len + (hw)->frags_len)
 
 /* Same contract as bpf_xdp_adjust_head/tail: negative delta grows. */
 PL_INLINE int pl_hw_adjust_head(pl_hw_ctx *hw, int delta)
@@ -133,8 +140,13 @@ PL_INLINE int pl_hw_adjust_head(pl_hw_ctx *hw, int delta)
 	return 0;
 }
 
+/* The tail of a multi-buffer frame is in its last buffer, which the core
+ * does not reach: refused (the only stage that moves the tail, the
+ * responder, refuses multi-buffer frames before it gets here). */
 PL_INLINE int pl_hw_adjust_tail(pl_hw_ctx *hw, int delta)
 {
+	if (hw->frags_len)
+		return -22;
 	if (delta > 0 ? (uint32_t)delta > hw->tailroom
 		      : ((uint32_t)-delta > hw->len || hw->len - (uint32_t)-delta < 14))
 		return -22;
@@ -142,6 +154,9 @@ PL_INLINE int pl_hw_adjust_tail(pl_hw_ctx *hw, int delta)
 	hw->tailroom -= delta;
 	return 0;
 }
+
+/* A stage body that BPF verifies on its own (platform/bpf); here inline. */
+#define PL_STAGE_FN PL_INLINE
 
 #define PL_LOOP
 #if defined(__clang__)

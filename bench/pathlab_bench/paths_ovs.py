@@ -1,0 +1,219 @@
+# SPDX-License-Identifier: MIT
+"""The Open vSwitch rows beyond OVS-afxdp: OVS-DPDK (the DPDK build of
+ovs-vswitchd, type=dpdk ports on net_af_xdp over the DUT's veths), PVP
+(physical -> OVS-DPDK -> vhost-user -> a DPDK application on virtio_user ->
+vhost-user -> OVS-DPDK -> physical) with pathlab-dpdk or dpdk-testpmd as the
+application, and OVS's kernel datapath where the kernel has it.
+
+Each OVS-DPDK cell leaves OVS's own per-PMD cycle accounting
+(ovs-appctl dpif-netdev/pmd-perf-show, cleared at the start of the cell) in
+logs/NAME-WORKLOAD-pmd-perf.txt.
+"""
+import os
+import shutil
+
+from . import counters as C
+from .lab import Error
+from .paths import Ovs, Path, TestpmdRef
+
+DPDK_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+
+
+def _dpdk_reason():
+    if not os.access(DPDK_VSWITCHD, os.X_OK):
+        return "%s not installed (apt-get install openvswitch-switch-dpdk)" % DPDK_VSWITCHD
+    return None
+
+
+class OvsDpdkMixin:
+    """pl-ovs --dpdk: OVS's PMD on the DUT CPU, its other DPDK threads on the generator's."""
+
+    def ovs_argv(self):
+        # pl-ovs as the OVS-afxdp rows run it, plus the DPDK build (options before the command)
+        return Ovs.ovs_argv(self) + ["--dpdk", "--lcore-mask", "0x%x" % (1 << self.place.gen_cpu)]
+
+    def appctl(self, *args):
+        return self.lab.run(self.ovs_argv() + ["appctl", "--"] + list(args), timeout=20, quiet=True)
+
+    def pmd_perf_start(self, wl):
+        self._wl_name = wl.name
+        self.appctl("dpif-netdev/pmd-stats-clear")
+
+    def pmd_perf_save(self):
+        if getattr(self, "rundir", None) and os.path.isdir(self.rundir):
+            rc, out, err = self.appctl("dpif-netdev/pmd-perf-show")
+            path = os.path.join(self.ctx.out, "logs", "%s-%s-pmd-perf.txt" % (self.name, getattr(self, "_wl_name", "")))
+            with open(path, "w") as f:
+                f.write(out if rc == 0 else err)
+
+
+class OvsDpdk(OvsDpdkMixin, Ovs):
+    """OVS-DPDK with the policy as OpenFlow (pathlab-ofgen), beside OVS afxdp + OpenFlow."""
+    mode = "openflow"
+    poller = "cpu%d (ovs-vswitchd-dpdk PMD thread, pmd-cpu-mask)"
+
+    @property
+    def name(self):
+        return "ovs-dpdk"
+
+    @property
+    def title(self):
+        return "OVS-DPDK net_af_xdp + pathlab OpenFlow"
+
+    def check(self, wl):
+        return _dpdk_reason() or Ovs.check(self, wl)
+
+    def start(self, topo, place, wl, policy_file):
+        Ovs.start(self, topo, place, wl, policy_file)
+        self.pmd_perf_start(wl)
+
+    def stop(self):
+        self.pmd_perf_save()
+        Ovs.stop(self)
+
+
+class OvsPvp(OvsDpdkMixin, Path):
+    """PVP: DUT_IN_IF -> vhu0 -> the application -> vhu1 -> DUT_OUT_IF (and back).
+    OVS's PMD and the application's worker share the DUT budget."""
+    vnf = "pathlab-dpdk"
+    workloads = ("drop", "fwd", "acl")
+
+    @property
+    def name(self):
+        return "pvp-pathlab"
+
+    @property
+    def title(self):
+        return "PVP: OVS-DPDK + pathlab-dpdk (vhost-user)"
+
+    def check(self, wl):
+        if not os.access(self.bin("dpdk_app/pathlab-dpdk"), os.X_OK):
+            return "pathlab-dpdk not built (needs DPDK)"
+        return _dpdk_reason() or Path.check(self, wl)
+
+    def vdevs(self):
+        return ["--vdev", "virtio_user0,path=%s/vhu0.sock,server=1,queues=1" % self.rundir,
+                "--vdev", "virtio_user1,path=%s/vhu1.sock,server=1,queues=1" % self.rundir]
+
+    def ovs(self, *args, timeout=60):
+        rc, out, err = self.lab.run(self.ovs_argv() + list(args), timeout=timeout)
+        if rc != 0:
+            raise Error("pl-ovs %s: %s" % (args[0], (err or out).strip()[-250:]))
+        return out
+
+    def setup_ovs(self, topo, place):
+        self.topo = topo
+        self.place = place
+        self.rundir = os.path.join(self.ctx.work, "ovs-" + self.name)
+        self.lab.on_cleanup(self.teardown)
+        t = topo.info
+        self.ovs("start", timeout=90)
+        for i in self.dut_ifs():
+            self.ovs("add-port", i)
+        for v in ("vhu0", "vhu1"):
+            self.ovs("add-vhost", v)
+        of = {n: self.ovs("vsctl", "get", "Interface", n, "ofport").strip()
+              for n in self.dut_ifs() + ["vhu0", "vhu1"]}
+        i, o = t["DUT_IN_IF"], t["DUT_OUT_IF"]
+        flows = os.path.join(self.rundir, "pvp.flows")
+        with open(flows, "w") as f:
+            for a, b in ((i, "vhu0"), ("vhu0", i), (o, "vhu1"), ("vhu1", o)):
+                f.write("table=0,in_port=%s,actions=output:%s\n" % (of[a], of[b]))
+        self.ovs("ofctl", "replace-flows", "%sbr" % self.lab.prefix, flows)
+        with open(os.path.join(self.rundir, "ovs-vswitchd.pid")) as f:
+            self.ovs_pid = int(f.read().strip())
+
+    def start(self, topo, place, wl, policy_file):
+        self.setup_ovs(topo, place)
+        t = topo.info
+        # the workload's policy with the DUT's interfaces renamed to the virtio_user ports
+        pol = os.path.join(self.rundir, "pvp.policy")
+        with open(policy_file) as f, open(pol, "w") as g:
+            g.write(f.read().replace(t["DUT_IN_IF"], "virtio_user0").replace(t["DUT_OUT_IF"], "virtio_user1"))
+        self.file_prefix = "%s-pvp" % self.lab.prefix
+        self.metrics_port = 19739
+        argv = [self.bin("dpdk_app/pathlab-dpdk"), "-l", "%d,%d" % (place.gen_cpu, place.dut_cpus[-1]),
+                "--main-lcore", str(place.gen_cpu), "--no-pci", "--no-huge", "-m", "512",
+                "--file-prefix", self.file_prefix, "--log-level=error"] + self.vdevs() + [
+                "--", "--policy", pol, "--stats-interval", "0", "--metrics", "127.0.0.1:%d" % self.metrics_port]
+        p = self.bg(argv, "%s-%s" % (wl.name, place.variant))
+        self.wait_metrics(self.metrics_port, p, 30)
+        self.pmd_perf_start(wl)
+
+    def pvp_counters(self, drop):
+        """rx: what reached OVS's socket on the input veth (its XDP redirects); drop: the
+        application's policy drops; internal: the rest of what reached OVS and did not leave
+        on the output port (full vhost rings, the application's own losses)."""
+        c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
+        to_ovs = C.veth_sum(C.veth(self.topo, "dut", self.topo["DUT_IN_IF"]), "xdp_redirect")
+        sent = c.get("ovs_%s_tx_packets" % self.topo["DUT_OUT_IF"], 0)
+        return {"rx": to_ovs, "drop": drop, "internal": max(0, to_ovs - sent - drop)}
+
+    def counters(self):
+        c = C.prometheus(self.topo, "dut", self.metrics_port) or {}
+        return self.pvp_counters(c.get("drop", 0))
+
+    def teardown(self):
+        if self.topo is not None and getattr(self, "rundir", None) and os.path.isdir(self.rundir):
+            self.lab.run(self.ovs_argv() + ["stop"], timeout=60, quiet=True)
+            shutil.rmtree(self.rundir, ignore_errors=True)
+
+    def stop(self):
+        self.pmd_perf_save()
+        Path.stop(self)
+        self.teardown()
+        shutil.rmtree("/var/run/dpdk/" + getattr(self, "file_prefix", "-"), ignore_errors=True)
+
+    def pids(self):
+        return ([self.ovs_pid] if getattr(self, "ovs_pid", 0) else []) + Path.pids(self)
+
+
+class OvsPvpTestpmd(OvsPvp, TestpmdRef):
+    """The classic PVP baseline: dpdk-testpmd rxonly (drop) / mac (fwd) in pathlab-dpdk's place."""
+    reference = "PVP with dpdk-testpmd rxonly (drop) / mac (fwd)"
+    workloads = ("drop", "fwd")
+
+    @property
+    def name(self):
+        return "pvp-testpmd"
+
+    @property
+    def title(self):
+        return "PVP: OVS-DPDK + dpdk-testpmd (vhost-user)"
+
+    def check(self, wl):
+        if not shutil.which("dpdk-testpmd"):
+            return "dpdk-testpmd not installed (apt-get install dpdk)"
+        return _dpdk_reason() or Path.check(self, wl)
+
+    def start(self, topo, place, wl, policy_file):
+        self.setup_ovs(topo, place)
+        TestpmdRef.start(self, topo, place, wl, policy_file)
+        self.pmd_perf_start(wl)
+
+    def counters(self):
+        return self.pvp_counters(TestpmdRef.counters(self).get("drop", 0))
+
+    def stop(self):
+        self.pmd_perf_save()
+        TestpmdRef.stop(self)
+        self.teardown()
+
+
+class OvsKernel(Path):
+    """OVS's kernel datapath (datapath_type=system) needs the openvswitch module."""
+    name = "ovs-kernel"
+    title = "OVS kernel datapath"
+
+    def check(self, wl):
+        rel = os.uname().release
+        if not os.path.isdir("/sys/module/openvswitch") and not os.path.isdir("/lib/modules/%s" % rel):
+            return "n/a: kernel %s has no openvswitch module (no /lib/modules/%s; built without CONFIG_OPENVSWITCH)" % (rel, rel)
+        if not os.path.isdir("/sys/module/openvswitch"):
+            return "n/a: the openvswitch module is not loaded (modprobe openvswitch)"
+        return "pl-ovs sets up userspace (netdev) bridges only: no system-datapath bridge here"
+
+
+# Rows and references, appended to the table by paths.py.
+PATHS = [OvsDpdk, OvsPvp, OvsPvpTestpmd, OvsKernel]
+REFERENCE_OF = {"ovs-dpdk": "ref-ovs", "pvp-pathlab": "pvp-testpmd"}

@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: MIT
+"""Unit tests of the comparison harness's method (no root, no traffic): the
+NDR/PDR search against model DUTs, and where drop verdicts are counted from.
+
+Run: /usr/bin/python3 tests/bench/test_harness.py (meson: suite bench-unit).
+"""
+import argparse
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+
+from pathlab_bench import measure, paths, workloads  # noqa: E402
+
+
+class Model:
+    """A DUT that handles up to `cap` frames/s (beyond: the excess is lost)
+    behind a generator that offers at most `gen` frames/s; `dip` = (lo, hi,
+    loss): a band of rates where it loses anyway (loss not monotonic)."""
+
+    def __init__(self, cap, gen, dip=None):
+        self.cap, self.gen, self.dip = cap, gen, dip
+        self.trials = []
+
+    def acc(self, rate, seconds):
+        offered = self.gen if not rate else min(rate, self.gen)
+        sent = int(offered * seconds)
+        handled = min(offered, self.cap) * seconds
+        if self.dip and self.dip[0] <= offered <= self.dip[1]:
+            handled *= 1 - self.dip[2]
+        handled = int(handled)
+        self.trials.append((rate, seconds))
+        a = {"sent": sent, "delivered": handled, "policy_drop": 0, "gen_seconds": seconds, "cpu_util": {},
+             "span_s": seconds, "dut_proc_cpu_s": 0, "correct": True, "detail": ""}
+        for k in getattr(measure, "ACCOUNT_KEYS", ()) + ("input_ring_drop", "input_drop", "dut_drop",
+                                                          "dut_internal", "output_ring_drop"):
+            a.setdefault(k, 0)
+        a["unaccounted"] = 0
+        return a
+
+
+class FakeCell:
+    def __init__(self, model):
+        self.model = model
+        self.wl = workloads.WORKLOADS["fwd"]
+        self.ctx = argparse.Namespace(bpf_stats=False)
+        self.place = argparse.Namespace(dut_cpus=[1])
+        self.bpf_prog = None
+
+    def start_counting(self):
+        pass
+
+    def trial(self, rate, seconds, extra=()):
+        return self.model.acc(rate, seconds)
+
+
+def opts(**kw):
+    o = dict(warmup=0, repeat=3, window=1.0, short=0.5, overload_seconds=0.5, steps=4, search=True, search_repeat=1, latency=False,
+             latency_seconds=0.5)
+    o.update(kw)
+    return argparse.Namespace(**o)
+
+
+class SearchTest(unittest.TestCase):
+    def test_generator_limited(self):
+        # no loss at the generator's full speed: NDR and PDR are that rate,
+        # never a lower one found by bisection
+        m = Model(cap=50e6, gen=4e6)
+        row = measure.measure_cell(FakeCell(m), opts())
+        self.assertEqual(row["overload_loss"], 0)
+        self.assertGreaterEqual(row["ndr_mpps"]["median"], 0.99 * 4.0)
+        self.assertGreaterEqual(row["pdr_mpps"]["median"], 0.99 * 4.0)
+
+    def test_limited_dut(self):
+        # the DUT's limit is found from below, and each figure rests on a
+        # full-length trial at that rate
+        m = Model(cap=1e6, gen=4e6)
+        row = measure.measure_cell(FakeCell(m), opts(steps=6))
+        ndr = row["ndr_mpps"]["median"] * 1e6
+        self.assertLessEqual(ndr, 1e6 * 1.001)
+        self.assertGreaterEqual(ndr, 0.8e6)
+        full = [r for r, s in m.trials if s == 1.0 and r]
+        self.assertTrue(any(abs(r - ndr) <= 0.01 * ndr for r in full), (ndr, m.trials))
+        # short trials bracket, full-length ones confirm
+        self.assertTrue(any(s == 0.5 for _, s in m.trials))
+
+    def test_never_below_a_lossless_full_trial(self):
+        # a full-length trial without loss above the reported PDR must either
+        # raise the PDR or be flagged
+        m = Model(cap=50e6, gen=4e6, dip=(1.5e6, 3.0e6, 0.02))
+        row = measure.measure_cell(FakeCell(m), opts())
+        pdr = row["pdr_mpps"]["median"]
+        self.assertGreaterEqual(pdr, 0.99 * 4.0)
+        flags = " ".join(row.get("search_flags", []))
+        lossy_below = any(1.5e6 <= r <= 3.0e6 for r, s in m.trials if s == 1.0 and r)
+        if lossy_below:
+            self.assertIn("not monotonic", flags)
+
+
+class VerdictCounterTest(unittest.TestCase):
+    def test_ovs_static_drop_counts_the_flow(self):
+        # the OVS reference's drops are its drop flow's n_packets, not the
+        # frames that reached its socket (some never got to OVS's PMD)
+        ctx = argparse.Namespace(src="/nonexistent", build="/nonexistent", lab=argparse.Namespace(prefix="plt-t"))
+        p = paths.OvsStatic(ctx)
+        p.topo = {"DUT_IN_IF": "in0", "DUT_OUT_IF": "out0"}
+        p.rundir = "/nonexistent"
+        p.place = argparse.Namespace(dut_cpus=[1])
+        p._wl = "drop"
+        p.ovs_argv = lambda: ["true"]
+        saved = paths.C.ovs, paths.C.veth, getattr(paths.C, "ovs_direct", None)
+        try:
+            paths.C.ovs = lambda lab, argv: {"dropped": 100, "ovs_out0_tx_packets": 0}
+            paths.C.ovs_direct = lambda lab, rundir, br, ports, pool: {"dropped": 100, "ovs_out0_tx_packets": 0}
+            paths.C.veth = lambda topo, role, ifname: {"rx_queue_0_xdp_redirect": 1000}
+            c = p.counters()
+        finally:
+            paths.C.ovs, paths.C.veth, paths.C.ovs_direct = saved
+        self.assertEqual(c["drop"], 100)
+
+    def test_ring_drops_are_not_verdicts(self):
+        # a user-space DUT's drop verdicts come from its counter alone; frames
+        # its AF_XDP ring refused are lost, not handled
+        if not hasattr(measure, "ACCOUNT_KEYS"):
+            self.fail("no per-cause accounting")
+        cell = argparse.Namespace(path=argparse.Namespace(drops_in_xdp=False))
+        z = {"cpu": {}, "proc": 0, "t": 0.0, "bpf": None}
+        a = dict(z, gen={}, dut_in={}, dut_out={}, sink={}, dut={"drop": 0})
+        b = dict(z, t=1.0, gen={}, dut_in={"rx_queue_0_drops": 600, "rx_queue_0_xdp_redirect": 400},
+                 dut_out={}, sink={}, dut={"drop": 400})
+        acc = measure.account(cell, a, b, {"packets": 1000})
+        self.assertEqual(acc["policy_drop"], 400)
+        self.assertEqual(acc["redirect_fail"], 600)
+        self.assertEqual(acc["unaccounted"], 0)
+        self.assertEqual(workloads.WORKLOADS["drop"].handled(acc), 400)
+
+
+if __name__ == "__main__":
+    unittest.main()
