@@ -14,6 +14,7 @@ import shutil
 import time
 
 from . import counters as C
+from . import nicprobe
 from . import placement as P
 from .lab import Error
 from .where import layout
@@ -319,6 +320,7 @@ class PathlabAfxdp(Path):
             argv += ["-i", i]
         argv += ["--placement", self.placement_mode, "-p", policy_file, "--cpus", str(place.dut_cpus[-1]),
                  "--quiet", "--no-tap", "--metrics", "127.0.0.1:%d" % self.metrics_port]
+        argv += nicprobe.afxdp_args(self.ctx)
         if place.busy_poll:
             argv += ["--busy-poll", "20", "--busy-poll-budget", "64"]
             P.apply_busy_poll(topo, self.dut_ifs(), True)
