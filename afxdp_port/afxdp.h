@@ -108,8 +108,8 @@ struct afx_opts {
 	int cpu[PL_WORKERS_MAX];
 	unsigned ncpus;
 	int copy;      /* enum afx_copy_mode */
-	int xdp_mode;  /* --xdp-mode: enum plt_xdp_mode, native or generic */
-	bool generic;  /* xdp_mode == PLT_XDP_GENERIC */
+	int xdp_mode;  /* --xdp-mode: enum plt_xdp_mode, auto (default), native or generic */
+	bool generic;  /* generic XDP: asked for, or what auto fell back to */
 	int no_need_wakeup;
 	bool need_wakeup; /* !no_need_wakeup */
 	uint32_t busy_poll_us;

@@ -96,8 +96,8 @@ static const struct plt_opt afx_opt_table[] = {
 	{ "policy", 'p', PLT_OPT_STR, O(policy), "FILE", "policy file (docs/policy.md); loaded into every copy of the core" },
 	{ "zero-copy", 0, PLT_OPT_ENUM, O(copy), "auto|on|off",
 	  "AF_XDP zero-copy: auto tries it and falls back to copy (default auto)", .names = afx_copy_modes },
-	PLT_XDP_MODE_OPTS("xdp-mode", 0, O(xdp_mode), "how the XDP program is attached: native (drv, the default)\n"
-		"or generic (skb); not offload (hw): the XSKMAP stays on the host"),
+	PLT_XDP_MODE_OPTS("xdp-mode", 0, O(xdp_mode), "how the XDP program is attached: auto (the default: native,\n"
+		"else generic with a warning), native (drv) or generic (skb); not offload (hw): the XSKMAP stays on the host"),
 	{ "no-need-wakeup", 0, PLT_OPT_FLAG, O(no_need_wakeup), NULL, "do not use XDP_USE_NEED_WAKEUP (kick on every batch)" },
 	{ "busy-poll", 0, PLT_OPT_U32, O(busy_poll_us), "USEC", "SO_PREFER_BUSY_POLL + SO_BUSY_POLL=USEC (0: off, default)" },
 	{ "busy-poll-budget", 0, PLT_OPT_U32, O(busy_budget), "N", "SO_BUSY_POLL_BUDGET (default: the batch size)" },
@@ -161,7 +161,7 @@ int afx_opt_parse(int argc, char **argv, struct afx_opts *o)
 		.copy = AFX_ZC_AUTO, .frame_size = AFX_DEF_FRAME,
 		.rx_size = AFX_DEF_RING, .tx_size = AFX_DEF_RING, .fill_size = AFX_DEF_RING,
 		.comp_size = AFX_DEF_RING, .batch = AFX_DEF_BATCH, .tap_prefix = "pl-tap", .interval = 1.0,
-		.xdp_mode = PLT_XDP_NATIVE,
+		.xdp_mode = PLT_XDP_AUTO,
 #ifndef NDEBUG
 		.check_every = AFX_DEBUG_CHECK_EVERY,
 #endif
@@ -173,12 +173,10 @@ int afx_opt_parse(int argc, char **argv, struct afx_opts *o)
 		pr_warn("unexpected argument '%s' (interfaces go with -i)\n", args[0]);
 		return 2;
 	}
-	if (o->xdp_mode == PLT_XDP_OFFLOAD || o->xdp_mode == PLT_XDP_AUTO) {
-		pr_warn("--xdp-mode %s: %s; use native (-N) or generic (-S)\n", plt_xdp_mode_names[o->xdp_mode],
-			o->xdp_mode == PLT_XDP_AUTO
-				? "the AF_XDP sockets are bound for one mode, so it must be chosen"
-				: "offload refused: the program redirects to AF_XDP sockets through an XSKMAP, "
-				  "which lives on the host, not on a NIC");
+	if (o->xdp_mode == PLT_XDP_OFFLOAD) {
+		pr_warn("--xdp-mode offload: %s; use auto, native (-N) or generic (-S)\n",
+			"refused: the program redirects to AF_XDP sockets through an XSKMAP, "
+			"which lives on the host, not on a NIC");
 		fprintf(stderr, "Try 'pathlab-afxdp --help'.\n");
 		return 2;
 	}

@@ -59,11 +59,25 @@ int afx_setup_port_load(struct afx_app *app, struct afx_port *p)
  * interface free. */
 int afx_setup_port_attach(struct afx_app *app, struct afx_port *p)
 {
-	int err = plt_xdp_attach(&p->link, p->ifname, bpf_program__fd(p->bpf.prog),
-				 app->o.generic ? PLT_XDP_GENERIC : PLT_XDP_NATIVE);
+	int err = plt_xdp_attach(&p->link, p->ifname, bpf_program__fd(p->bpf.prog), app->o.xdp_mode);
+	char driver[64];
 
 	if (err)
 		return err;
+	if (app->o.xdp_mode == PLT_XDP_AUTO && p->link.mode == PLT_XDP_GENERIC) {
+		/* The driver has no native XDP (r8169, or an MTU above its limit):
+		 * generic XDP delivers to copy-mode sockets only. */
+		plt_if_driver(p->ifname, driver, sizeof(driver));
+		if (app->zc_any) {
+			pr_warn("%s (driver %s): native XDP refused and the sockets are zero-copy, which needs "
+				"it: use --zero-copy off\n", p->ifname, driver);
+			plt_xdp_detach(&p->link);
+			return -EOPNOTSUPP;
+		}
+		pr_warn("%s (driver %s): no native XDP, running on generic XDP (AF_XDP copy mode; "
+			"--xdp-mode native makes this an error)\n", p->ifname, driver);
+		app->o.generic = true;
+	}
 	p->prog_id = (int)plt_bpf_prog_id(bpf_program__fd(p->bpf.prog));
 	pr_debug("%s: %s attached (%s XDP, bpf_link, prog id %d)\n", p->ifname,
 		 bpf_program__name(p->bpf.prog), app->o.generic ? "generic" : "native", p->prog_id);

@@ -7,7 +7,9 @@
  * PL_TABLE), include it here, and add X(NAME) to PL_STAGES. Nothing else
  * changes in any datapath.
  *
- * Order (docs/stages.md): count sees everything; ratelimit and synguard come
+ * Order (docs/stages.md): block drops listed sources and destinations
+ * first (one lookup, before any per-source state is made for them); count
+ * sees everything else; ratelimit and synguard come
  * right after it, before the ACL's linear scan, so a flood costs as little
  * as possible; acl filters before anything answers or forwards; the
  * responder answers the flows it listens on before any forwarding; lb
@@ -18,6 +20,7 @@
 #ifndef PL_STAGES_H
 #define PL_STAGES_H
 
+#include "stages/block.h"
 #include "stages/count.h"
 #include "stages/ratelimit.h"
 #include "stages/synguard.h"
@@ -29,6 +32,7 @@
 #include "stages/forward.h"
 
 #define PL_STAGES(X)                                                            \
+	X(block)                                                                \
 	X(count)                                                                \
 	X(ratelimit)                                                            \
 	X(synguard)                                                             \

@@ -122,7 +122,10 @@ struct pl_addr {
 	X(ROUTE_TTL, "route_ttl_expired", "route: TTL/hop limit 1 or less, passed to the stack") \
 	X(ROUTE_NONE, "route_no_route", "route: no route, passed to the stack") \
 	X(ROUTE_PASS, "route_pass", "route: a pass route (local, unresolved), to the stack") \
-	X(ROUTE_DROP, "route_drop", "route: a drop (blackhole) route")
+	X(ROUTE_DROP, "route_drop", "route: a drop (blackhole) route")         \
+	X(BLOCKED, "blocked", "block: dropped by a block list")                \
+	X(BLOCK_SRC, "block_src", "block: source address in the source list")  \
+	X(BLOCK_DST, "block_dst", "block: destination address in the destination list")
 
 enum pl_counter {
 #define PL_X(n, s, d) PL_CNT_##n,
@@ -170,7 +173,8 @@ struct pl_config {
 	__u8 lb_enabled;       /* 1: L4 load balancer */
 	__u32 lb_seed;         /* seed of the LB flow hash (lb.h) */
 	__u8 route_enabled;    /* 1: IP routing over pl_route4/pl_route6 */
-	__u8 stages_pad[3];
+	__u8 block_enabled;    /* PL_BLOCK_SRC | PL_BLOCK_DST (block.h): lists in use */
+	__u8 stages_pad[2];
 	__u32 stages_reserved[5];
 };
 

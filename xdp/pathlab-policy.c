@@ -8,6 +8,8 @@
  *   pathlab-policy show  --target T
  *   pathlab-policy top   --target T [--top N]
  *   pathlab-policy routes --target xdp:IFACE [--once]
+ *   pathlab-policy block --target xdp:IFACE add|del src|dst PREFIX...
+ *   pathlab-policy block --target xdp:IFACE load src|dst FILE
  *
  * An XDP program is reached through its maps (libpathlab-ctl's BPF backend);
  * pathlab-afxdp and pathlab-dpdk through their control socket
@@ -337,6 +339,66 @@ static int cmd_routes(void *opts, int argc, char **argv)
 	return err < 0 ? 1 : 0;
 }
 
+/* block --prog-id ID add|del|load src|dst PREFIX...|FILE: change a block
+ * list of the running program, nothing else of its policy. */
+static int cmd_block(void *opts, int argc, char **argv)
+{
+	const struct opts *o = opts;
+	struct pl_err err = { { 0 } };
+	struct pl_ctl *c;
+	__u32 prog_id;
+	int list, bad = 0;
+
+	if (strcmp(argv[0], "add") && strcmp(argv[0], "del") && strcmp(argv[0], "load")) {
+		fprintf(stderr, "block: '%s' is not add, del or load\n", argv[0]);
+		return 2;
+	}
+	if (strcmp(argv[1], "src") && strcmp(argv[1], "dst")) {
+		fprintf(stderr, "block %s: '%s' is not src or dst (the list to change)\n", argv[0], argv[1]);
+		return 2;
+	}
+	if (argc < 3 || (!strcmp(argv[0], "load") && argc != 3)) {
+		fprintf(stderr, "block %s %s needs %s\n", argv[0], argv[1],
+			!strcmp(argv[0], "load") ? "one FILE" : "one or more PREFIXes");
+		return 2;
+	}
+	list = argv[1][0] == 'd';
+	{
+		struct dest d;
+		int r = dest_open(o, &d);
+
+		if (r)
+			return r;
+		if (!d.ctl) {
+			fprintf(stderr, "block reaches an XDP program (xdp:IFACE or --prog-id); for pathlab-afxdp "
+					"and pathlab-dpdk, change the policy's block lists and apply it\n");
+			return 2;
+		}
+		c = d.ctl;
+		prog_id = d.a.prog_id;
+	}
+	if (!strcmp(argv[0], "load")) {
+		long n = pl_block_load(c, list, argv[2], &err);
+
+		if (n < 0)
+			fprintf(stderr, "%s\n", err.msg), bad = 1;
+		else
+			printf("%s list of program %u: %ld prefixes from %s\n", argv[1], prog_id, n, argv[2]);
+	} else {
+		for (int i = 2; i < argc; i++) {
+			int e = argv[0][0] == 'a' ? pl_block_add(c, list, argv[i], &err)
+						  : pl_block_del(c, list, argv[i], &err);
+
+			if (e) {
+				fprintf(stderr, "%s\n", err.msg);
+				bad = 1;
+			}
+		}
+	}
+	pl_ctl_close(c);
+	return bad;
+}
+
 #define O(f) offsetof(struct opts, f)
 static const struct plt_opt opt_table[] = {
 	{ "target", 't', PLT_OPT_STR, O(target), "KIND:NAME",
@@ -361,6 +423,9 @@ static const struct plt_cmd cmd_table[] = {
 	{ "routes", "--target xdp:IFACE [--once]",
 	  "mirror the kernel's routes and neighbours into an XDP program's route tables, following changes until SIGINT/SIGTERM",
 	  0, 0, cmd_routes },
+	{ "block", "--target xdp:IFACE add|del|load src|dst PREFIX...|FILE",
+	  "change a block list of the running program (nothing else of its policy): add or remove prefixes, or load a list file in place of the list",
+	  2, -1, cmd_block },
 };
 
 static void outro(FILE *f)

@@ -14,8 +14,9 @@ import subprocess
 import sys
 import time
 
-from . import measure, paths, report, workloads
+from . import bypass, hostenv, measure, nicprobe, paths, realport, report, workloads
 from . import placement as P
+from . import lab as L
 from .lab import Error, Lab
 from .where import layout
 
@@ -39,7 +40,8 @@ def parse(argv):
         prog="bench/compare.sh",
         description="The same workloads through every pathlab path and its references, on a pl-topo veth "
                     "line (generator -> DUT -> sink): NDR/PDR, overload throughput, frame accounting, "
-                    "placement per row. docs/benchmarking.md. Also: bench/compare.sh diff RUN_A RUN_B.")
+                    "placement per row. docs/benchmarking.md. Also: bench/compare.sh diff RUN_A RUN_B; "
+                    "bench/compare.sh cleanup (undo what a killed run left).")
     names = [p.name for p in all_paths(Ctx())]
     ap.add_argument("--paths", default="all", help="comma list (default all): " + ",".join(names))
     ap.add_argument("--workloads", default=",".join(workloads.DEFAULT),
@@ -75,6 +77,15 @@ def parse(argv):
                                              "in the source tree, or in the current directory when installed)")
     ap.add_argument("--fail-start", default="", help="testing: make this path's start fail")
     ap.add_argument("--verbose", action="store_true", help="print every command")
+    ap.add_argument("--dut-if", default="", metavar="IF|PCI",
+                    help="a real DUT port (interface name or PCI address such as 0000:03:00.0): with --dry-run, "
+                         "the plan: modes the probe allows per path, bypass (dpdk-pmd) bind/run/restore commands")
+    ap.add_argument("--nic-probe", default="", metavar="FILE",
+                    help="take the DUT port's answers from FILE (`pl-nicprobe --kv IF` recorded) instead of "
+                         "probing it: its modes decide each path's (docs/benchmarking.md, 'The NIC decides')")
+    ap.add_argument("--force", action="store_true",
+                    help="allow --dut-if on the interface of the default route or of the ssh session")
+    ap.add_argument("--dry-run", action="store_true", help="with --dut-if: print the plan and commands, change nothing")
     ap.add_argument("--version", action="version", version=version())
     a = ap.parse_args(argv)
     given = {x.split("=")[0] for x in argv if x.startswith("--")}
@@ -115,6 +126,10 @@ def parse(argv):
     if a.prefix and not (len(a.prefix) <= 7 and a.prefix[0].isalpha()
                          and all(c.isalnum() or c == "-" for c in a.prefix)):
         ap.error("--prefix: 1-7 characters a-z, 0-9, '-' (got '%s')" % a.prefix)
+    if a.dry_run and not a.dut_if:
+        ap.error("--dry-run goes with --dut-if (a veth run changes nothing outside its own namespaces)")
+    if a.nic_probe and not os.path.isfile(a.nic_probe):
+        ap.error("--nic-probe %s: no such file (record one with `pl-nicprobe --kv IF > FILE`)" % a.nic_probe)
     if a.out and os.path.exists(a.out):
         ap.error("--out %s exists: give a new directory (results are never overwritten)" % a.out)
     return a
@@ -122,7 +137,7 @@ def parse(argv):
 
 def sh(argv):
     try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
+        return subprocess.run(L.GUARD + argv, capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return ""
 
@@ -158,6 +173,8 @@ def say(msg):
 
 def run(argv):
     a = parse(argv)
+    if a.dut_if:
+        return realport.run(a, say)
     if os.geteuid() != 0:
         print("compare.sh: needs root (namespaces, XDP, AF_XDP): run it with sudo", file=sys.stderr)
         return 2
@@ -179,6 +196,13 @@ def run(argv):
     os.makedirs(ctx.work)
     lab = Lab(src, build, out, prefix, a.verbose)
     ctx.lab = lab
+    try:
+        lab.arm()
+        bypass.restore_leftover(lab, False, say)
+        ctx.nic = nicprobe.choose(nicprobe.load(a.nic_probe)) if a.nic_probe else None
+    except (Error, OSError, RuntimeError, ValueError) as e:
+        print("compare.sh: %s" % e, file=sys.stderr)
+        return 2
 
     def on_signal(sig, frame):
         raise KeyboardInterrupt
@@ -208,6 +232,7 @@ def run(argv):
     done = 0
     failed = False
     old_stats = sh(["sysctl", "-n", "kernel.bpf_stats_enabled"]) or "0"
+    lab.record_sysctl("kernel.bpf_stats_enabled", old_stats)
     topo = None
     sink = None
     running = None
@@ -219,6 +244,13 @@ def run(argv):
                                                           topo["DUT_IN_IF"]]).splitlines() if ": " in l)
                 res["meta"]["driver"] = "%s %s %s" % (drv.get("driver", "?"), drv.get("version", ""),
                                                       drv.get("firmware-version", ""))
+                if ctx.nic is None:
+                    try:
+                        ctx.nic = nicprobe.choose(nicprobe.live(lab, topo["DUT_IN_IF"], topo.ns("dut")))
+                    except ValueError as e:
+                        raise Error(str(e))
+                res["meta"]["nic"] = ctx.nic
+                res["meta"]["environment"] = hostenv.record(topo.ns("dut"), [topo["DUT_IN_IF"], topo["DUT_OUT_IF"]])
                 sink = topo.start("sink", [layout.tool("bench/pl-sink"), "-i", topo["SINK_IF"]],
                                   os.path.join(out, "logs", "sink.log"))
                 ctx.sink = sink
@@ -244,6 +276,8 @@ def run(argv):
                 try:
                     if a.fail_start == p.name:
                         raise Error("start failed on request (--fail-start)")
+                    if nicprobe.refusal(ctx, p.name):
+                        raise paths.NotApplicable(nicprobe.refusal(ctx, p.name))
                     if not (started and p.live_switch and p.switch(wl, pol)):
                         if started:
                             p.stop()
@@ -254,8 +288,11 @@ def run(argv):
                     cell = measure.Cell(ctx, topo, p, wl, place, 64)
                     cell_opts = argparse.Namespace(**vars(a))
                     cell_opts.search = not a.no_search and p.name != "ceiling"
+                    nic0 = {i: hostenv.nic_stats(topo.ns("dut"), i) for i in p.dut_ifs()}
                     cell_opts.latency = not a.no_latency and not a.no_search
                     row.update(measure.measure_cell(cell, cell_opts))
+                    row["nic_stats_delta"] = {i: hostenv.stats_delta(nic0[i], hostenv.nic_stats(topo.ns("dut"), i))
+                                              for i in nic0}
                     row["status"] = "ok"
                     if row["correct"] != "OK":
                         failed = True
@@ -321,6 +358,17 @@ def main(argv):
                 print("compare.sh diff: %s has no results.json" % d, file=sys.stderr)
                 return 2
         sys.stdout.write(report.diff(argv[1], argv[2]))
+        return 0
+    if argv[:1] == ["reap"] and len(argv) == 4:
+        # the watchdog a run starts (lab.Lab.arm)
+        return L.reap(argv[1], int(argv[2]), int(argv[3]))
+    if argv[:1] == ["cleanup"]:
+        if os.geteuid() != 0:
+            print("compare.sh cleanup: needs root", file=sys.stderr)
+            return 2
+        live = L.clean_stale(lambda m: print("cleanup: " + m))
+        for p in live:
+            print("cleanup: the run with prefix %s is still running: left alone" % p)
         return 0
     if argv[:1] == ["run"]:
         argv = argv[1:]

@@ -4,7 +4,21 @@
 Every command goes through Lab.run or Lab.start so that commands.txt holds the
 exact commands of a run; every process started is stopped by its PID (and its
 session), every topology by its name and then by the run's prefix.
+
+Nothing outlives the harness, kill -9 included:
+- every child runs under `setpriv --pdeathsig KILL` (the kernel kills it when
+  the harness dies; the chain pl-topo exec -> ip netns exec -> sh -> program
+  is one process that execs, so the signal reaches the program itself);
+- what the kernel does not take down with a process (namespaces, daemons that
+  detach such as OVS's, sysctls, DPDK run directories) is written to a state
+  file (STATE_DIR/PREFIX.json) as the run goes; a watchdog process (`python3
+  -m pathlab_bench reap`, its own session) waits on the harness's pidfd and,
+  when the harness died without removing the file, undoes what it records;
+- every start first undoes what a state file of a dead run records (a run
+  killed with its watchdog), and `compare.sh cleanup` does only that.
+Processes are killed only when their PID and start time match the record.
 """
+import json
 import os
 import shlex
 import signal
@@ -13,6 +27,176 @@ import sys
 import time
 
 from .where import layout
+
+
+STATE_DIR = os.environ.get("PL_BENCH_STATE_DIR", "/run/pathlab-bench")
+# the kernel kills the child when the harness (the thread that started it) dies
+GUARD = ["setpriv", "--pdeathsig", "KILL", "--"]
+
+
+def start_time(pid):
+    """The start time of PID (clock ticks since boot), None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _session_members(sid, not_before):
+    """PIDs of session sid started no earlier than its leader was."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read().rsplit(")", 1)[1].split()
+            if int(st[3]) == sid and int(st[19]) >= not_before:
+                pids.append(int(d))
+        except (OSError, IndexError, ValueError):
+            continue
+    return pids
+
+
+class State:
+    """What a run created that must not outlive it, kept in a file as the run goes."""
+
+    def __init__(self, prefix, pltopo):
+        os.makedirs(STATE_DIR, mode=0o700, exist_ok=True)
+        self.file = os.path.join(STATE_DIR, prefix + ".json")
+        self.data = {"pid": os.getpid(), "start": start_time(os.getpid()), "prefix": prefix,
+                     "pltopo": pltopo, "procs": [], "undo": [], "remove": [], "sysctl": {}}
+        self.save()
+
+    def save(self):
+        tmp = self.file + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.data, f)
+        os.replace(tmp, self.file)
+
+    def add_proc(self, pid, argv):
+        self.data["procs"].append({"pid": pid, "start": start_time(pid), "argv": argv[:8]})
+        self.save()
+
+    def drop_proc(self, pid):
+        self.data["procs"] = [p for p in self.data["procs"] if p["pid"] != pid]
+        self.save()
+
+    def add(self, key, item):
+        if item not in self.data[key]:
+            self.data[key].append(item)
+            self.save()
+
+    def discard(self, key, item):
+        if item in self.data[key]:
+            self.data[key].remove(item)
+            self.save()
+
+    def sysctl(self, name, value):
+        """Record a sysctl's value to put back (the first one recorded wins)."""
+        if name not in self.data["sysctl"]:
+            self.data["sysctl"][name] = value
+            self.save()
+
+    def close(self):
+        try:
+            os.unlink(self.file)
+        except OSError:
+            pass
+
+
+def undo(data, log=None):
+    """Undo what a state record says a run left: its processes (by PID and
+    start time, with their sessions), the recorded undo commands, paths,
+    its topologies (pl-topo down --all-with-prefix), sysctls."""
+    def note(msg):
+        if log:
+            log(msg)
+    for p in data.get("procs", []):
+        st = p.get("start")
+        if st is None or start_time(p["pid"]) != st:
+            continue
+        for pid in [p["pid"]] + _session_members(p["pid"], st):
+            try:
+                os.kill(pid, signal.SIGKILL)
+                note("killed pid %d (%s)" % (pid, " ".join(p.get("argv", [])[:3])))
+            except (ProcessLookupError, PermissionError):
+                pass
+    for argv in reversed(data.get("undo", [])):
+        try:
+            subprocess.run(argv, capture_output=True, timeout=60)
+            note("ran " + " ".join(argv[-3:]))
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    for path in data.get("remove", []):
+        subprocess.run(["rm", "-rf", "--one-file-system", path], capture_output=True)
+    if data.get("prefix") and data.get("pltopo"):
+        subprocess.run([data["pltopo"], "down", "--all-with-prefix", data["prefix"]], capture_output=True,
+                       timeout=120)
+        note("pl-topo down --all-with-prefix %s" % data["prefix"])
+    for name, value in data.get("sysctl", {}).items():
+        subprocess.run(["sysctl", "-qw", "%s=%s" % (name, value)], capture_output=True)
+        note("sysctl %s=%s" % (name, value))
+
+
+def alive(data):
+    return data.get("start") is not None and start_time(data.get("pid", 0)) == data["start"]
+
+
+def clean_stale(log=None, skip=None):
+    """Undo the records of every run that died without cleaning up; returns
+    the prefixes of runs still alive."""
+    live = []
+    try:
+        names = sorted(os.listdir(STATE_DIR))
+    except OSError:
+        return live
+    for n in names:
+        f = os.path.join(STATE_DIR, n)
+        if not n.endswith(".json") or f == skip:
+            continue
+        try:
+            with open(f) as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            continue
+        if alive(data):
+            live.append(data.get("prefix", "?"))
+            continue
+        if log:
+            log("undoing what the dead run %d (prefix %s) left" % (data.get("pid", 0), data.get("prefix")))
+        undo(data, log)
+        try:
+            os.unlink(f)
+        except OSError:
+            pass
+    return live
+
+
+def reap(state_file, pid, start):
+    """The watchdog: wait for the harness (pid, start time) to end; if its
+    state file is still there (it did not clean up: killed), undo it."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        fd = None
+    if fd is not None and start_time(pid) == start:
+        import select
+        select.select([fd], [], [])
+    try:
+        with open(state_file) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return 0
+    if data.get("pid") != pid or data.get("start") != start:
+        return 0
+    undo(data)
+    try:
+        os.unlink(state_file)
+    except OSError:
+        pass
+    return 0
 
 
 class Error(Exception):
@@ -62,6 +246,37 @@ class Lab:
         self.env = dict(os.environ)
         self.env["PATH"] = os.path.dirname(self.pltopo) + ":" + self.env.get("PATH", "")
         self.env["PL_BPF_DIR"] = os.path.dirname(layout.tool("bench/pl_gen.bpf.o"))
+        self.state = None
+        self.watchdog = None
+
+    def arm(self):
+        """Clean what dead runs left, then record this run (state file and watchdog)."""
+        live = clean_stale(lambda m: print("cleanup: " + m, file=sys.stderr))
+        if self.prefix in live:
+            raise Error("a run with prefix %s is running: give another --prefix" % self.prefix)
+        self.state = State(self.prefix, self.pltopo)
+        env = dict(self.env)
+        env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        # not guarded: it must outlive the harness to clean up after it
+        self.watchdog = subprocess.Popen(
+            ["/usr/bin/python3", "-m", "pathlab_bench", "reap", self.state.file, str(os.getpid()),
+             str(self.state.data["start"])], env=env, start_new_session=True,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.state.data["watchdog"] = self.watchdog.pid
+        self.state.save()
+
+    def record(self, key, item):
+        """Something to undo if the run dies: key "undo" (an argv), "remove" (a path)."""
+        if self.state:
+            self.state.add(key, [str(a) for a in item] if key == "undo" else item)
+
+    def unrecord(self, key, item):
+        if self.state:
+            self.state.discard(key, [str(a) for a in item] if key == "undo" else item)
+
+    def record_sysctl(self, name, value):
+        if self.state:
+            self.state.sysctl(name, value)
 
     # --- commands -------------------------------------------------------
     def _note(self, argv, bg=False):
@@ -79,7 +294,7 @@ class Lab:
         if not quiet:
             self._note(argv)
         try:
-            p = subprocess.run(argv, input=stdin, capture_output=True, text=True,
+            p = subprocess.run(GUARD + argv, input=stdin, capture_output=True, text=True,
                                timeout=timeout, env=self.env)
         except subprocess.TimeoutExpired:
             if check:
@@ -99,12 +314,14 @@ class Lab:
         argv = [str(a) for a in argv]
         self._note(argv, bg=True)
         f = open(log, "ab")
-        p = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, env=self.env,
+        p = subprocess.Popen(GUARD + argv, stdout=f, stderr=subprocess.STDOUT, env=self.env,
                              stdin=stdin if stdin is not None else subprocess.DEVNULL,
                              start_new_session=True)
         f.close()
         proc = Proc(p, argv, log)
         self.procs.append(proc)
+        if self.state:
+            self.state.add_proc(p.pid, argv)
         return proc
 
     def stop(self, proc, sig=signal.SIGINT, wait=3.0):
@@ -112,6 +329,8 @@ class Lab:
         if proc is None or proc not in self.procs:
             return
         self.procs.remove(proc)
+        if self.state:
+            self.state.drop_proc(proc.pid)
         if proc.alive():
             for s, w in ((sig, wait), (signal.SIGKILL, 2.0)):
                 try:
@@ -135,18 +354,7 @@ class Lab:
 
     def session_pids(self, proc):
         """PIDs of every process in proc's session (for CPU accounting)."""
-        pids = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    st = f.read().rsplit(")", 1)[1].split()
-                if int(st[3]) == proc.pid:  # session id
-                    pids.append(int(d))
-            except (OSError, IndexError, ValueError):
-                continue
-        return pids
+        return _session_members(proc.pid, 0)
 
     def on_cleanup(self, fn):
         self.cleanups.append(fn)
@@ -164,6 +372,12 @@ class Lab:
         for t in list(self.topos):
             t.down()
         self.run([self.pltopo, "down", "--all-with-prefix", self.prefix], quiet=True)
+        if self.state:
+            # sysctls recorded and not yet put back by their owner
+            for name, value in self.state.data["sysctl"].items():
+                self.run(["sysctl", "-qw", "%s=%s" % (name, value)], quiet=True)
+            self.state.close()
+            self.state = None
 
     # --- topologies -----------------------------------------------------
     def topology(self, name, kind="line"):

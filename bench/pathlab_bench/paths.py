@@ -14,6 +14,7 @@ import shutil
 import time
 
 from . import counters as C
+from . import nicprobe
 from . import placement as P
 from .lab import Error
 from .where import layout
@@ -319,6 +320,7 @@ class PathlabAfxdp(Path):
             argv += ["-i", i]
         argv += ["--placement", self.placement_mode, "-p", policy_file, "--cpus", str(place.dut_cpus[-1]),
                  "--quiet", "--no-tap", "--metrics", "127.0.0.1:%d" % self.metrics_port]
+        argv += nicprobe.afxdp_args(self.ctx)
         if place.busy_poll:
             argv += ["--busy-poll", "20", "--busy-poll-budget", "64"]
             P.apply_busy_poll(topo, self.dut_ifs(), True)
@@ -441,6 +443,7 @@ class PathlabDpdk(Path):
     def start(self, topo, place, wl, policy_file):
         self.topo = topo
         self.file_prefix = "%s-dpdk" % self.lab.prefix
+        self.lab.record("remove", "/var/run/dpdk/" + self.file_prefix)
         # main lcore: the stats thread (sleeps) on the generator's CPU; the
         # worker lcore, which polls, on the budget
         argv = [self.bin("dpdk_app/pathlab-dpdk"), "-l", "%d,%d" % (place.gen_cpu, place.dut_cpus[-1]),
@@ -465,6 +468,7 @@ class PathlabDpdk(Path):
         if self.topo is not None:
             P.apply_busy_poll(self.topo, self.dut_ifs(), False)
             shutil.rmtree("/var/run/dpdk/" + getattr(self, "file_prefix", "-"), ignore_errors=True)
+            self.lab.unrecord("remove", "/var/run/dpdk/" + getattr(self, "file_prefix", "-"))
 
     def counters(self):
         if self.hybrid:
@@ -549,6 +553,7 @@ class Testpmd(Path):
         self.topo = topo
         t = topo.info
         self.file_prefix = "%s-tpmd" % self.lab.prefix
+        self.lab.record("remove", "/var/run/dpdk/" + self.file_prefix)
         mode = self.mode_for(wl)
         vdev = self.vdevs()
         # stdbuf: testpmd's answers go to a file, line-buffered so that each
@@ -623,6 +628,7 @@ class Testpmd(Path):
         if self.topo is not None:
             P.apply_busy_poll(self.topo, self.dut_ifs(), False)
             shutil.rmtree("/var/run/dpdk/" + getattr(self, "file_prefix", "-"), ignore_errors=True)
+            self.lab.unrecord("remove", "/var/run/dpdk/" + getattr(self, "file_prefix", "-"))
 
     @property
     def mode_now(self):
@@ -714,6 +720,9 @@ class Ovs(Path):
         self.place = place
         self.rundir = os.path.join(self.ctx.work, "ovs-" + self.name)
         self.lab.on_cleanup(self.teardown)
+        # OVS's daemons detach (their own session): if the harness is killed,
+        # its watchdog or the next run tears them down with this command
+        self.lab.record("undo", self.ovs_argv() + ["bench-teardown"])
         self.setup(wl, policy_file)
         if self.mode == "static" and not self.set_flow(wl):
             raise Error("ovs-ofctl: " + self.flow_error)
@@ -768,6 +777,7 @@ class Ovs(Path):
     def teardown(self):
         if self.topo is not None and getattr(self, "rundir", None) and os.path.isdir(self.rundir):
             self.lab.run(self.ovs_argv() + ["bench-teardown"], timeout=60, quiet=True)
+            self.lab.unrecord("undo", self.ovs_argv() + ["bench-teardown"])
             shutil.rmtree(self.rundir, ignore_errors=True)
 
     def stop(self):

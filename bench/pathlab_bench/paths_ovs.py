@@ -106,6 +106,8 @@ class OvsPvp(OvsDpdkMixin, Path):
         self.place = place
         self.rundir = os.path.join(self.ctx.work, "ovs-" + self.name)
         self.lab.on_cleanup(self.teardown)
+        # OVS's daemons detach: stopped by this command if the harness is killed
+        self.lab.record("undo", self.ovs_argv() + ["stop"])
         t = topo.info
         self.ovs("start", timeout=90)
         for i in self.dut_ifs():
@@ -131,6 +133,7 @@ class OvsPvp(OvsDpdkMixin, Path):
         with open(policy_file) as f, open(pol, "w") as g:
             g.write(f.read().replace(t["DUT_IN_IF"], "virtio_user0").replace(t["DUT_OUT_IF"], "virtio_user1"))
         self.file_prefix = "%s-pvp" % self.lab.prefix
+        self.lab.record("remove", "/var/run/dpdk/" + self.file_prefix)
         self.metrics_port = 19739
         argv = [self.bin("dpdk_app/pathlab-dpdk"), "-l", "%d,%d" % (place.gen_cpu, place.dut_cpus[-1]),
                 "--main-lcore", str(place.gen_cpu), "--no-pci", "--no-huge", "-m", "512",
@@ -156,6 +159,7 @@ class OvsPvp(OvsDpdkMixin, Path):
     def teardown(self):
         if self.topo is not None and getattr(self, "rundir", None) and os.path.isdir(self.rundir):
             self.lab.run(self.ovs_argv() + ["stop"], timeout=60, quiet=True)
+            self.lab.unrecord("undo", self.ovs_argv() + ["stop"])
             shutil.rmtree(self.rundir, ignore_errors=True)
 
     def stop(self):
@@ -163,6 +167,7 @@ class OvsPvp(OvsDpdkMixin, Path):
         Path.stop(self)
         self.teardown()
         shutil.rmtree("/var/run/dpdk/" + getattr(self, "file_prefix", "-"), ignore_errors=True)
+        self.lab.unrecord("remove", "/var/run/dpdk/" + getattr(self, "file_prefix", "-"))
 
     def pids(self):
         return ([self.ovs_pid] if getattr(self, "ovs_pid", 0) else []) + Path.pids(self)

@@ -148,6 +148,64 @@ int pl_apply_sync(struct pl_apply *a, const char *table, size_t ksz, size_t vsz)
 	return err;
 }
 
+/* Queue removal of one key (made after the configuration write). */
+int pl_apply_del(struct pl_apply *a, const char *table, const void *key, size_t ksz, size_t vsz)
+{
+	return op_add(a, table, OP_DEL, key, ksz, NULL, vsz, 0);
+}
+
+static int key_cmp(const void *x, const void *y, void *ksz)
+{
+	return memcmp(x, y, *(size_t *)ksz);
+}
+
+/* The keys table holds now, sorted. */
+int pl_apply_keys(struct pl_apply *a, const char *table, size_t ksz, struct pl_keyset *ks)
+{
+	size_t cap = 0;
+	int err, first = 1;
+
+	ks->k = NULL;
+	ks->n = 0;
+	ks->ksz = ksz;
+	for (;;) {
+		if (ks->n == cap) {
+			uint8_t *n = realloc(ks->k, (cap = cap ? cap * 2 : 64) * ksz);
+
+			if (!n)
+				return pl_apply_fail(a, 0, -ENOMEM, "out of memory");
+			ks->k = n;
+		}
+		err = pl_ctl_next_key(a->c, table, first ? NULL : ks->k + (ks->n - 1) * ksz, ks->k + ks->n * ksz);
+		if (err == -ENOENT || err == -ESRCH)
+			break;
+		if (err)
+			return pl_apply_fail(a, 0, err, "cannot list %s: %s", table, strerror(-err));
+		ks->n++;
+		first = 0;
+	}
+	qsort_r(ks->k, ks->n, ksz, key_cmp, &ks->ksz);
+	return 0;
+}
+
+int pl_keyset_has(const struct pl_keyset *ks, const void *key)
+{
+	size_t lo = 0, hi = ks->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = memcmp(key, ks->k + mid * ks->ksz, ks->ksz);
+
+		if (!r)
+			return 1;
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
 /* Does the backend have this table? */
 int pl_apply_has_table(struct pl_apply *a, const char *table, const void *any_key, size_t vsz)
 {

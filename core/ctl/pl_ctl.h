@@ -138,6 +138,21 @@ void pl_policy_free(struct pl_policy *p); /* accepts NULL */
 int pl_policy_apply(struct pl_ctl *c, const struct pl_policy *p, pl_port_resolver resolver,
 		    void *resolver_arg, struct pl_err *err);
 
+/* Block lists (the block stage) changed live, without a policy apply;
+ * list 0 is the source list, 1 the destination list. add: one address or
+ * prefix, and the list's enable bit set; del: one prefix as it was added
+ * (the bit stays set). load: the list becomes exactly FILE's prefixes (the
+ * policy's list format): the missing ones are written (all or none: a
+ * failed write undoes the others), the bit set, then the extra ones removed
+ * (the bit cleared for an empty list), so a list that
+ * was off is whole before it is used and, while it is on, each prefix is in
+ * the old list or the new one. Returns 0 (load: the number of prefixes) or
+ * -errno with err naming what is wrong. A later policy apply replaces the
+ * lists with the policy's. */
+int pl_block_add(struct pl_ctl *c, int list, const char *prefix, struct pl_err *err);
+int pl_block_del(struct pl_ctl *c, int list, const char *prefix, struct pl_err *err);
+long pl_block_load(struct pl_ctl *c, int list, const char *file, struct pl_err *err);
+
 /* The stock resolver: ifindex from if_nametoindex(), out_port = ifindex;
  * -ENOENT for an unknown name, -ERANGE when the ifindex is not below
  * PL_PORTS_MAX (the devmap size). */

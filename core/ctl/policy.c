@@ -63,7 +63,8 @@
 	X(lb, lb, 0,                                                                        \
 	  "lb service NAME VIP PORT tcp|udp [mode dsr|ipip|nat] [size PRIME] [encap-src ADDR]" \
 	  "  |  lb backend SERVICE ADDR [port N] [weight N] [state up|draining|down] "       \
-	  "[mac MAC] [src-mac MAC] [via IFACE|tx|pass]  |  lb seed N")
+	  "[mac MAC] [src-mac MAC] [via IFACE|tx|pass]  |  lb seed N")                      \
+	X(block, block, 0, "block src|dst FILE (one prefix per line, # comments)")
 
 #define PL_KW_ONCE 1u
 

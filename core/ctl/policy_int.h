@@ -142,6 +142,17 @@ int pl_apply_put_new(struct pl_apply *a, const char *table, const void *key, siz
 /* Queue removal of every key of table that no queued write names (made
  * after the configuration write): the policy owns the whole table. */
 int pl_apply_sync(struct pl_apply *a, const char *table, size_t ksz, size_t vsz);
+/* Queue removal of one key (made after the configuration write). */
+int pl_apply_del(struct pl_apply *a, const char *table, const void *key, size_t ksz, size_t vsz);
+/* The keys a table holds now, sorted (an LPM lookup finds covering
+ * prefixes, so whether a key itself exists is told from this list);
+ * free(ks->k) after use. pl_keyset_has: is key in it (binary search). */
+struct pl_keyset {
+	uint8_t *k;
+	size_t n, ksz;
+};
+int pl_apply_keys(struct pl_apply *a, const char *table, size_t ksz, struct pl_keyset *ks);
+int pl_keyset_has(const struct pl_keyset *ks, const void *key);
 /* Does the backend have this table? */
 int pl_apply_has_table(struct pl_apply *a, const char *table, const void *any_key, size_t vsz);
 /* Resolve an interface name through the datapath's resolver; errors name

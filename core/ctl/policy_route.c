@@ -214,60 +214,9 @@ int pl_ifname_mac(const char *name, __u8 mac[6])
 	return err;
 }
 
-/* The keys a table holds now, sorted (an LPM lookup finds covering
- * prefixes, so whether a route's own key exists is told from this list). */
-struct keyset {
-	uint8_t *k;
-	size_t n, ksz;
-};
-
-static int key4_cmp(const void *x, const void *y)
-{
-	return memcmp(x, y, sizeof(struct pl_route_key4));
-}
-
-static int key6_cmp(const void *x, const void *y)
-{
-	return memcmp(x, y, sizeof(struct pl_route_key6));
-}
-
-static int keyset_load(struct pl_apply *a, const char *table, size_t ksz, struct keyset *ks)
-{
-	size_t cap = 0;
-	int err, first = 1;
-
-	ks->k = NULL;
-	ks->n = 0;
-	ks->ksz = ksz;
-	for (;;) {
-		if (ks->n == cap) {
-			uint8_t *n = realloc(ks->k, (cap = cap ? cap * 2 : 64) * ksz);
-
-			if (!n)
-				return pl_apply_fail(a, 0, -ENOMEM, "out of memory");
-			ks->k = n;
-		}
-		err = pl_ctl_next_key(a->c, table, first ? NULL : ks->k + (ks->n - 1) * ksz, ks->k + ks->n * ksz);
-		if (err == -ENOENT || err == -ESRCH)
-			break;
-		if (err)
-			return pl_apply_fail(a, 0, err, "cannot list %s: %s", table, strerror(-err));
-		ks->n++;
-		first = 0;
-	}
-	qsort(ks->k, ks->n, ksz, ksz == sizeof(struct pl_route_key4) ? key4_cmp : key6_cmp);
-	return 0;
-}
-
-static int keyset_has(const struct keyset *ks, const void *key)
-{
-	return ks->n && bsearch(key, ks->k, ks->n, ks->ksz,
-				ks->ksz == sizeof(struct pl_route_key4) ? key4_cmp : key6_cmp);
-}
-
 /* Queue every route and its out port's devmap slot. */
 static int route_queue(struct pl_apply *a, const struct route_data *d, int has_devmap,
-		       const struct keyset *k4s, const struct keyset *k6s)
+		       const struct pl_keyset *k4s, const struct pl_keyset *k6s)
 {
 	int err;
 
@@ -293,13 +242,13 @@ static int route_queue(struct pl_apply *a, const struct route_data *d, int has_d
 			struct pl_route_key4 k = { .prefixlen = r->plen };
 
 			memcpy(k.addr, &r->net.b[12], 4);
-			err = (keyset_has(k4s, &k) ? pl_apply_put : pl_apply_put_new)(a, "pl_route4", &k, sizeof(k), &v,
+			err = (pl_keyset_has(k4s, &k) ? pl_apply_put : pl_apply_put_new)(a, "pl_route4", &k, sizeof(k), &v,
 										     sizeof(v), r->line);
 		} else {
 			struct pl_route_key6 k = { .prefixlen = r->plen };
 
 			memcpy(k.addr, r->net.b, 16);
-			err = (keyset_has(k6s, &k) ? pl_apply_put : pl_apply_put_new)(a, "pl_route6", &k, sizeof(k), &v,
+			err = (pl_keyset_has(k6s, &k) ? pl_apply_put : pl_apply_put_new)(a, "pl_route6", &k, sizeof(k), &v,
 										     sizeof(v), r->line);
 		}
 		if (!err && has_devmap && r->action == PL_ROUTE_FWD)
@@ -318,12 +267,12 @@ static int route_prepare(struct pl_apply *a, const void *data)
 	const struct route_data *d = data;
 	__u32 probe = 0;
 	int has_devmap = pl_apply_has_table(a, "pl_tx_ports", &probe, sizeof(__u32));
-	struct keyset k4s = { 0 }, k6s = { 0 };
+	struct pl_keyset k4s = { 0 }, k6s = { 0 };
 	int err;
 
-	err = keyset_load(a, "pl_route4", sizeof(struct pl_route_key4), &k4s);
+	err = pl_apply_keys(a, "pl_route4", sizeof(struct pl_route_key4), &k4s);
 	if (!err)
-		err = keyset_load(a, "pl_route6", sizeof(struct pl_route_key6), &k6s);
+		err = pl_apply_keys(a, "pl_route6", sizeof(struct pl_route_key6), &k6s);
 	if (!err)
 		err = route_queue(a, d, has_devmap, &k4s, &k6s);
 	free(k4s.k);

@@ -11,7 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 
-from pathlab_bench import measure, paths, workloads  # noqa: E402
+from pathlab_bench import lab, measure, paths, workloads  # noqa: E402
 
 
 class Model:
@@ -134,6 +134,52 @@ class VerdictCounterTest(unittest.TestCase):
         self.assertEqual(acc["redirect_fail"], 600)
         self.assertEqual(acc["unaccounted"], 0)
         self.assertEqual(workloads.WORKLOADS["drop"].handled(acc), 400)
+
+
+class LeftoversTest(unittest.TestCase):
+    """What a killed run recorded is undone by PID and start time only, and
+    only for runs that are dead."""
+
+    def setUp(self):
+        import subprocess
+        import tempfile
+        self.dir = tempfile.mkdtemp(prefix="plt-state-")
+        lab.STATE_DIR = self.dir
+        self.sleeper = subprocess.Popen(["sleep", "60"], start_new_session=True)
+
+    def tearDown(self):
+        import shutil
+        if self.sleeper.poll() is None:
+            self.sleeper.kill()
+        self.sleeper.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def record(self, name, run_pid, run_start, proc_start):
+        import json
+        data = {"pid": run_pid, "start": run_start, "prefix": name, "pltopo": "", "undo": [], "remove": [],
+                "sysctl": {}, "procs": [{"pid": self.sleeper.pid, "start": proc_start, "argv": ["sleep"]}]}
+        with open(os.path.join(self.dir, name + ".json"), "w") as f:
+            json.dump(data, f)
+
+    def test_dead_run_is_undone(self):
+        # a run whose PID is gone (no start time matches): its processes are killed
+        me = lab.start_time(self.sleeper.pid)
+        self.record("plt-x1", 2 ** 22 + 7, 1, me)
+        self.assertEqual(lab.clean_stale(), [])
+        self.assertEqual(self.sleeper.wait(5), -9)
+        self.assertEqual(os.listdir(self.dir), [])
+
+    def test_reused_pid_is_spared(self):
+        # the recorded start time is not the process's: the PID was reused
+        self.record("plt-x2", 2 ** 22 + 7, 1, lab.start_time(self.sleeper.pid) - 1)
+        lab.clean_stale()
+        self.assertIsNone(self.sleeper.poll())
+
+    def test_live_run_is_left_alone(self):
+        self.record("plt-x3", os.getpid(), lab.start_time(os.getpid()), lab.start_time(self.sleeper.pid))
+        self.assertEqual(lab.clean_stale(), ["plt-x3"])
+        self.assertIsNone(self.sleeper.poll())
+        self.assertEqual(os.listdir(self.dir), ["plt-x3.json"])
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ static void test_bad_input(void)
 	size_t off = 0;
 
 	expect_error("acl drop proto tcp dport 22\ndorp tcp\n",
-		     "t.policy:2: unknown keyword 'dorp' (keywords: mode, malformed, default, count, acl, steer, forward, ratelimit, synguard, responder, route, lb; see docs/policy.md)");
+		     "t.policy:2: unknown keyword 'dorp' (keywords: mode, malformed, default, count, acl, steer, forward, ratelimit, synguard, responder, route, lb, block; see docs/policy.md)");
 	expect_error("acl drop from 10.0.0.0/33", "t.policy:1: source '10.0.0.0/33' has a bad prefix length (0-32 for IPv4)");
 	expect_error("acl drop to 2001:db8::/129", "t.policy:1: destination '2001:db8::/129' has a bad prefix length (0-128 for IPv6)");
 	expect_error("acl drop from 10.0.0.0/x", "t.policy:1: source '10.0.0.0/x' has a bad prefix length");

@@ -6,6 +6,9 @@
 #include "stages/ratelimit.h"
 #include "stages/synguard.h"
 #include "stages/route.h"
+#include "stages/block.h"
+#include <time.h>
+#include <unistd.h>
 #include "pl_user.h"
 #include "pl_ctl.h"
 
@@ -66,6 +69,213 @@ static int lb_send(const char *vip, __u16 sport, __u8 flags)
 	if (pl_core_process(&b, &port) != PL_TX)
 		return -1;
 	return b.data[14 + 19];
+}
+
+/* Write text into a file in dir; returns its path (static buffer). */
+static const char *put_file(const char *dir, const char *name, const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return path;
+}
+
+/* Parse and apply a policy file; returns the error message or NULL. */
+static const char *apply_file(struct pl_ctl *ctl, const char *path)
+{
+	static struct pl_err err;
+	struct pl_policy *p = NULL;
+	int e = pl_policy_parse_file(path, &p, &err);
+
+	if (!e)
+		e = pl_policy_apply(ctl, p, NULL, NULL, &err);
+	pl_policy_free(p);
+	return e ? err.msg : NULL;
+}
+
+static int blocked4(struct pl_table *t, __u8 a, __u8 b, __u8 c, __u8 d)
+{
+	struct pl_route_key4 k = { .prefixlen = 32, .addr = { a, b, c, d } };
+
+	return pl_table_lookup(t, &k) != NULL;
+}
+
+/* Block lists through the policy: files, errors with FILE:LINE, reloads
+ * that change the set, 100,000 prefixes. */
+static void test_block_policy(struct pl_ctl *ctl)
+{
+	char dir[] = "/tmp/plt-block-XXXXXX", pol[600];
+	const char *e;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	put_file(dir, "src.list", "# flood sources\n10.0.0.0/8\n\n  192.0.2.7   # one host\n2001:db8::/32\n10.0.0.0/8\n");
+	put_file(dir, "dst.list", "198.51.100.0/24\n");
+	snprintf(pol, sizeof(pol), "%s", put_file(dir, "b.policy", "block src src.list\nblock dst dst.list\n"));
+	e = apply_file(ctl, pol);
+	CHECK(!e, "apply: %s", e);
+	CHECK(blocked4(&pl_block_src4, 10, 9, 9, 9) && blocked4(&pl_block_src4, 192, 0, 2, 7) &&
+	      !blocked4(&pl_block_src4, 192, 0, 2, 8), "src list loaded");
+	CHECK(blocked4(&pl_block_dst4, 198, 51, 100, 1) && !blocked4(&pl_block_src4, 198, 51, 100, 1),
+	      "dst list loaded, separate from src");
+	{
+		struct pl_route_key6 k = { .prefixlen = 128, .addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 1 } };
+
+		CHECK(pl_table_lookup(&pl_block_src6, &k) != NULL, "IPv6 prefix loaded");
+	}
+	CHECK(pl_core_config()->block_enabled == (PL_BLOCK_SRC | PL_BLOCK_DST), "both lists on");
+	/* a reload with a changed list: the new prefix in, the dropped ones out */
+	put_file(dir, "src.list", "10.0.0.0/8\n203.0.113.0/24\n");
+	put_file(dir, "b.policy", "block src src.list\n");
+	e = apply_file(ctl, pol);
+	CHECK(!e, "reload: %s", e);
+	CHECK(blocked4(&pl_block_src4, 203, 0, 113, 5) && blocked4(&pl_block_src4, 10, 1, 1, 1) &&
+	      !blocked4(&pl_block_src4, 192, 0, 2, 7), "reload: src list replaced");
+	CHECK(!blocked4(&pl_block_dst4, 198, 51, 100, 1), "reload: dst list emptied");
+	CHECK(pl_core_config()->block_enabled == PL_BLOCK_SRC, "reload: only the src list on");
+	/* errors name the list's file and line */
+	put_file(dir, "bad.list", "10.0.0.0/8\n# c\n10.0.0.300\n");
+	put_file(dir, "b.policy", "block src bad.list\n");
+	e = apply_file(ctl, pol);
+	CHECK(e && strstr(e, "bad.list:3:") && strstr(e, "10.0.0.300"), "bad prefix: %s", e);
+	CHECK(blocked4(&pl_block_src4, 203, 0, 113, 5), "a failed parse leaves the loaded list");
+	put_file(dir, "bad.list", "10.0.0.0/8 10.1.0.0/16\n");
+	e = apply_file(ctl, pol);
+	CHECK(e && strstr(e, "bad.list:1:") && strstr(e, "one prefix per line"), "two words: %s", e);
+	put_file(dir, "bad.list", "10.0.0.1/8\n");
+	e = apply_file(ctl, pol);
+	CHECK(e && strstr(e, "bad.list:1:"), "host bits: %s", e);
+	put_file(dir, "b.policy", "block src missing.list\n");
+	e = apply_file(ctl, pol);
+	CHECK(e && strstr(e, "b.policy:1:") && strstr(e, "missing.list"), "missing file: %s", e);
+	put_file(dir, "b.policy", "block from x.list\n");
+	e = apply_file(ctl, pol);
+	CHECK(e && strstr(e, "b.policy:1:") && strstr(e, "src or dst"), "bad direction: %s", e);
+	/* 100,000 prefixes (/32 and /24 IPv4, /64 IPv6) */
+	{
+		char path[600];
+		struct timespec t0, t1, t2;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/big.list", dir);
+		f = fopen(path, "w");
+		for (unsigned i = 0; f && i < 100000; i++) {
+			if (i % 4 == 3)
+				fprintf(f, "2001:db8:%x:%x::/64\n", i >> 16, i & 0xffff);
+			else if (i % 4 == 2)
+				fprintf(f, "100.%u.%u.0/24\n", (i >> 8) & 0x3f, i & 0xff);
+			else
+				fprintf(f, "172.%u.%u.%u\n", 16 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
+		}
+		if (f)
+			fclose(f);
+		put_file(dir, "b.policy", "block src big.list\n");
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		e = apply_file(ctl, pol);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		CHECK(!e, "100,000 prefixes: %s", e);
+		e = apply_file(ctl, pol);
+		clock_gettime(CLOCK_MONOTONIC, &t2);
+		CHECK(!e, "100,000 prefixes again: %s", e);
+		printf("block: 100,000 prefixes parsed and loaded in %.3f s; re-applied unchanged in %.3f s\n",
+		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		       (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9);
+		CHECK(blocked4(&pl_block_src4, 172, 16, 0, 1) && blocked4(&pl_block_src4, 100, 0, 6, 9) &&
+		      !blocked4(&pl_block_src4, 172, 16, 0, 2) && !blocked4(&pl_block_src4, 203, 0, 113, 5),
+		      "big list: members and non-members");
+		{
+			struct pl_route_key6 k = { .prefixlen = 128,
+						   .addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0x86, 0x9f, 0, 0, 0, 0, 0, 0, 0, 9 } };
+
+			CHECK(pl_table_lookup(&pl_block_src6, &k) != NULL, "big list: IPv6 member (prefix 99999)");
+		}
+		unlink(path);
+	}
+	/* live changes without a policy apply */
+	{
+		struct pl_err err = { { 0 } };
+		char path[600];
+
+		put_file(dir, "b.policy", "mode policy\n");
+		e = apply_file(ctl, pol);
+		CHECK(!e && pl_core_config()->block_enabled == 0, "lists emptied: %s", e ? e : "");
+		CHECK(pl_block_add(ctl, 0, "192.0.2.9", &err) == 0, "add: %s", err.msg);
+		CHECK(blocked4(&pl_block_src4, 192, 0, 2, 9) && pl_core_config()->block_enabled == PL_BLOCK_SRC,
+		      "add: in the src list, the list on");
+		CHECK(pl_block_add(ctl, 1, "2001:db8:5::/48", &err) == 0, "add v6 dst: %s", err.msg);
+		CHECK(pl_core_config()->block_enabled == (PL_BLOCK_SRC | PL_BLOCK_DST), "add: the dst list on");
+		CHECK(pl_block_add(ctl, 0, "192.0.2.300", &err) < 0 && strstr(err.msg, "192.0.2.300"),
+		      "bad prefix: %s", err.msg);
+		CHECK(pl_block_del(ctl, 0, "192.0.2.9", &err) == 0 && !blocked4(&pl_block_src4, 192, 0, 2, 9),
+		      "del: %s", err.msg);
+		CHECK(pl_block_del(ctl, 0, "192.0.2.9", &err) == -ENOENT && strstr(err.msg, "not in the list"),
+		      "del of an absent prefix: %s", err.msg);
+		snprintf(path, sizeof(path), "%s/src.list", dir);
+		put_file(dir, "src.list", "10.0.0.0/8\n10.0.0.0/8\n198.18.0.0/15\n");
+		CHECK(pl_block_add(ctl, 0, "192.0.2.10", &err) == 0, "add: %s", err.msg);
+		CHECK(pl_block_load(ctl, 0, path, &err) == 2, "load: %s", err.msg);
+		CHECK(blocked4(&pl_block_src4, 10, 2, 3, 4) && blocked4(&pl_block_src4, 198, 19, 0, 1) &&
+		      !blocked4(&pl_block_src4, 192, 0, 2, 10), "load: the list is the file's");
+		put_file(dir, "src.list", "# empty\n");
+		CHECK(pl_block_load(ctl, 0, path, &err) == 0 && !blocked4(&pl_block_src4, 10, 2, 3, 4) &&
+		      pl_core_config()->block_enabled == PL_BLOCK_DST, "load of an empty list: off (%s)", err.msg);
+		put_file(dir, "src.list", "10.0.0.0/8\nnonsense\n");
+		CHECK(pl_block_load(ctl, 0, path, &err) < 0 && strstr(err.msg, "src.list:2:"), "load error: %s",
+		      err.msg);
+		CHECK(pl_core_config()->block_enabled == PL_BLOCK_DST && !blocked4(&pl_block_src4, 10, 2, 3, 4),
+		      "a list file with an error changes nothing");
+		/* a load that does not fit is undone: 131072 + 1 prefixes held,
+		 * 131072 others loaded, one more than the table holds */
+		{
+			char p1[600], p2[600];
+			FILE *f1, *f2;
+
+			snprintf(p1, sizeof(p1), "%s/l1.list", dir);
+			snprintf(p2, sizeof(p2), "%s/l2.list", dir);
+			f1 = fopen(p1, "w");
+			f2 = fopen(p2, "w");
+			for (unsigned i = 0; f1 && f2 && i < PL_BLOCK_MAX / 2; i++) {
+				fprintf(f1, "100.%u.%u.%u\n", 64 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
+				fprintf(f2, "101.%u.%u.%u\n", 64 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
+			}
+			if (f1)
+				fclose(f1);
+			if (f2)
+				fclose(f2);
+			CHECK(pl_block_load(ctl, 0, p1, &err) == PL_BLOCK_MAX / 2, "load l1: %s", err.msg);
+			CHECK(pl_block_add(ctl, 0, "192.0.2.77", &err) == 0, "add: %s", err.msg);
+			CHECK(pl_block_load(ctl, 0, p2, &err) < 0 && strstr(err.msg, "full") &&
+			      strstr(err.msg, "as it was"), "over the limit: %s", err.msg);
+			CHECK(blocked4(&pl_block_src4, 100, 64, 0, 1) && blocked4(&pl_block_src4, 192, 0, 2, 77) &&
+			      !blocked4(&pl_block_src4, 101, 64, 0, 1) && !blocked4(&pl_block_src4, 101, 65, 255, 255),
+			      "a load that did not fit left the list as it was");
+			put_file(dir, "src.list", "# empty\n");
+			CHECK(pl_block_load(ctl, 0, path, &err) == 0 && !blocked4(&pl_block_src4, 100, 64, 0, 1),
+			      "emptied: %s", err.msg);
+			unlink(p1);
+			unlink(p2);
+		}
+	}
+	put_file(dir, "b.policy", "mode policy\n");
+	e = apply_file(ctl, pol);
+	CHECK(!e && pl_core_config()->block_enabled == 0 && !blocked4(&pl_block_src4, 172, 16, 0, 1),
+	      "a policy without block lists empties them: %s", e ? e : "");
+	unlink(pol);
+	snprintf(pol, sizeof(pol), "%s/src.list", dir);
+	unlink(pol);
+	snprintf(pol, sizeof(pol), "%s/dst.list", dir);
+	unlink(pol);
+	snprintf(pol, sizeof(pol), "%s/bad.list", dir);
+	unlink(pol);
+	rmdir(dir);
 }
 
 int main(int argc, char **argv)
@@ -408,6 +618,8 @@ int main(int argc, char **argv)
 			pl_policy_free(p);
 		}
 	}
+	if (ctl)
+		test_block_policy(ctl);
 	pl_ctl_close(ctl);
 	pl_core_fini();
 	return pl_check_done("stages-policy");

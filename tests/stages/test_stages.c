@@ -8,6 +8,7 @@
 #include "stages/ratelimit.h"
 #include "stages/synguard.h"
 #include "stages/route.h"
+#include "stages/block.h"
 #include "pl_user.h"
 #include <errno.h>
 
@@ -891,6 +892,83 @@ static void test_route_lpm(void)
 	pl_table_clear(&pl_route4);
 }
 
+/* ---- block ---- */
+
+static void block_put(struct pl_table *t, int af, const char *pfx, unsigned plen, int del)
+{
+	struct pl_route_key6 k = { .prefixlen = plen };
+	struct pl_block_val v = { 0 };
+
+	inet_pton(af, pfx, k.addr); /* the v4 key is the first 8 bytes of this one */
+	if (del)
+		CHECK(pl_table_delete(t, &k) == 0, "delete %s/%u", pfx, plen);
+	else
+		CHECK(pl_table_update(t, &k, &v, PL_UPDATE_NOEXIST) == 0, "block %s/%u", pfx, plen);
+}
+
+/* The verdict of a TCP frame src -> dst. */
+static int block_send(int v6, const char *src, const char *dst)
+{
+	__u8 f[512], *o;
+	size_t olen, len = st_tcp_frame(f, v6, src, dst, 1234, 80, PL_TCP_ACK, 1, 1, 0, "x");
+
+	return run(f, len, &o, &olen, NULL);
+}
+
+static void test_block(void)
+{
+	__u64 b0 = counter(PL_CNT_BLOCKED), s0 = counter(PL_CNT_BLOCK_SRC), d0 = counter(PL_CNT_BLOCK_DST);
+
+	pl_table_clear(&pl_block_src4);
+	pl_table_clear(&pl_block_src6);
+	pl_table_clear(&pl_block_dst4);
+	pl_table_clear(&pl_block_dst6);
+	block_put(&pl_block_src4, AF_INET, "10.0.0.0", 8, 0);
+	block_put(&pl_block_src4, AF_INET, "10.1.0.0", 16, 0);
+	block_put(&pl_block_src4, AF_INET, "192.0.2.7", 32, 0);
+	block_put(&pl_block_src6, AF_INET6, "2001:db8::", 32, 0);
+	block_put(&pl_block_dst4, AF_INET, "198.51.100.0", 24, 0);
+	block_put(&pl_block_dst6, AF_INET6, "fd00:bad::", 48, 0);
+
+	/* off: nothing is looked up */
+	cfg()->block_enabled = 0;
+	CHECK(block_send(0, "10.2.3.4", "10.0.0.2") == PL_PASS, "block off: listed source passes");
+	CHECK(counter(PL_CNT_BLOCKED) == b0, "block off: no hits");
+
+	cfg()->block_enabled = PL_BLOCK_SRC;
+	CHECK(block_send(0, "10.2.3.4", "10.0.0.2") == PL_DROP, "10.2.3.4 in 10.0.0.0/8");
+	CHECK(block_send(0, "10.1.3.4", "10.0.0.2") == PL_DROP, "10.1.3.4 in 10.1.0.0/16");
+	CHECK(block_send(0, "11.0.0.1", "10.0.0.2") == PL_PASS, "11.0.0.1 listed nowhere");
+	CHECK(block_send(0, "192.0.2.7", "10.0.0.2") == PL_DROP, "host entry 192.0.2.7");
+	CHECK(block_send(0, "192.0.2.8", "10.0.0.2") == PL_PASS, "192.0.2.8 beside the host entry");
+	CHECK(block_send(1, "2001:db8:1::5", "fd00::2") == PL_DROP, "2001:db8:1::5 in 2001:db8::/32");
+	CHECK(block_send(1, "2001:db9::5", "fd00::2") == PL_PASS, "2001:db9::5 listed nowhere");
+	CHECK(block_send(1, "::ffff:10.2.3.4", "fd00::2") == PL_PASS, "IPv6 frames never match the IPv4 list");
+	CHECK(block_send(0, "11.0.0.1", "198.51.100.9") == PL_PASS, "dst list off: listed destination passes");
+	CHECK(counter(PL_CNT_BLOCK_SRC) == s0 + 4 && counter(PL_CNT_BLOCKED) == b0 + 4,
+	      "4 source hits (%llu)", (unsigned long long)(counter(PL_CNT_BLOCK_SRC) - s0));
+
+	/* longest prefix: without the /8, 10.1/16 still covers 10.1.x, not 10.2.x */
+	block_put(&pl_block_src4, AF_INET, "10.0.0.0", 8, 1);
+	CHECK(block_send(0, "10.1.3.4", "10.0.0.2") == PL_DROP, "10.1.3.4 still in 10.1.0.0/16");
+	CHECK(block_send(0, "10.2.3.4", "10.0.0.2") == PL_PASS, "10.2.3.4 passes once 10.0.0.0/8 is removed");
+
+	cfg()->block_enabled = PL_BLOCK_SRC | PL_BLOCK_DST;
+	CHECK(block_send(0, "11.0.0.1", "198.51.100.9") == PL_DROP, "198.51.100.9 in the dst list");
+	CHECK(block_send(1, "fd00::1", "fd00:bad:0:1::2") == PL_DROP, "fd00:bad:0:1::2 in the dst list");
+	CHECK(block_send(1, "fd00::1", "fd00:bad:1::2") == PL_PASS, "fd00:bad:1::2 outside fd00:bad::/48");
+	CHECK(block_send(0, "198.51.100.9", "11.0.0.1") == PL_PASS, "a dst-list address as source passes");
+	CHECK(counter(PL_CNT_BLOCK_DST) == d0 + 2, "2 destination hits");
+	CHECK(counter(PL_CNT_BLOCKED) == b0 + 7 && counter(PL_CNT_BLOCK_SRC) == s0 + 5,
+	      "blocked = source + destination hits");
+
+	cfg()->block_enabled = 0;
+	pl_table_clear(&pl_block_src4);
+	pl_table_clear(&pl_block_src6);
+	pl_table_clear(&pl_block_dst4);
+	pl_table_clear(&pl_block_dst6);
+}
+
 int main(void)
 {
 	int err = pl_core_init(1);
@@ -907,6 +985,7 @@ int main(void)
 	test_lb();
 	test_route();
 	test_route_lpm();
+	test_block();
 	pl_core_fini();
 	return pl_check_done("stages");
 }
