@@ -51,8 +51,7 @@ start() {
 		--out "$OUT" >"$TMP/$1.stdout" 2>"$TMP/$1.stderr" &
 	HPID=$!
 	pids+=("$HPID")
-	local i
-	for i in $(seq 1 600); do
+	for _ in $(seq 1 600); do
 		[ -s "$OUT/work/ovs-ref-ovs/ovs-vswitchd.pid" ] && grep -q "ofctl add-flow" "$OUT/commands.txt" 2>/dev/null &&
 			break
 		kill -0 "$HPID" 2>/dev/null || { cat "$TMP/$1.stderr"; fail "$1: the run ended before OVS started"; }
@@ -65,8 +64,7 @@ start() {
 
 # wait_clean PREFIX SECONDS: true when nothing of the run is left
 wait_clean() {
-	local i
-	for i in $(seq 1 $((${2} * 5))); do
+	for _ in $(seq 1 $((${2} * 5))); do
 		[ -z "$(leftovers "$1" "$OUT")" ] && return 0
 		sleep 0.2
 	done

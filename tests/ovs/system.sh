@@ -43,7 +43,8 @@ NS0=$GEN_NS NS1=$SINK_NS P0=$DUT_IN_IF P1=$DUT_OUT_IF IP0=$GEN_IP4 IP1=$SINK_IP4
 pl_ethtool GEN tx off
 pl_ethtool SINK tx off
 PINS=$RUNDIR/bpffs/dut/pathlab # the DUT's /sys/fs/bpf/pathlab
-ovs() { pl_in dut "$PLOVS" --rundir "$RUN" --build "$BUILD" --bridge "$BR" "$@"; }
+# --wait 30: OVS answers slowly when its PMD polls on a busy two-vCPU machine
+ovs() { pl_in dut "$PLOVS" --rundir "$RUN" --build "$BUILD" --bridge "$BR" --wait 30 "$@"; }
 dut_link() { ip -n "$NS_DUT" -d link show "$@"; }
 
 cleanup() {
