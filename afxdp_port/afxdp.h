@@ -42,6 +42,7 @@
 
 #include "pl_frame_pool.h"
 #include "plt_bpf.h"
+#include "plt_ctlsock.h"
 #include "plt_log.h"
 #include "plt_routes.h"
 #include "plt_time.h"
@@ -123,6 +124,7 @@ struct afx_opts {
 	int no_tap;
 	int user_to_tap;
 	const char *metrics;
+	const char *ctl_name; /* --ctl-name: NAME of --target afxdp:NAME (default: the first -i) */
 	double duration;
 	double interval;
 	uint32_t check_every;
@@ -235,6 +237,8 @@ struct afx_app {
 	struct pl_metrics_server *metrics;
 	bool route_kernel;         /* the policy says `route kernel` */
 	struct plt_routes_thread *routes_user, *routes_bpf; /* its mirrors */
+	struct plt_ctl_target target; /* what the control socket reaches */
+	struct plt_ctlsock *ctlsock;
 	bool zc_any, copy_any;
 	bool sg_refused;           /* a socket was bound without XDP_USE_SG */
 	bool busy_any, busy_refused;

@@ -122,6 +122,8 @@ static const struct plt_opt afx_opt_table[] = {
 	{ "no-tap", 0, PLT_OPT_FLAG, O(no_tap), NULL, "no TAP devices: PASS frames are counted and dropped" },
 	{ "user-to-tap", 0, PLT_OPT_FLAG, O(user_to_tap), NULL, "USER frames go to the TAP too (default: the port consumes them)" },
 	{ "metrics", 0, PLT_OPT_STR, O(metrics), "ADDR:PORT", "serve Prometheus metrics on http://ADDR:PORT/metrics" },
+	{ "ctl-name", 0, PLT_OPT_STR, O(ctl_name), "NAME",
+	  "control socket name: pathlab-policy --target afxdp:NAME (default: the first -i interface)" },
 	{ "duration", 'd', PLT_OPT_DOUBLE, O(duration), "SEC", "stop after SEC seconds (default: until SIGINT/SIGTERM)" },
 	{ "interval", 0, PLT_OPT_SECONDS, O(interval), "SEC", "stats interval (default 1)" },
 	{ "check-every", 0, PLT_OPT_U32, O(check_every), "N",
@@ -192,6 +194,11 @@ int afx_opt_check(const struct afx_opts *o)
 		{ "fill-size", o->fill_size }, { "comp-size", o->comp_size },
 	};
 
+	if (o->ctl_name && !plt_ctl_name_ok(o->ctl_name)) {
+		pr_warn("--ctl-name '%s': use 1-%d letters, digits, '.', '_' or '-' (not starting with '.')\n",
+			o->ctl_name, PLT_CTL_NAME_MAX - 1);
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < 4; i++) {
 		if (!r[i].v || (r[i].v & (r[i].v - 1)) || r[i].v > 65536) {
 			pr_warn("--%s %u: ring sizes must be a power of two between 1 and 65536 (try 2048)\n",

@@ -105,6 +105,34 @@ static int afx_load_policy(struct afx_app *app, pl_port_resolver resolver)
 	return err;
 }
 
+/* The control socket (pathlab-policy --target afxdp:NAME): policies and
+ * mode switches go into the user-space core and, in hybrid, the BPF one;
+ * show/top read the core that sees every frame (hybrid: the kernel's). */
+static int afx_ctl_start(struct afx_app *app, const char *path)
+{
+	char ifnames[128] = "";
+	int err;
+
+	for (unsigned i = 0; i < app->nports; i++)
+		snprintf(ifnames + strlen(ifnames), sizeof(ifnames) - strlen(ifnames), "%s%s", i ? "," : "",
+			 app->port[i].ifname);
+	err = plt_ctl_target_init(&app->target, "afxdp", app->o.ctl_name ? app->o.ctl_name : app->port[0].ifname,
+				  path, ifnames);
+	if (err)
+		return err;
+	plt_ctl_target_add(&app->target, app->ctl_user, afx_resolve_port, app);
+	if (app->ctl_bpf) {
+		plt_ctl_target_add(&app->target, app->ctl_bpf, afx_resolve_port, app);
+		app->target.report_ctl = app->ctl_bpf;
+	}
+	app->target.read = afx_stats_metrics_read;
+	app->target.read_arg = app;
+	err = plt_ctl_target_policy(&app->target, app->o.policy);
+	if (!err)
+		err = plt_ctlsock_start(&app->target, &app->ctlsock);
+	return err;
+}
+
 /* Build workers: one per queue number; each opens that queue on every port
  * that has it. */
 static int afx_setup_workers(struct afx_app *app)
@@ -311,14 +339,19 @@ int main(int argc, char **argv)
 			goto close_ctl;
 	}
 	path = app->o.placement == AFX_PLACE_HYBRID ? "afxdp-hybrid" : "afxdp-user";
+	err = afx_ctl_start(app, path);
+	if (err)
+		goto close_ctl;
 	if (app->o.metrics) {
 		struct pl_err merr;
 
-		err = pl_metrics_serve(app->o.metrics, path, afx_stats_metrics_read, app, &app->metrics, &merr);
+		err = pl_metrics_serve(app->o.metrics, path, plt_ctl_target_metrics_read, &app->target,
+				       &app->metrics, &merr);
 		if (err) {
 			pr_warn("%s\n", merr.msg);
 			goto close_ctl;
 		}
+		plt_ctl_target_metrics(&app->target, app->metrics, 10);
 		pr_info("metrics on http://%s/metrics (port %u)\n", app->o.metrics,
 			pl_metrics_port(app->metrics));
 	}
@@ -387,6 +420,8 @@ int main(int argc, char **argv)
 		last = now;
 	}
 	plt_stop = 1;
+	plt_ctlsock_stop(app->ctlsock);
+	app->ctlsock = NULL;
 	for (unsigned i = 0; i < app->nworkers; i++)
 		if (app->worker[i]->started)
 			pthread_join(app->worker[i]->thread, NULL);
@@ -414,8 +449,10 @@ int main(int argc, char **argv)
 	if (afx_stats_report(app) && !err)
 		err = -EFAULT;
 close_ctl:
+	plt_ctlsock_stop(app->ctlsock);
 	afx_routes_stop(app);
 	pl_metrics_stop(app->metrics);
+	plt_ctl_target_fini(&app->target);
 	pl_ctl_close(app->ctl_bpf);
 	pl_ctl_close(app->ctl_user);
 destroy_workers:

@@ -9,8 +9,9 @@
  * USER is counted. TX is buffered and drained periodically (l2fwd's way).
  * The main lcore prints the stats; signals only set a flag. */
 #include "pl_dpdk_app.h"
-#include "plt_opts.h"
 #include "plt_bpf.h"
+#include "plt_ctlsock.h"
+#include "plt_opts.h"
 #include "plt_replay.h"
 
 volatile bool pl_quit;
@@ -358,6 +359,41 @@ static char **pl_dpdk_eal_argv(int eal_argc, char **argv, int *out_argc)
 	return a;
 }
 
+/* The control socket (pathlab-policy --target dpdk:PREFIX, PREFIX the EAL's
+ * --file-prefix): policies and mode switches go into the user-space core
+ * and, with --hybrid, every port's BPF core; show/top read the core that
+ * sees every frame (hybrid: the first port's kernel core). */
+static struct plt_ctl_target ctl_target;
+static struct plt_ctlsock *ctl_sock;
+
+static int pl_dpdk_ctl_start(const char *path)
+{
+	const char *dir = rte_eal_get_runtime_dir(), *prefix = strrchr(dir, '/');
+	char ifnames[128] = "";
+	uint16_t pid;
+	int err;
+
+	for (unsigned i = 0; i < opts.niface; i++)
+		snprintf(ifnames + strlen(ifnames), sizeof(ifnames) - strlen(ifnames), "%s%s", i ? "," : "",
+			 opts.iface[i]);
+	err = plt_ctl_target_init(&ctl_target, "dpdk", prefix ? prefix + 1 : dir, path, ifnames);
+	if (err)
+		return err;
+	plt_ctl_target_add(&ctl_target, uctl, pl_dpdk_resolve, NULL);
+	for (pid = 0; pid < PL_DPDK_PORTS_MAX; pid++) {
+		if (!kctl[pid])
+			continue;
+		if (ctl_target.report_ctl == uctl)
+			ctl_target.report_ctl = kctl[pid];
+		plt_ctl_target_add(&ctl_target, kctl[pid], NULL, NULL);
+	}
+	ctl_target.read = pl_dpdk_stats_metrics_read;
+	err = plt_ctl_target_policy(&ctl_target, opts.policy);
+	if (!err)
+		err = plt_ctlsock_start(&ctl_target, &ctl_sock);
+	return err;
+}
+
 /* After rte_eal_cleanup: remove the EAL runtime directory (/var/run/dpdk/
  * PREFIX: config, fbarray_* - with --no-huge several MiB on a tmpfs) that
  * the EAL leaves behind. Only a primary process's, and only the files in it. */
@@ -573,11 +609,16 @@ int main(int argc, char **argv)
 	if (opts.hybrid)
 		rte_telemetry_register_cmd("/pathlab/xdp", pl_dpdk_stats_tel_xdp,
 					   "--hybrid: the kernel programs' counters, all ports");
+	if (!opts.replay && pl_dpdk_ctl_start(opts.hybrid ? "dpdk-hybrid" : "dpdk"))
+		goto stop_ports;
 	if (opts.metrics && pl_metrics_serve(opts.metrics, opts.hybrid ? "dpdk-hybrid" : "dpdk",
-					 pl_dpdk_stats_metrics_read, NULL, &msrv, &perr)) {
+					 opts.replay ? pl_dpdk_stats_metrics_read : plt_ctl_target_metrics_read,
+					 opts.replay ? NULL : &ctl_target, &msrv, &perr)) {
 		pr_warn("--metrics: %s\n", perr.msg);
 		goto stop_ports;
 	}
+	if (!opts.replay)
+		plt_ctl_target_metrics(&ctl_target, msrv, 10);
 	if (msrv)
 		pr_info("metrics on http://%s/metrics (port %u)\n", opts.metrics, pl_metrics_port(msrv));
 	if (pol) {
@@ -650,6 +691,9 @@ int main(int argc, char **argv)
 stop_metrics:
 	pl_metrics_stop(msrv);
 stop_ports:
+	plt_ctlsock_stop(ctl_sock);
+	ctl_sock = NULL;
+	plt_ctl_target_fini(&ctl_target);
 	pl_dpdk_ports_close();
 	for (pid = 0; pid < PL_DPDK_PORTS_MAX; pid++)
 		pl_ctl_close(kctl[pid]);

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/ethtool.h>
@@ -11,6 +13,8 @@
 #include <linux/sockios.h>
 #include <bpf/libbpf.h>
 #include "pl_nics.h"
+#include "pl_ctl_bpf.h"
+#include "plt_bpf.h"
 #include "plt_log.h"
 #include "plt_xdp.h"
 
@@ -368,4 +372,64 @@ int plt_xdp_replace(int ifindex, int new_fd, int old_fd, __u8 attach_mode)
 
 	xo.old_prog_fd = old_fd;
 	return bpf_xdp_attach(ifindex, new_fd, plt_xdp_attached_flags(attach_mode) | XDP_FLAGS_REPLACE, &xo);
+}
+
+/* ---- the running core of an interface ---- */
+
+/* The maps of the pathlab program attached to ifname, or NULL after saying why. */
+struct pl_ctl *plt_xdp_open_core(const char *ifname, struct plt_xdp_info *a)
+{
+	struct pl_ctl *c;
+	int idx = plt_ifindex(ifname), err;
+
+	if (!idx)
+		return NULL;
+	err = plt_xdp_query(idx, a);
+	if (err == -ENOENT) {
+		pr_warn("no XDP program on %s (start one with `pathlab-xdp run %s` or `pathlab-xdp attach %s`)\n",
+			ifname, ifname, ifname);
+		return NULL;
+	}
+	if (err) {
+		pr_warn("cannot query XDP on %s: %s%s\n", ifname, strerror(-err), err == -EPERM ? " (run as root)" : "");
+		return NULL;
+	}
+	if (strcmp(a->name, PLT_CORE_PROG)) {
+		pr_warn("the XDP program on %s is '%s' (id %u), not pathlab's\n", ifname, a->name, a->prog_id);
+		return NULL;
+	}
+	c = pl_ctl_open_bpf_prog(a->prog_id);
+	if (!c)
+		pr_warn("cannot open the maps of program %u on %s: %s\n", a->prog_id, ifname, strerror(errno));
+	return c;
+}
+
+/* One configuration writer at a time: `mode` and `policy` (in any number of
+ * processes) each take this lock around their writes, since both write the
+ * idle configuration bank and then flip the live index. The lock is on the
+ * pin root (bpffs: gone with the mount, nothing to clean up), or on
+ * /sys/fs/bpf before anything was pinned. Returns the fd to close, or -1
+ * (then the write goes ahead unserialised, after saying so). */
+int plt_xdp_writer_lock(void)
+{
+	const char *dirs[] = { PLT_PIN_ROOT, "/sys/fs/bpf" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			continue;
+		if (!flock(fd, LOCK_EX))
+			return fd;
+		close(fd);
+	}
+	pr_warn("cannot lock %s against other pathlab-xdp mode/policy commands: %s\n", PLT_PIN_ROOT,
+		strerror(errno));
+	return -1;
+}
+
+void plt_xdp_writer_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the lock */
 }

@@ -95,6 +95,18 @@ int plt_xdp_detach_if_ours(int ifindex, __u32 prog_id);
  * nothing changes when old_fd is not attached any more). 0 or -errno. */
 int plt_xdp_replace(int ifindex, int new_fd, int old_fd, __u8 attach_mode);
 
+/* ---- the running core of an interface ---- */
+struct pl_ctl;
+/* The maps of the pathlab program attached to ifname (what is attached in
+ * *a), or NULL after saying why (nothing attached, not pathlab's, no
+ * permission). */
+struct pl_ctl *plt_xdp_open_core(const char *ifname, struct plt_xdp_info *a);
+/* One configuration writer at a time across processes (mode, policy): a
+ * lock on the pin root (or /sys/fs/bpf). Returns the fd to pass to
+ * plt_xdp_writer_unlock, or -1 (then unserialised, after saying so). */
+int plt_xdp_writer_lock(void);
+void plt_xdp_writer_unlock(int fd);
+
 /* ---- interfaces ---- */
 /* ifname -> ifindex, or 0 after saying there is no such interface here. */
 int plt_ifindex(const char *ifname);

@@ -48,8 +48,6 @@ int px_pins_create(struct px_loaded *l, int i);
 void px_pins_remove(const char *ifname);
 /* Load a policy file into c (port names -> pl_tx_ports slots). */
 int px_policy_load(struct pl_ctl *c, const char *path);
-/* The maps of the pathlab program attached to ifname (NULL after saying why). */
-struct pl_ctl *px_open_attached(const char *ifname, struct plt_xdp_info *a);
 
 /* Commands: exit status (0, 1 failed, 2 usage). */
 int px_cmd_run(void *o, int n, char **args);

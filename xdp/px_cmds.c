@@ -49,9 +49,13 @@ static int px_stats_loop(struct pl_ctl *c, const struct px_opts *o, const char *
 	return 0;
 }
 
-/* Start the metrics server if --metrics was given. */
-static int px_metrics_start(const struct px_opts *o, struct pl_ctl *c, struct pl_metrics_server **srv)
+/* Start the metrics server if --metrics was given: the counters and tables
+ * of c, labelled instance="xdp:IFACE" (the first interface), ifname (all of
+ * them) and xdp_mode. */
+static int px_metrics_start(const struct px_opts *o, struct pl_ctl *c, int n, char **ifnames,
+			    const char *mode, struct pl_metrics_server **srv)
 {
+	struct pl_metrics_info info = { .instance = "" };
 	struct pl_err err;
 
 	*srv = NULL;
@@ -61,6 +65,13 @@ static int px_metrics_start(const struct px_opts *o, struct pl_ctl *c, struct pl
 		pr_warn("%s\n", err.msg);
 		return -EINVAL;
 	}
+	snprintf(info.instance, sizeof(info.instance), "xdp:%s", ifnames[0]);
+	for (int i = 0; i < n; i++)
+		snprintf(info.ifname + strlen(info.ifname), sizeof(info.ifname) - strlen(info.ifname), "%s%s",
+			 i ? "," : "", ifnames[i]);
+	snprintf(info.xdp_mode, sizeof(info.xdp_mode), "%s", mode);
+	pl_metrics_set_info(*srv, &info);
+	pl_metrics_set_report(*srv, pl_metrics_report_ctl, c, 10);
 	pr_info("metrics: GET /metrics on port %u (--metrics %s)\n", pl_metrics_port(*srv), o->metrics);
 	return 0;
 }
@@ -81,7 +92,7 @@ int px_cmd_run(void *opts, int n, char **ifnames)
 		printf("%s: attached in %s mode, port %d, program id %u\n", ifnames[i],
 		       plt_xdp_mode_names[l.link[i].mode], i, plt_bpf_prog_id(bpf_program__fd(l.bpf.prog)));
 	fflush(stdout);
-	err = px_metrics_start(o, l.ctl, &srv);
+	err = px_metrics_start(o, l.ctl, n, ifnames, plt_xdp_mode_names[l.link[0].mode], &srv);
 	if (!err)
 		err = px_stats_loop(l.ctl, o, "xdp");
 	pl_metrics_stop(srv);
@@ -119,36 +130,6 @@ int px_cmd_attach(void *opts, int n, char **ifnames)
 	return 0;
 }
 
-/* One configuration writer at a time: `mode` and `policy` (in any number of
- * processes) each take this lock around their writes, since both write the
- * idle configuration bank and then flip the live index. The lock is on the
- * pin root (bpffs: gone with the mount, nothing to clean up), or on
- * /sys/fs/bpf before anything was pinned. Returns the fd to close, or -1
- * (then the write goes ahead unserialised, after saying so). */
-static int px_writer_lock(void)
-{
-	const char *dirs[] = { PLT_PIN_ROOT, "/sys/fs/bpf" };
-
-	for (unsigned i = 0; i < 2; i++) {
-		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (fd < 0)
-			continue;
-		if (!flock(fd, LOCK_EX))
-			return fd;
-		close(fd);
-	}
-	pr_warn("cannot lock %s against other pathlab-xdp mode/policy commands: %s\n", PLT_PIN_ROOT,
-		strerror(errno));
-	return -1;
-}
-
-static void px_writer_unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd); /* releases the lock */
-}
-
 /* mode IFACE MODE: flip the switch of the running program. */
 int px_cmd_mode(void *opts, int n, char **args)
 {
@@ -162,12 +143,12 @@ int px_cmd_mode(void *opts, int n, char **args)
 		pr_warn("unknown mode '%s' (pass-all, drop-all, count-only, policy)\n", args[1]);
 		return 2;
 	}
-	c = px_open_attached(args[0], &a);
+	c = plt_xdp_open_core(args[0], &a);
 	if (!c)
 		return 1;
-	lock = px_writer_lock();
+	lock = plt_xdp_writer_lock();
 	err = pl_ctl_set_mode(c, m);
-	px_writer_unlock(lock);
+	plt_xdp_writer_unlock(lock);
 	pl_ctl_close(c);
 	if (err) {
 		pr_warn("cannot set the mode of program %u: %s\n", a.prog_id, strerror(-err));
@@ -186,12 +167,12 @@ int px_cmd_policy(void *opts, int n, char **args)
 
 	(void)opts;
 	(void)n;
-	c = px_open_attached(args[0], &a);
+	c = plt_xdp_open_core(args[0], &a);
 	if (!c)
 		return 1;
-	lock = px_writer_lock();
+	lock = plt_xdp_writer_lock();
 	err = px_policy_load(c, args[1]);
-	px_writer_unlock(lock);
+	plt_xdp_writer_unlock(lock);
 	pl_ctl_close(c);
 	if (!err)
 		printf("%s: policy %s loaded into program %u\n", args[0], args[1], a.prog_id);
@@ -208,11 +189,11 @@ int px_cmd_stats(void *opts, int n, char **args)
 	int err;
 
 	(void)n;
-	c = px_open_attached(args[0], &a);
+	c = plt_xdp_open_core(args[0], &a);
 	if (!c)
 		return 1;
 	plt_stop_on_signals();
-	err = px_metrics_start(o, c, &srv);
+	err = px_metrics_start(o, c, 1, args, plt_xdp_attached_name(a.attach_mode), &srv);
 	if (!err)
 		err = px_stats_loop(c, o, "xdp");
 	pl_metrics_stop(srv);

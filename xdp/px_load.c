@@ -195,30 +195,3 @@ int px_pins_create(struct px_loaded *l, int i)
 	snprintf(path, sizeof(path), "%s/link", dir);
 	return plt_xdp_link_pin(&l->link[i], path);
 }
-
-struct pl_ctl *px_open_attached(const char *ifname, struct plt_xdp_info *a)
-{
-	struct pl_ctl *c;
-	int idx = plt_ifindex(ifname), err;
-
-	if (!idx)
-		return NULL;
-	err = plt_xdp_query(idx, a);
-	if (err == -ENOENT) {
-		pr_warn("no XDP program on %s (start one with `pathlab-xdp run %s` or `pathlab-xdp attach %s`)\n",
-			ifname, ifname, ifname);
-		return NULL;
-	}
-	if (err) {
-		pr_warn("cannot query XDP on %s: %s%s\n", ifname, strerror(-err), err == -EPERM ? " (run as root)" : "");
-		return NULL;
-	}
-	if (strcmp(a->name, PLT_CORE_PROG)) {
-		pr_warn("the XDP program on %s is '%s' (id %u), not pathlab's\n", ifname, a->name, a->prog_id);
-		return NULL;
-	}
-	c = pl_ctl_open_bpf_prog(a->prog_id);
-	if (!c)
-		pr_warn("cannot open the maps of program %u on %s: %s\n", a->prog_id, ifname, strerror(errno));
-	return c;
-}

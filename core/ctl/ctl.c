@@ -71,6 +71,14 @@ int pl_ctl_next_key(struct pl_ctl *c, const char *table, const void *key, void *
 	return c->ops->next_key(c, table, key, next);
 }
 
+/* Every (key, copy) of a hash table. */
+int pl_ctl_walk(struct pl_ctl *c, const char *table, pl_ctl_walk_fn fn, void *arg)
+{
+	if (!c || !c->ops->walk)
+		return -EINVAL;
+	return c->ops->walk(c, table, fn, arg);
+}
+
 /* Number of per-CPU / per-worker copies the backend keeps. */
 unsigned pl_ctl_ncopies(struct pl_ctl *c)
 {
@@ -214,11 +222,17 @@ int pl_ctl_reset_counters(struct pl_ctl *c)
 	for (key = 0; key < PL_ACL_MAX; key++) {
 		err = pl_ctl_update(c, "pl_acl_hits", &key, &zero64);
 		if (err == -ESRCH)
-			return 0; /* this build has no ACL hit table */
+			break; /* this build has no ACL hit table */
 		if (err)
 			return err;
 	}
-	return 0;
+	for (key = 0;; key++) { /* every route id, up to the end of the array */
+		err = pl_ctl_update(c, "pl_resp_hits", &key, &zero64);
+		if (err == -ESRCH || (err == -E2BIG && key))
+			return 0;
+		if (err)
+			return err;
+	}
 }
 
 /* Allocate a backend handle. */

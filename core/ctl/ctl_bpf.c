@@ -21,6 +21,7 @@ struct bpf_ent {
 	int fd;
 	__u32 type;
 	__u32 value_size;
+	__u32 key_size;
 };
 
 struct bpf_priv {
@@ -130,6 +131,44 @@ static int bpf_be_next_key(struct pl_ctl *c, const char *table, const void *key,
 	return bpf_map_get_next_key(e->fd, key, next) ? -errno : 0;
 }
 
+/* Every key, then every CPU's copy of its value (shared maps: one). */
+static int bpf_be_walk(struct pl_ctl *c, const char *table, pl_ctl_walk_fn fn, void *arg)
+{
+	struct bpf_priv *p = c->priv;
+	const struct bpf_ent *e = bpf_find(c, table);
+	unsigned n;
+	size_t stride;
+	char *buf, *key, *next;
+	int err = 0, first = 1;
+
+	if (!e)
+		return -ESRCH;
+	n = type_is_percpu(e->type) ? p->ncpus : 1;
+	buf = percpu_buf(c, e, &stride);
+	key = calloc(2, e->key_size);
+	if (!buf || !key) {
+		free(buf);
+		free(key);
+		return -ENOMEM;
+	}
+	next = key + e->key_size;
+	while (!err) {
+		if (bpf_map_get_next_key(e->fd, first ? NULL : key, next)) {
+			err = errno == ENOENT ? 0 : -errno;
+			break;
+		}
+		first = 0;
+		memcpy(key, next, e->key_size);
+		if (bpf_map_lookup_elem(e->fd, key, buf))
+			continue; /* evicted meanwhile */
+		for (unsigned i = 0; i < n && !err; i++)
+			err = fn(key, buf + i * stride, arg);
+	}
+	free(buf);
+	free(key);
+	return err;
+}
+
 /* Possible CPUs: the number of copies of every per-CPU value. */
 static unsigned bpf_be_ncopies(struct pl_ctl *c)
 {
@@ -169,6 +208,7 @@ static const struct pl_ctl_ops bpf_ops = {
 	.lookup_percpu = bpf_be_lookup_percpu,
 	.remove = bpf_be_remove,
 	.next_key = bpf_be_next_key,
+	.walk = bpf_be_walk,
 	.ncopies = bpf_be_ncopies,
 	.close = bpf_be_close,
 };
@@ -215,6 +255,7 @@ struct pl_ctl *pl_ctl_open_bpf_obj(struct bpf_object *obj)
 		snprintf(e->name, sizeof(e->name), "%s", bpf_map__name(m));
 		e->type = bpf_map__type(m);
 		e->value_size = bpf_map__value_size(m);
+		e->key_size = bpf_map__key_size(m);
 		p->n++;
 	}
 	if (!p->n) {
@@ -281,6 +322,7 @@ struct pl_ctl *pl_ctl_open_bpf_prog(uint32_t prog_id)
 		snprintf(e->name, sizeof(e->name), "%s", mi.name);
 		e->type = mi.type;
 		e->value_size = mi.value_size;
+		e->key_size = mi.key_size;
 		p->n++;
 	}
 	c = pl_ctl_alloc(&bpf_ops, p);

@@ -104,6 +104,20 @@ static int user_next_key(struct pl_ctl *c, const char *table, const void *key, v
 	return pl_table_next_key(t, 0, key, next);
 }
 
+/* Every worker's copy, entry by entry, while the workers run (hash
+ * tables through pl_table_walk_worker; arrays index by index). */
+static int user_walk(struct pl_ctl *c, const char *table, pl_ctl_walk_fn fn, void *arg)
+{
+	struct pl_table *t = user_table(table);
+	int err = 0;
+
+	if (!t)
+		return -ESRCH;
+	for (unsigned w = 0; w < user_copies(t) && !err; w++)
+		err = pl_table_walk_worker(t, w, fn, arg);
+	return err;
+}
+
 /* Workers the core was initialised for. */
 static unsigned user_ncopies(struct pl_ctl *c)
 {
@@ -125,6 +139,7 @@ static const struct pl_ctl_ops user_ops = {
 	.lookup_percpu = user_lookup_percpu,
 	.remove = user_remove,
 	.next_key = user_next_key,
+	.walk = user_walk,
 	.ncopies = user_ncopies,
 };
 

@@ -83,24 +83,136 @@ static void escape_label(const char *in, char *out, size_t len)
 	out[j] = '\0';
 }
 
-/* Render counters (NULL: only pathlab_up 0). Returns the length written
- * (buf is NUL-terminated) or -ENOSPC. */
-int pl_metrics_render(char *buf, size_t len, const char *path_label, const struct pl_counters *c)
+/* The labels every series carries: path="..." and, with info, instance,
+ * ifname and xdp_mode (escaped). */
+static void base_labels(char *out, size_t len, const char *path_label,
+			const struct pl_metrics_info *info)
+{
+	char p[128], i[192], f[192], m[64];
+
+	escape_label(path_label ? path_label : "", p, sizeof(p));
+	if (!info) {
+		snprintf(out, len, "path=\"%s\"", p);
+		return;
+	}
+	escape_label(info->instance, i, sizeof(i));
+	escape_label(info->ifname, f, sizeof(f));
+	escape_label(info->xdp_mode, m, sizeof(m));
+	snprintf(out, len, "path=\"%s\",instance=\"%s\",ifname=\"%s\",xdp_mode=\"%s\"", p, i, f, m);
+}
+
+/* One family's HELP and TYPE lines. */
+static void family(struct out *o, const char *name, const char *type, const char *help)
+{
+	emit(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A top-N source list as one family with a source label. */
+static void render_sources(struct out *o, const char *name, const char *help, const char *base,
+			   const struct pl_report_src *t, unsigned n, int bytes)
+{
+	char a[64];
+
+	family(o, name, "counter", help);
+	for (unsigned i = 0; i < n; i++) {
+		pl_addr_format(&t[i].addr, t[i].family, a, sizeof(a));
+		emit(o, "%s{%s,source=\"%s\"} %llu\n", name, base, a,
+		     (unsigned long long)(bytes ? t[i].bytes : t[i].packets));
+	}
+}
+
+/* The series read from the tables (top-N, rules, services, routes). */
+static void render_report(struct out *o, const char *base, const struct pl_report *r)
+{
+	char txt[256], esc[512], svc[96], be[96];
+
+	render_sources(o, "pathlab_source_packets_total",
+		       "Frames per source address (the top N sources by frames)", base, r->src_pkts,
+		       r->nsrc, 0);
+	render_sources(o, "pathlab_source_bytes_total",
+		       "Bytes per source address (the top N sources by bytes)", base, r->src_bytes, r->nsrc,
+		       1);
+	render_sources(o, "pathlab_ratelimit_source_drops_total",
+		       "Frames the rate limiter dropped per source prefix (the top N)", base, r->rl_drops,
+		       r->nrl, 0);
+	render_sources(o, "pathlab_synguard_source_drops_total",
+		       "SYNs the SYN guard dropped per source prefix (the top N)", base, r->syn_drops,
+		       r->nsyn, 0);
+	family(o, "pathlab_acl_rule_hits_total", "counter",
+	       "Frames that matched each ACL rule of the live policy (rule index, policy line, text)");
+	for (__u32 i = 0; r->have_acl && i < r->acl.count && i < PL_ACL_MAX; i++) {
+		pl_acl_rule_format(&r->acl.rule[i], txt, sizeof(txt));
+		escape_label(txt, esc, sizeof(esc));
+		emit(o, "pathlab_acl_rule_hits_total{%s,rule=\"%u\",line=\"%u\",text=\"%s\"} %llu\n", base, i,
+		     r->acl.rule[i].line, esc, (unsigned long long)r->acl_hits[i]);
+	}
+	family(o, "pathlab_lb_service_packets_total", "counter", "Frames per load-balancer service");
+	for (unsigned i = 0; i < r->nsvc; i++) {
+		pl_report_svc_name(&r->svc[i], svc, sizeof(svc));
+		emit(o, "pathlab_lb_service_packets_total{%s,service=\"%s\"} %llu\n", base, svc,
+		     (unsigned long long)r->svc[i].packets);
+	}
+	family(o, "pathlab_lb_service_new_flows_total", "counter",
+	       "Flows placed per load-balancer service");
+	for (unsigned i = 0; i < r->nsvc; i++) {
+		pl_report_svc_name(&r->svc[i], svc, sizeof(svc));
+		emit(o, "pathlab_lb_service_new_flows_total{%s,service=\"%s\"} %llu\n", base, svc,
+		     (unsigned long long)r->svc[i].new_flows);
+	}
+	for (int k = 0; k < 3; k++) {
+		static const char *const names[] = { "pathlab_lb_backend_packets_total",
+						     "pathlab_lb_backend_new_flows_total",
+						     "pathlab_lb_backend_up" };
+		static const char *const helps[] = {
+			"Frames sent to each load-balancer backend", "Flows placed on each load-balancer backend",
+			"1 when the backend takes new flows (state up), 0 draining or down (state label)"
+		};
+
+		family(o, names[k], k == 2 ? "gauge" : "counter", helps[k]);
+		for (unsigned i = 0; i < r->nbe; i++) {
+			const struct pl_report_be *b = &r->be[i];
+
+			strcpy(svc, "?");
+			for (unsigned j = 0; j < r->nsvc; j++)
+				if (r->svc[j].id == b->svc)
+					pl_report_svc_name(&r->svc[j], svc, sizeof(svc));
+			pl_report_be_name(b, be, sizeof(be));
+			if (k == 2)
+				emit(o, "%s{%s,service=\"%s\",backend=\"%s\",state=\"%s\"} %d\n", names[k], base,
+				     svc, be, pl_lb_state_name(b->state), b->state == 0);
+			else
+				emit(o, "%s{%s,service=\"%s\",backend=\"%s\"} %llu\n", names[k], base, svc, be,
+				     (unsigned long long)(k ? b->new_flows : b->packets));
+		}
+	}
+	family(o, "pathlab_responder_route_responses_total", "counter",
+	       "Responses the responder sent per route (#400, #404, #405: the error answers)");
+	for (unsigned i = 0; i < r->nroute; i++) {
+		escape_label(r->route[i].path, esc, sizeof(esc));
+		emit(o, "pathlab_responder_route_responses_total{%s,route=\"%s\",status=\"%u\"} %llu\n", base,
+		     esc, r->route[i].status, (unsigned long long)r->route[i].hits);
+	}
+}
+
+/* Render counters (NULL: only pathlab_up 0), with info's labels on every
+ * series when given, and the report's series when given. */
+int pl_metrics_render_ex(char *buf, size_t len, const char *path_label, const struct pl_metrics_info *info,
+			 const struct pl_counters *c, const struct pl_report *r)
 {
 	struct out o = { buf, len, 0, 0 };
-	char path[128];
+	char base[768];
 
 	if (!len)
 		return -ENOSPC;
-	escape_label(path_label ? path_label : "", path, sizeof(path));
+	base_labels(base, sizeof(base), path_label, info);
 	emit(&o, "# HELP pathlab_up 1 when the datapath's counters could be read\n"
-		 "# TYPE pathlab_up gauge\npathlab_up{path=\"%s\"} %d\n", path, c ? 1 : 0);
+		 "# TYPE pathlab_up gauge\npathlab_up{%s} %d\n", base, c ? 1 : 0);
 	if (!c)
 		goto out;
 	emit(&o, "# HELP pathlab_packets_total Frames per verdict\n"
 		 "# TYPE pathlab_packets_total counter\n");
 	for (int v = 0; v < PL_VERDICT__MAX; v++)
-		emit(&o, "pathlab_packets_total{path=\"%s\",verdict=\"%s\"} %llu\n", path,
+		emit(&o, "pathlab_packets_total{%s,verdict=\"%s\"} %llu\n", base,
 		     pl_verdict_name(v), (unsigned long long)c->c[PL_CNT_V_DROP + v]);
 	for (int i = 0; i < PL_CNT__MAX; i++) {
 		const char *name = pl_counter_name(i);
@@ -108,17 +220,31 @@ int pl_metrics_render(char *buf, size_t len, const char *path_label, const struc
 		if (i >= PL_CNT_V_DROP && i < PL_CNT_V_DROP + PL_VERDICT__MAX)
 			continue;
 		emit(&o, "# HELP pathlab_%s_total %s\n# TYPE pathlab_%s_total counter\n"
-			 "pathlab_%s_total{path=\"%s\"} %llu\n",
-		     name, pl_counter_help(i), name, name, path, (unsigned long long)c->c[i]);
+			 "pathlab_%s_total{%s} %llu\n",
+		     name, pl_counter_help(i), name, name, base, (unsigned long long)c->c[i]);
 	}
+	if (r)
+		render_report(&o, base, r);
 out:
 	return o.overflow ? -ENOSPC : (int)o.off;
+}
+
+/* Render counters with the path label only. */
+int pl_metrics_render(char *buf, size_t len, const char *path_label, const struct pl_counters *c)
+{
+	return pl_metrics_render_ex(buf, len, path_label, NULL, c, NULL);
 }
 
 /* Adapter: read counters from a struct pl_ctl passed as arg. */
 int pl_metrics_read_ctl(void *ctl, struct pl_counters *sum)
 {
 	return pl_ctl_read_counters(ctl, sum);
+}
+
+/* Adapter: the tables of a struct pl_ctl passed as arg. */
+int pl_metrics_report_ctl(void *ctl, unsigned n, struct pl_report *r)
+{
+	return pl_report_read(ctl, n, r);
 }
 
 /* Hybrid: kernel counters, its USER verdicts replaced by the user core's. */
@@ -151,6 +277,12 @@ struct pl_metrics_server {
 	int nconns;
 	/* Serialises the counter read (the read callback need not be reentrant). */
 	pthread_mutex_t read_lock;
+	/* Under read_lock: the labels and the report source (pl_metrics_set_*). */
+	int have_info;
+	struct pl_metrics_info info;
+	pl_metrics_report_fn report;
+	void *report_arg;
+	unsigned topn;
 };
 
 /* One connection handed to its thread. */
@@ -160,7 +292,7 @@ struct conn {
 };
 
 /* Milliseconds on the monotonic clock. */
-static long long now_ms(void)
+long long pl_io_now_ms(void)
 {
 	struct timespec ts;
 
@@ -168,12 +300,35 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The next connection on lfd (non-blocking, close-on-exec), or -1 once
+ * stop_fd is readable (or poll fails for good). */
+int pl_io_accept(int lfd, int stop_fd)
+{
+	for (;;) {
+		struct pollfd p[2] = { { lfd, POLLIN, 0 }, { stop_fd, POLLIN, 0 } };
+		int fd;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (p[1].revents)
+			return -1;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0)
+			return fd;
+	}
+}
+
 /* Send all of buf before the deadline. */
-static int send_all(int fd, const char *buf, size_t len, long long deadline)
+int pl_io_send_all(int fd, const char *buf, size_t len, long long deadline)
 {
 	while (len) {
 		struct pollfd p = { fd, POLLOUT, 0 };
-		long long left = deadline - now_ms();
+		long long left = deadline - pl_io_now_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
@@ -200,8 +355,8 @@ static void respond(int fd, int code, const char *reason, const char *ctype, con
 			 "Connection: close\r\n\r\n",
 			 code, reason, ctype, blen, extra ? extra : "");
 
-	if (send_all(fd, hdr, (size_t)n, deadline) == 0 && !head && blen)
-		send_all(fd, body, blen, deadline);
+	if (pl_io_send_all(fd, hdr, (size_t)n, deadline) == 0 && !head && blen)
+		pl_io_send_all(fd, body, blen, deadline);
 }
 
 /* A short plain-text error response. */
@@ -223,7 +378,7 @@ static int read_head(int fd, char *buf, size_t cap, long long deadline)
 
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		long long left = deadline - now_ms();
+		long long left = deadline - pl_io_now_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
@@ -248,7 +403,7 @@ static int read_head(int fd, char *buf, size_t cap, long long deadline)
 /* Serve one connection. */
 static void serve_conn(struct pl_metrics_server *s, int fd)
 {
-	long long deadline = now_ms() + REQ_TIMEOUT_MS;
+	long long deadline = pl_io_now_ms() + REQ_TIMEOUT_MS;
 	char req[REQ_MAX];
 	char method[16], target[1024], version[16];
 	int n = read_head(fd, req, sizeof(req), deadline);
@@ -259,7 +414,7 @@ static void serve_conn(struct pl_metrics_server *s, int fd)
 		return;
 	}
 	if (n == -ETIMEDOUT) {
-		respond_error(fd, 408, "Request Timeout", NULL, 0, now_ms() + 500);
+		respond_error(fd, 408, "Request Timeout", NULL, 0, pl_io_now_ms() + 500);
 		return;
 	}
 	if (n <= 0) {
@@ -291,24 +446,37 @@ static void serve_conn(struct pl_metrics_server *s, int fd)
 	}
 	{
 		struct pl_counters cnt;
+		struct pl_metrics_info info;
+		struct pl_report *rep = NULL;
 		size_t cap = 16384;
 		char *body = NULL;
-		int len = -ENOSPC, ok;
+		int len = -ENOSPC, ok, have_info;
 
 		pthread_mutex_lock(&s->read_lock);
 		ok = s->read(s->arg, &cnt) == 0;
+		if (ok && s->report) {
+			rep = malloc(sizeof(*rep));
+			if (rep && s->report(s->report_arg, s->topn, rep)) {
+				free(rep);
+				rep = NULL;
+			}
+		}
+		have_info = s->have_info;
+		info = s->info;
 		s->requests++;
 		pthread_mutex_unlock(&s->read_lock);
 
-		while (len == -ENOSPC && cap <= (1u << 20)) {
+		while (len == -ENOSPC && cap <= (8u << 20)) {
 			char *nb = realloc(body, cap);
 
 			if (!nb)
 				break;
 			body = nb;
-			len = pl_metrics_render(body, cap, s->path, ok ? &cnt : NULL);
+			len = pl_metrics_render_ex(body, cap, s->path, have_info ? &info : NULL,
+						   ok ? &cnt : NULL, rep);
 			cap *= 2;
 		}
+		free(rep);
 		if (len < 0)
 			respond_error(fd, 500, "Internal Server Error", NULL, head, deadline);
 		else
@@ -382,25 +550,10 @@ static void conn_start(struct pl_metrics_server *s, int fd)
 static void *serve_loop(void *arg)
 {
 	struct pl_metrics_server *s = arg;
+	int fd;
 
-	for (;;) {
-		struct pollfd p[2] = { { s->lfd, POLLIN, 0 }, { s->stop_pipe[0], POLLIN, 0 } };
-		int fd;
-
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
-			continue;
+	while ((fd = pl_io_accept(s->lfd, s->stop_pipe[0])) >= 0)
 		conn_start(s, fd);
-	}
 	return NULL;
 }
 
@@ -484,6 +637,25 @@ void pl_metrics_stop(struct pl_metrics_server *s)
 	if (s->stop_pipe[1] >= 0)
 		close(s->stop_pipe[1]);
 	free(s);
+}
+
+/* Labels for every series from now on. */
+void pl_metrics_set_info(struct pl_metrics_server *s, const struct pl_metrics_info *info)
+{
+	pthread_mutex_lock(&s->read_lock);
+	s->info = *info;
+	s->have_info = 1;
+	pthread_mutex_unlock(&s->read_lock);
+}
+
+/* The tables' series (top n) from now on. */
+void pl_metrics_set_report(struct pl_metrics_server *s, pl_metrics_report_fn fn, void *arg, unsigned n)
+{
+	pthread_mutex_lock(&s->read_lock);
+	s->report = fn;
+	s->report_arg = arg;
+	s->topn = n;
+	pthread_mutex_unlock(&s->read_lock);
 }
 
 /* The TCP port the server listens on (useful with port 0). */

@@ -31,6 +31,9 @@ struct pl_ctl;
  * no table of that name, -ENOENT when the key is absent. */
 #define PL_CTL_PERCPU_STRIDE(vsize) (((size_t)(vsize) + 7) & ~(size_t)7)
 
+/* Called for every entry of a table walk; a non-zero return stops it. */
+typedef int (*pl_ctl_walk_fn)(const void *key, const void *val, void *arg);
+
 struct pl_ctl_ops {
 	const char *name; /* "bpf" or "user" */
 	int (*update)(struct pl_ctl *c, const char *table, const void *key, const void *val);
@@ -39,6 +42,10 @@ struct pl_ctl_ops {
 	int (*remove)(struct pl_ctl *c, const char *table, const void *key);
 	int (*next_key)(struct pl_ctl *c, const char *table, const void *key, void *next);
 	unsigned (*ncopies)(struct pl_ctl *c);
+	/* Every (key, copy) of a hash table: fn once per copy holding the key
+	 * (per-CPU / per-worker tables), with that copy's value. Safe while
+	 * the datapath runs. */
+	int (*walk)(struct pl_ctl *c, const char *table, pl_ctl_walk_fn fn, void *arg);
 	void (*close)(struct pl_ctl *c);
 	/* Wait until no frame that started before the call is still running
 	 * (optional: NULL when the backend has no concurrent readers). */
@@ -64,6 +71,9 @@ int pl_ctl_lookup_percpu(struct pl_ctl *c, const char *table, const void *key, v
 int pl_ctl_remove(struct pl_ctl *c, const char *table, const void *key);
 /* key NULL: the first key; -ENOENT after the last. */
 int pl_ctl_next_key(struct pl_ctl *c, const char *table, const void *key, void *next);
+
+/* Walk a hash table while the datapath runs (see pl_ctl_ops.walk). */
+int pl_ctl_walk(struct pl_ctl *c, const char *table, pl_ctl_walk_fn fn, void *arg);
 
 /* Wait until every frame the datapath had started has ended (user space:
  * every worker inside a frame moved on; BPF: an RCU grace period). Before
@@ -184,6 +194,76 @@ const char *pl_counter_help(int i);
 void pl_stats_print(FILE *f, const char *path, double t_sec, const struct pl_counters *prev,
 		    const struct pl_counters *cur, double interval_sec, int verbose);
 
+/* ---- Report: what a running datapath does -----------------------------------
+ * Read back from the core's tables by pl_report_read, for every backend and
+ * while the datapath runs. Per-source lists are the top N only (bounded
+ * whatever the tables hold); addresses are 16 bytes, IPv4 v4-mapped. */
+#define PL_REPORT_TOP_MAX 64
+#define PL_REPORT_SVC_MAX 32
+#define PL_REPORT_BE_MAX 256
+#define PL_REPORT_ROUTE_MAX 64
+
+struct pl_report_src {
+	struct pl_addr addr; /* rate limit / SYN guard: the source masked to the stage's prefix */
+	__u32 family;        /* 4 or 6 */
+	__u64 packets;       /* per-source drops in the rate-limit / SYN-guard lists */
+	__u64 bytes;
+};
+
+struct pl_report_svc {
+	struct pl_addr vip;
+	__u32 family, port, proto, id, mode;
+	__u64 packets, new_flows, no_backend;
+};
+
+struct pl_report_be {
+	struct pl_addr addr;
+	__u32 family, port, id, svc, state; /* svc: the id of its service */
+	__u64 packets, new_flows;
+};
+
+struct pl_report_route {
+	char path[49]; /* "/...", or "#400", "#404", "#405" for the error answers */
+	unsigned status;
+	__u64 hits;    /* responses sent */
+};
+
+struct pl_report {
+	struct pl_config cfg;
+	struct pl_counters cnt;
+	int have_acl;
+	struct pl_acl_set acl;          /* the live bank */
+	__u64 acl_hits[PL_ACL_MAX];
+	unsigned topn;
+	unsigned nsrc, nrl, nsyn;
+	struct pl_report_src src_pkts[PL_REPORT_TOP_MAX];  /* by packets */
+	struct pl_report_src src_bytes[PL_REPORT_TOP_MAX]; /* by bytes */
+	struct pl_report_src rl_drops[PL_REPORT_TOP_MAX];  /* by rate-limit drops */
+	struct pl_report_src syn_drops[PL_REPORT_TOP_MAX]; /* by SYN-guard (per-source) drops */
+	unsigned nsvc, nbe, nroute;
+	struct pl_report_svc svc[PL_REPORT_SVC_MAX];
+	struct pl_report_be be[PL_REPORT_BE_MAX];
+	struct pl_report_route route[PL_REPORT_ROUTE_MAX];
+};
+
+/* Read everything (topn capped at PL_REPORT_TOP_MAX). 0 or -errno. */
+int pl_report_read(struct pl_ctl *c, unsigned topn, struct pl_report *r);
+/* What pl_report_print prints (or together). */
+#define PL_REPORT_CONFIG 1       /* the configuration line */
+#define PL_REPORT_COUNTERS 2     /* non-zero counters */
+#define PL_REPORT_ALL_COUNTERS 4 /* every counter */
+#define PL_REPORT_TABLES 8       /* ACL rules with hits, LB services/backends, routes */
+#define PL_REPORT_TOP 16         /* the top-N source lists */
+void pl_report_print(FILE *f, const struct pl_report *r, int what);
+/* "acl drop proto tcp from 10.0.0.0/8 dport 22": a rule in the policy's words. */
+void pl_acl_rule_format(const struct pl_acl_rule *r, char *buf, size_t len);
+/* "192.0.2.1" / "2001:db8::1" (family 4: the v4-mapped address's last 4 bytes). */
+void pl_addr_format(const struct pl_addr *a, unsigned family, char *buf, size_t len);
+/* "VIP:PORT/tcp" and "ADDR[:PORT]"; "up", "draining", "down". */
+void pl_report_svc_name(const struct pl_report_svc *s, char *buf, size_t len);
+void pl_report_be_name(const struct pl_report_be *b, char *buf, size_t len);
+const char *pl_lb_state_name(unsigned state);
+
 /* ---- Metrics (Prometheus text format 0.0.4) ----------------------------------
  * The same metric names for every datapath, told apart by a `path` label:
  *   pathlab_packets_total{path="xdp",verdict="drop"}  frames per verdict
@@ -194,6 +274,20 @@ void pl_stats_print(FILE *f, const char *path, double t_sec, const struct pl_cou
 /* Render counters (NULL: only pathlab_up 0). Returns the length written
  * (NUL-terminated) or -ENOSPC. */
 int pl_metrics_render(char *buf, size_t len, const char *path_label, const struct pl_counters *c);
+
+/* Labels a served datapath puts on every series, so that two interfaces,
+ * two processes or two XDP modes are never summed together. */
+struct pl_metrics_info {
+	char instance[64]; /* the control target: "xdp:eth1", "afxdp:NAME", "dpdk:PREFIX" */
+	char ifname[64];   /* the interfaces, comma separated */
+	char xdp_mode[16]; /* "native", "generic", or "none" (no XDP program: a bypass PMD) */
+};
+/* The same with info's labels (NULL: path only) and, with r, the tables'
+ * series: top-N sources by packets / bytes / rate-limit and SYN-guard
+ * drops, hits per ACL rule, LB services and backends, responder routes
+ * (docs/metrics.md). */
+int pl_metrics_render_ex(char *buf, size_t len, const char *path_label, const struct pl_metrics_info *info,
+			 const struct pl_counters *c, const struct pl_report *r);
 
 /* Where the server gets counters: fill *sum, return 0 or -errno. Called from
  * the server thread. */
@@ -218,7 +312,25 @@ struct pl_metrics_server;
 int pl_metrics_serve(const char *addr_port, const char *path_label, pl_metrics_read_fn read,
 		     void *arg, struct pl_metrics_server **out, struct pl_err *err);
 uint16_t pl_metrics_port(const struct pl_metrics_server *s);
+/* Put info's labels on every series served from now on. */
+void pl_metrics_set_info(struct pl_metrics_server *s, const struct pl_metrics_info *info);
+/* Serve the tables' series too (top n sources): fn fills a report, 0 or
+ * -errno (called under the server's read lock, after the counter read). */
+typedef int (*pl_metrics_report_fn)(void *arg, unsigned n, struct pl_report *r);
+void pl_metrics_set_report(struct pl_metrics_server *s, pl_metrics_report_fn fn, void *arg, unsigned n);
+/* Adapter for the common case: arg is a struct pl_ctl *. */
+int pl_metrics_report_ctl(void *ctl, unsigned n, struct pl_report *r);
 /* Stop the thread, close the socket, free; accepts NULL. */
 void pl_metrics_stop(struct pl_metrics_server *s);
+
+/* Socket I/O the servers share (the metrics server here, the control
+ * socket of toolkit/plt_ctlsock.c): milliseconds on the monotonic clock,
+ * accepting until told to stop, and sending all of buf before a deadline
+ * (0, -ETIMEDOUT or -errno). */
+long long pl_io_now_ms(void);
+/* The next connection on listening lfd (non-blocking, close-on-exec), or -1
+ * once stop_fd is readable: a server thread's accept loop. */
+int pl_io_accept(int lfd, int stop_fd);
+int pl_io_send_all(int fd, const char *buf, size_t len, long long deadline);
 
 #endif

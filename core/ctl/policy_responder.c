@@ -217,6 +217,7 @@ static int resp_prepare(struct pl_apply *a, const void *data)
 		struct pl_resp_route v;
 
 		pl_resp_route_make(&v, r->status, r->ctype, r->body, strlen(r->body));
+		v.id = (__u16)i;
 		err = pl_apply_put(a, "pl_resp_routes", &r->k, sizeof(r->k), &v, sizeof(v), r->line);
 	}
 	if (!err && d->nlisten) {

@@ -41,6 +41,7 @@ struct pl_bucket {
 	__u64 last_ns;
 	__u64 tokens;  /* packet tokens * PL_TOKEN_UNIT */
 	__u64 btokens; /* byte tokens * PL_TOKEN_UNIT */
+	__u64 drops;   /* frames this bucket dropped (pl_stat_add: the control plane reads it) */
 };
 
 /* A bucket's key: the masked source and its family, so the IPv4 source
@@ -113,6 +114,7 @@ PL_INLINE void pl_bucket_init(struct pl_bucket *b, __u64 now, const struct pl_rl
 	__u64 bcost = (__u64)len * PL_TOKEN_UNIT;
 
 	b->last_ns = now;
+	b->drops = 0;
 	b->tokens = r->burst ? r->burst * PL_TOKEN_UNIT - PL_TOKEN_UNIT : 0;
 	b->btokens = bfull > bcost ? bfull - bcost : 0;
 }
@@ -162,6 +164,7 @@ PL_INLINE int pl_stage_ratelimit(struct pl_ctx *c)
 		return PL_CONTINUE;
 	}
 	if (pl_bucket_charge(b, pl_now(c), &p->pps, &p->bps, c->len)) {
+		pl_stat_add(&b->drops, 1);
 		pl_count(c, PL_CNT_RL_DROP);
 		return PL_DROP;
 	}

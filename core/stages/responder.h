@@ -75,6 +75,8 @@ struct pl_resp_route {
 	__u16 hdr_len;  /* headers up to and including the blank line (HEAD) */
 	__u16 sum_full; /* 16-bit one's-complement sum of data[0..len) (memory order) */
 	__u16 sum_hdr;  /* the same over data[0..hdr_len) */
+	__u16 id;       /* index into pl_resp_hits (the route's place in its policy) */
+	__u16 pad[3];
 	__u8 data[PL_RESP_MAX]; /* zero after len */
 };
 
@@ -83,6 +85,8 @@ PL_TABLE(pl_resp_params, ARRAY, __u32, struct pl_resp_params, 1);
  * removes the old ones. */
 PL_TABLE(pl_resp_listen, HASH, struct pl_resp_listen_key, __u32, 2 * PL_RESP_LISTEN_MAX);
 PL_TABLE(pl_resp_routes, HASH, struct pl_resp_path, struct pl_resp_route, 2 * PL_RESP_ROUTES_MAX);
+/* Responses sent per route id (per CPU), counted across reloads by id. */
+PL_TABLE(pl_resp_hits, PERCPU_ARRAY, __u32, __u64, PL_RESP_ROUTES_MAX);
 
 /* MSS values a cookie can carry (largest not above the client's). */
 PL_INLINE __u32 pl_resp_mss_of(__u32 idx)
@@ -459,6 +463,13 @@ PL_INLINE int pl_stage_responder(struct pl_ctx *c)
 			return pl_resp_send(c, p, ack, 0, PL_TCP_RST, 0, (void *)0, 0, 0);
 		}
 		pl_count(c, PL_CNT_RESP_REPLY);
+		{
+			__u32 id = r->id;
+			__u64 *hits = pl_table_lookup(&pl_resp_hits, &id);
+
+			if (hits)
+				pl_stat_add(hits, 1);
+		}
 		return pl_resp_send(c, p, isn + 1, seq + paylen + ((fl & PL_TCP_FIN) ? 1 : 0),
 				    PL_TCP_ACK | PL_TCP_PSH | PL_TCP_FIN, 0, r, len, sum);
 	}

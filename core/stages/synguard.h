@@ -47,6 +47,7 @@ PL_INLINE int pl_stage_synguard(struct pl_ctx *c)
 			if (pl_table_update(&pl_syn_buckets, &key, &n, PL_UPDATE_NOEXIST))
 				pl_count(c, PL_CNT_RL_TABLE_FULL);
 		} else if (pl_bucket_charge(b, pl_now(c), &p->per_src, (void *)0, 0)) {
+			pl_stat_add(&b->drops, 1);
 			pl_count(c, PL_CNT_SYN_DROP_SRC);
 			return PL_DROP;
 		}

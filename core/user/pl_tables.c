@@ -54,6 +54,7 @@ struct pl_hash {
 	uint32_t voff;      /* offset of the value (per worker) or its pointer (shared) */
 	uint64_t tick;      /* LRU clock */
 	uint8_t *slots;     /* [state:4][pad:4][stamp:8][key][value or value pointer] */
+	uint8_t *stale;     /* per-worker copy: a replaced slot array a walker may still read */
 };
 
 /* A shared array: a pointer per index, first into `base`, then to buffers
@@ -93,6 +94,10 @@ static uint64_t grace_done;
 #define RETIRED_MAX 16384
 #define RETIRED_BYTES_MAX (4u << 20)
 static void *retired[RETIRED_MAX];
+/* Control-plane walks of per-worker hash copies in progress
+ * (pl_table_walk_worker): while there are any, a worker that rebuilds its
+ * copy keeps the old slot array instead of freeing it. */
+static int walkers;
 static unsigned nretired;
 static size_t retired_bytes;
 
@@ -247,6 +252,7 @@ static void copy_free(const struct pl_table *t, void *c)
 		shared_values_free(t, c);
 	if (is_hashed(t)) {
 		free(((struct pl_hash *)c)->slots);
+		free(((struct pl_hash *)c)->stale);
 	} else if (is_shared_array(t)) {
 		free(((struct pl_sarray *)c)->ptr);
 		free(((struct pl_sarray *)c)->base);
@@ -516,6 +522,14 @@ static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 
 	if (h->dead < slots / 4 || (is_shared(t) && retire_room()))
 		return; /* keep the tombstones; probes stay correct */
+	if (!is_shared(t) && h->stale) {
+		/* The array replaced last time is freed once no walk runs
+		 * (a walk that began after it was replaced reads the new one). */
+		if (__atomic_load_n(&walkers, __ATOMIC_SEQ_CST))
+			return; /* keep the tombstones; probes stay correct */
+		free(h->stale);
+		h->stale = NULL;
+	}
 	fresh = calloc(slots, h->stride);
 	if (!fresh)
 		return; /* keep the tombstones; probes stay correct */
@@ -531,6 +545,8 @@ static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 	h->dead = 0;
 	if (is_shared(t))
 		retire(old, (size_t)slots * h->stride);
+	else if (__atomic_load_n(&walkers, __ATOMIC_SEQ_CST))
+		h->stale = old; /* a walk may be reading it: freed by the next rebuild */
 	else
 		free(old);
 }
@@ -867,6 +883,44 @@ int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void
 		return -ENOENT;
 	memcpy(next, &start, sizeof(start));
 	return 0;
+}
+
+int pl_table_walk_worker(struct pl_table *t, unsigned worker,
+			 int (*fn)(const void *key, const void *val, void *arg), void *arg)
+{
+	void *c = copy_of(t, worker);
+	uint8_t key[256], val[512];
+	int ret = 0;
+
+	if (!c)
+		return -ENODEV;
+	if (!is_hash(t->kind) || t->key_size > sizeof(key) || t->value_size > sizeof(val))
+		return -EINVAL;
+	/* Announced before the slot array is loaded: a worker that rebuilds
+	 * its copy after this keeps the old array (hash_compact). */
+	__atomic_add_fetch(&walkers, 1, __ATOMIC_SEQ_CST);
+	{
+		struct pl_hash *h = c;
+		uint8_t *slots = __atomic_load_n(&h->slots, __ATOMIC_SEQ_CST);
+
+		for (uint32_t i = 0; i <= h->mask && !ret; i++) {
+			uint8_t *s = slots + (size_t)i * h->stride;
+
+			if (__atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST) != SLOT_USED)
+				continue;
+			memcpy(key, slot_key(s), t->key_size);
+			if (is_shared(t))
+				memcpy(val, slot_val(t, h, s), t->value_size);
+			else
+				copy_words(val, slot_val(t, h, s), t->value_size);
+			/* Evicted and reused while copied: skip it. */
+			if (__atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST) != SLOT_USED)
+				continue;
+			ret = fn(key, val, arg);
+		}
+	}
+	__atomic_sub_fetch(&walkers, 1, __ATOMIC_SEQ_CST);
+	return ret;
 }
 
 uint32_t pl_table_probe_len(struct pl_table *t, const void *key)

@@ -68,6 +68,15 @@ int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void
  * (counters a running worker increments) is read word by word with relaxed
  * atomics. */
 void pl_table_read_worker(struct pl_table *t, const void *val, void *out);
+/* Call fn(key, value, arg) for every entry of one worker's copy of a hash
+ * table while that worker may be writing it (the control plane's read of
+ * per-worker statistics: per-source counters, buckets). Values are copied
+ * word by word with relaxed atomics; an entry evicted while it was copied
+ * is skipped; the worker keeps a slot array it replaces while a walk runs.
+ * Stops at fn's first non-zero return and returns it; -EINVAL for a table
+ * that is not a hash. Does not touch the LRU order. */
+int pl_table_walk_worker(struct pl_table *t, unsigned worker,
+			 int (*fn)(const void *key, const void *val, void *arg), void *arg);
 /* Slots a lookup of key examines in a hash table (the calling worker's
  * copy): tests bound it to check that tombstones are reclaimed. */
 uint32_t pl_table_probe_len(struct pl_table *t, const void *key);

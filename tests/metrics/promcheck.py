@@ -8,7 +8,9 @@
 # Validation: the real parser (prometheus_client, Debian python3-prometheus-client)
 # accepts it, plus what the text format 0.0.4 wants and the parser forgives:
 # HELP and TYPE once per family, before its samples; valid names; counters end
-# in _total; every sample has path=PATH_LABEL; no duplicate series; integers.
+# in _total; every sample has path=PATH_LABEL and non-empty instance, ifname and
+# xdp_mode labels (left out of the printed series, like path); no duplicate
+# series; integers.
 import json, re, sys
 
 def fail(msg):
@@ -62,6 +64,9 @@ def check(path, label):
             fail("counter %s does not end in _total" % name)
         if ('path="%s"' % label) not in labels.split(","):
             fail("sample without path=%r: %r" % (label, ln))
+        for need in ("instance", "ifname", "xdp_mode"):
+            if not re.search(r'(^|,)%s="[^"]+"' % need, labels):
+                fail("sample without a %s label: %r" % (need, ln))
         if (name, labels) in seen:
             fail("duplicate series %r" % ln)
         seen.add((name, labels))
@@ -69,7 +74,8 @@ def check(path, label):
     out = []
     for f in fams:
         for s in f.samples:
-            lab = ",".join("%s=%s" % kv for kv in sorted(s.labels.items()) if kv[0] != "path")
+            lab = ",".join("%s=%s" % kv for kv in sorted(s.labels.items())
+                           if kv[0] not in ("path", "instance", "ifname", "xdp_mode"))
             out.append("%s{%s} %d" % (s.name, lab, int(s.value)))
     print("\n".join(sorted(out)))
 

@@ -30,7 +30,7 @@ set -u
 XDP=${1:-} AFXDP=${2:-} DPDK=${3:-} DASH=${4:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 MADDR=127.0.0.1:9464
-N_RED=200 N_DROP=30 N_USER=20 N_PASS=10
+N_RED=200 N_DROP=30 N_USER=20 N_PASS=10 N_SRC2=17 N_LB=12
 PREFIX=plt-m$$
 DUT=
 PL_TAG=ms
@@ -54,6 +54,10 @@ pl_defer cleanup
 # Namespaces, veths (no IPv6, no checksum offload), static neighbours.
 pl_d_topo_up --neigh static
 IN_DUT=("${PL_D_IN_DUT[@]}") # run in the DUT namespace with its bpffs (lib.sh)
+# a second source on host A, and the load balancer's VIP (answered by the DUT)
+IP_A2=${IP_A%.*}.211 VIP=${IP_A%.*}.200 MAC_B=$SINK_MAC
+ip -n "$NS_A" addr add "$IP_A2/$GEN_PLEN4" dev "$IF_A0"
+ip -n "$NS_A" neigh replace "$VIP" lladdr "$MAC_B" dev "$IF_A0" nud permanent
 scrape() { "${IN_DUT[@]}" curl -sS --max-time 3 "$@"; }
 xdp_left() { ip -n $NS_X link show | grep -o 'prog/xdp id [0-9]*'; }
 
@@ -115,23 +119,26 @@ run_path() { # name label
 	else
 		echo "note: promtool not installed (Debian prometheus): lint skipped"
 	fi
-	grep -q "^pathlab_up{path=\"$label\"} 1\$" "$T/$name.0" && ok "$name: pathlab_up 1" || bad "$name: pathlab_up is not 1"
+	grep -Eq "^pathlab_up\{path=\"$label\",instance=\"[a-z]+:[^\"]+\",ifname=\"$IF_A1,$IF_B1\",xdp_mode=\"(native|generic)\"\} 1\$" "$T/$name.0" &&
+		ok "$name: pathlab_up 1 with instance, ifname and xdp_mode" || bad "$name: pathlab_up: $(grep '^pathlab_up' "$T/$name.0")"
 
 	got0=$(awk '{print $2}' "$T/recv")
 	ip netns exec $NS_A $PY "$HERE/peer.py" send $IP_B 7000 $N_RED
 	ip netns exec $NS_A $PY "$HERE/peer.py" send $IP_B 9 $N_DROP
 	ip netns exec $NS_A $PY "$HERE/peer.py" send $IP_B 4242 $N_USER
 	ip netns exec $NS_A $PY "$HERE/peer.py" send $IP_B 5353 $N_PASS
+	ip netns exec $NS_A $PY "$HERE/peer.py" send $IP_B 5353 $N_SRC2 $IP_A2
+	ip netns exec $NS_A $PY "$HERE/peer.py" send $VIP 7100 $N_LB
 	sleep 1.5
 	scrape -o "$T/$name.1" "http://$MADDR/metrics"
 	$PY "$HERE/promcheck.py" check "$T/$name.1" "$label" >"$T/$name.s1" || bad "$name: second scrape: $(cat "$T/$name.s1")"
-	for v in redirect:$N_RED drop:$N_DROP user:$N_USER pass:$N_PASS tx:0 aborted:0; do
+	for v in redirect:$((N_RED + N_LB)) drop:$N_DROP user:$N_USER pass:$((N_PASS + N_SRC2)) tx:0 aborted:0; do
 		want=${v#*:}
 		d=$(delta "$T/$name.s0" "$T/$name.s1" "pathlab_packets_total{verdict=${v%%:*}}")
 		[ "$d" = "$want" ] && ok "$name: verdict ${v%%:*} +$d (sent $want)" ||
 			bad "$name: verdict ${v%%:*} went up by $d, sent $want"
 	done
-	want=$((N_RED + N_DROP + N_USER + N_PASS))
+	want=$((N_RED + N_DROP + N_USER + N_PASS + N_SRC2 + N_LB))
 	d=$(delta "$T/$name.s0" "$T/$name.s1" "pathlab_rx_packets_total{}")
 	[ "$d" = $want ] && ok "$name: rx_packets +$d" || bad "$name: rx_packets went up by $d, sent $want"
 	d=$(delta "$T/$name.s0" "$T/$name.s1" "pathlab_proto_udp_total{}")
@@ -141,6 +148,22 @@ run_path() { # name label
 	got=$(( $(awk '{print $2}' "$T/recv") - got0 ))
 	[ "$got" = $N_RED ] && ok "$name: host B received the $N_RED redirected datagrams" ||
 		bad "$name: host B received $got of $N_RED redirected datagrams"
+	# the tables' series: exact totals (a fresh datapath saw only these frames)
+	for v in "pathlab_source_packets_total{source=$IP_A}:$((N_RED + N_DROP + N_USER + N_PASS + N_LB))" \
+		"pathlab_source_packets_total{source=$IP_A2}:$N_SRC2" \
+		"pathlab_acl_rule_hits_total{line=2,rule=0,text=acl drop proto udp dport 9}:$N_DROP" \
+		"pathlab_acl_rule_hits_total{line=3,rule=1,text=acl pass proto udp dport 7000}:$N_RED" \
+		"pathlab_lb_service_packets_total{service=$VIP:7100/udp}:$N_LB" \
+		"pathlab_lb_service_new_flows_total{service=$VIP:7100/udp}:1" \
+		"pathlab_lb_backend_packets_total{backend=$IP_B,service=$VIP:7100/udp}:$N_LB" \
+		"pathlab_lb_backend_new_flows_total{backend=$IP_B,service=$VIP:7100/udp}:1" \
+		"pathlab_lb_backend_up{backend=$IP_B,service=$VIP:7100/udp,state=up}:1"; do
+		want=${v##*:} series=${v%:*}
+		got=$(awk -v s="$series" '$0 ~ /^/ && substr($0, 1, length(s)) == s && substr($0, length(s) + 1, 1) == " " { print $NF }' "$T/$name.s1")
+		[ "$got" = "$want" ] && ok "$name: $series = $want" || bad "$name: $series = '${got}', want $want"
+	done
+	[ "$(grep -c '^pathlab_source_packets_total{' "$T/$name.s1")" = 2 ] && ok "$name: two source series" ||
+		bad "$name: source series: $(grep '^pathlab_source_packets_total' "$T/$name.s1" | tr '\n' ' ')"
 	monotonic "$T/$name.s0" "$T/$name.s1" && ok "$name: no counter went back" || bad "$name: a counter went back"
 	sleep 0.5
 	scrape -o "$T/$name.2" "http://$MADDR/metrics"
@@ -195,7 +218,11 @@ run_errors() { # name
 cat >"$T/p.policy" <<P
 mode policy
 acl drop proto udp dport 9
+acl pass proto udp dport 7000
 acl default pass
+count sources on
+lb service web $VIP 7100 udp mode dsr size 251
+lb backend web $IP_B mac $MAC_B via $IF_B1
 steer udp 4242 user
 steer udp 5353 pass
 forward redirect from $IF_A1 to $IF_B1
@@ -236,7 +263,9 @@ done
 
 if [ -n "$DASH" ]; then
 	if $PY -m json.tool "$DASH" >/dev/null; then ok "$(basename "$DASH") is valid JSON"; else bad "$DASH is not valid JSON"; fi
-	sed 's/{.*//' "$T/$first.names" | sort -u >"$T/metric-names"
+	# every family served (HELP/TYPE), samples or not: a table's family has no
+	# samples when the policy does not use that stage
+	awk '/^# TYPE / { print $3 }' "$T/$first.1" | sort -u >"$T/metric-names"
 	r=$($PY "$HERE/promcheck.py" dashboard "$DASH" "$T/metric-names") && ok "$r" || bad "$r"
 fi
 
