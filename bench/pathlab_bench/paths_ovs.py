@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""The Open vSwitch rows beyond OVS-afxdp: OVS-DPDK (the DPDK build of
+"""The Open vSwitch rows: OVS's userspace datapath on afxdp ports (with pathlab's
+OpenFlow policy, with pathlab's XDP pre-filter in front, and with one static
+flow as the reference), OVS-DPDK (the DPDK build of
 ovs-vswitchd, type=dpdk ports on net_af_xdp over the DUT's veths), PVP
 (physical -> OVS-DPDK -> vhost-user -> a DPDK application on virtio_user ->
 vhost-user -> OVS-DPDK -> physical) with pathlab-dpdk or dpdk-testpmd as the
@@ -14,7 +16,165 @@ import shutil
 
 from . import counters as C
 from .lab import Error
-from .paths import Ovs, Path, TestpmdRef
+from .paths import Path, TestpmdRef
+from .where import layout
+
+# --- Open vSwitch, userspace datapath with afxdp ports ----------------------------
+class Ovs(Path):
+    kind = "afxdp"
+    mode = "openflow"
+    live_switch = True
+    same_across_placements = True
+    poller = "cpu%d (ovs-vswitchd PMD thread, pmd-cpu-mask)"
+    busy_poll = None   # OVS 3.1 afxdp: no busy-poll option (use-need-wakeup only)
+
+    @property
+    def name(self):
+        return {"openflow": "ovs-afxdp", "prefilter": "ovs-afxdp-xdp", "static": "ref-ovs"}[self.mode]
+
+    @property
+    def title(self):
+        return {"openflow": "OVS afxdp + pathlab OpenFlow", "prefilter": "OVS afxdp + pathlab XDP pre-filter",
+                "static": "OVS afxdp, one static flow"}[self.mode]
+
+    @property
+    def drops_in_xdp(self):
+        return self.mode == "prefilter"
+
+    def check(self, wl):
+        if not os.access(self.bin("ovs/pl-ovs"), os.X_OK):
+            return "pl-ovs missing"
+        if not shutil.which("ovs-vswitchd"):
+            return "ovs-vswitchd not installed (apt-get install openvswitch-switch)"
+        if self.mode != "static" and not os.access(self.bin("ovs/pathlab-ofgen"), os.X_OK):
+            return "pathlab-ofgen not built"
+        return Path.check(self, wl)
+
+    def ovs_argv(self):
+        build = ["--build", layout.build] if layout.build else []
+        return self.topo.exec_argv("dut", [self.bin("ovs/pl-ovs"), "--rundir", self.rundir] + build +
+                                          ["--bridge", "%sbr" % self.lab.prefix,
+                                           "--pmd-cpu-mask", "0x%x" % (1 << self.place.dut_cpus[-1])])
+
+    def start(self, topo, place, wl, policy_file):
+        self.topo = topo
+        self.place = place
+        self.rundir = os.path.join(self.ctx.work, "ovs-" + self.name)
+        self.lab.on_cleanup(self.teardown)
+        # OVS's daemons detach (their own session): if the harness is killed,
+        # its watchdog or the next run tears them down with this command
+        self.lab.record("undo", self.ovs_argv() + ["bench-teardown"])
+        self.setup(wl, policy_file)
+        if self.mode == "static" and not self.set_flow(wl):
+            raise Error("ovs-ofctl: " + self.flow_error)
+        # the revalidators bring the flows' counters up to date every 100 ms
+        # instead of 500 (they run outside the PMD's CPU): the trial's closing
+        # read waits for one cycle (settle)
+        self.lab.run(self.ovs_argv() + ["vsctl", "set", "Open_vSwitch", ".", "other_config:max-revalidator=100"],
+                     quiet=True)
+        with open(os.path.join(self.rundir, "ovs-vswitchd.pid")) as f:
+            self.ovs_pid = int(f.read().strip())
+
+    def setup(self, wl, policy_file):
+        """pl-ovs bench-setup: starts OVS and adds the ports the first time; on a
+        running switch it only replaces the flows (or the pre-filter's policy)."""
+        mode = {"openflow": "openflow", "prefilter": "prefilter", "static": "normal"}[self.mode]
+        pol = policy_file
+        if self.mode == "prefilter":
+            # forwarding is OVS's job (NORMAL): the pre-filter keeps the rest
+            pol = policy_file + ".prefilter"
+            with open(policy_file) as f, open(pol, "w") as g:
+                g.writelines(l for l in f if not l.startswith("forward"))
+        rc, out, err = self.lab.run(self.ovs_argv() + ["bench-setup", "--mode", mode, "--policy", pol,
+                                                       "--ports", ",".join(self.dut_ifs())], timeout=90)
+        if rc != 0:
+            raise Error("pl-ovs bench-setup: " + (err or out).strip()[-250:])
+
+    def switch(self, wl, policy_file):
+        if self.mode == "static":
+            return self.set_flow(wl)
+        try:
+            self.setup(wl, policy_file)
+        except Error:
+            return False
+        return True
+
+    def set_flow(self, wl):
+        """The reference's one static flow for workload wl."""
+        t = self.topo.info
+        if wl.name == "drop":
+            flow = "in_port=%s,actions=drop" % t["DUT_IN_IF"]
+        else:
+            flow = "in_port=%s,actions=mod_dl_src:%s,mod_dl_dst:%s,output:%s" % (
+                t["DUT_IN_IF"], t["DUT_OUT_MAC"], t["SINK_MAC"], t["DUT_OUT_IF"])
+        for cmd in (["ofctl", "del-flows", "%sbr" % self.lab.prefix],
+                    ["ofctl", "add-flow", "%sbr" % self.lab.prefix, flow]):
+            rc, out, err = self.lab.run(self.ovs_argv() + cmd)
+            if rc != 0:
+                self.flow_error = (err or out).strip()[-200:]
+                return False
+        return True
+
+    def teardown(self):
+        if self.topo is not None and getattr(self, "rundir", None) and os.path.isdir(self.rundir):
+            self.lab.run(self.ovs_argv() + ["bench-teardown"], timeout=60, quiet=True)
+            self.lab.unrecord("undo", self.ovs_argv() + ["bench-teardown"])
+            shutil.rmtree(self.rundir, ignore_errors=True)
+
+    def stop(self):
+        self.teardown()
+
+    def settle(self):
+        if self.mode == "prefilter":
+            return
+        # OVS's OpenFlow flow counters (the drop flows' n_packets: its verdict
+        # counter) are brought up to date by the revalidators: wait for one
+        # full cycle so that they hold every frame of the trial
+        self.lab.run(["env", "OVS_RUNDIR=" + self.rundir, "ovs-appctl", "revalidator/wait"], quiet=True,
+                     timeout=10)
+
+    def counters(self):
+        if self.mode == "prefilter":
+            # the pre-filter's drops are its XDP verdict counter (pl-ovs reads it)
+            c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
+        else:
+            c = C.ovs_direct(self.lab, self.rundir, "%sbr" % self.lab.prefix, self.dut_ifs(), C.POOL) or {}
+        if not c:
+            return {}
+        o = self.topo["DUT_OUT_IF"]
+        # OVS's port rx counter is the kernel's (it includes frames the XDP
+        # program failed to hand over): what reached OVS's socket is the input
+        # veth's count of successful XDP redirects
+        to_ovs = C.veth_sum(C.veth(self.topo, "dut", self.topo["DUT_IN_IF"]), "xdp_redirect")
+        # the policy's drops: OVS's own verdict counter (n_packets of the drop
+        # flows; with the pre-filter, its XDP verdict counter), never the
+        # frames that reached the socket
+        drop = c.get("dropped", 0)
+        # handed to OVS, neither dropped by a flow nor sent on the output
+        # port: lost inside OVS (its tx_dropped among them)
+        sent = c.get("ovs_%s_tx_packets" % o, 0)
+        return {"rx": to_ovs, "drop": drop,
+                "internal": max(0, to_ovs - sent - (0 if self.mode == "prefilter" else drop))}
+
+    def pids(self):
+        return [getattr(self, "ovs_pid", 0)] if getattr(self, "ovs_pid", 0) else []
+
+
+class OvsOpenflow(Ovs):
+    mode = "openflow"
+
+
+class OvsPrefilter(Ovs):
+    mode = "prefilter"
+
+
+class OvsStatic(Ovs):
+    mode = "static"
+    reference = "OVS with one static flow"
+    workloads = ("drop", "fwd")
+
+
+
 
 DPDK_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 
@@ -220,5 +380,5 @@ class OvsKernel(Path):
 
 
 # Rows and references, appended to the table by paths.py.
-PATHS = [OvsDpdk, OvsPvp, OvsPvpTestpmd, OvsKernel]
+PATHS = [OvsOpenflow, OvsPrefilter, OvsStatic, OvsDpdk, OvsPvp, OvsPvpTestpmd, OvsKernel]
 REFERENCE_OF = {"ovs-dpdk": "ref-ovs", "pvp-pathlab": "pvp-testpmd"}

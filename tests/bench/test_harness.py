@@ -11,7 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 
-from pathlab_bench import lab, measure, paths, workloads  # noqa: E402
+from pathlab_bench import lab, measure, paths, paths_ovs, workloads  # noqa: E402
 
 
 class Model:
@@ -103,7 +103,7 @@ class VerdictCounterTest(unittest.TestCase):
         # the OVS reference's drops are its drop flow's n_packets, not the
         # frames that reached its socket (some never got to OVS's PMD)
         ctx = argparse.Namespace(src="/nonexistent", build="/nonexistent", lab=argparse.Namespace(prefix="plt-t"))
-        p = paths.OvsStatic(ctx)
+        p = paths_ovs.OvsStatic(ctx)
         p.topo = {"DUT_IN_IF": "in0", "DUT_OUT_IF": "out0"}
         p.rundir = "/nonexistent"
         p.place = argparse.Namespace(dut_cpus=[1])
