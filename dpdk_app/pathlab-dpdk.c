@@ -155,7 +155,7 @@ static void pl_dpdk_ports_close(void)
 /* Run the core on one mbuf in place; returns the verdict (out: REDIRECT port). */
 static inline int pl_dpdk_core(uint16_t pid, uint16_t q, struct rte_mbuf *m, uint32_t *out)
 {
-	struct pl_buf b;
+	struct pl_buf b = { 0 }; /* one buffer: frags_len and the rest zero */
 	int v;
 
 	if (unlikely(m->nb_segs > 1)) /* the core sees one contiguous frame */

@@ -266,7 +266,7 @@ static int run_frame(uint8_t proto, const char *src, uint16_t dport, uint32_t if
 {
 	uint8_t buf[128];
 	uint32_t saddr;
-	struct pl_buf b;
+	struct pl_buf b = { 0 };
 
 	inet_pton(AF_INET, src, &saddr);
 	b.data = buf;

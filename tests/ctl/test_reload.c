@@ -131,7 +131,7 @@ static int run_tcp(const char *src, uint8_t flags, uint32_t len)
 	int v6 = strchr(src, ':') != NULL;
 	uint32_t l3 = v6 ? 40 : 20, ip_len = len - 14;
 	uint8_t *t = buf + 14 + l3;
-	struct pl_buf b;
+	struct pl_buf b = { 0 };
 
 	memset(buf, 0, len);
 	memcpy(buf, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01", 12);

@@ -4,8 +4,8 @@
 # private run directory (pl-ovs --dpdk), type=dpdk ports on net_af_xdp
 # vdevs over the DUT's veths, traffic between two namespaces.
 #   dpdk.sh SRCDIR BUILDDIR [openflow|pvp|all]
-# Topology (tests/dpdk/lib.sh, names of its own):
-#   ns plt-ovd-a [plt-ovda0 10.76.0.1] -- [plt-ovda1] OVS-DPDK (ns plt-ovd-x) [plt-ovdb1] -- [plt-ovdb0 10.76.0.2] ns plt-ovd-b
+# Topology: tests/dpdk/lib.sh's wire (pl-topo), OVS-DPDK in the DUT namespace
+#   host A [IF_A0 IP_A] -- [IF_A1] OVS-DPDK [IF_B1] -- [IF_B0 IP_B] host B
 # Checks:
 #   openflow  the policy (acl drop udp 5001) as OpenFlow on OVS-DPDK: 5001 dropped, 5002 arrives,
 #             the drop flows' n_packets = what was sent; dpif-netdev/pmd-perf-show answers
@@ -18,9 +18,7 @@
 set -u
 SRC=$1 BUILD=$2 WHAT=${3:-all}
 HERE=$(cd "$(dirname "$0")" && pwd)
-NS_A=plt-ovd-a NS_B=plt-ovd-b NS_X=plt-ovd-x
-IF_A0=plt-ovda0 IF_A1=plt-ovda1 IF_B0=plt-ovdb0 IF_B1=plt-ovdb1
-IP_A=10.76.0.1 IP_B=10.76.0.2
+PL_TAG=ovd
 BR=plt-ovdbr
 N=200
 # shellcheck source=SCRIPTDIR/../dpdk/lib.sh
@@ -38,7 +36,7 @@ RUN=$PL_TMP/ovs
 PREFIX=plt-ovd$$
 VNF=
 
-ovs() { pl_d_in_dut "$SRC/ovs/pl-ovs" --rundir "$RUN" --build "$BUILD" --bridge $BR --pmd-cpu-mask 0x2 "$@"; }
+ovs() { "${PL_D_IN_DUT[@]}" "$SRC/ovs/pl-ovs" --rundir "$RUN" --build "$BUILD" --bridge $BR --pmd-cpu-mask 0x2 "$@"; }
 stop_vnf() {
 	[ -n "$VNF" ] || return 0
 	kill -INT "$VNF" 2>/dev/null
@@ -52,7 +50,6 @@ cleanup() {
 	stop_vnf
 	[ -d "$BUILD/meson-logs" ] && cp "$RUN/ovs-vswitchd.log" "$BUILD/meson-logs/ovs-dpdk-vswitchd.log" 2>/dev/null
 	ovs stop >/dev/null 2>&1
-	pl_d_topo_down
 }
 pl_defer cleanup
 pl_on_fail() { tail -20 "$RUN/ovs-vswitchd.log" 2>/dev/null; tail -5 "$PL_TMP/vnf.log" 2>/dev/null; }

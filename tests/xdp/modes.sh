@@ -66,7 +66,7 @@ rc=$?
 if [ -n "$AFXDP" ]; then
 	out=$(ip netns exec "$NS" "$AFXDP" -O -i "$IF" -d 0.3 2>&1)
 	rc=$?
-	[ "$rc" -eq 2 ] && [[ "$out" == *"offload refused"*"XSKMAP"* ]] &&
+	[ "$rc" -eq 2 ] && [[ "$out" == *"offload"*"refused"*"XSKMAP"* ]] &&
 		ok "pathlab-afxdp -O: refused at the option, naming the XSKMAP" || bad "pathlab-afxdp -O: exit $rc: $out"
 	nothing_attached "pathlab-afxdp -O"
 fi
