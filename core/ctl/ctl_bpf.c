@@ -400,15 +400,27 @@ int pl_ctl_bpf_set_rodata_u32(struct bpf_object *obj, const char *var, uint32_t 
 /* The first map of a type among a program's maps (see pl_ctl_bpf.h). */
 int pl_ctl_bpf_prog_map_by_type(int prog_fd, uint32_t type, struct bpf_map_info *info)
 {
-	__u32 ids[16], len = sizeof(struct bpf_prog_info);
+	__u32 len = sizeof(struct bpf_prog_info), n, *ids;
 	struct bpf_prog_info pi;
+	int ret = -ENOENT;
 
+	/* as many map ids as the program has (the core's program uses dozens) */
 	memset(&pi, 0, sizeof(pi));
-	pi.nr_map_ids = 16;
-	pi.map_ids = (__u64)(unsigned long)ids;
 	if (bpf_obj_get_info_by_fd(prog_fd, &pi, &len))
 		return -errno;
-	for (__u32 i = 0; i < pi.nr_map_ids && i < 16; i++) {
+	n = pi.nr_map_ids;
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	memset(&pi, 0, sizeof(pi));
+	len = sizeof(pi);
+	pi.nr_map_ids = n;
+	pi.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &pi, &len)) {
+		ret = -errno;
+		goto out;
+	}
+	for (__u32 i = 0; i < pi.nr_map_ids && i < n; i++) {
 		struct bpf_map_info mi;
 		__u32 mlen = sizeof(mi);
 		int fd = bpf_map_get_fd_by_id(ids[i]);
@@ -419,11 +431,14 @@ int pl_ctl_bpf_prog_map_by_type(int prog_fd, uint32_t type, struct bpf_map_info 
 		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) && mi.type == type) {
 			if (info)
 				*info = mi;
-			return fd;
+			ret = fd;
+			goto out;
 		}
 		close(fd);
 	}
-	return -ENOENT;
+out:
+	free(ids);
+	return ret;
 }
 
 /* Check a pin directory (see pl_ctl_bpf.h). */
