@@ -126,8 +126,9 @@ check "run printed per-second lines" grep -Eq '^\[xdp\] t=' "$TMP/run.log"
 say "metrics"
 mport=$(sed -n 's/.*metrics: GET \/metrics on port \([0-9]*\).*/\1/p' "$TMP/run.log")
 "${IN_DUT[@]}" curl -sS --max-time 3 "http://127.0.0.1:$mport/metrics" >"$TMP/metrics.txt" 2>&1
-check "metrics served (pathlab_up 1, per-verdict counters)" \
-	grep -q 'pathlab_up{path="xdp"} 1' "$TMP/metrics.txt"
+check "metrics served (pathlab_up 1 for this path and interface)" \
+	grep -Eq "^pathlab_up\\{([^}]*,)?path=\"xdp\"[,}].* 1\$" "$TMP/metrics.txt"
+check "metrics carry the interface" grep -Eq "^pathlab_up\\{([^}]*,)?ifname=\"$IF\"[,}]" "$TMP/metrics.txt"
 
 say "run ends by SIGINT"
 kill -INT "$RUN_PID"
