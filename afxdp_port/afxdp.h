@@ -299,6 +299,7 @@ void afx_setup_worker_destroy(struct afx_worker *w);
 /* ---- afxdp_stats.c ---- */
 void afx_stats_events(struct afx_app *app, double t, uint64_t *prev, struct xdp_statistics *pk);
 int afx_stats_metrics_read(void *arg, struct pl_counters *sum);
+int afx_stats_metrics_extra(void *arg, struct pl_metrics_sample *out, unsigned max);
 int afx_stats_report(struct afx_app *app);
 
 /* ---- afxdp_replay.c ---- */
