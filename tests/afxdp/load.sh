@@ -53,20 +53,11 @@ pl_track $DUT
 for _ in $(seq 200); do grep -q 'worker(s)' "$WORK/dut.log" && break; kill -0 $DUT 2>/dev/null || break; sleep 0.1; done
 grep -q 'worker(s)' "$WORK/dut.log" || { cat "$WORK/dut.log"; echo "FAIL: pathlab-afxdp did not start"; exit 1; }
 sleep 0.3
-ip netns exec $NSG timeout 20 "$GEN" -i $G --dst-mac $MAC -p udp:1,tcp:1 --dport 7 -d 3 --cpu 0 >"$WORK/gen.txt" 2>&1 &
-GP=$!
-sleep 1
-kill -STOP $DUT
-sleep 0.5
-kill -CONT $DUT
-wait $GP || bad "pl-gen failed: $(cat "$WORK/gen.txt")"
+pl_stall_under_load $DUT 1 0.5 ip netns exec $NSG timeout 20 "$GEN" -i $G --dst-mac $MAC -p udp:1,tcp:1 --dport 7 \
+	-d 3 --cpu 0 >"$WORK/gen.txt" 2>&1 || bad "pl-gen failed: $(cat "$WORK/gen.txt")"
 sleep 1.2
-M=$(ip netns exec $NSD /usr/bin/python3 -c '
-import sys, urllib.request
-print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' $MPORT) ||
-	bad "no /metrics on port $MPORT"
-# Sum of the series NAME over the sockets whose labels contain LABEL ("" for all); -1 when none.
-mval() { echo "$M" | awk -v n="$1" -v l="$2" '$1 ~ "^"n"[{]" && index($1, l) { s += $2; f = 1 } END { print f ? s : -1 }'; }
+M=$(pl_scrape $NSD $MPORT) || bad "no /metrics on port $MPORT"
+mval() { pl_mval "$M" "$@"; }
 kill -INT $DUT
 wait $DUT
 rc=$?

@@ -43,21 +43,11 @@ for _ in $(seq 300); do grep -q 'port(s)' "$T/dut.log" && break; kill -0 $DUT 2>
 grep -q 'port(s)' "$T/dut.log" || fail "pathlab-dpdk did not start in 30 s"
 MAC=$(ip -n $NS_X -br link show $IF_A1 | awk '{print $3}')
 
-scrape() { ip netns exec $NS_X /usr/bin/python3 -c '
-import sys, urllib.request
-print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' $PORT; }
-# value of the series NAME whose labels contain LABEL (first match), or -1
-mval() { echo "$M" | awk -v n="$1" -v l="$2" '$1 ~ "^"n"[{]" && index($1, l) { print $2; f = 1; exit } END { if (!f) print -1 }'; }
-
-ip netns exec $NS_A timeout 20 "$GEN" -i $IF_A0 --dst-mac "$MAC" -p udp:1 -d 2 --cpu 0 >"$T/gen.txt" 2>&1 &
-G=$!
-sleep 0.6
-kill -STOP $DUT
-sleep 0.7
-kill -CONT $DUT
-wait $G || fail "pl-gen failed: $(cat "$T/gen.txt")"
+pl_stall_under_load $DUT 0.6 0.7 ip netns exec $NS_A timeout 20 "$GEN" -i $IF_A0 --dst-mac "$MAC" -p udp:1 -d 2 \
+	--cpu 0 >"$T/gen.txt" 2>&1 || fail "pl-gen failed: $(cat "$T/gen.txt")"
 sleep 1
-M=$(scrape) || fail "no /metrics on port $PORT"
+M=$(pl_scrape $NS_X $PORT) || fail "no /metrics on port $PORT"
+mval() { pl_mval "$M" "$@"; }
 echo "$M" | grep -E '^pathlab_dpdk_(xdp_|tx_)' | sed 's/^/# /'
 
 for f in rx_dropped rx_invalid_descs tx_invalid_descs rx_ring_full rx_fill_ring_empty_descs tx_ring_empty_descs; do
