@@ -57,11 +57,18 @@ static const char *const afx_xsk_cnt_help[AFX_XC__MAX] = {
 int afx_stats_metrics_extra(void *arg, struct pl_metrics_sample *out, unsigned max)
 {
 	struct afx_app *app = arg;
-	struct afx_xsk *xs[PL_WORKERS_MAX * PL_PORTS_MAX];
-	struct xdp_statistics st[PL_WORKERS_MAX * PL_PORTS_MAX];
-	unsigned wk[PL_WORKERS_MAX * PL_PORTS_MAX];
-	unsigned nx = 0, n = 0;
+	unsigned nx = 0, n = 0, cap = app->nworkers * PL_PORTS_MAX;
+	/* on the heap: the server's threads have small stacks */
+	struct afx_xsk **xs = calloc(cap, sizeof(*xs));
+	struct xdp_statistics *st = calloc(cap, sizeof(*st));
+	unsigned *wk = calloc(cap, sizeof(*wk));
 
+	if (!xs || !st || !wk) {
+		free(xs);
+		free(st);
+		free(wk);
+		return -ENOMEM;
+	}
 	for (unsigned i = 0; i < app->nworkers; i++)
 		for (unsigned p = 0; p < PL_PORTS_MAX; p++) {
 			struct afx_xsk *x = app->worker[i]->xsk[p];
@@ -103,6 +110,9 @@ int afx_stats_metrics_extra(void *arg, struct pl_metrics_sample *out, unsigned m
 	PLT_XDP_STATS(PL_X)
 #undef PL_X
 #undef AFX_SAMPLE
+	free(xs);
+	free(st);
+	free(wk);
 	return (int)n;
 }
 
