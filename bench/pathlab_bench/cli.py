@@ -262,6 +262,12 @@ def run(argv):
                 running.stop()
                 running = None
             started = running is p
+            # why the first cell of this placement starts a process (none: it moves)
+            why_start = "first cell of the path"
+            if started:
+                p.move(place)
+            elif running is None and p.place is not None and p.place.variant != place.variant:
+                why_start = "new placement: %s" % p.placement_reason
             p.place = place
             for wl in runs:
                 row = {"path": p.name, "title": p.title, "workload": wl.name, "size": 64, "variant": place.variant,
@@ -278,12 +284,21 @@ def run(argv):
                         raise Error("start failed on request (--fail-start)")
                     if nicprobe.refusal(ctx, p.name):
                         raise paths.NotApplicable(nicprobe.refusal(ctx, p.name))
-                    if not (started and p.live_switch and p.switch(wl, pol)):
+                    setup_t0 = time.time()
+                    if started and p.live_switch and p.switch(wl, pol):
+                        row["setup"] = {"how": "live switch", "runs": getattr(p, "runs", None)}
+                    else:
                         if started:
+                            why_start = (p.switch_error if p.live_switch else p.restart_reason) or \
+                                "the live switch failed"
                             p.stop()
+                        row["setup"] = {"how": "restart" if started else "start", "reason": why_start}
                         started = True
                         p.start(topo, place, wl, pol)
+                        if getattr(p, "runs", None):
+                            row["setup"]["runs"] = p.runs
                     P.apply_napi(topo, place, p.dut_ifs())
+                    row["setup"]["seconds"] = round(time.time() - setup_t0, 3)
                     time.sleep(0.2)
                     cell = measure.Cell(ctx, topo, p, wl, place, 64)
                     cell_opts = argparse.Namespace(**vars(a))
@@ -303,7 +318,9 @@ def run(argv):
                                                         "%s: %s" % (type(e).__name__, e))[:300])
                     failed = True
                     started = False
+                    why_start = "the previous cell failed"
                     p.stop()
+                row["cell_s"] = round(time.time() - cell_t0, 3)
                 res["rows"].append(row)
                 done += 1
                 el = time.time() - t0
@@ -334,6 +351,8 @@ def run(argv):
         sh(["sysctl", "-qw", "kernel.bpf_stats_enabled=%s" % old_stats])
         lab.cleanup()
     res["meta"]["elapsed_s"] = round(time.time() - t0)
+    res["meta"]["timing"] = timing(res["rows"], time.time() - t0)
+    say("time: " + timing_line(res["meta"]["timing"]))
     res["meta"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     res["meta"]["bpf_stats_enabled_restored_to"] = old_stats
     with open(os.path.join(out, "trials.jsonl"), "w") as f:
@@ -343,6 +362,43 @@ def run(argv):
     print(md)
     say("done in %d s: %s" % (res["meta"]["elapsed_s"], out))
     return 1 if failed else 0
+
+
+def timing(rows, elapsed):
+    """Where the run's wall time went: per path and in total, the cells'
+    set-up (start, restart or live switch), their trials per phase (wall time
+    and the generator's sending time asked for), and what lies outside cells."""
+    per, tot = {}, {"cells_s": 0.0, "setup_s": 0.0, "phases": {}}
+    for r in rows:
+        if "cell_s" not in r:
+            continue
+        for d in (per.setdefault(r["path"], {"cells_s": 0.0, "setup_s": 0.0, "phases": {}}), tot):
+            d["cells_s"] += r["cell_s"]
+            d["setup_s"] += (r.get("setup") or {}).get("seconds", 0.0)
+            for ph, v in (r.get("timing") or {}).items():
+                q = d["phases"].setdefault(ph, {"n": 0, "nominal_s": 0.0, "wall_s": 0.0})
+                q["n"] += v["n"]
+                q["nominal_s"] += v["nominal_s"]
+                q["wall_s"] += v["wall_s"]
+    for d in list(per.values()) + [tot]:
+        d["cells_s"] = round(d["cells_s"], 1)
+        d["setup_s"] = round(d["setup_s"], 1)
+        for q in d["phases"].values():
+            q["nominal_s"] = round(q["nominal_s"], 1)
+            q["wall_s"] = round(q["wall_s"], 1)
+    tot["elapsed_s"] = round(elapsed, 1)
+    tot["outside_cells_s"] = round(elapsed - tot["cells_s"], 1)
+    tot["per_path"] = per
+    return tot
+
+
+def timing_line(t):
+    ph = t["phases"]
+    return "%.0f s: cells %.0f s (set-up %.0f s; %s), outside cells %.0f s" % (
+        t["elapsed_s"], t["cells_s"], t["setup_s"],
+        ", ".join("%s %d trials %.0f s (%.0f s sending)" % (k, v["n"], v["wall_s"], v["nominal_s"])
+                  for k, v in sorted(ph.items(), key=lambda kv: -kv[1]["wall_s"])),
+        t["outside_cells_s"])
 
 
 def main(argv):

@@ -41,6 +41,7 @@ class Cell:
         self.size = size
         self.bpf_prog = None
         self.last = None
+        self.phase = "overload"   # what the next trials are for (timing per phase)
 
     # --- readings ---------------------------------------------------------
     def snapshot(self):
@@ -125,6 +126,7 @@ class Cell:
         return None
 
     def trial(self, rate, seconds, extra=()):
+        t0 = time.time()
         genargv = [layout.tool("bench/pl-gen"), "-T", self.topo.name, "-s", str(self.size),
                    "-d", "%g" % seconds, "--cpu", str(self.place.gen_cpu), "--nice", "-10", "--json"]
         if rate:
@@ -137,6 +139,7 @@ class Cell:
             # nothing moved since the last trial's closing snapshot (it was
             # taken once the sink stood still): reuse it, with fresh CPU times
             a = dict(a, cpu=C.cpu_times(), proc=C.proc_cpu_seconds(self.pids), t=time.time())
+        ta = time.time()
         rc, out, err = self.topo.nsrun("gen", genargv, timeout=seconds + 30)
         gen = {}
         for line in out.splitlines():
@@ -149,7 +152,9 @@ class Cell:
         self.drain()
         if self.wl.name != "fwd":
             self.path.settle()
+        td = time.time()
         b = self.snapshot()
+        tb = time.time()
         self.last = b
         acc = account(self, a, b, gen)
         acc["gen_seconds"] = gen.get("seconds", seconds)
@@ -158,6 +163,11 @@ class Cell:
         ok, detail = self.wl.check(acc)
         acc["correct"] = ok
         acc["detail"] = detail
+        # where the wall time of the trial went: the opening snapshot, the
+        # generator's process (its sending time plus its start and exit), the
+        # wait for frames in flight, the closing snapshot
+        acc["wall"] = {"phase": self.phase, "total": round(tb - t0, 3), "open": round(ta - t0, 3),
+                       "gen": round(tgen - ta, 3), "drain": round(td - tgen, 3), "close": round(tb - td, 3)}
         self.ctx.trials.append({"path": self.path.name, "variant": self.place.variant, "workload": self.wl.name,
                                 "size": self.size, "rate": rate, "seconds": seconds, **acc})
         return acc
@@ -424,8 +434,11 @@ def summary(values):
 def measure_cell(cell, opts):
     """Overload (repeats), NDR/PDR (repeats) and latency of one cell; returns the row's figures."""
     cell.start_counting()
+    first = len(cell.ctx.trials)
+    cell.phase = "warmup"
     cell.trial(0, opts.warmup) if opts.warmup > 0 else None
     over = []
+    cell.phase = "overload"
     for _ in range(opts.repeat):
         over.append(cell.trial(0, opts.overload_seconds))
     over_rates = [rate_of(cell, a) for a in over]
@@ -434,6 +447,7 @@ def measure_cell(cell, opts):
         # kernel.bpf_stats_enabled on (it costs every BPF program two clock
         # reads, so the rate trials run without it)
         cell.lab.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], quiet=True)
+        cell.phase = "bpf-stats"
         try:
             over_bpf = cell.trial(0, min(opts.overload_seconds, 0.2))
         finally:
@@ -445,8 +459,11 @@ def measure_cell(cell, opts):
     over_res = [Result(offered_of(a), loss_of(cell, a), opts.overload_seconds, True, a) for a in over]
     ndr, pdr, finals, flags, searches = [], [], [], [], []
     for _ in range(opts.search_repeat if opts.search else 0):
-        r, made = search(lambda rate, sec: measure(cell, rate, sec), over_res, opts.short, opts.window,
-                         opts.steps)
+        def trial(rate, sec):
+            # the search's short trials bracket, its full-length ones confirm
+            cell.phase = "confirm" if sec == opts.window else "bracket"
+            return measure(cell, rate, sec)
+        r, made = search(trial, over_res, opts.short, opts.window, opts.steps)
         ndr.append(r[NDR_LOSS]["rate"])
         pdr.append(r[PDR_LOSS]["rate"])
         for x in (NDR_LOSS, PDR_LOSS):
@@ -485,8 +502,32 @@ def measure_cell(cell, opts):
     if over_bpf and over_bpf.get("bpf_ns_per_pkt"):
         row["bpf_ns_per_pkt"] = over_bpf["bpf_ns_per_pkt"]
     if opts.latency and cell.wl.sink and pdr and statistics.median(pdr) > 0:
+        cell.phase = "latency"
         row["latency"] = latency(cell, statistics.median(pdr), opts.latency_seconds)
+    row["timing"] = phase_times(cell.ctx.trials[first:])
     return row
+
+
+def phase_times(trials):
+    """Wall time per phase of a cell's trials: {phase: {n, nominal_s (the
+    generator's sending time asked for), wall_s, and the wall time's parts}}."""
+    out = {}
+    for t in trials:
+        w = t.get("wall")
+        if not w:
+            continue
+        p = out.setdefault(w["phase"], {"n": 0, "nominal_s": 0.0, "wall_s": 0.0, "open_s": 0.0, "gen_s": 0.0,
+                                        "drain_s": 0.0, "close_s": 0.0})
+        p["n"] += 1
+        p["nominal_s"] += t["seconds"]
+        p["wall_s"] += w["total"]
+        for k in ("open", "gen", "drain", "close"):
+            p[k + "_s"] += w[k]
+    for p in out.values():
+        for k in p:
+            if k != "n":
+                p[k] = round(p[k], 3)
+    return out
 
 
 LATENCY_SHARES = (0.1, 0.5, 0.9)
