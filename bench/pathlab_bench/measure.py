@@ -65,9 +65,10 @@ class Cell:
         """What has landed so far: the sink's count and the DUT's own counters
         (a user-space DUT may still work through its rings after the generator
         stopped; a drop workload sends nothing to the sink)."""
+        # both reads at once (each is a process in a namespace)
+        sink = POOL.submit(C.veth, self.topo, "sink", self.topo["SINK_IF"])
         c = self.path.counters() or {}
-        return (C.veth_sum(C.veth(self.topo, "sink", self.topo["SINK_IF"]), "xdp_packets"),
-                c.get("rx", 0), c.get("drop", 0), c.get("internal", 0))
+        return (C.veth_sum(sink.result(), "xdp_packets"), c.get("rx", 0), c.get("drop", 0), c.get("internal", 0))
 
     def bpf_read(self):
         if not self.bpf_prog:
