@@ -237,7 +237,7 @@ def run(argv):
             why = p.check(wl)
             if why:
                 res["rows"].append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
-                                    "reason": why, "size": 64})
+                                    "reason": paths.short(why), "size": 64})
             else:
                 runs.append(wl)
         if runs:
@@ -329,7 +329,7 @@ def run(argv):
                     if row["correct"] != "OK":
                         failed = True
                 except paths.NotApplicable as e:
-                    row.update(status="n/a", reason=str(e))
+                    row.update(status="n/a", reason=paths.short(str(e)))
                 except (Error, OSError, ValueError, KeyError, TypeError) as e:
                     row.update(status="failed", reason=("%s" % e if isinstance(e, Error) else
                                                         "%s: %s" % (type(e).__name__, e))[:300])

@@ -417,7 +417,15 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
                                                                                  / 1e6))
         if best is not None and figure <= 1.05 * floor:
             flags.append("only the floor of %.3f Mpps confirmed" % (floor / 1e6))
+        # met at the generator's full speed and confirmed there: the
+        # generator, not the DUT, set the figure (a lower bound of the DUT's)
+        limited = best is not None and x in at_top and best.acc is not None and not best.acc.get("offered")
+        if limited:
+            flags.append("no loss at the generator's full speed: a lower bound set by the generator (its rate "
+                         "in the %g s confirmation; the overload column is its median in %g s trials)"
+                         % (full, overload[0].seconds if overload else 0))
         res[x] = {"rate": figure, "loss": best.loss if best else None, "final": best, "flags": flags,
+                  "generator_limited": limited,
                   "below": min(r.rate for r in full_db) if best is None and full_db else None}
     return res, made
 
@@ -435,7 +443,8 @@ def summary(values):
 def measure_cell(cell, opts):
     """Overload (repeats), NDR/PDR (repeats) and latency of one cell; returns the row's figures."""
     cell.start_counting()
-    first = len(cell.ctx.trials)
+    trials = getattr(cell.ctx, "trials", [])
+    first = len(trials)
     cell.phase = "warmup"
     cell.trial(0, opts.warmup) if opts.warmup > 0 else None
     over = []
@@ -458,7 +467,7 @@ def measure_cell(cell, opts):
     # the overload trials are the search's initial phase (trials at the
     # highest rate the generator can offer)
     over_res = [Result(offered_of(a), loss_of(cell, a), opts.overload_seconds, True, a) for a in over]
-    ndr, pdr, finals, flags, searches = [], [], [], [], []
+    ndr, pdr, finals, flags, searches, limited = [], [], [], [], [], []
     for _ in range(opts.search_repeat if opts.search else 0):
         def trial(rate, sec):
             # the search's short trials bracket, its full-length ones confirm
@@ -467,6 +476,9 @@ def measure_cell(cell, opts):
         r, made = search(trial, over_res, opts.short, opts.window, opts.steps)
         ndr.append(r[NDR_LOSS]["rate"])
         pdr.append(r[PDR_LOSS]["rate"])
+        for x, col in ((NDR_LOSS, "ndr_mpps"), (PDR_LOSS, "pdr_mpps")):
+            if r[x].get("generator_limited") and col not in limited:
+                limited.append(col)
         for x in (NDR_LOSS, PDR_LOSS):
             if r[x]["final"] is not None and r[x]["final"].acc is not None:
                 finals.append(r[x]["final"].acc)
@@ -485,6 +497,7 @@ def measure_cell(cell, opts):
         "ndr_mpps": summary([r / 1e6 for r in ndr]),
         "pdr_mpps": summary([r / 1e6 for r in pdr]),
         "search_flags": flags,
+        "generator_limited": limited,
         "searches": searches,
         "overload_loss": round(statistics.median(loss_of(cell, a) for a in over), 4),
         "correct": "OK" if not bad else "WRONG",
@@ -505,7 +518,7 @@ def measure_cell(cell, opts):
     if opts.latency and cell.wl.sink and pdr and statistics.median(pdr) > 0:
         cell.phase = "latency"
         row["latency"] = latency(cell, statistics.median(pdr), opts.latency_seconds)
-    row["timing"] = phase_times(cell.ctx.trials[first:])
+    row["timing"] = phase_times(trials[first:])
     return row
 
 

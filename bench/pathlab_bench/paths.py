@@ -25,6 +25,12 @@ class NotApplicable(Exception):
     """The path cannot run this workload here; the message is the reason."""
 
 
+def short(msg):
+    """msg with every absolute file path cut to its file name (a reason in
+    the table names what is wrong, not where the build tree is)."""
+    return re.sub(r"(?<![\w.])/(?:[\w.+-]+/)+([\w.+-]+)", r"\1", msg)
+
+
 class Path:
     name = ""
     title = ""
@@ -296,7 +302,11 @@ class PathlabXdpOffload(PathlabXdp):
         except Error as e:
             rc, out, _ = topo.nsrun("dut", ["ethtool", "-i", topo["DUT_IN_IF"]], quiet=True)
             drv = [l.split()[1] for l in out.splitlines() if l.startswith("driver:")]
-            raise NotApplicable("driver %s refused XDP offload: %s" % (drv[0] if drv else "?", e))
+            # the loader's own explanation when it gives one ("(offload: ...)"),
+            # else its message without file paths; the whole of it is in the log
+            m = re.search(r"\(offload: ([^)]*)\)", str(e))
+            raise NotApplicable("driver %s refused XDP offload: %s" % (drv[0] if drv else "?",
+                                                                       m.group(1) if m else short(str(e))))
 
 
 # --- bare XDP: reference of the XDP rows -----------------------------------------
