@@ -108,6 +108,8 @@ def setup(p, v, w):
     if r is None:
         bad.append("%s@%s %s: not measured" % (p, v, w))
         return {}
+    if not r.get("setup"):
+        bad.append("%s@%s %s: no set-up record (how its DUT got the workload)" % (p, v, w))
     return r.get("setup") or {}
 for p in ("afxdp-user", "dpdk-afxdp"):
     for v in ("dut", "napi-gen"):
