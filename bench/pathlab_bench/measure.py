@@ -24,6 +24,7 @@ from . import counters as C
 from .where import layout
 
 POOL = concurrent.futures.ThreadPoolExecutor(max_workers=6)  # snapshot readers (C.POOL: within a reader)
+DRAIN_STEP = 0.03  # s: the wait after the generator, and between readings while frames still land
 NDR_LOSS = 0.0
 PDR_LOSS = 0.005
 
@@ -150,11 +151,11 @@ class Cell:
                 except ValueError:
                     pass
         tgen = time.time()
-        self.drain()
+        time.sleep(DRAIN_STEP)
         if self.wl.name != "fwd":
             self.path.settle()
         td = time.time()
-        b = self.snapshot()
+        b = self.closing_snapshot()
         tb = time.time()
         self.last = b
         acc = account(self, a, b, gen)
@@ -166,24 +167,27 @@ class Cell:
         acc["detail"] = detail
         # where the wall time of the trial went: the opening snapshot, the
         # generator's process (its sending time plus its start and exit), the
-        # wait for frames in flight, the closing snapshot
+        # wait after it, the closing snapshot (until frames in flight landed)
         acc["wall"] = {"phase": self.phase, "total": round(tb - t0, 3), "open": round(ta - t0, 3),
                        "gen": round(tgen - ta, 3), "drain": round(td - tgen, 3), "close": round(tb - td, 3)}
         self.ctx.trials.append({"path": self.path.name, "variant": self.place.variant, "workload": self.wl.name,
                                 "size": self.size, "rate": rate, "seconds": seconds, **acc})
         return acc
 
-    def drain(self, step=0.03, most=1.5):
-        """Wait until frames in flight have landed (the sink's count stands still)."""
-        last = self.sink_count()
+    def closing_snapshot(self, step=DRAIN_STEP, most=1.5):
+        """The snapshot that closes a trial, once frames in flight have
+        landed: it counts when the sink's and the DUT's counters read right
+        after it have not moved since (otherwise it is taken again)."""
         end = time.time() + most
-        time.sleep(step)
+        b = self.snapshot()
         while time.time() < end:
-            cur = self.sink_count()
-            if cur == last:
+            c = b["dut"] or {}
+            if self.sink_count() == (C.veth_sum(b["sink"], "xdp_packets"), c.get("rx", 0), c.get("drop", 0),
+                                     c.get("internal", 0)):
                 break
-            last = cur
             time.sleep(step)
+            b = self.snapshot()
+        return b
 
 
 ACCOUNT_KEYS = ("sent", "input_ring_drop", "redirect_fail", "xdp_drop", "policy_drop", "other_drop",
