@@ -599,7 +599,7 @@ int main(int argc, char **argv)
 			 * whole run; an alarm just after the deadline ends it (another
 			 * call follows only if the guess was still too short). */
 			double left = deadline - now;
-			uint64_t rep = (uint64_t)((iter_rate > 0 ? iter_rate * 1.3 : (cfg->paced ? 8e6 : 6e6) * 3) * left) + 256;
+			uint64_t rep = (uint64_t)((iter_rate > 0 ? iter_rate * 1.3 : (cfg->paced ? 8e6 : 20e6) * 3) * left) + 256;
 			double c0 = now;
 			int call_errno;
 
