@@ -21,7 +21,6 @@ import statistics
 import time
 
 from . import counters as C
-from .where import layout
 
 POOL = concurrent.futures.ThreadPoolExecutor(max_workers=6)  # snapshot readers (C.POOL: within a reader)
 NDR_LOSS = 0.0
@@ -103,13 +102,11 @@ class Cell:
         sink = getattr(self.ctx, "sink", None)
         if sink is None:
             return None
-        pids = [p for p in self.lab.session_pids(sink) if _comm(p) == "pl-sink"]
-        if not pids:
-            return None
         try:
             size = os.path.getsize(sink.log)
-            os.kill(pids[0], signal.SIGUSR1)
         except OSError:
+            return None
+        if not self.topo.signal(sink, "pl-sink", signal.SIGUSR1):
             return None
         end = time.time() + 2
         while time.time() < end:
@@ -125,7 +122,7 @@ class Cell:
         return None
 
     def trial(self, rate, seconds, extra=()):
-        genargv = [layout.tool("bench/pl-gen"), "-T", self.topo.name, "-s", str(self.size),
+        genargv = [self.topo.tool("pl-gen")] + self.topo.gen_args() + ["-s", str(self.size),
                    "-d", "%g" % seconds, "--cpu", str(self.place.gen_cpu), "--nice", "-10", "--json"]
         if rate:
             genargv += ["-r", str(int(rate))]
@@ -177,14 +174,6 @@ class Cell:
 
 ACCOUNT_KEYS = ("sent", "input_ring_drop", "redirect_fail", "xdp_drop", "policy_drop", "other_drop",
                 "dut_internal", "output_ring_drop", "delivered", "unaccounted")
-
-
-def _comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
 
 
 def account(cell, a, b, gen):
