@@ -156,9 +156,22 @@ ssh -F "$TMP/ssh_config" -o BatchMode=yes plt-host2 true || fail "no ssh login t
 [ "$(ssh -F "$TMP/ssh_config" -o BatchMode=yes plt-host2 ip -o link show dev $G0 | wc -l)" = 1 ] ||
 	fail "the ssh session is not in the second host's namespace"
 
-# 4. two hosts, one command (with --tune)
-TWO=(--dut-if "$D0" --dut-out-if "$D1" --gen-host plt-host2 --ssh-config "$TMP/ssh_config" --gen-if "$G0,$S0")
-timeout 200 "$C" "${OPTS[@]}" "${TWO[@]}" --tune --prefix plt-2c --out "$TMP/two" >"$TMP/two.stdout" 2>"$TMP/two.stderr"
+# 4. two hosts, one command: the README's line, its ports and host replaced
+# by the stand-ins (and the ssh config that names the second host)
+line=$(sed -n 's/^sudo bench\/compare.sh \(--dut-if .*--gen-host .*\)$/\1/p' "$SRC/README.md" | head -1)
+[ -n "$line" ] || fail "README: no 'sudo bench/compare.sh --dut-if ... --gen-host ...' line"
+read -ra TWO <<<"$line"
+for ((k = 1; k < ${#TWO[@]}; k++)); do
+	case "${TWO[k - 1]}" in
+	--dut-if) TWO[k]=$D0 ;;
+	--dut-out-if) TWO[k]=$D1 ;;
+	--gen-host) TWO[k]=plt-host2 ;;
+	--gen-if) TWO[k]=$G0,$S0 ;;
+	esac
+done
+TWO+=(--ssh-config "$TMP/ssh_config")
+echo "two hosts: compare.sh ${TWO[*]}"
+timeout 200 "$C" "${OPTS[@]}" "${TWO[@]}" --prefix plt-2c --out "$TMP/two" >"$TMP/two.stdout" 2>"$TMP/two.stderr"
 rc=$?
 [ $rc = 0 ] || { tail -20 "$TMP/two.stderr"; fail "two-host run exited $rc"; }
 rows "$TMP/two" >"$TMP/two.rows"
@@ -183,7 +196,7 @@ left=$(ip netns pids $NS | grep -vx "$SSHD" | while read -r p; do c=$(cat "/proc
 [ -z "$(ls "$TMP/state" 2>/dev/null)" ] || fail "two hosts: state left: $(ls "$TMP/state")"
 
 # 5. kill -9 of the harness while a two-host cell runs
-"$C" "${OPTS[@]}" "${TWO[@]}" --tune --paths xdp-native --workloads fwd --repeat 200 --overload-seconds 1 \
+"$C" "${OPTS[@]}" "${TWO[@]}" --paths xdp-native --workloads fwd --repeat 200 --overload-seconds 1 \
 	--prefix plt-2k --out "$TMP/kill" >"$TMP/kill.stdout" 2>"$TMP/kill.stderr" &
 H=$!
 pids+=("$H")
