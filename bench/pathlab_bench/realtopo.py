@@ -94,7 +94,11 @@ class RealTopology(Topology):
         lab.topos.append(self)
         self.saved.add(["nft", "delete", "table", "netdev", "plt_b"])
         # from here on every change has its undo step recorded first
+        pxdp = layout.tool("xdp/pathlab-xdp")
         for i in (self.dut_in, self.dut_out):
+            if os.access(pxdp, os.X_OK):
+                # its pins under /sys/fs/bpf/pathlab/IF (a killed `run` leaves them)
+                self.saved.add([pxdp, "detach", i])
             for argv in (["ip", "link", "set", "dev", i, "xdp", "off"],
                          ["ip", "link", "set", "dev", i, "xdpgeneric", "off"]):
                 self.saved.add(argv)
