@@ -25,6 +25,7 @@ import os
 import re
 
 from . import tune
+from .hostenv import _read
 from .lab import Error, Topology
 from .transport import Netns, Ssh
 from .where import layout
@@ -34,14 +35,6 @@ ADDR = {"GEN": ("10.0.1.1", "fd00:0:0:1::1"), "DUT_IN": ("10.0.1.2", "fd00:0:0:1
         "DUT_OUT": ("10.0.2.1", "fd00:0:0:2::1"), "SINK": ("10.0.2.2", "fd00:0:0:2::2")}
 # per-device settings the paths change on the DUT ports (placement.py)
 PORT_FILES = ("threaded", "napi_defer_hard_irqs", "gro_flush_timeout")
-
-
-def _read(path):
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError:
-        return None
 
 
 def xdp_attached(ifname):

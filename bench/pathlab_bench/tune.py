@@ -19,14 +19,7 @@ rings, no interrupts). Everything applied is listed in meta.json ("tune").
 """
 
 from . import hostenv
-
-
-def _read(path):
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError:
-        return None
+from .hostenv import _read
 
 
 class Saved:
