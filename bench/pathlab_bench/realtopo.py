@@ -149,6 +149,9 @@ class RealTopology(Topology):
             # undo (newest first): the ports go back, then the namespace goes
             self.saved.add(["ip", "netns", "del", self.gen_ns])
             lab.run(["ip", "netns", "add", self.gen_ns], check=True)
+            # the run's own namespace: only the generator's frames cross the cables
+            lab.run(["ip", "netns", "exec", self.gen_ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                     "net.ipv6.conf.default.disable_ipv6=1"], quiet=True)
             for i in self.gen_ifs:
                 self.saved.add(["ip", "-n", self.gen_ns, "link", "set", "dev", i, "netns", "1"])
                 lab.run(["ip", "link", "set", "dev", i, "netns", self.gen_ns], check=True)
