@@ -209,16 +209,18 @@ done
 ip netns pids $NS | while read -r p; do cat "/proc/$p/comm"; done | grep -qx pl-sink || fail "kill: no pl-sink on the second host before the kill"
 kill -9 $H
 gone=0
-for _ in $(seq 1 100); do
+for _ in $(seq 1 150); do
 	far=$(ip netns pids $NS | while read -r p; do c=$(cat "/proc/$p/comm" 2>/dev/null) && case $c in pl-*) echo "$p:$c" ;; esac; done)
 	near=$(pgrep -f "ControlPath=$TMP/state/plt-2k.ssh" || true)
-	if [ -z "$far$near" ] && ! ip -d link show dev $D0 | grep -q 'prog/xdp' && [ "$(cat /sys/class/net/$D0/threaded)" = 0 ]; then
+	# the watchdog removes the run's state file once it has undone everything
+	if [ -z "$far$near" ] && ! ip -d link show dev $D0 | grep -q 'prog/xdp' && [ "$(cat /sys/class/net/$D0/threaded)" = 0 ] &&
+		[ -z "$(ls "$TMP/state" 2>/dev/null)" ]; then
 		gone=1
 		break
 	fi
 	sleep 0.2
 done
-[ $gone = 1 ] || fail "kill -9: 20 s later: second host: '${far}'; ssh here: '${near}'; $(ip -d link show dev $D0 | grep -o 'prog/xdp.*'); threaded $(cat /sys/class/net/$D0/threaded)"
+[ $gone = 1 ] || fail "kill -9: 30 s later: state $(ls "$TMP/state" 2>/dev/null); second host: '${far}'; ssh here: '${near}'; $(ip -d link show dev $D0 | grep -o 'prog/xdp.*'); threaded $(cat /sys/class/net/$D0/threaded)"
 no_xdp "kill -9"
 [ "$(settings)" = "$before" ] || fail "kill -9: DUT port settings not restored: $(diff <(echo "$before") <(settings))"
 [ -z "$(ls "$TMP/state" 2>/dev/null)" ] || fail "kill -9: state left: $(ls "$TMP/state")"
