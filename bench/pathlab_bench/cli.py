@@ -100,7 +100,8 @@ def parse(argv):
                     help="take the DUT port's answers from FILE (`pl-nicprobe --kv IF` recorded) instead of "
                          "probing it: its modes decide each path's (docs/benchmarking.md, 'The NIC decides')")
     ap.add_argument("--force", action="store_true",
-                    help="allow --dut-if on the interface of the default route or of the ssh session")
+                    help="allow --dut-if, --dut-out-if or --gen-if on the interface of the default route or of the "
+                         "ssh session")
     ap.add_argument("--dry-run", action="store_true", help="with --dut-if: print the plan and commands, change nothing")
     ap.add_argument("--version", action="version", version=version())
     a = ap.parse_args(argv)
