@@ -70,7 +70,7 @@ for r in res["rows"]:
     print(r["path"], r["workload"], r.get("variant", "-"), r["status"], r.get("correct", "-"))
 PY
 }
-OPTS=(--paths "linux,xdp-native,ref-xdp" --workloads "drop,fwd" --placements dut --no-search --repeat 1
+OPTS=(--paths "linux,xdp-native,ref-xdp" --workloads "drop,fwd" --placements dut --repeat 1
 	--overload-seconds 0.3 --no-bpf-stats)
 settings() { # the DUT ports' settings the paths change
 	for i in $D0 $D1; do
@@ -86,14 +86,14 @@ no_xdp() { # no_xdp WHEN: no XDP program on the DUT ports
 before=$(settings)
 
 # 1. the veth run (one host, pl-topo)
-timeout 200 "$C" "${OPTS[@]}" --prefix plt-2a --out "$TMP/veth" >"$TMP/veth.stdout" 2>"$TMP/veth.stderr"
+timeout 200 "$C" "${OPTS[@]}" --no-search --prefix plt-2a --out "$TMP/veth" >"$TMP/veth.stdout" 2>"$TMP/veth.stderr"
 rc=$?
 [ $rc = 0 ] || { tail -20 "$TMP/veth.stderr"; fail "veth run exited $rc"; }
 rows "$TMP/veth" >"$TMP/veth.rows"
 grep -q ' ok OK$' "$TMP/veth.rows" || fail "veth run: no measured row: $(cat "$TMP/veth.rows")"
 
 # 2. real ports, the generator's on this host (a namespace the run makes)
-timeout 200 "$C" "${OPTS[@]}" --dut-if $D0 --dut-out-if $D1 --gen-if $G0,$S0 --prefix plt-2b \
+timeout 200 "$C" "${OPTS[@]}" --no-search --dut-if $D0 --dut-out-if $D1 --gen-if $G0,$S0 --prefix plt-2b \
 	--out "$TMP/local" >"$TMP/local.stdout" 2>"$TMP/local.stderr"
 rc=$?
 [ $rc = 0 ] || { tail -20 "$TMP/local.stderr"; fail "one-host real-port run exited $rc"; }
@@ -171,7 +171,9 @@ for ((k = 1; k < ${#TWO[@]}; k++)); do
 done
 TWO+=(--ssh-config "$TMP/ssh_config")
 echo "two hosts: compare.sh ${TWO[*]}"
-timeout 200 "$C" "${OPTS[@]}" "${TWO[@]}" --prefix plt-2c --out "$TMP/two" >"$TMP/two.stdout" 2>"$TMP/two.stderr"
+# with a (short) search: its latency trials read pl-sink's histogram there (SIGUSR1 over ssh)
+timeout 300 "$C" "${OPTS[@]}" "${TWO[@]}" --search-repeat 1 --steps 1 --window 0.3 --short 0.1 --latency-seconds 0.1 \
+	--prefix plt-2c --out "$TMP/two" >"$TMP/two.stdout" 2>"$TMP/two.stderr"
 rc=$?
 [ $rc = 0 ] || { tail -20 "$TMP/two.stderr"; fail "two-host run exited $rc"; }
 rows "$TMP/two" >"$TMP/two.rows"
@@ -187,6 +189,12 @@ assert rp.get("generator_host") == "ssh plt-host2", "meta.real_port: %r" % rp
 t = rp.get("tune") or {}
 assert t.get(sys.argv[2], {}).get("applied", {}).get("threaded_napi") == "on", "tune: %r" % t
 na = t[sys.argv[2]]["n/a"]
+rows = json.load(open(sys.argv[1] + "/results.json"))["rows"]
+lat = [r for r in rows if r["workload"] == "fwd" and r.get("latency")]
+assert lat, "no fwd row with latency trials"
+for r in lat:
+    probes = [v.get("probes", 0) for v in r["latency"].values()]
+    assert any(probes), "%s: no latency probes from the far pl-sink: %r" % (r["path"], r["latency"])
 assert "rings" in na and "irq_affinity" in na, "tune on veth: rings and IRQs must be n/a with a reason: %r" % na
 PY
 no_xdp "two hosts"
@@ -196,7 +204,7 @@ left=$(ip netns pids $NS | grep -vx "$SSHD" | while read -r p; do c=$(cat "/proc
 [ -z "$(ls "$TMP/state" 2>/dev/null)" ] || fail "two hosts: state left: $(ls "$TMP/state")"
 
 # 5. kill -9 of the harness while a two-host cell runs
-"$C" "${OPTS[@]}" "${TWO[@]}" --paths xdp-native --workloads fwd --repeat 200 --overload-seconds 1 \
+"$C" "${OPTS[@]}" "${TWO[@]}" --no-search --paths xdp-native --workloads fwd --repeat 200 --overload-seconds 1 \
 	--prefix plt-2k --out "$TMP/kill" >"$TMP/kill.stdout" 2>"$TMP/kill.stderr" &
 H=$!
 pids+=("$H")
@@ -206,7 +214,7 @@ for _ in $(seq 1 300); do
 	kill -0 $H 2>/dev/null || { tail -5 "$TMP/kill.stderr"; fail "kill: the run ended early"; }
 	sleep 0.2
 done
-ip netns pids $NS | while read -r p; do cat "/proc/$p/comm"; done | grep -qx pl-sink || fail "kill: no pl-sink on the second host before the kill"
+ip netns pids $NS | while read -r p; do cat "/proc/$p/comm" 2>/dev/null; done | grep -qx pl-sink || fail "kill: no pl-sink on the second host before the kill"
 kill -9 $H
 gone=0
 for _ in $(seq 1 150); do
@@ -228,7 +236,7 @@ no_xdp "kill -9"
 # 6. the default route's interface is refused for a measured run too
 DEF=$(ip -j route show default | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print(r[0]["dev"] if r else "")')
 if [ -n "$DEF" ]; then
-	"$C" "${OPTS[@]}" --dut-if "$DEF" --dut-out-if $D1 --gen-host plt-host2 --ssh-config "$TMP/ssh_config" \
+	"$C" "${OPTS[@]}" --no-search --dut-if "$DEF" --dut-out-if $D1 --gen-host plt-host2 --ssh-config "$TMP/ssh_config" \
 		--gen-if $G0,$S0 --prefix plt-2r --out "$TMP/refused" >"$TMP/ref.out" 2>&1
 	rc=$?
 	[ $rc = 2 ] || fail "--dut-if $DEF (default route) measured run: exit $rc, expected 2: $(tail -3 "$TMP/ref.out")"
