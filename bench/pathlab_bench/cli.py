@@ -82,13 +82,30 @@ def parse(argv):
     ap.add_argument("--fail-start", default="", help="testing: make this path's start fail")
     ap.add_argument("--verbose", action="store_true", help="print every command")
     ap.add_argument("--dut-if", default="", metavar="IF|PCI",
-                    help="a real DUT port (interface name or PCI address such as 0000:03:00.0): with --dry-run, "
-                         "the plan: modes the probe allows per path, bypass (dpdk-pmd) bind/run/restore commands")
+                    help="a real DUT port (interface name or PCI address such as 0000:03:00.0), cabled to the "
+                         "first --gen-if: the run measures through it (with --dut-out-if and --gen-if); with "
+                         "--dry-run, the plan: modes the probe allows per path, bypass (dpdk-pmd) bind/run/restore "
+                         "commands")
+    ap.add_argument("--dut-out-if", default="", metavar="IF|PCI",
+                    help="the DUT's second port (to the sink), cabled to the second --gen-if")
+    ap.add_argument("--gen-if", default="", metavar="GEN,SINK",
+                    help="with --dut-if: the generator's and the sink's ports (on --gen-host, or on this host: "
+                         "moved into a namespace for the run and given back)")
+    ap.add_argument("--gen-host", default="", metavar="[USER@]HOST",
+                    help="the generator/sink host, over ssh with keys only (BatchMode: never a password); "
+                         "root there, or password-less sudo")
+    ap.add_argument("--ssh-config", default="", metavar="FILE", help="ssh -F FILE for --gen-host")
+    ap.add_argument("--gen-bindir", default="", metavar="DIR",
+                    help="where pl-gen and pl-sink are on the generator host (default: the same paths as here)")
+    ap.add_argument("--tune", action="store_true",
+                    help="with --dut-if: set the DUT ports' rings to their maximum (ethtool -G), spread their "
+                         "IRQs over --dut-cpus, threaded NAPI on; restored afterwards (kill -9 too); in meta.json")
     ap.add_argument("--nic-probe", default="", metavar="FILE",
                     help="take the DUT port's answers from FILE (`pl-nicprobe --kv IF` recorded) instead of "
                          "probing it: its modes decide each path's (docs/benchmarking.md, 'The NIC decides')")
     ap.add_argument("--force", action="store_true",
-                    help="allow --dut-if on the interface of the default route or of the ssh session")
+                    help="allow --dut-if, --dut-out-if or --gen-if on the interface of the default route or of the "
+                         "ssh session")
     ap.add_argument("--dry-run", action="store_true", help="with --dut-if: print the plan and commands, change nothing")
     ap.add_argument("--version", action="version", version=version())
     a = ap.parse_args(argv)
@@ -132,6 +149,17 @@ def parse(argv):
         ap.error("--prefix: 1-7 characters a-z, 0-9, '-' (got '%s')" % a.prefix)
     if a.dry_run and not a.dut_if:
         ap.error("--dry-run goes with --dut-if (a veth run changes nothing outside its own namespaces)")
+    for opt in ("dut_out_if", "gen_if", "gen_host", "ssh_config", "gen_bindir", "tune"):
+        if getattr(a, opt) and not a.dut_if:
+            ap.error("--%s goes with --dut-if (a run through real ports)" % opt.replace("_", "-"))
+    if a.dut_if and not a.dry_run:
+        a.gen_if = [x for x in a.gen_if.split(",") if x]
+        if not a.dut_out_if or len(a.gen_if) != 2:
+            ap.error("--dut-if %s: a run through real ports needs the DUT's second port (--dut-out-if) and the "
+                     "generator's two ports cabled to them (--gen-if GEN,SINK; on --gen-host, or on this host); "
+                     "--dry-run prints the plan" % a.dut_if)
+    if a.ssh_config and not os.path.isfile(a.ssh_config):
+        ap.error("--ssh-config %s: no such file" % a.ssh_config)
     if a.nic_probe and not os.path.isfile(a.nic_probe):
         ap.error("--nic-probe %s: no such file (record one with `pl-nicprobe --kv IF > FILE`)" % a.nic_probe)
     if a.metrics:
@@ -182,7 +210,7 @@ def say(msg):
 
 def run(argv):
     a = parse(argv)
-    if a.dut_if:
+    if a.dut_if and a.dry_run:
         return realport.run(a, say)
     if os.geteuid() != 0:
         print("compare.sh: needs root (namespaces, XDP, AF_XDP): run it with sudo", file=sys.stderr)
@@ -209,8 +237,10 @@ def run(argv):
         lab.arm()
         bypass.restore_leftover(lab, False, say)
         ctx.nic = nicprobe.choose(nicprobe.load(a.nic_probe)) if a.nic_probe else None
-    except (Error, OSError, RuntimeError, ValueError) as e:
+        real = realport.prepare(a, lab, say) if a.dut_if else None
+    except (Error, OSError, RuntimeError, ValueError, realport.Refused) as e:
         print("compare.sh: %s" % e, file=sys.stderr)
+        lab.cleanup()
         return 2
 
     def on_signal(sig, frame):
@@ -218,6 +248,8 @@ def run(argv):
     signal.signal(signal.SIGTERM, on_signal)
 
     res = {"meta": meta(src, argv, a), "rows": [], "commands": lab.commands}
+    if real:
+        res["meta"]["real_port"] = real["meta"]
     t0 = time.time()
     server = None
     if a.metrics:
@@ -234,7 +266,7 @@ def run(argv):
     for p in chosen:
         runs = []
         for wl in wls:
-            why = p.check(wl)
+            why = (real and realport.not_here(p)) or p.check(wl)
             if why:
                 res["rows"].append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
                                     "reason": paths.short(why), "size": 64})
@@ -256,9 +288,15 @@ def run(argv):
     try:
         for p, place, runs in plan:
             if topo is None:
-                topo = lab.topology(prefix.replace("-", "") + "l", "line")
-                drv = dict(l.split(": ", 1) for l in sh(["ip", "netns", "exec", topo.ns("dut"), "ethtool", "-i",
-                                                          topo["DUT_IN_IF"]]).splitlines() if ": " in l)
+                if real:
+                    topo = real["topology"]
+                    topo.up()
+                    res["meta"]["real_port"].update(realport.after_up(topo))
+                else:
+                    topo = lab.topology(prefix.replace("-", "") + "l", "line")
+                drv = dict(l.split(": ", 1) for l in sh((["ip", "netns", "exec", topo.ns("dut")] if topo.ns("dut")
+                                                         else []) + ["ethtool", "-i", topo["DUT_IN_IF"]]).splitlines()
+                           if ": " in l)
                 res["meta"]["driver"] = "%s %s %s" % (drv.get("driver", "?"), drv.get("version", ""),
                                                       drv.get("firmware-version", ""))
                 if ctx.nic is None:
@@ -268,7 +306,7 @@ def run(argv):
                         raise Error(str(e))
                 res["meta"]["nic"] = ctx.nic
                 res["meta"]["environment"] = hostenv.record(topo.ns("dut"), [topo["DUT_IN_IF"], topo["DUT_OUT_IF"]])
-                sink = topo.start("sink", [layout.tool("bench/pl-sink"), "-i", topo["SINK_IF"]],
+                sink = topo.start("sink", [topo.tool("pl-sink"), "-i", topo["SINK_IF"]],
                                   os.path.join(out, "logs", "sink.log"))
                 ctx.sink = sink
                 time.sleep(0.5)
@@ -365,7 +403,7 @@ def run(argv):
             except Exception:
                 pass
         if sink:
-            lab.stop(sink)
+            topo.stop_proc(sink)
         sh(["sysctl", "-qw", "kernel.bpf_stats_enabled=%s" % old_stats])
         lab.cleanup()
     res["meta"]["elapsed_s"] = round(time.time() - t0)

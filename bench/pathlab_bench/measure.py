@@ -21,7 +21,6 @@ import statistics
 import time
 
 from . import counters as C
-from .where import layout
 
 POOL = concurrent.futures.ThreadPoolExecutor(max_workers=6)  # snapshot readers (C.POOL: within a reader)
 DRAIN_STEP = 0.03  # s: the wait after the generator, and between readings while frames still land
@@ -106,13 +105,11 @@ class Cell:
         sink = getattr(self.ctx, "sink", None)
         if sink is None:
             return None
-        pids = [p for p in self.lab.session_pids(sink) if _comm(p) == "pl-sink"]
-        if not pids:
-            return None
         try:
             size = os.path.getsize(sink.log)
-            os.kill(pids[0], signal.SIGUSR1)
         except OSError:
+            return None
+        if not self.topo.signal(sink, "pl-sink", signal.SIGUSR1):
             return None
         end = time.time() + 2
         while time.time() < end:
@@ -129,7 +126,7 @@ class Cell:
 
     def trial(self, rate, seconds, extra=()):
         t0 = time.time()
-        genargv = [layout.tool("bench/pl-gen"), "-T", self.topo.name, "-s", str(self.size),
+        genargv = [self.topo.tool("pl-gen")] + self.topo.gen_args() + ["-s", str(self.size),
                    "-d", "%g" % seconds, "--cpu", str(self.place.gen_cpu), "--nice", "-10", "--json"]
         if rate:
             genargv += ["-r", str(int(rate))]
@@ -192,14 +189,6 @@ class Cell:
 
 ACCOUNT_KEYS = ("sent", "input_ring_drop", "redirect_fail", "xdp_drop", "policy_drop", "other_drop",
                 "dut_internal", "output_ring_drop", "delivered", "unaccounted")
-
-
-def _comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
 
 
 def account(cell, a, b, gen):
