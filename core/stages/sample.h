@@ -86,7 +86,7 @@ PL_STAGE_FN int pl_sample_pick(const struct pl_hdrs *h)
 		return 0;
 	if (p->match && !pl_acl_rule_match(&p->rule, h))
 		return 0;
-	if (s->seq) {
+	if (s->seq && s->seq < p->every) { /* a smaller N from a new policy applies at once */
 		s->seq = s->seq + 1 >= p->every ? 0 : s->seq + 1;
 		return 0;
 	}
