@@ -10,6 +10,9 @@
 #  2. `sample verdict drop` (every frame, any match) applied live: the pcap
 #     holds A3's 5 dropped echo requests and none of A1's.
 #  3. Errors: no --out (usage, exit 2), a bad sample statement (file:line).
+#  4. The user-space build: pathlab-afxdp --placement user --sample-out
+#     writes A1's echo requests (every 1), all answered, as many as the
+#     sampled counter says.
 #   test-sample.sh BUILD_DIR
 BUILD=$1
 PL_TAG=sm
@@ -96,4 +99,28 @@ printf "mode policy\nsample every 0\n" >"$TMP/bad.policy"
 out=$(ip netns exec "$SD" "$XDP" policy "$DUT_IN_IF" "$TMP/bad.policy" 2>&1) &&
 	bad "sample every 0 was accepted: $out" ||
 	{ echo "$out" | grep -q "bad.policy:2:" && ok "sample every 0 refused: $out" || bad "message: $out"; }
+
+# the user-space build: pathlab-afxdp --placement user --sample-out, the
+# same stage through the shim's per-worker ring
+if [ -x "$BUILD/afxdp_port/pathlab-afxdp" ]; then
+	kill "$XDP_PID"
+	wait "$XDP_PID" 2>/dev/null
+	TAPP=${PL_PREFIX}t
+	ip -n "$SD" addr flush dev "$DUT_IN_IF"
+	printf "mode policy\nsample every 1 proto icmp from %s/32\n" "$A1" >"$TMP/s3.policy"
+	start_afxdp "$SD" -i "$DUT_IN_IF" --policy "$TMP/s3.policy" --tap-prefix "$TAPP" --quiet \
+		--sample-out "$TMP/s3.pcap"
+	ip -n "$SD" addr add "$D4/24" dev "${TAPP}0"
+	sleep 0.5
+	received "$A1" 2 >/dev/null
+	n1=$(received "$A1" 10)
+	kill -INT "$DUT"
+	wait "$DUT"
+	td=$(tcpdump -n -r "$TMP/s3.pcap" 2>/dev/null)
+	n=$(echo "$td" | grep -c "IP $A1 > $D4: ICMP echo request")
+	s=$(afxdp_total sampled)
+	[ "$n1" = 10 ] && [ "$n" -ge 10 ] && [ "$n" = "$s" ] && [ "$(echo "$td" | grep -c .)" = "$n" ] &&
+		ok "pathlab-afxdp --sample-out: $n of $A1's echo requests (sampled=$s), all answered" ||
+		bad "pathlab-afxdp: $n1 of 10 answered, $n in the pcap, sampled=$s: $td $(tail -5 "$TMP/dut.log")"
+fi
 pl_done stages-sample
