@@ -4,7 +4,7 @@
  * the frame's first bytes and its metadata into a ring (a BPF ring buffer in
  * XDP, a ring per worker in user space: PL_RING in the platform shim). A
  * reader drains it into a pcap file (`pathlab-xdp sample`, pathlab-afxdp
- * and pathlab-dpdk --sample-out).
+ * --sample-out; toolkit/plt_sample.h).
  *
  * The stage runs first (block-listed frames can be sampled too) and picks
  * the frame; the copy is made once the verdict is known (the pipeline calls
