@@ -57,6 +57,9 @@ while off + 16 <= len(d):
 ' "$1"
 }
 
+st=$(ip netns exec "$SD" "$XDP" status "$DUT_IN_IF" 2>&1)
+echo "$st" | grep -q 'lb off, sample on' && ok "status: sample on" || bad "status: $st"
+
 # the neighbour entries, before the counting starts (A3's are dropped: the
 # DUT never learns it, so its requests are plain ARP-less IP drops)
 received "$A1" 2 >/dev/null
