@@ -35,6 +35,7 @@ class Path:
     same_across_placements = False  # the same processes serve every placement variant (only NAPI moves)
     poller = None            # "... on cpu%d" for AF_XDP paths
     busy_poll = None
+    no_jumbo = None          # why frames above 1518 bytes cannot cross this path (None: they can)
 
     def __init__(self, ctx):
         self.ctx = ctx       # lab, build, src, gen_cpu, dut_cpus, both_ways
@@ -48,6 +49,12 @@ class Path:
         """None, or the reason why this path cannot run workload wl here."""
         if wl.name not in self.workloads:
             return "%s does not do '%s'" % (self.title, wl.name)
+        return None
+
+    def check_size(self, size):
+        """None, or the reason why this path cannot carry frames of size bytes here."""
+        if size > 1518 and self.no_jumbo:
+            return "%d-byte frames: %s" % (size, self.no_jumbo)
         return None
 
     def placements(self):
@@ -350,6 +357,8 @@ class BareAfxdp(Path):
     workloads = ("drop", "fwd")
     poller = "cpu%d (pl-xskfwd, poll() with need_wakeup)"
     busy_poll = PathlabAfxdp.busy_poll
+    no_jumbo = ("pl-xskfwd binds without XDP_USE_SG, so the kernel drops a frame longer than its 4096-byte "
+                "UMEM frame (pathlab-afxdp carries it as a descriptor chain)")
 
     def check(self, wl):
         if not os.access(self.bin("bench/pl-xskfwd"), os.X_OK):
@@ -416,6 +425,10 @@ class PathlabAfxdpHybrid(PathlabAfxdp):
 
 
 # --- pathlab-dpdk on net_af_xdp -----------------------------------------------------
+NET_AF_XDP_NO_JUMBO = ("DPDK 22.11's net_af_xdp has no AF_XDP multi-buffer (it binds without XDP_USE_SG, a UMEM "
+                       "frame is one mbuf), so the kernel drops a frame longer than a UMEM frame before DPDK sees it")
+
+
 class PathlabDpdk(Path):
     kind = "afxdp"
     hybrid = False
@@ -485,6 +498,7 @@ class PathlabDpdk(Path):
 
 class PathlabDpdkAfxdp(PathlabDpdk):
     hybrid = False
+    no_jumbo = NET_AF_XDP_NO_JUMBO
 
 
 class PathlabDpdkHybrid(PathlabDpdk):
@@ -526,6 +540,7 @@ class Testpmd(Path):
     fwd_mode = "io"
     poller = "cpu%d (testpmd forwarding lcore, 100 %% busy)"
     busy_poll = "net_af_xdp busy_budget=64 (its default: SO_PREFER_BUSY_POLL); napi_defer_hard_irqs=2, gro_flush_timeout=200000"
+    no_jumbo = NET_AF_XDP_NO_JUMBO
 
     @property
     def name(self):
