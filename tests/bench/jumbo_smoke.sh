@@ -42,7 +42,7 @@ m = res["meta"]
 bad = []
 if m.get("frame_sizes") != [9018] or m.get("mtu") != 9000:
     bad.append("meta: frame_sizes %s, mtu %s (want [9018], 9000)" % (m.get("frame_sizes"), m.get("mtu")))
-if not any("--mtu" in c and "9000" in c for c in res["commands"]):
+if not any("--mtu 9000" in c.get("cmd", "") for c in res["commands"]):
     bad.append("pl-topo was not brought up with --mtu 9000")
 rows = {r["path"]: r for r in res["rows"]}
 x = rows.get("xdp-native")
