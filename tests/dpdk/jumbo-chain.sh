@@ -22,10 +22,9 @@ cleanup() {
 	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
 	rm -rf "/var/run/dpdk/$PREFIX"
 }
-pl_defer cleanup
 pl_on_fail() { echo "--- pathlab-dpdk output:"; cat "$T/dut.log"; }
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+pl_defer cleanup
+PY=/usr/bin/python3
 
 # 5 jumbo frames (UDP 4000), 2 jumbo frames to UDP 9, 3 minimum frames
 "$PY" - "$T/in.pcap" <<'PYEOF' || fail "writing the input pcap"
