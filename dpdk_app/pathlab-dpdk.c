@@ -13,6 +13,7 @@
 #include "plt_ctlsock.h"
 #include "plt_opts.h"
 #include "plt_replay.h"
+#include "plt_xdp.h"
 
 volatile bool pl_quit;
 struct pl_dpdk_opts opts;
@@ -146,6 +147,24 @@ static void pl_dpdk_ports_close(void)
 		rte_eth_dev_stop(pid);
 		rte_eth_dev_close(pid);
 	}
+}
+
+/* DPDK 22.11's net_af_xdp binds without XDP_USE_SG and its UMEM frames are
+ * one mbuf's data room: a frame longer than that never reaches DPDK. Say
+ * so when the interface's MTU allows such frames. */
+#define PL_DPDK_AFXDP_FRAME_MAX (RTE_MBUF_DEFAULT_DATAROOM)
+static void pl_dpdk_warn_jumbo(const char *ifname, int hybrid)
+{
+	int mtu = plt_if_mtu(ifname);
+
+	if (mtu <= 0 || mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN <= PL_DPDK_AFXDP_FRAME_MAX)
+		return;
+	if (hybrid)
+		pr_warn("--iface %s: MTU %d: net_af_xdp (DPDK %d.%d) has no AF_XDP multi-buffer: XDP carries out every verdict on whole frames, but USER frames longer than %d bytes are dropped by the kernel before pathlab-dpdk sees them\n",
+			ifname, mtu, RTE_VER_YEAR, RTE_VER_MONTH, PL_DPDK_AFXDP_FRAME_MAX);
+	else
+		pr_warn("--iface %s: MTU %d: net_af_xdp (DPDK %d.%d) has no AF_XDP multi-buffer: frames longer than %d bytes are dropped by the kernel before pathlab-dpdk sees them (for jumbo frames: --hybrid, pathlab-afxdp or pathlab-xdp; or a PMD that delivers mbuf chains, e.g. --vdev net_pcap0,iface=%s)\n",
+			ifname, mtu, RTE_VER_YEAR, RTE_VER_MONTH, PL_DPDK_AFXDP_FRAME_MAX, ifname);
 }
 
 /* ---- Workers ---------------------------------------------------------------------- */
@@ -466,6 +485,7 @@ int main(int argc, char **argv)
 		/* a program left by a killed run, before the PMD sees the interface */
 		if (pl_dpdk_xdp_clear_stale(opts.iface[i]))
 			return 1;
+		pl_dpdk_warn_jumbo(opts.iface[i], opts.hybrid);
 	}
 	if (opts.policy && pl_policy_parse_file(opts.policy, &pol, &perr)) {
 		pr_warn("--policy: %s\n", perr.msg);

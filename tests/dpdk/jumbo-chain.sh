@@ -7,6 +7,10 @@
 # core saw every frame once with all its bytes (rx_packets, rx_bytes over the
 # whole chain), the ACL drops the two port-9 jumbo frames, and tx_pcap holds
 # the reflected frames whole: every byte of each one as sent, MACs swapped.
+# Then net_af_xdp, which has no AF_XDP multi-buffer in DPDK 22.11: on a veth
+# with MTU 9000 (in a private network namespace) pathlab-dpdk says that
+# frames above one mbuf never reach it and what to use instead (--hybrid: that
+# only USER frames are limited); at MTU 1500 it says nothing of the kind.
 #   jumbo-chain.sh PATHLAB_DPDK
 set -u
 DPDK=$1
@@ -96,3 +100,23 @@ if got != want:
 print("ok: %d frames reflected whole (%d of 9014 bytes, as mbuf chains)" % (len(got), sum(len(f) == 9014 for f in got)))
 PYEOF
 echo "ok: rx_packets=10 rx_bytes=63278 drop=2 tx=8"
+
+# net_af_xdp at MTU 9000 and 1500, in a namespace of this process alone
+require_tool unshare
+DPDK=$(realpath "$DPDK")
+# shellcheck disable=SC2016 # expanded by the inner shell
+timeout 90 unshare -n sh -c '
+	ip link add plt-dja type veth peer name plt-djb && ip link set plt-dja up && ip link set plt-djb up || exit 9
+	run() { timeout 20 "$1" -l 0 --no-huge -m 256 --no-pci --file-prefix "$2" --log-level=error -- \
+		--iface plt-djb $3 --duration 0.5 --stats-interval 0 >"$4" 2>&1; }
+	run "$0" "$1" "" "$2/mtu1500.log"
+	ip link set plt-dja mtu 9000 && ip link set plt-djb mtu 9000 || exit 9
+	run "$0" "$1" "" "$2/mtu9000.log"
+	run "$0" "$1" --hybrid "$2/hybrid.log"
+	exit 0' "$DPDK" "$PREFIX" "$T" || fail "the namespace for the net_af_xdp runs"
+! grep -q "multi-buffer" "$T/mtu1500.log" || { cat "$T/mtu1500.log"; fail "a warning at MTU 1500"; }
+grep -q "plt-djb: MTU 9000: net_af_xdp (DPDK [0-9.]*) has no AF_XDP multi-buffer: frames longer than [0-9]* bytes are dropped by the kernel before pathlab-dpdk sees them (for jumbo frames: --hybrid" "$T/mtu9000.log" ||
+	{ cat "$T/mtu9000.log"; fail "no clear word at MTU 9000 that net_af_xdp cannot take jumbo frames"; }
+grep -q "MTU 9000: .*USER frames longer than [0-9]* bytes are dropped" "$T/hybrid.log" ||
+	{ cat "$T/hybrid.log"; fail "--hybrid at MTU 9000: no word that USER frames are limited"; }
+echo "ok: net_af_xdp at MTU 9000 says that frames above one mbuf never reach it (and --hybrid: USER frames)"
