@@ -1,3 +1,5 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
 # The XDP pre-filter across Open vSwitch reconfigurations, with traffic: the
 # core owns the interface's XDP hook (a pinned bpf_link OVS cannot detach)
 # and libxdp binds OVS's new sockets into the core's xsks_map, so every
@@ -88,7 +90,7 @@ wait $SPID
 sleep 0.5 # the last datagrams in flight
 kill -TERM $RPID
 wait $RPID
-sent=$(grep = "$PL_TMP/sent.out") got=$(tail -1 "$PL_TMP/recv.out")
+sent=$(grep -F '=' "$PL_TMP/sent.out") got=$(tail -1 "$PL_TMP/recv.out")
 echo "sent: $sent; received: $got"
 s1=$(echo "$sent" | sed -n 's/.*5001=\([0-9]*\).*/\1/p')
 g1=$(echo "$got" | sed -n 's/.*5001=\([0-9]*\).*/\1/p')
