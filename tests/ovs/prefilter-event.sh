@@ -65,6 +65,15 @@ out=$(ovs --policy "$PL_TMP/acl.policy" prefilter attach $P1 2>&1) || fail "pref
 ok "pre-filter on $P1 (drop udp 5001), nothing behind it in OVS (NORMAL)"
 ip netns exec $NS1 ping -c 3 -i 0.2 -W 2 $IP0 >/dev/null && ok "ping across the bridge" || bad "ping across the bridge"
 core_counter() { "$BUILD/xdp/pathlab-xdp" status "$1" -v 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'; }
+# NR datagrams to 5001 and to 5002 from NS1; prints "5001=X 5002=Y" as received in NS0.
+burst() {
+	ip netns exec $NS0 timeout 20 /usr/bin/python3 "$HERE/udp.py" recv $IP0 5001,5002 8 >"$PL_TMP/$1" &
+	local rp=$!
+	for _ in $(seq 100); do grep -q ready "$PL_TMP/$1" 2>/dev/null && break; sleep 0.05; done
+	ip netns exec $NS1 timeout 20 /usr/bin/python3 "$HERE/udp.py" send $IP0 5001,5002 $NR
+	wait $rp
+	tail -1 "$PL_TMP/$1"
+}
 prog_id() { ip -d link show "$1" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1; }
 id0=$(prog_id $P1) d0=$(core_counter $P1 acl_drop)
 
@@ -107,12 +116,7 @@ echo "OVS tried to detach the program $n time(s) and could not (a link-held prog
 st=$("$BUILD/xdp/pathlab-xdp" status $P1 2>&1)
 echo "$st" | grep -q "in front of Open vSwitch" && ok "status: in front of Open vSwitch" || bad "status: $st"
 # OVS's new socket is in the core's map: a burst arrives whole
-ip netns exec $NS0 timeout 20 /usr/bin/python3 "$HERE/udp.py" recv $IP0 5001,5002 8 >"$PL_TMP/recv1.out" &
-RPID=$!
-for _ in $(seq 100); do grep -q ready "$PL_TMP/recv1.out" 2>/dev/null && break; sleep 0.05; done
-ip netns exec $NS1 timeout 20 /usr/bin/python3 "$HERE/udp.py" send $IP0 5001,5002 $NR
-wait $RPID
-got=$(tail -1 "$PL_TMP/recv1.out")
+got=$(burst recv1.out)
 [ "$got" = "5001=0 5002=$NR" ] && ok "after the re-add, OVS's new socket behind the core: $got" ||
 	bad "after the re-add: expected 5001=0 5002=$NR, got $got"
 d2=$(core_counter $P1 acl_drop)
@@ -126,12 +130,7 @@ ip netns exec $NS0 ethtool -K plt-oeh0 gro on >/dev/null
 out=$(ovs prefilter policy $P1 "$PL_TMP/redirect.policy" 2>&1) || bad "prefilter policy (redirect): $out"
 r0=$(core_counter $P1 verdict_redirect) d0=$(core_counter $P1 acl_drop)
 p0=$(core_counter $P1 verdict_pass) u0=$(core_counter $P1 verdict_user)
-ip netns exec $NS0 timeout 20 /usr/bin/python3 "$HERE/udp.py" recv $IP0 5001,5002 8 >"$PL_TMP/recv2.out" &
-RPID=$!
-for _ in $(seq 50); do grep -q ready "$PL_TMP/recv2.out" 2>/dev/null && break; sleep 0.05; done
-ip netns exec $NS1 timeout 20 /usr/bin/python3 "$HERE/udp.py" send $IP0 5001,5002 $NR
-wait $RPID
-got=$(tail -1 "$PL_TMP/recv2.out")
+got=$(burst recv2.out)
 r1=$(core_counter $P1 verdict_redirect) d1=$(core_counter $P1 acl_drop)
 p1=$(core_counter $P1 verdict_pass) u1=$(core_counter $P1 verdict_user)
 [ "$got" = "5001=0 5002=$NR" ] && ok "REDIRECT in front of OVS: $got" || bad "REDIRECT: expected 5001=0 5002=$NR, got $got"
