@@ -312,6 +312,33 @@ int plo_attach(const char *ifname, const char *obj, const char *policy, int *rea
 	return err;
 }
 
+/* Make OVS's pinned program (ovs_fd) pass frames to its sockets again.
+ * libxdp's program returns XDP_PASS for everything while the reference
+ * count in its .data (the first int, counting the sockets created with it)
+ * is 0, and libxdp drops it to 0 when OVS deletes the last socket created
+ * with that program, as OVS does when it reconfigures the port; the sockets
+ * it then creates use the core, and count nowhere. Set it back to 1 (the
+ * program is in use again); OVS detaches it itself when it next
+ * reconfigures or removes the port. */
+static void plo_ovs_prog_revive(int ovs_fd)
+{
+	struct bpf_map_info mi;
+	int fd = pl_ctl_bpf_prog_map_by_type(ovs_fd, BPF_MAP_TYPE_ARRAY, &mi);
+	__u32 zero = 0;
+	char val[256];
+
+	if (fd < 0)
+		return;
+	if (strstr(mi.name, ".data") && mi.value_size >= sizeof(int) && mi.value_size <= sizeof(val) &&
+	    !bpf_map_lookup_elem(fd, &zero, val) && !*(int *)val) {
+		*(int *)val = 1;
+		if (bpf_map_update_elem(fd, &zero, val, BPF_ANY))
+			pr_warn("cannot reset the socket count of OVS's program (%s): OVS's program passes every "
+				"frame to the kernel until OVS reconfigures the port\n", strerror(errno));
+	}
+	close(fd);
+}
+
 /* Put OVS's pinned program back if the core is still attached, remove the pins. */
 static int plo_detach_locked(const char *ifname, int idx)
 {
@@ -339,6 +366,7 @@ static int plo_detach_locked(const char *ifname, int idx)
 	if (a.link_id) {
 		/* the core's link off, then OVS's program on over netlink as OVS
 		 * had it (a moment without program: frames go to the kernel) */
+		plo_ovs_prog_revive(ovs_fd);
 		plo_pin_path(path, sizeof(path), ifname, "link");
 		err = plt_xdp_detach_pinned(path);
 		if (!err)
