@@ -8,9 +8,6 @@
 #include "pl_platform.h"
 #include "pl_types.h"
 
-#ifndef PL_WORKERS_MAX
-#define PL_WORKERS_MAX 64
-#endif
 
 /* Allocate every table for nworkers workers (1..PL_WORKERS_MAX) and write
  * the default configuration. Returns 0 or -errno. */
@@ -59,15 +56,15 @@ int pl_table_is_percpu(const struct pl_table *t);
 
 /* Control-plane access to one worker's copy (worker ignored for shared
  * kinds). Lookup returns a pointer into the table or NULL. */
-void *pl_table_lookup_worker(struct pl_table *t, const void *key, unsigned worker);
-long pl_table_update_worker(struct pl_table *t, const void *key, const void *val,
+void *pl_table_lookup_worker(const struct pl_table *t, const void *key, unsigned worker);
+long pl_table_update_worker(const struct pl_table *t, const void *key, const void *val,
 			    uint64_t flags, unsigned worker);
 /* Iterate keys: key NULL gives the first; returns 0, or -ENOENT at the end. */
-int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void *next);
+int pl_table_next_key(const struct pl_table *t, unsigned worker, const void *key, void *next);
 /* Copy a value found by pl_table_lookup_worker to out; a per-worker value
  * (counters a running worker increments) is read word by word with relaxed
  * atomics. */
-void pl_table_read_worker(struct pl_table *t, const void *val, void *out);
+void pl_table_read_worker(const struct pl_table *t, const void *val, void *out);
 /* Call fn(key, value, arg) for every entry of one worker's copy of a hash
  * table while that worker may be writing it (the control plane's read of
  * per-worker statistics: per-source counters, buckets). Values are copied
@@ -75,14 +72,14 @@ void pl_table_read_worker(struct pl_table *t, const void *val, void *out);
  * is skipped; the worker keeps a slot array it replaces while a walk runs.
  * Stops at fn's first non-zero return and returns it; -EINVAL for a table
  * that is not a hash. Does not touch the LRU order. */
-int pl_table_walk_worker(struct pl_table *t, unsigned worker,
+int pl_table_walk_worker(const struct pl_table *t, unsigned worker,
 			 int (*fn)(const void *key, const void *val, void *arg), void *arg);
 /* Slots a lookup of key examines in a hash table (the calling worker's
  * copy): tests bound it to check that tombstones are reclaimed. */
-uint32_t pl_table_probe_len(struct pl_table *t, const void *key);
+uint32_t pl_table_probe_len(const struct pl_table *t, const void *key);
 /* Number of entries in use (for a worker's copy). */
-uint32_t pl_table_count(struct pl_table *t, unsigned worker);
+uint32_t pl_table_count(const struct pl_table *t, unsigned worker);
 /* Remove every entry (arrays: zero every value). Not while workers run. */
-void pl_table_clear(struct pl_table *t);
+void pl_table_clear(const struct pl_table *t);
 
 #endif
