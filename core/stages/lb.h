@@ -292,7 +292,7 @@ PL_INLINE int pl_lb_reverse(struct pl_ctx *c)
 	return PL_CONTINUE;
 }
 
-PL_INLINE int pl_stage_lb(struct pl_ctx *c)
+PL_INLINE int pl_lb_frame(struct pl_ctx *c)
 {
 	struct pl_lb_svc_key sk = {};
 	struct pl_lb_flow f = {};
@@ -435,6 +435,15 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 		return PL_TX;
 	c->out_port = b->out_port;
 	return PL_REDIRECT;
+}
+
+/* The stage: one configuration check when it is off, before any of the
+ * body's locals are set up. */
+PL_INLINE int pl_stage_lb(struct pl_ctx *c)
+{
+	if (!c->cfg->lb_enabled)
+		return PL_CONTINUE;
+	return pl_lb_frame(c);
 }
 
 #ifdef PL_TARGET_USER

@@ -224,24 +224,17 @@ static void copy_free(const struct pl_table *t, void *c)
  * store, and a frame reads published pointers, slot states and the
  * configuration index with sequentially consistent loads, so a frame either
  * is seen running here or sees what was published before the wait. */
-struct pl_worker_mark {
-	uint64_t seq;
-	uint8_t pad[56]; /* one cache line per worker */
-};
-static struct pl_worker_mark marks_[PL_WORKERS_MAX];
+struct pl_worker_mark pl_worker_marks[PL_WORKERS_MAX];
+#define marks_ pl_worker_marks
 
 void pl_worker_enter(void)
 {
-	struct pl_worker_mark *m = &marks_[pl_worker_id & (PL_WORKERS_MAX - 1)];
-
-	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_SEQ_CST);
+	pl_worker_enter_inline();
 }
 
 void pl_worker_exit(void)
 {
-	struct pl_worker_mark *m = &marks_[pl_worker_id & (PL_WORKERS_MAX - 1)];
-
-	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+	pl_worker_exit_inline();
 }
 
 static uint64_t mono_ns(void)

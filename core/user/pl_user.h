@@ -24,6 +24,33 @@ void pl_worker_set(unsigned id);
  * (pl_core_process does both around every frame). */
 void pl_worker_enter(void);
 void pl_worker_exit(void);
+
+/* Each worker's mark is odd while it runs a frame (pl_worker_enter/exit
+ * around pl_run); the control plane, after publishing a change, waits for
+ * every odd mark it sees to move on. Entering is a sequentially consistent
+ * store, and a frame reads published pointers, slot states and the
+ * configuration index with sequentially consistent loads, so a frame either
+ * is seen running there or sees what was published before the wait.
+ * Inline for pl_core_process. */
+struct pl_worker_mark {
+	uint64_t seq;
+	uint8_t pad[56]; /* one cache line per worker */
+};
+extern struct pl_worker_mark pl_worker_marks[PL_WORKERS_MAX];
+
+static inline void pl_worker_enter_inline(void)
+{
+	struct pl_worker_mark *m = &pl_worker_marks[pl_worker_id & (PL_WORKERS_MAX - 1)];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_SEQ_CST);
+}
+
+static inline void pl_worker_exit_inline(void)
+{
+	struct pl_worker_mark *m = &pl_worker_marks[pl_worker_id & (PL_WORKERS_MAX - 1)];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
 /* Wait until every frame that was running when this was called has ended
  * (a grace period: the control plane waits for one before it rewrites state
  * a frame may hold, such as the idle configuration bank or the idle ACL

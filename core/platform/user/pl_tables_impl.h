@@ -131,16 +131,19 @@ PL_INLINE uint8_t *pl_hash_probe(const struct pl_table *t, struct pl_hash *h, co
 	return NULL;
 }
 
-/* One worker's copy of a table (the only copy of a shared kind); NULL
- * before pl_core_init. worker is below copies on the data path: no
- * division there. */
+/* One worker's copy of a table (the only copy of a shared kind, worker 0);
+ * NULL before pl_core_init. worker is below copies on the data path: the
+ * division is for the rest. */
 PL_INLINE void *pl_table_copy(const struct pl_table *t, uint32_t worker)
 {
 	const struct pl_table_store *st = t->store;
 
-	if (!st->copies)
-		return NULL;
-	return st->copy[worker < st->copies ? worker : worker % st->copies];
+	if (__builtin_expect(worker >= st->copies, 0)) {
+		if (!st->copies)
+			return NULL;
+		worker %= st->copies;
+	}
+	return st->copy[worker];
 }
 
 /* The LPM search (out of line: pl_tables.c). */
