@@ -146,6 +146,13 @@ PL_INLINE void *pl_table_copy(const struct pl_table *t, uint32_t worker)
 	return st->copy[worker];
 }
 
+/* The copy of a shared kind: NULL before pl_core_init (pl_tables.c clears
+ * the pointers when it frees them). */
+PL_INLINE void *pl_table_shared(const struct pl_table *t)
+{
+	return t->store->copy[0];
+}
+
 /* The LPM search (out of line: pl_tables.c). */
 void *pl_table_lookup_lpm(const struct pl_table *t, const void *key, unsigned worker);
 
@@ -168,7 +175,7 @@ PL_INLINE void *pl_table_lookup(const struct pl_table *t, const void *key)
 	case PL_KIND_DEVMAP:
 	case PL_KIND_XSKMAP: {
 		uint32_t idx = *(const uint32_t *)key;
-		struct pl_sarray *a = pl_table_copy(t, 0);
+		struct pl_sarray *a = pl_table_shared(t);
 
 		if (!a || idx >= t->max_entries)
 			return NULL;
@@ -176,7 +183,7 @@ PL_INLINE void *pl_table_lookup(const struct pl_table *t, const void *key)
 	}
 	case PL_KIND_HASH:
 	case PL_KIND_LRU_HASH: {
-		struct pl_hash *h = pl_table_copy(t, 0);
+		struct pl_hash *h = pl_table_shared(t);
 		uint8_t *s;
 
 		if (!h)
