@@ -218,12 +218,7 @@ static void copy_free(const struct pl_table *t, void *c)
 }
 
 /* ---- grace periods: has every frame that started before now ended? ----
- * Each worker's mark is odd while it runs a frame (pl_worker_enter/exit
- * around pl_run); the control plane, after publishing a change, waits for
- * every odd mark it sees to move on. Entering is a sequentially consistent
- * store, and a frame reads published pointers, slot states and the
- * configuration index with sequentially consistent loads, so a frame either
- * is seen running here or sees what was published before the wait. */
+ * The worker marks are described in pl_user.h. */
 struct pl_worker_mark pl_worker_marks[PL_WORKERS_MAX];
 #define marks_ pl_worker_marks
 
