@@ -84,6 +84,7 @@
 #define AFX_BATCH_MAX 256u
 #define AFX_TX_KICK_RETRIES 8
 #define AFX_IDLE_SPINS 2000u
+#define AFX_DEF_IDLE_YIELD 64u
 #define AFX_DEBUG_CHECK_EVERY 1024u
 #if (AFX_DEF_RING & (AFX_DEF_RING - 1)) || (AFX_DEF_BATCH > AFX_BATCH_MAX)
 #error "default ring size must be a power of two and the batch within AFX_BATCH_MAX"
@@ -130,6 +131,7 @@ struct afx_opts {
 	double interval;
 	uint32_t check_every;
 	int spin;
+	uint32_t idle_yield; /* sched_yield every N empty passes (0: never) */
 	int no_sg;
 	int quiet;
 	int verbose;
@@ -300,6 +302,7 @@ void afx_setup_worker_destroy(struct afx_worker *w);
 /* ---- afxdp_stats.c ---- */
 void afx_stats_events(struct afx_app *app, double t, uint64_t *prev, struct xdp_statistics *pk);
 int afx_stats_metrics_read(void *arg, struct pl_counters *sum);
+int afx_stats_metrics_extra(void *arg, struct pl_metrics_sample *out, unsigned max);
 int afx_stats_report(struct afx_app *app);
 
 /* ---- afxdp_replay.c ---- */

@@ -333,7 +333,9 @@ static void afx_dp_idle_wait(struct afx_app *app, struct afx_worker *w)
 	poll(pfd, n, stalled ? 1 : 100);
 }
 
-/* The worker loop: completions, refill, rx batches, TAP, tx flush. */
+/* The worker loop: completions, refill, rx batches, TAP, tx flush; when
+ * idle, a yield every --idle-yield empty passes, and after AFX_IDLE_SPINS
+ * of them a sleep in poll() (not with --spin). */
 void *afx_dp_worker(void *arg)
 {
 	struct afx_wctx *wc = arg;
@@ -372,6 +374,11 @@ void *afx_dp_worker(void *arg)
 		} else if (!app->o.spin && ++idle >= AFX_IDLE_SPINS) {
 			afx_dp_idle_wait(app, w);
 			idle = 0;
+		} else if (app->o.idle_yield && (app->o.spin ? ++idle : idle) % app->o.idle_yield == 0) {
+			/* a kernel thread sharing the CPU (the veth receive doing
+			 * the copy into our rx ring) runs now, not at the end of
+			 * our time slice; alone on the CPU this returns at once */
+			sched_yield();
 		}
 	}
 	return NULL;

@@ -129,6 +129,9 @@ static const struct plt_opt afx_opt_table[] = {
 	{ "check-every", 0, PLT_OPT_U32, O(check_every), "N",
 	  "check frame accounting every N batches (default 1024 in debug builds, 0 otherwise)" },
 	{ "spin", 0, PLT_OPT_FLAG, O(spin), NULL, "never sleep in poll() when idle (100% CPU per worker)" },
+	{ "idle-yield", 0, PLT_OPT_U32, O(idle_yield), "N",
+	  "when idle, sched_yield() every N empty passes (a kernel thread sharing the CPU, such as\n"
+	  "the veth receive copying into the rx ring, runs at once; default 64, 0: never)", .max = 1000000 },
 	{ "sample-out", 0, PLT_OPT_STR, O(sample_out), "FILE",
 	  "write the frames the policy samples (`sample every N ...`) in the user-space core to a\n"
 	  "pcap file (hybrid: the XDP program's are read by `pathlab-xdp sample`)" },
@@ -164,7 +167,7 @@ int afx_opt_parse(int argc, char **argv, struct afx_opts *o)
 		.copy = AFX_ZC_AUTO, .frame_size = AFX_DEF_FRAME,
 		.rx_size = AFX_DEF_RING, .tx_size = AFX_DEF_RING, .fill_size = AFX_DEF_RING,
 		.comp_size = AFX_DEF_RING, .batch = AFX_DEF_BATCH, .tap_prefix = "pl-tap", .interval = 1.0,
-		.xdp_mode = PLT_XDP_AUTO,
+		.xdp_mode = PLT_XDP_AUTO, .idle_yield = AFX_DEF_IDLE_YIELD,
 #ifndef NDEBUG
 		.check_every = AFX_DEBUG_CHECK_EVERY,
 #endif

@@ -44,6 +44,78 @@ static void afx_stats_xdp(struct afx_app *app, struct xdp_statistics *sum)
 	}
 }
 
+/* ---- Metrics: per socket (interface, queue) ------------------------------------ */
+static const char *const afx_xsk_cnt_help[AFX_XC__MAX] = {
+#define PL_X(n, d) d,
+	AFX_XSK_COUNTERS(PL_X)
+#undef PL_X
+};
+
+/* Every socket's own counters and its XDP_STATISTICS, one series each
+ * (labels iface, queue, worker): pathlab_afxdp_<counter>_total and
+ * pathlab_afxdp_xdp_<field>_total. */
+int afx_stats_metrics_extra(void *arg, struct pl_metrics_sample *out, unsigned max)
+{
+	struct afx_app *app = arg;
+	unsigned nx = 0, n = 0, cap = app->nworkers * PL_PORTS_MAX;
+	/* on the heap: the server's threads have small stacks */
+	struct afx_xsk **xs = calloc(cap, sizeof(*xs));
+	struct xdp_statistics *st = calloc(cap, sizeof(*st));
+	unsigned *wk = calloc(cap, sizeof(*wk));
+
+	if (!xs || !st || !wk) {
+		free(xs);
+		free(st);
+		free(wk);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < app->nworkers; i++)
+		for (unsigned p = 0; p < PL_PORTS_MAX; p++) {
+			struct afx_xsk *x = app->worker[i]->xsk[p];
+			socklen_t len = sizeof(st[nx]);
+
+			if (!x)
+				continue;
+			memset(&st[nx], 0, sizeof(st[nx]));
+			if (getsockopt(x->fd, SOL_XDP, XDP_STATISTICS, &st[nx], &len))
+				memset(&st[nx], 0, sizeof(st[nx]));
+			wk[nx] = i;
+			xs[nx++] = x;
+		}
+#define AFX_SAMPLE(nm, hlp, val)                                                                  \
+	do {                                                                                      \
+		if (n < max) {                                                                    \
+			out[n] = (struct pl_metrics_sample){ .name = nm, .help = hlp, .type = "counter", \
+							     .value = (val) };                    \
+			snprintf(out[n].labels, sizeof(out[n].labels),                            \
+				 "iface=\"%s\",queue=\"%u\",worker=\"%u\"", xs[k]->port->ifname,          \
+				 xs[k]->queue, wk[k]);                                            \
+			n++;                                                                      \
+		}                                                                                 \
+	} while (0)
+	for (int c = 0; c < AFX_XC__MAX; c++) {
+		static const char *const names[AFX_XC__MAX] = {
+#define PL_X(nm, d) "pathlab_afxdp_" #nm "_total",
+			AFX_XSK_COUNTERS(PL_X)
+#undef PL_X
+		};
+
+		for (unsigned k = 0; k < nx; k++)
+			AFX_SAMPLE(names[c], afx_xsk_cnt_help[c],
+				   __atomic_load_n(&xs[k]->cnt[c], __ATOMIC_RELAXED));
+	}
+#define PL_X(f, hlp)                                                               \
+	for (unsigned k = 0; k < nx; k++)                                          \
+		AFX_SAMPLE("pathlab_afxdp_xdp_" #f "_total", "XDP_STATISTICS: " hlp, st[k].f);
+	PLT_XDP_STATS(PL_X)
+#undef PL_X
+#undef AFX_SAMPLE
+	free(xs);
+	free(st);
+	free(wk);
+	return (int)n;
+}
+
 /* One events line: ring-full / fill-empty events and XDP_STATISTICS, as
  * per-interval deltas. */
 void afx_stats_events(struct afx_app *app, double t, uint64_t *prev, struct xdp_statistics *pk)

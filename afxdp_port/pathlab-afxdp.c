@@ -361,6 +361,7 @@ int main(int argc, char **argv)
 			goto close_ctl;
 		}
 		plt_ctl_target_metrics(&app->target, app->metrics, 10);
+		pl_metrics_set_extra(app->metrics, afx_stats_metrics_extra, app);
 		pr_info("metrics on http://%s/metrics (port %u)\n", app->o.metrics,
 			pl_metrics_port(app->metrics));
 	}

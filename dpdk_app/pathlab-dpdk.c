@@ -6,7 +6,7 @@
  * runs the core on each mbuf in place and acts on the verdict: DROP frees,
  * TX goes back out the receiving port and queue, REDIRECT out another port,
  * PASS to the host through the port's net_tap exception port (--pass-tap),
- * USER is counted. TX is buffered and drained periodically (l2fwd's way).
+ * USER is counted. TX is buffered per port and sent at the end of each pass.
  * The main lcore prints the stats; signals only set a flag. */
 #include "pl_dpdk_app.h"
 #include "plt_bpf.h"
@@ -95,12 +95,22 @@ static int pl_dpdk_port_start(uint16_t pid, uint16_t nq)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
-	uint16_t nrx = PL_DPDK_RX_DESC, ntx = PL_DPDK_TX_DESC;
+	uint16_t nrx, ntx;
 	int err;
 
 	err = rte_eth_dev_info_get(pid, &info);
 	if (err)
 		return err;
+	/* ring sizes: what was asked, else the PMD's recommendation (net_af_xdp:
+	 * 2048, its XSK rings; a deeper rx ring absorbs a longer scheduling gap
+	 * of the worker), else 1024 */
+	nrx = (uint16_t)(opts.rx_desc ? opts.rx_desc
+		       : info.default_rxportconf.ring_size ? info.default_rxportconf.ring_size
+							   : PL_DPDK_RX_DESC);
+	ntx = (uint16_t)(opts.tx_desc ? opts.tx_desc
+		       : opts.rx_desc ? opts.rx_desc
+		       : info.default_txportconf.ring_size ? info.default_txportconf.ring_size
+							   : PL_DPDK_TX_DESC);
 	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
 		pr_warn("port %u (%s): %u queues asked, the device has %u rx / %u tx (for net_af_xdp: ethtool -L IF combined %u)\n",
 			pid, ports[pid].name, nq, info.max_rx_queues, info.max_tx_queues, nq);
@@ -134,6 +144,7 @@ static int pl_dpdk_port_start(uint16_t pid, uint16_t nq)
 		return err;
 	}
 	ports[pid].nq = nq;
+	pr_debug("port %u (%s): %u queue(s), %u rx / %u tx descriptors\n", pid, ports[pid].name, nq, nrx, ntx);
 	rte_eth_promiscuous_enable(pid);
 	return 0;
 }
@@ -198,8 +209,9 @@ static inline int pl_dpdk_core(unsigned w, uint16_t pid, uint16_t q, struct rte_
 	return v;
 }
 
-/* Act on a verdict: free, or buffer for TX on the right port and queue. */
-static inline void pl_dpdk_act(unsigned w, uint16_t pid, uint16_t q, struct rte_mbuf *m, int v,
+/* Act on a verdict: buffer for TX on the right port and queue (true), or
+ * leave the mbuf to be freed with the burst's others (false). */
+static inline bool pl_dpdk_act(unsigned w, uint16_t pid, uint16_t q, struct rte_mbuf *m, int v,
 			       uint32_t out)
 {
 	struct pl_dpdk_wstats *ws = &wstats[w];
@@ -207,11 +219,11 @@ static inline void pl_dpdk_act(unsigned w, uint16_t pid, uint16_t q, struct rte_
 	switch (v) {
 	case PL_TX:
 		pl_dpdk_send(w, pid, q, m);
-		return;
+		return true;
 	case PL_REDIRECT:
 		if (likely(out < PL_DPDK_PORTS_MAX && ports[out].used)) {
 			pl_dpdk_send(w, (uint16_t)out, q, m);
-			return;
+			return true;
 		}
 		ws->c[PL_DPDK_C_redirect_badport]++;
 		break;
@@ -219,49 +231,50 @@ static inline void pl_dpdk_act(unsigned w, uint16_t pid, uint16_t q, struct rte_
 		if (ports[pid].tap >= 0) {
 			ws->c[PL_DPDK_C_pass_host]++;
 			pl_dpdk_send(w, (uint16_t)ports[pid].tap, q, m);
-			return;
+			return true;
 		}
 		ws->c[PL_DPDK_C_pass_nohost]++;
 		break;
 	default: /* DROP, USER (counted by the core), ABORTED */
 		break;
 	}
-	rte_pktmbuf_free(m);
+	return false;
 }
 
-/* The worker loop: poll queue w of every port, process, drain TX. */
+/* Send what a pass over the ports left in w's TX buffers. */
+static inline void pl_dpdk_flush(unsigned w)
+{
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (txb[w][pid] && txb[w][pid]->length)
+			wstats[w].c[PL_DPDK_C_tx_sent] += rte_eth_tx_buffer_flush(pid, (uint16_t)w, txb[w][pid]);
+	}
+}
+
+/* The worker loop: poll queue w of every port, process, then send what the
+ * pass queued (one TX burst per port and pass, as testpmd's io mode sends
+ * each received burst: nothing waits for a timer). After opts.idle_yield
+ * empty passes in a row the worker yields its CPU once: when it shares the
+ * CPU with the kernel thread that fills its rings (veth receive NAPI, the
+ * AF_XDP copy), that thread runs at once instead of at the end of the
+ * worker's time slice; alone on its CPU, sched_yield returns at once. */
 static int pl_dpdk_worker(void *arg)
 {
 	unsigned w = (unsigned)(uintptr_t)arg;
-	const uint64_t drain = (rte_get_tsc_hz() + 1000000 - 1) / 1000000 * PL_DPDK_DRAIN_US;
+	const uint64_t tick = rte_get_tsc_hz() / 1000; /* stats/duration checks: 1 ms */
 	bool stats_here = rte_lcore_id() == rte_get_main_lcore();
-	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last_drain = start, last_stats = start;
+	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last_check = start, last_stats = start;
 	struct pl_counters prev = { 0 };
 	struct rte_mbuf *pkts[64];
+	unsigned idle = 0;
 	uint16_t pid;
 
 	pl_worker_set(w);
 	pr_debug("worker %u on lcore %u\n", w, rte_lcore_id());
 	while (!pl_quit) {
-		uint64_t now = rte_rdtsc();
+		unsigned got = 0;
 
-		if (unlikely(now - last_drain > drain)) {
-			RTE_ETH_FOREACH_DEV(pid) {
-				if (txb[w][pid])
-					wstats[w].c[PL_DPDK_C_tx_sent] += rte_eth_tx_buffer_flush(pid, (uint16_t)w, txb[w][pid]);
-			}
-			last_drain = now;
-			if (stats_here) {
-				double t = (double)(now - start) / hz;
-
-				if (opts.interval > 0 && now - last_stats >= opts.interval * hz) {
-					pl_dpdk_stats_print(t, (double)(now - last_stats) / hz, &prev);
-					last_stats = now;
-				}
-				if (opts.duration > 0 && t >= opts.duration)
-					pl_quit = true;
-			}
-		}
 		RTE_ETH_FOREACH_DEV(pid) {
 			struct pl_dpdk_port *p = &ports[pid];
 			uint16_t n;
@@ -274,28 +287,61 @@ static int pl_dpdk_worker(void *arg)
 					continue;
 				int v[64];
 				uint32_t out[64];
+				unsigned nfree;
 				uint64_t t0 = rte_rdtsc(), t1;
 
-				/* the core over the whole burst (timed: its cost per
-				 * frame), then the verdicts (TX buffering, frees) */
-				for (uint16_t i = 0; i < n; i++) {
-					if (i + 1 < n)
-						rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-					v[i] = pl_dpdk_core(w, pid, (uint16_t)w, pkts[i], &out[i]);
-				}
-				t1 = rte_rdtsc();
+				got += n;
+				/* the first touch of each frame is a cache miss (the
+				 * receive copy ran elsewhere): start them all, then run
+				 * the core over the whole burst (timed: its cost per
+				 * frame), then the verdicts (TX buffering; the frames to
+				 * free are freed together) */
 				for (uint16_t i = 0; i < n; i++)
-					pl_dpdk_act(w, pid, (uint16_t)w, pkts[i], v[i], out[i]);
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+				for (uint16_t i = 0; i < n; i++)
+					v[i] = pl_dpdk_core(w, pid, (uint16_t)w, pkts[i], &out[i]);
+				t1 = rte_rdtsc();
+				nfree = 0;
+				for (uint16_t i = 0; i < n; i++)
+					if (!pl_dpdk_act(w, pid, (uint16_t)w, pkts[i], v[i], out[i]))
+						pkts[nfree++] = pkts[i]; /* i >= nfree: not read again */
+				if (nfree)
+					rte_pktmbuf_free_bulk(pkts, nfree);
 				wstats[w].core_cycles += t1 - t0;
 				wstats[w].proc_cycles += rte_rdtsc() - t0;
 				wstats[w].proc_pkts += n;
 			} else if (p->tap >= 0) {
 				/* exception port: what the host sends goes out its data port */
 				n = rte_eth_rx_burst(pid, (uint16_t)w, pkts, (uint16_t)opts.burst);
+				got += n;
 				for (uint16_t i = 0; i < n; i++) {
 					wstats[w].c[PL_DPDK_C_host_out]++;
 					pl_dpdk_send(w, (uint16_t)p->tap, (uint16_t)w, pkts[i]);
 				}
+			}
+		}
+		if (got) {
+			pl_dpdk_flush(w);
+			idle = 0;
+		} else if (opts.idle_yield && ++idle >= opts.idle_yield) {
+			wstats[w].yields++;
+			sched_yield();
+			idle = 0;
+		}
+		if (stats_here) {
+			/* one lcore: this worker also prints the stats and ends the run */
+			uint64_t now = rte_rdtsc();
+
+			if (now - last_check > tick) {
+				double t = (double)(now - start) / hz;
+
+				last_check = now;
+				if (opts.interval > 0 && now - last_stats >= opts.interval * hz) {
+					pl_dpdk_stats_print(t, (double)(now - last_stats) / hz, &prev);
+					last_stats = now;
+				}
+				if (opts.duration > 0 && t >= opts.duration)
+					pl_quit = true;
 			}
 		}
 	}
@@ -444,7 +490,7 @@ int main(int argc, char **argv)
 	int eal_argc = argc, app_argc, nargc, ret, rc = 1;
 	char **nargv, **app_argv;
 	uint16_t pid, nports = 0;
-	unsigned lcore, w;
+	unsigned lcore, w, nmbufs;
 
 	plt_log_init("pathlab-dpdk", PLT_LOG_INFO);
 
@@ -572,7 +618,14 @@ int main(int argc, char **argv)
 	}
 	/* --replay: one frame at a time, each in one mbuf whose data room
 	 * holds the contract's longest frame (9216 bytes). */
-	pool = rte_pktmbuf_pool_create("pl_mbufs", opts.replay ? 4096 : 8192 * nports * nworkers + 4096, 256, 0,
+	/* per port and queue: the PMD's fill ring (net_af_xdp: up to 4096,
+	 * the rx ring's frames among them), a tx ring and its completions */
+	{
+		unsigned rxd = opts.rx_desc ? opts.rx_desc : 2048, txd = opts.tx_desc ? opts.tx_desc : rxd;
+
+		nmbufs = opts.replay ? 4096 : (RTE_MAX(4096u, 2 * rxd) + 2 * txd) * nports * nworkers + 4096;
+	}
+	pool = rte_pktmbuf_pool_create("pl_mbufs", nmbufs, 256, 0,
 				       opts.replay ? PLT_REPLAY_BUF_SIZE
 						   : RTE_MBUF_DEFAULT_BUF_SIZE,
 				       rte_socket_id());
@@ -624,6 +677,7 @@ int main(int argc, char **argv)
 		if (hybrid && pl_dpdk_hybrid_attach(pid))
 			goto stop_ports;
 	}
+	pl_dpdk_stats_find_xsks();
 	rte_telemetry_register_cmd("/pathlab/stats", pl_dpdk_stats_tel,
 				   "pathlab verdict counters (frames seen, per verdict)");
 	rte_telemetry_register_cmd("/pathlab/counters", pl_dpdk_stats_tel,
@@ -641,6 +695,8 @@ int main(int argc, char **argv)
 	}
 	if (!opts.replay)
 		plt_ctl_target_metrics(&ctl_target, msrv, 10);
+	if (msrv && !opts.replay)
+		pl_metrics_set_extra(msrv, pl_dpdk_stats_metrics_extra, NULL);
 	if (msrv)
 		pr_info("metrics on http://%s/metrics (port %u)\n", opts.metrics, pl_metrics_port(msrv));
 	if (pol) {
@@ -687,7 +743,7 @@ int main(int argc, char **argv)
 	rc = 0;
 	{
 		struct pl_counters c;
-		uint64_t sent = 0, lost = 0, cyc = 0, pk = 0, ccyc = 0;
+		uint64_t sent = 0, lost = 0, cyc = 0, pk = 0, ccyc = 0, yields = 0;
 
 		for (w = 0; w < nworkers; w++) {
 			sent += wstats[w].c[PL_DPDK_C_tx_sent];
@@ -695,19 +751,22 @@ int main(int argc, char **argv)
 			cyc += wstats[w].proc_cycles;
 			ccyc += wstats[w].core_cycles;
 			pk += wstats[w].proc_pkts;
+			yields += wstats[w].yields;
 		}
 		/* per-frame cost of processing a received burst (core + verdict
 		 * handling + TX buffering, not the rx/tx syscalls of the PMD) */
-		printf("[dpdk] process ns/packet=%.1f core ns/packet=%.1f over %" PRIu64 " frames (TSC %" PRIu64 " Hz)\n",
+		printf("[dpdk] process ns/packet=%.1f core ns/packet=%.1f over %" PRIu64 " frames (TSC %" PRIu64
+		       " Hz) idle_yields=%" PRIu64 "\n",
 		       pk ? (double)cyc * 1e9 / (double)rte_get_tsc_hz() / (double)pk : 0.0,
 		       pk ? (double)ccyc * 1e9 / (double)rte_get_tsc_hz() / (double)pk : 0.0, pk,
-		       rte_get_tsc_hz());
+		       rte_get_tsc_hz(), yields);
 		if (!pl_ctl_read_counters(uctl, &c))
 			printf("[dpdk] total rx=%llu drop=%llu pass=%llu tx=%llu redirect=%llu user=%llu aborted=%llu sent=%" PRIu64 " tx_lost=%" PRIu64 "\n",
 			       (unsigned long long)c.c[PL_CNT_RX_PACKETS], (unsigned long long)c.c[PL_CNT_V_DROP],
 			       (unsigned long long)c.c[PL_CNT_V_PASS], (unsigned long long)c.c[PL_CNT_V_TX],
 			       (unsigned long long)c.c[PL_CNT_V_REDIRECT], (unsigned long long)c.c[PL_CNT_V_USER],
 			       (unsigned long long)c.c[PL_CNT_V_ABORTED], sent, lost);
+		pl_dpdk_stats_print_xsks();
 		fflush(stdout);
 	}
 stop_metrics:

@@ -9,6 +9,7 @@
 
 #define PL_DPDK_IFACES_MAX 16
 #define PL_DPDK_QUEUES_MAX 16
+#define PL_DPDK_IDLE_YIELD 64
 
 #include "plt_log.h" /* pr_warn, pr_info, pr_debug */
 
@@ -35,6 +36,8 @@ struct pl_dpdk_opts {
 	int xstats;
 	const char *metrics;   /* --metrics ADDR:PORT */
 	uint32_t burst;
+	uint32_t rx_desc, tx_desc; /* 0: the PMD's recommendation */
+	uint32_t idle_yield;   /* empty passes before a sched_yield (0: never) */
 	int verbose;           /* -v count */
 };
 

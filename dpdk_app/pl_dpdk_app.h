@@ -33,12 +33,12 @@
 #include <rte_telemetry.h>
 
 #include "pl_dpdk.h"
+#include "plt_xdp.h"
 
 #define PL_DPDK_PORTS_MAX RTE_MAX_ETHPORTS
 #define PL_DPDK_RX_DESC 1024
 #define PL_DPDK_TX_DESC 1024
 #define PL_DPDK_TX_BUF 32
-#define PL_DPDK_DRAIN_US 100
 
 /* Counters the application adds to the core's (per worker): field, the
  * telemetry name (/pathlab/counters), meaning. */
@@ -65,6 +65,7 @@ struct pl_dpdk_wstats {
 	uint64_t c[PL_DPDK_C__MAX];
 	uint64_t proc_cycles, proc_pkts; /* TSC cycles spent on received bursts, and their frames */
 	uint64_t core_cycles; /* the part of proc_cycles spent in pl_core_process */
+	uint64_t yields; /* sched_yield calls after --idle-yield empty passes */
 } __rte_cache_aligned;
 
 /* One port as the application sees it. */
@@ -77,6 +78,7 @@ struct pl_dpdk_port {
 	uint16_t nq;        /* queues configured */
 	int bpf_prog_id;    /* --hybrid: the program attached on iface */
 	uint32_t cfg_map_id; /* --hybrid: its pl_config, configured before attach */
+	int xsk_fd[PL_DPDK_QUEUES_MAX]; /* net_af_xdp: each queue's AF_XDP socket (-1: none) */
 };
 
 extern volatile bool pl_quit;
@@ -99,6 +101,9 @@ int pl_dpdk_stats_metrics_read(void *arg, struct pl_counters *sum);
 void pl_dpdk_stats_print(double t, double dt, struct pl_counters *prev);
 int pl_dpdk_stats_tel(const char *cmd, const char *params, struct rte_tel_data *d);
 int pl_dpdk_stats_tel_xdp(const char *cmd, const char *params, struct rte_tel_data *d);
+void pl_dpdk_stats_find_xsks(void);
+int pl_dpdk_stats_metrics_extra(void *arg, struct pl_metrics_sample *out, unsigned max);
+void pl_dpdk_stats_print_xsks(void);
 
 /* pl_dpdk_hybrid.c: --hybrid, each port's program configured before attach */
 const char *pl_dpdk_hybrid_obj(void);

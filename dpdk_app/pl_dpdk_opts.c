@@ -87,6 +87,15 @@ static const struct plt_opt pl_dpdk_table[] = {
 	{ "metrics", 0, PLT_OPT_FUNC, O(metrics), "ADDR:PORT", "serve Prometheus metrics on http://ADDR:PORT/metrics",
 	  .fn = pl_dpdk_opt_metrics },
 	{ "burst", 0, PLT_OPT_U32, O(burst), "N", "receive burst size (default 32, at most 64)", .min = 1, .max = 64 },
+	{ "rx-desc", 0, PLT_OPT_U32, O(rx_desc), "N",
+	  "receive descriptors per queue (default: the PMD's recommended ring size,\n"
+	  "net_af_xdp 2048; else 1024)", .max = 32768 },
+	{ "tx-desc", 0, PLT_OPT_U32, O(tx_desc), "N",
+	  "transmit descriptors per queue (default: as --rx-desc)", .max = 32768 },
+	{ "idle-yield", 0, PLT_OPT_U32, O(idle_yield), "N",
+	  "after N passes in a row that received nothing, the worker yields its CPU\n"
+	  "once (sched_yield: a kernel thread sharing the CPU, such as the veth receive\n"
+	  "doing the AF_XDP copy, runs); default 64, 0: never", .max = 1000000 },
 	{ "verbose", 0, PLT_OPT_VERBOSE, O(verbose), NULL, "more messages" },
 	{ "help", 0, PLT_OPT_HELP, 0, NULL, "this text" },
 };
@@ -148,7 +157,8 @@ int pl_dpdk_parse(int argc, char **argv, struct pl_dpdk_opts *o)
 	char **args;
 	int nargs, err;
 
-	*o = (struct pl_dpdk_opts){ .queues = 1, .interval = 1, .burst = 32, .in_ifindex = 1 };
+	*o = (struct pl_dpdk_opts){ .queues = 1, .interval = 1, .burst = 32, .in_ifindex = 1,
+				   .idle_yield = PL_DPDK_IDLE_YIELD };
 	err = plt_opts_parse(&pl_dpdk_tool, argc, argv, 1, o, &nargs, &args);
 	if (err)
 		return err == PLT_OPTS_HELP ? 1 : -EINVAL;

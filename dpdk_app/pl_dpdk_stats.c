@@ -3,6 +3,8 @@
  * telemetry commands. Read from the main lcore (or the telemetry thread). */
 #include "pl_dpdk_app.h"
 
+#include <linux/if_xdp.h>
+
 const char *const pl_dpdk_cnt_name[PL_DPDK_C__MAX] = {
 #define PL_X(f, name, help) name,
 	PL_DPDK_COUNTERS(PL_X)
@@ -131,4 +133,158 @@ int pl_dpdk_stats_tel_xdp(const char *cmd, const char *params, struct rte_tel_da
 	for (int i = 0; i < PL_CNT__MAX; i++)
 		rte_tel_data_add_dict_u64(d, pl_counter_name(i), sum.c[i]);
 	return 0;
+}
+
+/* ---- The AF_XDP sockets of net_af_xdp ports ----------------------------------- */
+/* The inode of the mapping that holds addr (/proc/self/maps), or 0. */
+static unsigned long pl_dpdk_map_inode(uintptr_t addr)
+{
+	unsigned long ino = 0, lo, hi, i;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &i) == 3 && addr >= lo && addr < hi) {
+			ino = i;
+			break;
+		}
+	}
+	fclose(f);
+	return ino;
+}
+
+/* Our fd of the socket with inode ino, or -1. */
+static int pl_dpdk_socket_fd(unsigned long ino)
+{
+	char want[48], link[64];
+	struct dirent *e;
+	int fd = -1;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (!d)
+		return -1;
+	snprintf(want, sizeof(want), "socket:[%lu]", ino);
+	while ((e = readdir(d))) {
+		ssize_t n;
+
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (!strcmp(link, want)) {
+			fd = atoi(e->d_name);
+			break;
+		}
+	}
+	closedir(d);
+	return fd;
+}
+
+/* Find each net_af_xdp queue's AF_XDP socket, for its XDP_STATISTICS. The
+ * PMD keeps the fd to itself; its rx ring's producer index (what
+ * rte_eth_get_monitor_addr gives) lies in the socket's mmap of that ring,
+ * and the mapping's inode is the socket's. After the ports started. */
+void pl_dpdk_stats_find_xsks(void)
+{
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		struct pl_dpdk_port *p = &ports[pid];
+
+		for (unsigned q = 0; q < PL_DPDK_QUEUES_MAX; q++)
+			p->xsk_fd[q] = -1;
+		if (!p->used || strncmp(p->name, "net_af_xdp", 10))
+			continue;
+		for (uint16_t q = 0; q < p->nq; q++) {
+			struct rte_power_monitor_cond pmc = { 0 };
+			unsigned long ino;
+
+			if (rte_eth_get_monitor_addr(pid, q, &pmc) || !pmc.addr)
+				continue;
+			ino = pl_dpdk_map_inode((uintptr_t)pmc.addr);
+			if (ino)
+				p->xsk_fd[q] = pl_dpdk_socket_fd(ino);
+			if (p->xsk_fd[q] < 0)
+				pr_debug("port %u (%s) queue %u: its AF_XDP socket not found: no XDP_STATISTICS\n",
+					 pid, p->name, q);
+		}
+	}
+}
+
+static int pl_dpdk_xsk_stats(int fd, struct xdp_statistics *st)
+{
+	socklen_t len = sizeof(*st);
+
+	memset(st, 0, sizeof(*st));
+	return fd >= 0 ? getsockopt(fd, SOL_XDP, XDP_STATISTICS, st, &len) : -1;
+}
+
+/* Metrics next to the core's: the application's counters per worker
+ * (pathlab_dpdk_<counter>_total{queue}: dpdk_tx_lost counts frames a full TX
+ * ring did not take) and each AF_XDP socket's XDP_STATISTICS
+ * (pathlab_dpdk_xdp_<field>_total{iface,queue}). */
+int pl_dpdk_stats_metrics_extra(void *arg, struct pl_metrics_sample *out, unsigned max)
+{
+	static const char *const names[PL_DPDK_C__MAX] = {
+#define PL_X(f, name, help) "pathlab_" name "_total",
+		PL_DPDK_COUNTERS(PL_X)
+#undef PL_X
+	};
+	static const char *const helps[PL_DPDK_C__MAX] = {
+#define PL_X(f, name, help) help,
+		PL_DPDK_COUNTERS(PL_X)
+#undef PL_X
+	};
+	struct xdp_statistics st[PL_DPDK_PORTS_MAX][PL_DPDK_QUEUES_MAX];
+	bool have[PL_DPDK_PORTS_MAX][PL_DPDK_QUEUES_MAX];
+	unsigned n = 0;
+	uint16_t pid;
+
+	(void)arg;
+	for (int c = 0; c < PL_DPDK_C__MAX; c++)
+		for (unsigned w = 0; w < nworkers && n < max; w++, n++) {
+			out[n] = (struct pl_metrics_sample){ .name = names[c], .help = helps[c], .type = "counter",
+							     .value = __atomic_load_n(&wstats[w].c[c], __ATOMIC_RELAXED) };
+			snprintf(out[n].labels, sizeof(out[n].labels), "queue=\"%u\"", w);
+		}
+	memset(have, 0, sizeof(have));
+	RTE_ETH_FOREACH_DEV(pid)
+		for (unsigned q = 0; q < ports[pid].nq && q < PL_DPDK_QUEUES_MAX; q++)
+			have[pid][q] = !pl_dpdk_xsk_stats(ports[pid].xsk_fd[q], &st[pid][q]);
+#define PL_X(f, h)                                                                                 \
+	RTE_ETH_FOREACH_DEV(pid)                                                                    \
+		for (unsigned q = 0; q < ports[pid].nq && q < PL_DPDK_QUEUES_MAX; q++) {            \
+			if (!have[pid][q] || n >= max)                                              \
+				continue;                                                           \
+			out[n] = (struct pl_metrics_sample){ .name = "pathlab_dpdk_xdp_" #f "_total", \
+							     .help = "XDP_STATISTICS: " h,            \
+							     .type = "counter", .value = st[pid][q].f }; \
+			snprintf(out[n].labels, sizeof(out[n].labels), "iface=\"%s\",queue=\"%u\"",  \
+				 ports[pid].iface, q);                                              \
+			n++;                                                                        \
+		}
+	PLT_XDP_STATS(PL_X)
+#undef PL_X
+	return (int)n;
+}
+
+/* At exit: each AF_XDP socket's XDP_STATISTICS, one line per queue. */
+void pl_dpdk_stats_print_xsks(void)
+{
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid)
+		for (unsigned q = 0; q < ports[pid].nq && q < PL_DPDK_QUEUES_MAX; q++) {
+			struct xdp_statistics st;
+
+			if (pl_dpdk_xsk_stats(ports[pid].xsk_fd[q], &st))
+				continue;
+			printf("[dpdk-xsk] iface=%s queue=%u", ports[pid].iface, q);
+#define PL_X(f, h) printf(" xdp_%s=%llu", #f, (unsigned long long)st.f);
+			PLT_XDP_STATS(PL_X)
+#undef PL_X
+			printf("\n");
+		}
 }

@@ -35,6 +35,18 @@
 #define XDP_PKT_CONTD (1 << 0)
 #endif
 
+/* An AF_XDP socket's XDP_STATISTICS (getsockopt SOL_XDP), field by field
+ * with what each counts: the metrics and stats lines of every front end
+ * that owns sockets (pathlab_afxdp_xdp_<field>_total,
+ * pathlab_dpdk_xdp_<field>_total). */
+#define PLT_XDP_STATS(X)                                                                        \
+	X(rx_dropped, "frames the kernel dropped for the socket (any reason, e.g. too long)")   \
+	X(rx_invalid_descs, "fill-ring descriptors the kernel found invalid")                   \
+	X(tx_invalid_descs, "tx-ring descriptors the kernel found invalid")                     \
+	X(rx_ring_full, "frames dropped because the rx ring was full (the poller fell behind)") \
+	X(rx_fill_ring_empty_descs, "frames that found no buffer on the fill ring")             \
+	X(tx_ring_empty_descs, "times the kernel was asked to send and found the tx ring empty")
+
 enum plt_xdp_mode { PLT_XDP_AUTO, PLT_XDP_NATIVE, PLT_XDP_GENERIC, PLT_XDP_OFFLOAD };
 /* "auto", "native", "generic", "offload", NULL: the names tools print. */
 extern const char *const plt_xdp_mode_names[];

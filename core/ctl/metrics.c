@@ -229,6 +229,17 @@ out:
 	return o.overflow ? -ENOSPC : (int)o.off;
 }
 
+/* A front end's series (pl_metrics_set_extra), HELP/TYPE once per family. */
+static void render_extra(struct out *o, const char *base, const struct pl_metrics_sample *x, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!i || strcmp(x[i].name, x[i - 1].name))
+			family(o, x[i].name, x[i].type, x[i].help);
+		emit(o, "%s{%s%s%s} %llu\n", x[i].name, base, x[i].labels[0] ? "," : "", x[i].labels,
+		     x[i].value);
+	}
+}
+
 /* Render counters with the path label only. */
 int pl_metrics_render(char *buf, size_t len, const char *path_label, const struct pl_counters *c)
 {
@@ -283,6 +294,8 @@ struct pl_metrics_server {
 	pl_metrics_report_fn report;
 	void *report_arg;
 	unsigned topn;
+	pl_metrics_extra_fn extra;
+	void *extra_arg;
 };
 
 /* One connection handed to its thread. */
@@ -448,9 +461,10 @@ static void serve_conn(struct pl_metrics_server *s, int fd)
 		struct pl_counters cnt;
 		struct pl_metrics_info info;
 		struct pl_report *rep = NULL;
+		struct pl_metrics_sample *xs = NULL;
 		size_t cap = 16384;
 		char *body = NULL;
-		int len = -ENOSPC, ok, have_info;
+		int len = -ENOSPC, ok, have_info, nx = 0;
 
 		pthread_mutex_lock(&s->read_lock);
 		ok = s->read(s->arg, &cnt) == 0;
@@ -460,6 +474,12 @@ static void serve_conn(struct pl_metrics_server *s, int fd)
 				free(rep);
 				rep = NULL;
 			}
+		}
+		if (ok && s->extra) {
+			xs = calloc(PL_METRICS_EXTRA_MAX, sizeof(*xs));
+			nx = xs ? s->extra(s->extra_arg, xs, PL_METRICS_EXTRA_MAX) : 0;
+			if (nx < 0)
+				nx = 0;
 		}
 		have_info = s->have_info;
 		info = s->info;
@@ -474,9 +494,18 @@ static void serve_conn(struct pl_metrics_server *s, int fd)
 			body = nb;
 			len = pl_metrics_render_ex(body, cap, s->path, have_info ? &info : NULL,
 						   ok ? &cnt : NULL, rep);
+			if (len >= 0 && nx) {
+				struct out o = { body, cap, (size_t)len, 0 };
+				char base[768];
+
+				base_labels(base, sizeof(base), s->path, have_info ? &info : NULL);
+				render_extra(&o, base, xs, (unsigned)nx);
+				len = o.overflow ? -ENOSPC : (int)o.off;
+			}
 			cap *= 2;
 		}
 		free(rep);
+		free(xs);
 		if (len < 0)
 			respond_error(fd, 500, "Internal Server Error", NULL, head, deadline);
 		else
@@ -655,6 +684,15 @@ void pl_metrics_set_report(struct pl_metrics_server *s, pl_metrics_report_fn fn,
 	s->report = fn;
 	s->report_arg = arg;
 	s->topn = n;
+	pthread_mutex_unlock(&s->read_lock);
+}
+
+/* A front end's own series from now on. */
+void pl_metrics_set_extra(struct pl_metrics_server *s, pl_metrics_extra_fn fn, void *arg)
+{
+	pthread_mutex_lock(&s->read_lock);
+	s->extra = fn;
+	s->extra_arg = arg;
 	pthread_mutex_unlock(&s->read_lock);
 }
 

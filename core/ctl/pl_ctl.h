@@ -320,6 +320,20 @@ typedef int (*pl_metrics_report_fn)(void *arg, unsigned n, struct pl_report *r);
 void pl_metrics_set_report(struct pl_metrics_server *s, pl_metrics_report_fn fn, void *arg, unsigned n);
 /* Adapter for the common case: arg is a struct pl_ctl *. */
 int pl_metrics_report_ctl(void *ctl, unsigned n, struct pl_report *r);
+/* A front end's own series (its sockets, rings, PMD queues), served after
+ * the core's with the same labels first: name (full, e.g.
+ * "pathlab_afxdp_tx_ring_full_total"), help, type ("counter" or "gauge"),
+ * its own labels ('iface="eth1",queue="0"', or ""), value. The samples of
+ * one family are consecutive. fn fills at most max, returns how many, or
+ * -errno (called under the server's read lock, after the counter read). */
+struct pl_metrics_sample {
+	const char *name, *help, *type;
+	char labels[128];
+	unsigned long long value;
+};
+#define PL_METRICS_EXTRA_MAX 1024
+typedef int (*pl_metrics_extra_fn)(void *arg, struct pl_metrics_sample *s, unsigned max);
+void pl_metrics_set_extra(struct pl_metrics_server *s, pl_metrics_extra_fn fn, void *arg);
 /* Stop the thread, close the socket, free; accepts NULL. */
 void pl_metrics_stop(struct pl_metrics_server *s);
 

@@ -14,9 +14,15 @@
 #   - core: rx == drop + redirect (+ pass + tx + user + aborted); both drop and redirect > 0
 #   - socket -> kernel: tx == tx_done (every transmitted frame completed and came back)
 #   - stats: a [afxdp-user|hybrid-*] line and an [afxdp-events] line with XDP_STATISTICS each second
+#   - metrics (the worker is stopped with SIGSTOP for 0.5 s mid-flood, so the kernel must drop
+#     at the input socket): pathlab_afxdp_xdp_<field>_total for every XDP_STATISTICS field on
+#     both sockets, the input socket's rx_dropped > 0 and rx_ring_full + fill_ring_empty > 0;
+#     pathlab_afxdp_<counter>_total per socket, tx_ring_full and the kernel's rx_ring_full
+#     equal to the exit report's
 set -u
 BIN=$1 GEN=$2 PLACE=$3
 PL_TAG=l${PLACE:0:1}
+X=$([ "$PLACE" = user ] && echo 0 || echo 1)
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 require_root "network namespaces"
@@ -37,18 +43,21 @@ MAC=$(ip -n $NSD -br link show $D0 | awk '{print $3}')
 	if [ $PLACE = user ]; then echo "forward redirect from $D0 to $D1"; else echo "steer tcp 7 user"; fi
 } >"$WORK/load.policy"
 
+MPORT=$((19893 + X))
 # Sampled before the DUT attaches: every frame ever redirected to the socket counts.
 e0=$(ip netns exec $NSD ethtool -S $D0 | awk '/rx_queue_0_xdp_redirect:/ {print $2}')
 ip netns exec $NSD timeout 60 "$BIN" -i $D0 -i $D1 --placement $PLACE --policy "$WORK/load.policy" \
-	--no-tap --ring-size 256 --check-every 8 --cpus 1 >"$WORK/dut.log" 2>&1 &
+	--no-tap --ring-size 256 --check-every 8 --cpus 1 --metrics 127.0.0.1:$MPORT >"$WORK/dut.log" 2>&1 &
 DUT=$!
 pl_track $DUT
 for _ in $(seq 200); do grep -q 'worker(s)' "$WORK/dut.log" && break; kill -0 $DUT 2>/dev/null || break; sleep 0.1; done
 grep -q 'worker(s)' "$WORK/dut.log" || { cat "$WORK/dut.log"; echo "FAIL: pathlab-afxdp did not start"; exit 1; }
 sleep 0.3
-ip netns exec $NSG timeout 20 "$GEN" -i $G --dst-mac $MAC -p udp:1,tcp:1 --dport 7 -d 3 --cpu 0 >"$WORK/gen.txt" 2>&1 ||
-	bad "pl-gen failed: $(cat "$WORK/gen.txt")"
+pl_stall_under_load $DUT 1 0.5 ip netns exec $NSG timeout 20 "$GEN" -i $G --dst-mac $MAC -p udp:1,tcp:1 --dport 7 \
+	-d 3 --cpu 0 >"$WORK/gen.txt" 2>&1 || bad "pl-gen failed: $(cat "$WORK/gen.txt")"
 sleep 1.2
+M=$(pl_scrape $NSD $MPORT) || bad "no /metrics on port $MPORT"
+mval() { pl_mval "$M" "$@"; }
 kill -INT $DUT
 wait $DUT
 rc=$?
@@ -86,6 +95,24 @@ if [ $PLACE = user ]; then
 	red=$(val "$core" redirect) full=$(val "$tot" tx_ring_full)
 	[ "$red" = $((tx + full)) ] && ok "every REDIRECT was sent ($tx) or counted tx_ring_full ($full)" || bad "redirect=$red tx=$tx tx_ring_full=$full"
 fi
+echo "$M" | grep -E '^pathlab_afxdp_(xdp_|tx_ring_full)' | sed 's/^/# /'
+miss=
+for f in rx_dropped rx_invalid_descs tx_invalid_descs rx_ring_full rx_fill_ring_empty_descs tx_ring_empty_descs; do
+	for i in $D0 $D1; do
+		[ "$(mval pathlab_afxdp_xdp_${f}_total "iface=\"$i\"")" -ge 0 ] || miss="$miss $i:$f"
+	done
+done
+[ -z "$miss" ] && ok "metrics: every XDP_STATISTICS field for both sockets" || bad "metrics lack:$miss"
+drop=$(mval pathlab_afxdp_xdp_rx_dropped_total "iface=\"$D0\"")
+full=$(mval pathlab_afxdp_xdp_rx_ring_full_total "iface=\"$D0\"")
+empty=$(mval pathlab_afxdp_xdp_rx_fill_ring_empty_descs_total "iface=\"$D0\"")
+[ "$drop" -gt 0 ] && [ $((full + empty)) -gt 0 ] &&
+	ok "metrics: $D0's socket counted the provoked drops: rx_dropped=$drop rx_ring_full=$full fill_ring_empty=$empty" ||
+	bad "metrics: no provoked drops on $D0: rx_dropped=$drop rx_ring_full=$full fill_ring_empty=$empty"
+mf=$(mval pathlab_afxdp_tx_ring_full_total "") kf=$(mval pathlab_afxdp_xdp_rx_ring_full_total "")
+[ "$mf" = "$(val "$tot" tx_ring_full)" ] && [ "$kf" = "$(val "$tot" xdp_rx_ring_full)" ] &&
+	ok "metrics agree with the exit report: tx_ring_full=$mf xdp_rx_ring_full=$kf" ||
+	bad "metrics tx_ring_full=$mf xdp_rx_ring_full=$kf, exit report: $(val "$tot" tx_ring_full) $(val "$tot" xdp_rx_ring_full)"
 n=$(grep -c '^\[afxdp-events\] t=.* xdp_rx_ring_full=[0-9]* xdp_fill_ring_empty=[0-9]*' "$WORK/dut.log")
 m=$(grep -c "^\[afxdp-$([ $PLACE = user ] && echo user || echo hybrid-user)\] t=" "$WORK/dut.log")
 [ $n -ge 3 ] && [ $m -ge 3 ] && ok "$m stats lines and $n events lines" || bad "stats lines: $m, events lines: $n"

@@ -139,6 +139,23 @@ static void test_stats_and_names(void)
 	CHECK(!strcmp(pl_counter_name(PL_CNT_ACL_DROP), "acl_drop"), "counter name");
 }
 
+/* Extra series: two samples of one family, one of another. */
+static int extra_two(void *arg, struct pl_metrics_sample *x, unsigned max)
+{
+	(void)arg;
+	if (max < 3)
+		return -ENOSPC;
+	x[0] = (struct pl_metrics_sample){ .name = "pathlab_afxdp_tx_ring_full_total",
+					   .help = "frames dropped, tx ring full", .type = "counter",
+					   .labels = "iface=\"eth1\",queue=\"0\"", .value = 7 };
+	x[1] = x[0];
+	snprintf(x[1].labels, sizeof(x[1].labels), "iface=\"eth2\",queue=\"0\"");
+	x[1].value = 9;
+	x[2] = (struct pl_metrics_sample){ .name = "pathlab_afxdp_up", .help = "one", .type = "gauge",
+					   .value = 1 };
+	return 3;
+}
+
 /* The server, through curl and raw sockets. */
 static void test_server(void)
 {
@@ -206,6 +223,20 @@ static void test_server(void)
 			if (idle[i] >= 0)
 				close(idle[i]);
 	}
+
+	/* a front end's own series after the core's: HELP/TYPE once per
+	 * family, the server's labels first, then the sample's */
+	pl_metrics_set_extra(s, extra_two, NULL);
+	snprintf(cmd, sizeof(cmd), "curl -sS -m 5 http://127.0.0.1:%u/metrics 2>&1", port);
+	out = run(cmd);
+	CHECK(strstr(out, "# HELP pathlab_afxdp_tx_ring_full_total frames dropped, tx ring full\n"
+			  "# TYPE pathlab_afxdp_tx_ring_full_total counter\n"
+			  "pathlab_afxdp_tx_ring_full_total{path=\"afxdp\",iface=\"eth1\",queue=\"0\"} 7\n"
+			  "pathlab_afxdp_tx_ring_full_total{path=\"afxdp\",iface=\"eth2\",queue=\"0\"} 9\n"
+			  "# HELP pathlab_afxdp_up one\n# TYPE pathlab_afxdp_up gauge\npathlab_afxdp_up{path=\"afxdp\"} 1\n") &&
+		      strstr(out, "pathlab_packets_total{path=\"afxdp\",verdict=\"drop\"} 3\n"),
+	      "extra series:\n%s", out);
+	pl_metrics_set_extra(s, NULL, NULL);
 
 	fail_read = 1;
 	snprintf(cmd, sizeof(cmd), "curl -s -m 5 -w '%%{http_code}' http://127.0.0.1:%u/metrics", port);

@@ -134,3 +134,32 @@ pl_ethtool() {
 	ip netns exec "${!ns}" ethtool -K "${!ifn}" "$@" >/dev/null 2>&1 ||
 		echo "warning: ethtool -K ${!ifn} $* refused" >&2
 }
+
+# pl_stall_under_load PID AFTER FOR CMD...: run CMD (a load generator) in the
+# background, stop process PID (SIGSTOP) AFTER seconds into it for FOR
+# seconds, so the kernel must queue and then drop what PID would have taken;
+# returns CMD's exit status.
+pl_stall_under_load() {
+	local pid=$1 after=$2 stall=$3 g
+	shift 3
+	"$@" &
+	g=$!
+	sleep "$after"
+	kill -STOP "$pid"
+	sleep "$stall"
+	kill -CONT "$pid"
+	wait $g
+}
+
+# pl_scrape NS PORT: the page a process in NS serves at 127.0.0.1:PORT/metrics.
+pl_scrape() {
+	ip netns exec "$1" /usr/bin/python3 -c '
+import sys, urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' "$2"
+}
+
+# pl_mval TEXT NAME LABEL: the sum of the series NAME in the metrics TEXT
+# whose labels contain LABEL ("": all of them); -1 when there is none.
+pl_mval() {
+	echo "$1" | awk -v n="$2" -v l="$3" '$1 ~ "^"n"[{]" && index($1, l) { s += $2; f = 1 } END { print f ? s : -1 }'
+}

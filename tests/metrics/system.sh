@@ -180,8 +180,18 @@ run_path() { # name label
 	c=$(scrape -o /dev/null -w '%{http_code}' "http://$MADDR/metrics?x=1")
 	[ "$c" = 200 ] && ok "$name: /metrics?x=1 -> 200" || bad "$name: /metrics?x=1 -> $c"
 
-	# the series names (path label left out) for the cross-datapath check
-	awk '{print $1}' "$T/$name.s1" >"$T/$name.names"
+	# the series names (path label left out) for the cross-datapath check:
+	# the core's, without the front ends' own (pathlab_afxdp_*, pathlab_dpdk_*:
+	# their sockets and queues), which must be there for their AF_XDP sockets
+	awk '{print $1}' "$T/$name.s1" | grep -Ev '^pathlab_(afxdp|dpdk)_' >"$T/$name.names"
+	case $name in
+	afxdp*|dpdk*)
+		fe=${name%%-*}
+		n=$(grep -Ec "^pathlab_${fe}_xdp_rx_ring_full_total\{.*iface=\"($IF_A1|$IF_B1)\"" "$T/$name.1")
+		[ "$n" = 2 ] && ok "$name: XDP_STATISTICS of both sockets (pathlab_${fe}_xdp_*)" ||
+			bad "$name: pathlab_${fe}_xdp_rx_ring_full_total for $IF_A1 and $IF_B1: $n series"
+		;;
+	esac
 
 	kill -INT $DUT
 	wait $DUT
