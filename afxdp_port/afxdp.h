@@ -84,7 +84,7 @@
 #define AFX_BATCH_MAX 256u
 #define AFX_TX_KICK_RETRIES 8
 #define AFX_IDLE_SPINS 2000u
-#define AFX_DEF_IDLE_YIELD 64u
+#define AFX_DEF_IDLE_YIELD 0u
 #define AFX_DEBUG_CHECK_EVERY 1024u
 #if (AFX_DEF_RING & (AFX_DEF_RING - 1)) || (AFX_DEF_BATCH > AFX_BATCH_MAX)
 #error "default ring size must be a power of two and the batch within AFX_BATCH_MAX"

@@ -131,7 +131,7 @@ static const struct plt_opt afx_opt_table[] = {
 	{ "spin", 0, PLT_OPT_FLAG, O(spin), NULL, "never sleep in poll() when idle (100% CPU per worker)" },
 	{ "idle-yield", 0, PLT_OPT_U32, O(idle_yield), "N",
 	  "when idle, sched_yield() every N empty passes (a kernel thread sharing the CPU, such as\n"
-	  "the veth receive copying into the rx ring, runs at once; default 64, 0: never)", .max = 1000000 },
+	  "the veth receive copying into the rx ring, runs at once; default 0: never)", .max = 1000000 },
 	{ "sample-out", 0, PLT_OPT_STR, O(sample_out), "FILE",
 	  "write the frames the policy samples (`sample every N ...`) in the user-space core to a\n"
 	  "pcap file (hybrid: the XDP program's are read by `pathlab-xdp sample`)" },
