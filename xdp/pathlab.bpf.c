@@ -78,7 +78,7 @@ int pathlab(struct xdp_md *xdp)
 		return XDP_PASS;
 	case PL_TX:
 		if (pl_tx_as_redirect)
-			return bpf_redirect(xdp->ingress_ifindex, 0);
+			return bpf_redirect(c.ifindex, 0);
 		return XDP_TX;
 	case PL_REDIRECT:
 #ifdef PL_PIN_MAPS
