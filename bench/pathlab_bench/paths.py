@@ -15,6 +15,7 @@ import time
 
 from . import counters as C
 from . import nicprobe
+from . import requests
 from . import placement as P
 from .lab import Error
 from .where import layout
@@ -111,8 +112,12 @@ class Path:
 
 # --- Linux: nftables netdev ingress ---------------------------------------------
 class Linux(Path):
+    """drop, fwd, acl: an nftables netdev ingress table; route: the kernel's
+    IPv4 forwarding (the table only counts); responder: nginx on the
+    kernel's TCP stack (requests.start_nginx)."""
     name = "linux"
     title = "Linux (nftables netdev)"
+    workloads = ("drop", "fwd", "acl", "route", "responder")
 
     def check(self, wl):
         if not shutil.which("nft"):
@@ -126,7 +131,8 @@ class Linux(Path):
             t["DUT_OUT_MAC"], t["SINK_MAC"], t["DUT_OUT_IF"])
         rules = {"drop": ['counter drop comment "drop"'],
                  "fwd": [fwd],
-                 "acl": ['meta l4proto tcp counter drop comment "drop"', fwd]}[wl.name]
+                 "acl": ['meta l4proto tcp counter drop comment "drop"', fwd],
+                 "route": [], "responder": []}[wl.name]
         text = ('table netdev plt_b {\n chain in { type filter hook ingress device "%s" priority 0; policy accept;\n'
                 '  counter comment "rx"\n%s\n }\n}\n' % (t["DUT_IN_IF"], "\n".join("  " + r for r in rules)))
         self.stop()
@@ -134,8 +140,11 @@ class Linux(Path):
         if rc != 0:
             raise Error("nft: " + (err or out).strip()[-200:])
         self.loaded = True
+        if wl.name == "responder":
+            requests.start_nginx(self, topo)
 
     def stop(self):
+        Path.stop(self)
         if self.topo is not None:
             self.topo.nsrun("dut", ["nft", "delete", "table", "netdev", "plt_b"], quiet=True)
 
@@ -151,6 +160,7 @@ class Linux(Path):
 # --- pathlab-xdp --------------------------------------------------------------------
 class PathlabXdp(Path):
     mode = "native"
+    workloads = ("drop", "fwd", "acl", "route", "responder")
     drops_in_xdp = True
     live_switch = True
     metrics_port = 19731
@@ -291,6 +301,7 @@ class BareXdp(Path):
 # --- pathlab-afxdp ------------------------------------------------------------------
 class PathlabAfxdp(Path):
     kind = "afxdp"
+    workloads = ("drop", "fwd", "acl", "route", "responder")
     placement_mode = "user"
     metrics_port = 19734
     poller = "cpu%d (pathlab-afxdp worker, poll() with need_wakeup)"
@@ -418,6 +429,7 @@ class PathlabAfxdpHybrid(PathlabAfxdp):
 # --- pathlab-dpdk on net_af_xdp -----------------------------------------------------
 class PathlabDpdk(Path):
     kind = "afxdp"
+    workloads = ("drop", "fwd", "acl", "route", "responder")
     hybrid = False
     metrics_port = 19736
     poller = "cpu%d (DPDK worker lcore, 100 %% busy)"
