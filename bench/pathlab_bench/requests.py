@@ -94,7 +94,8 @@ def start_nginx(path, topo):
         raise Error("nginx not installed (apt-get install nginx-light)")
     cpus = path.ctx.dut_cpus
     conf = nginx_conf(path.ctx, topo, len(cpus))
-    return path.bg(["taskset", "-c", ",".join(map(str, cpus)), "nginx", "-c", conf, "-g", "daemon off;"],
+    log = os.path.join(path.ctx.work, "nginx", "error.log")
+    return path.bg(["taskset", "-c", ",".join(map(str, cpus)), "nginx", "-e", log, "-c", conf, "-g", "daemon off;"],
                    "nginx")
 
 
