@@ -28,8 +28,27 @@ struct px_txwatch {
 	__u64 ok[PX_MAX_IFACES], err[PX_MAX_IFACES];
 };
 
-/* Frames the veth handed to its peer (ok) and could not (err): XDP_TX and
- * redirects into it. */
+/* The interface's tx_dropped (where a veth counts redirected frames it
+ * could not hand to its peer at all), or 0. */
+static __u64 px_tx_dropped(const char *ifname)
+{
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_dropped", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/* Frames the veth handed to its peer (ok) and could not (err): XDP_TX
+ * (xdp_tx, xdp_tx_errors) and redirects into it (xdp_xmit, and
+ * xdp_xmit_errors or, when the peer has no receive path, tx_dropped). */
 static int px_veth_tx_counts(const char *ifname, __u64 *ok, __u64 *err)
 {
 	__u64 v[4];
@@ -39,7 +58,7 @@ static int px_veth_tx_counts(const char *ifname, __u64 *ok, __u64 *err)
 		if (plt_if_stat_sum(ifname, names[i], &v[i]))
 			return -1;
 	*ok = v[0] + v[1];
-	*err = v[2] + v[3];
+	*err = v[2] + v[3] + px_tx_dropped(ifname);
 	return 0;
 }
 
@@ -70,7 +89,7 @@ static void px_txwatch_check(struct px_txwatch *w)
 		pr_warn("%s: %llu frames the program sent out of it (TX: responder, reflect; or REDIRECT) were "
 			"dropped by the veth: its peer cannot receive XDP frames. Give the peer a receive path, "
 			"in the peer's namespace: `ethtool -K PEER gro on` (or an XDP program, or threaded NAPI) "
-			"(ethtool -S %s: xdp_tx_errors, xdp_xmit_errors)\n",
+			"(ethtool -S %s: xdp_tx_errors, xdp_xmit_errors; ip -s link: TX dropped)\n",
 			w->ifnames[i], (unsigned long long)(err - w->err[i]), w->ifnames[i]);
 	}
 }
