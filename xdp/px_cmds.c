@@ -75,22 +75,25 @@ static void px_txwatch_init(struct px_txwatch *w, int n, char **ifnames)
 	}
 }
 
-/* Frames failed and none went through since the start: the peer has no
- * receive path (a full ring under load fails only some). */
+/* Frames failed and none went through since the last check (a second): the
+ * peer has no receive path (a full ring under load fails only some). */
 static void px_txwatch_check(struct px_txwatch *w)
 {
 	for (int i = 0; i < w->n; i++) {
-		__u64 ok, err;
+		__u64 ok, err, ok0 = w->ok[i], err0 = w->err[i];
 
-		if (!w->veth[i] || w->warned[i] || px_veth_tx_counts(w->ifnames[i], &ok, &err) ||
-		    err <= w->err[i] || ok != w->ok[i])
+		if (!w->veth[i] || w->warned[i] || px_veth_tx_counts(w->ifnames[i], &ok, &err))
+			continue;
+		w->ok[i] = ok;
+		w->err[i] = err;
+		if (err <= err0 || ok != ok0)
 			continue;
 		w->warned[i] = true;
 		pr_warn("%s: %llu frames the program sent out of it (TX: responder, reflect; or REDIRECT) were "
 			"dropped by the veth: its peer cannot receive XDP frames. Give the peer a receive path, "
 			"in the peer's namespace: `ethtool -K PEER gro on` (or an XDP program, or threaded NAPI) "
 			"(ethtool -S %s: xdp_tx_errors, xdp_xmit_errors; ip -s link: TX dropped)\n",
-			w->ifnames[i], (unsigned long long)(err - w->err[i]), w->ifnames[i]);
+			w->ifnames[i], (unsigned long long)(err - err0), w->ifnames[i]);
 	}
 }
 
