@@ -25,7 +25,9 @@
 # Teardown runs once on EXIT, SIGINT and SIGTERM: tracked processes are
 # stopped, deferred commands run, topologies are taken down (pl-topo down
 # removes only what it recorded), $PL_TMP is removed; the exit status of
-# the test is kept (130/143 after a signal).
+# the test is kept (130/143 after a signal). A run killed before its
+# teardown is cleaned up by the next one (tests/lib/reap.sh: its tracked
+# processes, daemons with a pidfile in its PL_TMP, its topologies).
 #
 # Variables: PL_SRC (the source tree), PL_TOPO (pl-topo), PL_TMP (a private
 # temporary directory), PL_PREFIX (this run's prefix of every namespace
@@ -40,6 +42,11 @@ PL_TOPO=$PL_SRC/topologies/pl-topo
 [[ "${PL_TAG:-}" =~ ^[a-z0-9]{0,3}$ ]] || { echo "FAIL: PL_TAG '$PL_TAG': at most 3 of [a-z0-9]"; exit 1; }
 PL_PREFIX=plt-${PL_TAG:-}$(printf '%04x' $((($$ ^ RANDOM) % 65536)))
 PL_TMP=$(mktemp -d /tmp/plt-test.XXXXXX)
+# who owns PL_TMP, so that a later run can clean up after this one if it is
+# killed before its teardown (tests/lib/reap.sh); then that clean-up of others
+. "$PL_SRC/tests/lib/reap.sh"
+echo "$$ $(_pl_start $$)" >"$PL_TMP/.owner"
+pl_reap_stale
 fails=0
 _pl_deferred=() _pl_pids=() _pl_topos=() _pl_torn=0
 
@@ -73,23 +80,21 @@ pl_done() {
 }
 
 pl_defer() { _pl_deferred+=("$(printf '%q ' "$@")"); }
-pl_track() { _pl_pids+=("$@"); }
+pl_track() {
+	local p
+	_pl_pids+=("$@")
+	for p; do echo "$p $(_pl_start "$p")" >>"$PL_TMP/.pids"; done
+}
 
 # Stop tracked processes, run deferred commands newest first, take the
 # topologies down, remove PL_TMP. Idempotent.
 pl_teardown() {
-	local i p alive
+	local i p
 	[ "$_pl_torn" = 0 ] || return 0
 	_pl_torn=1
 	set +e # every step runs, whatever the test's shell options
-	for p in "${_pl_pids[@]}"; do kill "$p" 2>/dev/null; done
-	for i in $(seq 20); do
-		alive=0
-		for p in "${_pl_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ $alive = 1 ] || break
-		sleep 0.1
-	done
-	for p in "${_pl_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	[ ${#_pl_pids[@]} -eq 0 ] || _pl_stop "${_pl_pids[@]}"
+	for p in "${_pl_pids[@]}"; do wait "$p" 2>/dev/null; done
 	for ((i = ${#_pl_deferred[@]} - 1; i >= 0; i--)); do
 		eval "${_pl_deferred[$i]}" || true
 	done
@@ -110,6 +115,7 @@ pl_topo_up() {
 	local name=${PL_PREFIX#plt-}$1 out
 	shift
 	_pl_topos+=("$name")
+	echo "$name" >>"$PL_TMP/.topos"
 	out=$("$PL_TOPO" up "$name" --prefix "$PL_PREFIX" "$@" 2>&1) || fail "pl-topo up $name $*: $out"
 	eval "$("$PL_TOPO" info "$name")"
 	PL_TOPO_NAME=$name

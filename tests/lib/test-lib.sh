@@ -75,5 +75,23 @@ check "SIGTERM" 143 "$setup; touch $out/ready; sleep 30 & pl_track \$!; wait \$!
 torn "SIGTERM" ba
 check "a plain exit 3 keeps its status" 3 "$setup; exit 3"
 torn "exit 3" ba
+# SIGKILL: no teardown runs; the next run stops what the killed one tracked and
+# the daemon whose pidfile is in its PL_TMP, and removes that PL_TMP
+printf '. %q\n%s\n' "$lib" "echo \"\$PL_TMP\" >$out/tmp; sleep 300 & echo \$! >$out/pid; pl_track \$!
+sh -c 'while :; do sleep 1; done' \"\$PL_TMP/daemon\" & echo \$! >\"\$PL_TMP/daemon.pid\"; echo \$! >$out/daemon
+touch $out/ready; wait" >"$out/k.sh"
+bash "$out/k.sh" >"$out/log" 2>&1 &
+kpid=$!
+for _ in $(seq 100); do [ -e "$out/ready" ] && break; sleep 0.05; done
+kill -9 $kpid
+wait $kpid 2>/dev/null
+check "the run after a SIGKILLed one" 0 "pl_done"
+if [ -e "$(cat "$out/tmp")" ]; then
+	echo "FAIL: SIGKILL: the killed run's PL_TMP was not reaped"; nfail=$((nfail + 1))
+elif kill -0 "$(cat "$out/pid")" 2>/dev/null || kill -0 "$(cat "$out/daemon")" 2>/dev/null; then
+	echo "FAIL: SIGKILL: a process of the killed run is still running"; nfail=$((nfail + 1))
+else
+	echo "ok: SIGKILL: the next run stopped the killed run's tracked process and daemon, removed its PL_TMP"
+fi
 [ $nfail = 0 ] || { echo "$nfail check(s) failed"; exit 1; }
 echo "all checks passed"
