@@ -134,13 +134,20 @@ def measure_cell(cell, opts):
         for _ in range(max(1, opts.repeat)):
             a, pa = C.cpu_times(), C.proc_cpu_seconds(cell.path.pids())
             t0 = time.time()
-            rc, out, err = topo.nsrun("gen", ["taskset", "-c", ",".join(map(str, cpus)), "wrk", "-t", str(threads),
+            rc, out, err = topo.nsrun("gen", ["/usr/bin/time", "-f", "PLTIME %e %U %S",
+                                              "taskset", "-c", ",".join(map(str, cpus)), "wrk", "-t", str(threads),
                                               "-c", str(conns), "-d", "%gs" % SECONDS, "--timeout", "2s",
                                               "--latency", "-H", "Connection: close", url],
                                       timeout=SECONDS + 30)
             b, pb = C.cpu_times(), C.proc_cpu_seconds(cell.path.pids())
             r = parse_wrk(out)
             r["rc"] = rc
+            m = re.search(r"PLTIME ([\d.]+) ([\d.]+) ([\d.]+)", err or "")
+            if m and float(m.group(1)) > 0:
+                # wrk's own CPU (user + sys, which holds the client's TCP work
+                # done in its system calls): how much of the busy client CPUs
+                # was the client, on a machine other work shares
+                r["wrk_cpu"] = round((float(m.group(2)) + float(m.group(3))) / float(m.group(1)) / len(cpus), 3)
             u = C.cpu_util(a, b)
             r["client_busy"] = round(statistics.mean(u.get(c, 0) for c in cpus), 3)
             r["dut_busy"] = round(statistics.mean(u.get(c, 0) for c in ctx.dut_cpus), 3)
@@ -172,7 +179,7 @@ def measure_cell(cell, opts):
         "latency_us": mid["latency_us"],
         "client": {"tool": "wrk", "threads": threads, "connections": conns, "cpus": cpus, "seconds": SECONDS,
                    "napi": "napi/%s threads pinned to cpu%d" % (topo["GEN_IF"], cpus[0]),
-                   "busy": [r["client_busy"] for r in runs]},
+                   "busy": [r["client_busy"] for r in runs], "wrk_cpu": [r.get("wrk_cpu") for r in runs]},
         "client_limited": limited,
         "dut_busy": [r["dut_busy"] for r in runs],
         "correct": "OK" if not bad else "WRONG",
@@ -182,8 +189,10 @@ def measure_cell(cell, opts):
     if mid["rps"] > 0 and mid["dut_busy"] > 0:
         row["dut_budget_us_per_req"] = round(mid["dut_busy"] * len(ctx.dut_cpus) * 1e6 / mid["rps"], 2)
     if limited:
-        row["notes_add"] = ["client-limited: the client's CPUs %s were %.0f %% busy (wrk %d threads, %d connections)"
-                        % (cpus, 100 * statistics.median(r["client_busy"] for r in runs), threads, conns)]
+        own = [r["wrk_cpu"] for r in runs if "wrk_cpu" in r]
+        row["notes_add"] = ["client-limited: the client's CPUs %s were %.0f %% busy%s (wrk %d threads, %d connections)"
+                            % (cpus, 100 * statistics.median(r["client_busy"] for r in runs),
+                               ", wrk itself %.0f %%" % (100 * statistics.median(own)) if own else "", threads, conns)]
     return row
 
 
