@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -224,6 +226,27 @@ static const struct plt_tool pl_gen_tool = {
 	.width = 28,
 };
 
+/* SIGALRM ends a BPF_PROG_TEST_RUN call at the deadline: the kernel checks
+ * for a pending signal between batches and returns EINTR. Without it the
+ * call's remaining runs, which only drop (~100 ns each), ran on for up to a
+ * third of the trial's length after the last frame was sent. */
+static void pl_gen_on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Arm (seconds > 0) or disarm the one-shot alarm. */
+static void pl_gen_alarm(double seconds)
+{
+	struct itimerval it = { 0 };
+
+	if (seconds > 0) {
+		it.it_value.tv_sec = (time_t)seconds;
+		it.it_value.tv_usec = (suseconds_t)((seconds - (double)it.it_value.tv_sec) * 1e6) + 1;
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
 /* Print what was sent. */
 static void pl_gen_report(const struct pl_gen_opts *o, const struct pl_gen_result *r)
 {
@@ -234,10 +257,11 @@ static void pl_gen_report(const struct pl_gen_opts *o, const struct pl_gen_resul
 		printf("{\"tool\":\"pl-gen\",\"mode\":\"%s\",\"dev\":\"%s\",\"size\":%lu,\"frame_len\":%zu,"
 		       "\"flows\":%lu,\"ipv6\":%s,\"target_pps\":%.0f,\"packets\":%llu,\"bytes\":%.0f,"
 		       "\"probes\":%llu,\"seconds\":%.6f,\"pps\":%.1f,\"mpps\":%.4f,\"gbps_wire\":%.4f,"
-		       "\"schedule_skipped_ns\":%llu}\n",
+		       "\"schedule_skipped_ns\":%llu,\"wall_seconds\":%.6f,\"calls\":%u}\n",
 		       r->mode, o->dev, o->size, r->flen, o->flows, o->ipv6 ? "true" : "false", o->rate,
 		       (unsigned long long)r->packets, bytes, (unsigned long long)r->probes, r->seconds, pps,
-		       pps / 1e6, pps * (r->flen + 24) * 8 / 1e9, (unsigned long long)r->skipped_ns);
+		       pps / 1e6, pps * (r->flen + 24) * 8 / 1e9, (unsigned long long)r->skipped_ns,
+		       r->wall_seconds ? r->wall_seconds : r->seconds, r->calls);
 		return;
 	}
 	printf("pl-gen: mode=%s dev=%s size=%lu (frame %zu) flows=%lu %s target=%s\n", r->mode, o->dev,
@@ -550,9 +574,10 @@ int main(int argc, char **argv)
 
 	plt_stop_on_signals();
 	{
+		struct sigaction sa = { .sa_handler = pl_gen_on_alarm }; /* no SA_RESTART: the call returns EINTR */
 		struct xdp_md ctx = { .ingress_ifindex = ifindex };
 		double t0, now, deadline, iter_rate = 0;
-		uint64_t iters_total = 0;
+		uint64_t iters_total = 0, active_ns = 0, active_sent = 0;
 		struct timespec ts;
 
 		st->sent = st->probes = st->skipped_ns = st->spins = 0;
@@ -563,15 +588,20 @@ int main(int argc, char **argv)
 		st->start_ns = ts.tv_sec * 1000000000ull + ts.tv_nsec;
 		st->deadline_ns = st->start_ns + (uint64_t)(o.duration * 1e9);
 		deadline = t0 + o.duration;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, NULL);
 		while (!plt_stop && (now = plt_now()) < deadline && st->sent < st->limit) {
 			/* One call for the whole remaining time (each call costs ~25 ms
 			 * of set-up, and nothing is sent meanwhile): the program stops
 			 * sending at the deadline, extra runs only drop (~100 ns each).
 			 * The first call guesses the run rate (paced waits ~130 ns,
-			 * sends 150-250 ns); another follows if it was too short. */
+			 * sends 150-250 ns) generously, so that one call lasts the
+			 * whole run; an alarm just after the deadline ends it (another
+			 * call follows only if the guess was still too short). */
 			double left = deadline - now;
-			uint64_t rep = (uint64_t)((iter_rate > 0 ? iter_rate : (cfg->paced ? 8e6 : 6e6)) * left * 1.3) + 256;
+			uint64_t rep = (uint64_t)((iter_rate > 0 ? iter_rate * 1.3 : (cfg->paced ? 8e6 : 20e6) * 3) * left) + 256;
 			double c0 = now;
+			int call_errno;
 
 			if (o.count && !cfg->paced && rep > o.count - st->sent)
 				rep = o.count - st->sent;
@@ -582,29 +612,42 @@ int main(int argc, char **argv)
 				    .repeat = (uint32_t)rep,
 				    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = o.batch);
 			/* the state lives in .bss: written before, read after each call */
+			st->call_ns = 0;
 			bpf_map_update_elem(bss_fd, &zero, st, 0);
+			pl_gen_alarm(left + 0.002);
 			err = bpf_prog_test_run_opts(prog_fd, &t);
+			call_errno = errno;
+			pl_gen_alarm(0);
 			bpf_map_lookup_elem(bss_fd, &zero, st);
-			if (err && errno == EINTR) {
-				err = 0; /* a signal: stop with what was sent */
+			r.calls++;
+			/* full speed: the time this call sent frames, from its first
+			 * clock check to its last (its ~25 ms of set-up sends nothing) */
+			if (st->call_ns && st->last_ns > st->call_ns) {
+				active_ns += st->last_ns - st->call_ns;
+				active_sent += st->last_sent - st->call_sent;
+			}
+			if (err && call_errno == EINTR) {
+				err = 0; /* the alarm at the deadline, or a stop signal: stop with what was sent */
 				break;
 			}
 			if (err) {
-				err = -errno;
-				pr_warn("BPF_PROG_TEST_RUN failed: %s\n", strerror(errno));
+				err = -call_errno;
+				pr_warn("BPF_PROG_TEST_RUN failed: %s\n", strerror(call_errno));
 				break;
 			}
 			iters_total += rep;
 			iter_rate = rep / (plt_now() - c0);
 		}
-		r.seconds = plt_now() - t0;
+		r.seconds = r.wall_seconds = plt_now() - t0;
 		/* paced: from the schedule origin to the last send (later runs only drop) */
 		if (cfg->paced && st->sent)
 			r.seconds = (st->last_ns - st->start_ns) / 1e9 + 1.0 / o.rate;
-		else if (st->last_sent && st->last_ns > st->start_ns && st->sent >= st->limit)
-			/* full speed, stopped by the deadline or the count: the rate
-			 * measured up to the last clock check */
-			r.seconds = st->sent * ((st->last_ns - st->start_ns) / 1e9) / st->last_sent;
+		else if (active_sent && active_ns)
+			/* full speed: the rate while it sent (the calls' set-up and the
+			 * runs after the deadline, which only drop, are not sending
+			 * time; counting them made short trials look slower than
+			 * long ones by the share of set-up in their length) */
+			r.seconds = st->sent * (active_ns / 1e9) / active_sent;
 		r.packets = st->sent;
 		r.probes = st->probes;
 		r.skipped_ns = st->skipped_ns;

@@ -44,6 +44,8 @@ struct pl_gen_state {
 	__u64 spins;       /* program runs that sent nothing (paced wait) */
 	__u64 last_ns;     /* time of the last send (full speed: of the last check) */
 	__u64 last_sent;   /* sent at last_ns */
+	__u64 call_ns;     /* full speed: the first check of this test_run call (0: none yet) */
+	__u64 call_sent;   /* sent at call_ns */
 };
 
 /* Sink flow classes. */

@@ -79,6 +79,10 @@ int pl_gen(struct xdp_md *ctx)
 			st->limit = st->sent;
 			return XDP_DROP;
 		}
+		if (!st->call_ns) {
+			st->call_ns = now;
+			st->call_sent = st->sent;
+		}
 		st->last_ns = now;
 		st->last_sent = st->sent;
 	}

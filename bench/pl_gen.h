@@ -62,7 +62,9 @@ struct pl_addrs {
 struct pl_gen_result {
 	const char *mode;
 	uint64_t packets, probes, skipped_ns;
-	double seconds;
+	double seconds;      /* the sending time the rate is over */
+	double wall_seconds; /* from the first test_run call to the end of the last */
+	unsigned calls;      /* BPF_PROG_TEST_RUN calls */
 	size_t flen;
 };
 

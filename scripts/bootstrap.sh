@@ -23,6 +23,10 @@ PKGS=(
 	# metrics tests: a Prometheus text-format parser, promtool and a
 	# real Prometheus server (not started as a service: policy-rc.d below)
 	python3-prometheus-client prometheus
+	# the two-host test: an sshd in a namespace plays the generator host
+	# (its own config, keys and port; the ssh service itself is left as the
+	# package sets it: on a real server it is the way in)
+	openssh-server
 )
 
 # Services some of these packages enable for the next boot on a systemd host.

@@ -14,7 +14,8 @@ import subprocess
 import sys
 import time
 
-from . import bypass, hostenv, measure, nicprobe, paths, realport, report, requests, workloads
+from . import bypass, hostenv, measure, nicprobe, paths, promfile, realport, report, requests, workloads
+from . import counters as C
 from . import placement as P
 from . import lab as L
 from .lab import Error, Lab
@@ -75,16 +76,36 @@ def parse(argv):
     ap.add_argument("--prefix", default="", help="prefix of what is created (at most 7 of a-z0-9-; default plt-bNN)")
     ap.add_argument("--out", default="", help="results directory, must not exist (default results/<time>, "
                                              "in the source tree, or in the current directory when installed)")
+    ap.add_argument("--metrics", default="", metavar="ADDR:PORT",
+                    help="also serve the cells' figures (Prometheus text, as in RUN/metrics.prom) at "
+                         "http://ADDR:PORT/metrics while the run goes (docs/prometheus-pathlab.yml: 127.0.0.1:9467)")
     ap.add_argument("--fail-start", default="", help="testing: make this path's start fail")
     ap.add_argument("--verbose", action="store_true", help="print every command")
     ap.add_argument("--dut-if", default="", metavar="IF|PCI",
-                    help="a real DUT port (interface name or PCI address such as 0000:03:00.0): with --dry-run, "
-                         "the plan: modes the probe allows per path, bypass (dpdk-pmd) bind/run/restore commands")
+                    help="a real DUT port (interface name or PCI address such as 0000:03:00.0), cabled to the "
+                         "first --gen-if: the run measures through it (with --dut-out-if and --gen-if); with "
+                         "--dry-run, the plan: modes the probe allows per path, bypass (dpdk-pmd) bind/run/restore "
+                         "commands")
+    ap.add_argument("--dut-out-if", default="", metavar="IF|PCI",
+                    help="the DUT's second port (to the sink), cabled to the second --gen-if")
+    ap.add_argument("--gen-if", default="", metavar="GEN,SINK",
+                    help="with --dut-if: the generator's and the sink's ports (on --gen-host, or on this host: "
+                         "moved into a namespace for the run and given back)")
+    ap.add_argument("--gen-host", default="", metavar="[USER@]HOST",
+                    help="the generator/sink host, over ssh with keys only (BatchMode: never a password); "
+                         "root there, or password-less sudo")
+    ap.add_argument("--ssh-config", default="", metavar="FILE", help="ssh -F FILE for --gen-host")
+    ap.add_argument("--gen-bindir", default="", metavar="DIR",
+                    help="where pl-gen and pl-sink are on the generator host (default: the same paths as here)")
+    ap.add_argument("--tune", action="store_true",
+                    help="with --dut-if: set the DUT ports' rings to their maximum (ethtool -G), spread their "
+                         "IRQs over --dut-cpus, threaded NAPI on; restored afterwards (kill -9 too); in meta.json")
     ap.add_argument("--nic-probe", default="", metavar="FILE",
                     help="take the DUT port's answers from FILE (`pl-nicprobe --kv IF` recorded) instead of "
                          "probing it: its modes decide each path's (docs/benchmarking.md, 'The NIC decides')")
     ap.add_argument("--force", action="store_true",
-                    help="allow --dut-if on the interface of the default route or of the ssh session")
+                    help="allow --dut-if, --dut-out-if or --gen-if on the interface of the default route or of the "
+                         "ssh session")
     ap.add_argument("--dry-run", action="store_true", help="with --dut-if: print the plan and commands, change nothing")
     ap.add_argument("--version", action="version", version=version())
     a = ap.parse_args(argv)
@@ -128,8 +149,24 @@ def parse(argv):
         ap.error("--prefix: 1-7 characters a-z, 0-9, '-' (got '%s')" % a.prefix)
     if a.dry_run and not a.dut_if:
         ap.error("--dry-run goes with --dut-if (a veth run changes nothing outside its own namespaces)")
+    for opt in ("dut_out_if", "gen_if", "gen_host", "ssh_config", "gen_bindir", "tune"):
+        if getattr(a, opt) and not a.dut_if:
+            ap.error("--%s goes with --dut-if (a run through real ports)" % opt.replace("_", "-"))
+    if a.dut_if and not a.dry_run:
+        a.gen_if = [x for x in a.gen_if.split(",") if x]
+        if not a.dut_out_if or len(a.gen_if) != 2:
+            ap.error("--dut-if %s: a run through real ports needs the DUT's second port (--dut-out-if) and the "
+                     "generator's two ports cabled to them (--gen-if GEN,SINK; on --gen-host, or on this host); "
+                     "--dry-run prints the plan" % a.dut_if)
+    if a.ssh_config and not os.path.isfile(a.ssh_config):
+        ap.error("--ssh-config %s: no such file" % a.ssh_config)
     if a.nic_probe and not os.path.isfile(a.nic_probe):
         ap.error("--nic-probe %s: no such file (record one with `pl-nicprobe --kv IF > FILE`)" % a.nic_probe)
+    if a.metrics:
+        try:
+            promfile.parse_listen(a.metrics)
+        except ValueError as e:
+            ap.error(str(e))
     if a.out and os.path.exists(a.out):
         ap.error("--out %s exists: give a new directory (results are never overwritten)" % a.out)
     return a
@@ -163,7 +200,7 @@ def meta(src, argv, a):
             "search_repeat": 0 if a.no_search else a.search_repeat, "window_s": a.window, "short_s": a.short,
             "overload_s": a.overload_seconds,
             "steps": a.steps, "latency_s": 0 if a.no_latency else a.latency_seconds,
-            "frame_size": 64, "flows": 256,
+            "frame_size": 64, "flows": 256, "tsc_hz": C.tsc_hz(),
             "loadavg_start": open("/proc/loadavg").read().split()[:3]}
 
 
@@ -173,7 +210,7 @@ def say(msg):
 
 def run(argv):
     a = parse(argv)
-    if a.dut_if:
+    if a.dut_if and a.dry_run:
         return realport.run(a, say)
     if os.geteuid() != 0:
         print("compare.sh: needs root (namespaces, XDP, AF_XDP): run it with sudo", file=sys.stderr)
@@ -200,8 +237,10 @@ def run(argv):
         lab.arm()
         bypass.restore_leftover(lab, False, say)
         ctx.nic = nicprobe.choose(nicprobe.load(a.nic_probe)) if a.nic_probe else None
-    except (Error, OSError, RuntimeError, ValueError) as e:
+        real = realport.prepare(a, lab, say) if a.dut_if else None
+    except (Error, OSError, RuntimeError, ValueError, realport.Refused) as e:
         print("compare.sh: %s" % e, file=sys.stderr)
+        lab.cleanup()
         return 2
 
     def on_signal(sig, frame):
@@ -209,7 +248,17 @@ def run(argv):
     signal.signal(signal.SIGTERM, on_signal)
 
     res = {"meta": meta(src, argv, a), "rows": [], "commands": lab.commands}
+    if real:
+        res["meta"]["real_port"] = real["meta"]
     t0 = time.time()
+    server = None
+    if a.metrics:
+        try:
+            server = promfile.Server(a.metrics, lambda: promfile.render(res))
+        except OSError as e:
+            lab.cleanup()
+            print("compare.sh: --metrics %s: %s" % (a.metrics, e), file=sys.stderr)
+            return 2
     chosen = [p for p in all_paths(ctx) if p.name in a.paths]
     wls = [workloads.WORKLOADS[w] for w in a.workloads]
     # the plan: (path, placement, [workloads it runs]) and the n/a cells
@@ -217,10 +266,10 @@ def run(argv):
     for p in chosen:
         runs = []
         for wl in wls:
-            why = p.check(wl)
+            why = (real and realport.not_here(p)) or p.check(wl)
             if why:
                 res["rows"].append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
-                                    "reason": why, "size": 64})
+                                    "reason": paths.short(why), "size": 64})
             else:
                 runs.append(wl)
         if runs:
@@ -239,9 +288,15 @@ def run(argv):
     try:
         for p, place, runs in plan:
             if topo is None:
-                topo = lab.topology(prefix.replace("-", "") + "l", "line")
-                drv = dict(l.split(": ", 1) for l in sh(["ip", "netns", "exec", topo.ns("dut"), "ethtool", "-i",
-                                                          topo["DUT_IN_IF"]]).splitlines() if ": " in l)
+                if real:
+                    topo = real["topology"]
+                    topo.up()
+                    res["meta"]["real_port"].update(realport.after_up(topo))
+                else:
+                    topo = lab.topology(prefix.replace("-", "") + "l", "line")
+                drv = dict(l.split(": ", 1) for l in sh((["ip", "netns", "exec", topo.ns("dut")] if topo.ns("dut")
+                                                         else []) + ["ethtool", "-i", topo["DUT_IN_IF"]]).splitlines()
+                           if ": " in l)
                 res["meta"]["driver"] = "%s %s %s" % (drv.get("driver", "?"), drv.get("version", ""),
                                                       drv.get("firmware-version", ""))
                 if ctx.nic is None:
@@ -251,7 +306,7 @@ def run(argv):
                         raise Error(str(e))
                 res["meta"]["nic"] = ctx.nic
                 res["meta"]["environment"] = hostenv.record(topo.ns("dut"), [topo["DUT_IN_IF"], topo["DUT_OUT_IF"]])
-                sink = topo.start("sink", [layout.tool("bench/pl-sink"), "-i", topo["SINK_IF"]],
+                sink = topo.start("sink", [topo.tool("pl-sink"), "-i", topo["SINK_IF"]],
                                   os.path.join(out, "logs", "sink.log"))
                 ctx.sink = sink
                 time.sleep(0.5)
@@ -262,6 +317,12 @@ def run(argv):
                 running.stop()
                 running = None
             started = running is p
+            # why the first cell of this placement starts a process (none: it moves)
+            why_start = "first cell of the path"
+            if started:
+                p.move(place)
+            elif running is None and p.place is not None and p.place.variant != place.variant:
+                why_start = "new placement: %s" % p.placement_reason
             p.place = place
             for wl in runs:
                 row = {"path": p.name, "title": p.title, "workload": wl.name, "size": 64, "variant": place.variant,
@@ -278,12 +339,21 @@ def run(argv):
                         raise Error("start failed on request (--fail-start)")
                     if nicprobe.refusal(ctx, p.name):
                         raise paths.NotApplicable(nicprobe.refusal(ctx, p.name))
-                    if not (started and p.live_switch and p.switch(wl, pol)):
+                    setup_t0 = time.time()
+                    if started and p.live_switch and p.switch(wl, pol):
+                        row["setup"] = {"how": "live switch", "runs": getattr(p, "runs", None)}
+                    else:
                         if started:
+                            why_start = (p.switch_error if p.live_switch else p.restart_reason) or \
+                                "the live switch failed"
                             p.stop()
+                        row["setup"] = {"how": "restart" if started else "start", "reason": why_start}
                         started = True
                         p.start(topo, place, wl, pol)
+                        if getattr(p, "runs", None):
+                            row["setup"]["runs"] = p.runs
                     P.apply_napi(topo, place, p.dut_ifs())
+                    row["setup"]["seconds"] = round(time.time() - setup_t0, 3)
                     time.sleep(0.2)
                     cell = measure.Cell(ctx, topo, p, wl, place, 64)
                     cell_opts = argparse.Namespace(**vars(a))
@@ -302,14 +372,17 @@ def run(argv):
                     if row["correct"] != "OK":
                         failed = True
                 except paths.NotApplicable as e:
-                    row.update(status="n/a", reason=str(e))
+                    row.update(status="n/a", reason=paths.short(str(e)))
                 except (Error, OSError, ValueError, KeyError, TypeError) as e:
                     row.update(status="failed", reason=("%s" % e if isinstance(e, Error) else
                                                         "%s: %s" % (type(e).__name__, e))[:300])
                     failed = True
                     started = False
+                    why_start = "the previous cell failed"
                     p.stop()
+                row["cell_s"] = round(time.time() - cell_t0, 3)
                 res["rows"].append(row)
+                promfile.write(res, out)
                 done += 1
                 el = time.time() - t0
                 say("cell %d of %d: %s@%s %s: %s%s; %.0f s, ETA %.0f s" % (
@@ -337,19 +410,96 @@ def run(argv):
             except Exception:
                 pass
         if sink:
-            lab.stop(sink)
+            topo.stop_proc(sink)
         sh(["sysctl", "-qw", "kernel.bpf_stats_enabled=%s" % old_stats])
         lab.cleanup()
     res["meta"]["elapsed_s"] = round(time.time() - t0)
+    res["meta"]["timing"] = timing(res["rows"], time.time() - t0)
+    say("time: " + timing_line(res["meta"]["timing"]))
     res["meta"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     res["meta"]["bpf_stats_enabled_restored_to"] = old_stats
     with open(os.path.join(out, "trials.jsonl"), "w") as f:
         for t in ctx.trials:
             f.write(json.dumps(t) + "\n")
     md = report.write(res, out)
+    promfile.write(res, out)
+    if server:
+        server.close()
     print(md)
     say("done in %d s: %s" % (res["meta"]["elapsed_s"], out))
     return 1 if failed else 0
+
+
+def timing(rows, elapsed):
+    """Where the run's wall time went: per path and in total, the cells'
+    set-up (start, restart or live switch), their trials per phase (wall time
+    and the generator's sending time asked for), and what lies outside cells."""
+    per, tot = {}, {"cells_s": 0.0, "setup_s": 0.0, "phases": {}}
+    for r in rows:
+        if "cell_s" not in r:
+            continue
+        for d in (per.setdefault(r["path"], {"cells_s": 0.0, "setup_s": 0.0, "phases": {}}), tot):
+            d["cells_s"] += r["cell_s"]
+            d["setup_s"] += (r.get("setup") or {}).get("seconds", 0.0)
+            for ph, v in (r.get("timing") or {}).items():
+                q = d["phases"].setdefault(ph, {"n": 0, "nominal_s": 0.0, "wall_s": 0.0})
+                q["n"] += v["n"]
+                q["nominal_s"] += v["nominal_s"]
+                q["wall_s"] += v["wall_s"]
+    for d in list(per.values()) + [tot]:
+        d["cells_s"] = round(d["cells_s"], 1)
+        d["setup_s"] = round(d["setup_s"], 1)
+        for q in d["phases"].values():
+            q["nominal_s"] = round(q["nominal_s"], 1)
+            q["wall_s"] = round(q["wall_s"], 1)
+    tot["elapsed_s"] = round(elapsed, 1)
+    tot["outside_cells_s"] = round(elapsed - tot["cells_s"], 1)
+    tot["per_path"] = per
+    return tot
+
+
+def timing_line(t):
+    ph = t["phases"]
+    return "%.0f s: cells %.0f s (set-up %.0f s; %s), outside cells %.0f s" % (
+        t["elapsed_s"], t["cells_s"], t["setup_s"],
+        ", ".join("%s %d trials %.0f s (%.0f s sending)" % (k, v["n"], v["wall_s"], v["nominal_s"])
+                  for k, v in sorted(ph.items(), key=lambda kv: -kv[1]["wall_s"])),
+        t["outside_cells_s"])
+
+
+def metrics_cmd(argv):
+    """compare.sh metrics RUN_DIR [--listen ADDR:PORT] [--seconds N]: a finished
+    run's figures in the Prometheus text format, printed or served."""
+    ap = argparse.ArgumentParser(prog="bench/compare.sh metrics",
+                                 description="A finished run's cells as Prometheus gauges (pathlab_bench_*): "
+                                             "printed, or served at http://ADDR:PORT/metrics.")
+    ap.add_argument("run", help="a results directory (with results.json)")
+    ap.add_argument("--listen", default="", metavar="ADDR:PORT", help="serve instead of printing")
+    ap.add_argument("--seconds", type=float, default=0, help="with --listen: stop after N s (default: at a signal)")
+    a = ap.parse_args(argv)
+    f = os.path.join(a.run, "results.json")
+    try:
+        with open(f) as fh:
+            res = json.load(fh)
+    except (OSError, ValueError) as e:
+        print("compare.sh metrics: %s: %s" % (f, e), file=sys.stderr)
+        return 2
+    if not a.listen:
+        sys.stdout.write(promfile.render(res))
+        return 0
+    try:
+        server = promfile.Server(a.listen, lambda: promfile.render(res))
+    except (OSError, ValueError) as e:
+        print("compare.sh metrics: %s" % e, file=sys.stderr)
+        return 2
+    stop = []
+    signal.signal(signal.SIGTERM, lambda s, fr: stop.append(s))
+    signal.signal(signal.SIGINT, lambda s, fr: stop.append(s))
+    end = time.time() + a.seconds if a.seconds > 0 else None
+    while not stop and (end is None or time.time() < end):
+        time.sleep(0.2)
+    server.close()
+    return 0
 
 
 def main(argv):
@@ -366,6 +516,8 @@ def main(argv):
                 return 2
         sys.stdout.write(report.diff(argv[1], argv[2]))
         return 0
+    if argv[:1] == ["metrics"]:
+        return metrics_cmd(argv[1:])
     if argv[:1] == ["reap"] and len(argv) == 4:
         # the watchdog a run starts (lab.Lab.arm)
         return L.reap(argv[1], int(argv[2]), int(argv[3]))

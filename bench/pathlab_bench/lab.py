@@ -356,6 +356,19 @@ class Lab:
         """PIDs of every process in proc's session (for CPU accounting)."""
         return _session_members(proc.pid, 0)
 
+    def signal(self, proc, comm, sig):
+        """Send sig to the process named comm in proc's session; True when sent."""
+        for pid in self.session_pids(proc):
+            try:
+                with open("/proc/%d/comm" % pid) as f:
+                    if f.read().strip() != comm:
+                        continue
+                os.kill(pid, sig)
+                return True
+            except OSError:
+                continue
+        return False
+
     def on_cleanup(self, fn):
         self.cleanups.append(fn)
 
@@ -438,6 +451,20 @@ class Topology:
 
     def start(self, role, argv, log, **kw):
         return self.lab.start(self.exec_argv(role, argv), log, **kw)
+
+    def tool(self, name):
+        """pl-gen or pl-sink, where the generator host has it."""
+        return layout.tool("bench/" + name)
+
+    def gen_args(self):
+        """pl-gen's target options (interface, MACs, addresses)."""
+        return ["-T", self.name]
+
+    def stop_proc(self, proc):
+        self.lab.stop(proc)
+
+    def signal(self, proc, comm, sig):
+        return self.lab.signal(proc, comm, sig)
 
     def set_threaded(self, role, ifname, on):
         self.nsrun(role, ["sh", "-c", "echo %d > /sys/class/net/%s/threaded" % (1 if on else 0, ifname)],

@@ -21,9 +21,9 @@ import statistics
 import time
 
 from . import counters as C
-from .where import layout
 
 POOL = concurrent.futures.ThreadPoolExecutor(max_workers=6)  # snapshot readers (C.POOL: within a reader)
+DRAIN_STEP = 0.03  # s: the wait after the generator, and between readings while frames still land
 NDR_LOSS = 0.0
 PDR_LOSS = 0.005
 
@@ -41,6 +41,7 @@ class Cell:
         self.size = size
         self.bpf_prog = None
         self.last = None
+        self.phase = "overload"   # what the next trials are for (timing per phase)
 
     # --- readings ---------------------------------------------------------
     def snapshot(self):
@@ -69,9 +70,10 @@ class Cell:
         """What has landed so far: the sink's count and the DUT's own counters
         (a user-space DUT may still work through its rings after the generator
         stopped; a drop workload sends nothing to the sink)."""
+        # both reads at once (each is a process in a namespace)
+        sink = POOL.submit(C.veth, self.topo, "sink", self.topo["SINK_IF"])
         c = self.path.counters() or {}
-        return (C.veth_sum(C.veth(self.topo, "sink", self.topo["SINK_IF"]), "xdp_packets"),
-                c.get("rx", 0), c.get("drop", 0), c.get("internal", 0))
+        return (C.veth_sum(sink.result(), "xdp_packets"), c.get("rx", 0), c.get("drop", 0), c.get("internal", 0))
 
     def bpf_read(self):
         if not self.bpf_prog:
@@ -108,13 +110,11 @@ class Cell:
         sink = getattr(self.ctx, "sink", None)
         if sink is None:
             return None
-        pids = [p for p in self.lab.session_pids(sink) if _comm(p) == "pl-sink"]
-        if not pids:
-            return None
         try:
             size = os.path.getsize(sink.log)
-            os.kill(pids[0], signal.SIGUSR1)
         except OSError:
+            return None
+        if not self.topo.signal(sink, "pl-sink", signal.SIGUSR1):
             return None
         end = time.time() + 2
         while time.time() < end:
@@ -130,7 +130,8 @@ class Cell:
         return None
 
     def trial(self, rate, seconds, extra=()):
-        genargv = [layout.tool("bench/pl-gen"), "-T", self.topo.name, "-s", str(self.size),
+        t0 = time.time()
+        genargv = [self.topo.tool("pl-gen")] + self.topo.gen_args() + ["-s", str(self.size),
                    "-d", "%g" % seconds, "--cpu", str(self.place.gen_cpu), "--nice", "-10", "--json"]
         if rate:
             genargv += ["-r", str(int(rate))]
@@ -142,6 +143,7 @@ class Cell:
             # nothing moved since the last trial's closing snapshot (it was
             # taken once the sink stood still): reuse it, with fresh CPU times
             a = dict(a, cpu=C.cpu_times(), proc=C.proc_cpu_seconds(self.pids), t=time.time())
+        ta = time.time()
         rc, out, err = self.topo.nsrun("gen", genargv, timeout=seconds + 30)
         gen = {}
         for line in out.splitlines():
@@ -151,10 +153,12 @@ class Cell:
                 except ValueError:
                     pass
         tgen = time.time()
-        self.drain()
+        time.sleep(DRAIN_STEP)
         if self.wl.name != "fwd":
             self.path.settle()
-        b = self.snapshot()
+        td = time.time()
+        b = self.closing_snapshot()
+        tb = time.time()
         self.last = b
         acc = account(self, a, b, gen)
         acc["gen_seconds"] = gen.get("seconds", seconds)
@@ -163,33 +167,33 @@ class Cell:
         ok, detail = self.wl.check(acc)
         acc["correct"] = ok
         acc["detail"] = detail
+        # where the wall time of the trial went: the opening snapshot, the
+        # generator's process (its sending time plus its start and exit), the
+        # wait after it, the closing snapshot (until frames in flight landed)
+        acc["wall"] = {"phase": self.phase, "total": round(tb - t0, 3), "open": round(ta - t0, 3),
+                       "gen": round(tgen - ta, 3), "drain": round(td - tgen, 3), "close": round(tb - td, 3)}
         self.ctx.trials.append({"path": self.path.name, "variant": self.place.variant, "workload": self.wl.name,
                                 "size": self.size, "rate": rate, "seconds": seconds, **acc})
         return acc
 
-    def drain(self, step=0.03, most=1.5):
-        """Wait until frames in flight have landed (the sink's count stands still)."""
-        last = self.sink_count()
+    def closing_snapshot(self, step=DRAIN_STEP, most=1.5):
+        """The snapshot that closes a trial, once frames in flight have
+        landed: it counts when the sink's and the DUT's counters read right
+        after it have not moved since (otherwise it is taken again)."""
         end = time.time() + most
-        time.sleep(step)
+        b = self.snapshot()
         while time.time() < end:
-            cur = self.sink_count()
-            if cur == last:
+            c = b["dut"] or {}
+            if self.sink_count() == (C.veth_sum(b["sink"], "xdp_packets"), c.get("rx", 0), c.get("drop", 0),
+                                     c.get("internal", 0)):
                 break
-            last = cur
             time.sleep(step)
+            b = self.snapshot()
+        return b
 
 
 ACCOUNT_KEYS = ("sent", "input_ring_drop", "redirect_fail", "xdp_drop", "policy_drop", "other_drop",
                 "dut_internal", "output_ring_drop", "delivered", "unaccounted")
-
-
-def _comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
 
 
 def account(cell, a, b, gen):
@@ -414,7 +418,15 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
                                                                                  / 1e6))
         if best is not None and figure <= 1.05 * floor:
             flags.append("only the floor of %.3f Mpps confirmed" % (floor / 1e6))
+        # met at the generator's full speed and confirmed there: the
+        # generator, not the DUT, set the figure (a lower bound of the DUT's)
+        limited = best is not None and x in at_top and best.acc is not None and not best.acc.get("offered")
+        if limited:
+            flags.append("no loss at the generator's full speed: a lower bound set by the generator (its rate "
+                         "in the %g s confirmation; the overload column is its median in %g s trials)"
+                         % (full, overload[0].seconds if overload else 0))
         res[x] = {"rate": figure, "loss": best.loss if best else None, "final": best, "flags": flags,
+                  "generator_limited": limited,
                   "below": min(r.rate for r in full_db) if best is None and full_db else None}
     return res, made
 
@@ -432,8 +444,12 @@ def summary(values):
 def measure_cell(cell, opts):
     """Overload (repeats), NDR/PDR (repeats) and latency of one cell; returns the row's figures."""
     cell.start_counting()
+    trials = getattr(cell.ctx, "trials", [])
+    first = len(trials)
+    cell.phase = "warmup"
     cell.trial(0, opts.warmup) if opts.warmup > 0 else None
     over = []
+    cell.phase = "overload"
     for _ in range(opts.repeat):
         over.append(cell.trial(0, opts.overload_seconds))
     over_rates = [rate_of(cell, a) for a in over]
@@ -442,6 +458,7 @@ def measure_cell(cell, opts):
         # kernel.bpf_stats_enabled on (it costs every BPF program two clock
         # reads, so the rate trials run without it)
         cell.lab.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], quiet=True)
+        cell.phase = "bpf-stats"
         try:
             over_bpf = cell.trial(0, min(opts.overload_seconds, 0.2))
         finally:
@@ -451,12 +468,18 @@ def measure_cell(cell, opts):
     # the overload trials are the search's initial phase (trials at the
     # highest rate the generator can offer)
     over_res = [Result(offered_of(a), loss_of(cell, a), opts.overload_seconds, True, a) for a in over]
-    ndr, pdr, finals, flags, searches = [], [], [], [], []
+    ndr, pdr, finals, flags, searches, limited = [], [], [], [], [], []
     for _ in range(opts.search_repeat if opts.search else 0):
-        r, made = search(lambda rate, sec: measure(cell, rate, sec), over_res, opts.short, opts.window,
-                         opts.steps)
+        def trial(rate, sec):
+            # the search's short trials bracket, its full-length ones confirm
+            cell.phase = "confirm" if sec == opts.window else "bracket"
+            return measure(cell, rate, sec)
+        r, made = search(trial, over_res, opts.short, opts.window, opts.steps)
         ndr.append(r[NDR_LOSS]["rate"])
         pdr.append(r[PDR_LOSS]["rate"])
+        for x, col in ((NDR_LOSS, "ndr_mpps"), (PDR_LOSS, "pdr_mpps")):
+            if r[x].get("generator_limited") and col not in limited:
+                limited.append(col)
         for x in (NDR_LOSS, PDR_LOSS):
             if r[x]["final"] is not None and r[x]["final"].acc is not None:
                 finals.append(r[x]["final"].acc)
@@ -475,6 +498,7 @@ def measure_cell(cell, opts):
         "ndr_mpps": summary([r / 1e6 for r in ndr]),
         "pdr_mpps": summary([r / 1e6 for r in pdr]),
         "search_flags": flags,
+        "generator_limited": limited,
         "searches": searches,
         "overload_loss": round(statistics.median(loss_of(cell, a) for a in over), 4),
         "correct": "OK" if not bad else "WRONG",
@@ -493,8 +517,32 @@ def measure_cell(cell, opts):
     if over_bpf and over_bpf.get("bpf_ns_per_pkt"):
         row["bpf_ns_per_pkt"] = over_bpf["bpf_ns_per_pkt"]
     if opts.latency and cell.wl.sink and pdr and statistics.median(pdr) > 0:
+        cell.phase = "latency"
         row["latency"] = latency(cell, statistics.median(pdr), opts.latency_seconds)
+    row["timing"] = phase_times(trials[first:])
     return row
+
+
+def phase_times(trials):
+    """Wall time per phase of a cell's trials: {phase: {n, nominal_s (the
+    generator's sending time asked for), wall_s, and the wall time's parts}}."""
+    out = {}
+    for t in trials:
+        w = t.get("wall")
+        if not w:
+            continue
+        p = out.setdefault(w["phase"], {"n": 0, "nominal_s": 0.0, "wall_s": 0.0, "open_s": 0.0, "gen_s": 0.0,
+                                        "drain_s": 0.0, "close_s": 0.0})
+        p["n"] += 1
+        p["nominal_s"] += t["seconds"]
+        p["wall_s"] += w["total"]
+        for k in ("open", "gen", "drain", "close"):
+            p[k + "_s"] += w[k]
+    for p in out.values():
+        for k in p:
+            if k != "n":
+                p[k] = round(p[k], 3)
+    return out
 
 
 LATENCY_SHARES = (0.1, 0.5, 0.9)

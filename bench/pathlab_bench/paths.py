@@ -10,6 +10,7 @@ happen in an XDP program on the input veth (then the veth's xdp_drops
 counter already includes them).
 """
 import os
+import re
 import shutil
 import time
 
@@ -25,6 +26,12 @@ class NotApplicable(Exception):
     """The path cannot run this workload here; the message is the reason."""
 
 
+def short(msg):
+    """msg with every absolute file path cut to its file name (a reason in
+    the table names what is wrong, not where the build tree is)."""
+    return re.sub(r"(?<![\w.])/(?:[\w.+-]+/)+([\w.+-]+)", r"\1", msg)
+
+
 class Path:
     name = ""
     title = ""
@@ -33,7 +40,11 @@ class Path:
     workloads = ("drop", "fwd", "acl")
     drops_in_xdp = False
     live_switch = False      # switch() loads the next workload's policy without a restart
+    # why the next workload needs a new process (recorded in the row)
+    restart_reason = "no live control plane: a new process takes the next workload"
     same_across_placements = False  # the same processes serve every placement variant (only NAPI moves)
+    placement_reason = "the next placement's recipe starts a new process"
+    switch_error = ""        # why the last switch() failed
     poller = None            # "... on cpu%d" for AF_XDP paths
     busy_poll = None
 
@@ -66,6 +77,12 @@ class Path:
 
     def switch(self, wl, policy_file):
         return False
+
+    def move(self, place):
+        """A path that keeps its processes across placements: set what the
+        new placement changes while they run (besides the NAPI, which the
+        harness moves)."""
+        self.place = place
 
     def stop(self):
         for p in reversed(self.procs):
@@ -108,6 +125,64 @@ class Path:
                 raise Error("exited: " + proc.tail())
             time.sleep(0.2)
         raise Error("no metrics on port %d after %d s: %s" % (port, seconds, proc.tail()))
+
+
+# --- the control plane of a running pathlab datapath ------------------------------
+_SHOW_MODE = re.compile(r"(?:^|\s)mode=(\S+)")
+
+
+class Controlled(Path):
+    """A pathlab datapath process with a control socket (pathlab-afxdp,
+    pathlab-dpdk): the next workload's policy goes in with `pathlab-policy
+    apply --target KIND:NAME`, and `pathlab-policy show` must then report
+    that policy, mode "policy" and the same process before a trial runs."""
+    live_switch = True
+
+    def ctl_target(self):
+        raise NotImplementedError
+
+    def policy_tool(self, argv, timeout=15):
+        return self.lab.run([self.bin("xdp/pathlab-policy")] + list(argv), timeout=timeout)
+
+    def switch(self, wl, policy_file):
+        self.switch_error = ""
+        t = self.ctl_target()
+        rc, out, err = self.policy_tool(["apply", "--target", t, policy_file])
+        if rc != 0:
+            self.switch_error = "pathlab-policy apply --target %s: %s" % (t, (err or out).strip()[-200:])
+            return False
+        return self.verify(policy_file)
+
+    def verify(self, policy_file):
+        """The datapath reports it runs policy_file in mode "policy" (set
+        the mode when it does not); sets self.runs, or switch_error and False."""
+        t = self.ctl_target()
+        for attempt in (0, 1):
+            rc, out, err = self.policy_tool(["show", "--target", t])
+            if rc != 0:
+                self.switch_error = "pathlab-policy show --target %s: %s" % (t, (err or out).strip()[-200:])
+                return False
+            lines = out.splitlines()
+            head = dict(kv.split("=", 1) for kv in (lines[0].split() if lines else []) if "=" in kv)
+            mode = next((m.group(1) for l in lines[1:] for m in [_SHOW_MODE.search(l)] if m), "")
+            pid = int(head.get("pid", "0") or 0)
+            ours = self.procs and (pid == self.procs[0].pid or pid in self.lab.session_pids(self.procs[0]))
+            if not ours:
+                self.switch_error = "%s is served by pid %d, not by the process the harness started" % (t, pid)
+                return False
+            if head.get("policy") != policy_file:
+                self.switch_error = "%s reports policy %s, not %s" % (t, head.get("policy"), policy_file)
+                return False
+            if mode == "policy":
+                self.runs = {"target": t, "pid": pid, "policy": os.path.basename(policy_file), "mode": mode}
+                return True
+            if attempt == 0:
+                rc, out, err = self.policy_tool(["mode", "--target", t, "policy"])
+                if rc != 0:
+                    self.switch_error = "pathlab-policy mode --target %s policy: %s" % (t, (err or out).strip()[-200:])
+                    return False
+        self.switch_error = "%s reports mode %s, not policy" % (t, mode or "(none)")
+        return False
 
 
 # --- Linux: nftables netdev ingress ---------------------------------------------
@@ -237,7 +312,11 @@ class PathlabXdpOffload(PathlabXdp):
         except Error as e:
             rc, out, _ = topo.nsrun("dut", ["ethtool", "-i", topo["DUT_IN_IF"]], quiet=True)
             drv = [l.split()[1] for l in out.splitlines() if l.startswith("driver:")]
-            raise NotApplicable("driver %s refused XDP offload: %s" % (drv[0] if drv else "?", e))
+            # the loader's own explanation when it gives one ("(offload: ...)"),
+            # else its message without file paths; the whole of it is in the log
+            m = re.search(r"\(offload: ([^)]*)\)", str(e))
+            raise NotApplicable("driver %s refused XDP offload: %s" % (drv[0] if drv else "?",
+                                                                       m.group(1) if m else short(str(e))))
 
 
 # --- bare XDP: reference of the XDP rows -----------------------------------------
@@ -281,6 +360,8 @@ class BareXdp(Path):
         if rc != 0:
             raise Error("bpftool: " + (err or out).strip()[-200:])
 
+    restart_reason = "a bare program: its action is set when bpftool loads it"
+
     def switch(self, wl, policy_file):
         return False
 
@@ -299,10 +380,11 @@ class BareXdp(Path):
 
 
 # --- pathlab-afxdp ------------------------------------------------------------------
-class PathlabAfxdp(Path):
+class PathlabAfxdp(Controlled):
     kind = "afxdp"
     workloads = ("drop", "fwd", "acl", "route", "responder")
     placement_mode = "user"
+    placement_reason = "busy polling (--busy-poll) is a start option and the placements differ in it"
     metrics_port = 19734
     poller = "cpu%d (pathlab-afxdp worker, poll() with need_wakeup)"
     busy_poll = "SO_PREFER_BUSY_POLL, SO_BUSY_POLL=20 us, budget 64 (--busy-poll 20); napi_defer_hard_irqs=2, gro_flush_timeout=200000"
@@ -337,6 +419,12 @@ class PathlabAfxdp(Path):
             P.apply_busy_poll(topo, self.dut_ifs(), True)
         p = self.bg(argv, "%s-%s" % (wl.name, place.variant))
         self.wait_metrics(self.metrics_port, p)
+        if not self.verify(policy_file):
+            raise Error(self.switch_error)
+
+    def ctl_target(self):
+        # its control name is its first -i interface
+        return "afxdp:" + self.dut_ifs()[0]
 
     def stop(self):
         Path.stop(self)
@@ -417,6 +505,10 @@ class BareAfxdp(Path):
         return self.topo["DUT_IN_IF"]
 
 
+BareAfxdp.restart_reason = "pl-xskfwd has no control plane: its action is a start option"
+BareAfxdp.placement_reason = PathlabAfxdp.placement_reason
+
+
 class PathlabAfxdpUser(PathlabAfxdp):
     placement_mode = "user"
 
@@ -427,10 +519,14 @@ class PathlabAfxdpHybrid(PathlabAfxdp):
 
 
 # --- pathlab-dpdk on net_af_xdp -----------------------------------------------------
-class PathlabDpdk(Path):
+class PathlabDpdk(Controlled):
+    """The same process serves both placements: its argv does not change
+    (net_af_xdp's busy polling is on by default), only the per-device
+    busy-poll settings and the NAPI move."""
     kind = "afxdp"
     workloads = ("drop", "fwd", "acl", "route", "responder")
     hybrid = False
+    same_across_placements = True
     metrics_port = 19736
     poller = "cpu%d (DPDK worker lcore, 100 %% busy)"
     busy_poll = "net_af_xdp busy_budget=64 (its default: SO_PREFER_BUSY_POLL); napi_defer_hard_irqs=2, gro_flush_timeout=200000"
@@ -470,10 +566,20 @@ class PathlabDpdk(Path):
             P.apply_busy_poll(topo, self.dut_ifs(), True)
         p = self.bg(argv, "%s-%s" % (wl.name, place.variant))
         self.wait_metrics(self.metrics_port, p, 30)
+        if not self.verify(policy_file):
+            raise Error(self.switch_error)
         if self.hybrid:
             self.xdp_metrics = 19737
             self.bg([self.bin("xdp/pathlab-xdp"), "stats", topo["DUT_IN_IF"], "-i", "3600",
                      "-M", "127.0.0.1:%d" % self.xdp_metrics], "xdpstats")
+
+    def ctl_target(self):
+        # its control name is its EAL --file-prefix
+        return "dpdk:" + self.file_prefix
+
+    def move(self, place):
+        self.place = place
+        P.apply_busy_poll(self.topo, self.dut_ifs(), bool(place.busy_poll))
 
     def stop(self):
         Path.stop(self)
@@ -533,9 +639,15 @@ class DpdkPmd(Path):
 
 # --- dpdk-testpmd ---------------------------------------------------------------------
 class Testpmd(Path):
-    """dpdk-testpmd on two net_af_xdp ports, interactive (its own counters)."""
+    """dpdk-testpmd on two net_af_xdp ports, interactive (its own counters).
+    One process serves every cell of the path: its forwarding mode changes
+    between "stop" and "start" (it then prints "MODE packet forwarding"), and
+    its argv is the same in both placements (net_af_xdp busy-polls by
+    default), so only the per-device busy-poll settings and the NAPI move."""
     kind = "afxdp"
     fwd_mode = "io"
+    live_switch = True
+    same_across_placements = True
     poller = "cpu%d (testpmd forwarding lcore, 100 %% busy)"
     busy_poll = "net_af_xdp busy_budget=64 (its default: SO_PREFER_BUSY_POLL); napi_defer_hard_irqs=2, gro_flush_timeout=200000"
 
@@ -594,6 +706,23 @@ class Testpmd(Path):
             raise Error("dpdk-testpmd did not start: " + p.tail())
         self.send("start")
         time.sleep(0.3)
+
+    def switch(self, wl, policy_file):
+        mode = self.mode_for(wl)
+        mark = len(self.read_log())
+        for line in ("stop", "set fwd %s" % mode, "start"):
+            self.send(line)
+        end = time.time() + 5
+        while time.time() < end:
+            if "%s packet forwarding" % mode in self.read_log()[mark:]:
+                return True
+            time.sleep(0.05)
+        self.switch_error = "dpdk-testpmd did not confirm '%s packet forwarding' in 5 s" % mode
+        return False
+
+    def move(self, place):
+        self.place = place
+        P.apply_busy_poll(self.topo, self.dut_ifs(), bool(place.busy_poll))
 
     def read_log(self):
         try:
@@ -666,24 +795,9 @@ class TestpmdRef(Testpmd):
     def title(self):
         return "dpdk-testpmd rxonly/mac"
 
-    live_switch = True
-
     def mode_for(self, wl):
         self._mode = "rxonly" if wl.name == "drop" else "mac"
         return self._mode
-
-    def switch(self, wl, policy_file):
-        # testpmd changes its forwarding mode between "stop" and "start"
-        mode = self.mode_for(wl)
-        mark = len(self.read_log())
-        for line in ("stop", "set fwd %s" % mode, "start"):
-            self.send(line)
-        end = time.time() + 5
-        while time.time() < end:
-            if "%s packet forwarding" % mode in self.read_log()[mark:]:
-                return True
-            time.sleep(0.05)
-        return False
 
     @property
     def mode_now(self):

@@ -148,11 +148,7 @@ def dry_run_text(p):
 
 
 def run(a, say):
-    """compare.sh --dut-if: the plan of a run through a real port."""
-    if not a.dry_run:
-        say("--dut-if %s: a run through a real port needs the generator on a second port or host, which "
-            "compare.sh does not drive; --dry-run prints the plan (modes, safety, bypass commands)" % a.dut_if)
-        return 2
+    """compare.sh --dut-if --dry-run: the plan of a run through a real port."""
     try:
         bypass.restore_leftover(None, True, say)
         p = plan(None, a.dut_if, a.nic_probe, a.force, a.gen_cpu, a.dut_cpus)
@@ -165,3 +161,56 @@ def run(a, say):
         with open(os.path.join(a.out, "plan.json"), "w") as f:
             json.dump(p, f, indent=1)
     return 0
+
+
+def _port(arg, opt, force):
+    """The kernel interface of a DUT port given as IF or PCI, guarded."""
+    ifname, pci = resolve(arg, None)
+    if not ifname:
+        raise Refused("%s %s: the port has no kernel interface (driver %s): a measured run needs one"
+                      % (opt, arg, bypass.pci_driver(pci) or "none"))
+    return ifname, guard(ifname, pci, force, arg)
+
+
+def prepare(a, lab, say):
+    """A measured run through real ports: everything checked before one is
+    touched; returns {"topology": RealTopology (not up yet), "meta": {...}}."""
+    from .realtopo import RealTopology
+    p = plan(lab, a.dut_if, a.nic_probe, a.force, a.gen_cpu, a.dut_cpus)
+    if not p["ifname"]:
+        raise Refused("--dut-if %s: the port has no kernel interface (driver %s): a measured run needs one"
+                      % (a.dut_if, bypass.pci_driver(p["pci"]) or "none"))
+    out_if, w_out = _port(a.dut_out_if, "--dut-out-if", a.force)
+    warnings = [w for w in (p["warning"], w_out) if w]
+    if not a.gen_host:
+        # this host's ports go into a namespace for the run: never its way in
+        for g in a.gen_if:
+            if not os.path.exists("/sys/class/net/%s" % g):
+                raise Refused("--gen-if %s: no such interface here (without --gen-host the generator's ports "
+                              "are this host's)" % g)
+            w = guard(g, "", a.force, g)
+            if w:
+                warnings.append(w)
+    for w in warnings:
+        say("warning: " + w)
+    topo = RealTopology(lab, p["ifname"], out_if, a.gen_if, a.gen_host, a.ssh_config, a.gen_bindir,
+                        a.dut_cpus if a.tune else None, a.force)
+    return {"topology": topo, "meta": {"dut_if": a.dut_if, "dut_in": p["ifname"], "dut_out": out_if,
+                                        "pci": p["pci"], "gen_if": a.gen_if, "gen_host": a.gen_host or None,
+                                        "warnings": warnings, "bypass": p["bypass"]}}
+
+
+def after_up(topo):
+    """What meta.json records once the real topology is up."""
+    return {"generator_host": topo.far.describe(), "tune": topo.tuned if topo.tune_cpus else "off",
+            "saved_settings": len(topo.saved.steps)}
+
+
+def not_here(path):
+    """Why a path is not driven through real ports (None: it is)."""
+    if path.name == "dpdk-pmd":
+        return ("the bypass PMD's bind is shown by --dry-run; a measured run does not bind the port to vfio-pci "
+                "yet")
+    if type(path).__module__.endswith("paths_ovs"):
+        return "the OVS rows run on the veth topology only (their bridges live in the DUT namespace)"
+    return None

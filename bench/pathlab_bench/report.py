@@ -12,12 +12,13 @@ NOISE = 0.10  # figures of two runs within 10 % are inside the noise band
 FLOOR_MPPS = 0.00525  # the search's floor (5 kpps) and 5 % above: "at most the floor"
 
 
-def fmt(s, digits=3):
+def fmt(s, digits=3, at_least=False):
     if not s:
         return "-"
     if s["median"] <= FLOOR_MPPS and s["max"] <= FLOOR_MPPS:
         return "floor"
-    t = "%.*f" % (digits, s["median"])
+    # at_least: met at the generator's full speed, a lower bound of the DUT's figure
+    t = ("≥" if at_least else "") + "%.*f" % (digits, s["median"])
     if s["n"] > 1:
         t += " (%.*f-%.*f)" % (digits, s["min"], digits, s["max"])
     if s["unstable"]:
@@ -67,7 +68,9 @@ def markdown(res):
     m = res["meta"]
     out = ["Run %s, %s s; Linux %s, %s, %s vCPUs; generator on cpu%s, DUT budget %s. "
            "64-byte frames. NDR = 0 %% loss, PDR = 0.5 %% loss (Mpps, median (min-max) of %s searches; "
-           "floor: the search confirmed only its floor of 5 kpps, or nothing); "
+           "floor: the search confirmed only its floor of 5 kpps, or nothing; ≥: met at the generator's full "
+           "speed, so the generator set the figure, a lower bound that can exceed the overload column, "
+           "which is the median of shorter trials); "
            "overload = what the DUT handled while the generator sent as fast as it could. "
            "vs ref = this row / its reference row (same workload and placement)."
            % (m.get("date"), m.get("elapsed_s"), m.get("kernel"), m.get("cpu"), m.get("vcpus"),
@@ -90,7 +93,8 @@ def markdown(res):
         if r.get("correct_detail"):
             notes.append(r["correct_detail"])
         out.append("| %s | %s | %s | %s | %s | %s | %.1f %% | %s | %s | %s | %s | %s | %s |" % (
-            r["title"], pl, r["workload"], fmt(r.get("ndr_mpps")), fmt(r.get("pdr_mpps")),
+            r["title"], pl, r["workload"], fmt(r.get("ndr_mpps"), at_least="ndr_mpps" in r.get("generator_limited", ())),
+            fmt(r.get("pdr_mpps"), at_least="pdr_mpps" in r.get("generator_limited", ())),
             fmt(r.get("overload_mpps")), 100 * r.get("overload_loss", 0), vs_t, lat_cell(r),
             r.get("dut_budget_ns_per_pkt", "-"), r.get("bpf_ns_per_pkt", "-"), r["correct"], "; ".join(notes)))
     out += requests.markdown(res["rows"])

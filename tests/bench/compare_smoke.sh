@@ -9,6 +9,8 @@
 #  - results.json carries the placement of every measured row (which CPU
 #    ran the generator, the DUT's receive NAPI, its poller), results.md and
 #    trials.jsonl are written;
+#  - pathlab-afxdp and pathlab-dpdk switch workloads live (one process per
+#    path, the policy each reports checked before a trial);
 #  - the exit status follows the cells: a run where one path's start fails
 #    (--fail-start) exits 1 and shows that row FAILED; --out onto an existing
 #    directory is refused with 2.
@@ -87,7 +89,54 @@ print("ok: %d rows, %d measured, %d wrong (on a loaded machine)" % (
     len(res["rows"]), sum(1 for rs in rows.values() for r in rs if r["status"] == "ok"), len(wrong)))
 PY
 
-# 2. the exit status follows a path whose start fails
+# 2. one process per path: pathlab-afxdp and pathlab-dpdk take the next
+#    workload through their control sockets (pathlab-policy apply), and report
+#    it (pathlab-policy show) before a trial; pathlab-dpdk keeps its process
+#    into the next placement; a restart says why
+if [ -x "$BUILD/afxdp_port/pathlab-afxdp" ] && [ -x "$BUILD/dpdk_app/pathlab-dpdk" ]; then
+	timeout 150 "$SRC/bench/compare.sh" --paths afxdp-user,dpdk-afxdp --workloads drop,fwd --repeat 1 --no-search \
+		--no-latency --overload-seconds 0.2 --prefix plt-cs --out "$OUT/live" >"$OUT/stdout3" 2>&1
+	rc=$?
+	[ $rc = 0 ] || [ $rc = 1 ] || { tail -20 "$OUT/stdout3"; fail "the live-switch run exited $rc"; }
+	/usr/bin/python3 - "$OUT/live" <<'PY' || exit 1
+import json, os, sys
+rows = json.load(open(os.path.join(sys.argv[1], "results.json")))["rows"]
+cell = {(r["path"], r.get("variant"), r["workload"]): r for r in rows if r["status"] == "ok"}
+bad = []
+def setup(p, v, w):
+    r = cell.get((p, v, w))
+    if r is None:
+        bad.append("%s@%s %s: not measured" % (p, v, w))
+        return {}
+    if not r.get("setup"):
+        bad.append("%s@%s %s: no set-up record (how its DUT got the workload)" % (p, v, w))
+    return r.get("setup") or {}
+for p in ("afxdp-user", "dpdk-afxdp"):
+    for v in ("dut", "napi-gen"):
+        a, b = setup(p, v, "drop"), setup(p, v, "fwd")
+        if not a or not b:
+            continue
+        if b.get("how") != "live switch":
+            bad.append("%s@%s fwd: %s, not a live switch (%s)" % (p, v, b.get("how"), b.get("reason")))
+        ra, rb = a.get("runs") or {}, b.get("runs") or {}
+        if rb.get("policy") != "fwd.policy" or rb.get("mode") != "policy":
+            bad.append("%s@%s fwd: the datapath reports %s" % (p, v, rb))
+        if not ra.get("pid") or ra.get("pid") != rb.get("pid"):
+            bad.append("%s@%s: drop ran in pid %s, fwd in pid %s" % (p, v, ra.get("pid"), rb.get("pid")))
+a, b = setup("dpdk-afxdp", "dut", "fwd"), setup("dpdk-afxdp", "napi-gen", "drop")
+if b and (b.get("how") != "live switch" or (a.get("runs") or {}).get("pid") != (b.get("runs") or {}).get("pid")):
+    bad.append("dpdk-afxdp: a new process for the next placement: %s" % b)
+b = setup("afxdp-user", "napi-gen", "drop")
+if b and (b.get("how") != "start" or "busy-poll" not in b.get("reason", "")):
+    bad.append("afxdp-user@napi-gen drop: started without its reason: %s" % b)
+if bad:
+    print("FAIL:\n  " + "\n  ".join(bad))
+    sys.exit(1)
+print("ok: the fwd cells ran in the drop cells' processes, switched live and reported by the datapath")
+PY
+fi
+
+# 3. the exit status follows a path whose start fails
 timeout 60 "$SRC/bench/compare.sh" --paths xdp-native --workloads drop --placements dut --repeat 1 --window 0.2 \
 	--no-search --warmup 0 --prefix plt-cs --fail-start xdp-native --out "$OUT/failing" >"$OUT/stdout2" 2>&1
 rc=$?
@@ -95,7 +144,7 @@ rc=$?
 grep -q '| pathlab-xdp native | dut | drop | FAILED |' "$OUT/failing/results.md" ||
 	{ cat "$OUT/failing/results.md"; fail "the failing path's row does not say FAILED"; }
 
-# 3. --out never overwrites
+# 4. --out never overwrites
 "$SRC/bench/compare.sh" --out "$OUT/all" >/dev/null 2>&1
 rc=$?
 [ $rc = 2 ] || fail "--out onto an existing directory exited $rc, want 2"

@@ -63,7 +63,7 @@ line=$(sed -n 's/^sudo bench\/compare.sh \(--dut-if .*--dry-run\)$/\1/p' "$SRC/R
 [ -z "$line" ] || expect 0 "bypass:" -- $line --nic-probe "$SRC/tests/bench/probes/r8169.probe"
 
 # without --dry-run: a clear refusal, nothing touched
-expect 2 "does not drive" -- --dut-if $V
+expect 2 "a run through real ports needs the DUT's second port (--dut-out-if)" -- --dut-if $V
 
 # a state file an interrupted run left: announced with its restore command
 echo '{"pci": "0000:7e:00.0", "driver": "ena", "pid": 999999999}' >"$PL_BYPASS_STATE"

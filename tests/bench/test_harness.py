@@ -71,6 +71,19 @@ class SearchTest(unittest.TestCase):
         self.assertEqual(row["overload_loss"], 0)
         self.assertGreaterEqual(row["ndr_mpps"]["median"], 0.99 * 4.0)
         self.assertGreaterEqual(row["pdr_mpps"]["median"], 0.99 * 4.0)
+        # and they say so: a lower bound the generator set (a PDR above the
+        # overload column is then no contradiction), marked in the table
+        self.assertEqual(sorted(row["generator_limited"]), ["ndr_mpps", "pdr_mpps"])
+        self.assertTrue(any("generator's full speed" in f for f in row["search_flags"]), row["search_flags"])
+        row.update(path="x", title="x", workload="fwd", status="ok", variant="dut", correct="OK")
+        md = report.markdown({"meta": {}, "rows": [row]})
+        self.assertIn("| ≥4.000 | ≥4.000 |", md)
+
+    def test_na_reason_without_build_path(self):
+        e = ("driver veth refused XDP offload: pathlab-xdp: cannot load /work/x/build/xdp/pathlab.bpf.o: "
+             "Invalid argument")
+        self.assertEqual(paths.short(e), "driver veth refused XDP offload: pathlab-xdp: cannot load pathlab.bpf.o: "
+                                         "Invalid argument")
 
     def test_limited_dut(self):
         # the DUT's limit is found from below, and each figure rests on a
@@ -84,6 +97,7 @@ class SearchTest(unittest.TestCase):
         self.assertTrue(any(abs(r - ndr) <= 0.01 * ndr for r in full), (ndr, m.trials))
         # short trials bracket, full-length ones confirm
         self.assertTrue(any(s == 0.5 for _, s in m.trials))
+        self.assertEqual(row["generator_limited"], [])
 
     def test_never_below_a_lossless_full_trial(self):
         # a full-length trial without loss above the reported PDR must either

@@ -3,8 +3,10 @@
 # A real Prometheus server, loaded with the configuration in the tree
 # (docs/prometheus-pathlab.yml, its intervals shortened to 1 s), scrapes
 # pathlab-xdp's --metrics while traffic exercises every panel of the Grafana
-# dashboard; every query of the dashboard is evaluated through the HTTP API
-# (All for the path, instance and interface variables) and must return data.
+# dashboard, and the figures of a short harness run (bench/compare.sh, one XDP
+# cell, served by `compare.sh metrics RUN --listen`); every query of the
+# dashboard is evaluated through the HTTP API (All for the path, instance,
+# interface and run variables) and must return data.
 #   prometheus.sh PATHLAB_XDP DASHBOARD_JSON PROMETHEUS_YML
 #
 # A pl-topo pair (tests/lib/lib.sh):
@@ -44,6 +46,19 @@ lb service web $VIP 7100 udp mode dsr size 251
 lb backend web $GEN_IP4 mac $GEN_MAC via tx
 P
 "${IN_R[@]}" "$XDP" run "$IF_R" --policy "$T/p.policy" --duration 80 --metrics 127.0.0.1:9464 >"$T/xdp.log" 2>&1 &
+pl_track $!
+
+# the harness's figures: a short real run (one XDP cell), served where the
+# configuration of the tree scrapes them (job pathlab-bench, 127.0.0.1:9467)
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+timeout 120 "$SRC/bench/compare.sh" --paths xdp-native --workloads drop --placements dut --repeat 1 --no-search \
+	--no-latency --overload-seconds 0.2 --prefix plt-mq --out "$T/bench" >"$T/bench.out" 2>&1 ||
+	{ tail -5 "$T/bench.out"; bad "bench/compare.sh (one cell) failed"; }
+grep -q '^pathlab_bench_cycles_per_packet{.*path="xdp-native".*source="dut"' "$T/bench/metrics.prom" &&
+	ok "the harness wrote its cells' cycles per packet to metrics.prom" ||
+	bad "metrics.prom has no cycles per packet of the xdp-native cell: $(head -c 400 "$T/bench/metrics.prom")"
+ip netns exec "$NS_R" "$SRC/bench/compare.sh" metrics "$T/bench" --listen 127.0.0.1:9467 --seconds 80 \
+	>"$T/bench-serve.log" 2>&1 &
 pl_track $!
 
 # the configuration of the tree, 1 s intervals
@@ -90,6 +105,12 @@ sleep 2
 
 r=$(q 'up{job="pathlab",instance="127.0.0.1:9464"}')
 echo "$r" | grep -q '"value":\[[0-9.]*,"1"\]' && ok "Prometheus scrapes the target (up 1)" || bad "up: $r"
+r=$(q 'up{job="pathlab-bench",instance="127.0.0.1:9467"}')
+echo "$r" | grep -q '"value":\[[0-9.]*,"1"\]' && ok "Prometheus scrapes the harness's figures (job pathlab-bench)" ||
+	bad "up of pathlab-bench: $r"
+r=$(q 'pathlab_bench_cycles_per_packet{path="xdp-native",workload="drop",source="xdp_prog"}')
+echo "$r" | grep -q '"value":\[[0-9.]*,"[0-9.]*"\]' && ok "the XDP program's cycles per packet from the harness in Prometheus" ||
+	bad "pathlab_bench_cycles_per_packet{source=xdp_prog}: $r"
 r=$(q "count(pathlab_rx_packets_total{instance=\"xdp:$IF_R\"})")
 echo "$r" | grep -q '"value":\[[0-9.]*,"1"\]' && ok "honor_labels keeps the datapath's instance (xdp:$IF_R)" || bad "instance: $r"
 r=$(q "pathlab_up{path=\"xdp\",xdp_mode=~\"native|generic\",ifname=\"$IF_R\"}")
@@ -110,7 +131,7 @@ def walk(ps):
         for t in p.get("targets", []):
             if "expr" in t:
                 e = t["expr"].replace("$__rate_interval", "5s")
-                for v in ("path", "instance", "ifname"):
+                for v in ("path", "instance", "ifname", "run"):
                     e = e.replace('"$%s"' % v, '".*"')
                 yield p["title"] + "\t" + e
 for line in walk(json.load(open(sys.argv[1]))["panels"]):

@@ -44,6 +44,16 @@ jq -e '.latency_ns.p50 > 0 and .latency_ns.p50 <= .latency_ns.p99 and .latency_n
 run_pair "exact count" -n 12345 -r 50k -d 5
 [ "$(jnum "$TMP/gen.json" packets)" = 12345 ] || fail "--count 12345 not exact"
 
+# full speed for a set time: BPF_PROG_TEST_RUN calls (one, unless the program
+# runs faster than its first guess), the last ended by the alarm at the
+# deadline; the rate is over the time it sent, the calls' set-up excluded
+# (counts are not compared: at full speed the veth refuses frames)
+"$PLTOPO" exec "c$RUN_ID" gen -- timeout 30 "$PLGEN" -T "c$RUN_ID" --json -d 0.3 >"$TMP/gen.json" ||
+	fail "full speed 0.3 s: pl-gen failed"
+[ "$(jnum "$TMP/gen.json" calls)" -ge 1 ] 2>/dev/null || fail "full speed 0.3 s: no test_run call counted"
+jq -e '.seconds > 0 and .seconds < .wall_seconds and .seconds <= 0.3' "$TMP/gen.json" >/dev/null ||
+	fail "full speed 0.3 s: sending time $(jnum "$TMP/gen.json" seconds) s not inside (0, wall $(jnum "$TMP/gen.json" wall_seconds) s) and at most 0.3 s"
+
 run_pair "afxdp fallback" --mode afxdp -r 10k -d 1
 [ "$(jnum "$TMP/gen.json" mode)" = afxdp-copy ] || fail "afxdp mode not used"
 # full speed: frames still on the TX ring at the end must be sent (or not counted)
