@@ -48,17 +48,21 @@ static __u64 px_tx_dropped(const char *ifname)
 
 /* Frames the veth handed to its peer (ok) and could not (err): XDP_TX
  * (xdp_tx, xdp_tx_errors) and redirects into it (xdp_xmit, and
- * xdp_xmit_errors or, when the peer has no receive path, tx_dropped). */
+ * xdp_xmit_errors, tx_dropped, or a failed redirect in rx_queue_N_drops). */
 static int px_veth_tx_counts(const char *ifname, __u64 *ok, __u64 *err)
 {
-	__u64 v[4];
-	static const char *const names[4] = { "xdp_tx", "xdp_xmit", "xdp_tx_errors", "xdp_xmit_errors" };
+	__u64 v[6];
+	static const char *const names[6] = { "xdp_tx", "xdp_xmit", "xdp_tx_errors", "xdp_xmit_errors", "drops",
+					      "xdp_drops" };
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		if (plt_if_stat_sum(ifname, names[i], &v[i]))
 			return -1;
 	*ok = v[0] + v[1];
-	*err = v[2] + v[3] + px_tx_dropped(ifname);
+	/* rx_queue_N_drops (= "drops" - "xdp_drops"): failed redirects, e.g.
+	 * into this veth after its peer turned GRO off (the kernel then takes
+	 * away its ndo_xdp_xmit) */
+	*err = v[2] + v[3] + (v[4] - v[5]) + px_tx_dropped(ifname);
 	return 0;
 }
 
@@ -92,7 +96,7 @@ static void px_txwatch_check(struct px_txwatch *w)
 		pr_warn("%s: %llu frames the program sent out of it (TX: responder, reflect; or REDIRECT) were "
 			"dropped by the veth: its peer cannot receive XDP frames. Give the peer a receive path, "
 			"in the peer's namespace: `ethtool -K PEER gro on` (or an XDP program, or threaded NAPI) "
-			"(ethtool -S %s: xdp_tx_errors, xdp_xmit_errors; ip -s link: TX dropped)\n",
+			"(ethtool -S %s: xdp_tx_errors, xdp_xmit_errors, rx_queue_N_drops; ip -s link: TX dropped)\n",
 			w->ifnames[i], (unsigned long long)(err - err0), w->ifnames[i]);
 	}
 }
