@@ -121,6 +121,7 @@ struct afx_opts {
 	const char *policy;
 	const char *bpf_obj, *redirect_obj;
 	const char *tap_prefix;
+	const char *sample_out; /* pcap of the frames the policy samples (user-space core) */
 	int no_tap;
 	int user_to_tap;
 	const char *metrics;

@@ -129,6 +129,9 @@ static const struct plt_opt afx_opt_table[] = {
 	{ "check-every", 0, PLT_OPT_U32, O(check_every), "N",
 	  "check frame accounting every N batches (default 1024 in debug builds, 0 otherwise)" },
 	{ "spin", 0, PLT_OPT_FLAG, O(spin), NULL, "never sleep in poll() when idle (100% CPU per worker)" },
+	{ "sample-out", 0, PLT_OPT_STR, O(sample_out), "FILE",
+	  "write the frames the policy samples (`sample every N ...`) in the user-space core to a\n"
+	  "pcap file (hybrid: the XDP program's are read by `pathlab-xdp sample`)" },
 	{ "quiet", 0, PLT_OPT_FLAG, O(quiet), NULL, "no per-second stats lines" },
 	{ "replay", 0, PLT_OPT_STR, O(replay), "PCAP", "no sockets: feed PCAP through the worker's batch code and exit" },
 	{ "results-out", 0, PLT_OPT_STR, O(results_out), "FILE", "with --replay: write the plres results file here" },

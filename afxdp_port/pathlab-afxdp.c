@@ -9,6 +9,8 @@
  * only for the xsk API (XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD). See
  * docs/afxdp.md. */
 #include "afxdp.h"
+#include "plt_sample.h"
+#include "stages/sample.h"
 
 int afx_verbose;
 
@@ -238,8 +240,15 @@ static int afx_start_workers(struct afx_app *app, struct afx_wctx *wc)
 	return 0;
 }
 /* Parse, set up ports and workers, print stats until stopped, tear down. */
+/* A sample record into the --sample-out file (pl_ring_consume's callback). */
+static int afx_sample_rec(const void *rec, uint32_t size, void *arg)
+{
+	return plt_sample_write(arg, rec, size);
+}
+
 int main(int argc, char **argv)
 {
+	static struct plt_sample_out samples;
 	static struct afx_app app_s;
 	struct afx_app *app = &app_s;
 	struct afx_wctx wc[PL_WORKERS_MAX];
@@ -390,12 +399,17 @@ int main(int argc, char **argv)
 					w->xsk[p]->busy_poll ? ", busy poll" : "");
 	}
 
-	err = afx_start_workers(app, wc);
+	if (app->o.sample_out && plt_sample_create(&samples, app->o.sample_out))
+		err = -EIO;
+	if (!err)
+		err = afx_start_workers(app, wc);
 	t0 = last = plt_now();
 	while (!err && !plt_stop) {
 		double now;
 
 		usleep(50000);
+		if (app->o.sample_out)
+			pl_ring_consume(&pl_sample_ring, 1L << 20, afx_sample_rec, &samples);
 		now = plt_now();
 		if (app->o.duration > 0 && now - t0 >= app->o.duration)
 			break;
@@ -448,6 +462,12 @@ int main(int argc, char **argv)
 		afx_dp_drain(app, app->worker[i]);
 	if (afx_stats_report(app) && !err)
 		err = -EFAULT;
+	if (app->o.sample_out) {
+		pl_ring_consume(&pl_sample_ring, 1L << 20, afx_sample_rec, &samples);
+		if (plt_sample_finish(&samples) && !err)
+			err = -EIO;
+		pr_info("%lu sampled frames written to %s\n", samples.written, app->o.sample_out);
+	}
 close_ctl:
 	plt_ctlsock_stop(app->ctlsock);
 	afx_routes_stop(app);

@@ -111,6 +111,7 @@ out:
 	if (v < 0 || v >= PL_VERDICT__MAX)
 		v = PL_ABORTED;
 	pl_stat_add(&c->cnt->c[PL_CNT_V_DROP + v], 1);
+	pl_sample_verdict(c, v);
 	return v;
 }
 

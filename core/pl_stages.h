@@ -7,7 +7,8 @@
  * PL_TABLE), include it here, and add X(NAME) to PL_STAGES. Nothing else
  * changes in any datapath.
  *
- * Order (docs/stages.md): block drops listed sources and destinations
+ * Order (docs/stages.md): sample picks frames (it copies them once the
+ * verdict is known: pl_sample_verdict, from the pipeline); block drops listed sources and destinations
  * first (one lookup, before any per-source state is made for them); count
  * sees everything else; ratelimit and synguard come
  * right after it, before the ACL's linear scan, so a flood costs as little
@@ -30,8 +31,10 @@
 #include "stages/steer.h"
 #include "stages/route.h"
 #include "stages/forward.h"
+#include "stages/sample.h"
 
 #define PL_STAGES(X)                                                            \
+	X(sample)                                                               \
 	X(block)                                                                \
 	X(count)                                                                \
 	X(ratelimit)                                                            \

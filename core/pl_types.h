@@ -125,7 +125,9 @@ struct pl_addr {
 	X(ROUTE_DROP, "route_drop", "route: a drop (blackhole) route")         \
 	X(BLOCKED, "blocked", "block: dropped by a block list")                \
 	X(BLOCK_SRC, "block_src", "block: source address in the source list")  \
-	X(BLOCK_DST, "block_dst", "block: destination address in the destination list")
+	X(BLOCK_DST, "block_dst", "block: destination address in the destination list") \
+	X(SAMPLED, "sampled", "sample: frames copied to the sample ring")        \
+	X(SAMPLE_LOST, "sample_lost", "sample: samples lost (ring full: no reader, or it is too slow)")
 
 enum pl_counter {
 #define PL_X(n, s, d) PL_CNT_##n,
@@ -174,7 +176,8 @@ struct pl_config {
 	__u32 lb_seed;         /* seed of the LB flow hash (lb.h) */
 	__u8 route_enabled;    /* 1: IP routing over pl_route4/pl_route6 */
 	__u8 block_enabled;    /* PL_BLOCK_SRC | PL_BLOCK_DST (block.h): lists in use */
-	__u8 stages_pad[2];
+	__u8 sample_enabled;   /* 1: copy frames to the sample ring (sample.h) */
+	__u8 stages_pad[1];
 	__u32 stages_reserved[5];
 };
 

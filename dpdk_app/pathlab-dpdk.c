@@ -13,6 +13,7 @@
 #include "plt_ctlsock.h"
 #include "plt_opts.h"
 #include "plt_replay.h"
+#include "plt_xdp.h"
 
 volatile bool pl_quit;
 struct pl_dpdk_opts opts;
@@ -148,29 +149,52 @@ static void pl_dpdk_ports_close(void)
 	}
 }
 
+/* DPDK 22.11's net_af_xdp binds without XDP_USE_SG and its UMEM frames are
+ * one mbuf's data room: a frame longer than that never reaches DPDK. Say
+ * so when the interface's MTU allows such frames. */
+#define PL_DPDK_AFXDP_FRAME_MAX (RTE_MBUF_DEFAULT_DATAROOM)
+static void pl_dpdk_warn_jumbo(const char *ifname, int hybrid)
+{
+	int mtu = plt_if_mtu(ifname);
+
+	if (mtu <= 0 || mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN <= PL_DPDK_AFXDP_FRAME_MAX)
+		return;
+	if (hybrid)
+		pr_warn("--iface %s: MTU %d: net_af_xdp (DPDK %d.%d) has no AF_XDP multi-buffer: XDP carries out every verdict on whole frames, but USER frames longer than %d bytes are dropped by the kernel before pathlab-dpdk sees them\n",
+			ifname, mtu, RTE_VER_YEAR, RTE_VER_MONTH, PL_DPDK_AFXDP_FRAME_MAX);
+	else
+		pr_warn("--iface %s: MTU %d: net_af_xdp (DPDK %d.%d) has no AF_XDP multi-buffer: frames longer than %d bytes are dropped by the kernel before pathlab-dpdk sees them (for jumbo frames: --hybrid, pathlab-afxdp or pathlab-xdp; or a PMD that delivers mbuf chains, e.g. --vdev net_pcap0,iface=%s)\n",
+			ifname, mtu, RTE_VER_YEAR, RTE_VER_MONTH, PL_DPDK_AFXDP_FRAME_MAX, ifname);
+}
+
 /* ---- Workers ---------------------------------------------------------------------- */
 
-#define PL_DPDK_MULTISEG (-1)
-
-/* Run the core on one mbuf in place; returns the verdict (out: REDIRECT port). */
-static inline int pl_dpdk_core(uint16_t pid, uint16_t q, struct rte_mbuf *m, uint32_t *out)
+/* Run the core on one mbuf in place; returns the verdict (out: REDIRECT port).
+ * An mbuf chain (a frame longer than one mbuf's data room: net_pcap, net_tap,
+ * virtio_user at a jumbo MTU) is the core's multi-buffer frame: the first
+ * segment is the linear part the core reads (the headers), the other
+ * segments are frags_len; the head may move, the tail stays where it is. */
+static inline int pl_dpdk_core(unsigned w, uint16_t pid, uint16_t q, struct rte_mbuf *m, uint32_t *out)
 {
-	struct pl_buf b = { 0 }; /* one buffer: frags_len and the rest zero */
+	struct pl_buf b = { 0 };
 	int v;
 
-	if (unlikely(m->nb_segs > 1)) /* the core sees one contiguous frame */
-		return PL_DPDK_MULTISEG;
 	b.data = rte_pktmbuf_mtod(m, uint8_t *);
 	b.len = m->data_len;
 	b.headroom = rte_pktmbuf_headroom(m);
-	b.tailroom = rte_pktmbuf_tailroom(m);
+	if (unlikely(m->nb_segs > 1)) {
+		wstats[w].c[PL_DPDK_C_rx_chained]++;
+		b.frags_len = m->pkt_len - m->data_len;
+	} else {
+		b.tailroom = rte_pktmbuf_tailroom(m);
+	}
 	b.ifindex = ports[pid].ifindex;
 	b.rx_queue = q;
 	*out = 0;
 	v = pl_core_process(&b, out);
 	m->data_off = (uint16_t)(b.data - (uint8_t *)m->buf_addr);
 	m->data_len = (uint16_t)b.len;
-	m->pkt_len = b.len;
+	m->pkt_len = b.len + b.frags_len;
 	return v;
 }
 
@@ -181,9 +205,6 @@ static inline void pl_dpdk_act(unsigned w, uint16_t pid, uint16_t q, struct rte_
 	struct pl_dpdk_wstats *ws = &wstats[w];
 
 	switch (v) {
-	case PL_DPDK_MULTISEG:
-		ws->c[PL_DPDK_C_multiseg]++;
-		break;
 	case PL_TX:
 		pl_dpdk_send(w, pid, q, m);
 		return;
@@ -260,7 +281,7 @@ static int pl_dpdk_worker(void *arg)
 				for (uint16_t i = 0; i < n; i++) {
 					if (i + 1 < n)
 						rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-					v[i] = pl_dpdk_core(pid, (uint16_t)w, pkts[i], &out[i]);
+					v[i] = pl_dpdk_core(w, pid, (uint16_t)w, pkts[i], &out[i]);
 				}
 				t1 = rte_rdtsc();
 				for (uint16_t i = 0; i < n; i++)
@@ -464,6 +485,7 @@ int main(int argc, char **argv)
 		/* a program left by a killed run, before the PMD sees the interface */
 		if (pl_dpdk_xdp_clear_stale(opts.iface[i]))
 			return 1;
+		pl_dpdk_warn_jumbo(opts.iface[i], opts.hybrid);
 	}
 	if (opts.policy && pl_policy_parse_file(opts.policy, &pol, &perr)) {
 		pr_warn("--policy: %s\n", perr.msg);

@@ -48,7 +48,7 @@
 	X(pass_host, "dpdk_pass_to_host", "PASS frames sent to the exception port") \
 	X(pass_nohost, "dpdk_pass_no_exception_port", "PASS frames without an exception port (freed)") \
 	X(redirect_badport, "dpdk_redirect_bad_port", "REDIRECT to a port that is not a data port") \
-	X(multiseg, "dpdk_multiseg_dropped", "multi-segment mbufs (the core sees one contiguous frame)") \
+	X(rx_chained, "dpdk_rx_chained", "frames received as mbuf chains (the core reads the first segment, counts all)") \
 	X(host_out, "dpdk_host_to_wire", "frames from an exception port sent out its data port")
 
 enum pl_dpdk_cnt {

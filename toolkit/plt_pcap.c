@@ -163,7 +163,13 @@ int plt_pcap_create(struct plt_pcap_writer *w, const char *path)
 
 int plt_pcap_write(struct plt_pcap_writer *w, const void *data, uint32_t len, uint64_t ts_ns)
 {
-	struct pcap_pkthdr h = { .caplen = len, .len = len };
+	return plt_pcap_write_snap(w, data, len, len, ts_ns);
+}
+
+int plt_pcap_write_snap(struct plt_pcap_writer *w, const void *data, uint32_t caplen, uint32_t wire_len,
+			uint64_t ts_ns)
+{
+	struct pcap_pkthdr h = { .caplen = caplen, .len = wire_len > caplen ? wire_len : caplen };
 
 	/* With nanosecond precision, libpcap reads tv_usec as nanoseconds. */
 	h.ts.tv_sec = (time_t)(ts_ns / 1000000000ull);

@@ -62,6 +62,9 @@ struct plt_pcap_writer {
 };
 int plt_pcap_create(struct plt_pcap_writer *w, const char *path);
 int plt_pcap_write(struct plt_pcap_writer *w, const void *data, uint32_t len, uint64_t ts_ns);
+/* A frame's first caplen bytes of wire_len. */
+int plt_pcap_write_snap(struct plt_pcap_writer *w, const void *data, uint32_t caplen, uint32_t wire_len,
+			uint64_t ts_ns);
 int plt_pcap_finish(struct plt_pcap_writer *w);
 
 #endif

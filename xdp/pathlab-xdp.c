@@ -30,13 +30,15 @@ static const struct plt_opt px_opt_table[] = {
 	{ "interval", 'i', PLT_OPT_SECONDS, O(interval), "SEC",
 	  "stats interval in seconds (run, stats; default 1)" },
 	{ "duration", 'd', PLT_OPT_SECONDS, O(duration), "SEC",
-	  "stop after SEC seconds (run, stats, watch-ovs; default: until SIGINT/SIGTERM)" },
+	  "stop after SEC seconds (run, stats, sample, watch-ovs; default: until SIGINT/SIGTERM)" },
 	{ "obj", 'o', PLT_OPT_STR, O(obj), "PATH",
 	  "BPF object (default: the build tree's, then the installed lib/pathlab/pathlab.bpf.o)" },
 	{ "metrics", 'M', PLT_OPT_STR, O(metrics), "ADDR:PORT",
 	  "serve Prometheus metrics at http://ADDR:PORT/metrics (run, stats)" },
 	{ "extended", 'e', PLT_OPT_FLAG, O(extended), NULL,
 	  "run, stats: after each line, every non-zero counter (per stage and protocol: acl_drop, proto_udp...)" },
+	{ "out", 'w', PLT_OPT_STR, O(out), "FILE", "sample: the pcap file to write" },
+	{ "count", 'c', PLT_OPT_UINT, O(count), "N", "sample: stop after N frames", .min = 1 },
 	{ "verbose", 'v', PLT_OPT_VERBOSE, O(verbose), NULL,
 	  "debug messages, libbpf's too (twice: libbpf's debug output); implies --extended;\n"
 	  "status: zero counters too" },
@@ -62,6 +64,9 @@ static const struct plt_cmd px_cmd_table[] = {
 	  "sharing OVS's XSKMAP (PASS and USER go to OVS's socket) and replace\n"
 	  "OVS's program atomically; again after OVS reloaded its program:\n"
 	  "re-apply (pinned under " PLT_PIN_ROOT "/ovs-IFACE; ovs/README.md)", 1, 1, px_cmd_attach_ovs },
+	{ "sample", "IFACE",
+	  "write the frames the policy samples (`sample every N ...`) to a pcap\n"
+	  "file (--out) until --count, --duration or SIGINT/SIGTERM", 1, 1, px_cmd_sample },
 	{ "watch-ovs", "IFACE", "re-apply whenever OVS reloads its program (until SIGINT/--duration)", 1, 1,
 	  px_cmd_watch_ovs },
 };

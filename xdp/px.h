@@ -21,6 +21,8 @@ struct px_opts {
 	const char *metrics;
 	int verbose;
 	int extended;
+	const char *out;     /* sample: the pcap file */
+	unsigned long count; /* sample: stop after this many records (0: no limit) */
 	char objbuf[4096]; /* plt_bpf_find's result */
 };
 
@@ -59,5 +61,6 @@ int px_cmd_policy(void *o, int n, char **args);
 int px_cmd_stats(void *o, int n, char **args);
 int px_cmd_attach_ovs(void *o, int n, char **args);
 int px_cmd_watch_ovs(void *o, int n, char **args);
+int px_cmd_sample(void *o, int n, char **args);
 
 #endif

@@ -107,8 +107,9 @@ static int px_status_core(__u32 prog_id, int verbose)
 	       pl_verdict_name(cfg.default_verdict), pl_verdict_name(cfg.acl_default),
 	       cfg.fwd_mode == PL_FWD_REFLECT ? "reflect" : cfg.fwd_mode == PL_FWD_REDIRECT ? "redirect" : "off",
 	       cfg.steer_enabled ? "on" : "off");
-	printf("  stages: ratelimit %s, synguard %s, responder %s, lb %s\n", cfg.rl_enabled ? "on" : "off",
-	       cfg.syn_enabled ? "on" : "off", cfg.resp_enabled ? "on" : "off", cfg.lb_enabled ? "on" : "off");
+	printf("  stages: ratelimit %s, synguard %s, responder %s, lb %s, sample %s\n", cfg.rl_enabled ? "on" : "off",
+	       cfg.syn_enabled ? "on" : "off", cfg.resp_enabled ? "on" : "off", cfg.lb_enabled ? "on" : "off",
+	       cfg.sample_enabled ? "on" : "off");
 	for (__u32 p = 0; p < PL_PORTS_MAX; p++) {
 		__u32 v;
 		char nm[IF_NAMESIZE];

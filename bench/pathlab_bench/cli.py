@@ -22,6 +22,8 @@ from .lab import Error, Lab
 from .where import layout
 
 QUICK_PATHS = "linux,xdp-native,ref-xdp"
+JUMBO_MTU = 9000
+JUMBO_MAX = JUMBO_MTU + 18  # Ethernet header and FCS
 
 
 class Ctx:
@@ -48,6 +50,10 @@ def parse(argv):
     ap.add_argument("--workloads", default=",".join(workloads.DEFAULT),
                     help="comma list or 'all' (%s; default %s)" % (",".join(workloads.ORDER),
                                                                 ",".join(workloads.DEFAULT)))
+    ap.add_argument("--sizes", default="64",
+                    help="frame sizes on the wire (FCS included), a comma list from 64 to 9018 (default 64); "
+                         "a size above 1518 brings the topology up with MTU 9000 and measures only the paths "
+                         "that carry jumbo frames (the others n/a with the reason)")
     ap.add_argument("--dut-cpus", default="1", help="the DUT's core budget, a CPU list (default 1)")
     ap.add_argument("--gen-cpu", type=int, default=0, help="the generator's (and sink's) CPU (default 0)")
     ap.add_argument("--placements", choices=("both", "dut"), default="both",
@@ -133,6 +139,13 @@ def parse(argv):
     for c in a.dut_cpus + [a.gen_cpu]:
         if not 0 <= c < ncpu:
             ap.error("CPU %d: this machine has %d CPUs" % (c, ncpu))
+    try:
+        a.sizes = [int(x) for x in a.sizes.split(",")]
+    except ValueError:
+        ap.error("--sizes '%s': a comma list of frame sizes in bytes, e.g. 64,1518,9018" % a.sizes)
+    for n in a.sizes:
+        if not 64 <= n <= JUMBO_MAX:
+            ap.error("--sizes: %d is outside 64 (the wire minimum) to %d (a 9000-byte MTU's frame)" % (n, JUMBO_MAX))
     a.paths = names if a.paths == "all" else a.paths.split(",")
     for p in a.paths:
         if p not in names:
@@ -172,6 +185,11 @@ def parse(argv):
     return a
 
 
+def mtu_of(sizes):
+    """The topology's MTU: the veth default unless a size needs a jumbo MTU."""
+    return JUMBO_MTU if max(sizes) > 1518 else None
+
+
 def sh(argv):
     try:
         return subprocess.run(L.GUARD + argv, capture_output=True, text=True, timeout=10).stdout.strip()
@@ -200,7 +218,8 @@ def meta(src, argv, a):
             "search_repeat": 0 if a.no_search else a.search_repeat, "window_s": a.window, "short_s": a.short,
             "overload_s": a.overload_seconds,
             "steps": a.steps, "latency_s": 0 if a.no_latency else a.latency_seconds,
-            "frame_size": 64, "flows": 256, "tsc_hz": C.tsc_hz(),
+            "frame_size": a.sizes[0], "frame_sizes": a.sizes, "mtu": mtu_of(a.sizes), "flows": 256,
+            "tsc_hz": C.tsc_hz(),
             "loadavg_start": open("/proc/loadavg").read().split()[:3]}
 
 
@@ -265,13 +284,16 @@ def run(argv):
     plan = []
     for p in chosen:
         runs = []
-        for wl in wls:
-            why = (real and realport.not_here(p)) or p.check(wl)
-            if why:
-                res["rows"].append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
-                                    "reason": paths.short(why), "size": 64})
-            else:
-                runs.append(wl)
+        for size in a.sizes:
+            for wl in wls:
+                why = (real and realport.not_here(p)) or p.check(wl) or p.check_size(size) or (
+                    real and size > 1518 and "%d-byte frames: a real-port run does not set the ports' MTU "
+                                             "(jumbo sizes run on the veth topology)" % size)
+                if why:
+                    res["rows"].append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
+                                        "reason": paths.short(why), "size": size})
+                else:
+                    runs.append((wl, size))
         if runs:
             for place in p.placements():
                 plan.append((p, place, runs))
@@ -293,7 +315,7 @@ def run(argv):
                     topo.up()
                     res["meta"]["real_port"].update(realport.after_up(topo))
                 else:
-                    topo = lab.topology(prefix.replace("-", "") + "l", "line")
+                    topo = lab.topology(prefix.replace("-", "") + "l", "line", mtu_of(a.sizes))
                 drv = dict(l.split(": ", 1) for l in sh((["ip", "netns", "exec", topo.ns("dut")] if topo.ns("dut")
                                                          else []) + ["ethtool", "-i", topo["DUT_IN_IF"]]).splitlines()
                            if ": " in l)
@@ -324,8 +346,8 @@ def run(argv):
             elif running is None and p.place is not None and p.place.variant != place.variant:
                 why_start = "new placement: %s" % p.placement_reason
             p.place = place
-            for wl in runs:
-                row = {"path": p.name, "title": p.title, "workload": wl.name, "size": 64, "variant": place.variant,
+            for wl, size in runs:
+                row = {"path": p.name, "title": p.title, "workload": wl.name, "size": size, "variant": place.variant,
                        "placement": place.describe(), "reference": p.reference,
                        "reference_path": paths.REFERENCE_OF.get(p.name), "work": wl.describe, "notes": []}
                 if place.over_budget:
@@ -355,7 +377,7 @@ def run(argv):
                     P.apply_napi(topo, place, p.dut_ifs())
                     row["setup"]["seconds"] = round(time.time() - setup_t0, 3)
                     time.sleep(0.2)
-                    cell = measure.Cell(ctx, topo, p, wl, place, 64)
+                    cell = measure.Cell(ctx, topo, p, wl, place, size)
                     cell_opts = argparse.Namespace(**vars(a))
                     cell_opts.search = not a.no_search and p.name != "ceiling"
                     nic0 = {i: hostenv.nic_stats(topo.ns("dut"), i) for i in p.dut_ifs()}
@@ -385,8 +407,8 @@ def run(argv):
                 promfile.write(res, out)
                 done += 1
                 el = time.time() - t0
-                say("cell %d of %d: %s@%s %s: %s%s; %.0f s, ETA %.0f s" % (
-                    done, ncells, p.name, place.variant, wl.name, row["status"],
+                say("cell %d of %d: %s@%s %s %d B: %s%s; %.0f s, ETA %.0f s" % (
+                    done, ncells, p.name, place.variant, wl.name, size, row["status"],
                     (" %s k req/s%s %s" % (row["krps"]["median"], " client-limited" if row["client_limited"] else "",
                                            row.get("correct"))) if row["status"] == "ok" and "krps" in row else
                     (" PDR %s overload %s %s" % (report.fmt(row.get("pdr_mpps")), report.fmt(row.get("overload_mpps")),

@@ -393,8 +393,8 @@ class Lab:
             self.state = None
 
     # --- topologies -----------------------------------------------------
-    def topology(self, name, kind="line"):
-        t = Topology(self, name, kind)
+    def topology(self, name, kind="line", mtu=None):
+        t = Topology(self, name, kind, mtu)
         t.up()
         return t
 
@@ -402,17 +402,19 @@ class Lab:
 class Topology:
     """A pl-topo topology (generator -> DUT -> sink namespaces over veths)."""
 
-    def __init__(self, lab, name, kind):
+    def __init__(self, lab, name, kind, mtu=None):
         self.lab = lab
         self.name = name
         self.kind = kind
+        self.mtu = mtu
         self.info = {}
 
     def up(self):
         lab = self.lab
         lab.run([lab.pltopo, "down", self.name], quiet=True)
         rc, out, err = lab.run([lab.pltopo, "up", self.name, "--topo", self.kind, "--prefix",
-                                lab.prefix, "--threaded-napi"], timeout=60)
+                                lab.prefix, "--threaded-napi"] + (["--mtu", str(self.mtu)] if self.mtu else []),
+                               timeout=60)
         if rc != 0:
             raise Error("pl-topo up %s failed: %s" % (self.name, (err or out).strip()[-300:]))
         lab.topos.append(self)

@@ -47,6 +47,7 @@ class Path:
     switch_error = ""        # why the last switch() failed
     poller = None            # "... on cpu%d" for AF_XDP paths
     busy_poll = None
+    no_jumbo = None          # why frames above 1518 bytes cannot cross this path (None: they can)
 
     def __init__(self, ctx):
         self.ctx = ctx       # lab, build, src, gen_cpu, dut_cpus, both_ways
@@ -60,6 +61,12 @@ class Path:
         """None, or the reason why this path cannot run workload wl here."""
         if wl.name not in self.workloads:
             return "%s does not do '%s'" % (self.title, wl.name)
+        return None
+
+    def check_size(self, size):
+        """None, or the reason why this path cannot carry frames of size bytes here."""
+        if size > 1518 and self.no_jumbo:
+            return "%d-byte frames: %s" % (size, self.no_jumbo)
         return None
 
     def placements(self):
@@ -449,6 +456,8 @@ class BareAfxdp(Path):
     workloads = ("drop", "fwd")
     poller = "cpu%d (pl-xskfwd, poll() with need_wakeup)"
     busy_poll = PathlabAfxdp.busy_poll
+    no_jumbo = ("pl-xskfwd binds without XDP_USE_SG, so the kernel drops a frame longer than its 4096-byte "
+                "UMEM frame (pathlab-afxdp carries it as a descriptor chain)")
 
     def check(self, wl):
         if not os.access(self.bin("bench/pl-xskfwd"), os.X_OK):
@@ -519,6 +528,10 @@ class PathlabAfxdpHybrid(PathlabAfxdp):
 
 
 # --- pathlab-dpdk on net_af_xdp -----------------------------------------------------
+NET_AF_XDP_NO_JUMBO = ("DPDK 22.11's net_af_xdp has no AF_XDP multi-buffer (it binds without XDP_USE_SG, a UMEM "
+                       "frame is one mbuf), so the kernel drops a frame longer than a UMEM frame before DPDK sees it")
+
+
 class PathlabDpdk(Controlled):
     """The same process serves both placements: its argv does not change
     (net_af_xdp's busy polling is on by default), only the per-device
@@ -603,6 +616,7 @@ class PathlabDpdk(Controlled):
 
 class PathlabDpdkAfxdp(PathlabDpdk):
     hybrid = False
+    no_jumbo = NET_AF_XDP_NO_JUMBO
 
 
 class PathlabDpdkHybrid(PathlabDpdk):
@@ -650,6 +664,7 @@ class Testpmd(Path):
     same_across_placements = True
     poller = "cpu%d (testpmd forwarding lcore, 100 %% busy)"
     busy_poll = "net_af_xdp busy_budget=64 (its default: SO_PREFER_BUSY_POLL); napi_defer_hard_irqs=2, gro_flush_timeout=200000"
+    no_jumbo = NET_AF_XDP_NO_JUMBO
 
     @property
     def name(self):

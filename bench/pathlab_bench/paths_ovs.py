@@ -16,7 +16,7 @@ import shutil
 
 from . import counters as C
 from .lab import Error
-from .paths import Path, TestpmdRef
+from .paths import NET_AF_XDP_NO_JUMBO, Path, TestpmdRef
 from .where import layout
 
 # --- Open vSwitch, userspace datapath with afxdp ports ----------------------------
@@ -27,6 +27,8 @@ class Ovs(Path):
     same_across_placements = True
     poller = "cpu%d (ovs-vswitchd PMD thread, pmd-cpu-mask)"
     busy_poll = None   # OVS 3.1 afxdp: no busy-poll option (use-need-wakeup only)
+    no_jumbo = ("Open vSwitch 3.1's afxdp ports have no AF_XDP multi-buffer (no XDP_USE_SG): the kernel drops "
+                "a frame longer than one 4096-byte UMEM frame")
 
     @property
     def name(self):
@@ -211,6 +213,7 @@ class OvsDpdk(OvsDpdkMixin, Ovs):
     """OVS-DPDK with the policy as OpenFlow (pathlab-ofgen), beside OVS afxdp + OpenFlow."""
     mode = "openflow"
     poller = "cpu%d (ovs-vswitchd-dpdk PMD thread, pmd-cpu-mask)"
+    no_jumbo = NET_AF_XDP_NO_JUMBO
 
     @property
     def name(self):
@@ -236,6 +239,7 @@ class OvsPvp(OvsDpdkMixin, Path):
     """PVP: DUT_IN_IF -> vhu0 -> the application -> vhu1 -> DUT_OUT_IF (and back).
     OVS's PMD and the application's worker share the DUT budget."""
     vnf = "pathlab-dpdk"
+    no_jumbo = NET_AF_XDP_NO_JUMBO
     workloads = ("drop", "fwd", "acl")
 
     @property

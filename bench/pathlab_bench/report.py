@@ -33,14 +33,14 @@ def row_key(r):
 def tax(rows):
     """Each row's overload and PDR rate as a ratio of its reference row (same
     workload, same placement variant): what the datapath costs over the bare one."""
-    idx = {(r["path"], r.get("variant"), r["workload"]): r for r in rows if r["status"] == "ok"}
+    idx = {(r["path"], r.get("variant"), r["workload"], r.get("size")): r for r in rows if r["status"] == "ok"}
     for r in rows:
         ref = r.get("reference_path")
         if r["status"] != "ok" or not ref:
             continue
         # the same placement only: a reference with one placement (bare XDP)
         # says nothing about a row whose receive ran on another CPU
-        b = idx.get((ref, r.get("variant"), r["workload"]))
+        b = idx.get((ref, r.get("variant"), r["workload"], r.get("size")))
         if not b:
             continue
         for col in ("overload_mpps", "pdr_mpps"):
@@ -64,17 +64,32 @@ def lat_cell(r):
     return ", ".join(parts) if any(p != "-" for p in parts) else "-"
 
 
+def sizes_text(m):
+    sizes = m.get("frame_sizes") or [m.get("frame_size", 64)]
+    t = "%s-byte frames" % ", ".join(map(str, sizes))
+    if m.get("mtu"):
+        t += " (MTU %s on every link; Gbit/s = overload Mpps x frame size in the note)" % m["mtu"]
+    return t
+
+
+def wl_cell(r, m):
+    """The workload, with the frame size when the run has more than one."""
+    if len(m.get("frame_sizes") or [64]) > 1:
+        return "%s, %s B" % (r["workload"], r.get("size", 64))
+    return r["workload"]
+
+
 def markdown(res):
     m = res["meta"]
     out = ["Run %s, %s s; Linux %s, %s, %s vCPUs; generator on cpu%s, DUT budget %s. "
-           "64-byte frames. NDR = 0 %% loss, PDR = 0.5 %% loss (Mpps, median (min-max) of %s searches; "
+           "%s. NDR = 0 %% loss, PDR = 0.5 %% loss (Mpps, median (min-max) of %s searches; "
            "floor: the search confirmed only its floor of 5 kpps, or nothing; ≥: met at the generator's full "
            "speed, so the generator set the figure, a lower bound that can exceed the overload column, "
            "which is the median of shorter trials); "
            "overload = what the DUT handled while the generator sent as fast as it could. "
            "vs ref = this row / its reference row (same workload and placement)."
            % (m.get("date"), m.get("elapsed_s"), m.get("kernel"), m.get("cpu"), m.get("vcpus"),
-              m.get("gen_cpu"), m.get("dut_cpus"), m.get("search_repeat")), "",
+              m.get("gen_cpu"), m.get("dut_cpus"), sizes_text(m), m.get("search_repeat")), "",
            "| path | placement | workload | NDR Mpps | PDR Mpps | overload Mpps | loss at overload | "
            "vs ref (overload / PDR) | latency p50 / p99 µs at 10, 50, 90 % PDR | DUT ns/pkt | XDP prog ns/pkt | "
            "correct | note |",
@@ -85,15 +100,17 @@ def markdown(res):
             continue  # their own table (requests.markdown)
         if r["status"] != "ok":
             out.append("| %s | %s | %s | %s | | | | | | | | | %s |" % (
-                r["title"], pl, r["workload"], "n/a" if r["status"] == "n/a" else "FAILED", r.get("reason", "")))
+                r["title"], pl, wl_cell(r, m), "n/a" if r["status"] == "n/a" else "FAILED", r.get("reason", "")))
             continue
         vs = r.get("vs_reference") or {}
         vs_t = "%s / %s" % (vs.get("overload_mpps", "-"), vs.get("pdr_mpps", "-")) if vs else ""
         notes = list(r.get("notes", [])) + list(r.get("search_flags", []))
         if r.get("correct_detail"):
             notes.append(r["correct_detail"])
+        if m.get("mtu") and r.get("overload_mpps"):
+            notes.insert(0, "overload %.2f Gbit/s" % (r["overload_mpps"]["median"] * r.get("size", 64) * 8 / 1e3))
         out.append("| %s | %s | %s | %s | %s | %s | %.1f %% | %s | %s | %s | %s | %s | %s |" % (
-            r["title"], pl, r["workload"], fmt(r.get("ndr_mpps"), at_least="ndr_mpps" in r.get("generator_limited", ())),
+            r["title"], pl, wl_cell(r, m), fmt(r.get("ndr_mpps"), at_least="ndr_mpps" in r.get("generator_limited", ())),
             fmt(r.get("pdr_mpps"), at_least="pdr_mpps" in r.get("generator_limited", ())),
             fmt(r.get("overload_mpps")), 100 * r.get("overload_loss", 0), vs_t, lat_cell(r),
             r.get("dut_budget_ns_per_pkt", "-"), r.get("bpf_ns_per_pkt", "-"), r["correct"], "; ".join(notes)))
@@ -119,14 +136,15 @@ def charts(res, outdir):
         if not rows:
             continue
         fig, ax = plt.subplots(figsize=(10, 0.4 * len(rows) + 1.5))
-        labels = ["%s @%s" % (r["title"], r["variant"]) for r in rows]
+        labels = ["%s @%s%s" % (r["title"], r["variant"], "" if r.get("size", 64) == 64 else " %d B" % r["size"])
+                  for r in rows]
         for k, (col, c) in enumerate((("ndr_mpps", "tab:green"), ("pdr_mpps", "tab:blue"),
                                       ("overload_mpps", "tab:gray"))):
             vals = [(r.get(col) or {}).get("median", 0) for r in rows]
             ax.barh([i + k * 0.27 for i in range(len(rows))], vals, 0.27, label=col.split("_")[0].upper(), color=c)
         ax.set_yticks([i + 0.27 for i in range(len(rows))])
         ax.set_yticklabels(labels, fontsize=7)
-        ax.set_xlabel("Mpps (64 B)")
+        ax.set_xlabel("Mpps (%s B)" % ", ".join(map(str, res["meta"].get("frame_sizes") or [64])))
         ax.set_title("workload %s" % wl)
         ax.legend()
         fig.tight_layout()

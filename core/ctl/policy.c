@@ -64,7 +64,10 @@
 	  "lb service NAME VIP PORT tcp|udp [mode dsr|ipip|nat] [size PRIME] [encap-src ADDR]" \
 	  "  |  lb backend SERVICE ADDR [port N] [weight N] [state up|draining|down] "       \
 	  "[mac MAC] [src-mac MAC] [via IFACE|tx|pass]  |  lb seed N")                      \
-	X(block, block, 0, "block src|dst FILE (one prefix per line, # comments)")
+	X(block, block, 0, "block src|dst FILE (one prefix per line, # comments)")           \
+	X(sample, sample, PL_KW_ONCE,                                                       \
+	  "sample [every N] [snap BYTES] [verdict V[,V...]] [ipv4|ipv6] [proto P] "         \
+	  "[from PREFIX] [to PREFIX] [sport N[-M]] [dport N[-M]]")
 
 #define PL_KW_ONCE 1u
 

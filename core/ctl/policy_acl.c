@@ -141,7 +141,6 @@ int pl_kw_acl(struct pl_parse *ps, void *data, int argc, char **argv)
 {
 	static const char *const actions[] = { "drop", "pass", "user", "default" };
 	struct acl_data *d = data;
-	struct acl_rule_ctx x = { 0 };
 	struct pl_acl_rule r;
 	int a, err;
 
@@ -170,19 +169,27 @@ int pl_kw_acl(struct pl_parse *ps, void *data, int argc, char **argv)
 	if (d->set.count >= PL_ACL_MAX)
 		return pl_parse_fail(ps, "more than %d acl rules (the table holds %d; merge rules with wider prefixes or port ranges)",
 				     PL_ACL_MAX, PL_ACL_MAX);
-	memset(&r, 0, sizeof(r));
-	r.sport_hi = r.dport_hi = 65535;
-	r.action = (__u8)a;
-	r.line = ps->line;
-	x.r = &r;
-	err = pl_parse_options(ps, argc - 2, argv + 2, acl_opts,
-			       sizeof(acl_opts) / sizeof(acl_opts[0]), &x);
-	if (!err)
-		err = rule_check(ps, &x);
+	err = pl_parse_match(ps, argc - 2, argv + 2, &r);
 	if (err)
 		return err;
+	r.action = (__u8)a;
 	d->set.rule[d->set.count++] = r;
 	return 0;
+}
+
+/* A rule's match words (the ACL's, also the sampler's filter) into r
+ * (zeroed first: no word matches everything). */
+int pl_parse_match(struct pl_parse *ps, int argc, char **argv, struct pl_acl_rule *r)
+{
+	struct acl_rule_ctx x = { 0 };
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->sport_hi = r->dport_hi = 65535;
+	r->line = ps->line;
+	x.r = r;
+	err = pl_parse_options(ps, argc, argv, acl_opts, sizeof(acl_opts) / sizeof(acl_opts[0]), &x);
+	return err ? err : rule_check(ps, &x);
 }
 
 /* Write the rule set into the idle bank; the configuration flips to it. */

@@ -104,6 +104,9 @@ struct pl_parse_opt {
 int pl_parse_options(struct pl_parse *ps, int argc, char **argv, const struct pl_parse_opt *opts,
 		     unsigned nopts, void *ctx);
 
+/* An ACL rule's match words ([ipv4|ipv6] [proto P] [from PREFIX] [to PREFIX]
+ * [sport N[-M]] [dport N[-M]]) into r, zeroed first (policy_acl.c). */
+int pl_parse_match(struct pl_parse *ps, int argc, char **argv, struct pl_acl_rule *r);
 /* The parsed data of a stage (NULL if the policy has none). */
 void *pl_policy_stage_data(const struct pl_policy *p, const struct pl_policy_stage *st);
 /* The responder's form of the route keyword (policy_route.c hands it on). */

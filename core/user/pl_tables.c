@@ -1014,6 +1014,7 @@ void pl_core_fini(void)
 	nretired = 0;
 	retired_bytes = 0;
 	nworkers_ = 0;
+	pl_rings_free();
 }
 
 unsigned pl_core_nworkers(void)

@@ -50,6 +50,18 @@ struct pl_config *pl_core_config(void);
  * Returns an enum pl_verdict; *out_port is set for PL_REDIRECT. */
 int pl_core_process(struct pl_buf *b, uint32_t *out_port);
 
+/* Drain up to max records of ring r (PL_RING), every worker's, oldest
+ * first per worker: fn(record, size, arg) for each; a non-zero return stops
+ * (that record is consumed). One reader at a time, while workers run.
+ * Returns the records handed to fn, or fn's negative return. */
+long pl_ring_consume(struct pl_ring *r, long max, int (*fn)(const void *rec, uint32_t size, void *arg),
+		     void *arg);
+/* Free r's per-worker rings (not while workers run); pl_rings_free: every
+ * ring's (pl_core_fini calls it). pl_ring_find: a ring by its PL_RING name. */
+void pl_ring_free(struct pl_ring *r);
+void pl_rings_free(void);
+struct pl_ring *pl_ring_find(const char *name);
+
 /* Table registry (by the names PL_TABLE gave them). */
 struct pl_table *pl_table_find(const char *name);
 /* Call fn for every registered table; stops at a non-zero return. */

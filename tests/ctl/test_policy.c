@@ -89,7 +89,7 @@ static void test_bad_input(void)
 	size_t off = 0;
 
 	expect_error("acl drop proto tcp dport 22\ndorp tcp\n",
-		     "t.policy:2: unknown keyword 'dorp' (keywords: mode, malformed, default, count, acl, steer, forward, ratelimit, synguard, responder, route, lb, block; see docs/policy.md)");
+		     "t.policy:2: unknown keyword 'dorp' (keywords: mode, malformed, default, count, acl, steer, forward, ratelimit, synguard, responder, route, lb, block, sample; see docs/policy.md)");
 	expect_error("acl drop from 10.0.0.0/33", "t.policy:1: source '10.0.0.0/33' has a bad prefix length (0-32 for IPv4)");
 	expect_error("acl drop to 2001:db8::/129", "t.policy:1: destination '2001:db8::/129' has a bad prefix length (0-128 for IPv6)");
 	expect_error("acl drop from 10.0.0.0/x", "t.policy:1: source '10.0.0.0/x' has a bad prefix length");
@@ -144,6 +144,13 @@ static void test_bad_input(void)
 	expect_error("forward redirect from a to b dst-mac 02:00:00:00:00 src-mac 02:00:00:00:00:01", "t.policy:1: dst-mac '02:00:00:00:00' is not a MAC address");
 	expect_error("forward redirect from a to b\nforward redirect from a to c", "t.policy:2: frames from a are already redirected at line 1");
 	expect_error("forward redirect from averyveryverylongname to b", "is not an interface name");
+	expect_error("sample every 0", "t.policy:1: sample every (1 in N) 0 out of range");
+	expect_error("sample snap 257", "t.policy:1: sample snap (bytes) 257 out of range");
+	expect_error("sample verdict drop,dorp", "t.policy:1:");
+	expect_error("sample every", "t.policy:1: 'every' needs a value");
+	expect_error("sample from 10.0.0.0/8 to fd00::/8", "t.policy:1: source is IPv4 but destination is IPv6");
+	expect_error("sample dport 80", "t.policy:1: ports need a protocol");
+	expect_error("sample\nsample every 2", "t.policy:2:");
 
 	{
 		struct pl_policy *p = (void *)1;

@@ -9,6 +9,7 @@
 #include "stages/synguard.h"
 #include "stages/route.h"
 #include "stages/block.h"
+#include "stages/sample.h"
 #include "pl_user.h"
 #include <errno.h>
 
@@ -969,6 +970,84 @@ static void test_block(void)
 	pl_table_clear(&pl_block_dst6);
 }
 
+/* ---- sample ---- */
+
+struct sample_got {
+	unsigned n;
+	struct pl_sample_rec last;
+};
+
+static int sample_take(const void *rec, uint32_t size, void *arg)
+{
+	struct sample_got *g = arg;
+
+	CHECK(size == sizeof(struct pl_sample_rec), "record size %u", size);
+	memcpy(&g->last, rec, sizeof(g->last));
+	g->n++;
+	return 0;
+}
+
+static void test_sample(void)
+{
+	struct pl_sample_params p = { .every = 3, .snap = 40 };
+	struct sample_got g = { 0 };
+	__u8 f[512], *o;
+	size_t olen, len;
+	__u32 zero = 0;
+	__u64 s0 = counter(PL_CNT_SAMPLED), l0 = counter(PL_CNT_SAMPLE_LOST);
+
+	/* only TCP to port 80 */
+	p.match = 1;
+	p.rule.proto = IPPROTO_TCP;
+	p.rule.sport_hi = 65535;
+	p.rule.dport_lo = p.rule.dport_hi = 80;
+	CHECK(pl_table_update(&pl_sample_params, &zero, &p, PL_UPDATE_ANY) == 0, "sample params");
+	cfg()->sample_enabled = 1;
+	len = st_tcp_frame(f, 0, "10.9.0.1", "10.9.0.2", 1234, 80, PL_TCP_ACK, 1, 1, 0, "sampled?");
+	for (int i = 0; i < 7; i++)
+		CHECK(run(f, len, &o, &olen, NULL) == PL_PASS, "sampling changes no verdict (frame %d)", i);
+	len = st_tcp_frame(f, 0, "10.9.0.1", "10.9.0.2", 1234, 81, PL_TCP_ACK, 1, 1, 0, "not this");
+	for (int i = 0; i < 4; i++)
+		run(f, len, &o, &olen, NULL);
+	CHECK(pl_ring_consume(&pl_sample_ring, 100, sample_take, &g) == 3, "frames 1, 4, 7 of port 80 (%u)", g.n);
+	CHECK(counter(PL_CNT_SAMPLED) == s0 + 3, "sampled +3");
+	CHECK(g.last.h.cap_len == 40 && g.last.h.frame_len == (__u32)st_tcp_frame(f, 0, "10.9.0.1", "10.9.0.2",
+										 1234, 80, PL_TCP_ACK, 1, 1, 0,
+										 "sampled?"),
+	      "snap 40 of the whole frame (cap %u, len %u)", g.last.h.cap_len, g.last.h.frame_len);
+	CHECK(memcmp(g.last.data, f, 40) == 0 && g.last.h.verdict == PL_PASS, "the frame's bytes and its verdict");
+
+	/* verdict filter: only drops; a block-listed source is sampled with DROP */
+	p = (struct pl_sample_params){ .every = 1, .snap = 256, .verdicts = 1u << PL_DROP };
+	pl_table_update(&pl_sample_params, &zero, &p, PL_UPDATE_ANY);
+	block_put(&pl_block_src4, AF_INET, "10.66.0.0", 16, 0);
+	cfg()->block_enabled = PL_BLOCK_SRC;
+	g.n = 0;
+	CHECK(block_send(0, "10.66.1.1", "10.9.0.2") == PL_DROP, "blocked with sampling on");
+	CHECK(block_send(0, "10.67.1.1", "10.9.0.2") == PL_PASS, "not blocked with sampling on");
+	CHECK(pl_ring_consume(&pl_sample_ring, 100, sample_take, &g) == 1 && g.last.h.verdict == PL_DROP,
+	      "only the dropped frame is sampled (%u)", g.n);
+	cfg()->block_enabled = 0;
+	pl_table_clear(&pl_block_src4);
+
+	/* a full ring loses samples, never frames */
+	for (int i = 0; i < PL_SAMPLE_RING_RECS + 5; i++)
+		CHECK(block_send(0, "10.67.1.1", "10.9.0.2") == PL_PASS, "full ring: frame %d passes", i);
+	p.verdicts = 0;
+	pl_table_update(&pl_sample_params, &zero, &p, PL_UPDATE_ANY);
+	for (int i = 0; i < PL_SAMPLE_RING_RECS + 5; i++)
+		CHECK(block_send(0, "10.67.1.1", "10.9.0.2") == PL_PASS, "full ring: frame %d passes", i);
+	CHECK(counter(PL_CNT_SAMPLE_LOST) == l0 + 5, "5 lost (%llu)",
+	      (unsigned long long)(counter(PL_CNT_SAMPLE_LOST) - l0));
+	g.n = 0;
+	CHECK(pl_ring_consume(&pl_sample_ring, 1000000, sample_take, &g) == PL_SAMPLE_RING_RECS, "ring drained");
+
+	/* off: nothing */
+	cfg()->sample_enabled = 0;
+	block_send(0, "10.67.1.1", "10.9.0.2");
+	CHECK(pl_ring_consume(&pl_sample_ring, 100, sample_take, &g) == 0, "sampling off: no record");
+}
+
 int main(void)
 {
 	int err = pl_core_init(1);
@@ -986,6 +1065,7 @@ int main(void)
 	test_route();
 	test_route_lpm();
 	test_block();
+	test_sample();
 	pl_core_fini();
 	return pl_check_done("stages");
 }

@@ -88,6 +88,23 @@ typedef struct xdp_md pl_hw_ctx;
 /* Add to a statistic of this CPU (a per-CPU map's u64). */
 #define pl_stat_add(p, n) (*(p) += (n))
 
+/* ---- Rings to user space ------------------------------------------------
+ * PL_RING(name, rec_type, nrec) declares a ring of records the data path
+ * fills and a reader in user space drains: here a BPF ring buffer of
+ * nrec * 512 bytes (a power of two: nrec is one, at least 8), in user space
+ * nrec slots per worker. Records are reserved at a constant size, written in
+ * place and submitted (or discarded); a full ring gives NULL. */
+#define PL_RING(name, rec_type, nrec)                                          \
+	_Static_assert(sizeof(rec_type) + 8 <= 512, #name ": records up to 504 bytes"); \
+	struct {                                                               \
+		__uint(type, BPF_MAP_TYPE_RINGBUF);                            \
+		__uint(max_entries, (nrec) * 512);                             \
+		PL_TABLE_PINNING                                               \
+	} name SEC(".maps")
+#define pl_ring_reserve(ring, size) bpf_ringbuf_reserve((ring), (size), 0)
+#define pl_ring_submit(ring, rec)   bpf_ringbuf_submit((rec), 0)
+#define pl_ring_discard(ring, rec)  bpf_ringbuf_discard((rec), 0)
+
 /* ---- Clock and randomness ---------------------------------------------- */
 /* The live configuration bank's index, read once per frame. The control
  * plane writes the idle bank (a syscall) before it writes the index (a
@@ -108,6 +125,10 @@ PL_INLINE __u32 pl_cpu_id(void) { return bpf_get_smp_processor_id(); }
  * reads) plus the fragments of a multi-buffer frame (the program is loaded
  * frags-aware, so a jumbo frame's payload may span several buffers). */
 #define pl_hw_frame_len(hw) ((__u32)bpf_xdp_get_buff_len(hw))
+
+/* Copy len bytes of the frame from off into dst (0 or -errno): len is
+ * bounded (1 .. the size of dst) where the caller can prove it. */
+#define pl_hw_load_bytes(hw, off, dst, len) bpf_xdp_load_bytes((hw), (off), (dst), (len))
 
 /* Grow (delta < 0) or shrink (delta > 0) the frame at its head / tail.
  * Returns 0 or -errno; every packet pointer is invalid afterwards. */

@@ -104,6 +104,33 @@ PL_INLINE void *pl_table_lookup_cpu(struct pl_table *t, const void *key, uint32_
 	return NULL;
 }
 
+/* Rings to user space (platform/bpf has the contract): nrec slots of one
+ * record per worker (allocated at the worker's first record), filled only
+ * by that worker, drained by one reader (pl_ring_consume, pl_user.h). */
+#define PL_RING_WORKERS 64
+struct pl_ring {
+	const char *name;
+	uint32_t rec_size;
+	uint32_t nrec; /* a power of two */
+	void *w[PL_RING_WORKERS];
+};
+#ifdef PL_DEFINE_TABLES
+#define PL_RING(name, rec_type, nrec)                                          \
+	_Static_assert(((nrec) & ((nrec) - 1)) == 0, #name ": nrec is a power of two"); \
+	struct pl_ring name = { #name, sizeof(rec_type), (nrec), { 0 } };      \
+	static struct pl_ring *const pl__ringreg_##name                        \
+		__attribute__((used, section("pl_rings"))) = &name
+#else
+#define PL_RING(name, rec_type, nrec) extern struct pl_ring name
+#endif
+void *pl_ring_reserve(struct pl_ring *r, uint32_t size);
+void pl_ring_submit(struct pl_ring *r, void *rec);
+PL_INLINE void pl_ring_discard(struct pl_ring *r, void *rec)
+{
+	(void)r;
+	(void)rec; /* not published: the slot is reserved again next time */
+}
+
 /* Worker identity: selects the per-worker copy of PERCPU_* tables. */
 extern __thread uint32_t pl_worker_id;
 PL_INLINE uint32_t pl_cpu_id(void) { return pl_worker_id; }
@@ -127,6 +154,16 @@ uint32_t pl_random_u32(void);
 #define pl_hw_rx_queue(hw) ((hw)->rx_queue)
 #define pl_hw_ifindex(hw)  ((hw)->ifindex)
 #define pl_hw_frame_len(hw) ((hw)->len + (hw)->frags_len)
+
+/* Copy len bytes of the first buffer from off into dst: 0, or -EFAULT
+ * (-14, as bpf_xdp_load_bytes answers) past its end. */
+PL_INLINE int pl_hw_load_bytes(pl_hw_ctx *hw, uint32_t off, void *dst, uint32_t len)
+{
+	if (off > hw->len || len > hw->len - off)
+		return -14;
+	memcpy(dst, hw->data + off, len);
+	return 0;
+}
 
 /* Same contract as bpf_xdp_adjust_head/tail: negative delta grows. */
 PL_INLINE int pl_hw_adjust_head(pl_hw_ctx *hw, int delta)
