@@ -3,37 +3,32 @@
  *
  * OVS 3.1 removes any XDP program when it adds a type=afxdp port and loads
  * its own (libxdp's xsk_def_prog: redirect to the socket of the receiving
- * queue through an XSKMAP). plo_attach loads the core with its xsks_map
- * reusing that very XSKMAP (found by map id among the program's maps) and
- * pl_pass_to_xsk set, so PASS and USER reach OVS's socket while DROP, TX
- * and REDIRECT happen in XDP, then swaps the programs in one netlink call
- * (XDP_FLAGS_REPLACE with OVS's program as the expected old one: if OVS
- * changed it meanwhile, nothing is replaced). The core's other maps are
- * pinned under PLT_PIN_ROOT/ovs-IFACE/ with OVS's program (ovs_prog, kept
- * for detach). When OVS reconfigures the port it loads a new program and
- * map: attach again (or watch) loads the core anew reusing the pinned maps
- * (policy and counters survive) and OVS's new XSKMAP. plo_watch does that
- * as soon as the kernel notifies a change of the interface's XDP program
- * (RTM_NEWLINK with IFLA_XDP on a NETLINK_ROUTE socket), not by polling. */
+ * queue through an XSKMAP). plo_attach loads the core's entry named like
+ * that program (PLT_CORE_XSK_PROG) with its xsks_map reusing OVS's very
+ * XSKMAP (found by map id among the program's maps) and pl_pass_to_xsk
+ * set, so PASS and USER reach OVS's sockets while DROP, TX and REDIRECT
+ * happen in XDP. It then takes OVS's program off (only if it is still the
+ * one attached) and attaches the core with a bpf_link pinned under
+ * PLT_PIN_ROOT/ovs-IFACE/, beside the core's other maps and OVS's program
+ * (ovs_prog, kept for detach). From then on the core owns the hook: when
+ * OVS reconfigures the port, its netlink detach fails (a link-held program
+ * cannot be detached over netlink) and libxdp, creating the new sockets,
+ * finds a program named xsk_def_prog with an xsks_map and binds them there:
+ * no frame reaches OVS without the core. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <poll.h>
 #include <sys/file.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/if_link.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include "pl_ctl_bpf.h"
 #include "plt_bpf.h"
 #include "plt_log.h"
 #include "plt_policy.h"
-#include "plt_time.h"
 #include "plt_xdp.h"
 #include "plo_prefilter.h"
 
@@ -49,6 +44,45 @@ int plo_pinned(const char *ifname)
 
 	plo_pin_path(path, sizeof(path), ifname, "ovs_prog");
 	return !access(path, F_OK);
+}
+
+/* XDP_ATTACHED_* -> the toolkit's mode. */
+static enum plt_xdp_mode plo_mode(__u8 attach_mode)
+{
+	return attach_mode == XDP_ATTACHED_SKB ? PLT_XDP_GENERIC : PLT_XDP_NATIVE;
+}
+
+/* Take the hook from OVS: its netlink-attached program (ovs_fd) off, only if
+ * it is still the one attached, and the core (prog_fd) on through a bpf_link
+ * pinned at link_path. Between the two the interface has no program for a
+ * moment: frames then go to the kernel stack, never to OVS's sockets. On
+ * failure OVS's program is put back. 0 or -errno after saying why. */
+static int plo_take_hook(const char *ifname, int idx, int prog_fd, int ovs_fd, __u8 attach_mode,
+			 const char *link_path)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, xo, .old_prog_fd = ovs_fd);
+	__u32 flags = plt_xdp_attached_flags(attach_mode);
+	struct plt_xdp_link l;
+	int err;
+
+	if (bpf_xdp_detach(idx, flags | XDP_FLAGS_REPLACE, &xo)) {
+		err = -errno;
+		pr_warn("cannot take OVS's program off %s: %s%s\n", ifname, strerror(-err),
+			err == -EEXIST ? " (OVS replaced it meanwhile: try again)" : "");
+		return err;
+	}
+	err = plt_xdp_attach(&l, ifname, prog_fd, plo_mode(attach_mode));
+	if (!err) {
+		err = plt_xdp_link_pin(&l, link_path);
+		if (err)
+			plt_xdp_detach(&l);
+		else
+			plt_xdp_release(&l);
+	}
+	if (err && bpf_xdp_attach(idx, ovs_fd, flags | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL))
+		pr_warn("and cannot put OVS's program back on %s (%s): remove the port from OVS and add it "
+			"again\n", ifname, strerror(errno));
+	return err;
 }
 
 /* Remove PLT_PIN_ROOT/ovs-IFACE and what is in it (and PLT_PIN_ROOT if then empty). */
@@ -156,7 +190,7 @@ static int plo_attach_locked(const char *ifname, const char *obj, const char *po
 	err = plo_query(ifname, idx, &a);
 	if (err)
 		return err;
-	if (!strcmp(a.name, PLT_CORE_PROG)) {
+	if (plt_xdp_is_core(&a)) {
 		if (!plo_pinned(ifname)) {
 			pr_warn("%s has pathlab's program attached, but not by attach-ovs with this bpffs (pathlab-xdp "
 				"run/attach, or attach-ovs under a bpffs that is gone, e.g. an earlier `ip netns exec`): "
@@ -191,7 +225,7 @@ static int plo_attach_locked(const char *ifname, const char *obj, const char *po
 	plo_pin_path(dir, sizeof(dir), ifname, NULL);
 	err = plt_bpf_load(&b, &(struct plt_bpf_opts){
 		.path = obj,
-		.prog = PLT_CORE_PROG,
+		.prog = PLT_CORE_XSK_PROG,
 		.rodata = (const struct plt_bpf_rodata[]){ { "pl_pass_to_xsk", 1 } },
 		.nrodata = 1,
 		.reuse = (const struct plt_bpf_reuse[]){ { "xsks_map", xsk_fd } },
@@ -240,16 +274,16 @@ static int plo_attach_locked(const char *ifname, const char *obj, const char *po
 		pr_warn("cannot pin %s: %s\n", path, strerror(-err));
 		goto err_unpin;
 	}
-	/* The swap: only if OVS's program is still the one attached. */
-	err = plt_xdp_replace(idx, bpf_program__fd(b.prog), ovs_fd, a.attach_mode);
-	if (err) {
-		pr_warn("cannot replace OVS's program %u on %s: %s%s\n", a.prog_id, ifname, strerror(-err),
-			err == -EEXIST ? " (OVS replaced it meanwhile: try again)" : "");
+	/* The hook: only if OVS's program is still the one attached. */
+	snprintf(path, sizeof(path), "%s/link", dir);
+	unlink(path);
+	err = plo_take_hook(ifname, idx, bpf_program__fd(b.prog), ovs_fd, a.attach_mode, path);
+	if (err)
 		goto err_unpin;
-	}
 	*reapplied = !fresh;
-	printf("%s: pathlab (id %u) in front of Open vSwitch: replaced %s id %u (%s mode), sharing its "
-	       "XSKMAP id %u; DROP/TX/REDIRECT in XDP, PASS and USER to OVS's socket%s\n",
+	printf("%s: pathlab (id %u) in front of Open vSwitch through a pinned bpf_link: replaced %s id %u "
+	       "(%s mode), sharing its XSKMAP id %u, where libxdp binds OVS's sockets from now on; "
+	       "DROP/TX/REDIRECT in XDP, PASS and USER to OVS's sockets%s\n",
 	       ifname, plt_bpf_prog_id(bpf_program__fd(b.prog)), PLO_OVS_PROG, a.prog_id,
 	       plt_xdp_attached_name(a.attach_mode), xsk_id,
 	       fresh ? "" : " (pinned maps reused: policy and counters kept)");
@@ -278,6 +312,33 @@ int plo_attach(const char *ifname, const char *obj, const char *policy, int *rea
 	return err;
 }
 
+/* Make OVS's pinned program (ovs_fd) pass frames to its sockets again.
+ * libxdp's program returns XDP_PASS for everything while the reference
+ * count in its .data (the first int, counting the sockets created with it)
+ * is 0, and libxdp drops it to 0 when OVS deletes the last socket created
+ * with that program, as OVS does when it reconfigures the port; the sockets
+ * it then creates use the core, and count nowhere. Set it back to 1 (the
+ * program is in use again); OVS detaches it itself when it next
+ * reconfigures or removes the port. */
+static void plo_ovs_prog_revive(int ovs_fd)
+{
+	struct bpf_map_info mi;
+	int fd = pl_ctl_bpf_prog_map_by_type(ovs_fd, BPF_MAP_TYPE_ARRAY, &mi);
+	__u32 zero = 0;
+	char val[256];
+
+	if (fd < 0)
+		return;
+	if (strstr(mi.name, ".data") && mi.value_size >= sizeof(int) && mi.value_size <= sizeof(val) &&
+	    !bpf_map_lookup_elem(fd, &zero, val) && !*(int *)val) {
+		*(int *)val = 1;
+		if (bpf_map_update_elem(fd, &zero, val, BPF_ANY))
+			pr_warn("cannot reset the socket count of OVS's program (%s): OVS's program passes every "
+				"frame to the kernel until OVS reconfigures the port\n", strerror(errno));
+	}
+	close(fd);
+}
+
 /* Put OVS's pinned program back if the core is still attached, remove the pins. */
 static int plo_detach_locked(const char *ifname, int idx)
 {
@@ -286,7 +347,7 @@ static int plo_detach_locked(const char *ifname, int idx)
 	int ovs_fd, cur_fd, err;
 
 	err = plt_xdp_query(idx, &a);
-	if (err == -ENOENT || (!err && strcmp(a.name, PLT_CORE_PROG))) {
+	if (err == -ENOENT || (!err && !plt_xdp_is_core(&a))) {
 		plo_pins_remove(ifname);
 		printf("%s: the pre-filter was not attached any more (%s); pins removed\n", ifname,
 		       err ? "no XDP program" : a.name);
@@ -298,17 +359,25 @@ static int plo_detach_locked(const char *ifname, int idx)
 	}
 	plo_pin_path(path, sizeof(path), ifname, "ovs_prog");
 	ovs_fd = bpf_obj_get(path);
-	cur_fd = bpf_prog_get_fd_by_id(a.prog_id);
-	if (ovs_fd < 0 || cur_fd < 0) {
-		pr_warn("cannot open %s: %s\n", ovs_fd < 0 ? path : "the attached program", strerror(errno));
-		if (ovs_fd >= 0)
-			close(ovs_fd);
-		if (cur_fd >= 0)
-			close(cur_fd);
+	if (ovs_fd < 0) {
+		pr_warn("cannot open %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	err = plt_xdp_replace(idx, ovs_fd, cur_fd, a.attach_mode);
-	close(cur_fd);
+	if (a.link_id) {
+		/* the core's link off, then OVS's program on over netlink as OVS
+		 * had it (a moment without program: frames go to the kernel) */
+		plo_ovs_prog_revive(ovs_fd);
+		plo_pin_path(path, sizeof(path), ifname, "link");
+		err = plt_xdp_detach_pinned(path);
+		if (!err)
+			err = bpf_xdp_attach(idx, ovs_fd, plt_xdp_attached_flags(a.attach_mode) |
+						       XDP_FLAGS_UPDATE_IF_NOEXIST, NULL) ? -errno : 0;
+	} else {
+		cur_fd = bpf_prog_get_fd_by_id(a.prog_id);
+		err = cur_fd < 0 ? -errno : plt_xdp_replace(idx, ovs_fd, cur_fd, a.attach_mode);
+		if (cur_fd >= 0)
+			close(cur_fd);
+	}
 	close(ovs_fd);
 	if (err) {
 		pr_warn("cannot put OVS's program back on %s: %s (remove the port from OVS and add it again)\n",
@@ -327,166 +396,4 @@ int plo_detach(const char *ifname, int ifindex)
 	err = plo_detach_locked(ifname, ifindex);
 	plo_unlock(lk);
 	return err;
-}
-
-/* A NETLINK_ROUTE socket subscribed to link notifications (RTMGRP_LINK):
- * the kernel sends RTM_NEWLINK, with IFLA_XDP, whenever an XDP program is
- * attached to or removed from an interface through netlink (as libxdp,
- * OVS and plt_xdp_replace do). -errno on failure. */
-static int plo_nl_open(void)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
-	int err;
-
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* The program id in an IFLA_XDP attribute (0: none attached). */
-static __u32 plo_nl_xdp_prog(struct rtattr *xdp)
-{
-	int len = RTA_PAYLOAD(xdp);
-
-	for (struct rtattr *a = RTA_DATA(xdp); RTA_OK(a, len); a = RTA_NEXT(a, len))
-		if (a->rta_type == IFLA_XDP_PROG_ID && RTA_PAYLOAD(a) >= sizeof(__u32))
-			return *(__u32 *)RTA_DATA(a);
-	return 0;
-}
-
-/* Drain the socket: *prog_id is the XDP program id of the last notification
- * about ifindex (left alone when none came). 1 when the socket overflowed
- * (notifications were lost: the caller asks the kernel), 0, or -errno. */
-static int plo_nl_drain(int fd, int ifindex, __u32 *prog_id)
-{
-	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-	int lost = 0;
-
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return lost;
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				lost = 1;
-				continue;
-			}
-			return -errno;
-		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			struct ifinfomsg *ifi = NLMSG_DATA(h);
-			int len;
-
-			if (h->nlmsg_type != RTM_NEWLINK || ifi->ifi_index != ifindex)
-				continue;
-			len = IFLA_PAYLOAD(h);
-			for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
-				if ((a->rta_type & ~NLA_F_NESTED) == IFLA_XDP)
-					*prog_id = plo_nl_xdp_prog(a);
-		}
-	}
-}
-
-/* What to do about the program now on ifname: re-apply in front of OVS's. */
-static void plo_watch_check(const char *ifname, int idx, const char *obj, unsigned long event, int *bad)
-{
-	struct plt_xdp_info a;
-	int err = plt_xdp_query(idx, &a), re;
-
-	if (!err && !strcmp(a.name, PLO_OVS_PROG)) {
-		double t0 = plt_now();
-
-		pr_info("%s: event %lu: Open vSwitch attached its program (id %u): re-applying the pre-filter\n",
-			ifname, event, a.prog_id);
-		/* no policy: the pinned maps keep it */
-		if (plo_attach(ifname, obj, NULL, &re) < 0)
-			(*bad)++;
-		else
-			pr_info("%s: event %lu: re-applied in %.1f ms\n", ifname, event, (plt_now() - t0) * 1e3);
-	} else if (err == -ENOENT) {
-		pr_info("%s: event %lu: no XDP program (Open vSwitch is reconfiguring or removed the port)\n",
-			ifname, event);
-	}
-	fflush(stdout);
-	fflush(stderr);
-}
-
-/* The id of the program attached to idx now (0: none). */
-static __u32 plo_prog_now(int idx)
-{
-	struct plt_xdp_info a;
-
-	return plt_xdp_query(idx, &a) ? 0 : a.prog_id;
-}
-
-int plo_watch(const char *ifname, const char *obj, double duration)
-{
-	double t0 = plt_now();
-	unsigned long events = 0;
-	int idx, bad = 0, fd;
-	__u32 last = 0;
-
-	idx = plt_ifindex(ifname);
-	if (!idx)
-		return 1;
-	if (!plo_pinned(ifname)) {
-		pr_warn("%s: no pre-filter to watch (attach it first: `pathlab-xdp attach-ovs %s --policy FILE`)\n",
-			ifname, ifname);
-		return 1;
-	}
-	fd = plo_nl_open();
-	if (fd < 0) {
-		pr_warn("cannot listen to link notifications (netlink): %s\n", strerror(-fd));
-		return 1;
-	}
-	plt_stop_on_signals();
-	printf("%s: watching the interface's XDP change notifications (netlink) for Open vSwitch reloading "
-	       "its program\n", ifname);
-	fflush(stdout);
-	/* subscribed first, then looked: a change in between is in the socket */
-	plo_watch_check(ifname, idx, obj, 0, &bad);
-	last = plo_prog_now(idx);
-	while (!plt_stop) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int ms = -1, r;
-		__u32 id = last;
-
-		if (duration > 0) {
-			double left = t0 + duration - plt_now();
-
-			if (left <= 0)
-				break;
-			ms = (int)(left * 1e3) + 1;
-		}
-		r = poll(&pfd, 1, ms);
-		if (r < 0 && errno != EINTR) {
-			pr_warn("poll: %s\n", strerror(errno));
-			bad++;
-			break;
-		}
-		if (r <= 0)
-			continue;
-		r = plo_nl_drain(fd, idx, &id);
-		if (r < 0) {
-			pr_warn("netlink: %s\n", strerror(-r));
-			bad++;
-			break;
-		}
-		if (r == 0 && id == last)
-			continue; /* another interface, or nothing about XDP changed */
-		events++;
-		plo_watch_check(ifname, idx, obj, events, &bad);
-		last = plo_prog_now(idx);
-	}
-	close(fd);
-	return bad ? 1 : 0;
 }

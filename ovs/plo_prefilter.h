@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The XDP pre-filter in front of an Open vSwitch afxdp port (prefix plo_):
  * the core loaded with its xsks_map reusing OVS's own XSKMAP and
- * pl_pass_to_xsk set, swapped in for OVS's program atomically, its maps
- * pinned under PLT_PIN_ROOT/ovs-IFACE/ so a re-apply after OVS reloaded its
- * program keeps policy and counters. pathlab-xdp's attach-ovs, watch-ovs,
- * detach and status use it; ovs/README.md describes the mechanism. */
+ * pl_pass_to_xsk set, holding the interface's XDP hook through a bpf_link
+ * OVS cannot detach (libxdp binds OVS's new sockets into the core's
+ * xsks_map when OVS reconfigures the port), its maps and link pinned under
+ * PLT_PIN_ROOT/ovs-IFACE/. pathlab-xdp's attach-ovs, detach and status use
+ * it; ovs/README.md describes the mechanism. */
 #ifndef PLO_PREFILTER_H
 #define PLO_PREFILTER_H
 
@@ -13,10 +14,6 @@
  * already in front (policy loaded if given), or -errno after saying what
  * is wrong; nothing is left behind on error. */
 int plo_attach(const char *ifname, const char *obj, const char *policy, int *reapplied);
-/* Re-apply whenever OVS reloads its program: on the kernel's notification
- * that the interface's XDP program changed (netlink RTM_NEWLINK, IFLA_XDP),
- * until SIGINT/SIGTERM or duration (0: none). Exit status. */
-int plo_watch(const char *ifname, const char *obj, double duration);
 /* Is the pre-filter attached to ifname by this bpffs (its pins exist)? */
 int plo_pinned(const char *ifname);
 /* Put OVS's program back (if the pre-filter is still attached) and remove

@@ -37,6 +37,9 @@
  * base name) and its datapath program. */
 #define PLT_CORE_OBJ "xdp/pathlab.bpf.o"
 #define PLT_CORE_PROG "pathlab"
+/* The same program under the name of libxdp's AF_XDP default program (the
+ * pre-filter in front of Open vSwitch, ovs/README.md). */
+#define PLT_CORE_XSK_PROG "xsk_def_prog"
 /* Where pathlab pins (links of `pathlab-xdp attach`, the pre-filter's maps). */
 #define PLT_PIN_ROOT "/sys/fs/bpf/pathlab"
 

@@ -429,6 +429,11 @@ int plt_xdp_replace(int ifindex, int new_fd, int old_fd, __u8 attach_mode)
 
 /* ---- the running core of an interface ---- */
 
+int plt_xdp_is_core(const struct plt_xdp_info *a)
+{
+	return !strcmp(a->name, PLT_CORE_PROG) || (!strcmp(a->name, PLT_CORE_XSK_PROG) && a->link_id);
+}
+
 /* The maps of the pathlab program attached to ifname, or NULL after saying why. */
 struct pl_ctl *plt_xdp_open_core(const char *ifname, struct plt_xdp_info *a)
 {
@@ -447,7 +452,7 @@ struct pl_ctl *plt_xdp_open_core(const char *ifname, struct plt_xdp_info *a)
 		pr_warn("cannot query XDP on %s: %s%s\n", ifname, strerror(-err), err == -EPERM ? " (run as root)" : "");
 		return NULL;
 	}
-	if (strcmp(a->name, PLT_CORE_PROG)) {
+	if (!plt_xdp_is_core(a)) {
 		pr_warn("the XDP program on %s is '%s' (id %u), not pathlab's\n", ifname, a->name, a->prog_id);
 		return NULL;
 	}

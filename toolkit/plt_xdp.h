@@ -101,6 +101,10 @@ struct pl_ctl;
  * *a), or NULL after saying why (nothing attached, not pathlab's, no
  * permission). */
 struct pl_ctl *plt_xdp_open_core(const char *ifname, struct plt_xdp_info *a);
+/* Is the attached program the core: PLT_CORE_PROG, or PLT_CORE_XSK_PROG held
+ * by a bpf_link (the pre-filter in front of Open vSwitch; OVS's own program
+ * of that name is attached over netlink)? */
+int plt_xdp_is_core(const struct plt_xdp_info *a);
 /* One configuration writer at a time across processes (mode, policy): a
  * lock on the pin root (or /sys/fs/bpf). Returns the fd to pass to
  * plt_xdp_writer_unlock, or -1 (then unserialised, after saying so). */

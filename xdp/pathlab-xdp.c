@@ -30,7 +30,7 @@ static const struct plt_opt px_opt_table[] = {
 	{ "interval", 'i', PLT_OPT_SECONDS, O(interval), "SEC",
 	  "stats interval in seconds (run, stats; default 1)" },
 	{ "duration", 'd', PLT_OPT_SECONDS, O(duration), "SEC",
-	  "stop after SEC seconds (run, stats, sample, watch-ovs; default: until SIGINT/SIGTERM)" },
+	  "stop after SEC seconds (run, stats, sample; default: until SIGINT/SIGTERM)" },
 	{ "obj", 'o', PLT_OPT_STR, O(obj), "PATH",
 	  "BPF object (default: the build tree's, then the installed lib/pathlab/pathlab.bpf.o)" },
 	{ "metrics", 'M', PLT_OPT_STR, O(metrics), "ADDR:PORT",
@@ -61,14 +61,13 @@ static const struct plt_cmd px_cmd_table[] = {
 	{ "stats", "IFACE", "live stats of the attached program", 1, 1, px_cmd_stats },
 	{ "attach-ovs", "IFACE",
 	  "put the core in front of an Open vSwitch type=afxdp port: load it\n"
-	  "sharing OVS's XSKMAP (PASS and USER go to OVS's socket) and replace\n"
-	  "OVS's program atomically; again after OVS reloaded its program:\n"
-	  "re-apply (pinned under " PLT_PIN_ROOT "/ovs-IFACE; ovs/README.md)", 1, 1, px_cmd_attach_ovs },
+	  "sharing OVS's XSKMAP (PASS and USER go to OVS's sockets) and take\n"
+	  "the XDP hook with a bpf_link OVS cannot detach, where libxdp binds\n"
+	  "OVS's sockets when it reconfigures the port (pinned under\n"
+	  PLT_PIN_ROOT "/ovs-IFACE; ovs/README.md)", 1, 1, px_cmd_attach_ovs },
 	{ "sample", "IFACE",
 	  "write the frames the policy samples (`sample every N ...`) to a pcap\n"
 	  "file (--out) until --count, --duration or SIGINT/SIGTERM", 1, 1, px_cmd_sample },
-	{ "watch-ovs", "IFACE", "re-apply whenever OVS reloads its program (until SIGINT/--duration)", 1, 1,
-	  px_cmd_watch_ovs },
 };
 
 static void px_outro(FILE *f)

@@ -53,8 +53,7 @@ PL_TABLE(pl_last_result, PERCPU_ARRAY, __u32, struct pl_result_rec, 1);
  * 9000) arrives with its headers in the first buffer and its payload in
  * fragments; the core reads the first and counts the whole frame
  * (pl_hw_frame_len). Without it, native XDP refuses an MTU above a page. */
-SEC("xdp.frags")
-int pathlab(struct xdp_md *xdp)
+static __always_inline int pl_xdp(struct xdp_md *xdp)
 {
 	struct pl_ctx c;
 	int v = pl_run(&c, xdp);
@@ -97,6 +96,25 @@ int pathlab(struct xdp_md *xdp)
 		return XDP_ABORTED;
 	}
 }
+
+SEC("xdp.frags")
+int pathlab(struct xdp_md *xdp)
+{
+	return pl_xdp(xdp);
+}
+
+/* The same program under the name of libxdp's AF_XDP default program, for
+ * pathlab-xdp attach-ovs: attached through a bpf_link (which Open vSwitch
+ * cannot detach), it is what libxdp finds on the interface when OVS creates
+ * its sockets, so libxdp binds them into this program's xsks_map instead of
+ * loading its own. libxdp accepts a program by its name, an XSKMAP named
+ * xsks_map and the version below (at most the one it knows). */
+SEC("xdp.frags")
+int xsk_def_prog(struct xdp_md *xdp)
+{
+	return pl_xdp(xdp);
+}
+__uint(xsk_prog_version, 1) SEC("xdp_metadata");
 
 /* The baseline every speed figure is compared with. */
 SEC("xdp.frags")

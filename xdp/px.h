@@ -60,7 +60,6 @@ int px_cmd_mode(void *o, int n, char **args);
 int px_cmd_policy(void *o, int n, char **args);
 int px_cmd_stats(void *o, int n, char **args);
 int px_cmd_attach_ovs(void *o, int n, char **args);
-int px_cmd_watch_ovs(void *o, int n, char **args);
 int px_cmd_sample(void *o, int n, char **args);
 
 #endif

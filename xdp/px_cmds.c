@@ -296,8 +296,8 @@ int px_cmd_stats(void *opts, int n, char **args)
 	return err ? 1 : 0;
 }
 
-/* attach-ovs IFACE: put the core in front of OVS's afxdp port, or re-apply
- * after OVS reloaded its own program (ovs/plo_prefilter.c). */
+/* attach-ovs IFACE: put the core in front of OVS's afxdp port (or load the
+ * policy into the one in front; ovs/plo_prefilter.c). */
 int px_cmd_attach_ovs(void *opts, int n, char **args)
 {
 	struct px_opts *o = opts;
@@ -311,14 +311,4 @@ int px_cmd_attach_ovs(void *opts, int n, char **args)
 		return 0;
 	}
 	return err ? 1 : 0;
-}
-
-/* watch-ovs IFACE: re-apply the pre-filter whenever OVS reloads its program
- * (on the interface's XDP change notification). */
-int px_cmd_watch_ovs(void *opts, int n, char **args)
-{
-	struct px_opts *o = opts;
-
-	(void)n;
-	return plo_watch(args[0], px_obj_path(o), o->duration);
 }

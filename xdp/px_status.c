@@ -67,8 +67,9 @@ int px_cmd_detach(void *opts, int n, char **ifnames)
 static const char *px_how(const char *ifname, const struct plt_xdp_info *a, const char *pin)
 {
 	if (plo_pinned(ifname))
-		return !strcmp(a->name, PLT_CORE_PROG)
-			       ? "in front of Open vSwitch's AF_XDP socket (attach-ovs)"
+		return plt_xdp_is_core(a)
+			       ? "in front of Open vSwitch's AF_XDP sockets (attach-ovs, a pinned bpf_link OVS cannot "
+				 "detach: its sockets are bound into the core's xsks_map)"
 			       : "Open vSwitch reloaded its own program: the pre-filter is NOT in "
 				 "front any more (re-apply: `pathlab-xdp attach-ovs IFACE`)";
 	if (!a->link_id)
@@ -149,7 +150,7 @@ static int px_status_one(const char *ifname, int idx, int quiet, int verbose)
 	if (a.link_id && !access(path, F_OK))
 		printf(", pin %s", path);
 	printf("\n");
-	if (strcmp(a.name, PLT_CORE_PROG))
+	if (!plt_xdp_is_core(&a))
 		return 0;
 	return px_status_core(a.prog_id, verbose);
 }

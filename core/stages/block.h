@@ -93,7 +93,7 @@ PL_INLINE void pl_block_key(struct pl_block_io *io, __u8 family, const struct pl
 	}
 }
 
-PL_INLINE int pl_stage_block(struct pl_ctx *c)
+PL_INLINE int pl_block_frame(struct pl_ctx *c)
 {
 	struct pl_block_io io = {};
 	__u8 on = c->cfg->block_enabled;
@@ -111,6 +111,15 @@ PL_INLINE int pl_stage_block(struct pl_ctx *c)
 			return PL_DROP;
 	}
 	return PL_CONTINUE;
+}
+
+/* The stage: one configuration check when it is off, before any of the
+ * body's locals are set up. */
+PL_INLINE int pl_stage_block(struct pl_ctx *c)
+{
+	if (!c->cfg->block_enabled)
+		return PL_CONTINUE;
+	return pl_block_frame(c);
 }
 
 #endif

@@ -267,10 +267,8 @@ PL_INLINE int pl_lb_encap(struct pl_ctx *c, const struct pl_lb_svc *s, const str
 	return 0;
 }
 
-PL_INLINE void pl_lb_stat(void *tbl, __u32 id, __u32 len, int new_flow)
+PL_INLINE void pl_lb_stat(struct pl_lb_stats *st, __u32 len, int new_flow)
 {
-	struct pl_lb_stats *st = pl_table_lookup(tbl, &id);
-
 	if (st) {
 		pl_stat_add(&st->packets, 1);
 		pl_stat_add(&st->bytes, len);
@@ -294,7 +292,7 @@ PL_INLINE int pl_lb_reverse(struct pl_ctx *c)
 	return PL_CONTINUE;
 }
 
-PL_INLINE int pl_stage_lb(struct pl_ctx *c)
+PL_INLINE int pl_lb_frame(struct pl_ctx *c)
 {
 	struct pl_lb_svc_key sk = {};
 	struct pl_lb_flow f = {};
@@ -405,8 +403,12 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 			new_flow = 1;
 		}
 	}
-	pl_lb_stat(&pl_lb_svc_stats, s->id, len, new_flow);
-	pl_lb_stat(&pl_lb_be_stats, bid, len, new_flow);
+	{
+		__u32 sid = s->id;
+
+		pl_lb_stat(pl_table_lookup(&pl_lb_svc_stats, &sid), len, new_flow);
+		pl_lb_stat(pl_table_lookup(&pl_lb_be_stats, &bid), len, new_flow);
+	}
 
 	if (s->mode == PL_LB_NAT) {
 		if (pl_lb_nat(c, &b->addr, b->port, 1))
@@ -433,6 +435,15 @@ PL_INLINE int pl_stage_lb(struct pl_ctx *c)
 		return PL_TX;
 	c->out_port = b->out_port;
 	return PL_REDIRECT;
+}
+
+/* The stage: one configuration check when it is off, before any of the
+ * body's locals are set up. */
+PL_INLINE int pl_stage_lb(struct pl_ctx *c)
+{
+	if (!c->cfg->lb_enabled)
+		return PL_CONTINUE;
+	return pl_lb_frame(c);
 }
 
 #ifdef PL_TARGET_USER

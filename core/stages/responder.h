@@ -387,7 +387,7 @@ PL_INLINE struct pl_resp_route *pl_resp_route_for(struct pl_ctx *c, __u32 off, _
 
 PL_INLINE int pl_stage_responder(struct pl_ctx *c)
 {
-	struct pl_resp_listen_key lk = {};
+	struct pl_resp_listen_key lk;
 	struct pl_resp_params *p;
 	struct tcphdr *th;
 	__u32 zero = 0, seq, ack, paylen, mss;
@@ -396,6 +396,8 @@ PL_INLINE int pl_stage_responder(struct pl_ctx *c)
 
 	if (!c->cfg->resp_enabled || c->h.l4_proto != IPPROTO_TCP || c->h.ip_opts || c->h.frag)
 		return PL_CONTINUE;
+	/* set up only when the stage is on */
+	pl_memset(&lk, 0, sizeof(lk));
 	lk.addr = c->h.daddr;
 	lk.port = c->h.dport;
 	lk.family = c->h.family;

@@ -156,7 +156,7 @@ PL_STAGE_FN int pl_route_run(pl_hw_ctx *hw, struct pl_route_io *io, struct pl_co
 	return PL_ROUTE_R_FWD;
 }
 
-PL_INLINE int pl_stage_route(struct pl_ctx *c)
+PL_INLINE int pl_route_frame(struct pl_ctx *c)
 {
 	struct pl_route_io io = {};
 	int v;
@@ -179,6 +179,15 @@ PL_INLINE int pl_stage_route(struct pl_ctx *c)
 	if (v == PL_ROUTE_R_DROP)
 		return PL_DROP;
 	return PL_CONTINUE;
+}
+
+/* The stage: one configuration check when it is off, before any of the
+ * body's locals are set up. */
+PL_INLINE int pl_stage_route(struct pl_ctx *c)
+{
+	if (!c->cfg->route_enabled)
+		return PL_CONTINUE;
+	return pl_route_frame(c);
 }
 
 #endif

@@ -26,9 +26,9 @@ int pl_core_process(struct pl_buf *b, uint32_t *out_port)
 	struct pl_ctx c;
 	int v;
 
-	pl_worker_enter();
+	pl_worker_enter_inline();
 	v = pl_run(&c, b);
-	pl_worker_exit();
+	pl_worker_exit_inline();
 	if (out_port)
 		*out_port = c.out_port;
 	return v;

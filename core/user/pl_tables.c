@@ -41,28 +41,10 @@
 #include <time.h>
 #include "pl_user.h"
 
-#define SLOT_EMPTY 0
-#define SLOT_USED  1
-#define SLOT_DEAD  2
+#define SLOT_EMPTY PL_SLOT_EMPTY
+#define SLOT_USED  PL_SLOT_USED
+#define SLOT_DEAD  PL_SLOT_DEAD
 #define LRU_WINDOW 8
-
-struct pl_hash {
-	uint32_t mask;      /* slots - 1 */
-	uint32_t count;     /* used slots */
-	uint32_t dead;      /* tombstones (SLOT_DEAD) */
-	uint32_t stride;    /* bytes per slot */
-	uint32_t voff;      /* offset of the value (per worker) or its pointer (shared) */
-	uint64_t tick;      /* LRU clock */
-	uint8_t *slots;     /* [state:4][pad:4][stamp:8][key][value or value pointer] */
-	uint8_t *stale;     /* per-worker copy: a replaced slot array a walker may still read */
-};
-
-/* A shared array: a pointer per index, first into `base`, then to buffers
- * of their own once written. */
-struct pl_sarray {
-	void **ptr;
-	uint8_t *base;
-};
 
 /* Prefix data of at most 16 bytes (IPv6): lengths 0..128. */
 #define LPM_DATA_MAX 16
@@ -73,13 +55,8 @@ struct pl_lpm {
 	uint64_t used[3];   /* bit n: some prefix of length n (lens[n] != 0) */
 };
 
-struct pl_tstore {
-	unsigned copies;    /* 1, or nworkers for PERCPU kinds */
-	void *copy[PL_WORKERS_MAX];
-};
-
-extern struct pl_table *const __start_pl_tables[];
-extern struct pl_table *const __stop_pl_tables[];
+extern const struct pl_table *const __start_pl_tables[];
+extern const struct pl_table *const __stop_pl_tables[];
 
 __thread uint32_t pl_worker_id;
 static unsigned nworkers_;
@@ -101,35 +78,15 @@ static int walkers;
 static unsigned nretired;
 static size_t retired_bytes;
 
-#define HDR 16u
+#define HDR PL_SLOT_HDR
+#define slot_state pl_slot_state
+#define slot_stamp pl_slot_stamp
+#define slot_key   pl_slot_key
+#define slot_vptr  pl_slot_vptr
+#define hash_bytes pl_key_hash
+#define hash_probe pl_hash_probe
 
 _Static_assert((PL_WORKERS_MAX & (PL_WORKERS_MAX - 1)) == 0, "PL_WORKERS_MAX: a power of two");
-
-static inline uint32_t *slot_state(uint8_t *s) { return (uint32_t *)s; }
-static inline uint64_t *slot_stamp(uint8_t *s) { return (uint64_t *)(s + 8); }
-static inline uint8_t *slot_key(uint8_t *s) { return s + HDR; }
-static inline void **slot_vptr(const struct pl_hash *h, uint8_t *s) { return (void **)(s + h->voff); }
-
-static uint32_t hash_bytes(const void *p, uint32_t n)
-{
-	/* FNV-1a over 32-bit words (keys are small, fixed-size and mostly a
-	 * multiple of 4 bytes), bytes for the rest, then a final avalanche. */
-	const uint8_t *b = p;
-	uint32_t h = 2166136261u, i = 0;
-
-	for (; i + 4 <= n; i += 4) {
-		uint32_t w;
-
-		memcpy(&w, b + i, 4);
-		h = (h ^ w) * 16777619u;
-	}
-	for (; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x7feb352d;
-	h ^= h >> 15;
-	return h;
-}
 
 static int is_hash(enum pl_table_kind k)
 {
@@ -261,30 +218,18 @@ static void copy_free(const struct pl_table *t, void *c)
 }
 
 /* ---- grace periods: has every frame that started before now ended? ----
- * Each worker's mark is odd while it runs a frame (pl_worker_enter/exit
- * around pl_run); the control plane, after publishing a change, waits for
- * every odd mark it sees to move on. Entering is a sequentially consistent
- * store, and a frame reads published pointers, slot states and the
- * configuration index with sequentially consistent loads, so a frame either
- * is seen running here or sees what was published before the wait. */
-struct pl_worker_mark {
-	uint64_t seq;
-	uint8_t pad[56]; /* one cache line per worker */
-};
-static struct pl_worker_mark marks_[PL_WORKERS_MAX];
+ * The worker marks are described in pl_user.h. */
+struct pl_worker_mark pl_worker_marks[PL_WORKERS_MAX];
+#define marks_ pl_worker_marks
 
 void pl_worker_enter(void)
 {
-	struct pl_worker_mark *m = &marks_[pl_worker_id & (PL_WORKERS_MAX - 1)];
-
-	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_SEQ_CST);
+	pl_worker_enter_inline();
 }
 
 void pl_worker_exit(void)
 {
-	struct pl_worker_mark *m = &marks_[pl_worker_id & (PL_WORKERS_MAX - 1)];
-
-	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+	pl_worker_exit_inline();
 }
 
 static uint64_t mono_ns(void)
@@ -373,63 +318,12 @@ static int value_new(const struct pl_table *t, const void *val, void **buf)
 	return 0;
 }
 
-static void *copy_of(struct pl_table *t, unsigned worker)
+static void *copy_of(const struct pl_table *t, unsigned worker)
 {
-	struct pl_tstore *st = t->impl;
-
-	if (!st)
-		return NULL;
-	/* worker is below copies on the data path: no division there */
-	return st->copy[worker < st->copies ? worker : worker % st->copies];
+	return pl_table_copy(t, worker);
 }
 
 /* ---- hash ---- */
-
-/* Key equality without a libc call for the usual small sizes. */
-static inline int key_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
-{
-	uint64_t x, y, x2, y2;
-
-	switch (n) {
-	case 4:
-		return !memcmp(a, b, 4);
-	case 8:
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		return x == y;
-	case 16:
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		memcpy(&x2, a + 8, 8);
-		memcpy(&y2, b + 8, 8);
-		return ((x ^ y) | (x2 ^ y2)) == 0;
-	default:
-		return !memcmp(a, b, n);
-	}
-}
-
-/* The slot holding key, or NULL; *probes (when given) counts the slots
- * examined. The slot array is loaded once (sequentially consistent): a
- * shared table's array is replaced whole when its tombstones are reclaimed. */
-static inline uint8_t *hash_probe(const struct pl_table *t, struct pl_hash *h, const void *key,
-				  uint32_t *probes)
-{
-	uint8_t *slots = __atomic_load_n(&h->slots, __ATOMIC_SEQ_CST);
-	uint32_t i = hash_bytes(key, t->key_size) & h->mask;
-
-	for (uint32_t n = 0; n <= h->mask; n++, i = (i + 1) & h->mask) {
-		uint8_t *s = slots + (size_t)i * h->stride;
-		uint32_t st = __atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST);
-
-		if (probes)
-			*probes = n + 1;
-		if (st == SLOT_EMPTY)
-			return NULL;
-		if (st == SLOT_USED && key_eq(slot_key(s), key, t->key_size))
-			return s;
-	}
-	return NULL;
-}
 
 static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const void *key)
 {
@@ -689,7 +583,7 @@ static long lpm_update(const struct pl_table *t, struct pl_lpm *l, const void *k
 
 /* ---- the shim API ---- */
 
-void *pl_table_lookup_worker(struct pl_table *t, const void *key, unsigned worker)
+void *pl_table_lookup_worker(const struct pl_table *t, const void *key, unsigned worker)
 {
 	void *c = copy_of(t, worker);
 
@@ -733,7 +627,7 @@ static void copy_words(void *dst, const void *src, uint32_t n)
 	memcpy(dst, src, n);
 }
 
-void pl_table_read_worker(struct pl_table *t, const void *val, void *out)
+void pl_table_read_worker(const struct pl_table *t, const void *val, void *out)
 {
 	if (pl_table_is_percpu(t))
 		copy_words(out, val, t->value_size);
@@ -757,7 +651,7 @@ static long sarray_update(const struct pl_table *t, struct pl_sarray *a, uint32_
 	return 0;
 }
 
-long pl_table_update_worker(struct pl_table *t, const void *key, const void *val,
+long pl_table_update_worker(const struct pl_table *t, const void *key, const void *val,
 			    uint64_t flags, unsigned worker)
 {
 	void *c = copy_of(t, worker);
@@ -782,37 +676,19 @@ long pl_table_update_worker(struct pl_table *t, const void *key, const void *val
 	}
 }
 
-void *pl_table_lookup(struct pl_table *t, const void *key)
+void *pl_table_lookup_lpm(const struct pl_table *t, const void *key, unsigned worker)
 {
-	/* Arrays (the configuration, the counters, the ACL banks) are looked
-	 * up on every frame: answer them here, without the generic path. */
-	if (t->kind == PL_KIND_PERCPU_ARRAY) {
-		uint32_t idx = *(const uint32_t *)key;
-		void *c = copy_of(t, pl_worker_id);
-
-		if (!c || idx >= t->max_entries)
-			return NULL;
-		return (uint8_t *)c + (size_t)idx * t->value_size;
-	}
-	if (t->kind == PL_KIND_ARRAY) {
-		uint32_t idx = *(const uint32_t *)key;
-		struct pl_sarray *a = copy_of(t, 0);
-
-		if (!a || idx >= t->max_entries)
-			return NULL;
-		return __atomic_load_n(&a->ptr[idx], __ATOMIC_SEQ_CST);
-	}
-	return pl_table_lookup_worker(t, key, pl_worker_id);
+	return pl_table_lookup_worker(t, key, worker);
 }
 
-long pl_table_update(struct pl_table *t, const void *key, const void *val, uint64_t flags)
+long pl_table_update(const struct pl_table *t, const void *key, const void *val, uint64_t flags)
 {
 	/* The data path writes its own copy; for shared kinds this is the
 	 * control plane, and the copy index is ignored. */
 	return pl_table_update_worker(t, key, val, flags, pl_worker_id);
 }
 
-static long delete_in(struct pl_table *t, void *c, const void *key)
+static long delete_in(const struct pl_table *t, void *c, const void *key)
 {
 	if (is_hashed(t)) {
 		struct pl_hash *h = c;
@@ -846,14 +722,14 @@ static long delete_in(struct pl_table *t, void *c, const void *key)
 	return -EINVAL; /* arrays: as BPF */
 }
 
-long pl_table_delete(struct pl_table *t, const void *key)
+long pl_table_delete(const struct pl_table *t, const void *key)
 {
 	void *c = copy_of(t, pl_worker_id);
 
 	return c ? delete_in(t, c, key) : -ENODEV;
 }
 
-int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void *next)
+int pl_table_next_key(const struct pl_table *t, unsigned worker, const void *key, void *next)
 {
 	void *c = copy_of(t, worker);
 	uint32_t start = 0;
@@ -885,7 +761,7 @@ int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void
 	return 0;
 }
 
-int pl_table_walk_worker(struct pl_table *t, unsigned worker,
+int pl_table_walk_worker(const struct pl_table *t, unsigned worker,
 			 int (*fn)(const void *key, const void *val, void *arg), void *arg)
 {
 	void *c = copy_of(t, worker);
@@ -923,7 +799,7 @@ int pl_table_walk_worker(struct pl_table *t, unsigned worker,
 	return ret;
 }
 
-uint32_t pl_table_probe_len(struct pl_table *t, const void *key)
+uint32_t pl_table_probe_len(const struct pl_table *t, const void *key)
 {
 	void *c = copy_of(t, pl_worker_id);
 	uint32_t n = 0;
@@ -934,7 +810,7 @@ uint32_t pl_table_probe_len(struct pl_table *t, const void *key)
 	return n;
 }
 
-uint32_t pl_table_count(struct pl_table *t, unsigned worker)
+uint32_t pl_table_count(const struct pl_table *t, unsigned worker)
 {
 	void *c = copy_of(t, worker);
 
@@ -945,12 +821,10 @@ uint32_t pl_table_count(struct pl_table *t, unsigned worker)
 	return t->max_entries;
 }
 
-void pl_table_clear(struct pl_table *t)
+void pl_table_clear(const struct pl_table *t)
 {
-	struct pl_tstore *st = t->impl;
+	struct pl_table_store *st = t->store;
 
-	if (!st)
-		return;
 	for (unsigned i = 0; i < st->copies; i++) {
 		void *c = st->copy[i];
 
@@ -974,18 +848,20 @@ void pl_table_clear(struct pl_table *t)
 	}
 }
 
+/* The descriptors are constant; the API hands out plain pointers to them
+ * (nothing writes through them: the storage is behind t->store). */
 struct pl_table *pl_table_find(const char *name)
 {
-	for (struct pl_table *const *p = __start_pl_tables; p < __stop_pl_tables; p++)
+	for (const struct pl_table *const *p = __start_pl_tables; p < __stop_pl_tables; p++)
 		if (!strcmp((*p)->name, name))
-			return *p;
+			return (struct pl_table *)*p;
 	return NULL;
 }
 
 int pl_table_for_each(int (*fn)(struct pl_table *t, void *arg), void *arg)
 {
-	for (struct pl_table *const *p = __start_pl_tables; p < __stop_pl_tables; p++) {
-		int r = fn(*p, arg);
+	for (const struct pl_table *const *p = __start_pl_tables; p < __stop_pl_tables; p++) {
+		int r = fn((struct pl_table *)*p, arg);
 
 		if (r)
 			return r;
@@ -993,21 +869,20 @@ int pl_table_for_each(int (*fn)(struct pl_table *t, void *arg), void *arg)
 	return 0;
 }
 
-static void store_free(struct pl_table *t)
+static void store_free(const struct pl_table *t)
 {
-	struct pl_tstore *st = t->impl;
+	struct pl_table_store *st = t->store;
 
-	if (!st)
-		return;
-	for (unsigned i = 0; i < st->copies; i++)
+	for (unsigned i = 0; i < st->copies; i++) {
 		copy_free(t, st->copy[i]);
-	free(st);
-	t->impl = NULL;
+		st->copy[i] = NULL;
+	}
+	st->copies = 0;
 }
 
 void pl_core_fini(void)
 {
-	for (struct pl_table *const *p = __start_pl_tables; p < __stop_pl_tables; p++)
+	for (const struct pl_table *const *p = __start_pl_tables; p < __stop_pl_tables; p++)
 		store_free(*p);
 	for (unsigned i = 0; i < nretired; i++)
 		free(retired[i]);
@@ -1027,13 +902,10 @@ int pl_tables_alloc(unsigned nworkers)
 	if (!nworkers || nworkers > PL_WORKERS_MAX)
 		return -EINVAL;
 	pl_core_fini();
-	for (struct pl_table *const *p = __start_pl_tables; p < __stop_pl_tables; p++) {
-		struct pl_table *t = *p;
-		struct pl_tstore *st = calloc(1, sizeof(*st));
+	for (const struct pl_table *const *p = __start_pl_tables; p < __stop_pl_tables; p++) {
+		const struct pl_table *t = *p;
+		struct pl_table_store *st = t->store;
 
-		if (!st)
-			goto nomem;
-		t->impl = st;
 		st->copies = pl_table_is_percpu(t) ? nworkers : 1;
 		for (unsigned i = 0; i < st->copies; i++) {
 			st->copy[i] = copy_alloc(t);

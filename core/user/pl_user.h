@@ -8,9 +8,6 @@
 #include "pl_platform.h"
 #include "pl_types.h"
 
-#ifndef PL_WORKERS_MAX
-#define PL_WORKERS_MAX 64
-#endif
 
 /* Allocate every table for nworkers workers (1..PL_WORKERS_MAX) and write
  * the default configuration. Returns 0 or -errno. */
@@ -27,6 +24,33 @@ void pl_worker_set(unsigned id);
  * (pl_core_process does both around every frame). */
 void pl_worker_enter(void);
 void pl_worker_exit(void);
+
+/* Each worker's mark is odd while it runs a frame (pl_worker_enter/exit
+ * around pl_run); the control plane, after publishing a change, waits for
+ * every odd mark it sees to move on. Entering is a sequentially consistent
+ * store, and a frame reads published pointers, slot states and the
+ * configuration index with sequentially consistent loads, so a frame either
+ * is seen running there or sees what was published before the wait.
+ * Inline for pl_core_process. */
+struct pl_worker_mark {
+	uint64_t seq;
+	uint8_t pad[56]; /* one cache line per worker */
+};
+extern struct pl_worker_mark pl_worker_marks[PL_WORKERS_MAX];
+
+static inline void pl_worker_enter_inline(void)
+{
+	struct pl_worker_mark *m = &pl_worker_marks[pl_worker_id & (PL_WORKERS_MAX - 1)];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_SEQ_CST);
+}
+
+static inline void pl_worker_exit_inline(void)
+{
+	struct pl_worker_mark *m = &pl_worker_marks[pl_worker_id & (PL_WORKERS_MAX - 1)];
+
+	__atomic_store_n(&m->seq, __atomic_load_n(&m->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
 /* Wait until every frame that was running when this was called has ended
  * (a grace period: the control plane waits for one before it rewrites state
  * a frame may hold, such as the idle configuration bank or the idle ACL
@@ -71,15 +95,15 @@ int pl_table_is_percpu(const struct pl_table *t);
 
 /* Control-plane access to one worker's copy (worker ignored for shared
  * kinds). Lookup returns a pointer into the table or NULL. */
-void *pl_table_lookup_worker(struct pl_table *t, const void *key, unsigned worker);
-long pl_table_update_worker(struct pl_table *t, const void *key, const void *val,
+void *pl_table_lookup_worker(const struct pl_table *t, const void *key, unsigned worker);
+long pl_table_update_worker(const struct pl_table *t, const void *key, const void *val,
 			    uint64_t flags, unsigned worker);
 /* Iterate keys: key NULL gives the first; returns 0, or -ENOENT at the end. */
-int pl_table_next_key(struct pl_table *t, unsigned worker, const void *key, void *next);
+int pl_table_next_key(const struct pl_table *t, unsigned worker, const void *key, void *next);
 /* Copy a value found by pl_table_lookup_worker to out; a per-worker value
  * (counters a running worker increments) is read word by word with relaxed
  * atomics. */
-void pl_table_read_worker(struct pl_table *t, const void *val, void *out);
+void pl_table_read_worker(const struct pl_table *t, const void *val, void *out);
 /* Call fn(key, value, arg) for every entry of one worker's copy of a hash
  * table while that worker may be writing it (the control plane's read of
  * per-worker statistics: per-source counters, buckets). Values are copied
@@ -87,14 +111,14 @@ void pl_table_read_worker(struct pl_table *t, const void *val, void *out);
  * is skipped; the worker keeps a slot array it replaces while a walk runs.
  * Stops at fn's first non-zero return and returns it; -EINVAL for a table
  * that is not a hash. Does not touch the LRU order. */
-int pl_table_walk_worker(struct pl_table *t, unsigned worker,
+int pl_table_walk_worker(const struct pl_table *t, unsigned worker,
 			 int (*fn)(const void *key, const void *val, void *arg), void *arg);
 /* Slots a lookup of key examines in a hash table (the calling worker's
  * copy): tests bound it to check that tombstones are reclaimed. */
-uint32_t pl_table_probe_len(struct pl_table *t, const void *key);
+uint32_t pl_table_probe_len(const struct pl_table *t, const void *key);
 /* Number of entries in use (for a worker's copy). */
-uint32_t pl_table_count(struct pl_table *t, unsigned worker);
+uint32_t pl_table_count(const struct pl_table *t, unsigned worker);
 /* Remove every entry (arrays: zero every value). Not while workers run. */
-void pl_table_clear(struct pl_table *t);
+void pl_table_clear(const struct pl_table *t);
 
 #endif

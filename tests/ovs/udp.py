@@ -2,16 +2,21 @@
 # UDP helper for the OVS system tests.
 #   udp.py recv ADDR PORT,PORT... SECONDS [IDLE]
 #                                           count datagrams per port for at most SECONDS, or until
-#                                           IDLE s (default 0.5) pass without one; print "PORT=N ..."
+#                                           IDLE s (default 0.5) pass without one, or until
+#                                           SIGTERM/SIGINT; print "PORT=N ..."
 #   udp.py send ADDR PORT,PORT... COUNT     send COUNT 64-byte datagrams to each port, paced
 #   udp.py stream ADDR PORT,PORT... SECONDS PPS
 #                                           for SECONDS, PPS datagrams a second taking the ports in
-#                                           turn; print "PORT=N ..." sent
+#                                           turn (until SIGTERM/SIGINT if sooner); print "PORT=N ..." sent
+import signal
 import socket
 import sys
 import time
 
 mode, addr, ports = sys.argv[1], sys.argv[2], [int(p) for p in sys.argv[3].split(",")]
+stop = []
+signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+signal.signal(signal.SIGINT, lambda *_: stop.append(1))
 if mode == "recv":
     socks = []
     for p in ports:
@@ -25,7 +30,7 @@ if mode == "recv":
     end = time.time() + float(sys.argv[4])
     last = None  # time of the last datagram: stop 0.5 s after traffic ends
     idle = float(sys.argv[5]) if len(sys.argv) > 5 else 0.5
-    while time.time() < end and (last is None or time.time() - last < idle):
+    while time.time() < end and (last is None or time.time() - last < idle) and not stop:
         for p, s in zip(ports, socks):
             try:
                 while True:
@@ -40,9 +45,10 @@ elif mode == "stream":
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     seconds, pps = float(sys.argv[4]), float(sys.argv[5])
     cnt = {p: 0 for p in ports}
+    print("sending", flush=True)
     t0 = time.time()
     k = 0
-    while time.time() - t0 < seconds:
+    while time.time() - t0 < seconds and not stop:
         p = ports[k % len(ports)]
         s.sendto(b"x" * 64, (addr, p))
         cnt[p] += 1

@@ -99,7 +99,7 @@ static const char *apply_file(struct pl_ctl *ctl, const char *path)
 	return e ? err.msg : NULL;
 }
 
-static int blocked4(struct pl_table *t, __u8 a, __u8 b, __u8 c, __u8 d)
+static int blocked4(const struct pl_table *t, __u8 a, __u8 b, __u8 c, __u8 d)
 {
 	struct pl_route_key4 k = { .prefixlen = 32, .addr = { a, b, c, d } };
 

@@ -895,7 +895,7 @@ static void test_route_lpm(void)
 
 /* ---- block ---- */
 
-static void block_put(struct pl_table *t, int af, const char *pfx, unsigned plen, int del)
+static void block_put(const struct pl_table *t, int af, const char *pfx, unsigned plen, int del)
 {
 	struct pl_route_key6 k = { .prefixlen = plen };
 	struct pl_block_val v = { 0 };

@@ -63,14 +63,27 @@ enum pl_table_kind {
 	PL_KIND_XSKMAP,
 };
 
-/* A table descriptor; the storage behind `impl` lives in core/user. */
+#ifndef PL_WORKERS_MAX
+#define PL_WORKERS_MAX 64
+#endif
+
+/* Where a table's storage is: one copy, or one per worker for PERCPU kinds
+ * (copies is 0 before pl_core_init); the layouts live in core/user. */
+struct pl_table_store {
+	uint32_t copies;
+	void *copy[PL_WORKERS_MAX];
+};
+
+/* A table descriptor: constant (the data path's lookups are specialised
+ * by its kind and sizes, platform/user/pl_tables_impl.h); its storage is
+ * found through `store`. */
 struct pl_table {
 	const char *name;
 	enum pl_table_kind kind;
 	uint32_t key_size;
 	uint32_t value_size;
 	uint32_t max_entries;
-	void *impl;
+	struct pl_table_store *store;
 };
 
 /* Only the one translation unit that runs the pipeline (core/user/pl_core.c)
@@ -78,25 +91,25 @@ struct pl_table {
  * plane including a stage header for its structs) PL_TABLE only declares. */
 #ifdef PL_DEFINE_TABLES
 #define PL_TABLE(name, kind, ktype, vtype, max)                                \
-	struct pl_table name = { #name, PL_KIND_##kind, sizeof(ktype),         \
-				 sizeof(vtype), (max), NULL };                 \
-	static struct pl_table *const pl__reg_##name                           \
+	static struct pl_table_store pl__store_##name;                         \
+	const struct pl_table name = { #name, PL_KIND_##kind, sizeof(ktype),   \
+				       sizeof(vtype), (max), &pl__store_##name }; \
+	static const struct pl_table *const pl__reg_##name                     \
 		__attribute__((used, section("pl_tables"))) = &name
 #else
-#define PL_TABLE(name, kind, ktype, vtype, max) extern struct pl_table name
+#define PL_TABLE(name, kind, ktype, vtype, max) extern const struct pl_table name
 #endif
 
 #define PL_UPDATE_ANY     0
 #define PL_UPDATE_NOEXIST 1
 #define PL_UPDATE_EXIST   2
 
-void *pl_table_lookup(struct pl_table *t, const void *key);
-long pl_table_update(struct pl_table *t, const void *key, const void *val, uint64_t flags);
-long pl_table_delete(struct pl_table *t, const void *key);
+long pl_table_update(const struct pl_table *t, const void *key, const void *val, uint64_t flags);
+long pl_table_delete(const struct pl_table *t, const void *key);
 /* Another CPU's value of a per-CPU entry. In user space a worker's tables
  * hold only its own keys and each worker owns its queues' flows, so there
  * is nothing to find (and reading another worker's table would race). */
-PL_INLINE void *pl_table_lookup_cpu(struct pl_table *t, const void *key, uint32_t cpu)
+PL_INLINE void *pl_table_lookup_cpu(const struct pl_table *t, const void *key, uint32_t cpu)
 {
 	(void)t;
 	(void)key;
@@ -134,6 +147,9 @@ PL_INLINE void pl_ring_discard(struct pl_ring *r, void *rec)
 /* Worker identity: selects the per-worker copy of PERCPU_* tables. */
 extern __thread uint32_t pl_worker_id;
 PL_INLINE uint32_t pl_cpu_id(void) { return pl_worker_id; }
+
+/* pl_table_lookup: inline, specialised per table. */
+#include "pl_tables_impl.h"
 
 /* Add to a statistic of this worker (a per-worker table's u64): the worker
  * is its only writer, and the control plane reads it while the worker

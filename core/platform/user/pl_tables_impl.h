@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/* User-space tables: the layouts core/user/pl_tables.c keeps, and the
+ * lookup the data path calls (pl_table_lookup), inline so that each call
+ * site is specialised for its table. The pipeline's tables are constant
+ * descriptors defined in the translation unit that runs it
+ * (core/user/pl_core.c): there the compiler knows each table's kind and key
+ * size at the call, keeps only that kind's branch, and hashes and compares
+ * a key of known size without a loop or a library call. Elsewhere (tests,
+ * the control plane) the same code chooses at run time. Included by
+ * platform/user/pl_platform_impl.h only. */
+#ifndef PL_TABLES_IMPL_H
+#define PL_TABLES_IMPL_H
+
+#define PL_SLOT_EMPTY 0
+#define PL_SLOT_USED  1
+#define PL_SLOT_DEAD  2
+#define PL_SLOT_HDR   16u
+
+/* Open addressing with linear probing (pl_tables.c describes the rest). */
+struct pl_hash {
+	uint32_t mask;      /* slots - 1 */
+	uint32_t count;     /* used slots */
+	uint32_t dead;      /* tombstones (PL_SLOT_DEAD) */
+	uint32_t stride;    /* bytes per slot */
+	uint32_t voff;      /* offset of the value (per worker) or its pointer (shared) */
+	uint64_t tick;      /* LRU clock */
+	uint8_t *slots;     /* [state:4][pad:4][stamp:8][key][value or value pointer] */
+	uint8_t *stale;     /* per-worker copy: a replaced slot array a walker may still read */
+};
+
+/* A shared array: a pointer per index, first into `base`, then to buffers
+ * of their own once written. */
+struct pl_sarray {
+	void **ptr;
+	uint8_t *base;
+};
+
+PL_INLINE uint32_t *pl_slot_state(uint8_t *s) { return (uint32_t *)s; }
+PL_INLINE uint64_t *pl_slot_stamp(uint8_t *s) { return (uint64_t *)(s + 8); }
+PL_INLINE uint8_t *pl_slot_key(uint8_t *s) { return s + PL_SLOT_HDR; }
+PL_INLINE void **pl_slot_vptr(const struct pl_hash *h, uint8_t *s) { return (void **)(s + h->voff); }
+
+PL_INLINE int pl_kind_percpu(enum pl_table_kind k)
+{
+	return k == PL_KIND_PERCPU_ARRAY || k == PL_KIND_PERCPU_LRU_HASH;
+}
+
+PL_INLINE int pl_kind_hash(enum pl_table_kind k)
+{
+	return k == PL_KIND_HASH || k == PL_KIND_LRU_HASH || k == PL_KIND_PERCPU_LRU_HASH;
+}
+
+/* FNV-1a over 32-bit words (keys are small, fixed-size and mostly a
+ * multiple of 4 bytes), bytes for the rest, then a final avalanche. */
+PL_INLINE uint32_t pl_key_hash(const void *p, uint32_t n)
+{
+	const uint8_t *b = p;
+	uint32_t h = 2166136261u, i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, b + i, 4);
+		h = (h ^ w) * 16777619u;
+	}
+	for (; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	h ^= h >> 16;
+	h *= 0x7feb352d;
+	h ^= h >> 15;
+	return h;
+}
+
+/* Key equality without a libc call for the usual small sizes, when the
+ * size is known where it is inlined (the data path's tables). */
+PL_INLINE int pl_key_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+	uint64_t x, y, x2, y2;
+	uint32_t u, v;
+
+	if (!__builtin_constant_p(n))
+		return !memcmp(a, b, n);
+	switch (n) {
+	case 4:
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return u == v;
+	case 8:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y;
+	case 16:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&x2, a + 8, 8);
+		memcpy(&y2, b + 8, 8);
+		return ((x ^ y) | (x2 ^ y2)) == 0;
+	case 20:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&x2, a + 8, 8);
+		memcpy(&y2, b + 8, 8);
+		memcpy(&u, a + 16, 4);
+		memcpy(&v, b + 16, 4);
+		return ((x ^ y) | (x2 ^ y2) | (uint64_t)(u ^ v)) == 0;
+	default:
+		return !memcmp(a, b, n);
+	}
+}
+
+/* The slot holding key, or NULL; *probes (when given) counts the slots
+ * examined. The slot array is loaded once (sequentially consistent): a
+ * shared table's array is replaced whole when its tombstones are reclaimed. */
+PL_INLINE uint8_t *pl_hash_probe(const struct pl_table *t, struct pl_hash *h, const void *key,
+				 uint32_t *probes)
+{
+	uint8_t *slots = __atomic_load_n(&h->slots, __ATOMIC_SEQ_CST);
+	uint32_t i = pl_key_hash(key, t->key_size) & h->mask;
+
+	for (uint32_t n = 0; n <= h->mask; n++, i = (i + 1) & h->mask) {
+		uint8_t *s = slots + (size_t)i * h->stride;
+		uint32_t st = __atomic_load_n(pl_slot_state(s), __ATOMIC_SEQ_CST);
+
+		if (probes)
+			*probes = n + 1;
+		if (st == PL_SLOT_EMPTY)
+			return NULL;
+		if (st == PL_SLOT_USED && pl_key_eq(pl_slot_key(s), key, t->key_size))
+			return s;
+	}
+	return NULL;
+}
+
+/* One worker's copy of a table (the only copy of a shared kind, worker 0);
+ * NULL before pl_core_init. worker is below copies on the data path: the
+ * division is for the rest. */
+PL_INLINE void *pl_table_copy(const struct pl_table *t, uint32_t worker)
+{
+	const struct pl_table_store *st = t->store;
+
+	if (__builtin_expect(worker >= st->copies, 0)) {
+		if (!st->copies)
+			return NULL;
+		worker %= st->copies;
+	}
+	return st->copy[worker];
+}
+
+/* The copy of a shared kind: NULL before pl_core_init (pl_tables.c clears
+ * the pointers when it frees them). */
+PL_INLINE void *pl_table_shared(const struct pl_table *t)
+{
+	return t->store->copy[0];
+}
+
+/* The LPM search (out of line: pl_tables.c). */
+void *pl_table_lookup_lpm(const struct pl_table *t, const void *key, unsigned worker);
+
+/* The data path's lookup in the calling worker's copy, as
+ * bpf_map_lookup_elem: a pointer to the value, or NULL. */
+PL_INLINE void *pl_table_lookup(const struct pl_table *t, const void *key)
+{
+	void *c;
+
+	switch (t->kind) {
+	case PL_KIND_PERCPU_ARRAY: {
+		uint32_t idx = *(const uint32_t *)key;
+
+		c = pl_table_copy(t, pl_worker_id);
+		if (!c || idx >= t->max_entries)
+			return NULL;
+		return (uint8_t *)c + (size_t)idx * t->value_size;
+	}
+	case PL_KIND_ARRAY:
+	case PL_KIND_DEVMAP:
+	case PL_KIND_XSKMAP: {
+		uint32_t idx = *(const uint32_t *)key;
+		struct pl_sarray *a = pl_table_shared(t);
+
+		if (!a || idx >= t->max_entries)
+			return NULL;
+		return __atomic_load_n(&a->ptr[idx], __ATOMIC_SEQ_CST);
+	}
+	case PL_KIND_HASH:
+	case PL_KIND_LRU_HASH: {
+		struct pl_hash *h = pl_table_shared(t);
+		uint8_t *s;
+
+		if (!h)
+			return NULL;
+		s = pl_hash_probe(t, h, key, NULL);
+		return s ? __atomic_load_n(pl_slot_vptr(h, s), __ATOMIC_SEQ_CST) : NULL;
+	}
+	case PL_KIND_PERCPU_LRU_HASH: {
+		struct pl_hash *h = pl_table_copy(t, pl_worker_id);
+		uint8_t *s;
+
+		if (!h)
+			return NULL;
+		s = pl_hash_probe(t, h, key, NULL);
+		if (!s)
+			return NULL;
+		*pl_slot_stamp(s) = ++h->tick;
+		return s + h->voff;
+	}
+	default:
+		return pl_table_lookup_lpm(t, key, pl_worker_id);
+	}
+}
+
+#endif
