@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* pl-sink's XDP program: count every frame per flow class (per-CPU), and for
  * latency probes (UDP to the probe port carrying struct pl_probe_stamp)
- * record now - stamp into a log-linear histogram. Returns the configured
- * action (XDP_DROP by default). */
+ * record now - stamp into a log-linear histogram; IPv4 frames per TTL, and
+ * those whose header checksum is wrong (what a router in front changed is
+ * checked where the frames land). Returns the configured action (XDP_DROP
+ * by default). */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
@@ -33,6 +35,17 @@ struct {
 	__type(value, struct pl_sink_lat);
 	__uint(max_entries, 1);
 } pl_sink_lat SEC(".maps");
+
+/* IPv4 frames (20-byte header) by TTL (0-255); PL_SINK_TTL_BAD_CSUM: those
+ * with a wrong header checksum. The harness reads it with bpftool through
+ * the program attached to the sink's interface. */
+#define PL_SINK_TTL_BAD_CSUM 256
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, PL_SINK_TTL_BAD_CSUM + 1);
+} pl_sink_ttl SEC(".maps");
 
 const volatile struct pl_sink_cfg pl_sink_cfg = { .action = XDP_DROP };
 
@@ -89,6 +102,24 @@ static __always_inline void pl_probe_record(struct pl_probe_stamp *s)
 		lat->min_ns = d;
 }
 
+/* Count an IPv4 header (ihl 5, inside the frame) by TTL, or as a bad
+ * checksum: the one's-complement sum of its ten words must be 0xffff. */
+static __always_inline void pl_ttl_record(const struct iphdr *ip)
+{
+	const __u16 *w = (const __u16 *)ip;
+	__u32 sum = 0, k;
+	__u64 *n;
+
+	for (int i = 0; i < 10; i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	k = sum == 0xffff ? ip->ttl : PL_SINK_TTL_BAD_CSUM;
+	n = bpf_map_lookup_elem(&pl_sink_ttl, &k);
+	if (n)
+		(*n)++;
+}
+
 /* Frags-aware, so it attaches natively at MTU 9000; bytes count the whole
  * frame. */
 SEC("xdp.frags")
@@ -112,6 +143,8 @@ int pl_sink(struct xdp_md *ctx)
 		proto = ip->protocol;
 		cls = proto == IPPROTO_UDP ? PL_CLASS_UDP4 : proto == IPPROTO_TCP ? PL_CLASS_TCP4 :
 		      proto == IPPROTO_ICMP ? PL_CLASS_ICMP4 : PL_CLASS_OTHER4;
+		if (ip->ihl == 5)
+			pl_ttl_record(ip);
 		if (proto == IPPROTO_UDP && ip->ihl == 5)
 			udp = (void *)(ip + 1);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {

@@ -2,6 +2,7 @@
 /* plt_xdp: XDP attachment with bpf_links, queries, detach-if-ours, hints. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -82,6 +83,58 @@ int plt_if_ethtool_get(const char *ifname, __u32 cmd)
 	int err = if_ioctl(ifname, SIOCETHTOOL, &ifr, &ev);
 
 	return err ? err : (int)ev.data;
+}
+
+/* The sum of the ethtool statistics (ethtool -S) of ifname whose names end
+ * in suffix; 0 or -errno. */
+int plt_if_stat_sum(const char *ifname, const char *suffix, __u64 *sum)
+{
+	struct {
+		struct ethtool_sset_info hdr;
+		__u32 len;
+	} ss = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ull << ETH_SS_STATS } };
+	struct ethtool_gstrings *names = NULL;
+	struct ethtool_stats *vals = NULL;
+	size_t sl = strlen(suffix);
+	struct ifreq ifr;
+	__u32 n;
+	int err;
+
+	*sum = 0;
+	err = if_ioctl(ifname, SIOCETHTOOL, &ifr, &ss);
+	if (err)
+		return err;
+	n = ss.hdr.sset_mask ? ss.len : 0;
+	if (!n || n > 65536)
+		return n ? -E2BIG : 0;
+	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
+	vals = calloc(1, sizeof(*vals) + (size_t)n * sizeof(__u64));
+	if (!names || !vals) {
+		err = -ENOMEM;
+		goto free_bufs;
+	}
+	names->cmd = ETHTOOL_GSTRINGS;
+	names->string_set = ETH_SS_STATS;
+	names->len = n;
+	vals->cmd = ETHTOOL_GSTATS;
+	vals->n_stats = n;
+	err = if_ioctl(ifname, SIOCETHTOOL, &ifr, names);
+	if (!err)
+		err = if_ioctl(ifname, SIOCETHTOOL, &ifr, vals);
+	for (__u32 i = 0; !err && i < n && i < vals->n_stats; i++) {
+		char name[ETH_GSTRING_LEN + 1];
+		size_t l;
+
+		memcpy(name, names->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
+		name[ETH_GSTRING_LEN] = 0;
+		l = strlen(name);
+		if (l >= sl && !strcmp(name + l - sl, suffix))
+			*sum += vals->data[i];
+	}
+free_bufs:
+	free(names);
+	free(vals);
+	return err;
 }
 
 int plt_if_mtu(const char *ifname)

@@ -132,5 +132,8 @@ void plt_if_driver(const char *ifname, char *buf, size_t len);
 int plt_if_mtu(const char *ifname);
 /* An ethtool "get value" (ETHTOOL_GGRO...), or -errno. */
 int plt_if_ethtool_get(const char *ifname, __u32 cmd);
+/* The sum of the ethtool statistics (`ethtool -S`) whose names end in
+ * suffix ("xdp_tx_errors": every queue's), into *sum; 0 or -errno. */
+int plt_if_stat_sum(const char *ifname, const char *suffix, __u64 *sum);
 
 #endif

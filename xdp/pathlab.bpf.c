@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The pathlab core as one XDP program. Verdicts map to XDP actions:
- *   DROP -> XDP_DROP, PASS -> XDP_PASS, TX -> XDP_TX,
+ *   DROP -> XDP_DROP, PASS -> XDP_PASS, TX -> XDP_TX (on veth ports:
+ *           bpf_redirect to the receiving port, see pl_tx_as_redirect),
  *   REDIRECT -> bpf_redirect_map(pl_tx_ports, out_port),
  *   USER -> bpf_redirect_map(xsks_map, rx_queue) falling back to XDP_PASS
  *           when no socket is bound on that queue,
@@ -36,6 +37,16 @@ PL_TABLE(xsks_map, XSKMAP, __u32, __u32, PL_XSK_MAX);
 const volatile __u32 pl_record_result = 0;
 /* Set before load by attach-ovs: PASS -> xsks_map (see above). */
 const volatile __u32 pl_pass_to_xsk = 0;
+/* Set before load by pathlab-xdp when every port is a veth: TX leaves as
+ * bpf_redirect(receiving port) instead of XDP_TX. A native-mode veth hands
+ * XDP_TX frames to its peer's ring but wakes the peer only when the peer
+ * has an XDP program of its own (the kernel's veth_xdp_flush checks the
+ * peer's program, not its NAPI), so towards a plain host (GRO on, no
+ * program) the responder's SYN-ACK waits until that host sends something
+ * else, or is dropped when the peer has no NAPI at all. A redirect into the
+ * same veth is flushed whenever the peer has NAPI (GRO on, threaded NAPI or
+ * a program). */
+const volatile __u32 pl_tx_as_redirect = 0;
 PL_TABLE(pl_last_result, PERCPU_ARRAY, __u32, struct pl_result_rec, 1);
 
 /* Frags-aware (BPF_F_XDP_HAS_FRAGS): a frame larger than one buffer (MTU
@@ -65,6 +76,8 @@ static __always_inline int pl_xdp(struct xdp_md *xdp)
 			return bpf_redirect_map(&xsks_map, c.rx_queue, XDP_PASS);
 		return XDP_PASS;
 	case PL_TX:
+		if (pl_tx_as_redirect)
+			return bpf_redirect(c.ifindex, 0);
 		return XDP_TX;
 	case PL_REDIRECT:
 #ifdef PL_PIN_MAPS

@@ -3,6 +3,7 @@
  * attach, mode, policy, stats, and the Open vSwitch pre-filter's. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,11 +14,101 @@
 #include "plo_prefilter.h"
 #include "px.h"
 
-/* Print stats of c every interval until a signal or --duration. */
-static int px_stats_loop(struct pl_ctl *c, const struct px_opts *o, const char *label)
+/* A veth drops a frame sent to it by XDP_TX or XDP_REDIRECT unless its peer
+ * can receive XDP frames (an XDP program, GRO or threaded NAPI on the peer),
+ * and nothing but its `xdp_tx_errors` statistic says so: the responder's
+ * SYN-ACKs and reflected frames vanish (a redirect into it fails the same
+ * way: xdp_xmit_errors). Watch that statistic on the veths
+ * among ifnames and say once per interface what to do. */
+struct px_txwatch {
+	int n;
+	char **ifnames;
+	bool veth[PX_MAX_IFACES];
+	bool warned[PX_MAX_IFACES];
+	__u64 ok[PX_MAX_IFACES], err[PX_MAX_IFACES];
+};
+
+/* The interface's tx_dropped (where a veth counts redirected frames it
+ * could not hand to its peer at all), or 0. */
+static __u64 px_tx_dropped(const char *ifname)
+{
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_dropped", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/* Frames the veth handed to its peer (ok) and could not (err): XDP_TX
+ * (xdp_tx, xdp_tx_errors) and redirects into it (xdp_xmit, and
+ * xdp_xmit_errors, tx_dropped, or a failed redirect in rx_queue_N_drops). */
+static int px_veth_tx_counts(const char *ifname, __u64 *ok, __u64 *err)
+{
+	__u64 v[6];
+	static const char *const names[6] = { "xdp_tx", "xdp_xmit", "xdp_tx_errors", "xdp_xmit_errors", "drops",
+					      "xdp_drops" };
+
+	for (int i = 0; i < 6; i++)
+		if (plt_if_stat_sum(ifname, names[i], &v[i]))
+			return -1;
+	*ok = v[0] + v[1];
+	/* rx_queue_N_drops (= "drops" - "xdp_drops"): failed redirects, e.g.
+	 * into this veth after its peer turned GRO off (the kernel then takes
+	 * away its ndo_xdp_xmit) */
+	*err = v[2] + v[3] + (v[4] - v[5]) + px_tx_dropped(ifname);
+	return 0;
+}
+
+static void px_txwatch_init(struct px_txwatch *w, int n, char **ifnames)
+{
+	char drv[32];
+
+	memset(w, 0, sizeof(*w));
+	w->n = n < PX_MAX_IFACES ? n : PX_MAX_IFACES;
+	w->ifnames = ifnames;
+	for (int i = 0; i < w->n; i++) {
+		plt_if_driver(ifnames[i], drv, sizeof(drv));
+		w->veth[i] = !strcmp(drv, "veth") && !px_veth_tx_counts(ifnames[i], &w->ok[i], &w->err[i]);
+	}
+}
+
+/* Frames failed and none went through since the last check (a second): the
+ * peer has no receive path (a full ring under load fails only some). */
+static void px_txwatch_check(struct px_txwatch *w)
+{
+	for (int i = 0; i < w->n; i++) {
+		__u64 ok, err, ok0 = w->ok[i], err0 = w->err[i];
+
+		if (!w->veth[i] || w->warned[i] || px_veth_tx_counts(w->ifnames[i], &ok, &err))
+			continue;
+		w->ok[i] = ok;
+		w->err[i] = err;
+		if (err <= err0 || ok != ok0)
+			continue;
+		w->warned[i] = true;
+		pr_warn("%s: %llu frames the program sent out of it (TX: responder, reflect; or REDIRECT) were "
+			"dropped by the veth: its peer cannot receive XDP frames. Give the peer a receive path, "
+			"in the peer's namespace: `ethtool -K PEER gro on` (or an XDP program, or threaded NAPI) "
+			"(ethtool -S %s: xdp_tx_errors, xdp_xmit_errors, rx_queue_N_drops; ip -s link: TX dropped)\n",
+			w->ifnames[i], (unsigned long long)(err - err0), w->ifnames[i]);
+	}
+}
+
+/* Print stats of c every interval until a signal or --duration; check the
+ * veths among ifnames for dropped XDP_TX frames every second. */
+static int px_stats_loop(struct pl_ctl *c, const struct px_opts *o, const char *label, int n,
+			 char **ifnames)
 {
 	struct pl_counters prev, cur;
 	double t0 = plt_now(), next = t0, tprev = t0;
+	struct px_txwatch w;
 	int err;
 
 	err = pl_ctl_read_counters(c, &prev);
@@ -25,13 +116,17 @@ static int px_stats_loop(struct pl_ctl *c, const struct px_opts *o, const char *
 		pr_warn("cannot read pl_counters: %s\n", strerror(-err));
 		return err;
 	}
+	px_txwatch_init(&w, n, ifnames);
 	while (!plt_stop) {
 		double t;
 
 		next += o->interval;
 		if (o->duration > 0 && next > t0 + o->duration)
 			next = t0 + o->duration;
-		plt_sleep_until(next);
+		for (t = plt_now(); !plt_stop && t < next; t = plt_now()) {
+			plt_sleep_until(t + 1.0 < next ? t + 1.0 : next);
+			px_txwatch_check(&w);
+		}
 		t = plt_now();
 		err = pl_ctl_read_counters(c, &cur);
 		if (err) {
@@ -94,7 +189,7 @@ int px_cmd_run(void *opts, int n, char **ifnames)
 	fflush(stdout);
 	err = px_metrics_start(o, l.ctl, n, ifnames, plt_xdp_mode_names[l.link[0].mode], &srv);
 	if (!err)
-		err = px_stats_loop(l.ctl, o, "xdp");
+		err = px_stats_loop(l.ctl, o, "xdp", n, ifnames);
 	pl_metrics_stop(srv);
 	px_loaded_destroy(&l);
 	printf("detached from %d interface%s\n", n, n == 1 ? "" : "s");
@@ -195,7 +290,7 @@ int px_cmd_stats(void *opts, int n, char **args)
 	plt_stop_on_signals();
 	err = px_metrics_start(o, c, 1, args, plt_xdp_attached_name(a.attach_mode), &srv);
 	if (!err)
-		err = px_stats_loop(c, o, "xdp");
+		err = px_stats_loop(c, o, "xdp", 1, args);
 	pl_metrics_stop(srv);
 	pl_ctl_close(c);
 	return err ? 1 : 0;

@@ -83,11 +83,22 @@ static int px_object_load(struct px_loaded *l, struct px_opts *o)
 {
 	int offload = o->mode == PLT_XDP_OFFLOAD, err;
 	struct pl_config cfg;
+	__u32 all_veth = !offload && l->nif > 0;
+	char driver[64];
 
+	/* TX as a redirect to the receiving port on veth (pathlab.bpf.c,
+	 * pl_tx_as_redirect): the answer reaches a peer that has GRO on but
+	 * no XDP program (a plain host namespace) */
+	for (int i = 0; i < l->nif && all_veth; i++) {
+		plt_if_driver(l->ifnames[i], driver, sizeof(driver));
+		all_veth = !strcmp(driver, "veth");
+	}
 	err = plt_bpf_load(&l->bpf, &(struct plt_bpf_opts){
 		.path = px_obj_path(o),
 		.prog = PLT_CORE_PROG, /* not pathlab_empty, a benchmark baseline */
 		.offload_ifindex = offload ? l->ifindex[0] : 0,
+		.rodata = (const struct plt_bpf_rodata[]){ { "pl_tx_as_redirect", all_veth } },
+		.nrodata = 1,
 	});
 	if (err)
 		return err;

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from . import bypass, hostenv, measure, nicprobe, paths, promfile, realport, report, workloads
+from . import bypass, hostenv, measure, nicprobe, paths, promfile, realport, report, requests, workloads
 from . import counters as C
 from . import placement as P
 from . import lab as L
@@ -382,7 +382,12 @@ def run(argv):
                     cell_opts.search = not a.no_search and p.name != "ceiling"
                     nic0 = {i: hostenv.nic_stats(topo.ns("dut"), i) for i in p.dut_ifs()}
                     cell_opts.latency = not a.no_latency and not a.no_search
-                    row.update(measure.measure_cell(cell, cell_opts))
+                    if wl.kind == "requests":
+                        got = requests.measure_cell(cell, cell_opts)
+                        row["notes"] += got.pop("notes_add", [])
+                        row.update(got)
+                    else:
+                        row.update(measure.measure_cell(cell, cell_opts))
                     row["nic_stats_delta"] = {i: hostenv.stats_delta(nic0[i], hostenv.nic_stats(topo.ns("dut"), i))
                                               for i in nic0}
                     row["status"] = "ok"
@@ -404,6 +409,8 @@ def run(argv):
                 el = time.time() - t0
                 say("cell %d of %d: %s@%s %s %d B: %s%s; %.0f s, ETA %.0f s" % (
                     done, ncells, p.name, place.variant, wl.name, size, row["status"],
+                    (" %s k req/s%s %s" % (row["krps"]["median"], " client-limited" if row["client_limited"] else "",
+                                           row.get("correct"))) if row["status"] == "ok" and "krps" in row else
                     (" PDR %s overload %s %s" % (report.fmt(row.get("pdr_mpps")), report.fmt(row.get("overload_mpps")),
                                                 row.get("correct"))) if row["status"] == "ok" else
                     " (%s)" % row.get("reason", ""), time.time() - cell_t0, el / done * (ncells - done)))

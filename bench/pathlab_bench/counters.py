@@ -204,3 +204,50 @@ def tsc_hz():
     except OSError:
         pass
     return 0.0
+
+
+def sink_ttl_map(topo):
+    """The id of pl-sink's pl_sink_ttl map: through the program attached to
+    the sink's interface (map names are not unique on a shared machine)."""
+    rc, out, _ = topo.nsrun("sink", ["ip", "-j", "-d", "link", "show", "dev", topo["SINK_IF"]], quiet=True)
+    try:
+        xdp = json.loads(out)[0].get("xdp", {})
+        pid = xdp.get("prog", {}).get("id") or (xdp.get("attached") or [{}])[0].get("prog", {}).get("id")
+    except (ValueError, IndexError, AttributeError):
+        return None
+    if not pid:
+        return None
+    rc, out, _ = topo.lab.run(["bpftool", "-j", "prog", "show", "id", str(pid)], quiet=True)
+    try:
+        ids = json.loads(out).get("map_ids", [])
+    except ValueError:
+        return None
+    for m in ids:
+        rc, out, _ = topo.lab.run(["bpftool", "-j", "map", "show", "id", str(m)], quiet=True)
+        try:
+            if json.loads(out).get("name") == "pl_sink_ttl":
+                return m
+        except ValueError:
+            pass
+    return None
+
+
+def sink_ttl(topo, map_id):
+    """{ttl: frames, "bad_csum": frames} so far (summed over CPUs), from pl-sink's pl_sink_ttl."""
+    if map_id is None:
+        return None
+    rc, out, _ = topo.lab.run(["bpftool", "-j", "map", "dump", "id", str(map_id)], quiet=True)
+    try:
+        entries = json.loads(out)
+    except ValueError:
+        return None
+    res = {}
+    for e in entries:
+        k = e.get("key")
+        k = int(k) if isinstance(k, int) else int.from_bytes(bytes(int(x, 16) for x in k), "little")
+        n = sum(int(v.get("value", 0)) if isinstance(v.get("value"), int)
+                else int.from_bytes(bytes(int(x, 16) for x in v.get("value")), "little")
+                for v in e.get("values", []))
+        if n:
+            res["bad_csum" if k == 256 else k] = n
+    return res

@@ -54,6 +54,11 @@ class Cell:
                 "sink": lambda: C.veth(self.topo, "sink", t["SINK_IF"]),
                 "dut": lambda: self.path.counters() or {},
                 "bpf": self.bpf_read}
+        if self.wl.name == "route":
+            # what the router changed, counted where the frames land
+            if getattr(self, "ttl_map", None) is None:
+                self.ttl_map = C.sink_ttl_map(self.topo)
+            jobs["ttl"] = lambda: C.sink_ttl(self.topo, self.ttl_map)
         futs = {k: POOL.submit(f) for k, f in jobs.items()}
         s = {k: f.result() for k, f in futs.items()}
         s["cpu"] = C.cpu_times()
@@ -234,6 +239,9 @@ def account(cell, a, b, gen):
            "verdicts": bool(dut),
            "raw": {k: {n: v for n, v in d[k].items() if v} for k in d}}
     secs = max(1e-6, b["t"] - a["t"])
+    if a.get("ttl") is not None and b.get("ttl") is not None:
+        acc["ttl"] = {k: b["ttl"].get(k, 0) - a["ttl"].get(k, 0) for k in b["ttl"]
+                      if b["ttl"].get(k, 0) - a["ttl"].get(k, 0)}
     acc["cpu_util"] = C.cpu_util(a["cpu"], b["cpu"])
     acc["dut_proc_cpu_s"] = round(b["proc"] - a["proc"], 3)
     if a["bpf"] and b["bpf"]:

@@ -16,6 +16,7 @@ import time
 
 from . import counters as C
 from . import nicprobe
+from . import requests
 from . import placement as P
 from .lab import Error
 from .where import layout
@@ -193,8 +194,12 @@ class Controlled(Path):
 
 # --- Linux: nftables netdev ingress ---------------------------------------------
 class Linux(Path):
+    """drop, fwd, acl: an nftables netdev ingress table; route: the kernel's
+    IPv4 forwarding (the table only counts); responder: nginx on the
+    kernel's TCP stack (requests.start_nginx)."""
     name = "linux"
     title = "Linux (nftables netdev)"
+    workloads = ("drop", "fwd", "acl", "route", "responder")
 
     def check(self, wl):
         if not shutil.which("nft"):
@@ -208,7 +213,8 @@ class Linux(Path):
             t["DUT_OUT_MAC"], t["SINK_MAC"], t["DUT_OUT_IF"])
         rules = {"drop": ['counter drop comment "drop"'],
                  "fwd": [fwd],
-                 "acl": ['meta l4proto tcp counter drop comment "drop"', fwd]}[wl.name]
+                 "acl": ['meta l4proto tcp counter drop comment "drop"', fwd],
+                 "route": [], "responder": []}[wl.name]
         text = ('table netdev plt_b {\n chain in { type filter hook ingress device "%s" priority 0; policy accept;\n'
                 '  counter comment "rx"\n%s\n }\n}\n' % (t["DUT_IN_IF"], "\n".join("  " + r for r in rules)))
         self.stop()
@@ -216,8 +222,11 @@ class Linux(Path):
         if rc != 0:
             raise Error("nft: " + (err or out).strip()[-200:])
         self.loaded = True
+        if wl.name == "responder":
+            requests.start_nginx(self, topo)
 
     def stop(self):
+        Path.stop(self)
         if self.topo is not None:
             self.topo.nsrun("dut", ["nft", "delete", "table", "netdev", "plt_b"], quiet=True)
 
@@ -233,6 +242,7 @@ class Linux(Path):
 # --- pathlab-xdp --------------------------------------------------------------------
 class PathlabXdp(Path):
     mode = "native"
+    workloads = ("drop", "fwd", "acl", "route", "responder")
     drops_in_xdp = True
     live_switch = True
     metrics_port = 19731
@@ -379,6 +389,7 @@ class BareXdp(Path):
 # --- pathlab-afxdp ------------------------------------------------------------------
 class PathlabAfxdp(Controlled):
     kind = "afxdp"
+    workloads = ("drop", "fwd", "acl", "route", "responder")
     placement_mode = "user"
     placement_reason = "busy polling (--busy-poll) is a start option and the placements differ in it"
     metrics_port = 19734
@@ -526,6 +537,7 @@ class PathlabDpdk(Controlled):
     (net_af_xdp's busy polling is on by default), only the per-device
     busy-poll settings and the NAPI move."""
     kind = "afxdp"
+    workloads = ("drop", "fwd", "acl", "route", "responder")
     hybrid = False
     same_across_placements = True
     metrics_port = 19736

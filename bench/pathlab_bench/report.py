@@ -3,6 +3,11 @@
 import json
 import os
 
+from . import requests
+from .workloads import WORKLOADS
+
+REQUEST_WORKLOADS = [w for w, x in WORKLOADS.items() if x.kind == "requests"]
+
 NOISE = 0.10  # figures of two runs within 10 % are inside the noise band
 FLOOR_MPPS = 0.00525  # the search's floor (5 kpps) and 5 % above: "at most the floor"
 
@@ -91,6 +96,8 @@ def markdown(res):
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["rows"]:
         pl = r.get("variant", "")
+        if r["workload"] in REQUEST_WORKLOADS:
+            continue  # their own table (requests.markdown)
         if r["status"] != "ok":
             out.append("| %s | %s | %s | %s | | | | | | | | | %s |" % (
                 r["title"], pl, wl_cell(r, m), "n/a" if r["status"] == "n/a" else "FAILED", r.get("reason", "")))
@@ -107,6 +114,7 @@ def markdown(res):
             fmt(r.get("pdr_mpps"), at_least="pdr_mpps" in r.get("generator_limited", ())),
             fmt(r.get("overload_mpps")), 100 * r.get("overload_loss", 0), vs_t, lat_cell(r),
             r.get("dut_budget_ns_per_pkt", "-"), r.get("bpf_ns_per_pkt", "-"), r["correct"], "; ".join(notes)))
+    out += requests.markdown(res["rows"])
     out.append("")
     out.append("Placements (where each context ran): results.json rows[].placement. dut = everything on the "
                "DUT budget; napi-gen = the DUT's receive NAPI in the softirq of the generator's CPU "
@@ -124,7 +132,7 @@ def charts(res, outdir):
         return ["no charts: matplotlib unavailable (%s; apt-get install python3-matplotlib)" % e]
     files = []
     for wl in sorted({r["workload"] for r in res["rows"]}):
-        rows = [r for r in res["rows"] if r["workload"] == wl and r["status"] == "ok"]
+        rows = [r for r in res["rows"] if r["workload"] == wl and r["status"] == "ok" and "krps" not in r]
         if not rows:
             continue
         fig, ax = plt.subplots(figsize=(10, 0.4 * len(rows) + 1.5))

@@ -2,15 +2,25 @@
 """One declaration per workload: topology, traffic, policy, expected outcome.
 
 "handled" is what counts as the workload done for a frame: for drop the
-DUT's drop verdict (its own verdict counter, never a ring or veth drop), for fwd arrival at the sink, for acl both (TCP dropped,
+DUT's drop verdict (its own verdict counter, never a ring or veth drop), for fwd and route arrival at the sink, for acl both (TCP dropped,
 UDP at the sink). The expected split is checked on every trial, at full load
-too (measure.account).
+too (measure.account); route also checks what the router changed, where the
+frames land (the sink's TTL and header-checksum counts).
+
+The responder workload is requests, not frames (kind "requests"):
+bench/pathlab_bench/requests.py measures it with an HTTP client.
 """
+import ipaddress
+
+RESPONDER_PORT = 8080
+RESPONDER_BODY = "Hello from pathlab"
+GEN_TTL = 64  # what pl-gen writes
 
 
 class Workload:
-    def __init__(self, name, title, gen_args, sink, tcp_share, describe):
+    def __init__(self, name, title, gen_args, sink, tcp_share, describe, kind="frames"):
         self.name = name
+        self.kind = kind              # "frames" (pl-gen, rates) or "requests" (HTTP client)
         self.title = title
         self.gen_args = gen_args      # extra pl-gen options
         self.sink = sink              # True: frames must arrive at the sink
@@ -27,13 +37,20 @@ class Workload:
             return fwd + "\n"
         if self.name == "acl":
             return "acl drop proto tcp\nacl default pass\n" + fwd + "\n"
+        if self.name == "route":
+            net = ipaddress.ip_network("%s/%s" % (t["SINK_IP4"], t.get("SINK_PLEN4") or "24"), strict=False)
+            return ("route %s dev %s mac %s src-mac %s via %s\n"
+                    % (net, t["DUT_OUT_IF"], t["SINK_MAC"], t["DUT_OUT_MAC"], t["SINK_IP4"]))
+        if self.name == "responder":
+            return ("responder listen %s %d\nroute / 200 text/plain %s\n"
+                    % (t["DUT_IN_IP4"], RESPONDER_PORT, RESPONDER_BODY))
         raise KeyError(self.name)
 
     def handled(self, a):
         """Frames that got the workload's outcome, from a trial's accounting a."""
         if self.name == "drop":
             return a["policy_drop"]
-        if self.name == "fwd":
+        if self.name in ("fwd", "route"):
             return a["delivered"]
         return a["delivered"] + a["policy_drop"]
 
@@ -50,8 +67,10 @@ class Workload:
             bad.append("no verdict counters from the DUT")
         if self.name == "drop" and a["delivered"] > 8:
             bad.append("%d frames reached the sink" % a["delivered"])
-        if self.name == "fwd" and a["policy_drop"] > tol:
+        if self.name in ("fwd", "route") and a["policy_drop"] > tol:
             bad.append("the DUT dropped %d frames" % a["policy_drop"])
+        if self.name == "route":
+            bad += check_routed(a, tol)
         if self.name == "acl" and a.get("verdicts"):
             seen = a["delivered"] + a["policy_drop"]
             if seen > 1000:
@@ -61,6 +80,25 @@ class Workload:
         return not bad, "; ".join(bad)
 
 
+def check_routed(a, tol):
+    """What a router must have done to every frame at the sink: TTL one
+    less than the generator's, a right header checksum."""
+    ttl = a.get("ttl")
+    if ttl is None:
+        return ["no TTL counts from the sink"]
+    bad = []
+    routed = ttl.get(GEN_TTL - 1, 0)
+    if ttl.get("bad_csum"):
+        bad.append("%d frames with a wrong IPv4 header checksum at the sink" % ttl["bad_csum"])
+    other = sum(v for k, v in ttl.items() if k not in (GEN_TTL - 1, "bad_csum"))
+    if other > tol:
+        bad.append("%d frames at the sink without TTL %d (TTL 64 = not decremented): %s"
+                   % (other, GEN_TTL - 1, {k: v for k, v in ttl.items() if v}))
+    if abs(a["delivered"] - routed - ttl.get("bad_csum", 0)) > tol:
+        bad.append("%d frames delivered, %d seen with TTL %d" % (a["delivered"], routed, GEN_TTL - 1))
+    return bad
+
+
 WORKLOADS = {
     "drop": Workload("drop", "drop", [], False, 1.0,
                      "parse and drop every frame on the input port"),
@@ -68,6 +106,11 @@ WORKLOADS = {
                     "static L2 forward: rewrite both MACs, out the other port"),
     "acl": Workload("acl", "ACL + forward", ["-p", "udp:3,tcp:1"], True, 0.25,
                     "drop TCP, L2-forward the rest (3 UDP : 1 TCP)"),
+    "route": Workload("route", "IPv4 route", [], True, 0.0,
+                      "IPv4 routing: longest-prefix match, next hop's MACs, TTL - 1 with the checksum updated"),
+    "responder": Workload("responder", "TCP/HTTP responder", [], False, 0.0,
+                          "answer HTTP GET / on port %d, one request per TCP connection (Connection: close)"
+                          % RESPONDER_PORT, kind="requests"),
 }
-ORDER = ["drop", "fwd", "acl"]
+ORDER = ["drop", "fwd", "acl", "route", "responder"]
 DEFAULT = ["drop", "fwd"]

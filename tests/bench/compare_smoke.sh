@@ -149,3 +149,33 @@ grep -q '| pathlab-xdp native | dut | drop | FAILED |' "$OUT/failing/results.md"
 rc=$?
 [ $rc = 2 ] || fail "--out onto an existing directory exited $rc, want 2"
 echo "ok: exit status 1 for a failing path, 2 for an existing --out"
+
+# 4. route and responder: the route rows check TTL and checksum at the sink,
+# the responder rows say whether the client was the limit
+timeout 120 "$SRC/bench/compare.sh" --paths linux,xdp-native --workloads route,responder --placements dut \
+	--repeat 1 --window 0.3 --no-search --warmup 0 --prefix plt-cr --out "$OUT/l3" >"$OUT/stdout4" 2>&1
+rc=$?
+/usr/bin/python3 - "$OUT/l3/results.json" "$rc" <<'PY' || { tail -20 "$OUT/stdout4"; fail "route/responder rows"; }
+import json, sys
+res = json.load(open(sys.argv[1]))
+rc = int(sys.argv[2])
+bad = []
+got = {(r["path"], r["workload"]): r for r in res["rows"]}
+for p in ("linux", "xdp-native"):
+    r = got.get((p, "route"))
+    if not r or r["status"] != "ok" or r.get("correct") != "OK":
+        bad.append("%s route: %s" % (p, r and (r.get("reason") or r.get("correct_detail"))))
+    r = got.get((p, "responder"))
+    if not r or r["status"] != "ok" or r.get("correct") != "OK" or not r["krps"]["median"] > 0:
+        bad.append("%s responder: %s" % (p, r and (r.get("reason") or r.get("correct_detail"))))
+    elif not isinstance(r.get("client_limited"), bool) or not r["client"]["busy"]:
+        bad.append("%s responder: no client CPU reading / client-limited flag" % p)
+if rc != (1 if bad else 0):
+    bad.append("exit status %d" % rc)
+if bad:
+    print("FAIL:\n  " + "\n  ".join(bad))
+    sys.exit(1)
+print("ok: route (TTL 63, checksums right at the sink) and responder rows for linux and xdp-native")
+PY
+grep -q '| Linux (nftables netdev) | dut | .* | \(\*\*yes\*\*\|no\) | OK |' "$OUT/l3/results.md" ||
+	{ cat "$OUT/l3/results.md"; fail "the responder table has no client-limited column for the Linux row"; }

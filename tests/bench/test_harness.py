@@ -11,7 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 
-from pathlab_bench import lab, measure, paths, paths_ovs, report, workloads  # noqa: E402
+from pathlab_bench import lab, measure, paths, paths_ovs, report, requests, workloads  # noqa: E402
 
 
 class Model:
@@ -194,6 +194,102 @@ class LeftoversTest(unittest.TestCase):
         self.assertEqual(lab.clean_stale(), ["plt-x3"])
         self.assertIsNone(self.sleeper.poll())
         self.assertEqual(os.listdir(self.dir), ["plt-x3.json"])
+
+
+TOPO = {"DUT_IN_IF": "d0", "DUT_OUT_IF": "d1", "SINK_MAC": "02:50:4c:00:02:02", "DUT_OUT_MAC": "02:50:4c:00:02:01",
+        "SINK_IP4": "10.0.2.2", "SINK_PLEN4": "24", "DUT_IN_IP4": "10.0.1.2"}
+
+WRK_OUT = """Running 3s test @ http://10.0.1.2:8080/
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   510.12us  300.00us   9.10ms   90.00%
+    Req/Sec    30.10k     1.20k   32.00k    70.00%
+  Latency Distribution
+     50%  450.00us
+     75%  600.00us
+     90%  800.00us
+     99%    1.50ms
+  90321 requests in 3.00s, 10.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 3
+Requests/sec:  30107.00
+Transfer/sec:      3.33MB
+"""
+
+
+class RouteWorkloadTest(unittest.TestCase):
+    """The route workload: its policy, and the check of what the router changed."""
+
+    def acc(self, delivered, ttl):
+        return {"sent": delivered, "delivered": delivered, "policy_drop": 0, "unaccounted": 0, "verdicts": True,
+                "ttl": ttl}
+
+    def test_policy_routes_the_sink_subnet_via_the_sink(self):
+        self.assertEqual(workloads.WORKLOADS["route"].policy(TOPO),
+                         "route 10.0.2.0/24 dev d1 mac 02:50:4c:00:02:02 src-mac 02:50:4c:00:02:01 via 10.0.2.2\n")
+
+    def test_routed_frames_pass(self):
+        ok, detail = workloads.WORKLOADS["route"].check(self.acc(100000, {63: 100000}))
+        self.assertTrue(ok, detail)
+
+    def test_ttl_not_decremented_fails(self):
+        ok, detail = workloads.WORKLOADS["route"].check(self.acc(100000, {64: 100000}))
+        self.assertFalse(ok)
+        self.assertIn("without TTL 63", detail)
+
+    def test_bad_checksum_fails(self):
+        ok, detail = workloads.WORKLOADS["route"].check(self.acc(100000, {63: 99990, "bad_csum": 10}))
+        self.assertFalse(ok)
+        self.assertIn("checksum", detail)
+
+    def test_no_ttl_counts_fails(self):
+        ok, detail = workloads.WORKLOADS["route"].check(self.acc(100000, None))
+        self.assertFalse(ok)
+
+    def test_route_handled_is_arrival(self):
+        self.assertEqual(workloads.WORKLOADS["route"].handled({"delivered": 7, "policy_drop": 3}), 7)
+
+    def test_paths_with_a_route_stage_run_it(self):
+        for cls in (paths.Linux, paths.PathlabXdpNative, paths.PathlabXdpGeneric, paths.PathlabAfxdpUser,
+                    paths.PathlabAfxdpHybrid, paths.PathlabDpdkAfxdp, paths.PathlabDpdkHybrid):
+            self.assertIn("route", cls.workloads, cls.__name__)
+        self.assertNotIn("route", paths.BareXdp.workloads)
+
+
+class ResponderWorkloadTest(unittest.TestCase):
+    """The responder workload: client shape, wrk's output, the table."""
+
+    def test_policy_listens_on_the_dut_address(self):
+        pol = workloads.WORKLOADS["responder"].policy(TOPO)
+        self.assertIn("responder listen 10.0.1.2 %d" % workloads.RESPONDER_PORT, pol)
+        self.assertIn(workloads.RESPONDER_BODY, pol)
+        self.assertEqual(workloads.WORKLOADS["responder"].kind, "requests")
+
+    def test_client_budget_is_the_cpus_outside_the_dut(self):
+        class Ctx:
+            dut_cpus, gen_cpu = [1], 0
+        cpus = requests.client_cpus(Ctx())
+        self.assertNotIn(1, cpus)
+        self.assertEqual(requests.shape(cpus), (len(cpus), len(cpus) * requests.CONNS_PER_THREAD))
+        self.assertEqual(requests.shape([0, 2, 3]), (3, 3 * requests.CONNS_PER_THREAD))
+
+    def test_parse_wrk(self):
+        r = requests.parse_wrk(WRK_OUT)
+        self.assertEqual(r["requests"], 90321)
+        self.assertEqual(r["rps"], 30107.0)
+        self.assertEqual(r["errors"], 3)
+        self.assertEqual(r["non2xx"], 3)
+        self.assertEqual(r["latency_us"], {"p50": 450.0, "p75": 600.0, "p90": 800.0, "p99": 1500.0})
+
+    def test_table_says_client_limited(self):
+        row = {"path": "xdp-native", "title": "pathlab-xdp native", "workload": "responder", "status": "ok",
+               "variant": "dut", "krps": {"median": 30.1, "min": 29.0, "max": 31.0, "n": 3, "unstable": False},
+               "latency_us": {"p50": 450.0, "p99": 1500.0}, "client": {"busy": [0.97, 0.98, 0.99]},
+               "dut_busy": [0.4, 0.4, 0.4], "client_limited": True, "correct": "OK", "notes": []}
+        md = report.markdown({"meta": {}, "rows": [row]})
+        line = [l for l in md.splitlines() if l.startswith("| pathlab-xdp native | dut | 30.1")]
+        self.assertEqual(len(line), 1, md)
+        self.assertIn("**yes**", line[0])
 
 
 if __name__ == "__main__":
