@@ -16,7 +16,8 @@ import shutil
 
 from . import counters as C
 from .lab import Error
-from .paths import NET_AF_XDP_NO_JUMBO, Path, TestpmdRef
+from .paths import Path
+from .paths_dpdk import NET_AF_XDP_NO_JUMBO, TestpmdRef
 from .where import layout
 
 # --- Open vSwitch, userspace datapath with afxdp ports ----------------------------
