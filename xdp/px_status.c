@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/if_link.h>
+#include <linux/bpf.h>
 #include "plt_log.h"
 #include "plo_prefilter.h"
 #include "px.h"
@@ -81,6 +82,24 @@ static const char *px_how(const char *ifname, const struct plt_xdp_info *a, cons
 	return "link held by a process (pathlab-xdp run)";
 }
 
+/* The CPUs of pl_cpumap (--spread), when any. */
+static void px_status_spread(struct pl_ctl *c)
+{
+	struct bpf_cpumap_val v;
+	char cpus[1024] = "";
+	__u32 qsize = 0;
+	size_t len = 0;
+
+	for (__u32 cpu = 0; cpu < PX_SPREAD_MAX && len < sizeof(cpus) - 8; cpu++) {
+		if (pl_ctl_lookup(c, "pl_cpumap", &cpu, &v))
+			continue;
+		len += snprintf(cpus + len, sizeof(cpus) - len, "%s%u", len ? "," : "", cpu);
+		qsize = v.qsize;
+	}
+	if (len)
+		printf("  spread over CPUs %s (cpumap, queue %u per CPU; the stages run there)\n", cpus, qsize);
+}
+
 /* The configuration, ports and counters of the pathlab program prog_id. */
 static int px_status_core(__u32 prog_id, int verbose)
 {
@@ -118,6 +137,7 @@ static int px_status_core(__u32 prog_id, int verbose)
 		if (!pl_ctl_lookup(c, "pl_tx_ports", &p, &v))
 			printf("  port %u -> %s (ifindex %u)\n", p, if_indextoname(v, nm) ? nm : "?", v);
 	}
+	px_status_spread(c);
 	for (int i = 0; i < PL_CNT__MAX; i++)
 		if (cnt.c[i] || verbose || i <= PL_CNT_V_ABORTED)
 			printf("  %-18s %llu\n", pl_counter_name(i), (unsigned long long)cnt.c[i]);
