@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
@@ -82,6 +83,32 @@ static const char *px_how(const char *ifname, const struct plt_xdp_info *a, cons
 	return "link held by a process (pathlab-xdp run)";
 }
 
+/* Where the core ran: the verdict counters of each CPU that saw frames. */
+static void px_status_per_cpu(struct pl_ctl *c)
+{
+	size_t stride = PL_CTL_PERCPU_STRIDE(sizeof(struct pl_counters));
+	unsigned n = pl_ctl_ncopies(c);
+	__u32 zero = 0;
+	char *buf = calloc(n ? n : 1, stride);
+
+	if (!buf || pl_ctl_lookup_percpu(c, "pl_counters", &zero, buf)) {
+		free(buf);
+		return;
+	}
+	for (unsigned cpu = 0; cpu < n; cpu++) {
+		const struct pl_counters *k = (const void *)(buf + cpu * stride);
+
+		if (!k->c[PL_CNT_RX_PACKETS])
+			continue;
+		printf("  cpu %u:", cpu);
+		printf(" %s %llu", pl_counter_name(PL_CNT_RX_PACKETS), (unsigned long long)k->c[PL_CNT_RX_PACKETS]);
+		for (int v = PL_CNT_V_DROP; v <= PL_CNT_V_ABORTED; v++)
+			printf(" %s %llu", pl_counter_name(v), (unsigned long long)k->c[v]);
+		printf("\n");
+	}
+	free(buf);
+}
+
 /* The CPUs of pl_cpumap (--spread), when any. */
 static void px_status_spread(struct pl_ctl *c)
 {
@@ -96,8 +123,10 @@ static void px_status_spread(struct pl_ctl *c)
 		len += snprintf(cpus + len, sizeof(cpus) - len, "%s%u", len ? "," : "", cpu);
 		qsize = v.qsize;
 	}
-	if (len)
-		printf("  spread over CPUs %s (cpumap, queue %u per CPU; the stages run there)\n", cpus, qsize);
+	if (!len)
+		return;
+	printf("  spread over CPUs %s (cpumap, queue %u per CPU; the stages run there)\n", cpus, qsize);
+	px_status_per_cpu(c);
 }
 
 /* The configuration, ports and counters of the pathlab program prog_id. */
