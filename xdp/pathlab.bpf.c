@@ -152,6 +152,9 @@ static __always_inline int pl_xdp(struct xdp_md *xdp, const int in_cpumap)
 		return bpf_redirect_map(&pl_tx_ports, c.out_port, 0);
 #endif
 	case PL_USER:
+		/* a cpumap frame belongs to no receive queue: no socket takes it */
+		if (in_cpumap)
+			return XDP_PASS;
 		return bpf_redirect_map(&xsks_map, c.rx_queue, XDP_PASS);
 	default:
 		return XDP_ABORTED;
