@@ -32,13 +32,7 @@ counter() { status | awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'; }
 # Counter NAME on CPU N (the per-CPU lines of status), 0 when that CPU saw nothing.
 cpu_counter() { status | awk -v c="$1:" -v n="$2" '$1 == "cpu" && $2 == c { for (i = 3; i < NF; i += 2) if ($i == n) v = $(i + 1) } END { print v + 0 }'; }
 xdp_attached() { ip -n "$NS_DUT" -d link show dev "$IF" | grep -q 'prog/xdp'; }
-wait_attached() {
-	for _ in $(seq 300); do
-		if xdp_attached; then [ "$1" = 1 ] && return 0; else [ "$1" = 0 ] && return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
+wait_attached() { pl_xdp_wait "$NS_DUT" "$IF" "$1"; }
 udp() { taskset -c 0 "${IN_GEN[@]}" "$TRAFFIC" udp "$DUT_IN_IP4" "$1" "$2" >/dev/null; }
 start_run() { # POLICY CPULIST
 	"${IN_DUT[@]}" "$XDP" run "$IF" --mode native --policy "$1" --spread "$2" --duration 60 \
