@@ -102,7 +102,7 @@ sleep 0.5
 tx1=$(counter verdict_tx)
 check "verdict_tx grew by at least 200 ($tx0 -> $tx1)" test "$((tx1 - tx0))" -ge 200
 check "no frame aborted" test "$(counter verdict_aborted)" -eq 0
-xmit=$("${IN_DUT[@]}" ethtool -S "$IF" 2>/dev/null | awk '$1 == "xdp_xmit:" { s += $2 } END { print s + 0 }')
+xmit=$("${IN_DUT[@]}" ethtool -S "$IF" 2>/dev/null | awk '$1 ~ /xdp_xmit:$/ { s += $2 } END { print s + 0 }')
 check "the veth sent the reflected frames (xdp_xmit $xmit)" test "$xmit" -ge 200
 stop_run
 
