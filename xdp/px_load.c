@@ -279,6 +279,10 @@ void px_loaded_destroy(struct px_loaded *l)
 	plt_bpf_close(&l->bpf);
 }
 
+#define PX_SPREAD_GENERIC \
+	"--spread needs native XDP: in generic mode the frames a cpumap program passes reach the stack with a " \
+	"broken IP header (Linux 6.18: IpInHdrErrors grows, ping unanswered); use --mode native, or run without --spread"
+
 int px_load_and_attach(struct px_loaded *l, struct px_opts *o, int n, char **ifnames)
 {
 	int err;
@@ -295,6 +299,10 @@ int px_load_and_attach(struct px_loaded *l, struct px_opts *o, int n, char **ifn
 		if (o->mode == PLT_XDP_OFFLOAD) {
 			pr_warn("--spread needs the host's CPUs: not with --mode offload\n");
 			return -EINVAL;
+		}
+		if (o->mode == PLT_XDP_GENERIC) {
+			pr_warn("%s\n", PX_SPREAD_GENERIC);
+			return -EOPNOTSUPP;
 		}
 		l->nspread = px_spread_cpus(o->spread, l->spread);
 		if (l->nspread < 0)
@@ -318,6 +326,10 @@ int px_load_and_attach(struct px_loaded *l, struct px_opts *o, int n, char **ifn
 		return err;
 	for (int i = 0; i < n; i++) {
 		err = plt_xdp_attach(&l->link[i], ifnames[i], bpf_program__fd(l->bpf.prog), o->mode);
+		if (!err && l->nspread && l->link[i].mode == PLT_XDP_GENERIC) {
+			pr_warn("%s: native XDP refused; %s\n", ifnames[i], PX_SPREAD_GENERIC);
+			err = -EOPNOTSUPP;
+		}
 		if (err) {
 			px_loaded_destroy(l);
 			return err;

@@ -6,7 +6,7 @@
 # status) and the drops are exact; with --spread 0,1 twenty flows land on
 # both CPUs and the total is exact; ping is answered (PASS reaches the
 # stack on the target CPU); reflected frames (TX) leave again; bad CPU
-# lists are refused with nothing attached; SIGKILL and pinned
+# lists and generic mode are refused with nothing attached; SIGKILL and pinned
 # attach/detach leave nothing.
 # Usage: spread.sh PATHLAB_XDP PL_TRAFFIC
 set -uo pipefail
@@ -57,6 +57,12 @@ refused() { # CPULIST EXPECTED-MESSAGE
 check "--spread 0,4095 refused (beyond the cpumap)" refused 0,4095 "beyond"
 check "--spread 1-0 refused (not a CPU list)" refused 1-0 "not a CPU list"
 check "--spread x refused (not a CPU list)" refused x "not a CPU list"
+gen_refused() {
+	local out
+	out=$("${IN_DUT[@]}" "$XDP" run "$IF" --mode generic --spread 1 --duration 5 2>&1)
+	[ $? -eq 1 ] && grep -q "needs native XDP" <<<"$out" && ! xdp_attached
+}
+check "--mode generic --spread refused (PASS from a generic cpumap program is broken)" gen_refused
 last=$(($(nproc --all) + 3))
 check "--spread $last refused (not online)" refused "$last" "not online"
 
