@@ -37,6 +37,11 @@ static const struct plt_opt px_opt_table[] = {
 	  "serve Prometheus metrics at http://ADDR:PORT/metrics (run, stats)" },
 	{ "extended", 'e', PLT_OPT_FLAG, O(extended), NULL,
 	  "run, stats: after each line, every non-zero counter (per stage and protocol: acl_drop, proto_udp...)" },
+	{ "spread", 's', PLT_OPT_STR, O(spread), "CPULIST",
+	  "run, attach: hash each flow to one CPU of CPULIST (e.g. 0,1 or 0-3) and run the\n"
+	  "stages there (a cpumap redirect; for single-queue NICs and veth; docs/xdp.md)" },
+	{ "spread-queue", 0, PLT_OPT_UINT, O(spread_queue), "N",
+	  "--spread: frames queued per target CPU (default 2048)", .min = 1, .max = 16384 },
 	{ "out", 'w', PLT_OPT_STR, O(out), "FILE", "sample: the pcap file to write" },
 	{ "count", 'c', PLT_OPT_UINT, O(count), "N", "sample: stop after N frames", .min = 1 },
 	{ "verbose", 'v', PLT_OPT_VERBOSE, O(verbose), NULL,
@@ -88,7 +93,7 @@ static const struct plt_tool px_tool = {
 
 int main(int argc, char **argv)
 {
-	static struct px_opts o = { .mode = PLT_XDP_AUTO, .interval = 1.0 };
+	static struct px_opts o = { .mode = PLT_XDP_AUTO, .interval = 1.0, .spread_queue = 2048 };
 
 	return plt_cmd_main(&px_tool, argc, argv, &o);
 }

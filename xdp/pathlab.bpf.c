@@ -6,6 +6,11 @@
  *   USER -> bpf_redirect_map(xsks_map, rx_queue) falling back to XDP_PASS
  *           when no socket is bound on that queue,
  *   ABORTED -> XDP_ABORTED.
+ * With spreading on (pl_spread_n, set before load by pathlab-xdp --spread),
+ * `pathlab` only hashes each flow to one CPU of the set and redirects it
+ * into pl_cpumap; `pathlab_cpu`, the program of every cpumap entry, runs
+ * the core there (TX leaves as a redirect to the receiving port: a cpumap
+ * program cannot return XDP_TX). docs/xdp.md, "Spreading over CPUs".
  * In front of an Open vSwitch afxdp port (pathlab-xdp attach-ovs, which
  * sets pl_pass_to_xsk before load and shares OVS's own XSKMAP as xsks_map),
  * PASS means "what OVS should see": it goes to OVS's AF_XDP socket on the
@@ -49,14 +54,70 @@ const volatile __u32 pl_pass_to_xsk = 0;
 const volatile __u32 pl_tx_as_redirect = 0;
 PL_TABLE(pl_last_result, PERCPU_ARRAY, __u32, struct pl_result_rec, 1);
 
+/* Spreading: the number of slots of pl_spread_cpus in use (0: off, and the
+ * verifier prunes the code); slot -> CPU; the cpumap (key = CPU, value =
+ * queue size and pathlab_cpu's fd), all written by pathlab-xdp. */
+#ifndef PL_SPREAD_MAX
+#define PL_SPREAD_MAX 256
+#endif
+const volatile __u32 pl_spread_n = 0;
+PL_TABLE(pl_spread_cpus, ARRAY, __u32, __u32, PL_SPREAD_MAX);
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__type(key, __u32);
+	__type(value, struct bpf_cpumap_val);
+	__uint(max_entries, PL_SPREAD_MAX);
+} pl_cpumap SEC(".maps");
+
+/* The CPU of the frame's flow: the core's parser, then a hash of the
+ * addresses and ports XORed (both directions of a flow on one CPU). Frames
+ * that are not IP go by their ethertype. A missing entry aborts the frame
+ * (bpf_redirect_map's fallback 0): the policy is never bypassed. */
+static __always_inline int pl_spread(struct xdp_md *xdp)
+{
+	void *data = (void *)(long)xdp->data, *data_end = (void *)(long)xdp->data_end;
+	struct pl_hdrs h = {};
+	__u32 w[3] = {}, slot, *cpu;
+
+	if (pl_parse_frame(data, data_end, (__u32)(data_end - data), &h) >= 0 && h.family) {
+		__u32 off = h.l3_off & 0x3ff;
+		__u32 *a;
+
+		if (h.family == 4) {
+			a = data + off + 12;
+			if ((void *)(a + 2) > data_end)
+				return XDP_ABORTED;
+			w[0] = a[0] ^ a[1];
+		} else {
+			a = data + off + 8;
+			if ((void *)(a + 8) > data_end)
+				return XDP_ABORTED;
+			w[0] = a[0] ^ a[4];
+			w[1] = (a[1] ^ a[5]) + (a[2] ^ a[6]) * 31 + (a[3] ^ a[7]) * 961;
+		}
+		w[2] = ((__u32)h.l4_proto << 16) | (__u16)(h.sport ^ h.dport);
+	} else {
+		w[2] = h.l3_proto;
+	}
+	slot = pl_hash_words(w, 3, 0) % pl_spread_n;
+	cpu = bpf_map_lookup_elem(&pl_spread_cpus, &slot);
+	if (!cpu)
+		return XDP_ABORTED;
+	return bpf_redirect_map(&pl_cpumap, *cpu, 0);
+}
+
 /* Frags-aware (BPF_F_XDP_HAS_FRAGS): a frame larger than one buffer (MTU
  * 9000) arrives with its headers in the first buffer and its payload in
  * fragments; the core reads the first and counts the whole frame
  * (pl_hw_frame_len). Without it, native XDP refuses an MTU above a page. */
-static __always_inline int pl_xdp(struct xdp_md *xdp)
+static __always_inline int pl_xdp(struct xdp_md *xdp, const int in_cpumap)
 {
 	struct pl_ctx c;
-	int v = pl_run(&c, xdp);
+	int v;
+
+	if (!in_cpumap && pl_spread_n)
+		return pl_spread(xdp);
+	v = pl_run(&c, xdp);
 
 	if (pl_record_result) {
 		__u32 zero = 0;
@@ -76,7 +137,7 @@ static __always_inline int pl_xdp(struct xdp_md *xdp)
 			return bpf_redirect_map(&xsks_map, c.rx_queue, XDP_PASS);
 		return XDP_PASS;
 	case PL_TX:
-		if (pl_tx_as_redirect)
+		if (in_cpumap || pl_tx_as_redirect)
 			return bpf_redirect(c.ifindex, 0);
 		return XDP_TX;
 	case PL_REDIRECT:
@@ -91,6 +152,9 @@ static __always_inline int pl_xdp(struct xdp_md *xdp)
 		return bpf_redirect_map(&pl_tx_ports, c.out_port, 0);
 #endif
 	case PL_USER:
+		/* a cpumap frame belongs to no receive queue: no socket takes it */
+		if (in_cpumap)
+			return XDP_PASS;
 		return bpf_redirect_map(&xsks_map, c.rx_queue, XDP_PASS);
 	default:
 		return XDP_ABORTED;
@@ -100,7 +164,14 @@ static __always_inline int pl_xdp(struct xdp_md *xdp)
 SEC("xdp.frags")
 int pathlab(struct xdp_md *xdp)
 {
-	return pl_xdp(xdp);
+	return pl_xdp(xdp, 0);
+}
+
+/* The core on the target CPU of a spread frame (pl_cpumap's entries). */
+SEC("xdp.frags/cpumap")
+int pathlab_cpu(struct xdp_md *xdp)
+{
+	return pl_xdp(xdp, 1);
 }
 
 /* The same program under the name of libxdp's AF_XDP default program, for
@@ -112,7 +183,7 @@ int pathlab(struct xdp_md *xdp)
 SEC("xdp.frags")
 int xsk_def_prog(struct xdp_md *xdp)
 {
-	return pl_xdp(xdp);
+	return pl_xdp(xdp, 0);
 }
 __uint(xsk_prog_version, 1) SEC("xdp_metadata");
 

@@ -11,6 +11,9 @@
 #include "plt_xdp.h"
 
 #define PX_MAX_IFACES PL_PORTS_MAX
+/* --spread: CPUs 0..PX_SPREAD_MAX-1 (pl_cpumap's size, pathlab.bpf.c) */
+#define PX_SPREAD_MAX 256
+#define PX_CPUMAP_PROG "pathlab_cpu"
 
 struct px_opts {
 	int mode; /* enum plt_xdp_mode */
@@ -23,6 +26,8 @@ struct px_opts {
 	int extended;
 	const char *out;     /* sample: the pcap file */
 	unsigned long count; /* sample: stop after this many records (0: no limit) */
+	const char *spread;  /* run, attach: CPU list to spread flows over (cpumap) */
+	unsigned long spread_queue; /* the cpumap queue size per CPU */
 	char objbuf[4096]; /* plt_bpf_find's result */
 };
 
@@ -37,6 +42,8 @@ struct px_loaded {
 	char **ifnames;
 	int ifindex[PX_MAX_IFACES];
 	struct plt_xdp_link link[PX_MAX_IFACES];
+	int nspread; /* --spread: the target CPUs (0: not spread) */
+	int spread[PX_SPREAD_MAX];
 };
 
 /* Resolve the interfaces, load, configure, apply the policy, attach all
@@ -48,6 +55,8 @@ void px_loaded_destroy(struct px_loaded *l);
 int px_pins_create(struct px_loaded *l, int i);
 /* Remove PLT_PIN_ROOT/IFACE and its pins. */
 void px_pins_remove(const char *ifname);
+/* --spread's CPU list, checked online: the count of cpus, or -EINVAL after saying why. */
+int px_spread_cpus(const char *list, int *cpus);
 /* Load a policy file into c (port names -> pl_tx_ports slots). */
 int px_policy_load(struct pl_ctl *c, const char *path);
 

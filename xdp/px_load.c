@@ -2,11 +2,13 @@
 /* pathlab-xdp: load the core, write its ports and policy, attach it. */
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/ethtool.h>
+#include <linux/bpf.h>
 #include <bpf/libbpf.h>
 #include "plt_log.h"
 #include "plt_policy.h"
@@ -77,6 +79,124 @@ static void px_check_veth_targets(char **ifnames, int n)
 	}
 }
 
+/* Parse a CPU list ("0,1", "0-3,6") into cpus (ascending, no repeats):
+ * the count, or -EINVAL after saying what is wrong (what names it). */
+static int px_cpulist(const char *list, const char *what, int *cpus, int max)
+{
+	char seen[PX_SPREAD_MAX] = { 0 };
+	const char *p = list;
+	int n = 0;
+
+	while (*p) {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p || a < 0)
+			goto bad;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtol(p, &end, 10);
+			if (end == p || b < a)
+				goto bad;
+		}
+		if (b >= PX_SPREAD_MAX) {
+			pr_warn("%s: CPU %ld is beyond the %d the cpumap holds\n", what, b, PX_SPREAD_MAX);
+			return -EINVAL;
+		}
+		for (long c = a; c <= b; c++)
+			seen[c] = 1;
+		p = end;
+		if (*p == ',' || *p == '\n')
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	for (int c = 0; c < PX_SPREAD_MAX; c++)
+		if (seen[c] && n < max)
+			cpus[n++] = c;
+	if (!n)
+		goto bad;
+	return n;
+bad:
+	pr_warn("%s: '%s' is not a CPU list (e.g. 0,1 or 0-3,6)\n", what, list);
+	return -EINVAL;
+}
+
+/* --spread: the online CPUs of the list in cpus, their count; -EINVAL
+ * after saying which CPU is wrong. */
+int px_spread_cpus(const char *list, int *cpus)
+{
+	int n = px_cpulist(list, "--spread", cpus, PX_SPREAD_MAX), on[PX_SPREAD_MAX], non;
+	char buf[1024] = "";
+	FILE *f;
+
+	if (n < 0)
+		return n;
+	f = fopen("/sys/devices/system/cpu/online", "r");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		pr_warn("--spread: cannot read /sys/devices/system/cpu/online: %s\n", strerror(errno));
+		return -EINVAL;
+	}
+	fclose(f);
+	non = px_cpulist(buf, "/sys/devices/system/cpu/online", on, PX_SPREAD_MAX);
+	if (non < 0)
+		return non;
+	for (int i = 0; i < n; i++) {
+		int found = 0;
+
+		for (int j = 0; j < non && !found; j++)
+			found = on[j] == cpus[i];
+		if (!found) {
+			pr_warn("--spread: CPU %d is not online (online: %.*s); pick CPUs from that list\n", cpus[i],
+				(int)strcspn(buf, "\n"), buf);
+			return -EINVAL;
+		}
+	}
+	return n;
+}
+
+/* before_load: load the cpumap program too (plt_bpf_load loads only .prog). */
+static int px_spread_before_load(struct bpf_object *obj, void *arg)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, PX_CPUMAP_PROG);
+
+	(void)arg;
+	if (!p) {
+		pr_warn("the BPF object has no program '%s': rebuild it (ninja -C build)\n", PX_CPUMAP_PROG);
+		return -ENOENT;
+	}
+	return bpf_program__set_autoload(p, true);
+}
+
+/* Write the slots and the cpumap entries (queue size, pathlab_cpu). */
+static int px_spread_setup(struct px_loaded *l, struct px_opts *o)
+{
+	int pfd = plt_bpf_prog_fd(&l->bpf, PX_CPUMAP_PROG), err;
+
+	for (__u32 i = 0; i < (__u32)l->nspread; i++) {
+		__u32 cpu = l->spread[i];
+		struct bpf_cpumap_val v = { .qsize = (__u32)o->spread_queue, .bpf_prog.fd = pfd };
+
+		err = pl_ctl_update(l->ctl, "pl_spread_cpus", &i, &cpu);
+		if (err) {
+			pr_warn("cannot write pl_spread_cpus[%u]: %s\n", i, strerror(-err));
+			return err;
+		}
+		err = pl_ctl_update(l->ctl, "pl_cpumap", &cpu, &v);
+		if (err) {
+			pr_warn("cannot add CPU %u to the cpumap with program %s: %s%s\n", cpu, PX_CPUMAP_PROG,
+				strerror(-err),
+				err == -EINVAL || err == -EOPNOTSUPP
+					? " (the kernel needs cpumap programs, Linux 5.9+: run without --spread)"
+					: err == -ENODEV ? " (CPU not possible on this machine)" : "");
+			return err;
+		}
+	}
+	return 0;
+}
+
 /* Load the object (offload: bound to the one interface), write the default
  * configuration and the ports, apply the policy. */
 static int px_object_load(struct px_loaded *l, struct px_opts *o)
@@ -97,11 +217,17 @@ static int px_object_load(struct px_loaded *l, struct px_opts *o)
 		.path = px_obj_path(o),
 		.prog = PLT_CORE_PROG, /* not pathlab_empty, a benchmark baseline */
 		.offload_ifindex = offload ? l->ifindex[0] : 0,
-		.rodata = (const struct plt_bpf_rodata[]){ { "pl_tx_as_redirect", all_veth } },
-		.nrodata = 1,
+		.rodata = (const struct plt_bpf_rodata[]){ { "pl_tx_as_redirect", all_veth },
+							   { "pl_spread_n", (__u32)l->nspread } },
+		.nrodata = 2,
+		.before_load = l->nspread ? px_spread_before_load : NULL,
 	});
-	if (err)
+	if (err) {
+		if (l->nspread)
+			pr_warn("--spread loads a cpumap program (BPF_XDP_CPUMAP): the kernel needs Linux 5.9+ "
+				"for it; without --spread the core runs on the receiving CPU\n");
 		return err;
+	}
 	l->ctl = pl_ctl_open_bpf_obj(l->bpf.obj);
 	if (!l->ctl) {
 		err = -errno;
@@ -121,6 +247,11 @@ static int px_object_load(struct px_loaded *l, struct px_opts *o)
 			pr_warn("cannot write pl_tx_ports[%u] = %s: %s\n", port, l->ifnames[i], strerror(-err));
 			goto err_close_ctl;
 		}
+	}
+	if (l->nspread) {
+		err = px_spread_setup(l, o);
+		if (err)
+			goto err_close_ctl;
 	}
 	if (o->policy) {
 		err = px_policy_load(l->ctl, o->policy);
@@ -148,6 +279,10 @@ void px_loaded_destroy(struct px_loaded *l)
 	plt_bpf_close(&l->bpf);
 }
 
+#define PX_SPREAD_GENERIC \
+	"--spread needs native XDP: in generic mode the frames a cpumap program passes reach the stack with a " \
+	"broken IP header (Linux 6.18: IpInHdrErrors grows, ping unanswered); use --mode native, or run without --spread"
+
 int px_load_and_attach(struct px_loaded *l, struct px_opts *o, int n, char **ifnames)
 {
 	int err;
@@ -159,6 +294,19 @@ int px_load_and_attach(struct px_loaded *l, struct px_opts *o, int n, char **ifn
 	if (o->mode == PLT_XDP_OFFLOAD && n != 1) {
 		pr_warn("--mode offload binds the program to one device: give one interface\n");
 		return -EINVAL;
+	}
+	if (o->spread) {
+		if (o->mode == PLT_XDP_OFFLOAD) {
+			pr_warn("--spread needs the host's CPUs: not with --mode offload\n");
+			return -EINVAL;
+		}
+		if (o->mode == PLT_XDP_GENERIC) {
+			pr_warn("%s\n", PX_SPREAD_GENERIC);
+			return -EOPNOTSUPP;
+		}
+		l->nspread = px_spread_cpus(o->spread, l->spread);
+		if (l->nspread < 0)
+			return l->nspread;
 	}
 	l->nif = n;
 	l->ifnames = ifnames;
@@ -178,6 +326,10 @@ int px_load_and_attach(struct px_loaded *l, struct px_opts *o, int n, char **ifn
 		return err;
 	for (int i = 0; i < n; i++) {
 		err = plt_xdp_attach(&l->link[i], ifnames[i], bpf_program__fd(l->bpf.prog), o->mode);
+		if (!err && l->nspread && l->link[i].mode == PLT_XDP_GENERIC) {
+			pr_warn("%s: native XDP refused; %s\n", ifnames[i], PX_SPREAD_GENERIC);
+			err = -EOPNOTSUPP;
+		}
 		if (err) {
 			px_loaded_destroy(l);
 			return err;

@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/if_link.h>
+#include <linux/bpf.h>
 #include "plt_log.h"
 #include "plo_prefilter.h"
 #include "px.h"
@@ -81,6 +83,52 @@ static const char *px_how(const char *ifname, const struct plt_xdp_info *a, cons
 	return "link held by a process (pathlab-xdp run)";
 }
 
+/* Where the core ran: the verdict counters of each CPU that saw frames. */
+static void px_status_per_cpu(struct pl_ctl *c)
+{
+	size_t stride = PL_CTL_PERCPU_STRIDE(sizeof(struct pl_counters));
+	unsigned n = pl_ctl_ncopies(c);
+	__u32 zero = 0;
+	char *buf = calloc(n ? n : 1, stride);
+
+	if (!buf || pl_ctl_lookup_percpu(c, "pl_counters", &zero, buf)) {
+		free(buf);
+		return;
+	}
+	for (unsigned cpu = 0; cpu < n; cpu++) {
+		const struct pl_counters *k = (const void *)(buf + cpu * stride);
+
+		if (!k->c[PL_CNT_RX_PACKETS])
+			continue;
+		printf("  cpu %u:", cpu);
+		printf(" %s %llu", pl_counter_name(PL_CNT_RX_PACKETS), (unsigned long long)k->c[PL_CNT_RX_PACKETS]);
+		for (int v = PL_CNT_V_DROP; v <= PL_CNT_V_ABORTED; v++)
+			printf(" %s %llu", pl_counter_name(v), (unsigned long long)k->c[v]);
+		printf("\n");
+	}
+	free(buf);
+}
+
+/* The CPUs of pl_cpumap (--spread), when any. */
+static void px_status_spread(struct pl_ctl *c)
+{
+	struct bpf_cpumap_val v;
+	char cpus[1024] = "";
+	__u32 qsize = 0;
+	size_t len = 0;
+
+	for (__u32 cpu = 0; cpu < PX_SPREAD_MAX && len < sizeof(cpus) - 8; cpu++) {
+		if (pl_ctl_lookup(c, "pl_cpumap", &cpu, &v))
+			continue;
+		len += snprintf(cpus + len, sizeof(cpus) - len, "%s%u", len ? "," : "", cpu);
+		qsize = v.qsize;
+	}
+	if (!len)
+		return;
+	printf("  spread over CPUs %s (cpumap, queue %u per CPU; the stages run there)\n", cpus, qsize);
+	px_status_per_cpu(c);
+}
+
 /* The configuration, ports and counters of the pathlab program prog_id. */
 static int px_status_core(__u32 prog_id, int verbose)
 {
@@ -118,6 +166,7 @@ static int px_status_core(__u32 prog_id, int verbose)
 		if (!pl_ctl_lookup(c, "pl_tx_ports", &p, &v))
 			printf("  port %u -> %s (ifindex %u)\n", p, if_indextoname(v, nm) ? nm : "?", v);
 	}
+	px_status_spread(c);
 	for (int i = 0; i < PL_CNT__MAX; i++)
 		if (cnt.c[i] || verbose || i <= PL_CNT_V_ABORTED)
 			printf("  %-18s %llu\n", pl_counter_name(i), (unsigned long long)cnt.c[i]);

@@ -268,12 +268,15 @@ class PathlabXdp(Path):
         # behind if the harness died
         self.topo = topo
         p = self.bg([self.bin("xdp/pathlab-xdp"), "run", "-m", self.mode, "-p", policy_file, "-i", "3600",
-                     "-M", "127.0.0.1:%d" % self.metrics_port] + self.dut_ifs(), "run")
+                     "-M", "127.0.0.1:%d" % self.metrics_port] + self.run_args(place) + self.dut_ifs(), "run")
         try:
             self.wait_metrics(self.metrics_port, p)
         except Error as e:
             msg = [l for l in p.tail(20).split("pathlab-xdp:") if l.strip()]
             raise Error(("pathlab-xdp:" + msg[-1]) if msg else str(e))
+
+    def run_args(self, place):
+        return []
 
     def switch(self, wl, policy_file):
         rc, _, _ = self.topo.xrun("dut", [self.bin("xdp/pathlab-xdp"), "policy", self.topo["DUT_IN_IF"],
@@ -298,6 +301,23 @@ class PathlabXdp(Path):
 
 class PathlabXdpNative(PathlabXdp):
     mode = "native"
+
+
+class PathlabXdpNativeSpread(PathlabXdpNative):
+    """The one receive queue spread over the DUT's CPU budget (--spread, a
+    cpumap): the stages run on the budget's CPUs; compared with xdp-native."""
+    metrics_port = 19740
+
+    @property
+    def name(self):
+        return "xdp-native-spread"
+
+    @property
+    def title(self):
+        return "pathlab-xdp native --spread"
+
+    def run_args(self, place):
+        return ["--spread", ",".join(str(c) for c in place.dut_cpus)]
 
 
 class PathlabXdpGeneric(PathlabXdp):
@@ -552,11 +572,11 @@ class Ceiling(Path):
 from .paths_dpdk import DpdkPmd, PathlabDpdkAfxdp, PathlabDpdkHybrid, TestpmdIo, TestpmdRef  # noqa: E402
 
 # The rows, in table order; a reference row follows the rows it is for.
-PATHS = [Ceiling, Linux, PathlabXdpNative, PathlabXdpGeneric, PathlabXdpOffload, BareXdp,
+PATHS = [Ceiling, Linux, PathlabXdpNative, PathlabXdpNativeSpread, PathlabXdpGeneric, PathlabXdpOffload, BareXdp,
          PathlabAfxdpUser, PathlabAfxdpHybrid, BareAfxdp, PathlabDpdkAfxdp, PathlabDpdkHybrid,
          TestpmdIo, TestpmdRef]
 REFERENCE_OF = {
-    "xdp-native": "ref-xdp", "xdp-generic": "ref-xdp", "afxdp-hybrid": "ref-xdp",
+    "xdp-native": "ref-xdp", "xdp-native-spread": "xdp-native", "xdp-generic": "ref-xdp", "afxdp-hybrid": "ref-xdp",
     "afxdp-user": "ref-afxdp", "dpdk-afxdp": "ref-testpmd", "dpdk-hybrid": "ref-xdp",
     "testpmd-io": "ref-testpmd", "ovs-afxdp": "ref-ovs", "ovs-afxdp-xdp": "ref-ovs",
     "linux": "ref-xdp",

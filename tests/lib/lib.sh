@@ -20,6 +20,8 @@
 #                         last topology, with its persistent bpffs (pl-topo exec). In the
 #                         background, "$PL_TOPO" exec "$PL_TOPO_NAME" ROLE -- CMD & leaves
 #                         $! = CMD's own PID (pl-topo execs it)
+#   pl_xdp_wait NS IF 1|0 wait up to 30 s for an XDP program on IF in NS to
+#                         appear (1) or go (0); verifying the core takes seconds
 #   pl_ethtool EP ARGS... ethtool -K ARGS on endpoint EP's interface (EP: GEN, DUT_IN, ...)
 #
 # Teardown runs once on EXIT, SIGINT and SIGTERM: tracked processes are
@@ -125,6 +127,17 @@ pl_in() {
 	local role=$1
 	shift
 	"$PL_TOPO" exec "${PL_TOPO_NAME:?pl_in: no topology is up}" "$role" -- "$@"
+}
+
+pl_xdp_wait() {
+	local ns=$1 ifn=$2 want=$3 on
+	for _ in $(seq 300); do
+		on=0
+		ip -n "$ns" -d link show dev "$ifn" | grep -q 'prog/xdp' && on=1
+		[ "$on" = "$want" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 pl_ethtool() {

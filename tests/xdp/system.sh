@@ -30,15 +30,7 @@ PINNED=("$PLTOPO" exec "$NAME" dut --)
 counter() { "${IN_DUT[@]}" "$XDP" status "$IF" 2>/dev/null | awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'; }
 # Is any XDP program attached to IF?
 xdp_attached() { ip -n "$NS_DUT" -d link show dev "$IF" | grep -q 'prog/xdp'; }
-# Wait up to 30 s for an XDP program on IF to appear (1) or go (0): loading
-# (verifying) the object takes ~1.5 s of CPU, several seconds on a busy machine.
-wait_attached() {
-	for _ in $(seq 300); do
-		if xdp_attached; then [ "$1" = 1 ] && return 0; else [ "$1" = 0 ] && return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
+wait_attached() { pl_xdp_wait "$NS_DUT" "$IF" "$1"; }
 ping_ok() { "${IN_GEN[@]}" ping -q -c 2 -i 0.2 -W 1 "$DUT_IN_IP4" >/dev/null 2>&1; }
 tcp_ok() { "${IN_GEN[@]}" "$TRAFFIC" connect "$DUT_IN_IP4" "$1" 1000 >/dev/null; }
 
