@@ -12,16 +12,16 @@
 
 int plt_sample_ring_open(struct plt_sample_out *o, const char *path, struct pl_ctl *c)
 {
-	struct pl_sample_params p = { 0 };
-	__u32 zero = 0;
+	struct pl_config cfg;
 	int err;
 
 	err = plt_sample_create(o, path);
 	if (err)
 		return err;
-	if (c && (pl_ctl_lookup(c, "pl_sample_params", &zero, &p) || !p.every))
-		pr_warn("--sample-out %s: the policy has no `sample` statement, nothing will be sampled "
-			"(add one, e.g. `sample every 100`: docs/stages.md)\n", path);
+	if (c && !pl_ctl_get_config(c, &cfg) && (!cfg.sample_enabled || cfg.mode != PL_MODE_POLICY))
+		pr_warn("--sample-out %s: %s, the file stays empty until a policy with `mode policy` and "
+			"`sample every N ...` is applied (docs/stages.md)\n", path,
+			cfg.mode != PL_MODE_POLICY ? "not in mode policy" : "the policy has no `sample` statement");
 	return 0;
 }
 
