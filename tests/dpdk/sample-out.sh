@@ -21,25 +21,8 @@ cleanup() { rm -rf "/var/run/dpdk/$PREFIX"; }
 pl_defer cleanup
 PY=/usr/bin/python3
 
-"$PY" - "$T/in.pcap" <<'PYEOF' || fail "writing the input pcap"
-import struct, sys
-def csum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff)
-    return ~(s + (s >> 16)) & 0xffff
-def frame(sport):
-    payload = bytes(range(32))
-    udp = struct.pack("!HHHH", sport, 4000, 8 + len(payload), 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, bytes([10, 0, 0, 1]),
-                     bytes([10, 0, 0, 2]))
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + udp
-with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i in range(10):
-        x = frame(1000 + i)
-        f.write(struct.pack("<IIII", 1, i, len(x), len(x)) + x)
-PYEOF
+"$PY" "$(dirname "$0")/../lib/pl_udp_pcap.py" "$T/in.pcap" 32:100{0..9}:4000 ||
+	fail "writing the input pcap"
 printf "mode policy\nmalformed drop\ndefault pass\nsample every 2 snap 128\nforward reflect\n" >"$T/s.policy"
 printf "mode policy\nmalformed drop\ndefault pass\nforward reflect\n" >"$T/nosample.policy"
 
