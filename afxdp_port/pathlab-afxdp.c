@@ -10,7 +10,6 @@
  * docs/afxdp.md. */
 #include "afxdp.h"
 #include "plt_sample.h"
-#include "stages/sample.h"
 
 int afx_verbose;
 
@@ -240,12 +239,6 @@ static int afx_start_workers(struct afx_app *app, struct afx_wctx *wc)
 	return 0;
 }
 /* Parse, set up ports and workers, print stats until stopped, tear down. */
-/* A sample record into the --sample-out file (pl_ring_consume's callback). */
-static int afx_sample_rec(const void *rec, uint32_t size, void *arg)
-{
-	return plt_sample_write(arg, rec, size);
-}
-
 int main(int argc, char **argv)
 {
 	static struct plt_sample_out samples;
@@ -400,7 +393,7 @@ int main(int argc, char **argv)
 					w->xsk[p]->busy_poll ? ", busy poll" : "");
 	}
 
-	if (app->o.sample_out && plt_sample_create(&samples, app->o.sample_out))
+	if (app->o.sample_out && plt_sample_ring_open(&samples, app->o.sample_out, app->ctl_user))
 		err = -EIO;
 	if (!err)
 		err = afx_start_workers(app, wc);
@@ -410,7 +403,7 @@ int main(int argc, char **argv)
 
 		usleep(50000);
 		if (app->o.sample_out)
-			pl_ring_consume(&pl_sample_ring, 1L << 20, afx_sample_rec, &samples);
+			plt_sample_ring_drain(&samples);
 		now = plt_now();
 		if (app->o.duration > 0 && now - t0 >= app->o.duration)
 			break;
@@ -463,12 +456,8 @@ int main(int argc, char **argv)
 		afx_dp_drain(app, app->worker[i]);
 	if (afx_stats_report(app) && !err)
 		err = -EFAULT;
-	if (app->o.sample_out) {
-		pl_ring_consume(&pl_sample_ring, 1L << 20, afx_sample_rec, &samples);
-		if (plt_sample_finish(&samples) && !err)
-			err = -EIO;
-		pr_info("%lu sampled frames written to %s\n", samples.written, app->o.sample_out);
-	}
+	if (app->o.sample_out && plt_sample_ring_close(&samples, app->ctl_user) && !err)
+		err = -EIO;
 close_ctl:
 	plt_ctlsock_stop(app->ctlsock);
 	afx_routes_stop(app);

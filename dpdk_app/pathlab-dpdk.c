@@ -13,6 +13,7 @@
 #include "plt_ctlsock.h"
 #include "plt_opts.h"
 #include "plt_replay.h"
+#include "plt_sample.h"
 #include "plt_xdp.h"
 
 volatile bool pl_quit;
@@ -480,6 +481,51 @@ static void pl_dpdk_rundir_remove(const char *dir)
 		pr_debug("%s: %s\n", dir, strerror(errno));
 }
 
+/* --sample-out: a thread that is no worker (nor an lcore) drains the core's
+ * sample ring, every worker's, into the pcap; workers never wait for it. */
+static struct plt_sample_out samples;
+static pthread_t sample_thread;
+static volatile bool sample_run;
+static long sample_err;
+
+static void *pl_dpdk_sample_reader(void *arg)
+{
+	(void)arg;
+	while (sample_run && sample_err >= 0) {
+		sample_err = plt_sample_ring_drain(&samples);
+		usleep(10000);
+	}
+	return NULL;
+}
+
+static int pl_dpdk_sample_start(void)
+{
+	int err;
+
+	if (plt_sample_ring_open(&samples, opts.sample_out, uctl))
+		return -1;
+	sample_run = true;
+	err = pthread_create(&sample_thread, NULL, pl_dpdk_sample_reader, NULL);
+	if (err) {
+		pr_warn("--sample-out: cannot start the reader thread: %s\n", strerror(err));
+		sample_run = false;
+		plt_sample_finish(&samples);
+		return -1;
+	}
+	return 0;
+}
+
+/* After the workers stopped: the last records, the file closed, the counts. */
+static int pl_dpdk_sample_stop(void)
+{
+	int err;
+
+	sample_run = false;
+	pthread_join(sample_thread, NULL);
+	err = plt_sample_ring_close(&samples, uctl);
+	return sample_err < 0 || err ? -1 : 0;
+}
+
 /* Parse, set up EAL, ports, core and policy; run; tear everything down. */
 int main(int argc, char **argv)
 {
@@ -651,6 +697,8 @@ int main(int argc, char **argv)
 			goto close_ctl;
 		}
 	}
+	if (opts.sample_out && pl_dpdk_sample_start())
+		goto close_ctl;
 	for (w = 0; w < nworkers; w++) {
 		RTE_ETH_FOREACH_DEV(pid) {
 			txb[w][pid] = rte_zmalloc_socket("pl_txb", RTE_ETH_TX_BUFFER_SIZE(PL_DPDK_TX_BUF), 0,
@@ -782,6 +830,8 @@ free_txb:
 	for (w = 0; w < nworkers; w++)
 		for (pid = 0; pid < PL_DPDK_PORTS_MAX; pid++)
 			rte_free(txb[w][pid]);
+	if (opts.sample_out && pl_dpdk_sample_stop())
+		rc = 1;
 close_ctl:
 	pl_ctl_close(uctl);
 	uctl = NULL;

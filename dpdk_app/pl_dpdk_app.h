@@ -9,6 +9,7 @@
 #include "pl_user.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>

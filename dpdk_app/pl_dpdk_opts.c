@@ -96,6 +96,10 @@ static const struct plt_opt pl_dpdk_table[] = {
 	  "after N passes in a row that received nothing, the worker yields its CPU\n"
 	  "once (sched_yield: a kernel thread sharing the CPU, such as the veth receive\n"
 	  "doing the AF_XDP copy, runs); default 64, 0: never", .max = 1000000 },
+	{ "sample-out", 0, PLT_OPT_STR, O(sample_out), "FILE",
+	  "write the frames the policy samples (`sample every N ...`) in the user-space\n"
+	  "core, every worker's, to a pcap file (--hybrid: the XDP programs' samples are\n"
+	  "read by `pathlab-xdp sample`)" },
 	{ "verbose", 0, PLT_OPT_VERBOSE, O(verbose), NULL, "more messages" },
 	{ "help", 0, PLT_OPT_HELP, 0, NULL, "this text" },
 };

@@ -10,7 +10,17 @@
  *       plt_sample_write(&o, rec, size);   // per record: 0, or -errno
  *       err = plt_sample_finish(&o);       // o.written, o.bad
  * Records that are not whole (size or cap_len out of bounds) are counted in
- * o.bad and skipped. */
+ * o.bad and skipped.
+ *
+ * The user-space builds' reader (pathlab-afxdp, pathlab-dpdk --sample-out;
+ * plt_sample_ring.c, which needs the user-space core): the core's sample
+ * ring, every worker's, drained by one thread that is not a worker, so a
+ * worker never waits for the file (a full ring loses the sample: sample_lost).
+ *       plt_sample_ring_open(&o, "out.pcap", ctl); // ctl: the policy is in;
+ *                                                  // warns if it samples nothing
+ *       plt_sample_ring_drain(&o);      // now and then: records, or -errno
+ *       err = plt_sample_ring_close(&o, ctl); // workers stopped: drains the
+ *                      // rest, finishes the file, prints sampled/lost/written */
 #ifndef PLT_SAMPLE_H
 #define PLT_SAMPLE_H
 
@@ -28,5 +38,10 @@ struct plt_sample_out {
 int plt_sample_create(struct plt_sample_out *o, const char *path);
 int plt_sample_write(struct plt_sample_out *o, const void *rec, size_t size);
 int plt_sample_finish(struct plt_sample_out *o);
+
+struct pl_ctl;
+int plt_sample_ring_open(struct plt_sample_out *o, const char *path, struct pl_ctl *c);
+long plt_sample_ring_drain(struct plt_sample_out *o);
+int plt_sample_ring_close(struct plt_sample_out *o, struct pl_ctl *c);
 
 #endif

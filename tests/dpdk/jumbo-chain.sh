@@ -31,26 +31,8 @@ pl_defer cleanup
 PY=/usr/bin/python3
 
 # 5 jumbo frames (UDP 4000), 2 jumbo frames to UDP 9, 3 minimum frames
-"$PY" - "$T/in.pcap" <<'PYEOF' || fail "writing the input pcap"
-import struct, sys
-def csum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff)
-    return ~(s + (s >> 16)) & 0xffff
-def frame(plen, sport, dport):
-    payload = bytes((i * 7 + sport) & 0xff for i in range(plen))
-    udp = struct.pack("!HHHH", sport, dport, 8 + plen, 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, bytes([10, 0, 0, 1]),
-                     bytes([10, 0, 0, 2]))
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + udp
-frames = [frame(8972, 1000 + i, 4000) for i in range(5)] + [frame(8972, 2000, 9)] * 2 + \
-         [frame(18, 3000 + i, 4000) for i in range(3)]
-with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i, x in enumerate(frames):
-        f.write(struct.pack("<IIII", 1, i, len(x), len(x)) + x)
-PYEOF
+"$PY" "$(dirname "$0")/../lib/pl_udp_pcap.py" "$T/in.pcap" \
+	8972:100{0..4}:4000 8972:2000:9 8972:2000:9 18:300{0..2}:4000 || fail "writing the input pcap"
 cat >"$T/p.policy" <<'POL'
 mode policy
 malformed drop
