@@ -67,6 +67,7 @@ struct {
 	__type(key, __u32);
 	__type(value, struct bpf_cpumap_val);
 	__uint(max_entries, PL_SPREAD_MAX);
+	PL_TABLE_PINNING /* the pinned variant pins every table (pl_platform_impl.h) */
 } pl_cpumap SEC(".maps");
 
 /* The CPU of the frame's flow: the core's parser, then a hash of the

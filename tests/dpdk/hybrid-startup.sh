@@ -25,7 +25,6 @@ DUT='' SENDER=''
 cleanup() {
 	[ -n "$SENDER" ] && kill "$SENDER" 2>/dev/null
 	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
-	pl_d_topo_down
 	rm -rf "/var/run/dpdk/$PREFIX"
 }
 pl_defer cleanup
