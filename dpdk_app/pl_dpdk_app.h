@@ -97,6 +97,15 @@ static inline void pl_dpdk_send(unsigned w, uint16_t port, uint16_t q, struct rt
 	wstats[w].c[PL_DPDK_C_tx_sent] += rte_eth_tx_buffer(port, q, txb[w][port], m);
 }
 
+/* pl_dpdk_ports.c */
+void pl_dpdk_port_iface(uint16_t pid);
+void pl_dpdk_tx_lost(struct rte_mbuf **pkts, uint16_t unsent, void *arg);
+int pl_dpdk_port_start(uint16_t pid, uint16_t nq, struct rte_mempool *pool);
+void pl_dpdk_ports_close(void);
+void pl_dpdk_warn_jumbo(const char *ifname, int hybrid);
+bool pl_dpdk_hugepages_ok(int argc, char **argv);
+char **pl_dpdk_eal_argv(int eal_argc, char **argv, int *out_argc);
+
 /* pl_dpdk_stats.c */
 int pl_dpdk_stats_metrics_read(void *arg, struct pl_counters *sum);
 void pl_dpdk_stats_print(double t, double dt, struct pl_counters *prev);
