@@ -92,6 +92,10 @@ pl_track() {
 # topologies down, remove PL_TMP. Idempotent.
 pl_teardown() {
 	local i p
+	# only the test's own shell tears down: a subshell forked while a trapped
+	# signal was pending (a command substitution) inherits bash's pending
+	# trap and would run the teardown a second time
+	[ "$BASHPID" = "$$" ] || return 0
 	[ "$_pl_torn" = 0 ] || return 0
 	_pl_torn=1
 	set +e # every step runs, whatever the test's shell options
