@@ -25,9 +25,10 @@ PL_INLINE int pl_addr_match(const struct pl_addr *a, const struct pl_addr *net,
 
 PL_INLINE int pl_acl_rule_match(const struct pl_acl_rule *r, const struct pl_hdrs *h)
 {
-	if (r->family && r->family != h->family)
-		return 0;
+	/* the protocol first: it tells most rules apart */
 	if (r->proto && r->proto != h->l4_proto)
+		return 0;
+	if (r->family && r->family != h->family)
 		return 0;
 	if (h->sport < r->sport_lo || h->sport > r->sport_hi)
 		return 0;
