@@ -53,14 +53,11 @@ PL_STAGE_FN int pl_acl_scan(const struct pl_hdrs *h, __u32 bank)
 	set = pl_table_lookup(&pl_acl, &bank);
 	if (!set)
 		return -1;
-	n = set->count;
+	n = set->count < PL_ACL_MAX ? set->count : PL_ACL_MAX;
 	PL_LOOP
-	for (i = 0; i < PL_ACL_MAX; i++) {
-		const struct pl_acl_rule *r;
+	for (i = 0; i < n; i++) {
+		const struct pl_acl_rule *r = &set->rule[i];
 
-		if (i >= n)
-			break;
-		r = &set->rule[i];
 		if (pl_acl_rule_match(r, h))
 			return (int)(i | (__u32)r->action << 8);
 	}
