@@ -33,6 +33,7 @@ struct pcb_opts {
 	unsigned long bench_frames;
 	unsigned long callgrind;
 	unsigned long native_loop; /* PCB_OFF: off */
+	int verifier;
 	int native_fn;             /* 0 core, 1 empty */
 	int quiet, verbose;
 };
@@ -62,6 +63,10 @@ static const struct plt_opt pcb_opt_table[] = {
 	{ "native-loop", 0, PLT_OPT_UINT, O(native_loop), "N",
 	  "run only the native core N times over the frames, print nothing\n"
 	  "(what --callgrind runs under valgrind)", .max = 1ul << 40 },
+	{ "verifier", 0, PLT_OPT_FLAG, O(verifier), NULL,
+	  "the verifier's statistics of each program of the BPF object instead\n"
+	  "(processed instructions, of at most 1000000; states; stack depth),\n"
+	  "loaded with the settings each use sets before load" },
 	{ "native-fn", 0, PLT_OPT_ENUM, O(native_fn), "core|empty",
 	  "with --native-loop: the core (default) or the empty baseline", .names = pcb_fn_names },
 	{ "quiet", 'q', PLT_OPT_QUIET, O(quiet), NULL, "warnings only" },
@@ -349,6 +354,93 @@ static int pcb_native_loop_only(struct pcb_opts *o, const struct pl_policy *poli
 	return ret;
 }
 
+/* --verifier: load every program of the core's object with the verifier's
+ * statistics on (log level 4) and print its summary lines. */
+#define PCB_VLOG_SIZE (256 * 1024)
+#define PCB_VPROGS 8
+
+struct pcb_vlogs {
+	char buf[PCB_VPROGS][PCB_VLOG_SIZE];
+	const char *name[PCB_VPROGS];
+	unsigned n;
+	unsigned level; /* 4: statistics; 5: and the instructions (the log keeps its end) */
+};
+
+static int pcb_verifier_logs(struct bpf_object *obj, void *arg)
+{
+	struct pcb_vlogs *v = arg;
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (v->n == PCB_VPROGS)
+			break;
+		v->name[v->n] = bpf_program__name(prog);
+		bpf_program__set_log_buf(prog, v->buf[v->n], PCB_VLOG_SIZE);
+		bpf_program__set_log_level(prog, v->level);
+		v->n++;
+	}
+	return 0;
+}
+
+/* The settings the object is loaded with (rodata globals set before load
+ * change what the verifier walks): as attached, under pathlab-replay, in
+ * front of Open vSwitch, on veth-only ports. */
+static const struct {
+	const char *what;
+	struct plt_bpf_rodata rodata;
+} pcb_vvariants[] = {
+	{ "as attached", { "pl_record_result", 0 } },
+	{ "pl_record_result=1 (replay)", { "pl_record_result", 1 } },
+	{ "pl_pass_to_xsk=1 (attach-ovs)", { "pl_pass_to_xsk", 1 } },
+	{ "pl_tx_as_redirect=1 (veth ports)", { "pl_tx_as_redirect", 1 } },
+};
+
+static int pcb_verifier(struct pcb_opts *o)
+{
+	const char *path = plt_bpf_find(o->env.obj, PLT_CORE_OBJ, o->env.objbuf, sizeof(o->env.objbuf));
+	int ret = 0;
+
+	printf("pl-corebench --verifier: %s, the verifier's statistics per program and setting\n", path);
+	for (size_t k = 0; k < PLT_ARRAY_SIZE(pcb_vvariants); k++) {
+		struct pcb_vlogs *v = calloc(1, sizeof(*v));
+		struct plt_bpf b = { 0 };
+		int err;
+
+		if (!v)
+			return 2;
+		v->level = o->verbose ? 5 : 4;
+		err = plt_bpf_load(&b, &(struct plt_bpf_opts){
+			.path = path,
+			.rodata = &pcb_vvariants[k].rodata,
+			.nrodata = 1,
+			.before_load = pcb_verifier_logs,
+			.arg = v,
+		});
+		printf("%s:\n", pcb_vvariants[k].what);
+		for (unsigned i = 0; !err && i < v->n; i++) {
+			char *line = strstr(v->buf[i], "processed "), *stack = strstr(v->buf[i], "stack depth ");
+
+			printf("  %-14s %s", v->name[i], line ? line : "(no statistics)\n");
+			if (stack)
+				printf("  %-14s %.*s (bytes per frame; at most 512 in all)\n", "",
+				       (int)strcspn(stack, "\n"), stack);
+		}
+		for (unsigned i = 0; err && i < v->n; i++) {
+			size_t len = strlen(v->buf[i]);
+
+			/* a refused program's log: its end says why */
+			if (len && (v->level > 4 || !strstr(v->buf[i], "processed ")))
+				printf("  %s refused; the verifier's log ends:\n%s\n", v->name[i],
+				       v->buf[i] + (len > 3000 ? len - 3000 : 0));
+		}
+		if (err)
+			ret = 2;
+		plt_bpf_close(&b);
+		free(v);
+	}
+	return ret;
+}
+
 /* The total of instructions in a callgrind output file, or -1. */
 static long long pcb_callgrind_total(const char *path)
 {
@@ -499,7 +591,9 @@ int main(int argc, char **argv)
 		return 2;
 	ret = 2;
 	if (!plr_policy_parse(o.policy, &policy) && !plr_env_setup(&o.env)) {
-		if (o.native_loop != PCB_OFF)
+		if (o.verifier)
+			ret = pcb_verifier(&o);
+		else if (o.native_loop != PCB_OFF)
 			ret = pcb_native_loop_only(&o, policy, &pc);
 		else if (o.callgrind)
 			ret = pcb_callgrind(&o, &pc);

@@ -25,9 +25,10 @@ PL_INLINE int pl_addr_match(const struct pl_addr *a, const struct pl_addr *net,
 
 PL_INLINE int pl_acl_rule_match(const struct pl_acl_rule *r, const struct pl_hdrs *h)
 {
-	if (r->family && r->family != h->family)
-		return 0;
+	/* the protocol first: it tells most rules apart */
 	if (r->proto && r->proto != h->l4_proto)
+		return 0;
+	if (r->family && r->family != h->family)
 		return 0;
 	if (h->sport < r->sport_lo || h->sport > r->sport_hi)
 		return 0;
@@ -37,44 +38,60 @@ PL_INLINE int pl_acl_rule_match(const struct pl_acl_rule *r, const struct pl_hdr
 	       pl_addr_match(&h->daddr, &r->dst, &r->dst_mask);
 }
 
-PL_INLINE int pl_stage_acl(struct pl_ctx *c)
+/* The first rule of bank's set that h matches: its index | its action <<
+ * 8, or -1. Verified on its own in BPF (PL_STAGE_FN): the loop over up to
+ * PL_ACL_MAX rules is walked once, not once per state the stages before it
+ * leave. */
+PL_STAGE_FN int pl_acl_scan(const struct pl_hdrs *h, __u32 bank)
 {
-	__u32 bank = c->cfg->acl_bank & 1;
 	struct pl_acl_set *set;
 	__u32 i, n;
 
-	if (!c->h.family)
-		return PL_CONTINUE; /* ACLs speak of IP only */
+	if (!h)
+		return -1;
+	bank &= 1;
 	set = pl_table_lookup(&pl_acl, &bank);
 	if (!set)
-		return PL_CONTINUE;
-	n = set->count;
+		return -1;
+	n = set->count < PL_ACL_MAX ? set->count : PL_ACL_MAX;
 	PL_LOOP
-	for (i = 0; i < PL_ACL_MAX; i++) {
-		const struct pl_acl_rule *r;
-		__u64 *hits;
+	for (i = 0; i < n; i++) {
+		const struct pl_acl_rule *r = &set->rule[i];
 
-		if (i >= n)
-			break;
-		r = &set->rule[i];
-		if (!pl_acl_rule_match(r, &c->h))
-			continue;
-		hits = pl_table_lookup(&pl_acl_hits, &i);
-		if (hits)
-			pl_stat_add(hits, 1);
-		if (r->action == PL_ACL_DROP) {
-			pl_count(c, PL_CNT_ACL_DROP);
-			return PL_DROP;
-		}
-		if (r->action == PL_ACL_USER) {
-			pl_count(c, PL_CNT_ACL_USER);
-			return PL_USER;
-		}
-		pl_count(c, PL_CNT_ACL_PASS);
-		return PL_CONTINUE;
+		if (pl_acl_rule_match(r, h))
+			return (int)(i | (__u32)r->action << 8);
 	}
-	pl_count(c, PL_CNT_ACL_DEFAULT);
-	return c->cfg->acl_default == PL_DROP ? PL_DROP : PL_CONTINUE;
+	return -1;
+}
+
+PL_INLINE int pl_stage_acl(struct pl_ctx *c)
+{
+	__u32 i, action;
+	__u64 *hits;
+	int m;
+
+	if (!c->h.family)
+		return PL_CONTINUE; /* ACLs speak of IP only */
+	m = pl_acl_scan(&c->h, c->cfg->acl_bank);
+	if (m < 0) {
+		pl_count(c, PL_CNT_ACL_DEFAULT);
+		return c->cfg->acl_default == PL_DROP ? PL_DROP : PL_CONTINUE;
+	}
+	i = (__u32)m & 0xff;
+	action = ((__u32)m >> 8) & 0xff;
+	hits = pl_table_lookup(&pl_acl_hits, &i);
+	if (hits)
+		pl_stat_add(hits, 1);
+	if (action == PL_ACL_DROP) {
+		pl_count(c, PL_CNT_ACL_DROP);
+		return PL_DROP;
+	}
+	if (action == PL_ACL_USER) {
+		pl_count(c, PL_CNT_ACL_USER);
+		return PL_USER;
+	}
+	pl_count(c, PL_CNT_ACL_PASS);
+	return PL_CONTINUE;
 }
 
 #endif

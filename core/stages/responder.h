@@ -136,12 +136,15 @@ PL_INLINE __u64 pl_siphash5(const __u64 key[2], const __u64 m[5])
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* The 16-bit MAC of a cookie for the client->server 4-tuple in h. */
-PL_INLINE __u32 pl_cookie_mac(const __u64 key[2], const struct pl_hdrs *h, __u32 slice,
-			      __u32 mss_idx)
+/* The 16-bit MAC of a cookie for the client->server 4-tuple in h, under
+ * the key (k0, k1). Verified on its own in BPF (PL_STAGE_FN): SipHash's
+ * straight line is walked once, not once per state and call site. */
+PL_STAGE_FN __u32 pl_cookie_mac(const struct pl_hdrs *h, __u64 k0, __u64 k1, __u32 slice, __u32 mss_idx)
 {
-	__u64 m[5];
+	__u64 m[5], key[2] = { k0, k1 };
 
+	if (!h)
+		return 0;
 	m[0] = ((__u64)h->saddr.w[0] << 32) | h->saddr.w[1];
 	m[1] = ((__u64)h->saddr.w[2] << 32) | h->saddr.w[3];
 	m[2] = ((__u64)h->daddr.w[0] << 32) | h->daddr.w[1];
@@ -164,7 +167,7 @@ PL_INLINE __u32 pl_cookie_make(const struct pl_resp_params *p, const struct pl_h
 	__u32 slice = pl_resp_slice(p, now);
 	__u32 idx = pl_resp_mss_idx(mss);
 
-	return (pl_cookie_mac(p->key, h, slice, idx) << 16) | (idx << 14) | ((slice & 3) << 12);
+	return (pl_cookie_mac(h, p->key[0], p->key[1], slice, idx) << 16) | (idx << 14) | ((slice & 3) << 12);
 }
 
 /* Check x = (acknowledgement number - 1) of a segment against the cookie of
@@ -183,9 +186,9 @@ PL_INLINE int pl_cookie_check(const struct pl_resp_params *p, const struct pl_hd
 
 		if ((s & 3) != ((x >> 12) & 3))
 			continue;
-		if (pl_cookie_mac(p->key, h, s, idx) == x >> 16 ||
+		if (pl_cookie_mac(h, p->key[0], p->key[1], s, idx) == x >> 16 ||
 		    ((p->prev_key[0] | p->prev_key[1]) &&
-		     pl_cookie_mac(p->prev_key, h, s, idx) == x >> 16)) {
+		     pl_cookie_mac(h, p->prev_key[0], p->prev_key[1], s, idx) == x >> 16)) {
 			*mss = pl_resp_mss_of(idx);
 			return (int)(x & 0xfff);
 		}

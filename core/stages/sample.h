@@ -157,6 +157,11 @@ PL_INLINE int pl_stage_sample(struct pl_ctx *c)
  * once, not once per answer to "is sampling on". */
 PL_INLINE void pl_sample_verdict(struct pl_ctx *c, int v)
 {
+#ifndef PL_TARGET_BPF
+	/* Inline in user space (no verifier): sampling off costs one check. */
+	if (!c->cfg->sample_enabled)
+		return;
+#endif
 	pl_sample_emit(c->hw, c->cfg, c->cnt, (__u64)c->out_port << 8 | (__u32)v);
 }
 

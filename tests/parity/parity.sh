@@ -12,7 +12,7 @@
 #       byte and one missing frame in a results file each give exit 1 and a
 #       report naming the frame; the unmodified file gives exit 0.
 #   parity.sh bench  COREBENCH FRAMES_GEN EXAMPLES_DIR
-#       (suite bench-smoke) bench/pl-corebench and its --callgrind run briefly
+#       (suite bench-smoke) bench/pl-corebench, its --callgrind and --verifier run briefly
 #       and print their tables; the figures themselves are not judged.
 #   parity.sh inputs REPLAY FRAMES_GEN EXAMPLES_DIR
 #       input errors exit 2 and name what is wrong; a pcapng of the frames
@@ -220,6 +220,14 @@ bench)
 		rows=$(printf '%s\n' "$out" | grep -Ec '^(udp64|frames\.pcap).* (bpf|native) .*[0-9.]+x +[-0-9.]+$')
 		[ "$rows" -eq 4 ] && ok "pl-corebench: 4 rows (udp64 and the pcap, bpf and native)" ||
 			{ bad "pl-corebench: $rows table rows, expected 4"; printf '%s\n' "$out"; }
+	fi
+	# --verifier: the object loads in every setting, and the verifier's
+	# statistics and stack are printed for the datapath program
+	if run 0 "--verifier" --verifier; then
+		n=$(printf '%s\n' "$out" | grep -Ec '^  pathlab +processed [0-9]+ insns \(limit 1000000\)')
+		st=$(printf '%s\n' "$out" | grep -Ec '^ +stack depth [0-9+]+ ')
+		[ "$n" -eq 4 ] && [ "$st" -ge 4 ] && ok "--verifier: processed instructions and stack of pathlab in 4 settings" ||
+			{ bad "--verifier: $n statistics lines for pathlab, $st stack lines (expected 4 each)"; printf '%s\n' "$out"; }
 	fi
 	if ! command -v valgrind >/dev/null; then
 		echo "note: valgrind not installed: --callgrind not tried"
