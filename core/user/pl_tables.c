@@ -12,6 +12,9 @@
  * scales to hundreds of thousands of prefixes and is updated like any
  * shared hash (copy on write, below) while workers read it.
  * ARRAY / PERCPU_ARRAY / DEVMAP / XSKMAP: a value array indexed by a u32.
+ * SHARED_LRU_HASH: one hash that every worker inserts into and whose values
+ * (in the slots) the data path updates in place with the shim's atomics;
+ * shared_update below has its rules.
  *
  * PERCPU kinds keep one whole copy per worker, written only by that worker's
  * thread, so the data path needs no locks; the control plane reads them (and
@@ -83,6 +86,8 @@ static size_t retired_bytes;
 #define slot_stamp pl_slot_stamp
 #define slot_key   pl_slot_key
 #define slot_vptr  pl_slot_vptr
+#define slot_gen   pl_slot_gen
+#define SLOT_BUSY  PL_SLOT_BUSY
 #define hash_bytes pl_key_hash
 #define hash_probe pl_hash_probe
 
@@ -90,12 +95,18 @@ _Static_assert((PL_WORKERS_MAX & (PL_WORKERS_MAX - 1)) == 0, "PL_WORKERS_MAX: a 
 
 static int is_hash(enum pl_table_kind k)
 {
-	return k == PL_KIND_HASH || k == PL_KIND_LRU_HASH || k == PL_KIND_PERCPU_LRU_HASH;
+	return pl_kind_hash(k);
 }
 
 static int is_lru(enum pl_table_kind k)
 {
-	return k == PL_KIND_LRU_HASH || k == PL_KIND_PERCPU_LRU_HASH;
+	return k == PL_KIND_LRU_HASH || k == PL_KIND_PERCPU_LRU_HASH || k == PL_KIND_SHARED_LRU_HASH;
+}
+
+/* One copy written by every worker's data path (SHARED_LRU_HASH). */
+static int is_conc(const struct pl_table *t)
+{
+	return t->kind == PL_KIND_SHARED_LRU_HASH;
 }
 
 int pl_table_is_percpu(const struct pl_table *t)
@@ -109,10 +120,10 @@ static int is_hashed(const struct pl_table *t)
 	return is_hash(t->kind) || t->kind == PL_KIND_LPM;
 }
 
-/* Written by the control plane while workers read it. */
+/* Written by the control plane while workers read it (copy on write). */
 static int is_shared(const struct pl_table *t)
 {
-	return !pl_table_is_percpu(t);
+	return !pl_table_is_percpu(t) && !is_conc(t);
 }
 
 static int is_shared_array(const struct pl_table *t)
@@ -140,6 +151,10 @@ static void *copy_alloc(const struct pl_table *t)
 		if (is_shared(t)) {
 			h->voff = (HDR + t->key_size + 7) & ~7u;
 			h->stride = h->voff + (uint32_t)sizeof(void *);
+		} else if (is_conc(t)) {
+			/* Values 8-aligned: the data path's atomics work on them. */
+			h->voff = (HDR + t->key_size + 7) & ~7u;
+			h->stride = (h->voff + t->value_size + 7) & ~7u;
 		} else {
 			h->voff = HDR + t->key_size;
 			h->stride = (HDR + t->key_size + t->value_size + 7) & ~7u;
@@ -327,7 +342,7 @@ static void *copy_of(const struct pl_table *t, unsigned worker)
 
 static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const void *key)
 {
-	return hash_probe(t, h, key, NULL);
+	return is_conc(t) ? pl_shared_probe(t, h, key) : hash_probe(t, h, key, NULL);
 }
 
 /* The value of a used slot. */
@@ -445,13 +460,109 @@ static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 		free(old);
 }
 
+/* ---- SHARED_LRU_HASH: inserts from every worker at once ----
+ * A slot is claimed with one compare-and-swap of its state (EMPTY, or a
+ * USED victim, to BUSY), its generation is moved, key and value are
+ * written, and USED is published: probes skip a BUSY slot and compare keys
+ * under the generation (pl_shared_probe). Two workers inserting the same
+ * key race for the same first EMPTY slot of its probe run: the loser waits
+ * there until the slot is USED and finds the key (-EEXIST). Past
+ * max_entries the least recently used of the USED slots before that EMPTY
+ * slot (at most LRU_WINDOW) is rewritten in place; a frame of the evicted
+ * key that found the slot just before may be charged to the new key (the
+ * memory stays a valid value). Deleted slots (the control plane's
+ * pl_table_delete) stay tombstones. */
+#define SHARED_WAIT_MAX 4096
+
+static void shared_fill(const struct pl_table *t, struct pl_hash *h, uint8_t *s, const void *key,
+			const void *val)
+{
+	__atomic_store_n(slot_gen(s), __atomic_load_n(slot_gen(s), __ATOMIC_SEQ_CST) + 1,
+			 __ATOMIC_SEQ_CST);
+	memcpy(slot_key(s), key, t->key_size);
+	memcpy(s + h->voff, val, t->value_size);
+	__atomic_store_n(slot_stamp(s), __atomic_add_fetch(&h->tick, 1, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(slot_state(s), SLOT_USED, __ATOMIC_SEQ_CST);
+}
+
+static long shared_update(const struct pl_table *t, struct pl_hash *h, const void *key,
+			  const void *val, uint64_t flags)
+{
+	uint32_t i = hash_bytes(key, t->key_size) & h->mask;
+	uint32_t cap = (h->mask + 1) / 4 * 3;
+	uint8_t *victim = NULL;
+	unsigned seen = 0, waits = 0;
+
+	for (uint32_t n = 0; n <= h->mask; n++, i = (i + 1) & h->mask) {
+		uint8_t *s = h->slots + (size_t)i * h->stride;
+
+		for (;;) {
+			uint32_t st = __atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST);
+			uint32_t g = __atomic_load_n(slot_gen(s), __ATOMIC_SEQ_CST), exp;
+			int eq;
+
+			if (st == SLOT_BUSY) {
+				if (++waits > SHARED_WAIT_MAX)
+					return -EBUSY;
+				pl_lock_relax(waits);
+				continue;
+			}
+			if (st == SLOT_DEAD)
+				break;
+			if (st == SLOT_USED) {
+				eq = pl_key_eq(slot_key(s), key, t->key_size);
+				if (__atomic_load_n(slot_gen(s), __ATOMIC_SEQ_CST) != g ||
+				    __atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST) != st)
+					continue;
+				if (!eq) {
+					if (seen++ < LRU_WINDOW &&
+					    (!victim || *slot_stamp(s) < *slot_stamp(victim)))
+						victim = s;
+					break;
+				}
+				if (flags == PL_UPDATE_NOEXIST)
+					return -EEXIST;
+				memcpy(s + h->voff, val, t->value_size);
+				return 0;
+			}
+			/* EMPTY: the key is in no later slot. */
+			if (flags == PL_UPDATE_EXIST)
+				return -ENOENT;
+			if (__atomic_load_n(&h->count, __ATOMIC_RELAXED) >= t->max_entries) {
+				exp = SLOT_USED;
+				if (victim && __atomic_compare_exchange_n(slot_state(victim), &exp, SLOT_BUSY,
+									  0, __ATOMIC_SEQ_CST,
+									  __ATOMIC_SEQ_CST)) {
+					shared_fill(t, h, victim, key, val);
+					return 0;
+				}
+				if (__atomic_load_n(&h->count, __ATOMIC_RELAXED) >= cap)
+					return -E2BIG;
+			}
+			exp = SLOT_EMPTY;
+			if (!__atomic_compare_exchange_n(slot_state(s), &exp, SLOT_BUSY, 0,
+							 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+				continue; /* taken meanwhile: look at it again */
+			__atomic_add_fetch(&h->count, 1, __ATOMIC_RELAXED);
+			shared_fill(t, h, s, key, val);
+			return 0;
+		}
+	}
+	return -E2BIG;
+}
+
 static long hash_update(const struct pl_table *t, struct pl_hash *h, const void *key,
 			const void *val, uint64_t flags)
 {
-	uint8_t *s = hash_find(t, h, key);
+	uint8_t *s;
 	int shared = is_shared(t);
 	void *buf = NULL;
 	int err;
+
+	if (is_conc(t))
+		return shared_update(t, h, key, val, flags);
+	s = hash_find(t, h, key);
 
 	if (s && flags == PL_UPDATE_NOEXIST)
 		return -EEXIST;
@@ -629,7 +740,7 @@ static void copy_words(void *dst, const void *src, uint32_t n)
 
 void pl_table_read_worker(const struct pl_table *t, const void *val, void *out)
 {
-	if (pl_table_is_percpu(t))
+	if (pl_table_is_percpu(t) || is_conc(t))
 		copy_words(out, val, t->value_size);
 	else
 		memcpy(out, val, t->value_size);
@@ -706,6 +817,17 @@ static long delete_in(const struct pl_table *t, void *c, const void *key)
 		s = hash_find(t, h, key);
 		if (!s)
 			return -ENOENT;
+		if (is_conc(t)) {
+			uint32_t exp = SLOT_USED;
+
+			if (!__atomic_compare_exchange_n(slot_state(s), &exp, SLOT_BUSY, 0,
+							 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+				return -ENOENT; /* evicted or deleted meanwhile */
+			__atomic_store_n(slot_gen(s), *slot_gen(s) + 1, __ATOMIC_SEQ_CST);
+			__atomic_store_n(slot_state(s), SLOT_DEAD, __ATOMIC_SEQ_CST);
+			__atomic_sub_fetch(&h->count, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
 		err = is_shared(t) ? retire_room() : 0;
 		if (err)
 			return err;
@@ -931,6 +1053,20 @@ struct pl_config *pl_core_config(void)
 	__u32 bank = live ? __atomic_load_n(live, __ATOMIC_ACQUIRE) & 1 : 0;
 
 	return pl_table_lookup_worker(pl_table_find("pl_config"), &bank, 0);
+}
+
+/* Between two tries of a lock or a slot another worker holds: pause a
+ * few times (the holder is a few instructions from done), then give the
+ * CPU up (the holder may be descheduled, perhaps on this CPU). */
+void pl_lock_relax(unsigned n)
+{
+	if (n < 16) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+		return;
+	}
+	sched_yield();
 }
 
 uint64_t pl_platform_now_ns(void)
