@@ -1,0 +1,108 @@
+#!/bin/bash
+# Budget scope on two CPUs: source A floods UDP from two senders, one
+# pinned to CPU 0 and one to CPU 1 (on veth the receiving CPU is the
+# sender's, so A's frames reach the XDP limiter on both CPUs).
+#   per CPU (ratelimit pps 1000 burst 100): each CPU has its own bucket, A
+#     gets about twice its budget (asserted: at least 1.5 times);
+#   shared (... shared): one bucket for both CPUs, A gets its budget once,
+#     1000/s * T + 100 within +-10 %;
+#   aggregate shared (ratelimit pps 1000 burst 100 aggregate shared): A and
+#     a second source B share that one budget.
+#   test-ratelimit-cpus.sh BUILD_DIR
+BUILD=$1
+PL_TAG=sc
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+[ -x $PY ] || PY=$(command -v python3)
+need ethtool taskset
+[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+stages_topo rc --topo line --no-forward --neigh dynamic
+FA=$GEN_NS FB=$SINK_NS RL=$NS_DUT RLA=$DUT_IN_IF RLB=$DUT_OUT_IF
+A_IP=$GEN_IP4 B_IP=$SINK_IP4 RA_IP=$DUT_IN_IP4 RB_IP=$DUT_OUT_IP4
+T=2
+echo "ratelimit pps 1000 burst 100" >"$TMP/percpu"
+echo "ratelimit pps 1000 burst 100 shared" >"$TMP/shared"
+echo "ratelimit pps 1000 burst 100 aggregate shared" >"$TMP/aggregate"
+start_xdp "$RL" "$TMP/percpu" "$RLA" "$RLB"
+ip netns exec "$FA" ping -c1 -W1 "$RA_IP" >/dev/null
+ip netns exec "$FB" ping -c1 -W1 "$RB_IP" >/dev/null
+RECV='
+import socket, sys, collections
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+s.bind(("0.0.0.0", 9000)); s.settimeout(1.5)
+n = collections.Counter()
+try:
+    while True:
+        d, a = s.recvfrom(2048); n[a[0]] += 1
+except socket.timeout:
+    pass
+print(n[sys.argv[1]], n[sys.argv[2]])
+'
+SEND='
+import socket, sys, time
+dst, dur = sys.argv[1], float(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+t0 = time.monotonic(); n = 0; b = b"x" * 64
+while time.monotonic() - t0 < dur:
+    try:
+        s.sendto(b, (dst, 9000)); n += 1
+    except OSError:
+        pass
+print(n, time.monotonic() - t0)
+'
+# phase NAME WITH_B: flood from A on CPUs 0 and 1 (and from B on CPU 1
+# when WITH_B), print "sent_a got_a got_b dur".
+phase() {
+	ip netns exec "$RL" "$PY" -c "$RECV" "$A_IP" "$B_IP" >"$TMP/recv.$1" &
+	local recv=$! p0 p1 pb=""
+	sleep 0.5
+	ip netns exec "$FA" taskset -c 0 "$PY" -c "$SEND" "$RA_IP" $T >"$TMP/a0.$1" &
+	p0=$!
+	ip netns exec "$FA" taskset -c 1 "$PY" -c "$SEND" "$RA_IP" $T >"$TMP/a1.$1" &
+	p1=$!
+	if [ "$2" = 1 ]; then
+		ip netns exec "$FB" taskset -c 1 "$PY" -c "$SEND" "$RB_IP" $T >"$TMP/b.$1" &
+		pb=$!
+	fi
+	wait $p0 $p1 $pb
+	wait $recv
+	local s0 s1 d0 d1 ga gb
+	read -r s0 d0 <"$TMP/a0.$1"
+	read -r s1 d1 <"$TMP/a1.$1"
+	read -r ga gb <"$TMP/recv.$1"
+	echo "$((s0 + s1)) $ga $gb $(awk -v a="$d0" -v b="$d1" 'BEGIN { print (a > b ? a : b) }')"
+}
+fail=0
+allowed() { awk -v d="$1" 'BEGIN { printf "%d", 1000 * d + 100 }'; }
+
+read -r sent got _ dur < <(phase percpu 0)
+want=$(allowed "$dur")
+echo "per CPU: A sent $sent from CPUs 0 and 1 in ${dur}s, received $got (one CPU's budget $want)"
+[ "$sent" -gt $((want * 6)) ] || { echo "FAIL: A did not flood (sent $sent)"; fail=1; }
+awk -v g="$got" -v w="$want" 'BEGIN { exit !(g >= w * 1.5 && g <= w * 2.2) }' ||
+	{ echo "FAIL: per CPU, A received $got: want about twice $want (1.5 to 2.2 times; did A reach both CPUs?)"; fail=1; }
+
+reload "$TMP/shared"
+sleep 0.3
+d0=$(counter ratelimit_drop)
+read -r sent got _ dur < <(phase shared 0)
+want=$(allowed "$dur")
+drops=$(( $(counter ratelimit_drop) - d0 ))
+echo "shared: A sent $sent in ${dur}s, received $got (budget $want); ratelimit_drop +$drops; budget_busy $(counter budget_busy)"
+[ "$sent" -gt $((want * 6)) ] || { echo "FAIL: A did not flood (sent $sent)"; fail=1; }
+awk -v g="$got" -v w="$want" 'BEGIN { exit !(g >= w * 0.9 && g <= w * 1.1) }' ||
+	{ echo "FAIL: shared, A received $got: want $want +- 10 % (one budget for both CPUs)"; fail=1; }
+awk -v d="$drops" -v s="$sent" -v g="$got" 'BEGIN { l = s - g; exit !(d >= l * 0.98 && d <= l) }' ||
+	{ echo "FAIL: ratelimit_drop +$drops vs A lost $((sent - got))"; fail=1; }
+
+reload "$TMP/aggregate"
+sleep 0.3
+read -r sent got gotb dur < <(phase aggregate 1)
+want=$(allowed "$dur")
+echo "aggregate shared: A sent $sent, A and B received $got + $gotb = $((got + gotb)) (budget $want for both)"
+[ "$gotb" -gt 0 ] || { echo "FAIL: nothing of B's arrived"; fail=1; }
+awk -v g="$((got + gotb))" -v w="$want" 'BEGIN { exit !(g >= w * 0.9 && g <= w * 1.1) }' ||
+	{ echo "FAIL: aggregate shared, A and B received $((got + gotb)): want $want +- 10 %"; fail=1; }
+exit $fail
