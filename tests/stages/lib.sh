@@ -162,3 +162,22 @@ check_routes() {
 			{ echo "FAIL: HEAD http://$host:8080/ -> '$h'"; fail=1; }
 	done
 }
+
+# udp_count NS IDLE A B: count the UDP datagrams reaching port 9000 in NS from
+# source addresses A and B, until IDLE s pass without one; prints "A_COUNT B_COUNT"
+# (run it in the background, before the senders).
+udp_count() {
+	ip netns exec "$1" "${PY:-/usr/bin/python3}" -c '
+import socket, sys, collections
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+s.bind(("0.0.0.0", 9000)); s.settimeout(float(sys.argv[1]))
+n = collections.Counter()
+try:
+    while True:
+        d, a = s.recvfrom(2048); n[a[0]] += 1
+except socket.timeout:
+    pass
+print(n[sys.argv[2]], n[sys.argv[3]])
+' "$2" "$3" "$4"
+}

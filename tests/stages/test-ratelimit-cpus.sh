@@ -27,19 +27,6 @@ echo "ratelimit pps 1000 burst 100 aggregate shared" >"$TMP/aggregate"
 start_xdp "$RL" "$TMP/percpu" "$RLA" "$RLB"
 ip netns exec "$FA" ping -c1 -W1 "$RA_IP" >/dev/null
 ip netns exec "$FB" ping -c1 -W1 "$RB_IP" >/dev/null
-RECV='
-import socket, sys, collections
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-s.bind(("0.0.0.0", 9000)); s.settimeout(1.5)
-n = collections.Counter()
-try:
-    while True:
-        d, a = s.recvfrom(2048); n[a[0]] += 1
-except socket.timeout:
-    pass
-print(n[sys.argv[1]], n[sys.argv[2]])
-'
 SEND='
 import socket, sys, time
 dst, dur = sys.argv[1], float(sys.argv[2])
@@ -55,7 +42,7 @@ print(n, time.monotonic() - t0)
 # phase NAME WITH_B: flood from A on CPUs 0 and 1 (and from B on CPU 1
 # when WITH_B), print "sent_a got_a got_b dur".
 phase() {
-	ip netns exec "$RL" "$PY" -c "$RECV" "$A_IP" "$B_IP" >"$TMP/recv.$1" &
+	udp_count "$RL" 1.5 "$A_IP" "$B_IP" >"$TMP/recv.$1" &
 	local recv=$! p0 p1 pb=""
 	sleep 0.5
 	ip netns exec "$FA" taskset -c 0 "$PY" -c "$SEND" "$RA_IP" $T >"$TMP/a0.$1" &

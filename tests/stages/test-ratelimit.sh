@@ -44,19 +44,7 @@ if [ "$FRONT" = afxdp ]; then
 else
 	start_xdp "$RL" "$TMP/policy" "$RLA" "$RLB"
 fi
-ip netns exec "$RL" $PY -c '
-import socket, sys, collections
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-s.bind(("0.0.0.0", 9000)); s.settimeout(2.5)
-n = collections.Counter()
-try:
-    while True:
-        d, a = s.recvfrom(2048); n[a[0]] += 1
-except socket.timeout:
-    pass
-print(n[sys.argv[1]], n[sys.argv[2]])
-' "$A_IP" "$B_IP" >"$TMP/recv" &
+udp_count "$RL" 2.5 "$A_IP" "$B_IP" >"$TMP/recv" &
 RECV=$!
 PIDS="$PIDS $RECV"
 sleep 0.5

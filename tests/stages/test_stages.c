@@ -451,33 +451,44 @@ static int check_unique(const void *key, const void *val, void *arg)
 	return 0;
 }
 
+/* Set the ratelimit's flags and run alternate() with ACKs. */
+static int rl_scope(struct pl_rl_params *rp, __u8 flags, const char *src, const char *src2, int n)
+{
+	__u32 zero = 0;
+
+	rp->flags = flags;
+	pl_table_update(&pl_rl_params, &zero, rp, PL_UPDATE_ANY);
+	return alternate(src, src2, PL_TCP_ACK, n);
+}
+
+/* Set synguard's parameters and run alternate() with SYNs. */
+static int syn_scope(const struct pl_syn_params *sp, const char *src, const char *src2, int n)
+{
+	__u32 zero = 0;
+
+	pl_table_update(&pl_syn_params, &zero, sp, PL_UPDATE_ANY);
+	return alternate(src, src2, PL_TCP_SYN, n);
+}
+
 static void test_budget_scope(void)
 {
 	struct pl_rl_params rp = { .pps = { 100, 10 }, .prefix4 = 32, .prefix6 = 128 };
 	struct pl_syn_params sp = { .per_src = { 10, 2 }, .prefix4 = 32, .prefix6 = 128 };
 	struct flood_arg fa[2] = { { 0, 0, 24096 }, { 1, 0, 24096 } };
 	pthread_t th[2];
-	__u32 zero = 0;
 	unsigned dups = 0;
 	int pass;
 
 	CHECK(pl_core_nworkers() == 2, "two workers");
 	cfg()->clock_ns = 5000000000ull;
-	pl_table_update(&pl_rl_params, &zero, &rp, PL_UPDATE_ANY);
 	cfg()->rl_enabled = 1;
-	pass = alternate("10.3.0.1", NULL, PL_TCP_ACK, 60);
+	pass = rl_scope(&rp, 0, "10.3.0.1", NULL, 60);
 	CHECK(pass == 20, "per-CPU: a burst of 10 per worker, passed %d", pass);
-	rp.flags = PL_BUDGET_SHARED;
-	pl_table_update(&pl_rl_params, &zero, &rp, PL_UPDATE_ANY);
-	pass = alternate("10.3.0.2", NULL, PL_TCP_ACK, 60);
+	pass = rl_scope(&rp, PL_BUDGET_SHARED, "10.3.0.2", NULL, 60);
 	CHECK(pass == 10, "shared: one burst of 10 for both workers, passed %d", pass);
-	rp.flags = PL_BUDGET_AGGREGATE;
-	pl_table_update(&pl_rl_params, &zero, &rp, PL_UPDATE_ANY);
-	pass = alternate("10.3.0.3", "10.4.0.3", PL_TCP_ACK, 60);
+	pass = rl_scope(&rp, PL_BUDGET_AGGREGATE, "10.3.0.3", "10.4.0.3", 60);
 	CHECK(pass == 20, "aggregate per-CPU: two sources, one bucket per worker, passed %d", pass);
-	rp.flags = PL_BUDGET_AGGREGATE | PL_BUDGET_SHARED;
-	pl_table_update(&pl_rl_params, &zero, &rp, PL_UPDATE_ANY);
-	pass = alternate("10.3.0.4", "fd00::4", PL_TCP_ACK, 60);
+	pass = rl_scope(&rp, PL_BUDGET_AGGREGATE | PL_BUDGET_SHARED, "10.3.0.4", "fd00::4", 60);
 	pass += alternate("10.3.0.5", NULL, PL_TCP_ACK, 10);
 	CHECK(pass == 10, "aggregate shared: one bucket for all sources, passed %d", pass);
 	/* 100 ms later: 10 tokens more, for every source together */
@@ -488,8 +499,7 @@ static void test_budget_scope(void)
 	/* Two threads at once on a shared table: concurrent inserts of
 	 * 8192 sources and one source's 40000 frames at a frozen clock get
 	 * one burst (or pass uncharged, counted as busy), and no key twice. */
-	rp.flags = PL_BUDGET_SHARED;
-	pl_table_update(&pl_rl_params, &zero, &rp, PL_UPDATE_ANY);
+	rl_scope(&rp, PL_BUDGET_SHARED, "10.3.0.8", NULL, 0);
 	cfg()->clock_ns += 10000000000ull;
 	{
 		__u64 busy0 = counter_all(PL_CNT_BUDGET_BUSY);
@@ -511,23 +521,19 @@ static void test_budget_scope(void)
 	cfg()->rl_enabled = 0;
 
 	/* synguard: per-source and global budgets, per CPU and shared */
-	pl_table_update(&pl_syn_params, &zero, &sp, PL_UPDATE_ANY);
 	cfg()->syn_enabled = 1;
-	pass = alternate("10.5.0.1", NULL, PL_TCP_SYN, 10);
+	pass = syn_scope(&sp, "10.5.0.1", NULL, 10);
 	CHECK(pass == 4, "SYN per source per-CPU: burst 2 per worker, passed %d", pass);
 	sp.flags = PL_BUDGET_SHARED;
-	pl_table_update(&pl_syn_params, &zero, &sp, PL_UPDATE_ANY);
-	pass = alternate("10.5.0.2", NULL, PL_TCP_SYN, 10);
+	pass = syn_scope(&sp, "10.5.0.2", NULL, 10);
 	CHECK(pass == 2, "SYN per source shared: burst 2, passed %d", pass);
 	sp.per_src.rate = 0;
 	sp.global = (struct pl_rl_rate){ 1000, 3 };
 	sp.flags = 0;
-	pl_table_update(&pl_syn_params, &zero, &sp, PL_UPDATE_ANY);
-	pass = alternate("10.5.1.1", "10.5.1.2", PL_TCP_SYN, 12);
+	pass = syn_scope(&sp, "10.5.1.1", "10.5.1.2", 12);
 	CHECK(pass == 6, "SYN global per-CPU: burst 3 per worker, passed %d", pass);
 	sp.flags = PL_BUDGET_SHARED;
-	pl_table_update(&pl_syn_params, &zero, &sp, PL_UPDATE_ANY);
-	pass = alternate("10.5.2.1", "10.5.2.2", PL_TCP_SYN, 12);
+	pass = syn_scope(&sp, "10.5.2.1", "10.5.2.2", 12);
 	CHECK(pass == 3, "SYN global shared: burst 3, passed %d", pass);
 	cfg()->syn_enabled = 0;
 	cfg()->clock_ns = 0;
