@@ -461,18 +461,28 @@ static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 }
 
 /* ---- SHARED_LRU_HASH: inserts from every worker at once ----
- * A slot is claimed with one compare-and-swap of its state (EMPTY, or a
- * USED victim, to BUSY), its generation is moved, key and value are
- * written, and USED is published: probes skip a BUSY slot and compare keys
- * under the generation (pl_shared_probe). Two workers inserting the same
- * key race for the same first EMPTY slot of its probe run: the loser waits
- * there until the slot is USED and finds the key (-EEXIST). Past
- * max_entries the least recently used of the USED slots before that EMPTY
- * slot (at most LRU_WINDOW) is rewritten in place; a frame of the evicted
- * key that found the slot just before may be charged to the new key (the
- * memory stays a valid value). Deleted slots (the control plane's
- * pl_table_delete) stay tombstones. */
+ * A slot is claimed with one compare-and-swap of its state (EMPTY, DEAD, or
+ * a USED victim, to BUSY), its generation is moved, key and value are
+ * written, and USED is published: probes skip BUSY and DEAD slots and
+ * compare keys under the generation (pl_shared_probe). An insert looks at
+ * the key's whole probe run (to its EMPTY slot) and takes the first free
+ * slot of it; two workers inserting the same key race for that slot, and the
+ * loser waits there until the slot is USED and finds the key (-EEXIST).
+ * At max_entries an insert makes room first: it rewrites in place the least
+ * recently used of the USED slots of its run (at most LRU_WINDOW), or, when
+ * its run has none, evicts the least recently used of the next LRU_WINDOW
+ * USED slots after its free slot: that slot becomes EMPTY when the slot
+ * after it is EMPTY (no probe run goes through it), else DEAD (a tombstone,
+ * which a later insert whose run crosses it takes). A frame of an evicted
+ * key that found its slot just before may be charged to the key that took
+ * it (the memory stays a valid value). */
 #define SHARED_WAIT_MAX 4096
+#define SHARED_RETRY_MAX 64
+
+static uint8_t *shared_slot(struct pl_hash *h, uint32_t i)
+{
+	return h->slots + (size_t)(i & h->mask) * h->stride;
+}
 
 static void shared_fill(const struct pl_table *t, struct pl_hash *h, uint8_t *s, const void *key,
 			const void *val)
@@ -486,70 +496,113 @@ static void shared_fill(const struct pl_table *t, struct pl_hash *h, uint8_t *s,
 	__atomic_store_n(slot_state(s), SLOT_USED, __ATOMIC_SEQ_CST);
 }
 
+/* The less recently used of two USED slots (either may be NULL). */
+static uint8_t *shared_older(uint8_t *a, uint8_t *b)
+{
+	if (!a || !b)
+		return a ? a : b;
+	return __atomic_load_n(slot_stamp(b), __ATOMIC_RELAXED) <
+			       __atomic_load_n(slot_stamp(a), __ATOMIC_RELAXED) ? b : a;
+}
+
+/* Evict the least recently used of the LRU_WINDOW USED slots from index i
+ * on (the insert's run had none to rewrite). */
+static void shared_evict_after(struct pl_hash *h, uint32_t i)
+{
+	uint8_t *victim = NULL;
+	uint32_t vi = 0, exp = SLOT_USED;
+	unsigned seen = 0;
+
+	for (uint32_t n = 0; n <= h->mask && seen < LRU_WINDOW; n++, i++) {
+		uint8_t *s = shared_slot(h, i);
+
+		if (__atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST) != SLOT_USED)
+			continue;
+		seen++;
+		if (shared_older(victim, s) == s)
+			victim = s, vi = i;
+	}
+	if (!victim || !__atomic_compare_exchange_n(slot_state(victim), &exp, SLOT_BUSY, 0,
+						    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return; /* taken meanwhile: the table stays one over for now */
+	__atomic_store_n(slot_gen(victim), *slot_gen(victim) + 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(slot_state(victim),
+			 __atomic_load_n(slot_state(shared_slot(h, vi + 1)), __ATOMIC_SEQ_CST) ==
+					 SLOT_EMPTY ? SLOT_EMPTY : SLOT_DEAD,
+			 __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&h->count, 1, __ATOMIC_RELAXED);
+}
+
 static long shared_update(const struct pl_table *t, struct pl_hash *h, const void *key,
 			  const void *val, uint64_t flags)
 {
-	uint32_t i = hash_bytes(key, t->key_size) & h->mask;
-	uint32_t cap = (h->mask + 1) / 4 * 3;
-	uint8_t *victim = NULL;
-	unsigned seen = 0, waits = 0;
+	uint32_t home = hash_bytes(key, t->key_size) & h->mask;
+	unsigned waits = 0;
 
-	for (uint32_t n = 0; n <= h->mask; n++, i = (i + 1) & h->mask) {
-		uint8_t *s = h->slots + (size_t)i * h->stride;
+	for (unsigned tries = 0; tries < SHARED_RETRY_MAX; tries++) {
+		uint8_t *victim = NULL, *free_ = NULL;
+		uint32_t free_st = 0, free_i = 0, exp;
+		unsigned seen = 0;
+		uint32_t n, i = home;
 
-		for (;;) {
+		for (n = 0; n <= h->mask; n++, i++) {
+			uint8_t *s = shared_slot(h, i);
 			uint32_t st = __atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST);
-			uint32_t g = __atomic_load_n(slot_gen(s), __ATOMIC_SEQ_CST), exp;
+			uint32_t g = __atomic_load_n(slot_gen(s), __ATOMIC_SEQ_CST);
 			int eq;
 
 			if (st == SLOT_BUSY) {
 				if (++waits > SHARED_WAIT_MAX)
 					return -EBUSY;
 				pl_lock_relax(waits);
+				n--, i--; /* look at it again */
 				continue;
 			}
-			if (st == SLOT_DEAD)
-				break;
 			if (st == SLOT_USED) {
 				eq = pl_key_eq(slot_key(s), key, t->key_size);
 				if (__atomic_load_n(slot_gen(s), __ATOMIC_SEQ_CST) != g ||
-				    __atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST) != st)
+				    __atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST) != st) {
+					n--, i--; /* rewritten while compared */
 					continue;
-				if (!eq) {
-					if (seen++ < LRU_WINDOW &&
-					    (!victim || *slot_stamp(s) < *slot_stamp(victim)))
-						victim = s;
-					break;
 				}
-				if (flags == PL_UPDATE_NOEXIST)
-					return -EEXIST;
-				memcpy(s + h->voff, val, t->value_size);
-				return 0;
-			}
-			/* EMPTY: the key is in no later slot. */
-			if (flags == PL_UPDATE_EXIST)
-				return -ENOENT;
-			if (__atomic_load_n(&h->count, __ATOMIC_RELAXED) >= t->max_entries) {
-				exp = SLOT_USED;
-				if (victim && __atomic_compare_exchange_n(slot_state(victim), &exp, SLOT_BUSY,
-									  0, __ATOMIC_SEQ_CST,
-									  __ATOMIC_SEQ_CST)) {
-					shared_fill(t, h, victim, key, val);
+				if (eq) {
+					if (flags == PL_UPDATE_NOEXIST)
+						return -EEXIST;
+					memcpy(s + h->voff, val, t->value_size);
 					return 0;
 				}
-				if (__atomic_load_n(&h->count, __ATOMIC_RELAXED) >= cap)
-					return -E2BIG;
+				if (seen++ < LRU_WINDOW)
+					victim = shared_older(victim, s);
+				continue;
 			}
-			exp = SLOT_EMPTY;
-			if (!__atomic_compare_exchange_n(slot_state(s), &exp, SLOT_BUSY, 0,
-							 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-				continue; /* taken meanwhile: look at it again */
-			__atomic_add_fetch(&h->count, 1, __ATOMIC_RELAXED);
-			shared_fill(t, h, s, key, val);
-			return 0;
+			if (!free_)
+				free_ = s, free_st = st, free_i = i;
+			if (st == SLOT_EMPTY)
+				break; /* the key is in no later slot */
 		}
+		if (flags == PL_UPDATE_EXIST)
+			return -ENOENT;
+		if (__atomic_load_n(&h->count, __ATOMIC_RELAXED) >= t->max_entries) {
+			exp = SLOT_USED;
+			if (victim && __atomic_compare_exchange_n(slot_state(victim), &exp, SLOT_BUSY, 0,
+								  __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+				shared_fill(t, h, victim, key, val);
+				return 0;
+			}
+			if (!victim && free_)
+				shared_evict_after(h, free_i + 1);
+		}
+		if (!free_)
+			return -E2BIG;
+		exp = free_st;
+		if (!__atomic_compare_exchange_n(slot_state(free_), &exp, SLOT_BUSY, 0, __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST))
+			continue; /* taken meanwhile: look at the run again */
+		__atomic_add_fetch(&h->count, 1, __ATOMIC_RELAXED);
+		shared_fill(t, h, free_, key, val);
+		return 0;
 	}
-	return -E2BIG;
+	return -EBUSY;
 }
 
 static long hash_update(const struct pl_table *t, struct pl_hash *h, const void *key,
