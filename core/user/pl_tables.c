@@ -475,7 +475,9 @@ static void hash_compact(const struct pl_table *t, struct pl_hash *h)
  * after it is EMPTY (no probe run goes through it), else DEAD (a tombstone,
  * which a later insert whose run crosses it takes). A frame of an evicted
  * key that found its slot just before may be charged to the key that took
- * it (the memory stays a valid value). */
+ * it (the memory stays a valid value). Workers inserting at the same moment
+ * may each pass the size check: the count can stand one over per such
+ * worker until the next inserts evict. */
 #define SHARED_WAIT_MAX 4096
 #define SHARED_RETRY_MAX 64
 
