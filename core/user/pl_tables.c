@@ -461,36 +461,44 @@ static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 }
 
 /* ---- SHARED_LRU_HASH: inserts from every worker at once ----
- * A slot is claimed with one compare-and-swap of its state (EMPTY, DEAD, or
- * a USED victim, to BUSY), its generation is moved, key and value are
- * written, and USED is published: probes skip BUSY and DEAD slots and
- * compare keys under the generation (pl_shared_probe). An insert looks at
- * the key's whole probe run (to its EMPTY slot) and takes the first free
- * slot of it; two workers inserting the same key race for that slot, and the
- * loser waits there until the slot is USED and finds the key (-EEXIST).
- * At max_entries an insert makes room first: it rewrites in place the least
- * recently used of the USED slots of its run (at most LRU_WINDOW), or, when
- * its run has none, evicts the least recently used of the next LRU_WINDOW
- * USED slots after its free slot: that slot becomes EMPTY when the slot
- * after it is EMPTY (no probe run goes through it), else DEAD (a tombstone,
- * which a later insert whose run crosses it takes). A frame of an evicted
- * key that found its slot just before may be charged to the key that took
- * it (the memory stays a valid value). Workers inserting at the same moment
- * may each pass the size check: the count can stand one over per such
- * worker until the next inserts evict. */
-#define SHARED_WAIT_MAX 4096
-#define SHARED_RETRY_MAX 64
-
+ * Lookups take no lock; inserts and deletes (new keys: a frame of a source
+ * not seen yet) take the table's write lock, so one worker at a time
+ * changes which key is in which slot. A slot being rewritten is BUSY (its
+ * generation moved, then key and value written, then USED published):
+ * probes skip it, and compare keys under the generation
+ * (pl_shared_probe). An insert looks at the key's whole probe run (to its
+ * EMPTY slot) and takes its first free slot (EMPTY or DEAD). At max_entries
+ * it makes room first: it rewrites in place the least recently used of the
+ * USED slots of its run (at most LRU_WINDOW), or, when its run has none,
+ * evicts the least recently used of the next LRU_WINDOW USED slots after
+ * its free slot: that slot becomes EMPTY when the slot after it is EMPTY
+ * (no probe run goes through it), else DEAD (a tombstone, which a later
+ * insert whose run crosses it takes). A frame of an evicted key that found
+ * its slot just before may be charged to the key that took it (the memory
+ * stays a valid value). Values are updated in place by the data path
+ * without this lock (the stage's own per-value lock). */
 static uint8_t *shared_slot(struct pl_hash *h, uint32_t i)
 {
 	return h->slots + (size_t)(i & h->mask) * h->stride;
 }
 
+static void shared_lock(struct pl_hash *h)
+{
+	for (unsigned n = 0; !pl_lock_try(&h->wlock); n++)
+		pl_lock_relax(n);
+}
+
+/* Claim slot s (BUSY) for a rewrite; the writer holds the table's lock. */
+static void shared_claim(uint8_t *s)
+{
+	__atomic_store_n(slot_state(s), SLOT_BUSY, __ATOMIC_SEQ_CST);
+	__atomic_store_n(slot_gen(s), *slot_gen(s) + 1, __ATOMIC_SEQ_CST);
+}
+
 static void shared_fill(const struct pl_table *t, struct pl_hash *h, uint8_t *s, const void *key,
 			const void *val)
 {
-	__atomic_store_n(slot_gen(s), __atomic_load_n(slot_gen(s), __ATOMIC_SEQ_CST) + 1,
-			 __ATOMIC_SEQ_CST);
+	shared_claim(s);
 	memcpy(slot_key(s), key, t->key_size);
 	memcpy(s + h->voff, val, t->value_size);
 	__atomic_store_n(slot_stamp(s), __atomic_add_fetch(&h->tick, 1, __ATOMIC_RELAXED),
@@ -507,104 +515,108 @@ static uint8_t *shared_older(uint8_t *a, uint8_t *b)
 			       __atomic_load_n(slot_stamp(a), __ATOMIC_RELAXED) ? b : a;
 }
 
-/* Evict the least recently used of the LRU_WINDOW USED slots from index i
- * on (the insert's run had none to rewrite). */
+/* Remove the key of USED slot index i: EMPTY when the next slot is EMPTY,
+ * else a tombstone. */
+static void shared_remove(struct pl_hash *h, uint32_t i)
+{
+	uint8_t *s = shared_slot(h, i);
+
+	shared_claim(s);
+	__atomic_store_n(slot_state(s),
+			 *slot_state(shared_slot(h, i + 1)) == SLOT_EMPTY ? SLOT_EMPTY : SLOT_DEAD,
+			 __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&h->count, 1, __ATOMIC_RELAXED);
+}
+
+/* Evict the least recently used of the LRU_WINDOW USED slots from index i on. */
 static void shared_evict_after(struct pl_hash *h, uint32_t i)
 {
 	uint8_t *victim = NULL;
-	uint32_t vi = 0, exp = SLOT_USED;
+	uint32_t vi = 0;
 	unsigned seen = 0;
 
 	for (uint32_t n = 0; n <= h->mask && seen < LRU_WINDOW; n++, i++) {
 		uint8_t *s = shared_slot(h, i);
 
-		if (__atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST) != SLOT_USED)
+		if (*slot_state(s) != SLOT_USED)
 			continue;
 		seen++;
 		if (shared_older(victim, s) == s)
 			victim = s, vi = i;
 	}
-	if (!victim || !__atomic_compare_exchange_n(slot_state(victim), &exp, SLOT_BUSY, 0,
-						    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		return; /* taken meanwhile: the table stays one over for now */
-	__atomic_store_n(slot_gen(victim), *slot_gen(victim) + 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(slot_state(victim),
-			 __atomic_load_n(slot_state(shared_slot(h, vi + 1)), __ATOMIC_SEQ_CST) ==
-					 SLOT_EMPTY ? SLOT_EMPTY : SLOT_DEAD,
-			 __ATOMIC_SEQ_CST);
-	__atomic_sub_fetch(&h->count, 1, __ATOMIC_RELAXED);
+	if (victim)
+		shared_remove(h, vi);
+}
+
+static long shared_update_locked(const struct pl_table *t, struct pl_hash *h, const void *key,
+				 const void *val, uint64_t flags)
+{
+	uint8_t *victim = NULL, *free_ = NULL;
+	uint32_t free_i = 0, i = hash_bytes(key, t->key_size) & h->mask;
+	unsigned seen = 0;
+
+	for (uint32_t n = 0; n <= h->mask; n++, i++) {
+		uint8_t *s = shared_slot(h, i);
+		uint32_t st = *slot_state(s);
+
+		if (st == SLOT_USED) {
+			if (pl_key_eq(slot_key(s), key, t->key_size)) {
+				if (flags == PL_UPDATE_NOEXIST)
+					return -EEXIST;
+				memcpy(s + h->voff, val, t->value_size);
+				return 0;
+			}
+			if (seen++ < LRU_WINDOW)
+				victim = shared_older(victim, s);
+			continue;
+		}
+		if (!free_)
+			free_ = s, free_i = i;
+		if (st == SLOT_EMPTY)
+			break; /* the key is in no later slot */
+	}
+	if (flags == PL_UPDATE_EXIST)
+		return -ENOENT;
+	if (h->count >= t->max_entries) {
+		if (victim) {
+			shared_fill(t, h, victim, key, val);
+			return 0;
+		}
+		if (free_)
+			shared_evict_after(h, free_i + 1);
+	}
+	if (!free_)
+		return -E2BIG;
+	shared_fill(t, h, free_, key, val);
+	__atomic_add_fetch(&h->count, 1, __ATOMIC_RELAXED);
+	return 0;
 }
 
 static long shared_update(const struct pl_table *t, struct pl_hash *h, const void *key,
 			  const void *val, uint64_t flags)
 {
-	uint32_t home = hash_bytes(key, t->key_size) & h->mask;
-	unsigned waits = 0;
+	long rc;
 
-	for (unsigned tries = 0; tries < SHARED_RETRY_MAX; tries++) {
-		uint8_t *victim = NULL, *free_ = NULL;
-		uint32_t free_st = 0, free_i = 0, exp;
-		unsigned seen = 0;
-		uint32_t n, i = home;
+	shared_lock(h);
+	rc = shared_update_locked(t, h, key, val, flags);
+	pl_lock_release(&h->wlock);
+	return rc;
+}
 
-		for (n = 0; n <= h->mask; n++, i++) {
-			uint8_t *s = shared_slot(h, i);
-			uint32_t st = __atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST);
-			uint32_t g = __atomic_load_n(slot_gen(s), __ATOMIC_SEQ_CST);
-			int eq;
+/* Delete (the control plane). */
+static long shared_delete(const struct pl_table *t, struct pl_hash *h, const void *key)
+{
+	uint8_t *s;
+	long rc = -ENOENT;
 
-			if (st == SLOT_BUSY) {
-				if (++waits > SHARED_WAIT_MAX)
-					return -EBUSY;
-				pl_lock_relax(waits);
-				n--, i--; /* look at it again */
-				continue;
-			}
-			if (st == SLOT_USED) {
-				eq = pl_key_eq(slot_key(s), key, t->key_size);
-				if (__atomic_load_n(slot_gen(s), __ATOMIC_SEQ_CST) != g ||
-				    __atomic_load_n(slot_state(s), __ATOMIC_SEQ_CST) != st) {
-					n--, i--; /* rewritten while compared */
-					continue;
-				}
-				if (eq) {
-					if (flags == PL_UPDATE_NOEXIST)
-						return -EEXIST;
-					memcpy(s + h->voff, val, t->value_size);
-					return 0;
-				}
-				if (seen++ < LRU_WINDOW)
-					victim = shared_older(victim, s);
-				continue;
-			}
-			if (!free_)
-				free_ = s, free_st = st, free_i = i;
-			if (st == SLOT_EMPTY)
-				break; /* the key is in no later slot */
-		}
-		if (flags == PL_UPDATE_EXIST)
-			return -ENOENT;
-		if (__atomic_load_n(&h->count, __ATOMIC_RELAXED) >= t->max_entries) {
-			exp = SLOT_USED;
-			if (victim && __atomic_compare_exchange_n(slot_state(victim), &exp, SLOT_BUSY, 0,
-								  __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-				shared_fill(t, h, victim, key, val);
-				return 0;
-			}
-			if (!victim && free_)
-				shared_evict_after(h, free_i + 1);
-		}
-		if (!free_)
-			return -E2BIG;
-		exp = free_st;
-		if (!__atomic_compare_exchange_n(slot_state(free_), &exp, SLOT_BUSY, 0, __ATOMIC_SEQ_CST,
-						 __ATOMIC_SEQ_CST))
-			continue; /* taken meanwhile: look at the run again */
-		__atomic_add_fetch(&h->count, 1, __ATOMIC_RELAXED);
-		shared_fill(t, h, free_, key, val);
-		return 0;
+	shared_lock(h);
+	s = pl_shared_probe(t, h, key);
+	if (s) {
+		shared_remove(h, (uint32_t)((s - h->slots) / h->stride));
+		rc = 0;
 	}
-	return -EBUSY;
+	pl_lock_release(&h->wlock);
+	return rc;
 }
 
 static long hash_update(const struct pl_table *t, struct pl_hash *h, const void *key,
@@ -856,6 +868,8 @@ long pl_table_update(const struct pl_table *t, const void *key, const void *val,
 
 static long delete_in(const struct pl_table *t, void *c, const void *key)
 {
+	if (is_conc(t))
+		return shared_delete(t, c, key);
 	if (is_hashed(t)) {
 		struct pl_hash *h = c;
 		uint8_t mk[4 + LPM_DATA_MAX];
@@ -872,17 +886,6 @@ static long delete_in(const struct pl_table *t, void *c, const void *key)
 		s = hash_find(t, h, key);
 		if (!s)
 			return -ENOENT;
-		if (is_conc(t)) {
-			uint32_t exp = SLOT_USED;
-
-			if (!__atomic_compare_exchange_n(slot_state(s), &exp, SLOT_BUSY, 0,
-							 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-				return -ENOENT; /* evicted or deleted meanwhile */
-			__atomic_store_n(slot_gen(s), *slot_gen(s) + 1, __ATOMIC_SEQ_CST);
-			__atomic_store_n(slot_state(s), SLOT_DEAD, __ATOMIC_SEQ_CST);
-			__atomic_sub_fetch(&h->count, 1, __ATOMIC_RELAXED);
-			return 0;
-		}
 		err = is_shared(t) ? retire_room() : 0;
 		if (err)
 			return err;

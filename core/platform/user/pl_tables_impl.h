@@ -27,6 +27,7 @@ struct pl_hash {
 	uint64_t tick;      /* LRU clock */
 	uint8_t *slots;     /* [state:4][pad:4][stamp:8][key][value or value pointer] */
 	uint8_t *stale;     /* per-worker copy: a replaced slot array a walker may still read */
+	__u64 wlock;        /* SHARED_LRU_HASH: held by the one worker inserting or deleting */
 };
 
 /* A shared array: a pointer per index, first into `base`, then to buffers
