@@ -125,6 +125,18 @@ start_afxdp() {
 	wait_ready $DUT "$TMP/dut.log" 'worker(s)' pathlab-afxdp
 }
 
+# afxdp_stop_total NAME: stop pathlab-afxdp ($DUT) and print counter NAME
+# from the totals it prints when it stops (it waits for the line, not for
+# $DUT: callable in a subshell).
+afxdp_stop_total() {
+	kill -INT "$DUT" 2>/dev/null
+	for _ in $(seq 50); do
+		grep -q '^\[afxdp-user-total\]' "$TMP/dut.log" && break
+		sleep 0.1
+	done
+	afxdp_total "$1"
+}
+
 # afxdp_total NAME: a counter from the totals pathlab-afxdp printed at exit.
 afxdp_total() {
 	grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log" | grep -o " $1=[0-9]*" | head -1 | cut -d= -f2
@@ -180,4 +192,14 @@ except socket.timeout:
     pass
 print(n[sys.argv[2]], n[sys.argv[3]])
 ' "$2" "$3" "$4"
+}
+
+# rl_topo NAME [pl-topo up options]: the rate limiter tests' line without
+# forwarding: source A is GEN (FA, A_IP), source B is SINK (FB, B_IP), the
+# receiver is the DUT (RL; RLA faces A, address RA_IP; RLB faces B, RB_IP).
+rl_topo() {
+	need ethtool taskset
+	stages_topo "$@" --topo line --no-forward --neigh dynamic
+	FA=$GEN_NS FB=$SINK_NS RL=$NS_DUT RLA=$DUT_IN_IF RLB=$DUT_OUT_IF
+	A_IP=$GEN_IP4 B_IP=$SINK_IP4 RA_IP=$DUT_IN_IP4 RB_IP=$DUT_OUT_IP4
 }

@@ -20,11 +20,8 @@ PL_TAG=sc${FRONT:0:1}
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
-need ethtool taskset
 [ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
-stages_topo rc --topo line --no-forward --neigh dynamic --queues 2
-FA=$GEN_NS FB=$SINK_NS RL=$NS_DUT RLA=$DUT_IN_IF RLB=$DUT_OUT_IF
-A_IP=$GEN_IP4 B_IP=$SINK_IP4 RA_IP=$DUT_IN_IP4 RB_IP=$DUT_OUT_IP4
+rl_topo rc --queues 2
 T=2
 echo "ratelimit pps 1000 burst 100" >"$TMP/percpu"
 echo "ratelimit pps 1000 burst 100 shared" >"$TMP/shared"
@@ -47,15 +44,8 @@ if [ "$FRONT" = afxdp ]; then
 		ip -n "$RL" addr add "$RB_IP/24" dev "${TAPP}1"
 		sleep 0.5
 	}
-	# ratelimit_drop of the run so far, from the totals pathlab-afxdp prints when it stops
-	drop_count() {
-		kill -INT "$DUT" 2>/dev/null
-		for _ in $(seq 50); do
-			grep -q '^\[afxdp-user-total\]' "$TMP/dut.log" && break
-			sleep 0.1
-		done
-		afxdp_total "$1"
-	}
+	# a counter of the run so far, from the totals pathlab-afxdp prints when it stops
+	drop_count() { afxdp_stop_total "$1"; }
 else
 	use() {
 		if [ -z "${XDP_PID:-}" ]; then start_xdp "$RL" "$1" "$RLA" "$RLB"; else reload "$1"; fi
