@@ -101,6 +101,7 @@ struct pl_addr {
 	X(RL_TABLE_FULL, "ratelimit_table_full", "rate-limit bucket could not be created") \
 	X(SYN_DROP_SRC, "synguard_drop_src", "SYN over its source's budget")  \
 	X(SYN_DROP_GLOBAL, "synguard_drop_global", "SYN over the global budget") \
+	X(BUDGET_BUSY, "budget_busy", "shared rate/SYN bucket's lock stayed held: frame not charged") \
 	X(RESP_SYNACK, "resp_synack", "responder: SYN answered with a cookie SYN-ACK") \
 	X(RESP_REPLY, "resp_reply", "responder: HTTP responses sent")          \
 	X(RESP_404, "resp_404", "responder: unknown paths")                     \

@@ -10,8 +10,14 @@
  * from what those tables then hold (pl_config, the live pl_acl bank,
  * pl_steer, pl_fwd), so the translation sees the policy as the core does.
  *
- * Tables (the core's stage order: acl, steer, forward):
- *   0  the mode switch and the ACL: one flow per rule and match variant,
+ * Tables (the core's stage order: ratelimit, acl, steer, forward):
+ *   0  an aggregate shared ratelimit (one bucket for every source and CPU):
+ *      OpenFlow 1.3 meters (meter 1 packets/s, meter 2 kbit/s for a byte
+ *      budget), each charged by a flow that matches every IP frame (reg0
+ *      says how many meters it has met) and resubmits it to table 0; the
+ *      meter specifications are "#meter ..." comment lines of the output,
+ *      for ovs-ofctl -O OpenFlow13 add-meter (pl-ovs openflow apply does it);
+ *      then the mode switch and the ACL: one flow per rule and match variant,
  *      priority falling with the rule's position (first match wins);
  *      drop -> drop, pass -> resubmit(,1), user -> the USER action;
  *      IP frames no rule matched: acl default; non-IP frames -> table 1
@@ -48,11 +54,12 @@ enum flow_kind {
 	FK_DEFAULT,
 	FK_MODE,
 	FK_OTHER, /* non-IP frames, ports outside --in-ports */
+	FK_RATELIMIT, /* frames charged to a ratelimit meter */
 	FK__MAX,
 };
 static const char *const kind_names[FK__MAX] = {
 	"none", "acl_drop", "acl_pass", "acl_user", "acl_default", "steer", "forward", "default",
-	"mode", "other",
+	"mode", "other", "ratelimit",
 };
 
 struct port {
@@ -297,6 +304,66 @@ static void not_translated(const char *what, const char *why)
 	untranslated++;
 }
 
+/* The ratelimit stage: an aggregate shared budget is one token bucket for
+ * every frame the stage sees, which an OpenFlow meter is (Open vSwitch's
+ * userspace datapath keeps one bucket per meter band for all its threads).
+ * Meter 1: pktps, the packet budget; meter 2: kbps, the byte budget (bits
+ * of the whole frame, as the core counts bytes), if any. A flow takes one
+ * meter in OpenFlow 1.3, so every IP frame meets them in turn: the flow
+ * for meter n matches reg0=n-1, loads n into reg0 and resubmits to table
+ * 0, where the ACL's flows (which ignore reg0) take it once the last meter
+ * is behind it. Returns the meters made (0: not translated, said why). */
+static int ratelimit_meters(const struct opts *o, struct pl_ctl *c, const struct pl_config *cfg)
+{
+	struct pl_rl_params rp;
+	char in[MAX_PORTS][24];
+	unsigned long long kbps = 0, kburst = 0;
+	__u32 zero = 0;
+	unsigned nin, nm;
+
+	if (!cfg->rl_enabled)
+		return 0;
+	if (pl_ctl_lookup(c, "pl_rl_params", &zero, &rp)) {
+		not_translated("ratelimit", "its parameters could not be read back");
+		return 0;
+	}
+	if (!(rp.flags & PL_BUDGET_AGGREGATE)) {
+		not_translated("ratelimit", "per-source token buckets; an OpenFlow meter is one bucket for every "
+			       "flow that names it: 'aggregate shared' is the budget a meter can hold");
+		return 0;
+	}
+	if (!(rp.flags & PL_BUDGET_SHARED)) {
+		not_translated("ratelimit", "aggregate but per CPU (one bucket per CPU); an OpenFlow meter is one "
+			       "bucket for the whole switch: add 'shared'");
+		return 0;
+	}
+	if (rp.bps.rate) {
+		kbps = (rp.bps.rate * 8 + 500) / 1000;
+		kburst = (rp.bps.burst * 8 + 999) / 1000;
+		if (!kbps) {
+			not_translated("ratelimit", "byte budget below 1 kbit/s, the smallest meter rate");
+			return 0;
+		}
+	}
+	nm = rp.bps.rate ? 2 : 1;
+	printf("#meter meter=1,pktps,burst,stats,bands=type=drop,rate=%llu,burst_size=%llu\n",
+	       (unsigned long long)rp.pps.rate, (unsigned long long)rp.pps.burst);
+	if (nm == 2)
+		printf("#meter meter=2,kbps,burst,stats,bands=type=drop,rate=%llu,burst_size=%llu\n", kbps,
+		       kburst);
+	nin = in_port_list(o, in);
+	for (unsigned m = 1; m <= nm; m++)
+		for (unsigned i = 0; i < nin; i++)
+			for (int fam = 4; fam <= 6; fam += 2) {
+				char mt[64], act[96];
+
+				snprintf(mt, sizeof(mt), "%.23s%s,reg0=%u", in[i], fam == 4 ? "ip" : "ipv6", m - 1);
+				snprintf(act, sizeof(act), "meter:%u,load:%u->NXM_NX_REG0[],resubmit(,0)", m, m);
+				flow(0, 65100, m == 1 ? FK_RATELIMIT : FK_NONE, 0, mt, act);
+			}
+	return (int)nm;
+}
+
 /* Sorting steer entries by protocol, then port. */
 struct steer_ent {
 	struct pl_steer_key k;
@@ -332,9 +399,8 @@ static int generate(const struct opts *o, struct pl_ctl *c, const char *path)
 		return err;
 	}
 	printf("# pathlab-ofgen: %s (cookie = kind << 32 | policy line; kinds: 1 acl drop, 2 acl pass, "
-	       "3 acl user, 4 acl default, 5 steer, 6 forward, 7 default verdict, 8 mode, 9 other; 0 pass-through)\n", path);
-	if (cfg.rl_enabled)
-		not_translated("ratelimit", "per-source token buckets; OVS meters are per flow, not per source");
+	       "3 acl user, 4 acl default, 5 steer, 6 forward, 7 default verdict, 8 mode, 9 other, "
+	       "10 ratelimit meter; 0 pass-through)\n", path);
 	if (cfg.syn_enabled)
 		not_translated("synguard", "per-source SYN budgets; no per-source state in OpenFlow");
 	if (cfg.resp_enabled)
@@ -367,7 +433,8 @@ static int generate(const struct opts *o, struct pl_ctl *c, const char *path)
 		}
 		return 0;
 	}
-	/* Table 0: the ACL, first rule highest. */
+	/* Table 0: the ratelimit's meters, then the ACL, first rule highest. */
+	ratelimit_meters(o, c, &cfg);
 	for (unsigned i = 0; i < set.count && i < PL_ACL_MAX; i++)
 		acl_rule_flows(o, &set.rule[i], 60000 - (int)i * 10);
 	snprintf(act, sizeof(act), "%s", cfg.acl_default == PL_DROP ? "drop" : "resubmit(,1)");
@@ -550,8 +617,10 @@ static void intro(FILE *f)
 		"       ovs-ofctl dump-flows BRIDGE | pathlab-ofgen --counters\n"
 		"Translate a pathlab policy (docs/policy.md) into OpenFlow flows for ovs-ofctl add-flows /\n"
 		"replace-flows: ACL rules -> prioritised flows in table 0, steering -> table 1, forwarding\n"
-		"and the default verdict -> table 2. Stages OpenFlow cannot express (ratelimit, synguard,\n"
-		"responder, lb, per-source counters, the malformed verdict) are named on stderr.\n"
+		"and the default verdict -> table 2; an aggregate shared ratelimit -> OpenFlow 1.3 meters\n"
+		"(their specifications as '#meter ...' lines, for ovs-ofctl -O OpenFlow13 add-meter).\n"
+		"Stages OpenFlow cannot express (per-source or per-CPU ratelimit, synguard, responder, lb,\n"
+		"per-source counters, the malformed verdict) are named on stderr.\n"
 		"Exit: 0 ok, 1 error, 2 usage, 3 untranslated parts with --strict.\n");
 }
 

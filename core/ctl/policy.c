@@ -53,9 +53,9 @@
 	  "forward reflect  |  forward off  |  forward redirect from IFACE to IFACE "       \
 	  "[dst-mac MAC src-mac MAC]")                                                    \
 	X(ratelimit, ratelimit, PL_KW_ONCE,                                                 \
-	  "ratelimit pps N [burst N] [bytes N] [byte-burst N] [prefix4 N] [prefix6 N]")     \
+	  "ratelimit pps N [burst N] [bytes N] [byte-burst N] [prefix4 N] [prefix6 N] [aggregate] [shared]") \
 	X(synguard, synguard, PL_KW_ONCE,                                                   \
-	  "synguard [per-source PPS BURST] [global PPS BURST] [prefix4 N] [prefix6 N]")     \
+	  "synguard [per-source PPS BURST] [global PPS BURST] [prefix4 N] [prefix6 N] [shared]") \
 	X(responder, responder, 0, "responder listen ADDR|any-destination [PORT]  |  responder key HEX32") \
 	X(route, route, 0,                                                                  \
 	  "route PREFIX dev IFACE mac MAC [src-mac MAC] [via ADDR]  |  route PREFIX pass|drop"  \

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* Policy keyword of the ratelimit stage:
  *   ratelimit pps N [burst N] [bytes N] [byte-burst N] [prefix4 N] [prefix6 N]
+ *             [aggregate] [shared]
  * One statement per policy; without it the stage is off. burst defaults to
  * pps (one second), byte-burst to bytes (at least 1518, one full frame,
  * which is also the smallest byte-burst accepted); prefixes default to
- * 32 / 128 (one bucket per address and family). */
+ * 32 / 128 (one bucket per address and family); aggregate is one bucket for
+ * every source (no prefixes then); shared makes each bucket one for every
+ * CPU instead of one per CPU (docs/stages.md). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,7 +71,12 @@ static int rl_bburst(struct pl_parse *ps, void *ctx, const char *v)
 static int rl_prefix(struct pl_parse *ps, __u8 *out, const char *v, unsigned long max)
 {
 	unsigned long n;
-	int err = pl_parse_uint(ps, v, 1, max, max == 32 ? "prefix4" : "prefix6", &n);
+	int err;
+
+	if (!strcmp(v, "0"))
+		return pl_parse_fail(ps, "%s 0 would put every source in one bucket: write 'aggregate' for one bucket for all sources (IPv4 and IPv6), or give a prefix length 1-%lu",
+				     max == 32 ? "prefix4" : "prefix6", max);
+	err = pl_parse_uint(ps, v, 1, max, max == 32 ? "prefix4" : "prefix6", &n);
 
 	*out = (__u8)n;
 	return err;
@@ -84,21 +92,46 @@ static int rl_p6(struct pl_parse *ps, void *ctx, const char *v)
 	return rl_prefix(ps, &((struct pl_rl_params *)ctx)->prefix6, v, 128);
 }
 
-/* ratelimit pps N [burst N] [bytes N] [byte-burst N] [prefix4 N] [prefix6 N] */
+static int rl_aggregate(struct pl_parse *ps, void *ctx, const char *v)
+{
+	(void)ps;
+	(void)v;
+	((struct pl_rl_params *)ctx)->flags |= PL_BUDGET_AGGREGATE;
+	return 0;
+}
+
+static int rl_shared(struct pl_parse *ps, void *ctx, const char *v)
+{
+	(void)ps;
+	(void)v;
+	((struct pl_rl_params *)ctx)->flags |= PL_BUDGET_SHARED;
+	return 0;
+}
+
+/* ratelimit pps N [burst N] [bytes N] [byte-burst N] [prefix4 N] [prefix6 N]
+ *           [aggregate] [shared] */
 int pl_kw_ratelimit(struct pl_parse *ps, void *data, int argc, char **argv)
 {
 	static const struct pl_parse_opt opts[] = {
 		{ "pps", 1, rl_pps }, { "burst", 1, rl_burst }, { "bytes", 1, rl_bytes },
 		{ "byte-burst", 1, rl_bburst }, { "prefix4", 1, rl_p4 }, { "prefix6", 1, rl_p6 },
+		{ "aggregate", 0, rl_aggregate }, { "shared", 0, rl_shared },
 	};
 	struct rl_data *d = data;
-	struct pl_rl_params p = { .prefix4 = 32, .prefix6 = 128 };
+	struct pl_rl_params p = { .prefix4 = 0, .prefix6 = 0 };
 	int err = pl_parse_options(ps, argc - 1, argv + 1, opts, sizeof(opts) / sizeof(opts[0]), &p);
 
 	if (err)
 		return err;
 	if (!p.pps.rate)
 		return pl_parse_fail(ps, "ratelimit needs 'pps N' (usage: %s)", ps->usage);
+	if ((p.flags & PL_BUDGET_AGGREGATE) && (p.prefix4 || p.prefix6))
+		return pl_parse_fail(ps, "'aggregate' is one bucket for every source: it takes no '%s' (drop it, or drop 'aggregate' for a bucket per prefix)",
+				     p.prefix4 ? "prefix4" : "prefix6");
+	if (!p.prefix4)
+		p.prefix4 = 32;
+	if (!p.prefix6)
+		p.prefix6 = 128;
 	if (!p.pps.burst)
 		p.pps.burst = p.pps.rate;
 	if (p.bps.burst && !p.bps.rate)
@@ -132,7 +165,9 @@ static void rl_summary(const void *data, char *buf, size_t len)
 	const struct rl_data *d = data;
 
 	if (d->on)
-		snprintf(buf, len, "ratelimit=%llupps", (unsigned long long)d->p.pps.rate);
+		snprintf(buf, len, "ratelimit=%llupps%s%s", (unsigned long long)d->p.pps.rate,
+			 d->p.flags & PL_BUDGET_AGGREGATE ? ",aggregate" : "",
+			 d->p.flags & PL_BUDGET_SHARED ? ",shared" : "");
 	else
 		buf[0] = '\0';
 }

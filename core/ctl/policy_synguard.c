@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Policy keyword of the synguard stage:
- *   synguard [per-source PPS BURST] [global PPS BURST] [prefix4 N] [prefix6 N]
+ *   synguard [per-source PPS BURST] [global PPS BURST] [prefix4 N] [prefix6 N] [shared]
  * One statement per policy (at least one budget); without it the stage is
- * off. The global budget is per CPU (see docs/stages.md). */
+ * off. Both budgets are per CPU unless shared (see docs/stages.md). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,7 +38,13 @@ int pl_kw_synguard(struct pl_parse *ps, void *data, int argc, char **argv)
 	unsigned long n;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "per-source") || !strcmp(argv[i], "global")) {
+		if (!strcmp(argv[i], "shared")) {
+			if (p.flags & PL_BUDGET_SHARED)
+				return pl_parse_fail(ps, "'shared' given twice in one statement");
+			p.flags |= PL_BUDGET_SHARED;
+		} else if (!strcmp(argv[i], "aggregate")) {
+			return pl_parse_fail(ps, "synguard has no 'aggregate': its 'global PPS BURST' budget is the one bucket for every source");
+		} else if (!strcmp(argv[i], "per-source") || !strcmp(argv[i], "global")) {
 			if (syn_budget(ps, argc, argv, i, argv[i][0] == 'g' ? &p.global : &p.per_src))
 				return -EINVAL;
 			i += 2;
@@ -47,6 +53,9 @@ int pl_kw_synguard(struct pl_parse *ps, void *data, int argc, char **argv)
 
 			if (i + 1 >= argc)
 				return pl_parse_fail(ps, "'%s' needs a value", argv[i]);
+			if (!strcmp(argv[i + 1], "0"))
+				return pl_parse_fail(ps, "%s 0 would put every source in one bucket: that is the 'global PPS BURST' budget (or give a prefix length 1-%d)",
+						     argv[i], v4 ? 32 : 128);
 			if (pl_parse_uint(ps, argv[++i], 1, v4 ? 32 : 128, v4 ? "prefix4" : "prefix6", &n))
 				return -EINVAL;
 			*(v4 ? &p.prefix4 : &p.prefix6) = (__u8)n;
@@ -84,7 +93,7 @@ static void syn_summary(const void *data, char *buf, size_t len)
 	const struct syn_data *d = data;
 
 	if (d->on)
-		snprintf(buf, len, "synguard=on");
+		snprintf(buf, len, "synguard=on%s", d->p.flags & PL_BUDGET_SHARED ? ",shared" : "");
 	else
 		buf[0] = '\0';
 }

@@ -109,6 +109,8 @@ static int walk_bucket(const void *key, const void *val, void *arg)
 	const struct pl_src_key *k = key;
 	const struct pl_bucket *b = val;
 
+	if (!k->family)
+		return 0; /* the one bucket of every source (aggregate, global SYN): no source */
 	return agg_add(arg, &k->addr, k->family, b->drops, 0);
 }
 
@@ -140,15 +142,22 @@ static unsigned agg_top(const struct agg *g, int by_b, struct pl_report_src *out
 	return k;
 }
 
-/* Walk a per-source table into the top-N lists. */
-static int read_top(struct pl_ctl *c, const char *table, int bucket, struct pl_report_src *by_a,
-		    unsigned *na, struct pl_report_src *by_b, unsigned *nb, unsigned n)
+/* Walk a per-source table (and a second one, shared, when given: its
+ * values start with a struct pl_bucket) into the top-N lists. */
+static int read_top(struct pl_ctl *c, const char *table, const char *shared, int bucket,
+		    struct pl_report_src *by_a, unsigned *na, struct pl_report_src *by_b, unsigned *nb,
+		    unsigned n)
 {
 	struct agg g = { .bucket = bucket };
 	int err = pl_ctl_walk(c, table, bucket ? walk_bucket : walk_src, &g);
 
 	if (err == -ESRCH)
 		err = 0; /* a build without that stage */
+	if (!err && shared) {
+		err = pl_ctl_walk(c, shared, walk_bucket, &g);
+		if (err == -ESRCH)
+			err = 0;
+	}
 	if (!err) {
 		*na = agg_top(&g, 0, by_a, n);
 		if (by_b)
@@ -263,11 +272,13 @@ int pl_report_read(struct pl_ctl *c, unsigned topn, struct pl_report *r)
 	if (err)
 		return err;
 	r->have_acl = !pl_ctl_read_acl(c, &r->acl, r->acl_hits);
-	err = read_top(c, "pl_src", 0, r->src_pkts, &r->nsrc, r->src_bytes, &r->nsrc, topn);
+	err = read_top(c, "pl_src", NULL, 0, r->src_pkts, &r->nsrc, r->src_bytes, &r->nsrc, topn);
 	if (!err)
-		err = read_top(c, "pl_rl_buckets", 1, r->rl_drops, &r->nrl, NULL, NULL, topn);
+		err = read_top(c, "pl_rl_buckets", "pl_rl_shared", 1, r->rl_drops, &r->nrl, NULL, NULL,
+			       topn);
 	if (!err)
-		err = read_top(c, "pl_syn_buckets", 1, r->syn_drops, &r->nsyn, NULL, NULL, topn);
+		err = read_top(c, "pl_syn_buckets", "pl_syn_shared", 1, r->syn_drops, &r->nsyn, NULL,
+			       NULL, topn);
 	if (!err)
 		err = read_lb(c, r);
 	if (!err)

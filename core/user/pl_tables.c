@@ -12,6 +12,9 @@
  * scales to hundreds of thousands of prefixes and is updated like any
  * shared hash (copy on write, below) while workers read it.
  * ARRAY / PERCPU_ARRAY / DEVMAP / XSKMAP: a value array indexed by a u32.
+ * SHARED_LRU_HASH: one hash that every worker inserts into and whose values
+ * (in the slots) the data path updates in place with the shim's atomics;
+ * shared_update below has its rules.
  *
  * PERCPU kinds keep one whole copy per worker, written only by that worker's
  * thread, so the data path needs no locks; the control plane reads them (and
@@ -83,6 +86,8 @@ static size_t retired_bytes;
 #define slot_stamp pl_slot_stamp
 #define slot_key   pl_slot_key
 #define slot_vptr  pl_slot_vptr
+#define slot_gen   pl_slot_gen
+#define SLOT_BUSY  PL_SLOT_BUSY
 #define hash_bytes pl_key_hash
 #define hash_probe pl_hash_probe
 
@@ -90,12 +95,18 @@ _Static_assert((PL_WORKERS_MAX & (PL_WORKERS_MAX - 1)) == 0, "PL_WORKERS_MAX: a 
 
 static int is_hash(enum pl_table_kind k)
 {
-	return k == PL_KIND_HASH || k == PL_KIND_LRU_HASH || k == PL_KIND_PERCPU_LRU_HASH;
+	return pl_kind_hash(k);
 }
 
 static int is_lru(enum pl_table_kind k)
 {
-	return k == PL_KIND_LRU_HASH || k == PL_KIND_PERCPU_LRU_HASH;
+	return k == PL_KIND_LRU_HASH || k == PL_KIND_PERCPU_LRU_HASH || k == PL_KIND_SHARED_LRU_HASH;
+}
+
+/* One copy written by every worker's data path (SHARED_LRU_HASH). */
+static int is_conc(const struct pl_table *t)
+{
+	return t->kind == PL_KIND_SHARED_LRU_HASH;
 }
 
 int pl_table_is_percpu(const struct pl_table *t)
@@ -109,10 +120,10 @@ static int is_hashed(const struct pl_table *t)
 	return is_hash(t->kind) || t->kind == PL_KIND_LPM;
 }
 
-/* Written by the control plane while workers read it. */
+/* Written by the control plane while workers read it (copy on write). */
 static int is_shared(const struct pl_table *t)
 {
-	return !pl_table_is_percpu(t);
+	return !pl_table_is_percpu(t) && !is_conc(t);
 }
 
 static int is_shared_array(const struct pl_table *t)
@@ -140,6 +151,10 @@ static void *copy_alloc(const struct pl_table *t)
 		if (is_shared(t)) {
 			h->voff = (HDR + t->key_size + 7) & ~7u;
 			h->stride = h->voff + (uint32_t)sizeof(void *);
+		} else if (is_conc(t)) {
+			/* Values 8-aligned: the data path's atomics work on them. */
+			h->voff = (HDR + t->key_size + 7) & ~7u;
+			h->stride = (h->voff + t->value_size + 7) & ~7u;
 		} else {
 			h->voff = HDR + t->key_size;
 			h->stride = (HDR + t->key_size + t->value_size + 7) & ~7u;
@@ -327,7 +342,7 @@ static void *copy_of(const struct pl_table *t, unsigned worker)
 
 static uint8_t *hash_find(const struct pl_table *t, struct pl_hash *h, const void *key)
 {
-	return hash_probe(t, h, key, NULL);
+	return is_conc(t) ? pl_shared_probe(t, h, key) : hash_probe(t, h, key, NULL);
 }
 
 /* The value of a used slot. */
@@ -445,13 +460,176 @@ static void hash_compact(const struct pl_table *t, struct pl_hash *h)
 		free(old);
 }
 
+/* ---- SHARED_LRU_HASH: inserts from every worker at once ----
+ * Lookups take no lock; inserts and deletes (new keys: a frame of a source
+ * not seen yet) take the table's write lock, so one worker at a time
+ * changes which key is in which slot. A slot being rewritten is BUSY (its
+ * generation moved, then key and value written, then USED published):
+ * probes skip it, and compare keys under the generation
+ * (pl_shared_probe). An insert looks at the key's whole probe run (to its
+ * EMPTY slot) and takes its first free slot (EMPTY or DEAD). At max_entries
+ * it makes room first: it rewrites in place the least recently used of the
+ * USED slots of its run (at most LRU_WINDOW), or, when its run has none,
+ * evicts the least recently used of the next LRU_WINDOW USED slots after
+ * its free slot: that slot becomes EMPTY when the slot after it is EMPTY
+ * (no probe run goes through it), else DEAD (a tombstone, which a later
+ * insert whose run crosses it takes). A frame of an evicted key that found
+ * its slot just before may be charged to the key that took it (the memory
+ * stays a valid value). Values are updated in place by the data path
+ * without this lock (the stage's own per-value lock). */
+static uint8_t *shared_slot(struct pl_hash *h, uint32_t i)
+{
+	return h->slots + (size_t)(i & h->mask) * h->stride;
+}
+
+static void shared_lock(struct pl_hash *h)
+{
+	for (unsigned n = 0; !pl_lock_try(&h->wlock); n++)
+		pl_lock_relax(n);
+}
+
+/* Claim slot s (BUSY) for a rewrite; the writer holds the table's lock. */
+static void shared_claim(uint8_t *s)
+{
+	__atomic_store_n(slot_state(s), SLOT_BUSY, __ATOMIC_SEQ_CST);
+	__atomic_store_n(slot_gen(s), *slot_gen(s) + 1, __ATOMIC_SEQ_CST);
+}
+
+static void shared_fill(const struct pl_table *t, struct pl_hash *h, uint8_t *s, const void *key,
+			const void *val)
+{
+	shared_claim(s);
+	memcpy(slot_key(s), key, t->key_size);
+	memcpy(s + h->voff, val, t->value_size);
+	__atomic_store_n(slot_stamp(s), __atomic_add_fetch(&h->tick, 1, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(slot_state(s), SLOT_USED, __ATOMIC_SEQ_CST);
+}
+
+/* The less recently used of two USED slots (either may be NULL). */
+static uint8_t *shared_older(uint8_t *a, uint8_t *b)
+{
+	if (!a || !b)
+		return a ? a : b;
+	return __atomic_load_n(slot_stamp(b), __ATOMIC_RELAXED) <
+			       __atomic_load_n(slot_stamp(a), __ATOMIC_RELAXED) ? b : a;
+}
+
+/* Remove the key of USED slot index i: EMPTY when the next slot is EMPTY,
+ * else a tombstone. */
+static void shared_remove(struct pl_hash *h, uint32_t i)
+{
+	uint8_t *s = shared_slot(h, i);
+
+	shared_claim(s);
+	__atomic_store_n(slot_state(s),
+			 *slot_state(shared_slot(h, i + 1)) == SLOT_EMPTY ? SLOT_EMPTY : SLOT_DEAD,
+			 __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&h->count, 1, __ATOMIC_RELAXED);
+}
+
+/* Evict the least recently used of the LRU_WINDOW USED slots from index i on. */
+static void shared_evict_after(struct pl_hash *h, uint32_t i)
+{
+	uint8_t *victim = NULL;
+	uint32_t vi = 0;
+	unsigned seen = 0;
+
+	for (uint32_t n = 0; n <= h->mask && seen < LRU_WINDOW; n++, i++) {
+		uint8_t *s = shared_slot(h, i);
+
+		if (*slot_state(s) != SLOT_USED)
+			continue;
+		seen++;
+		if (shared_older(victim, s) == s)
+			victim = s, vi = i;
+	}
+	if (victim)
+		shared_remove(h, vi);
+}
+
+static long shared_update_locked(const struct pl_table *t, struct pl_hash *h, const void *key,
+				 const void *val, uint64_t flags)
+{
+	uint8_t *victim = NULL, *free_ = NULL;
+	uint32_t free_i = 0, i = hash_bytes(key, t->key_size) & h->mask;
+	unsigned seen = 0;
+
+	for (uint32_t n = 0; n <= h->mask; n++, i++) {
+		uint8_t *s = shared_slot(h, i);
+		uint32_t st = *slot_state(s);
+
+		if (st == SLOT_USED) {
+			if (pl_key_eq(slot_key(s), key, t->key_size)) {
+				if (flags == PL_UPDATE_NOEXIST)
+					return -EEXIST;
+				memcpy(s + h->voff, val, t->value_size);
+				return 0;
+			}
+			if (seen++ < LRU_WINDOW)
+				victim = shared_older(victim, s);
+			continue;
+		}
+		if (!free_)
+			free_ = s, free_i = i;
+		if (st == SLOT_EMPTY)
+			break; /* the key is in no later slot */
+	}
+	if (flags == PL_UPDATE_EXIST)
+		return -ENOENT;
+	if (h->count >= t->max_entries) {
+		if (victim) {
+			shared_fill(t, h, victim, key, val);
+			return 0;
+		}
+		if (free_)
+			shared_evict_after(h, free_i + 1);
+	}
+	if (!free_)
+		return -E2BIG;
+	shared_fill(t, h, free_, key, val);
+	__atomic_add_fetch(&h->count, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static long shared_update(const struct pl_table *t, struct pl_hash *h, const void *key,
+			  const void *val, uint64_t flags)
+{
+	long rc;
+
+	shared_lock(h);
+	rc = shared_update_locked(t, h, key, val, flags);
+	pl_lock_release(&h->wlock);
+	return rc;
+}
+
+/* Delete (the control plane). */
+static long shared_delete(const struct pl_table *t, struct pl_hash *h, const void *key)
+{
+	uint8_t *s;
+	long rc = -ENOENT;
+
+	shared_lock(h);
+	s = pl_shared_probe(t, h, key);
+	if (s) {
+		shared_remove(h, (uint32_t)((s - h->slots) / h->stride));
+		rc = 0;
+	}
+	pl_lock_release(&h->wlock);
+	return rc;
+}
+
 static long hash_update(const struct pl_table *t, struct pl_hash *h, const void *key,
 			const void *val, uint64_t flags)
 {
-	uint8_t *s = hash_find(t, h, key);
+	uint8_t *s;
 	int shared = is_shared(t);
 	void *buf = NULL;
 	int err;
+
+	if (is_conc(t))
+		return shared_update(t, h, key, val, flags);
+	s = hash_find(t, h, key);
 
 	if (s && flags == PL_UPDATE_NOEXIST)
 		return -EEXIST;
@@ -629,7 +807,7 @@ static void copy_words(void *dst, const void *src, uint32_t n)
 
 void pl_table_read_worker(const struct pl_table *t, const void *val, void *out)
 {
-	if (pl_table_is_percpu(t))
+	if (pl_table_is_percpu(t) || is_conc(t))
 		copy_words(out, val, t->value_size);
 	else
 		memcpy(out, val, t->value_size);
@@ -690,6 +868,8 @@ long pl_table_update(const struct pl_table *t, const void *key, const void *val,
 
 static long delete_in(const struct pl_table *t, void *c, const void *key)
 {
+	if (is_conc(t))
+		return shared_delete(t, c, key);
 	if (is_hashed(t)) {
 		struct pl_hash *h = c;
 		uint8_t mk[4 + LPM_DATA_MAX];
@@ -931,6 +1111,20 @@ struct pl_config *pl_core_config(void)
 	__u32 bank = live ? __atomic_load_n(live, __ATOMIC_ACQUIRE) & 1 : 0;
 
 	return pl_table_lookup_worker(pl_table_find("pl_config"), &bank, 0);
+}
+
+/* Between two tries of a lock or a slot another worker holds: pause a
+ * few times (the holder is a few instructions from done), then give the
+ * CPU up (the holder may be descheduled, perhaps on this CPU). */
+void pl_lock_relax(unsigned n)
+{
+	if (n < 16) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+		return;
+	}
+	sched_yield();
 }
 
 uint64_t pl_platform_now_ns(void)

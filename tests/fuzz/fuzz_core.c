@@ -277,10 +277,14 @@ static void forget(const uint8_t *frame, size_t n, unsigned w)
 	rp = pl_table_lookup(&pl_rl_params, &zero);
 	sp = pl_table_lookup(&pl_syn_params, &zero);
 	MUST(rp && sp);
-	pl_src_key_of(&key, &h, rp->prefix4, rp->prefix6);
+	pl_src_key_of(&key, &h, rp->prefix4, rp->prefix6, rp->flags);
 	pl_table_delete(&pl_rl_buckets, &key);
-	pl_src_key_of(&key, &h, sp->prefix4, sp->prefix6);
+	pl_table_delete(&pl_rl_shared, &key);
+	pl_src_key_of(&key, &h, sp->prefix4, sp->prefix6, 0);
 	pl_table_delete(&pl_syn_buckets, &key);
+	pl_table_delete(&pl_syn_shared, &key);
+	pl_src_key_of(&key, &h, 0, 0, PL_BUDGET_AGGREGATE);
+	pl_table_delete(&pl_syn_shared, &key);
 	if (h.l4_proto == IPPROTO_TCP || h.l4_proto == IPPROTO_UDP) {
 		struct pl_lb_flow f = { .saddr = h.saddr, .daddr = h.daddr, .sport = h.sport,
 					.dport = h.dport, .proto = h.l4_proto };

@@ -1,7 +1,8 @@
 #!/bin/bash
 # pathlab-ofgen translations (no OVS, no root): every example policy translates or names what it
 # cannot; port ranges become value/mask pairs covering exactly the range; steering, forwarding
-# (redirect with MAC rewrite, reflect), the USER port, --in-ports, modes, defaults, counters.
+# (redirect with MAC rewrite, reflect), the USER port, --in-ports, modes, defaults, counters;
+# an aggregate shared ratelimit as meters, other ratelimits named as not translated.
 #   ofgen.sh SRCDIR BUILDDIR
 set -u
 SRC=$1
@@ -72,6 +73,32 @@ printf 'acl drop proto tcp dport 22\n' >"$T/in.policy"
 gen --in-ports plt-b0 "$T/in.policy" >"$T/out"
 grep -q 'priority=65000,cookie=0x900000000,in_port=1,actions=NORMAL' "$T/out" &&
 	grep -q 'in_port=2,tcp,tp_dst=22,actions=drop' "$T/out" && ok "--in-ports" || bad "--in-ports: $(cat "$T/out")"
+
+# ratelimit: an aggregate shared budget becomes meters (bytes/s -> kbit/s), charged before the
+# ACL on every IP frame; per-source or per-CPU budgets are named as not translated.
+printf 'ratelimit pps 2000 burst 300 bytes 125000 byte-burst 15000 aggregate shared\nacl drop proto tcp dport 22\n' >"$T/rl.policy"
+gen --in-ports plt-b0 "$T/rl.policy" >"$T/out" || bad "rl.policy: $(cat "$T/err")"
+want=(
+ '#meter meter=1,pktps,burst,stats,bands=type=drop,rate=2000,burst_size=300'
+ '#meter meter=2,kbps,burst,stats,bands=type=drop,rate=1000,burst_size=120'
+ 'table=0,priority=65100,cookie=0xa00000000,in_port=2,ip,reg0=0,actions=meter:1,load:1->NXM_NX_REG0[],resubmit(,0)'
+ 'table=0,priority=65100,cookie=0xa00000000,in_port=2,ipv6,reg0=0,actions=meter:1,load:1->NXM_NX_REG0[],resubmit(,0)'
+ 'table=0,priority=65100,cookie=0x0,in_port=2,ip,reg0=1,actions=meter:2,load:2->NXM_NX_REG0[],resubmit(,0)'
+ 'table=0,priority=65100,cookie=0x0,in_port=2,ipv6,reg0=1,actions=meter:2,load:2->NXM_NX_REG0[],resubmit(,0)'
+)
+for w in "${want[@]}"; do grep -qxF "$w" "$T/out" && ok "ratelimit: $w" || bad "ratelimit: missing $w"; done
+grep -q 'in_port=1.*meter' "$T/out" && bad "a port outside --in-ports is metered" || ok "ratelimit: only --in-ports metered"
+grep -q 'not translated' "$T/err" && bad "aggregate shared named as not translated: $(cat "$T/err")" ||
+	ok "aggregate shared: translated"
+for v in "" " aggregate" " shared"; do
+	printf 'ratelimit pps 10%s\n' "$v" >"$T/rl2.policy"
+	gen "$T/rl2.policy" >"$T/out"
+	case $v in " aggregate") why="add 'shared'" ;; *) why="per-source token buckets" ;; esac
+	grep -q "not translated: ratelimit (.*$why" "$T/err" && ! grep -q 'meter[=:]' "$T/out" &&
+		ok "ratelimit pps 10$v: not translated ($why)" || bad "ratelimit pps 10$v: $(cat "$T/err")"
+	gen --strict "$T/rl2.policy" >/dev/null
+	[ $? = 3 ] && ok "ratelimit pps 10$v: --strict exits 3" || bad "ratelimit pps 10$v: --strict did not exit 3"
+done
 
 # Counters from dump-flows text.
 cat >"$T/dump" <<'D'

@@ -125,6 +125,18 @@ start_afxdp() {
 	wait_ready $DUT "$TMP/dut.log" 'worker(s)' pathlab-afxdp
 }
 
+# afxdp_stop_total NAME: stop pathlab-afxdp ($DUT) and print counter NAME
+# from the totals it prints when it stops (it waits for the line, not for
+# $DUT: callable in a subshell).
+afxdp_stop_total() {
+	kill -INT "$DUT" 2>/dev/null
+	for _ in $(seq 50); do
+		grep -q '^\[afxdp-user-total\]' "$TMP/dut.log" && break
+		sleep 0.1
+	done
+	afxdp_total "$1"
+}
+
 # afxdp_total NAME: a counter from the totals pathlab-afxdp printed at exit.
 afxdp_total() {
 	grep -A1 '^\[afxdp-user-total\]' "$TMP/dut.log" | grep -o " $1=[0-9]*" | head -1 | cut -d= -f2
@@ -161,4 +173,33 @@ check_routes() {
 		[ "$h" = "HTTP/1.1 200 OK" ] && echo "ok: HEAD http://$host:8080/ -> $h" ||
 			{ echo "FAIL: HEAD http://$host:8080/ -> '$h'"; fail=1; }
 	done
+}
+
+# udp_count NS IDLE A B: count the UDP datagrams reaching port 9000 in NS from
+# source addresses A and B, until IDLE s pass without one; prints "A_COUNT B_COUNT"
+# (run it in the background, before the senders).
+udp_count() {
+	ip netns exec "$1" "${PY:-/usr/bin/python3}" -c '
+import socket, sys, collections
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+s.bind(("0.0.0.0", 9000)); s.settimeout(float(sys.argv[1]))
+n = collections.Counter()
+try:
+    while True:
+        d, a = s.recvfrom(2048); n[a[0]] += 1
+except socket.timeout:
+    pass
+print(n[sys.argv[2]], n[sys.argv[3]])
+' "$2" "$3" "$4"
+}
+
+# rl_topo NAME [pl-topo up options]: the rate limiter tests' line without
+# forwarding: source A is GEN (FA, A_IP), source B is SINK (FB, B_IP), the
+# receiver is the DUT (RL; RLA faces A, address RA_IP; RLB faces B, RB_IP).
+rl_topo() {
+	need ethtool taskset
+	stages_topo "$@" --topo line --no-forward --neigh dynamic
+	FA=$GEN_NS FB=$SINK_NS RL=$NS_DUT RLA=$DUT_IN_IF RLB=$DUT_OUT_IF
+	A_IP=$GEN_IP4 B_IP=$SINK_IP4 RA_IP=$DUT_IN_IP4 RB_IP=$DUT_OUT_IP4
 }

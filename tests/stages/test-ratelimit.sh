@@ -18,10 +18,7 @@ PL_TAG=sq${FRONT:0:1}
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
-need ethtool taskset
-stages_topo rl --topo line --no-forward --neigh dynamic
-FA=$GEN_NS FB=$SINK_NS RL=$NS_DUT RLA=$DUT_IN_IF RLB=$DUT_OUT_IF
-A_IP=$GEN_IP4 B_IP=$SINK_IP4 RA_IP=$DUT_IN_IP4 RB_IP=$DUT_OUT_IP4
+rl_topo rl
 echo "ratelimit pps 1000 burst 100" >"$TMP/policy"
 if [ "$FRONT" = afxdp ]; then
 	TAPP=${PL_PREFIX}t
@@ -32,31 +29,11 @@ if [ "$FRONT" = afxdp ]; then
 	ip -n "$RL" addr add "$RB_IP/24" dev "${TAPP}1"
 	sleep 0.5
 	# ratelimit_drop from the totals pathlab-afxdp prints when it stops
-	# (called in a subshell: it cannot wait for $DUT, it waits for the line)
-	counter() {
-		kill -INT $DUT 2>/dev/null
-		for _ in $(seq 50); do
-			grep -q '^\[afxdp-user-total\]' "$TMP/dut.log" && break
-			sleep 0.1
-		done
-		afxdp_total "$1"
-	}
+	counter() { afxdp_stop_total "$1"; }
 else
 	start_xdp "$RL" "$TMP/policy" "$RLA" "$RLB"
 fi
-ip netns exec "$RL" $PY -c '
-import socket, sys, collections
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-s.bind(("0.0.0.0", 9000)); s.settimeout(2.5)
-n = collections.Counter()
-try:
-    while True:
-        d, a = s.recvfrom(2048); n[a[0]] += 1
-except socket.timeout:
-    pass
-print(n[sys.argv[1]], n[sys.argv[2]])
-' "$A_IP" "$B_IP" >"$TMP/recv" &
+udp_count "$RL" 2.5 "$A_IP" "$B_IP" >"$TMP/recv" &
 RECV=$!
 PIDS="$PIDS $RECV"
 sleep 0.5

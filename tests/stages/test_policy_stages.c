@@ -313,6 +313,24 @@ int main(int argc, char **argv)
 		      rl->prefix4 == 24 && rl->prefix6 == 128, "ratelimit params");
 		sp = pl_table_lookup(&pl_syn_params, &zero);
 		CHECK(sp && sp->per_src.rate == 10 && sp->global.burst == 200, "synguard params");
+		CHECK(rl && rl->flags == 0 && sp && sp->flags == 0, "budgets per CPU by default");
+		{
+			struct pl_policy *p2 = NULL;
+
+			CHECK(pl_policy_parse_string("ratelimit pps 10 aggregate shared\n"
+						     "synguard global 5 5 shared\n",
+						     "t.policy", &p2, &err) == 0, "%s", err.msg);
+			CHECK(p2 && pl_policy_apply(ctl, p2, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+			rl = pl_table_lookup(&pl_rl_params, &zero);
+			sp = pl_table_lookup(&pl_syn_params, &zero);
+			CHECK(rl && rl->flags == (PL_BUDGET_SHARED | PL_BUDGET_AGGREGATE) &&
+			      rl->prefix4 == 32 && rl->prefix6 == 128, "ratelimit aggregate shared");
+			CHECK(sp && sp->flags == PL_BUDGET_SHARED, "synguard shared");
+			pl_policy_free(p2);
+			CHECK(pl_policy_apply(ctl, p, NULL, NULL, &err) == 0, "apply: %s", err.msg);
+			rl = pl_table_lookup(&pl_rl_params, &zero);
+			sp = pl_table_lookup(&pl_syn_params, &zero);
+		}
 		rp = pl_table_lookup(&pl_resp_params, &zero);
 		CHECK(rp && rp->key[0] == 0x0001020304050607ull && rp->key[1] == 0x08090a0b0c0d0e0full,
 		      "cookie key");
@@ -578,6 +596,14 @@ int main(int argc, char **argv)
 			{ "ratelimit burst 5\n", "t.policy:1: ratelimit needs 'pps N'" },
 			{ "ratelimit pps 1\nratelimit pps 2\n", "t.policy:2:" },
 			{ "synguard\n", "synguard needs" },
+			{ "ratelimit pps 1 shared shared\n", "t.policy:1: 'shared' given twice in one statement" },
+			{ "ratelimit pps 1 aggregate aggregate\n", "t.policy:1: 'aggregate' given twice" },
+			{ "ratelimit pps 1 prefix4 0\n", "t.policy:1: prefix4 0 would put every source in one bucket: write 'aggregate'" },
+			{ "ratelimit pps 1 prefix6 0\n", "t.policy:1: prefix6 0 would put every source in one bucket" },
+			{ "ratelimit pps 1 aggregate prefix4 24\n", "t.policy:1: 'aggregate' is one bucket for every source: it takes no 'prefix4'" },
+			{ "mode policy\nsynguard global 5 5 shared shared\n", "t.policy:2: 'shared' given twice in one statement" },
+			{ "synguard per-source 5 5 prefix4 0\n", "t.policy:1: prefix4 0 would put every source in one bucket: that is the 'global PPS BURST' budget" },
+			{ "synguard global 5 5 aggregate\n", "t.policy:1: synguard has no 'aggregate'" },
 			{ "route api 200 text/plain x\n", "must start with '/'" },
 			{ "responder key 1234\n", "32 hex digits" },
 			{ "responder listen any-destination 70000\n", "t.policy:1:" },

@@ -12,6 +12,7 @@
 #include "stages/sample.h"
 #include "pl_user.h"
 #include <errno.h>
+#include <pthread.h>
 
 #define FRAME_ROOM 4096
 #define HEADROOM 256
@@ -363,6 +364,177 @@ static void test_ratelimit(void)
 	CHECK(counter(PL_CNT_SYN_DROP_SRC) == 3 && counter(PL_CNT_SYN_DROP_GLOBAL) == 3,
 	      "SYN counters %llu %llu", (unsigned long long)counter(PL_CNT_SYN_DROP_SRC),
 	      (unsigned long long)counter(PL_CNT_SYN_DROP_GLOBAL));
+	cfg()->syn_enabled = 0;
+	cfg()->clock_ns = 0;
+}
+
+/* Run the core on frame f as worker w (its own buffer: threads call it). */
+static int run_worker(unsigned w, const __u8 *f, size_t len)
+{
+	static __thread __u8 wm[HEADROOM + FRAME_ROOM];
+	struct pl_buf b = { .data = wm + HEADROOM, .len = (uint32_t)len, .headroom = HEADROOM,
+			    .tailroom = (uint32_t)(FRAME_ROOM - len) };
+	__u32 p = 0;
+
+	pl_worker_set(w);
+	memcpy(wm + HEADROOM, f, len);
+	return pl_core_process(&b, &p);
+}
+
+static __u64 counter_all(enum pl_counter i)
+{
+	__u32 zero = 0;
+	__u64 n = 0;
+
+	for (unsigned w = 0; w < pl_core_nworkers(); w++) {
+		struct pl_counters *c = pl_table_lookup_worker(&pl_counters, &zero, w);
+
+		n += c ? c->c[i] : 0;
+	}
+	return n;
+}
+
+/* One source's frames alternating between two workers: per-CPU, each
+ * worker has its own bucket (twice the burst passes); shared, one bucket
+ * (the burst once). Aggregate: every source in one bucket. */
+static int alternate(const char *src, const char *src2, __u16 flags, int n)
+{
+	__u8 f[256];
+	int pass = 0;
+
+	for (int i = 0; i < n; i++) {
+		size_t len = st_tcp_frame(f, 0, (i & 2) && src2 ? src2 : src, "10.0.0.2", 1, 80, flags,
+					  1, flags == PL_TCP_SYN ? 0 : 1, 0, NULL);
+
+		pass += run_worker(i & 1, f, len) == PL_PASS;
+	}
+	pl_worker_set(0);
+	return pass;
+}
+
+struct flood_arg {
+	unsigned w;
+	int pass, n;
+};
+
+/* Frames from 4096 sources, then 20000 from one, on one worker. */
+static void *flood(void *arg)
+{
+	struct flood_arg *a = arg;
+	__u8 f[256];
+
+	for (int i = 0; i < a->n; i++) {
+		char src[32];
+		size_t len;
+
+		if (i < 4096)
+			snprintf(src, sizeof(src), "10.%u.%d.%d", 100 + a->w, (i >> 8) & 255, i & 255);
+		else
+			snprintf(src, sizeof(src), "10.99.0.1");
+		len = st_tcp_frame(f, 0, src, "10.0.0.2", 1, 80, PL_TCP_ACK, 1, 1, 0, NULL);
+		a->pass += run_worker(a->w, f, len) == PL_PASS && i >= 4096;
+	}
+	return NULL;
+}
+
+static int check_unique(const void *key, const void *val, void *arg)
+{
+	static struct pl_src_key seen[8192];
+	static unsigned n;
+	unsigned *dups = arg;
+
+	(void)val;
+	for (unsigned i = 0; i < n; i++)
+		*dups += !memcmp(&seen[i], key, sizeof(seen[i]));
+	if (n < 8192)
+		memcpy(&seen[n++], key, sizeof(seen[0]));
+	return 0;
+}
+
+/* Set the ratelimit's flags and run alternate() with ACKs. */
+static int rl_scope(struct pl_rl_params *rp, __u8 flags, const char *src, const char *src2, int n)
+{
+	__u32 zero = 0;
+
+	rp->flags = flags;
+	pl_table_update(&pl_rl_params, &zero, rp, PL_UPDATE_ANY);
+	return alternate(src, src2, PL_TCP_ACK, n);
+}
+
+/* Set synguard's parameters and run alternate() with SYNs. */
+static int syn_scope(const struct pl_syn_params *sp, const char *src, const char *src2, int n)
+{
+	__u32 zero = 0;
+
+	pl_table_update(&pl_syn_params, &zero, sp, PL_UPDATE_ANY);
+	return alternate(src, src2, PL_TCP_SYN, n);
+}
+
+static void test_budget_scope(void)
+{
+	struct pl_rl_params rp = { .pps = { 100, 10 }, .prefix4 = 32, .prefix6 = 128 };
+	struct pl_syn_params sp = { .per_src = { 10, 2 }, .prefix4 = 32, .prefix6 = 128 };
+	struct flood_arg fa[2] = { { 0, 0, 24096 }, { 1, 0, 24096 } };
+	pthread_t th[2];
+	unsigned dups = 0;
+	int pass;
+
+	CHECK(pl_core_nworkers() == 2, "two workers");
+	cfg()->clock_ns = 5000000000ull;
+	cfg()->rl_enabled = 1;
+	pass = rl_scope(&rp, 0, "10.3.0.1", NULL, 60);
+	CHECK(pass == 20, "per-CPU: a burst of 10 per worker, passed %d", pass);
+	pass = rl_scope(&rp, PL_BUDGET_SHARED, "10.3.0.2", NULL, 60);
+	CHECK(pass == 10, "shared: one burst of 10 for both workers, passed %d", pass);
+	pass = rl_scope(&rp, PL_BUDGET_AGGREGATE, "10.3.0.3", "10.4.0.3", 60);
+	CHECK(pass == 20, "aggregate per-CPU: two sources, one bucket per worker, passed %d", pass);
+	pass = rl_scope(&rp, PL_BUDGET_AGGREGATE | PL_BUDGET_SHARED, "10.3.0.4", "fd00::4", 60);
+	pass += alternate("10.3.0.5", NULL, PL_TCP_ACK, 10);
+	CHECK(pass == 10, "aggregate shared: one bucket for all sources, passed %d", pass);
+	/* 100 ms later: 10 tokens more, for every source together */
+	cfg()->clock_ns += 100000000ull;
+	pass = alternate("10.3.0.6", "10.3.0.7", PL_TCP_ACK, 40);
+	CHECK(pass == 10, "aggregate shared refill, passed %d", pass);
+
+	/* Two threads at once on a shared table: concurrent inserts of
+	 * 8192 sources and one source's 40000 frames at a frozen clock get
+	 * one burst (or pass uncharged, counted as busy), and no key twice. */
+	rl_scope(&rp, PL_BUDGET_SHARED, "10.3.0.8", NULL, 0);
+	cfg()->clock_ns += 10000000000ull;
+	{
+		__u64 busy0 = counter_all(PL_CNT_BUDGET_BUSY);
+
+		for (int i = 0; i < 2; i++)
+			pthread_create(&th[i], NULL, flood, &fa[i]);
+		for (int i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		pl_worker_set(0);
+		CHECK(fa[0].pass + fa[1].pass >= 10 &&
+			      (__u64)(fa[0].pass + fa[1].pass) <= 10 + counter_all(PL_CNT_BUDGET_BUSY) - busy0,
+		      "two threads, one shared bucket: passed %d + %d (burst 10, busy %llu)", fa[0].pass,
+		      fa[1].pass, (unsigned long long)(counter_all(PL_CNT_BUDGET_BUSY) - busy0));
+	}
+	pl_table_walk_worker(&pl_rl_shared, 0, check_unique, &dups);
+	CHECK(dups == 0, "no key twice in the shared table (%u)", dups);
+	CHECK(pl_table_count(&pl_rl_shared, 0) <= PL_RL_MAX, "count %u",
+	      pl_table_count(&pl_rl_shared, 0));
+	cfg()->rl_enabled = 0;
+
+	/* synguard: per-source and global budgets, per CPU and shared */
+	cfg()->syn_enabled = 1;
+	pass = syn_scope(&sp, "10.5.0.1", NULL, 10);
+	CHECK(pass == 4, "SYN per source per-CPU: burst 2 per worker, passed %d", pass);
+	sp.flags = PL_BUDGET_SHARED;
+	pass = syn_scope(&sp, "10.5.0.2", NULL, 10);
+	CHECK(pass == 2, "SYN per source shared: burst 2, passed %d", pass);
+	sp.per_src.rate = 0;
+	sp.global = (struct pl_rl_rate){ 1000, 3 };
+	sp.flags = 0;
+	pass = syn_scope(&sp, "10.5.1.1", "10.5.1.2", 12);
+	CHECK(pass == 6, "SYN global per-CPU: burst 3 per worker, passed %d", pass);
+	sp.flags = PL_BUDGET_SHARED;
+	pass = syn_scope(&sp, "10.5.2.1", "10.5.2.2", 12);
+	CHECK(pass == 3, "SYN global shared: burst 3, passed %d", pass);
 	cfg()->syn_enabled = 0;
 	cfg()->clock_ns = 0;
 }
@@ -1050,7 +1222,7 @@ static void test_sample(void)
 
 int main(void)
 {
-	int err = pl_core_init(1);
+	int err = pl_core_init(2);
 
 	if (err) {
 		fprintf(stderr, "pl_core_init: %s\n", strerror(-err));
@@ -1060,6 +1232,7 @@ int main(void)
 	test_cookies();
 	test_responder();
 	test_ratelimit();
+	test_budget_scope();
 	test_maglev();
 	test_lb();
 	test_route();

@@ -205,6 +205,91 @@ static void lru(void)
 	pl_check_context = "";
 }
 
+/* SHARED_LRU_HASH: two threads insert past the size at once, as two
+ * workers' data paths do; inserts do not fail, the count stays at the size,
+ * no key is held twice, a key both threads insert is found, recent keys stay,
+ * and delete works from the control plane. */
+struct shared_arg {
+	struct pl_table *t;
+	uint32_t base, n, fails;
+};
+
+static void *shared_inserter(void *arg)
+{
+	struct shared_arg *a = arg;
+	struct pl_shared_bucket b = { .b = { .drops = 1 } };
+	struct pl_src_key k = { .family = 4 };
+
+	for (uint32_t i = 0; i < a->n; i++) {
+		long rc;
+
+		/* every 16th key is inserted by both threads */
+		k.addr.w[3] = i % 16 ? a->base + i : i;
+		rc = pl_table_update(a->t, &k, &b, PL_UPDATE_NOEXIST);
+		if (rc && rc != -EEXIST && !a->fails++)
+			fprintf(stderr, "shared insert: %s\n", strerror((int)-rc));
+	}
+	return NULL;
+}
+
+static int shared_key_seen(const void *key, const void *val, void *arg)
+{
+	const struct pl_src_key *k = key;
+	uint8_t *seen = arg;
+	uint32_t w = k->addr.w[3];
+
+	(void)val;
+	if (w < (1u << 20))
+		seen[w]++;
+	return 0;
+}
+
+static void shared_lru(void)
+{
+	struct pl_table *t = pl_table_find("pl_rl_shared");
+	struct shared_arg a[2];
+	pthread_t th[2];
+	static uint8_t seen[1u << 20];
+	struct pl_src_key k = { .family = 4 };
+	uint32_t twice = 0, recent = 0, n;
+
+	pl_check_context = "shared lru (pl_rl_shared)";
+	tu_reset();
+	CHECK(t && t->kind == PL_KIND_SHARED_LRU_HASH && !pl_table_is_percpu(t), "registered, one copy");
+	n = t->max_entries;
+	for (int i = 0; i < 2; i++) {
+		a[i] = (struct shared_arg){ t, (uint32_t)(i + 1) << 18, n, 0 };
+		pthread_create(&th[i], NULL, shared_inserter, &a[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	CHECK_EQ(a[0].fails + a[1].fails, 0, "inserts never fail");
+	CHECK_EQ(pl_table_count(t, 0), t->max_entries);
+	memset(seen, 0, sizeof(seen));
+	pl_table_walk_worker(t, 0, shared_key_seen, seen);
+	for (uint32_t i = 0; i < sizeof(seen); i++)
+		twice += seen[i] > 1;
+	CHECK_EQ(twice, 0, "no key held twice");
+	/* then 1000 more from one thread: the newest stay */
+	a[0] = (struct shared_arg){ t, 3u << 18, 1000, 0 };
+	shared_inserter(&a[0]);
+	for (uint32_t i = 0; i < 1000; i++) {
+		k.addr.w[3] = i % 16 ? a[0].base + i : i;
+		recent += pl_table_lookup(t, &k) != NULL;
+	}
+	CHECK(recent >= 990, "%u of the 1000 newest entries present", recent);
+	k.addr.w[3] = a[0].base + 999;
+	CHECK(pl_table_lookup(t, &k) != NULL, "the last insert is there");
+	{
+		uint32_t before = pl_table_count(t, 0);
+
+		CHECK_EQ(pl_table_delete(t, &k), 0);
+		CHECK(pl_table_lookup(t, &k) == NULL, "deleted");
+		CHECK_EQ(pl_table_count(t, 0), before - 1);
+	}
+	pl_check_context = "";
+}
+
 /* The table group. */
 void test_tables(void)
 {
@@ -214,5 +299,6 @@ void test_tables(void)
 	copy_on_write();
 	grace_periods();
 	lru();
+	shared_lru();
 	tu_reset();
 }

@@ -37,10 +37,14 @@ typedef struct xdp_md pl_hw_ctx;
  * Here it is a BPF map of the matching type, named `name` in the object so
  * the control plane finds it by that name; user space gets a table with the
  * same semantics (platform/user). Kinds: HASH, LRU_HASH, PERCPU_LRU_HASH,
- * LPM, ARRAY, PERCPU_ARRAY, DEVMAP, XSKMAP. */
+ * SHARED_LRU_HASH, LPM, ARRAY, PERCPU_ARRAY, DEVMAP, XSKMAP. SHARED_LRU_HASH
+ * is one LRU hash that the data path of every CPU inserts into and updates
+ * in place, with the atomics below (here a plain LRU hash: the kernel's is
+ * safe for concurrent inserts). */
 #define PL_MAPTYPE_HASH            BPF_MAP_TYPE_HASH
 #define PL_MAPTYPE_LRU_HASH        BPF_MAP_TYPE_LRU_HASH
 #define PL_MAPTYPE_PERCPU_LRU_HASH BPF_MAP_TYPE_LRU_PERCPU_HASH
+#define PL_MAPTYPE_SHARED_LRU_HASH BPF_MAP_TYPE_LRU_HASH
 #define PL_MAPTYPE_LPM             BPF_MAP_TYPE_LPM_TRIE
 #define PL_MAPTYPE_ARRAY           BPF_MAP_TYPE_ARRAY
 #define PL_MAPTYPE_PERCPU_ARRAY    BPF_MAP_TYPE_PERCPU_ARRAY
@@ -50,6 +54,7 @@ typedef struct xdp_md pl_hw_ctx;
 #define PL_MAPFLAGS_HASH            0
 #define PL_MAPFLAGS_LRU_HASH        0
 #define PL_MAPFLAGS_PERCPU_LRU_HASH 0
+#define PL_MAPFLAGS_SHARED_LRU_HASH 0
 #define PL_MAPFLAGS_LPM             BPF_F_NO_PREALLOC
 #define PL_MAPFLAGS_ARRAY           0
 #define PL_MAPFLAGS_PERCPU_ARRAY    0
@@ -87,6 +92,19 @@ typedef struct xdp_md pl_hw_ctx;
 #define pl_table_lookup_cpu(tbl, key, cpu)  bpf_map_lookup_percpu_elem((tbl), (key), (cpu))
 /* Add to a statistic of this CPU (a per-CPU map's u64). */
 #define pl_stat_add(p, n) (*(p) += (n))
+
+/* A lock word in a value every CPU writes (SHARED_LRU_HASH): 0 free, 1
+ * held. pl_lock_try takes it or says it is held (one compare-and-swap,
+ * BPF_CMPXCHG); pl_lock_release frees it (an exchange, BPF_XCHG: a full
+ * barrier, so the holder's writes are seen before the lock is free). Taken
+ * only around a few loads and stores, never across a helper call.
+ * bpf_spin_lock is not used: the kernel refuses it in LRU maps, and a table
+ * a flood of spoofed sources fills must evict. */
+PL_INLINE int pl_lock_try(__u64 *l) { return __sync_val_compare_and_swap(l, 0, 1) == 0; }
+PL_INLINE void pl_lock_release(__u64 *l) { __sync_lock_test_and_set(l, 0); }
+/* Between two tries: XDP runs with bottom halves off, so a holder on
+ * another CPU is never descheduled inside its few instructions. */
+#define pl_lock_relax(n) ((void)(n))
 
 /* ---- Rings to user space ------------------------------------------------
  * PL_RING(name, rec_type, nrec) declares a ring of records the data path

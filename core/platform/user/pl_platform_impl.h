@@ -56,6 +56,7 @@ enum pl_table_kind {
 	PL_KIND_HASH,
 	PL_KIND_LRU_HASH,
 	PL_KIND_PERCPU_LRU_HASH,
+	PL_KIND_SHARED_LRU_HASH,
 	PL_KIND_LPM,
 	PL_KIND_ARRAY,
 	PL_KIND_PERCPU_ARRAY,
@@ -156,6 +157,21 @@ PL_INLINE uint32_t pl_cpu_id(void) { return pl_worker_id; }
  * runs, so both sides use relaxed atomics (plain moves on x86 and arm64). */
 #define pl_stat_add(p, n)                                                      \
 	__atomic_store_n((p), __atomic_load_n((p), __ATOMIC_RELAXED) + (n), __ATOMIC_RELAXED)
+
+/* A lock word in a value every worker writes (SHARED_LRU_HASH): 0 free, 1
+ * held (platform/bpf has the contract). Taking it is a compare-and-swap
+ * with acquire order, freeing it a store with release order, so what the
+ * holder wrote is seen by the next holder. */
+PL_INLINE int pl_lock_try(__u64 *l)
+{
+	__u64 free_ = 0;
+
+	return __atomic_compare_exchange_n(l, &free_, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+PL_INLINE void pl_lock_release(__u64 *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
+/* Between two tries: a worker thread holding a lock can be descheduled;
+ * give the CPU up rather than spin against it. */
+void pl_lock_relax(unsigned n);
 
 /* The live configuration bank's index, read once per frame: sequentially
  * consistent, paired with the control plane's store of the index and the

@@ -14,6 +14,7 @@
 #define PL_SLOT_EMPTY 0
 #define PL_SLOT_USED  1
 #define PL_SLOT_DEAD  2
+#define PL_SLOT_BUSY  3 /* SHARED_LRU_HASH: a worker is writing the slot */
 #define PL_SLOT_HDR   16u
 
 /* Open addressing with linear probing (pl_tables.c describes the rest). */
@@ -26,6 +27,7 @@ struct pl_hash {
 	uint64_t tick;      /* LRU clock */
 	uint8_t *slots;     /* [state:4][pad:4][stamp:8][key][value or value pointer] */
 	uint8_t *stale;     /* per-worker copy: a replaced slot array a walker may still read */
+	__u64 wlock;        /* SHARED_LRU_HASH: held by the one worker inserting or deleting */
 };
 
 /* A shared array: a pointer per index, first into `base`, then to buffers
@@ -37,6 +39,9 @@ struct pl_sarray {
 
 PL_INLINE uint32_t *pl_slot_state(uint8_t *s) { return (uint32_t *)s; }
 PL_INLINE uint64_t *pl_slot_stamp(uint8_t *s) { return (uint64_t *)(s + 8); }
+/* SHARED_LRU_HASH: the slot's generation (the header's pad word), moved
+ * on every claim of the slot so a reader sees a key rewritten under it. */
+PL_INLINE uint32_t *pl_slot_gen(uint8_t *s) { return (uint32_t *)(s + 4); }
 PL_INLINE uint8_t *pl_slot_key(uint8_t *s) { return s + PL_SLOT_HDR; }
 PL_INLINE void **pl_slot_vptr(const struct pl_hash *h, uint8_t *s) { return (void **)(s + h->voff); }
 
@@ -47,7 +52,8 @@ PL_INLINE int pl_kind_percpu(enum pl_table_kind k)
 
 PL_INLINE int pl_kind_hash(enum pl_table_kind k)
 {
-	return k == PL_KIND_HASH || k == PL_KIND_LRU_HASH || k == PL_KIND_PERCPU_LRU_HASH;
+	return k == PL_KIND_HASH || k == PL_KIND_LRU_HASH || k == PL_KIND_PERCPU_LRU_HASH ||
+	       k == PL_KIND_SHARED_LRU_HASH;
 }
 
 /* FNV-1a over 32-bit words (keys are small, fixed-size and mostly a
@@ -131,6 +137,39 @@ PL_INLINE uint8_t *pl_hash_probe(const struct pl_table *t, struct pl_hash *h, co
 	return NULL;
 }
 
+/* SHARED_LRU_HASH: the used slot holding key, or NULL. Workers insert
+ * and evict while others probe (pl_tables.c, shared_update): a slot's key
+ * is compared between two reads of its generation and state, and compared
+ * again when either moved (a writer claimed the slot meanwhile). A slot
+ * being written (BUSY) is not the key's yet; the probe goes on past it. */
+PL_INLINE uint8_t *pl_shared_probe(const struct pl_table *t, struct pl_hash *h, const void *key)
+{
+	uint32_t i = pl_key_hash(key, t->key_size) & h->mask;
+
+	for (uint32_t n = 0; n <= h->mask; n++, i = (i + 1) & h->mask) {
+		uint8_t *s = h->slots + (size_t)i * h->stride;
+
+		for (;;) {
+			uint32_t g = __atomic_load_n(pl_slot_gen(s), __ATOMIC_SEQ_CST);
+			uint32_t st = __atomic_load_n(pl_slot_state(s), __ATOMIC_SEQ_CST);
+			int eq;
+
+			if (st == PL_SLOT_EMPTY)
+				return NULL;
+			if (st != PL_SLOT_USED)
+				break;
+			eq = pl_key_eq(pl_slot_key(s), key, t->key_size);
+			if (__atomic_load_n(pl_slot_gen(s), __ATOMIC_SEQ_CST) != g ||
+			    __atomic_load_n(pl_slot_state(s), __ATOMIC_SEQ_CST) != st)
+				continue; /* rewritten while compared: again */
+			if (eq)
+				return s;
+			break;
+		}
+	}
+	return NULL;
+}
+
 /* One worker's copy of a table (the only copy of a shared kind, worker 0);
  * NULL before pl_core_init. worker is below copies on the data path: the
  * division is for the rest. */
@@ -201,6 +240,23 @@ PL_INLINE void *pl_table_lookup(const struct pl_table *t, const void *key)
 		if (!s)
 			return NULL;
 		*pl_slot_stamp(s) = ++h->tick;
+		return s + h->voff;
+	}
+	case PL_KIND_SHARED_LRU_HASH: {
+		struct pl_hash *h = pl_table_shared(t);
+		uint64_t tick;
+		uint8_t *s;
+
+		if (!h)
+			return NULL;
+		s = pl_shared_probe(t, h, key);
+		if (!s)
+			return NULL;
+		/* Recency without a shared counter per frame: the slot takes the
+		 * table's insert count, written only when it moved. */
+		tick = __atomic_load_n(&h->tick, __ATOMIC_RELAXED);
+		if (__atomic_load_n(pl_slot_stamp(s), __ATOMIC_RELAXED) != tick)
+			__atomic_store_n(pl_slot_stamp(s), tick, __ATOMIC_RELAXED);
 		return s + h->voff;
 	}
 	default:
