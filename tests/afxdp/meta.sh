@@ -50,18 +50,14 @@ total() { # tag name
 	grep -A1 "^\[$1\]" "$WORK/dut.log" | grep -o "[ ]$2=[0-9]*" | tail -1 | cut -d= -f2
 }
 
+declare -A K U
 run() { # label, extra options...
 	local label=$1
 	shift
 	ip netns exec "$NS_DUT" timeout 90 "$BIN" -i "$DUT_IN_IF" -i "$DUT_OUT_IF" --placement hybrid \
 		--policy "$WORK/meta.policy" --no-tap --ring-size 512 "$@" >"$WORK/dut.log" 2>&1 &
 	DUT=$!
-	for _ in $(seq 300); do
-		grep -q 'worker(s)' "$WORK/dut.log" && break
-		kill -0 $DUT 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q 'worker(s)' "$WORK/dut.log" || { cat "$WORK/dut.log"; fail "$label: pathlab-afxdp did not start"; }
+	pl_wait_log "$WORK/dut.log" 'worker(s)' $DUT || { cat "$WORK/dut.log"; fail "$label: pathlab-afxdp did not start"; }
 	sleep 0.5
 	# ARP and ICMP cross in the kernel (REDIRECT); then the datagrams
 	ip netns exec "$GEN_NS" ping -c 2 -i 0.2 -W 2 "$SINK_IP4" >/dev/null ||
@@ -81,46 +77,44 @@ for i in range(int(sys.argv[2])):
 	DUT=
 	[ $rc = 0 ] || { bad "$label: exit status $rc"; tail -20 "$WORK/dut.log"; }
 	grep -q 'accounting ok' "$WORK/dut.log" || bad "$label: frame accounting: $(grep afxdp-frames "$WORK/dut.log")"
-	K_USER=$(total afxdp-hybrid-xdp-total user)
-	K_STEER=$(total afxdp-hybrid-xdp-total steer_user)
-	K_ACL=$(total afxdp-hybrid-xdp-total acl_pass)
-	K_REFUSED=$(total afxdp-hybrid-xdp-total meta_refused)
-	U_RX=$(total afxdp-hybrid-user-total rx)
-	U_USER=$(total afxdp-hybrid-user-total user)
-	U_USED=$(total afxdp-hybrid-user-total meta_used)
-	U_MISSING=$(total afxdp-hybrid-user-total meta_missing)
-	U_STEER=$(total afxdp-hybrid-user-total steer_user)
-	U_ACL=$(total afxdp-hybrid-user-total acl_pass)
-	U_UDP=$(total afxdp-hybrid-user-total proto_udp)
-	U_IP4=$(total afxdp-hybrid-user-total proto_ipv4)
-	echo "$label: kernel user=${K_USER:-0} steer_user=${K_STEER:-0} acl_pass=${K_ACL:-0}" \
-		"meta_refused=${K_REFUSED:-0}; worker rx=${U_RX:-0} user=${U_USER:-0} meta_used=${U_USED:-0}" \
-		"meta_missing=${U_MISSING:-0} steer_user=${U_STEER:-0} acl_pass=${U_ACL:-0} proto_udp=${U_UDP:-0}"
+	local n
+	for n in user steer_user acl_pass meta_refused; do
+		K[$n]=$(total afxdp-hybrid-xdp-total $n)
+	done
+	for n in rx user meta_used meta_missing steer_user acl_pass proto_udp proto_ipv4; do
+		U[$n]=$(total afxdp-hybrid-user-total $n)
+	done
+	K_USER=${K[user]:-0} K_STEER=${K[steer_user]:-0} K_ACL=${K[acl_pass]:-0} K_REFUSED=${K[meta_refused]:-0}
+	U_RX=${U[rx]:-0} U_USER=${U[user]:-0} U_USED=${U[meta_used]:-0} U_MISSING=${U[meta_missing]:-0}
+	U_STEER=${U[steer_user]:-0} U_ACL=${U[acl_pass]:-0} U_UDP=${U[proto_udp]:-0} U_IP4=${U[proto_ipv4]:-0}
+	echo "$label: kernel user=$K_USER steer_user=$K_STEER acl_pass=$K_ACL meta_refused=$K_REFUSED;" \
+		"worker rx=$U_RX user=$U_USER meta_used=$U_USED meta_missing=$U_MISSING steer_user=$U_STEER" \
+		"acl_pass=$U_ACL proto_udp=$U_UDP proto_ipv4=$U_IP4"
 	# most datagrams must have arrived (a few may be lost to a full ring)
-	[ "${K_USER:-0}" -ge $((N * 9 / 10)) ] || bad "$label: the kernel steered ${K_USER:-0} of $N"
-	[ "${U_RX:-0}" = "${K_USER:-0}" ] && [ "${U_USER:-0}" = "${K_USER:-0}" ] ||
-		bad "$label: the worker saw ${U_RX:-0} frames, gave USER to ${U_USER:-0}; the kernel steered ${K_USER:-0}"
-	[ "${K_STEER:-0}" = "${K_USER:-0}" ] && [ "${K_ACL:-0}" -ge "${K_USER:-0}" ] ||
-		bad "$label: the kernel's stages: steer_user=${K_STEER:-0} acl_pass=${K_ACL:-0}, user=${K_USER:-0}"
-	[ "${K_REFUSED:-0}" = 0 ] || bad "$label: veth refused the metadata ${K_REFUSED} times"
+	[ "$K_USER" -ge $((N * 9 / 10)) ] || bad "$label: the kernel steered $K_USER of $N"
+	[ "$U_RX" = "$K_USER" ] && [ "$U_USER" = "$K_USER" ] ||
+		bad "$label: the worker saw $U_RX frames, gave USER to $U_USER; the kernel steered $K_USER"
+	[ "$K_STEER" = "$K_USER" ] && [ "$K_ACL" -ge "$K_USER" ] ||
+		bad "$label: the kernel's stages: steer_user=$K_STEER acl_pass=$K_ACL, user=$K_USER"
+	[ "$K_REFUSED" = 0 ] || bad "$label: veth refused the metadata $K_REFUSED times"
 }
 
 # ---- 1: with metadata --------------------------------------------------------
 run meta
-[ "${U_USED:-0}" = "${K_USER:-0}" ] && [ "${U_USED:-0}" -gt 0 ] &&
-	ok "meta: the worker resumed all ${U_USED:-0} steered frames from the XDP metadata" ||
-	bad "meta: meta_used=${U_USED:-0}, the kernel steered ${K_USER:-0}"
-[ "${U_MISSING:-0}" = 0 ] && ok "meta: no frame without metadata" || bad "meta: meta_missing=${U_MISSING}"
-[ "${U_STEER:-0}" = 0 ] && [ "${U_ACL:-0}" = 0 ] && [ "${U_UDP:-0}" = 0 ] && [ "${U_IP4:-0}" = 0 ] &&
+[ "$U_USED" = "$K_USER" ] && [ "$U_USED" -gt 0 ] &&
+	ok "meta: the worker resumed all $U_USED steered frames from the XDP metadata" ||
+	bad "meta: meta_used=$U_USED, the kernel steered $K_USER"
+[ "$U_MISSING" = 0 ] && ok "meta: no frame without metadata" || bad "meta: meta_missing=$U_MISSING"
+[ "$U_STEER" = 0 ] && [ "$U_ACL" = 0 ] && [ "$U_UDP" = 0 ] && [ "$U_IP4" = 0 ] &&
 	ok "meta: parse, ACL and steer ran once (in the kernel), not again in the worker" ||
-	bad "meta: the worker ran stages again: steer_user=${U_STEER:-0} acl_pass=${U_ACL:-0} proto_udp=${U_UDP:-0} proto_ipv4=${U_IP4:-0}"
+	bad "meta: the worker ran stages again: steer_user=$U_STEER acl_pass=$U_ACL proto_udp=$U_UDP proto_ipv4=$U_IP4"
 
 # ---- 2: without metadata: the whole pipeline, counted -----------------------
 run no-meta --no-xdp-meta
-[ "${U_USED:-0}" = 0 ] && [ "${U_MISSING:-0}" = "${K_USER:-0}" ] && [ "${U_MISSING:-0}" -gt 0 ] &&
-	ok "no-meta: every steered frame counted meta_missing (${U_MISSING})" ||
-	bad "no-meta: meta_missing=${U_MISSING:-0} meta_used=${U_USED:-0}, the kernel steered ${K_USER:-0}"
-[ "${U_STEER:-0}" = "${K_USER:-0}" ] && [ "${U_ACL:-0}" = "${K_USER:-0}" ] &&
-	ok "no-meta: the worker ran the whole pipeline on them (steer_user=${U_STEER} acl_pass=${U_ACL})" ||
-	bad "no-meta: steer_user=${U_STEER:-0} acl_pass=${U_ACL:-0} in the worker, ${K_USER:-0} steered"
+[ "$U_USED" = 0 ] && [ "$U_MISSING" = "$K_USER" ] && [ "$U_MISSING" -gt 0 ] &&
+	ok "no-meta: every steered frame counted meta_missing ($U_MISSING)" ||
+	bad "no-meta: meta_missing=$U_MISSING meta_used=$U_USED, the kernel steered $K_USER"
+[ "$U_STEER" = "$K_USER" ] && [ "$U_ACL" = "$K_USER" ] &&
+	ok "no-meta: the worker ran the whole pipeline on them (steer_user=$U_STEER acl_pass=$U_ACL)" ||
+	bad "no-meta: steer_user=$U_STEER acl_pass=$U_ACL in the worker, $K_USER steered"
 pl_done
