@@ -133,6 +133,7 @@ struct afx_opts {
 	int spin;
 	uint32_t idle_yield; /* sched_yield every N empty passes (0: never) */
 	int no_sg;
+	int no_xdp_meta; /* hybrid: the XDP program sends USER frames without its decision */
 	int quiet;
 	int verbose;
 	const char *replay, *results_out;
@@ -275,7 +276,7 @@ int afx_opt_check(const struct afx_opts *o);
 /* ---- afxdp_dp.c: the data path ---- */
 unsigned afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int ifindex,
 			  uint32_t queue, const struct xdp_desc *d, unsigned n, struct afx_act *act,
-			  unsigned *nused);
+			  unsigned *nused, bool meta);
 int afx_dp_frames_check(struct afx_worker *w);
 void afx_dp_recycle(struct afx_worker *w, uint64_t addr, uint32_t frame_size);
 void afx_dp_refill(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x);

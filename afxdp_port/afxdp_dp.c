@@ -14,10 +14,11 @@
  * frame's linear part and fragments. Returns the frames (act[0..ret)) and in
  * *nused the descriptors they take; a chain the batch ends inside of is left
  * for the next batch. The one function both the worker and --replay go
- * through. */
+ * through. meta (the hybrid placement): the frames come from the core's XDP
+ * program, which put its decision in front of each (pl_core_process_meta). */
 unsigned afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int ifindex,
 			  uint32_t queue, const struct xdp_desc *d, unsigned n, struct afx_act *act,
-			  unsigned *nused)
+			  unsigned *nused, bool meta)
 {
 	unsigned nf = 0, i = 0;
 
@@ -48,7 +49,7 @@ unsigned afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int
 			.rx_queue = queue,
 			.frags_len = frags,
 		};
-		v = pl_core_process(&b, &out);
+		v = meta ? pl_core_process_meta(&b, &out) : pl_core_process(&b, &out);
 		act[nf] = (struct afx_act){ .addr = (uint64_t)(b.data - umem), .len = b.len,
 					    .verdict = (uint32_t)v, .out_port = out, .seg = i,
 					    .nseg = j - i + 1 };
@@ -298,7 +299,7 @@ static unsigned afx_dp_rx_batch(struct afx_app *app, struct afx_worker *w, struc
 	for (uint32_t i = 0; i < n; i++)
 		d[i] = *xsk_ring_cons__rx_desc(&x->rx, idx + i);
 	nf = afx_dp_batch_run(w->umem_area, app->o.frame_size, app->o.frame_size, x->port->ifindex,
-			      x->queue, d, n, act, &used);
+			      x->queue, d, n, act, &used, app->o.placement == AFX_PLACE_HYBRID);
 	if (used < n)
 		xsk_ring_cons__cancel(&x->rx, n - used);
 	xsk_ring_cons__release(&x->rx, used);

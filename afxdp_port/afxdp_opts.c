@@ -113,6 +113,9 @@ static const struct plt_opt afx_opt_table[] = {
 	  "kernel 6.17+; 32..tx ring; default: the batch if above 32, else the kernel's 32)" },
 	{ "no-sg", 0, PLT_OPT_FLAG, O(no_sg), NULL,
 	  "bind without XDP_USE_SG: no multi-buffer frames (longer ones are dropped by the kernel)" },
+	{ "no-xdp-meta", 0, PLT_OPT_FLAG, O(no_xdp_meta), NULL,
+	  "hybrid: USER frames reach the worker without the XDP program's decision (metadata), "
+	  "so it runs the whole pipeline on them again (meta_missing)" },
 	{ "frames", 0, PLT_OPT_U32, O(frames), "N", "UMEM frames per worker (default 4 x ring size x ports)" },
 	{ "bpf-obj", 0, PLT_OPT_STR, O(bpf_obj), "FILE",
 	  "the core's BPF object for --placement hybrid (default: the build's, then the installed one)" },
@@ -211,6 +214,11 @@ int afx_opt_check(const struct afx_opts *o)
 				r[i].name, r[i].v);
 			return -EINVAL;
 		}
+	}
+	if (o->no_xdp_meta && o->placement != AFX_PLACE_HYBRID) {
+		pr_warn("--no-xdp-meta: only the hybrid placement has an XDP program that decides (add "
+			"--placement hybrid)\n");
+		return -EINVAL;
 	}
 	if (o->frame_size != 2048 && o->frame_size != 4096) {
 		pr_warn("--frame-size %u: aligned UMEM chunks are 2048 or 4096 bytes (try 4096)\n",

@@ -83,7 +83,7 @@ int afx_replay_run(struct afx_app *app)
 		nd = afx_replay_layout(umem, f.data, f.len, d);
 		cfg->clock_ns = plt_replay_clock_ns(i);
 		afx_dp_batch_run(umem, PLT_REPLAY_PAGE, PLT_REPLAY_HEADROOM + PLT_REPLAY_MAX_DATA, ifindex, 0,
-				 d, nd, &a, &used);
+				 d, nd, &a, &used, false);
 		memcpy(flat, umem + a.addr, a.len);
 		len = a.len;
 		for (unsigned k = 1; k < a.nseg; k++) {

@@ -41,6 +41,9 @@ int afx_setup_port_load(struct afx_app *app, struct afx_port *p)
 		.prog = hybrid ? PLT_CORE_PROG : AFX_REDIRECT_PROG,
 		.share = hybrid && p != &app->port[0] ? app->port[0].bpf.obj : NULL,
 		.no_share = (const char *const[]){ "xsks_map", NULL },
+		/* --no-xdp-meta: USER frames leave XDP without its decision */
+		.rodata = (struct plt_bpf_rodata[]){ { "pl_user_meta", 0 } },
+		.nrodata = hybrid && app->o.no_xdp_meta ? 1 : 0,
 	});
 	if (err)
 		return err;

@@ -19,6 +19,8 @@ struct pl_ctx {
 	__u32 ifindex;           /* receiving interface */
 	__u32 rx_queue;
 	__u32 out_port;          /* set with REDIRECT */
+	__u64 stage;             /* the stage that decided (enum pl_stage_id), or PL_META_NO_STAGE;
+				  * 64 bits: the verifier tracks a spilled constant, not bytes */
 	struct pl_hdrs h;
 };
 

@@ -7,6 +7,7 @@
 
 #include "pl_ctx.h"
 #include "pl_stages.h"
+#include "pl_meta.h"
 
 PL_INLINE void pl_count_protocols(struct pl_ctx *c)
 {
@@ -38,13 +39,20 @@ PL_INLINE void pl_count_protocols(struct pl_ctx *c)
 	pl_count(c, idx);
 }
 
-/* Run the core on one frame. Returns the verdict (never PL_CONTINUE); with
- * PL_REDIRECT, c->out_port names the port. */
-PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
+/* The stages' indexes in PL_STAGES (struct pl_meta's stage). */
+enum pl_stage_id {
+#define PL_X(name) PL_STAGE_ID_##name,
+	PL_STAGES(PL_X)
+#undef PL_X
+	PL_STAGE_ID__MAX,
+};
+
+/* The frame's context: buffer, the live configuration bank, counters.
+ * Returns 0, or -1 when a table is missing (the frame is ABORTED). */
+PL_INLINE int pl_run_open(struct pl_ctx *c, pl_hw_ctx *hw)
 {
 	__u32 zero = 0, bank;
 	__u32 *live;
-	int v;
 
 	c->hw = hw;
 	c->data = pl_hw_data(hw);
@@ -54,18 +62,61 @@ PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
 	c->rx_queue = pl_hw_rx_queue(hw);
 	c->out_port = 0;
 	c->now_ns = 0;
+	c->stage = PL_META_NO_STAGE;
 	live = pl_table_lookup(&pl_config_live, &zero);
 	if (!live)
-		return PL_ABORTED;
+		return -1;
 	bank = pl_config_bank_load(live) & (PL_CONFIG_BANKS - 1);
 	c->cfg = pl_table_lookup(&pl_config, &bank);
 	c->cnt = pl_table_lookup(&pl_counters, &zero);
 	if (!c->cfg || !c->cnt)
-		return PL_ABORTED;
+		return -1;
+	return 0;
+}
 
+PL_INLINE void pl_count_rx(struct pl_ctx *c)
+{
 	pl_stat_add(&c->cnt->c[PL_CNT_RX_PACKETS], 1);
 	pl_stat_add(&c->cnt->c[PL_CNT_RX_BYTES], c->len);
+}
 
+/* The stages from index first on, in order, up to the first verdict (its
+ * stage in c->stage); none: the default verdict. */
+PL_INLINE int pl_run_stages(struct pl_ctx *c, __u32 first)
+{
+	int v;
+
+#define PL_X(name)                                                              \
+	if (PL_STAGE_ID_##name >= first) {                                      \
+		v = pl_stage_##name(c);                                         \
+		if (v != PL_CONTINUE) {                                         \
+			c->stage = PL_STAGE_ID_##name;                          \
+			return v;                                               \
+		}                                                               \
+	}
+	PL_STAGES(PL_X)
+#undef PL_X
+	return c->cfg->default_verdict < PL_VERDICT__MAX && c->cfg->default_verdict != PL_REDIRECT
+		       ? (int)c->cfg->default_verdict
+		       : PL_PASS;
+}
+
+/* Count the verdict and take the sample the sample stage picked. */
+PL_INLINE int pl_run_end(struct pl_ctx *c, int v)
+{
+	if (v < 0 || v >= PL_VERDICT__MAX)
+		v = PL_ABORTED;
+	pl_stat_add(&c->cnt->c[PL_CNT_V_DROP + v], 1);
+	pl_sample_verdict(c, v);
+	return v;
+}
+
+/* The whole pipeline on a frame pl_run_open opened. */
+PL_INLINE int pl_run_frame(struct pl_ctx *c)
+{
+	int v;
+
+	pl_count_rx(c);
 	switch (c->cfg->mode) {
 	case PL_MODE_PASS_ALL:
 		v = PL_PASS;
@@ -97,22 +148,45 @@ PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
 		v = PL_PASS;
 		goto out;
 	}
-
-#define PL_X(name)                                                              \
-	v = pl_stage_##name(c);                                                 \
-	if (v != PL_CONTINUE)                                                   \
-		goto out;
-	PL_STAGES(PL_X)
-#undef PL_X
-	v = c->cfg->default_verdict < PL_VERDICT__MAX && c->cfg->default_verdict != PL_REDIRECT
-		    ? (int)c->cfg->default_verdict
-		    : PL_PASS;
+	v = pl_run_stages(c, 0);
 out:
-	if (v < 0 || v >= PL_VERDICT__MAX)
-		v = PL_ABORTED;
-	pl_stat_add(&c->cnt->c[PL_CNT_V_DROP + v], 1);
-	pl_sample_verdict(c, v);
-	return v;
+	return pl_run_end(c, v);
+}
+
+/* Run the core on one frame. Returns the verdict (never PL_CONTINUE); with
+ * PL_REDIRECT, c->out_port names the port; c->stage is the stage that
+ * decided (PL_META_NO_STAGE: the mode, the parser or the default). */
+PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
+{
+	if (pl_run_open(c, hw))
+		return PL_ABORTED;
+	return pl_run_frame(c);
+}
+
+/* Resume a frame the XDP build already ran (the hybrid placements): m is
+ * what it decided (core/pl_meta.h). The parse and the stages up to m->stage
+ * are not run again, and what they count (protocols, per-stage counters,
+ * per-source state, buckets, samples) stays counted once, in the kernel;
+ * this side counts the frame (rx), meta_used and the verdict. A verdict in
+ * m is final; PL_CONTINUE runs the stages after m->stage. Offsets in m that
+ * do not fit the frame: the whole pipeline runs (meta_missing). */
+PL_INLINE int pl_run_resume(struct pl_ctx *c, pl_hw_ctx *hw, const struct pl_meta *m)
+{
+	int v;
+
+	if (pl_run_open(c, hw))
+		return PL_ABORTED;
+	if (pl_meta_hdrs(m, c->data, c->data_end, &c->h)) {
+		pl_count(c, PL_CNT_META_MISSING);
+		return pl_run_frame(c);
+	}
+	pl_count_rx(c);
+	pl_count(c, PL_CNT_META_USED);
+	c->stage = m->stage;
+	v = m->verdict;
+	if (v == PL_CONTINUE)
+		v = pl_run_stages(c, (__u32)m->stage + 1);
+	return pl_run_end(c, v);
 }
 
 #endif

@@ -128,7 +128,10 @@ struct pl_addr {
 	X(BLOCK_SRC, "block_src", "block: source address in the source list")  \
 	X(BLOCK_DST, "block_dst", "block: destination address in the destination list") \
 	X(SAMPLED, "sampled", "sample: frames copied to the sample ring")        \
-	X(SAMPLE_LOST, "sample_lost", "sample: samples lost (ring full: no reader, or it is too slow)")
+	X(SAMPLE_LOST, "sample_lost", "sample: samples lost (ring full: no reader, or it is too slow)") \
+	X(META_USED, "meta_used", "hybrid, user space: frames resumed from the XDP program's decision (metadata)") \
+	X(META_MISSING, "meta_missing", "hybrid, user space: frames without the XDP program's metadata (whole pipeline run)") \
+	X(META_REFUSED, "meta_refused", "hybrid, XDP: metadata refused by the driver (frame sent to user space without)")
 
 enum pl_counter {
 #define PL_X(n, s, d) PL_CNT_##n,

@@ -76,7 +76,13 @@ static inline int pl_dpdk_core(unsigned w, uint16_t pid, uint16_t q, struct rte_
 	b.ifindex = ports[pid].ifindex;
 	b.rx_queue = q;
 	*out = 0;
-	v = pl_core_process(&b, out);
+	/* --hybrid on net_af_xdp: the frame left the core's XDP program with
+	 * its decision just before it (XDP metadata); the PMD's mbufs are the
+	 * UMEM's frames, so those bytes are the end of the mbuf's headroom */
+	if (opts.hybrid && ports[pid].iface[0])
+		v = pl_core_process_meta(&b, out);
+	else
+		v = pl_core_process(&b, out);
 	m->data_off = (uint16_t)(b.data - (uint8_t *)m->buf_addr);
 	m->data_len = (uint16_t)b.len;
 	m->pkt_len = b.len + b.frags_len;

@@ -305,13 +305,20 @@ int plr_bpf_test_run(int fd, const uint8_t *frame, uint32_t len, const struct pl
 		.data_end = len,
 		.ingress_ifindex = e->ifindex,
 		.rx_queue_index = e->rx_queue,
-	};
+	}, ctx_out = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = len, .data_out = out,
 		    .data_size_out = out ? PLT_REPLAY_MAX_FRAME + PLT_REPLAY_HEADROOM : 0, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .repeat = (int)repeat);
+		    .ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out), .repeat = (int)repeat);
 
 	if (bpf_prog_test_run_opts(fd, &t))
 		return -errno;
+	/* The output starts at the XDP metadata (ctx_out.data bytes: the
+	 * decision USER frames carry to user space, core/pl_meta.h), which is
+	 * not part of the frame. */
+	if (out && ctx_out.data && ctx_out.data <= t.data_size_out) {
+		memmove(out, out + ctx_out.data, t.data_size_out - ctx_out.data);
+		t.data_size_out -= ctx_out.data;
+	}
 	if (out_len)
 		*out_len = t.data_size_out;
 	if (action)

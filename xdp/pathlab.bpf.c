@@ -4,7 +4,8 @@
  *           bpf_redirect to the receiving port, see pl_tx_as_redirect),
  *   REDIRECT -> bpf_redirect_map(pl_tx_ports, out_port),
  *   USER -> bpf_redirect_map(xsks_map, rx_queue) falling back to XDP_PASS
- *           when no socket is bound on that queue,
+ *           when no socket is bound on that queue, with the decision in
+ *           the XDP metadata (pl_meta_put),
  *   ABORTED -> XDP_ABORTED.
  * With spreading on (pl_spread_n, set before load by pathlab-xdp --spread),
  * `pathlab` only hashes each flow to one CPU of the set and redirects it
@@ -52,6 +53,11 @@ const volatile __u32 pl_pass_to_xsk = 0;
  * same veth is flushed whenever the peer has NAPI (GRO on, threaded NAPI or
  * a program). */
 const volatile __u32 pl_tx_as_redirect = 0;
+/* USER frames carry what this program decided to user space in the XDP
+ * metadata (core/pl_meta.h), so the hybrid placements' user-space core
+ * resumes there instead of running the pipeline again. On unless the loader
+ * clears it (pathlab-afxdp --no-xdp-meta). */
+const volatile __u32 pl_user_meta = 1;
 PL_TABLE(pl_last_result, PERCPU_ARRAY, __u32, struct pl_result_rec, 1);
 
 /* Spreading: the number of slots of pl_spread_cpus in use (0: off, and the
@@ -107,6 +113,27 @@ static __always_inline int pl_spread(struct xdp_md *xdp)
 	return bpf_redirect_map(&pl_cpumap, *cpu, 0);
 }
 
+/* Put c's decision v in front of the frame (struct pl_meta). A driver
+ * without metadata support refuses (meta_refused): the frame goes without,
+ * and user space runs the whole pipeline on it (meta_missing there). It
+ * takes the context pointer the pipeline keeps (c->hw): keeping the
+ * program's own argument alive until here costs the verifier a quarter
+ * more instructions. */
+static __always_inline void pl_meta_put(struct pl_ctx *c, int v)
+{
+	struct xdp_md *xdp = c->hw;
+	struct pl_meta *m;
+
+	if (bpf_xdp_adjust_meta(xdp, -(int)sizeof(*m))) {
+		pl_count(c, PL_CNT_META_REFUSED);
+		return;
+	}
+	m = (void *)(long)xdp->data_meta;
+	if ((void *)(m + 1) > (void *)(long)xdp->data)
+		return;
+	pl_meta_fill(m, &c->h, c->len, (__u32)c->stage, v);
+}
+
 /* Frags-aware (BPF_F_XDP_HAS_FRAGS): a frame larger than one buffer (MTU
  * 9000) arrives with its headers in the first buffer and its payload in
  * fragments; the core reads the first and counts the whole frame
@@ -156,6 +183,8 @@ static __always_inline int pl_xdp(struct xdp_md *xdp, const int in_cpumap)
 		/* a cpumap frame belongs to no receive queue: no socket takes it */
 		if (in_cpumap)
 			return XDP_PASS;
+		if (pl_user_meta)
+			pl_meta_put(&c, v);
 		return bpf_redirect_map(&xsks_map, c.rx_queue, XDP_PASS);
 	default:
 		return XDP_ABORTED;

@@ -258,7 +258,9 @@ int pl_metrics_report_ctl(void *ctl, unsigned n, struct pl_report *r)
 	return pl_report_read(ctl, n, r);
 }
 
-/* Hybrid: kernel counters, its USER verdicts replaced by the user core's. */
+/* Hybrid: kernel counters, its USER verdicts replaced by the user core's,
+ * and the user core's count of frames resumed from the kernel's decision
+ * or run again without it (the kernel never counts those two). */
 void pl_metrics_merge_hybrid(const struct pl_counters *kernel, const struct pl_counters *user,
 			     struct pl_counters *out)
 {
@@ -266,6 +268,8 @@ void pl_metrics_merge_hybrid(const struct pl_counters *kernel, const struct pl_c
 	out->c[PL_CNT_V_USER] = 0;
 	for (int v = 0; v < PL_VERDICT__MAX; v++)
 		out->c[PL_CNT_V_DROP + v] += user->c[PL_CNT_V_DROP + v];
+	out->c[PL_CNT_META_USED] = user->c[PL_CNT_META_USED];
+	out->c[PL_CNT_META_MISSING] = user->c[PL_CNT_META_MISSING];
 }
 
 /* ---- the server ---- */

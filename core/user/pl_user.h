@@ -73,6 +73,12 @@ struct pl_config *pl_core_config(void);
 /* Run the core on one frame. b->data/len may change (head/tail adjust).
  * Returns an enum pl_verdict; *out_port is set for PL_REDIRECT. */
 int pl_core_process(struct pl_buf *b, uint32_t *out_port);
+/* The same for a frame the XDP build handed to user space (the hybrid
+ * placements): with the XDP program's decision in the metadata right before
+ * b->data (struct pl_meta, core/pl_meta.h, within b->headroom), the core
+ * resumes there (pl_run_resume: meta_used); without it, or with one that
+ * does not match the frame, the whole pipeline runs (meta_missing). */
+int pl_core_process_meta(struct pl_buf *b, uint32_t *out_port);
 
 /* Drain up to max records of ring r (PL_RING), every worker's, oldest
  * first per worker: fn(record, size, arg) for each; a non-zero return stops

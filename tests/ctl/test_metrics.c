@@ -272,11 +272,16 @@ static void test_hybrid_and_addr(void)
 	u.c[PL_CNT_V_USER] = 15;
 	u.c[PL_CNT_V_TX] = 3;
 	u.c[PL_CNT_P_UDP] = 18;
+	u.c[PL_CNT_META_USED] = 17; /* resumed from the kernel's decision */
+	u.c[PL_CNT_META_MISSING] = 1;
+	k.c[PL_CNT_META_REFUSED] = 1;
 	pl_metrics_merge_hybrid(&k, &u, &m);
 	CHECK(m.c[PL_CNT_RX_PACKETS] == 100, "rx is the kernel's: %llu", (unsigned long long)m.c[PL_CNT_RX_PACKETS]);
 	CHECK(m.c[PL_CNT_P_UDP] == 100, "stage counters are the kernel's");
 	CHECK(m.c[PL_CNT_V_DROP] == 30 && m.c[PL_CNT_V_REDIRECT] == 50, "kernel verdicts kept");
 	CHECK(m.c[PL_CNT_V_USER] == 15 && m.c[PL_CNT_V_TX] == 3, "USER replaced by the user core's verdicts");
+	CHECK(m.c[PL_CNT_META_USED] == 17 && m.c[PL_CNT_META_MISSING] == 1 && m.c[PL_CNT_META_REFUSED] == 1,
+	      "meta_used and meta_missing are the user core's, meta_refused the kernel's");
 	CHECK(pl_metrics_check_addr("127.0.0.1:9100", &err) == 0, "v4");
 	CHECK(pl_metrics_check_addr("[::1]:0", &err) == 0, "v6");
 	CHECK(pl_metrics_check_addr(":9100", &err) == 0, "any");

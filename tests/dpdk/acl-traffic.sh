@@ -4,7 +4,8 @@
 # mode) between two namespaces, with the ACL of examples/acl.policy plus a
 # two-port wire: TCP 80 gets through, TCP 22 does not, N UDP datagrams
 # arrive and the core's counters (read with the real dpdk-telemetry.py)
-# match what was sent. SIGINT stops it cleanly: exit 0, no XDP program left
+# match what was sent (with --hybrid: DPDK resumed every USER frame from the
+# XDP metadata and ran no stage again). SIGINT stops it cleanly: exit 0, no XDP program left
 # on either port, no process left.
 #   acl-traffic.sh PATHLAB_DPDK ACL_POLICY [--hybrid]
 set -u
@@ -78,6 +79,13 @@ else
 	[ "$(val verdict_redirect)" = 0 ] || fail "hybrid: DPDK saw $(val verdict_redirect) REDIRECT frames (the kernel should)"
 	[ "$(val verdict_user)" = $N ] || fail "hybrid: DPDK saw $(val verdict_user) USER frames, sent $N"
 	[ "$(val rx_packets)" = $N ] || fail "hybrid: DPDK saw $(val rx_packets) frames, only the $N USER ones should reach it"
+	# the kernel's decision came with each frame (XDP metadata in the mbuf's
+	# headroom): DPDK resumed there, the parse and the stages ran once
+	[ "$(val meta_used)" = $N ] || fail "hybrid: meta_used=$(val meta_used) in DPDK's core, $N USER frames"
+	[ "$(val meta_missing)" = 0 ] || fail "hybrid: meta_missing=$(val meta_missing): frames came without the kernel's decision"
+	[ "$(val steer_user)" = 0 ] && [ "$(val proto_udp)" = 0 ] ||
+		fail "hybrid: DPDK's core ran the stages again: steer_user=$(val steer_user) proto_udp=$(val proto_udp)"
+	echo "ok: DPDK resumed all $N USER frames from the XDP metadata (meta_used), no stage ran twice"
 	for i in $IF_A1 $IF_B1; do
 		id=$(pl_d_xdp_id $i)
 		bpftool prog show id "$id" | grep -q 'name pathlab ' || fail "hybrid: program $id on $i is not pathlab"
@@ -88,6 +96,7 @@ else
 	K=$(tel /pathlab/xdp) || fail "dpdk-telemetry.py /pathlab/xdp (the kernel's counters)"
 	kval() { python3 -c "import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], -1))" "$K" "$1"; }
 	[ "$(kval verdict_user)" = $N ] || fail "hybrid: /pathlab/xdp verdict_user=$(kval verdict_user), sent $N"
+	[ "$(kval steer_user)" = $N ] || fail "hybrid: /pathlab/xdp steer_user=$(kval steer_user), sent $N"
 	[ "$(kval acl_drop)" -ge 1 ] || fail "hybrid: /pathlab/xdp acl_drop=$(kval acl_drop): the kernel dropped no TCP 22 SYN"
 	[ "$(kval verdict_redirect)" -ge 4 ] || fail "hybrid: /pathlab/xdp verdict_redirect=$(kval verdict_redirect)"
 	echo "ok: /pathlab/xdp: user=$(kval verdict_user) drop=$(kval verdict_drop) redirect=$(kval verdict_redirect)"

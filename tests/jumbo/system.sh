@@ -148,5 +148,11 @@ if [ "${DP%%-*}" = afxdp ]; then
 	want=$N
 	[ "$DP" = afxdp-hybrid ] && want=$N_USER # XDP decides the rest in the kernel
 	[ "${mb:-x}" = "$want" ] && ok "received as descriptor chains: $mb" || bad "rx_multibuf ${mb:-?}, want $want"
+	if [ "$DP" = afxdp-hybrid ]; then
+		# the XDP metadata travels in front of the chain's first buffer
+		mu=$(grep -A1 '^\[afxdp-hybrid-user-total\]' "$TMP/dp.log" | grep -o ' meta_used=[0-9]*' | cut -d= -f2)
+		[ "${mu:-x}" = "$N_USER" ] && ok "chains resumed from the XDP metadata: $mu" ||
+			bad "meta_used ${mu:-?}, want $N_USER"
+	fi
 fi
 pl_done "$DP jumbo frames"

@@ -133,6 +133,17 @@ pl_in() {
 	"$PL_TOPO" exec "${PL_TOPO_NAME:?pl_in: no topology is up}" "$role" -- "$@"
 }
 
+# Wait up to TENTHS/10 s (default 30 s) for PATTERN in FILE while process PID
+# runs; 0 once it is there.
+pl_wait_log() { # file pattern pid [tenths]
+	for _ in $(seq "${4:-300}"); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q "$2" "$1" 2>/dev/null
+}
+
 pl_xdp_wait() {
 	local ns=$1 ifn=$2 want=$3 on
 	for _ in $(seq 300); do

@@ -10,6 +10,8 @@
 #include "stages/route.h"
 #include "stages/block.h"
 #include "stages/sample.h"
+#include "stages/steer.h"
+#include "pl_pipeline.h" /* the stage indexes (struct pl_meta) */
 #include "pl_user.h"
 #include <errno.h>
 #include <pthread.h>
@@ -1220,6 +1222,92 @@ static void test_sample(void)
 	CHECK(pl_ring_consume(&pl_sample_ring, 100, sample_take, &g) == 0, "sampling off: no record");
 }
 
+
+/* The hybrid placements' resume (pl_core_process_meta): a frame with the
+ * XDP build's decision in front of it is not parsed or staged again; a
+ * struct that does not match the frame, or one already used, is not taken
+ * and the whole pipeline runs (meta_missing). */
+static void test_meta_resume(void)
+{
+	struct pl_steer_key k = { .proto = IPPROTO_TCP, .port = 7777 };
+	struct pl_steer_val sv = { .action = PL_USER };
+	struct pl_meta *m = (struct pl_meta *)(mem + HEADROOM - sizeof(*m));
+	struct pl_buf b;
+	struct pl_hdrs h;
+	__u64 used, missing, steer, tcp, rx, user;
+	__u8 f[256];
+	size_t len;
+	__u32 p;
+	int v;
+
+	pl_table_update(&pl_steer, &k, &sv, PL_UPDATE_ANY);
+	cfg()->steer_enabled = 1;
+	len = st_tcp_frame(f, 0, "10.0.0.1", "10.0.0.2", 40000, 7777, PL_TCP_ACK, 1, 1, 0, "x");
+	memcpy(mem + HEADROOM, f, len);
+	CHECK(pl_parse_frame(mem + HEADROOM, mem + HEADROOM + len, (__u32)len, &h) == 0, "parse");
+	b = (struct pl_buf){ .data = mem + HEADROOM, .len = (uint32_t)len, .headroom = HEADROOM };
+
+	/* the kernel steered it (USER at steer): the verdict, nothing rerun */
+	pl_meta_fill(m, &h, (__u32)len, PL_STAGE_ID_steer, PL_USER);
+	used = counter(PL_CNT_META_USED), steer = counter(PL_CNT_STEER_USER);
+	tcp = counter(PL_CNT_P_TCP), rx = counter(PL_CNT_RX_PACKETS), user = counter(PL_CNT_V_USER);
+	v = pl_core_process_meta(&b, &p);
+	CHECK(v == PL_USER, "resumed USER (%d)", v);
+	CHECK(counter(PL_CNT_META_USED) == used + 1 && counter(PL_CNT_RX_PACKETS) == rx + 1 &&
+		      counter(PL_CNT_V_USER) == user + 1,
+	      "meta_used, rx and verdict_user counted once");
+	CHECK(counter(PL_CNT_STEER_USER) == steer && counter(PL_CNT_P_TCP) == tcp,
+	      "steer_user and proto_tcp not counted again");
+	CHECK(m->magic == 0, "the struct is used once (magic cleared)");
+
+	/* the same bytes again: no struct any more, the whole pipeline */
+	missing = counter(PL_CNT_META_MISSING);
+	v = pl_core_process_meta(&b, &p);
+	CHECK(v == PL_USER && counter(PL_CNT_META_MISSING) == missing + 1 &&
+		      counter(PL_CNT_STEER_USER) == steer + 1 && counter(PL_CNT_P_TCP) == tcp + 1,
+	      "without a struct: meta_missing, the pipeline ran (%d)", v);
+
+	/* a struct written for another frame length: not taken */
+	pl_meta_fill(m, &h, (__u32)len + 1, PL_STAGE_ID_steer, PL_USER);
+	v = pl_core_process_meta(&b, &p);
+	CHECK(counter(PL_CNT_META_MISSING) == missing + 2 && counter(PL_CNT_META_USED) == used + 1,
+	      "length mismatch: not taken");
+	/* another version: not taken */
+	pl_meta_fill(m, &h, (__u32)len, PL_STAGE_ID_steer, PL_USER);
+	m->version = PL_META_VERSION + 1;
+	v = pl_core_process_meta(&b, &p);
+	CHECK(counter(PL_CNT_META_MISSING) == missing + 3, "unknown version: not taken");
+	/* no room before the frame for a struct: not read */
+	pl_meta_fill(m, &h, (__u32)len, PL_STAGE_ID_steer, PL_USER);
+	b.headroom = sizeof(*m) - 1;
+	v = pl_core_process_meta(&b, &p);
+	CHECK(counter(PL_CNT_META_MISSING) == missing + 4 && m->magic == PL_META_MAGIC,
+	      "headroom below the struct: not read");
+	b.headroom = HEADROOM;
+
+	/* CONTINUE after acl: the stages after it run (steer decides) */
+	pl_meta_fill(m, &h, (__u32)len, PL_STAGE_ID_acl, PL_CONTINUE);
+	steer = counter(PL_CNT_STEER_USER), tcp = counter(PL_CNT_P_TCP);
+	v = pl_core_process_meta(&b, &p);
+	CHECK(v == PL_USER && counter(PL_CNT_STEER_USER) == steer + 1 && counter(PL_CNT_P_TCP) == tcp &&
+		      counter(PL_CNT_META_USED) == used + 2,
+	      "CONTINUE after acl: steer ran, the parse did not (%d)", v);
+	/* CONTINUE after steer: the parse results carried, the rest decides */
+	pl_meta_fill(m, &h, (__u32)len, PL_STAGE_ID_steer, PL_CONTINUE);
+	v = pl_core_process_meta(&b, &p);
+	CHECK(v == (int)cfg()->default_verdict && counter(PL_CNT_STEER_USER) == steer + 1,
+	      "CONTINUE after steer: default verdict (%d)", v);
+	/* offsets that do not fit the frame: the whole pipeline */
+	h.l3_off = 4000;
+	pl_meta_fill(m, &h, (__u32)len, PL_STAGE_ID_steer, PL_USER);
+	v = pl_core_process_meta(&b, &p);
+	CHECK(v == PL_USER && counter(PL_CNT_META_MISSING) == missing + 5 &&
+		      counter(PL_CNT_STEER_USER) == steer + 2,
+	      "offsets past the frame: the whole pipeline");
+	pl_table_delete(&pl_steer, &k);
+	cfg()->steer_enabled = 0;
+}
+
 int main(void)
 {
 	int err = pl_core_init(2);
@@ -1239,6 +1327,7 @@ int main(void)
 	test_route_lpm();
 	test_block();
 	test_sample();
+	test_meta_resume();
 	pl_core_fini();
 	return pl_check_done("stages");
 }
