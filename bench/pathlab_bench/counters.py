@@ -6,6 +6,8 @@ trial's figures are differences of two readings (delta()).
 
 - prometheus: the /metrics endpoint every pathlab datapath serves
   (pathlab-xdp stats --metrics, pathlab-afxdp --metrics, pathlab-dpdk --metrics)
+- sink: what pl-sink received, from its own counters (--counts FILE): the
+  delivered count on any interface
 - veth: the kernel's per-interface counters (ethtool -S and ip -s link)
 - nftables: rule counters by comment (nft -j list table)
 - ovs: Open vSwitch's port and flow counters (pl-ovs bench-counters)
@@ -51,6 +53,17 @@ def prometheus(topo, role, port):
             key = name[len("pathlab_"):-len("_total")] if name.startswith("pathlab_") else name
             c["x." + key] = c.get("x." + key, 0) + int(val)
     return c
+
+
+def sink(topo, path):
+    """pl-sink's running totals (--counts FILE): {"packets", "bytes",
+    "polled_ns"} (polled_ns: CLOCK_MONOTONIC of the reading), or None."""
+    c = {}
+    for line in topo.read_file("sink", path).splitlines():
+        k, _, v = line.partition("=")
+        if v.strip().isdigit():
+            c[k.strip()] = int(v)
+    return c if "packets" in c and "polled_ns" in c else None
 
 
 def veth(topo, role, ifname):

@@ -15,8 +15,9 @@ import os
 import shutil
 
 from . import counters as C
+from . import placement as P
 from .lab import Error
-from .paths import Path
+from .paths import Controlled, Path
 from .paths_dpdk import NET_AF_XDP_NO_JUMBO, TestpmdRef
 from .where import layout
 
@@ -227,9 +228,19 @@ class OvsDpdk(OvsDpdkMixin, Ovs):
     def check(self, wl):
         return _dpdk_reason() or Ovs.check(self, wl)
 
+    def placements(self):
+        # one placement: everything on the budget (docs/benchmarking.md, "Placement")
+        return P.afxdp(self.ctx.gen_cpu, self.ctx.dut_cpus, self.poller, None, both=False)
+
     def start(self, topo, place, wl, policy_file):
         Ovs.start(self, topo, place, wl, policy_file)
         self.pmd_perf_start(wl)
+
+    def switch(self, wl, policy_file):
+        self.pmd_perf_save()
+        ok = Ovs.switch(self, wl, policy_file)
+        self.pmd_perf_start(wl)
+        return ok
 
     def stop(self):
         self.pmd_perf_save()
@@ -238,10 +249,40 @@ class OvsDpdk(OvsDpdkMixin, Ovs):
 
 class OvsPvp(OvsDpdkMixin, Path):
     """PVP: DUT_IN_IF -> vhu0 -> the application -> vhu1 -> DUT_OUT_IF (and back).
-    OVS's PMD and the application's worker share the DUT budget."""
+    OVS's PMD and the application's worker share the DUT budget. OVS, its
+    ports and flows and the application stay up for every cell of the row:
+    pathlab-dpdk takes the next workload's policy through its control socket
+    (pathlab-policy apply --target dpdk:FILE_PREFIX), as on net_af_xdp."""
     vnf = "pathlab-dpdk"
     no_jumbo = NET_AF_XDP_NO_JUMBO
     workloads = ("drop", "fwd", "acl")
+    live_switch = True
+    poller = "cpu%d (ovs-vswitchd-dpdk PMD thread and the application's worker lcore)"
+
+    def placements(self):
+        # one placement: OVS's PMD and the application's worker on the budget
+        return P.afxdp(self.ctx.gen_cpu, self.ctx.dut_cpus, self.poller, None, both=False)
+
+    def vnf_policy(self, wl, policy_file):
+        """The workload's policy with the DUT's interfaces renamed to the virtio_user ports."""
+        t = self.topo.info
+        pol = os.path.join(self.rundir, "pvp-%s.policy" % wl.name)
+        with open(policy_file) as f, open(pol, "w") as g:
+            g.write(f.read().replace(t["DUT_IN_IF"], "virtio_user0").replace(t["DUT_OUT_IF"], "virtio_user1"))
+        return pol
+
+    # pathlab-dpdk's control plane, as for the pathlab-dpdk rows
+    policy_tool = Controlled.policy_tool
+    verify = Controlled.verify
+
+    def ctl_target(self):
+        return "dpdk:" + self.file_prefix
+
+    def switch(self, wl, policy_file):
+        self.pmd_perf_save()
+        ok = Controlled.switch(self, wl, self.vnf_policy(wl, policy_file))
+        self.pmd_perf_start(wl)
+        return ok
 
     @property
     def name(self):
@@ -292,11 +333,7 @@ class OvsPvp(OvsDpdkMixin, Path):
 
     def start(self, topo, place, wl, policy_file):
         self.setup_ovs(topo, place)
-        t = topo.info
-        # the workload's policy with the DUT's interfaces renamed to the virtio_user ports
-        pol = os.path.join(self.rundir, "pvp.policy")
-        with open(policy_file) as f, open(pol, "w") as g:
-            g.write(f.read().replace(t["DUT_IN_IF"], "virtio_user0").replace(t["DUT_OUT_IF"], "virtio_user1"))
+        pol = self.vnf_policy(wl, policy_file)
         self.file_prefix = "%s-pvp" % self.lab.prefix
         self.lab.record("remove", "/var/run/dpdk/" + self.file_prefix)
         self.metrics_port = 19739
@@ -306,6 +343,8 @@ class OvsPvp(OvsDpdkMixin, Path):
                 "--", "--policy", pol, "--stats-interval", "0", "--metrics", "127.0.0.1:%d" % self.metrics_port]
         p = self.bg(argv, "%s-%s" % (wl.name, place.variant))
         self.wait_metrics(self.metrics_port, p, 30)
+        if not self.verify(pol):
+            raise Error(self.switch_error)
         self.pmd_perf_start(wl)
 
     def pvp_counters(self, drop):
@@ -360,6 +399,12 @@ class OvsPvpTestpmd(OvsPvp, TestpmdRef):
         self.setup_ovs(topo, place)
         TestpmdRef.start(self, topo, place, wl, policy_file)
         self.pmd_perf_start(wl)
+
+    def switch(self, wl, policy_file):
+        self.pmd_perf_save()
+        ok = TestpmdRef.switch(self, wl, policy_file)
+        self.pmd_perf_start(wl)
+        return ok
 
     def counters(self):
         return self.pvp_counters(TestpmdRef.counters(self).get("drop", 0))

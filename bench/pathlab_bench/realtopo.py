@@ -244,6 +244,17 @@ class RealTopology(Topology):
         return ["-i", t["GEN_IF"], "--src-mac", t["GEN_MAC"], "--dst-mac", t["DUT_IN_MAC"],
                 "--src-ip", t["GEN_IP4"], "--dst-ip", t["SINK_IP4"]]
 
+    def sink_counts_path(self):
+        if self.far is not None and self.far.kind == "ssh":
+            return "/tmp/%s-sink.counts" % self.lab.prefix
+        return Topology.sink_counts_path(self)
+
+    def read_file(self, role, path):
+        if self._far_role(role) and self.far is not None and self.far.kind == "ssh":
+            rc, out, _ = self.far.run(["cat", path], quiet=True, timeout=5)
+            return out if rc == 0 else ""
+        return Topology.read_file(self, role, path)
+
     def set_threaded(self, role, ifname, on):
         if self._far_role(role):
             self.far.sh("echo %d > /sys/class/net/%s/threaded" % (1 if on else 0, ifname), quiet=True, timeout=20)

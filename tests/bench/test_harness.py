@@ -149,6 +149,31 @@ class VerdictCounterTest(unittest.TestCase):
         self.assertEqual(acc["unaccounted"], 0)
         self.assertEqual(workloads.WORKLOADS["drop"].handled(acc), 400)
 
+    def test_delivered_is_the_sinks_own_count(self):
+        # what reached the sink is pl-sink's own count (its --counts file),
+        # not a driver's counter: a NIC names its per-queue XDP counters its
+        # own way (mlx5: rx_xdp_*, ena: queue_N_rx_xdp_*), and veth's
+        # rx_queue_N_xdp_packets only attributes
+        cell = argparse.Namespace(path=argparse.Namespace(drops_in_xdp=False))
+        z = {"cpu": {}, "proc": 0, "t": 0.0, "bpf": None, "gen": {}, "dut_in": {}, "dut_out": {}, "dut": {"drop": 0}}
+        for sink_a, sink_b in (({}, {"rx_xdp_redirect": 7, "rx_packets_phy": 1000}),      # a NIC's names
+                               ({"rx_queue_0_xdp_packets": 5}, {"rx_queue_0_xdp_packets": 905})):  # veth's
+            a = dict(z, sink=sink_a, sink_rx={"packets": 100, "bytes": 6400, "polled_ns": 1})
+            b = dict(z, t=1.0, sink=sink_b, sink_rx={"packets": 1100, "bytes": 70400, "polled_ns": 2})
+            acc = measure.account(cell, a, b, {"packets": 1000})
+            self.assertEqual(acc["delivered"], 1000)
+            self.assertEqual(acc["unaccounted"], 0)
+            self.assertEqual(acc.get("delivered_from"), "pl-sink")
+            ok, why = workloads.WORKLOADS["fwd"].check(dict(acc, verdicts=True))
+            self.assertTrue(ok, why)
+        # no counts from pl-sink: the trial is wrong, with the reason
+        a = dict(z, sink={"rx_queue_0_xdp_packets": 0}, sink_rx=None)
+        b = dict(z, t=1.0, sink={"rx_queue_0_xdp_packets": 1000}, sink_rx=None)
+        acc = measure.account(cell, a, b, {"packets": 1000})
+        ok, why = workloads.WORKLOADS["fwd"].check(dict(acc, verdicts=True))
+        self.assertFalse(ok)
+        self.assertIn("pl-sink", why)
+
 
 class LeftoversTest(unittest.TestCase):
     """What a killed run recorded is undone by PID and start time only, and
