@@ -46,8 +46,12 @@ def parse(argv):
                     "line (generator -> DUT -> sink): NDR/PDR, overload throughput, frame accounting, "
                     "placement per row. docs/benchmarking.md. Also: bench/compare.sh diff RUN_A RUN_B; "
                     "bench/compare.sh cleanup (undo what a killed run left).")
-    names = [p.name for p in all_paths(Ctx())]
-    ap.add_argument("--paths", default="all", help="comma list (default all): " + ",".join(names))
+    every = all_paths(Ctx())
+    names = [p.name for p in every]
+    default = [p.name for p in every if p.in_default]
+    ap.add_argument("--paths", default="default",
+                    help="comma list, 'default' (the default: every path but %s) or 'all': %s"
+                         % (", ".join(n for n in names if n not in default), ",".join(names)))
     ap.add_argument("--workloads", default=",".join(workloads.DEFAULT),
                     help="comma list or 'all' (%s; default %s)" % (",".join(workloads.ORDER),
                                                                 ",".join(workloads.DEFAULT)))
@@ -62,9 +66,9 @@ def parse(argv):
                          "--sizes already has a jumbo size" % (JUMBO_MAX, JUMBO_FWD, JUMBO_MTU))
     ap.add_argument("--dut-cpus", default="1", help="the DUT's core budget, a CPU list (default 1)")
     ap.add_argument("--gen-cpu", type=int, default=0, help="the generator's (and sink's) CPU (default 0)")
-    ap.add_argument("--placements", choices=("both", "dut"), default="both",
-                    help="AF_XDP rows: 'both' (default) also measures them with the receive NAPI on the "
-                         "generator's CPU; 'dut': only everything on the budget")
+    ap.add_argument("--placements", choices=("both", "dut"), default="dut",
+                    help="AF_XDP rows: 'dut' (default): everything on the DUT's budget; 'both': also with "
+                         "the receive NAPI on the generator's CPU (napi-gen: more than the budget)")
     ap.add_argument("--repeat", type=int, default=3, help="overload trials per cell (default 3)")
     ap.add_argument("--search-repeat", type=int, default=1, help="NDR/PDR searches per cell (default 1)")
     ap.add_argument("--window", type=float, default=1.0,
@@ -160,7 +164,7 @@ def parse(argv):
         # the run's sizes already have a jumbo one, real ports (the run does
         # not set their MTU), or no fwd cell to repeat
         a.jumbo_fwd = 0
-    a.paths = names if a.paths == "all" else a.paths.split(",")
+    a.paths = names if a.paths == "all" else default if a.paths == "default" else a.paths.split(",")
     for p in a.paths:
         if p not in names:
             ap.error("unknown path '%s' (paths: %s)" % (p, ",".join(names)))
@@ -294,36 +298,8 @@ def run(argv):
             print("compare.sh: --metrics %s: %s" % (a.metrics, e), file=sys.stderr)
             return 2
     chosen = [p for p in all_paths(ctx) if p.name in a.paths]
-    wls = [workloads.WORKLOADS[w] for w in a.workloads]
-    # the plan: (path, placement, [workloads it runs]) and the n/a cells
-    plan = []
-    for p in chosen:
-        runs = []
-        for size in a.sizes:
-            for wl in wls:
-                why = (real and realport.not_here(p)) or p.check(wl) or p.check_size(size) or (
-                    real and size > 1518 and "%d-byte frames: a real-port run does not set the ports' MTU "
-                                             "(jumbo sizes run on the veth topology)" % size)
-                if why:
-                    res["rows"].append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
-                                        "reason": paths.short(why), "size": size})
-                else:
-                    runs.append((wl, size))
-        if a.jumbo_fwd:
-            # the jumbo fwd cell, last: the links go to a jumbo MTU for it
-            # (a path that does no fwd says so in its fwd row already)
-            wl, size = workloads.WORKLOADS["fwd"], a.jumbo_fwd
-            why = p.check_size(size)
-            if p.check(wl):
-                pass
-            elif why:
-                res["rows"].append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
-                                    "reason": paths.short(why), "size": size})
-            else:
-                runs.append((wl, size))
-        if runs:
-            for place in p.placements():
-                plan.append((p, place, runs))
+    plan, na = plan_cells(a, chosen, real)
+    res["rows"] += na
     ncells = sum(len(r) for _, _, r in plan)
     say("results in %s; prefix %s; generator cpu%d, DUT budget %s; %d cells" %
         (out, prefix, a.gen_cpu, ",".join(map(str, a.dut_cpus)), ncells))
@@ -500,6 +476,42 @@ def run(argv):
     print(md)
     say("done in %d s: %s" % (res["meta"]["elapsed_s"], out))
     return 1 if failed else 0
+
+
+def plan_cells(a, chosen, real=None):
+    """The run's plan: [(path, placement, [(workload, size), ...])] in table
+    order, and the n/a rows (with the reason) of the cells that cannot run."""
+    na = []
+    wls = [workloads.WORKLOADS[w] for w in a.workloads]
+    plan = []
+    for p in chosen:
+        runs = []
+        for size in a.sizes:
+            for wl in wls:
+                why = (real and realport.not_here(p)) or p.check(wl) or p.check_size(size) or (
+                    real and size > 1518 and "%d-byte frames: a real-port run does not set the ports' MTU "
+                                             "(jumbo sizes run on the veth topology)" % size)
+                if why:
+                    na.append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
+                               "reason": paths.short(why), "size": size})
+                else:
+                    runs.append((wl, size))
+        if a.jumbo_fwd:
+            # the jumbo fwd cell, last: the links go to a jumbo MTU for it
+            # (a path that does no fwd says so in its fwd row already)
+            wl, size = workloads.WORKLOADS["fwd"], a.jumbo_fwd
+            why = p.check_size(size)
+            if p.check(wl):
+                pass
+            elif why:
+                na.append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
+                           "reason": paths.short(why), "size": size})
+            else:
+                runs.append((wl, size))
+        if runs:
+            for place in p.placements():
+                plan.append((p, place, runs))
+    return plan, na
 
 
 def timing(rows, elapsed):

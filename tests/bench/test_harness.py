@@ -11,7 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 
-from pathlab_bench import lab, measure, paths, paths_ovs, report, requests, workloads  # noqa: E402
+from pathlab_bench import cli, lab, measure, paths, paths_ovs, report, requests, workloads  # noqa: E402
 
 
 class Model:
@@ -173,6 +173,53 @@ class VerdictCounterTest(unittest.TestCase):
         ok, why = workloads.WORKLOADS["fwd"].check(dict(acc, verdicts=True))
         self.assertFalse(ok)
         self.assertIn("pl-sink", why)
+
+
+class DefaultRunTest(unittest.TestCase):
+    """What `./lab run` (compare.sh without options) measures: the cells of its plan."""
+
+    def plan(self, argv):
+        a = cli.parse(argv)
+        ctx = argparse.Namespace(gen_cpu=a.gen_cpu, dut_cpus=a.dut_cpus, both_ways=a.placements == "both",
+                                 lab=None, nic=None)
+        chosen = [p for p in cli.all_paths(ctx) if p.name in a.paths]
+        plan, na = cli.plan_cells(a, chosen)
+        cells = {(p.name, place.variant, wl.name, size) for p, place, runs in plan for wl, size in runs}
+        return chosen, cells, na
+
+    def test_default_run_has_a_jumbo_fwd_cell(self):
+        chosen, cells, na = self.plan([])
+        fwd = workloads.WORKLOADS["fwd"]
+        carried = 0
+        for p in chosen:
+            if p.check(fwd):
+                continue  # not built here, or no fwd: its fwd row says why
+            if p.check_size(9018):
+                # the rows that cannot carry it say why (e.g. DPDK 22.11's net_af_xdp)
+                r = [x for x in na if x["path"] == p.name and x["size"] == 9018 and x["workload"] == "fwd"]
+                self.assertTrue(r and r[0]["reason"], "%s: no n/a row for 9018-byte fwd" % p.name)
+                continue
+            carried += 1
+            for place in p.placements():
+                self.assertIn((p.name, place.variant, "fwd", 9018), cells)
+                self.assertIn((p.name, place.variant, "fwd", 64), cells)
+        self.assertGreater(carried, 0, "no path here carries the default run's jumbo fwd cell")
+        # the drop workload stays at 64 bytes only
+        self.assertFalse([c for c in cells if c[2] == "drop" and c[3] != 64])
+
+    def test_quick_and_explicit_sizes_have_no_extra_jumbo_cell(self):
+        for argv in (["--quick"], ["--jumbo-fwd", "0"], ["--sizes", "9018"], ["--workloads", "drop"]):
+            a = cli.parse(argv)
+            self.assertEqual(a.jumbo_fwd, 0, argv)
+
+    def test_jumbo_fwd_size_is_checked(self):
+        import contextlib
+        import io
+        for bad in ("1518", "9019", "64"):
+            err = io.StringIO()
+            with self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
+                cli.parse(["--jumbo-fwd", bad])
+            self.assertIn("--jumbo-fwd", err.getvalue())
 
 
 class LeftoversTest(unittest.TestCase):
