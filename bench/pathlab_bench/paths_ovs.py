@@ -139,8 +139,21 @@ class Ovs(Path):
 
     def counters(self):
         if self.mode == "prefilter":
-            # the pre-filter's drops are its XDP verdict counter (pl-ovs reads it)
-            c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
+            # the pre-filter's drops are its XDP verdict counter (what pl-ovs
+            # bench-counters reads with pathlab-xdp status), read per port in
+            # parallel with OVS's port counters
+            st = {i: C.POOL.submit(self.topo.xrun, "dut", [self.bin("xdp/pathlab-xdp"), "status", i], quiet=True,
+                                   timeout=10) for i in self.dut_ifs()}
+            c = C.ovs_direct(self.lab, self.rundir, "%sbr" % self.lab.prefix, self.dut_ifs(), C.POOL) or {}
+            drop = 0
+            for i, f in st.items():
+                rc, out, _ = f.result()
+                if rc != 0:
+                    c = {}
+                drop += sum(int(w[1]) for w in (l.split() for l in out.splitlines())
+                            if len(w) > 1 and w[0] == "verdict_drop" and w[1].isdigit())
+            if c:
+                c["dropped"] = drop
         else:
             c = C.ovs_direct(self.lab, self.rundir, "%sbr" % self.lab.prefix, self.dut_ifs(), C.POOL) or {}
         if not c:

@@ -199,6 +199,8 @@ class RealTopology(Topology):
             return
         self.lab.topos.remove(self)
         if self.far is not None:
+            if self.far.kind == "ssh":
+                self.far.run(["rm", "-f", self.sink_counts_path()], quiet=True, timeout=10)
             self.far.close()
         self.saved.restore()
 
