@@ -19,6 +19,8 @@ import json
 import os
 import re
 
+from . import netns
+
 # counters of one snapshot are read in parallel (each read is a process)
 POOL = concurrent.futures.ThreadPoolExecutor(max_workers=8)
 
@@ -33,9 +35,14 @@ _PROM = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+([0-9.eE+-]+)$')
 
 def prometheus(topo, role, port):
     """pathlab's Prometheus endpoint: verdict=N, rx=N and every *drop*/*error* series."""
-    rc, out, _ = topo.nsrun(role, ["curl", "-s", "--max-time", "2",
-                                   "http://127.0.0.1:%d/metrics" % port], quiet=True, timeout=5)
-    if rc != 0 or not out:
+    ns = local_ns(topo, role)
+    out = netns.http_get(ns, port) if ns is not None else None
+    if out is None:
+        rc, out, _ = topo.nsrun(role, ["curl", "-s", "--max-time", "2",
+                                       "http://127.0.0.1:%d/metrics" % port], quiet=True, timeout=5)
+        if rc != 0:
+            return None
+    if not out:
         return None
     c = {}
     for line in out.splitlines():
@@ -66,8 +73,22 @@ def sink(topo, path):
     return c if "packets" in c and "polled_ns" in c else None
 
 
+def local_ns(topo, role):
+    """The namespace of this host that ROLE of topo runs in ("": the root
+    one), or None (another host, or a topology that does not say)."""
+    f = getattr(topo, "local_ns", None)
+    return f(role) if f else None
+
+
 def veth(topo, role, ifname):
-    """ethtool -S plus the netdev's rx/tx packets and drops (prefix-free keys)."""
+    """ethtool -S plus the netdev's rx/tx packets and drops (prefix-free keys):
+    read in the namespace by the harness itself (netns.py), else with the
+    two commands."""
+    ns = local_ns(topo, role)
+    if ns is not None:
+        c = netns.veth(ns, ifname)
+        if c is not None:
+            return c
     rc, out, _ = topo.nsrun(role, ["sh", "-c", "ethtool -S %s; ip -j -s link show dev %s" % (ifname, ifname)],
                             quiet=True, timeout=5)
     c = {}

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 
+from . import netns
 from .where import layout
 
 
@@ -382,6 +383,7 @@ class Lab:
                 print("cleanup: %s" % e, file=sys.stderr)
         for p in list(self.procs):
             self.stop(p)
+        netns.close_all()  # its threads hold the namespaces they read
         for t in list(self.topos):
             t.down()
         self.run([self.pltopo, "down", "--all-with-prefix", self.prefix], quiet=True)
@@ -439,6 +441,10 @@ class Topology:
 
     def ns(self, role):
         return self.info.get("NS_" + role.upper(), "")
+
+    def local_ns(self, role):
+        """ROLE's namespace on this host (counters read in it by the harness: netns.py)."""
+        return self.ns(role) or None
 
     def exec_argv(self, role, argv):
         """argv run in ROLE's namespace with the topology's bpffs (pl-topo exec)."""

@@ -246,6 +246,12 @@ class RealTopology(Topology):
         return ["-i", t["GEN_IF"], "--src-mac", t["GEN_MAC"], "--dst-mac", t["DUT_IN_MAC"],
                 "--src-ip", t["GEN_IP4"], "--dst-ip", t["SINK_IP4"]]
 
+    def local_ns(self, role):
+        if self._far_role(role):
+            # the generator's ports in a namespace of this host; another host's: None
+            return self.gen_ns if self.far is not None and self.far.kind != "ssh" and self.gen_ns else None
+        return ""
+
     def sink_counts_path(self):
         if self.far is not None and self.far.kind == "ssh":
             return "/tmp/%s-sink.counts" % self.lab.prefix
