@@ -28,7 +28,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 export PATHLAB_BUILD=$BUILD
 
 # 1. every path, fwd, short
-timeout 200 "$SRC/bench/compare.sh" --paths all --workloads fwd --placements dut --repeat 1 --window 0.3 \
+timeout 200 "$SRC/bench/compare.sh" --paths all --workloads fwd --placements dut --jumbo-fwd 0 --repeat 1 --window 0.3 \
 	--overload-seconds 0.2 --short 0.1 --steps 1 --latency-seconds 0.1 --warmup 0 --prefix plt-cs \
 	--out "$OUT/all" >"$OUT/stdout" 2>"$OUT/stderr"
 rc=$?
@@ -85,15 +85,42 @@ if (wrong or failed) and rc != 1:
     bad.append("a cell failed or was wrong but the exit status is %d" % rc)
 if not wrong and not failed and rc != 0:
     bad.append("every cell measured and correct but the exit status is %d" % rc)
-# the jumbo fwd cell (--jumbo-fwd, on by default): after the path's 64-byte
-# fwd cell, in the same process, the links at MTU 9000; the paths that cannot
-# carry it are n/a with the reason
-jumbo = [r for rs in rows.values() for r in rs if r.get("size") == 9018]
+# every frame at the sink is counted by pl-sink itself, whatever the driver
+trials = [json.loads(l) for l in open(os.path.join(out, "trials.jsonl"))]
+odd = {t.get("delivered_from") for t in trials if t.get("delivered_from") != "pl-sink"}
+if odd:
+    bad.append("trials whose delivered count is not pl-sink's: %s" % odd)
+if bad:
+    print("FAIL:\n  " + "\n  ".join(bad))
+    sys.exit(1)
+print("ok: %d rows, %d measured, %d wrong (on a loaded machine)" % (
+    len(res["rows"]), sum(1 for rs in rows.values() for r in rs if r["status"] == "ok"), len(wrong)))
+PY
+
+# 1b. the jumbo fwd cell (--jumbo-fwd, on by default): after the path's
+#     64-byte fwd cell, in the same process, the links at MTU 9000 for it and
+#     back to 1500 after it; the paths that cannot carry it are n/a with the reason
+timeout 200 "$SRC/bench/compare.sh" --paths linux,xdp-native,xdp-generic,ref-xdp,afxdp-user,afxdp-hybrid,ref-afxdp,dpdk-afxdp,dpdk-hybrid,testpmd-io \
+	--workloads fwd --placements dut --repeat 1 --no-search --no-latency --overload-seconds 0.2 --warmup 0 \
+	--no-bpf-stats --prefix plt-cs --out "$OUT/jumbo" >"$OUT/stdout5" 2>&1
+rc=$?
+[ $rc = 0 ] || { tail -20 "$OUT/stdout5"; fail "the jumbo fwd run exited $rc"; }
+/usr/bin/python3 - "$OUT/jumbo" "$BUILD" <<'PY' || exit 1
+import json, os, sys
+out, build = sys.argv[1], sys.argv[2]
+res = json.load(open(os.path.join(out, "results.json")))
+needs = {"xdp-native": "xdp/pathlab-xdp", "xdp-generic": "xdp/pathlab-xdp", "ref-xdp": "bench/pl_ref.bpf.o",
+         "afxdp-user": "afxdp_port/pathlab-afxdp", "afxdp-hybrid": "afxdp_port/pathlab-afxdp",
+         "dpdk-hybrid": "dpdk_app/pathlab-dpdk", "linux": None}
+rows = {}
+for r in res["rows"]:
+    rows.setdefault(r["path"], []).append(r)
+bad = []
 if res["meta"].get("jumbo_fwd") != {"size": 9018, "mtu": 9000}:
     bad.append("meta.jumbo_fwd: %s" % res["meta"].get("jumbo_fwd"))
-for p in ("xdp-native", "xdp-generic", "ref-xdp", "afxdp-user", "afxdp-hybrid", "dpdk-hybrid"):
+for p in needs:
     r = [x for x in rows.get(p, []) if x.get("size") == 9018 and x["status"] == "ok"]
-    if p in needs and needs[p] and not os.path.exists(os.path.join(build, needs[p])):
+    if needs[p] and not os.path.exists(os.path.join(build, needs[p])):
         continue
     if not r:
         bad.append("%s: no measured 9018-byte fwd cell" % p)
@@ -106,16 +133,15 @@ for p, why in (("ref-afxdp", "XDP_USE_SG"), ("dpdk-afxdp", "net_af_xdp"), ("test
     r = [x for x in rows.get(p, []) if x.get("size") == 9018]
     if not r or r[0]["status"] != "n/a" or why not in r[0].get("reason", ""):
         bad.append("%s 9018 B: want n/a naming %s, got %s" % (p, why, r and (r[0]["status"], r[0].get("reason"))))
-# every frame at the sink is counted by pl-sink itself, whatever the driver
 trials = [json.loads(l) for l in open(os.path.join(out, "trials.jsonl"))]
-odd = {t.get("delivered_from") for t in trials if t.get("delivered_from") != "pl-sink"}
-if odd:
-    bad.append("trials whose delivered count is not pl-sink's: %s" % odd)
+if not any(t["size"] == 9018 for t in trials) or any(t["size"] not in (64, 9018) for t in trials):
+    bad.append("trial sizes: %s" % sorted({t["size"] for t in trials}))
 if bad:
     print("FAIL:\n  " + "\n  ".join(bad))
     sys.exit(1)
-print("ok: %d rows, %d measured, %d wrong (on a loaded machine)" % (
-    len(res["rows"]), sum(1 for rs in rows.values() for r in rs if r["status"] == "ok"), len(wrong)))
+print("ok: %d jumbo fwd cells measured in their 64-byte cells' processes at MTU 9000; n/a with reasons: %s" % (
+    sum(1 for rs in rows.values() for r in rs if r.get("size") == 9018 and r["status"] == "ok"),
+    ", ".join(sorted(p for p, rs in rows.items() for r in rs if r.get("size") == 9018 and r["status"] == "n/a"))))
 PY
 
 # 2. one process per path: pathlab-afxdp and pathlab-dpdk take the next
