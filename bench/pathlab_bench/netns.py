@@ -155,6 +155,12 @@ def http_get(ns, port, path="/metrics", timeout=2.0):
     return w.call(lambda w: w.http_get(port, path, timeout), timeout + 1) if w else None
 
 
+def ethtool(ns, ifname):
+    """`ethtool -S IF` of namespace ns as {counter: value}, or None."""
+    w = worker(ns)
+    return w.call(lambda w: w.ethtool_stats(ifname)) if w else None
+
+
 def veth(ns, ifname):
     """`ethtool -S IF` and `ip -s link show IF` of namespace ns ("": the
     harness's own) as one dict (the keys of counters.veth), or None."""
