@@ -6,6 +6,9 @@
  * SIGHUP or SIGQUIT; on SIGUSR1 it prints the running totals of the probes'
  * delay histogram as one JSON line and goes on (a long-running sink serves
  * many latency trials: their histograms are differences of two such lines).
+ * --counts FILE: what it received so far (packets, bytes) and when it read
+ * its counters (CLOCK_MONOTONIC ns), rewritten at every poll: the harness's
+ * delivered count, the same on a veth and on any NIC driver.
  * The program is attached through a bpf_link that only this process holds
  * (plt_xdp_attach), so it is detached on every exit path, SIGKILL included. */
 #include "pl_bench_util.h"
@@ -41,7 +44,7 @@ struct pl_sink_opts {
 	int action; /* index in pl_sink_actions: XDP action - 1 */
 	unsigned long probe_port;
 	int mode, json, verbose; /* mode: enum plt_xdp_mode */
-	const char *ready_file;
+	const char *ready_file, *counts;
 	char devbuf[IF_NAMESIZE];
 };
 
@@ -69,6 +72,8 @@ static const struct plt_opt pl_sink_optv[] = {
 		"native (drv), generic (skb), offload (hw)"),
 	{ "generic", 0, PLT_OPT_SET, O(mode), NULL, "same as --mode generic", .min = PLT_XDP_GENERIC },
 	{ "ready-file", 0, PLT_OPT_STR, O(ready_file), "FILE", "create FILE once the program is attached" },
+	{ "counts", 0, PLT_OPT_STR, O(counts), "FILE",
+	  "rewrite FILE at every poll (10 ms): packets, bytes, polled_ns (CLOCK_MONOTONIC)" },
 	{ "json", 0, PLT_OPT_FLAG, O(json), NULL, "print the summary as JSON" },
 	{ "verbose", 'v', PLT_OPT_VERBOSE, O(verbose), NULL, "more messages (libbpf's too)" },
 	{ "help", 'h', PLT_OPT_HELP, 0, NULL, "this text" },
@@ -227,6 +232,19 @@ static void pl_sink_print(const struct pl_sink_opts *o, const struct pl_sink_tot
 		       (unsigned long long)t->lat.negative);
 }
 
+/* --counts: the running totals and the time of the reading they come from. */
+static void pl_sink_write_counts(const char *path, const struct pl_sink_totals *t)
+{
+	static const char *const keys[] = { "packets", "bytes", "polled_ns" };
+	const unsigned long long v[] = { t->packets, t->bytes, plt_now_ns() };
+	static bool warned;
+
+	if (pl_write_counters(path, keys, v, PLT_ARRAY_SIZE(keys)) && !warned) {
+		pr_warn("cannot write %s: %s\n", path, strerror(errno));
+		warned = true;
+	}
+}
+
 static volatile sig_atomic_t pl_sink_dump;
 
 static void pl_sink_on_usr1(int sig)
@@ -318,6 +336,8 @@ int main(int argc, char **argv)
 		goto close_obj;
 	plt_stop_on_signals();
 	signal(SIGUSR1, pl_sink_on_usr1);
+	if (o.counts && !pl_sink_read(b.obj, &t))
+		pl_sink_write_counts(o.counts, &t);
 	if (o.ready_file) {
 		FILE *f = fopen(o.ready_file, "w");
 
@@ -335,6 +355,8 @@ int main(int argc, char **argv)
 		now = plt_now();
 		if (pl_sink_read(b.obj, &t))
 			break;
+		if (o.counts)
+			pl_sink_write_counts(o.counts, &t);
 		if (pl_sink_dump) {
 			pl_sink_dump = 0;
 			pl_sink_print_hist(&t);
@@ -360,7 +382,8 @@ int main(int argc, char **argv)
 		if (o.idle > 0 && prev && now - last >= o.idle)
 			break;
 	}
-	pl_sink_read(b.obj, &t);
+	if (!pl_sink_read(b.obj, &t) && o.counts)
+		pl_sink_write_counts(o.counts, &t);
 	plt_xdp_detach(&link);
 	pl_sink_print(&o, &t, last > first ? last - first : 0,
 		      link.mode == PLT_XDP_GENERIC ? "generic" : "native");

@@ -29,6 +29,7 @@
 #include <linux/if_link.h>
 #include <xdp/libxdp.h>
 #include <xdp/xsk.h>
+#include "pl_bench_util.h"
 #include "plt_bpf.h"
 #include "plt_log.h"
 #include "plt_opts.h"
@@ -177,16 +178,10 @@ static void xf_close(struct xf_sock *s)
 
 static void xf_write_stats(const char *path, const struct xf_counts *c)
 {
-	char tmp[PATH_MAX];
-	FILE *f;
+	static const char *const keys[] = { "rx", "drop", "tx", "tx_full" };
+	const unsigned long long v[] = { c->rx, c->drop, c->tx, c->tx_full };
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return;
-	fprintf(f, "rx=%llu\ndrop=%llu\ntx=%llu\ntx_full=%llu\n", c->rx, c->drop, c->tx, c->tx_full);
-	if (!fclose(f))
-		rename(tmp, path);
+	pl_write_counters(path, keys, v, PLT_ARRAY_SIZE(keys));
 }
 
 /* Completed transmissions back to the output's free list. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* Helpers shared by pl-gen and pl-sink: reading pl-topo info files. */
+/* Helpers shared by the bench tools: reading pl-topo info files, writing
+ * counter files the harness reads. */
 #include "pl_bench_util.h"
 #include <errno.h>
 #include <limits.h>
@@ -42,4 +43,22 @@ int pl_topo_get(const char *name, const char *key, char *buf, size_t len)
 	}
 	fclose(f);
 	return err;
+}
+
+int pl_write_counters(const char *path, const char *const *keys, const unsigned long long *vals, size_t n)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	size_t i;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s=%llu\n", keys[i], vals[i]);
+	if (fclose(f))
+		return -errno;
+	return rename(tmp, path) ? -errno : 0;
 }

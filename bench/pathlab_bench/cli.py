@@ -24,6 +24,7 @@ from .where import layout
 QUICK_PATHS = "linux,xdp-native,ref-xdp"
 JUMBO_MTU = 9000
 JUMBO_MAX = JUMBO_MTU + 18  # Ethernet header and FCS
+JUMBO_FWD = JUMBO_MAX       # the default run's jumbo fwd cell (--jumbo-fwd)
 
 
 class Ctx:
@@ -45,8 +46,12 @@ def parse(argv):
                     "line (generator -> DUT -> sink): NDR/PDR, overload throughput, frame accounting, "
                     "placement per row. docs/benchmarking.md. Also: bench/compare.sh diff RUN_A RUN_B; "
                     "bench/compare.sh cleanup (undo what a killed run left).")
-    names = [p.name for p in all_paths(Ctx())]
-    ap.add_argument("--paths", default="all", help="comma list (default all): " + ",".join(names))
+    every = all_paths(Ctx())
+    names = [p.name for p in every]
+    default = [p.name for p in every if p.in_default]
+    ap.add_argument("--paths", default="default",
+                    help="comma list, 'default' (the default: every path but %s) or 'all': %s"
+                         % (", ".join(n for n in names if n not in default), ",".join(names)))
     ap.add_argument("--workloads", default=",".join(workloads.DEFAULT),
                     help="comma list or 'all' (%s; default %s)" % (",".join(workloads.ORDER),
                                                                 ",".join(workloads.DEFAULT)))
@@ -54,11 +59,16 @@ def parse(argv):
                     help="frame sizes on the wire (FCS included), a comma list from 64 to 9018 (default 64); "
                          "a size above 1518 brings the topology up with MTU 9000 and measures only the paths "
                          "that carry jumbo frames (the others n/a with the reason)")
+    ap.add_argument("--jumbo-fwd", type=int, default=JUMBO_FWD, metavar="SIZE",
+                    help="also measure fwd with SIZE-byte frames (1519 to %d; default %d; 0: not) on every path "
+                         "that carries them, after its other cells: the links go to MTU %d for those cells while "
+                         "the DUT runs, and back (the others n/a with the reason); off with --quick, and when "
+                         "--sizes already has a jumbo size" % (JUMBO_MAX, JUMBO_FWD, JUMBO_MTU))
     ap.add_argument("--dut-cpus", default="1", help="the DUT's core budget, a CPU list (default 1)")
     ap.add_argument("--gen-cpu", type=int, default=0, help="the generator's (and sink's) CPU (default 0)")
-    ap.add_argument("--placements", choices=("both", "dut"), default="both",
-                    help="AF_XDP rows: 'both' (default) also measures them with the receive NAPI on the "
-                         "generator's CPU; 'dut': only everything on the budget")
+    ap.add_argument("--placements", choices=("both", "dut"), default="dut",
+                    help="AF_XDP rows: 'dut' (default): everything on the DUT's budget; 'both': also with "
+                         "the receive NAPI on the generator's CPU (napi-gen: more than the budget)")
     ap.add_argument("--repeat", type=int, default=3, help="overload trials per cell (default 3)")
     ap.add_argument("--search-repeat", type=int, default=1, help="NDR/PDR searches per cell (default 1)")
     ap.add_argument("--window", type=float, default=1.0,
@@ -131,6 +141,8 @@ def parse(argv):
             a.warmup = 0
         if "--placements" not in given:
             a.placements = "dut"
+        if "--jumbo-fwd" not in given:
+            a.jumbo_fwd = 0
     try:
         a.dut_cpus = [int(x) for x in a.dut_cpus.split(",")]
     except ValueError:
@@ -146,7 +158,13 @@ def parse(argv):
     for n in a.sizes:
         if not 64 <= n <= JUMBO_MAX:
             ap.error("--sizes: %d is outside 64 (the wire minimum) to %d (a 9000-byte MTU's frame)" % (n, JUMBO_MAX))
-    a.paths = names if a.paths == "all" else a.paths.split(",")
+    if a.jumbo_fwd and not 1518 < a.jumbo_fwd <= JUMBO_MAX:
+        ap.error("--jumbo-fwd: %d is not a jumbo frame size: 1519 to %d, or 0 for none" % (a.jumbo_fwd, JUMBO_MAX))
+    if mtu_of(a.sizes) or a.dut_if or not (a.workloads == "all" or "fwd" in a.workloads.split(",")):
+        # the run's sizes already have a jumbo one, real ports (the run does
+        # not set their MTU), or no fwd cell to repeat
+        a.jumbo_fwd = 0
+    a.paths = names if a.paths == "all" else default if a.paths == "default" else a.paths.split(",")
     for p in a.paths:
         if p not in names:
             ap.error("unknown path '%s' (paths: %s)" % (p, ",".join(names)))
@@ -219,6 +237,7 @@ def meta(src, argv, a):
             "overload_s": a.overload_seconds,
             "steps": a.steps, "latency_s": 0 if a.no_latency else a.latency_seconds,
             "frame_size": a.sizes[0], "frame_sizes": a.sizes, "mtu": mtu_of(a.sizes), "flows": 256,
+            "jumbo_fwd": {"size": a.jumbo_fwd, "mtu": JUMBO_MTU} if a.jumbo_fwd else None,
             "tsc_hz": C.tsc_hz(),
             "loadavg_start": open("/proc/loadavg").read().split()[:3]}
 
@@ -279,24 +298,8 @@ def run(argv):
             print("compare.sh: --metrics %s: %s" % (a.metrics, e), file=sys.stderr)
             return 2
     chosen = [p for p in all_paths(ctx) if p.name in a.paths]
-    wls = [workloads.WORKLOADS[w] for w in a.workloads]
-    # the plan: (path, placement, [workloads it runs]) and the n/a cells
-    plan = []
-    for p in chosen:
-        runs = []
-        for size in a.sizes:
-            for wl in wls:
-                why = (real and realport.not_here(p)) or p.check(wl) or p.check_size(size) or (
-                    real and size > 1518 and "%d-byte frames: a real-port run does not set the ports' MTU "
-                                             "(jumbo sizes run on the veth topology)" % size)
-                if why:
-                    res["rows"].append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
-                                        "reason": paths.short(why), "size": size})
-                else:
-                    runs.append((wl, size))
-        if runs:
-            for place in p.placements():
-                plan.append((p, place, runs))
+    plan, na = plan_cells(a, chosen, real)
+    res["rows"] += na
     ncells = sum(len(r) for _, _, r in plan)
     say("results in %s; prefix %s; generator cpu%d, DUT budget %s; %d cells" %
         (out, prefix, a.gen_cpu, ",".join(map(str, a.dut_cpus)), ncells))
@@ -316,6 +319,7 @@ def run(argv):
                     res["meta"]["real_port"].update(realport.after_up(topo))
                 else:
                     topo = lab.topology(prefix.replace("-", "") + "l", "line", mtu_of(a.sizes))
+                    topo.mtu_now = mtu_of(a.sizes) or 1500  # veth's default
                 drv = dict(l.split(": ", 1) for l in sh((["ip", "netns", "exec", topo.ns("dut")] if topo.ns("dut")
                                                          else []) + ["ethtool", "-i", topo["DUT_IN_IF"]]).splitlines()
                            if ": " in l)
@@ -328,10 +332,18 @@ def run(argv):
                         raise Error(str(e))
                 res["meta"]["nic"] = ctx.nic
                 res["meta"]["environment"] = hostenv.record(topo.ns("dut"), [topo["DUT_IN_IF"], topo["DUT_OUT_IF"]])
-                sink = topo.start("sink", [topo.tool("pl-sink"), "-i", topo["SINK_IF"]],
-                                  os.path.join(out, "logs", "sink.log"))
+                # what reached the sink is pl-sink's own count (--counts),
+                # whatever the driver calls its counters
+                ctx.sink_counts = topo.sink_counts_path()
+                sink = topo.start("sink", [topo.tool("pl-sink"), "-i", topo["SINK_IF"], "--counts",
+                                           ctx.sink_counts], os.path.join(out, "logs", "sink.log"))
                 ctx.sink = sink
-                time.sleep(0.5)
+                end = time.time() + 15
+                while C.sink(topo, ctx.sink_counts) is None:
+                    if time.time() > end or (not getattr(sink, "far", False) and not sink.alive()):
+                        raise Error("pl-sink on %s wrote no counts (%s): %s" % (topo["SINK_IF"], ctx.sink_counts,
+                                                                               sink.tail()))
+                    time.sleep(0.05)
             # a path whose processes are the same in every placement (OVS: no
             # busy-poll option, the same PMD mask) keeps running into the next
             # placement; the others start again with the next recipe
@@ -362,7 +374,17 @@ def run(argv):
                     if nicprobe.refusal(ctx, p.name):
                         raise paths.NotApplicable(nicprobe.refusal(ctx, p.name))
                     setup_t0 = time.time()
-                    if started and p.live_switch and p.switch(wl, pol):
+                    # a jumbo cell's links at a jumbo MTU, the others back at the run's
+                    mtu = JUMBO_MTU if size > 1518 else (mtu_of(a.sizes) or 1500)
+                    if getattr(topo, "mtu_now", None) not in (None, mtu):
+                        topo.set_mtu(mtu)
+                    if mtu != mtu_of(a.sizes) and size > 1518:
+                        row["mtu"] = mtu
+                    if started and getattr(p, "cur_wl", None) == wl.name:
+                        # the DUT runs this workload already (the next size of it)
+                        row["setup"] = {"how": "kept", "reason": "it runs this workload already",
+                                        "runs": getattr(p, "runs", None)}
+                    elif started and p.live_switch and p.switch(wl, pol):
                         row["setup"] = {"how": "live switch", "runs": getattr(p, "runs", None)}
                     else:
                         if started:
@@ -371,12 +393,15 @@ def run(argv):
                             p.stop()
                         row["setup"] = {"how": "restart" if started else "start", "reason": why_start}
                         started = True
+                        p.cur_wl = None
                         p.start(topo, place, wl, pol)
                         if getattr(p, "runs", None):
                             row["setup"]["runs"] = p.runs
+                    p.cur_wl = wl.name
                     P.apply_napi(topo, place, p.dut_ifs())
                     row["setup"]["seconds"] = round(time.time() - setup_t0, 3)
-                    time.sleep(0.2)
+                    if row["setup"]["how"] in ("start", "restart"):
+                        time.sleep(0.2)  # a new process: its first polls, its NAPI moved
                     cell = measure.Cell(ctx, topo, p, wl, place, size)
                     cell_opts = argparse.Namespace(**vars(a))
                     cell_opts.search = not a.no_search and p.name != "ceiling"
@@ -401,6 +426,7 @@ def run(argv):
                     failed = True
                     started = False
                     why_start = "the previous cell failed"
+                    p.cur_wl = None
                     p.stop()
                 row["cell_s"] = round(time.time() - cell_t0, 3)
                 res["rows"].append(row)
@@ -450,6 +476,42 @@ def run(argv):
     print(md)
     say("done in %d s: %s" % (res["meta"]["elapsed_s"], out))
     return 1 if failed else 0
+
+
+def plan_cells(a, chosen, real=None):
+    """The run's plan: [(path, placement, [(workload, size), ...])] in table
+    order, and the n/a rows (with the reason) of the cells that cannot run."""
+    na = []
+    wls = [workloads.WORKLOADS[w] for w in a.workloads]
+    plan = []
+    for p in chosen:
+        runs = []
+        for size in a.sizes:
+            for wl in wls:
+                why = (real and realport.not_here(p)) or p.check(wl) or p.check_size(size) or (
+                    real and size > 1518 and "%d-byte frames: a real-port run does not set the ports' MTU "
+                                             "(jumbo sizes run on the veth topology)" % size)
+                if why:
+                    na.append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
+                               "reason": paths.short(why), "size": size})
+                else:
+                    runs.append((wl, size))
+        if a.jumbo_fwd:
+            # the jumbo fwd cell, last: the links go to a jumbo MTU for it
+            # (a path that does no fwd says so in its fwd row already)
+            wl, size = workloads.WORKLOADS["fwd"], a.jumbo_fwd
+            why = p.check_size(size)
+            if p.check(wl):
+                pass
+            elif why:
+                na.append({"path": p.name, "title": p.title, "workload": wl.name, "status": "n/a",
+                           "reason": paths.short(why), "size": size})
+            else:
+                runs.append((wl, size))
+        if runs:
+            for place in p.placements():
+                plan.append((p, place, runs))
+    return plan, na
 
 
 def timing(rows, elapsed):

@@ -6,6 +6,8 @@ trial's figures are differences of two readings (delta()).
 
 - prometheus: the /metrics endpoint every pathlab datapath serves
   (pathlab-xdp stats --metrics, pathlab-afxdp --metrics, pathlab-dpdk --metrics)
+- sink: what pl-sink received, from its own counters (--counts FILE): the
+  delivered count on any interface
 - veth: the kernel's per-interface counters (ethtool -S and ip -s link)
 - nftables: rule counters by comment (nft -j list table)
 - ovs: Open vSwitch's port and flow counters (pl-ovs bench-counters)
@@ -16,6 +18,8 @@ import concurrent.futures
 import json
 import os
 import re
+
+from . import netns
 
 # counters of one snapshot are read in parallel (each read is a process)
 POOL = concurrent.futures.ThreadPoolExecutor(max_workers=8)
@@ -31,9 +35,14 @@ _PROM = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+([0-9.eE+-]+)$')
 
 def prometheus(topo, role, port):
     """pathlab's Prometheus endpoint: verdict=N, rx=N and every *drop*/*error* series."""
-    rc, out, _ = topo.nsrun(role, ["curl", "-s", "--max-time", "2",
-                                   "http://127.0.0.1:%d/metrics" % port], quiet=True, timeout=5)
-    if rc != 0 or not out:
+    ns = local_ns(topo, role)
+    out = netns.http_get(ns, port) if ns is not None else None
+    if out is None:
+        rc, out, _ = topo.nsrun(role, ["curl", "-s", "--max-time", "2",
+                                       "http://127.0.0.1:%d/metrics" % port], quiet=True, timeout=5)
+        if rc != 0:
+            return None
+    if not out:
         return None
     c = {}
     for line in out.splitlines():
@@ -53,8 +62,33 @@ def prometheus(topo, role, port):
     return c
 
 
+def sink(topo, path):
+    """pl-sink's running totals (--counts FILE): {"packets", "bytes",
+    "polled_ns"} (polled_ns: CLOCK_MONOTONIC of the reading), or None."""
+    c = {}
+    for line in topo.read_file("sink", path).splitlines():
+        k, _, v = line.partition("=")
+        if v.strip().isdigit():
+            c[k.strip()] = int(v)
+    return c if "packets" in c and "polled_ns" in c else None
+
+
+def local_ns(topo, role):
+    """The namespace of this host that ROLE of topo runs in ("": the root
+    one), or None (another host, or a topology that does not say)."""
+    f = getattr(topo, "local_ns", None)
+    return f(role) if f else None
+
+
 def veth(topo, role, ifname):
-    """ethtool -S plus the netdev's rx/tx packets and drops (prefix-free keys)."""
+    """ethtool -S plus the netdev's rx/tx packets and drops (prefix-free keys):
+    read in the namespace by the harness itself (netns.py), else with the
+    two commands."""
+    ns = local_ns(topo, role)
+    if ns is not None:
+        c = netns.veth(ns, ifname)
+        if c is not None:
+            return c
     rc, out, _ = topo.nsrun(role, ["sh", "-c", "ethtool -S %s; ip -j -s link show dev %s" % (ifname, ifname)],
                             quiet=True, timeout=5)
     c = {}

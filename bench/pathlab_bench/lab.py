@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 
+from . import netns
 from .where import layout
 
 
@@ -382,6 +383,7 @@ class Lab:
                 print("cleanup: %s" % e, file=sys.stderr)
         for p in list(self.procs):
             self.stop(p)
+        netns.close_all()  # its threads hold the namespaces they read
         for t in list(self.topos):
             t.down()
         self.run([self.pltopo, "down", "--all-with-prefix", self.prefix], quiet=True)
@@ -440,6 +442,10 @@ class Topology:
     def ns(self, role):
         return self.info.get("NS_" + role.upper(), "")
 
+    def local_ns(self, role):
+        """ROLE's namespace on this host (counters read in it by the harness: netns.py)."""
+        return self.ns(role) or None
+
     def exec_argv(self, role, argv):
         """argv run in ROLE's namespace with the topology's bpffs (pl-topo exec)."""
         return [self.lab.pltopo, "exec", self.name, role, "--"] + list(argv)
@@ -461,6 +467,36 @@ class Topology:
     def gen_args(self):
         """pl-gen's target options (interface, MACs, addresses)."""
         return ["-T", self.name]
+
+    def links(self):
+        """(role, interface) of every link of the line, generator to sink."""
+        t = self.info
+        return [(r, t[k]) for r, k in (("gen", "GEN_IF"), ("dut", "DUT_IN_IF"), ("dut", "DUT_OUT_IF"),
+                                       ("sink", "SINK_IF")) if t.get(k)]
+
+    def set_mtu(self, mtu):
+        """Every link of the line to MTU while the DUT runs (a jumbo cell
+        raises it and the next cell puts it back); an XDP program without
+        multi-buffer support on a port caps its peer's MTU: the error says so."""
+        self.mtu_now = -1  # unknown until every link took it
+        for role, ifname in self.links():
+            rc, out, err = self.nsrun(role, ["ip", "link", "set", "dev", ifname, "mtu", str(mtu)], quiet=True)
+            if rc != 0:
+                raise Error("ip link set dev %s mtu %d: %s (an XDP program without multi-buffer support on its "
+                            "peer caps the MTU)" % (ifname, mtu, (err or out).strip()[-200:]))
+        self.mtu_now = mtu
+
+    def sink_counts_path(self):
+        """Where the sink's pl-sink writes what it received (--counts)."""
+        return os.path.join(self.lab.out, "work", "%s-sink.counts" % self.name)
+
+    def read_file(self, role, path):
+        """The text of a file the tools of ROLE write ("" when there is none)."""
+        try:
+            with open(path) as f:
+                return f.read()
+        except OSError:
+            return ""
 
     def stop_proc(self, proc):
         self.lab.stop(proc)
@@ -487,7 +523,12 @@ class Topology:
         return pids
 
     def pin_napi(self, ifname, cpu, fifo=0):
+        # the calls taskset -pc and chrt -f -p make, without a process each
         for pid in self.napi_threads(ifname):
-            self.lab.run(["taskset", "-pc", str(cpu), str(pid)], quiet=True)
-            if fifo:
-                self.lab.run(["chrt", "-f", "-p", str(fifo), str(pid)], quiet=True)
+            try:
+                os.sched_setaffinity(pid, {cpu})
+                if fifo:
+                    os.sched_setscheduler(pid, os.SCHED_FIFO, os.sched_param(fifo))
+            except OSError as e:
+                if self.lab.verbose:
+                    print("pin napi %s (pid %d) to cpu%d: %s" % (ifname, pid, cpu, e), file=sys.stderr)

@@ -3,10 +3,12 @@
 
 A trial: read every counter, run pl-gen for D seconds at rate R (0: as fast as
 it can), wait until the sink stops counting, read every counter again. The
-frames pl-gen sent are accounted for from the kernel's veth counters and the
-DUT's own: refused by the DUT's full input ring, dropped on input (XDP drop
-verdicts and failed redirects, e.g. a full AF_XDP ring), dropped by the DUT's
-policy in user space, lost inside the DUT, lost at its output ring, delivered.
+frames pl-gen sent are accounted for: delivered is what pl-sink counted itself
+(its --counts file: the same on a veth and on any NIC driver); the DUT's own
+counters give its verdicts and losses; the kernel's veth counters, where their
+names are known, attribute the rest: refused by the DUT's full input ring,
+dropped on input (XDP drop verdicts and failed redirects, e.g. a full AF_XDP
+ring), lost at its output ring.
 
 The search follows FD.io CSIT's MLRsearch in spirit: short trials bracket the
 rate for each loss target (NDR: 0 %, PDR: 0.5 %), halving the interval;
@@ -42,6 +44,7 @@ class Cell:
         self.bpf_prog = None
         self.last = None
         self.phase = "overload"   # what the next trials are for (timing per phase)
+        self.counts = getattr(ctx, "sink_counts", None)  # pl-sink's --counts file
 
     # --- readings ---------------------------------------------------------
     def snapshot(self):
@@ -52,6 +55,7 @@ class Cell:
                 "dut_in": lambda: C.veth(self.topo, "dut", t["DUT_IN_IF"]),
                 "dut_out": lambda: C.veth(self.topo, "dut", t["DUT_OUT_IF"]),
                 "sink": lambda: C.veth(self.topo, "sink", t["SINK_IF"]),
+                "sink_rx": lambda: C.sink(self.topo, self.counts),
                 "dut": lambda: self.path.counters() or {},
                 "bpf": self.bpf_read}
         if self.wl.name == "route":
@@ -66,14 +70,26 @@ class Cell:
         s["t"] = time.time()
         return s
 
-    def sink_count(self):
-        """What has landed so far: the sink's count and the DUT's own counters
-        (a user-space DUT may still work through its rings after the generator
-        stopped; a drop workload sends nothing to the sink)."""
-        # both reads at once (each is a process in a namespace)
-        sink = POOL.submit(C.veth, self.topo, "sink", self.topo["SINK_IF"])
-        c = self.path.counters() or {}
-        return (C.veth_sum(sink.result(), "xdp_packets"), c.get("rx", 0), c.get("drop", 0), c.get("internal", 0))
+    def sink_read(self, after_ns=0, most=0.2):
+        """pl-sink's count from a reading it made after after_ns (CLOCK_MONOTONIC):
+        it reads its counters every 10 ms, so two of its readings that agree
+        saw no frame arrive between them."""
+        end = time.time() + most
+        while True:
+            s = C.sink(self.topo, self.counts)
+            if s is None or s["polled_ns"] > after_ns or time.time() > end:
+                return s
+            time.sleep(0.003)
+
+    def sink_count(self, after_ns=0):
+        """What has landed so far: the sink's count (a reading of pl-sink's
+        after after_ns) and the DUT's own counters (a user-space DUT may still
+        work through its rings after the generator stopped; a drop workload
+        sends nothing to the sink)."""
+        dut = POOL.submit(self.path.counters)
+        s = self.sink_read(after_ns)
+        c = dut.result() or {}
+        return ((s or {}).get("packets"), c.get("rx", 0), c.get("drop", 0), c.get("internal", 0))
 
     def bpf_read(self):
         if not self.bpf_prog:
@@ -184,8 +200,9 @@ class Cell:
         b = self.snapshot()
         while time.time() < end:
             c = b["dut"] or {}
-            if self.sink_count() == (C.veth_sum(b["sink"], "xdp_packets"), c.get("rx", 0), c.get("drop", 0),
-                                     c.get("internal", 0)):
+            s = b.get("sink_rx") or {}
+            if self.sink_count(s.get("polled_ns", 0)) == (s.get("packets"), c.get("rx", 0), c.get("drop", 0),
+                                                           c.get("internal", 0)):
                 break
             time.sleep(step)
             b = self.snapshot()
@@ -210,7 +227,9 @@ def account(cell, a, b, gen):
     # is its tx_dropped and the input veth's rx_dropped; the output veth's
     # xdp_xmit_errors is its tx_dropped and the sink veth's rx_dropped
     in_ring = max(C.veth_sum(d["gen"], "xdp_xmit_errors"), d["gen"].get("tx_dropped", 0))
-    delivered = C.veth_sum(d["sink"], "xdp_packets")
+    # delivered: what pl-sink counted itself (any driver); the veth's own
+    # count of XDP runs on the sink port is kept beside it where it has one
+    delivered = (b.get("sink_rx") or {}).get("packets", 0) - (a.get("sink_rx") or {}).get("packets", 0)
     # the input veth: XDP_DROP verdicts of whatever program runs there
     # (xdp_drops) and failed redirects, e.g. into a full AF_XDP ring
     # (rx_queue_N_drops); its rx_dropped repeats the generator side's xmit
@@ -236,8 +255,13 @@ def account(cell, a, b, gen):
     acc = {"sent": sent, "input_ring_drop": in_ring, "redirect_fail": redirect_fail, "xdp_drop": xdp_drop,
            "policy_drop": policy, "other_drop": other, "delivered": delivered,
            "dut_internal": internal, "output_ring_drop": out_ring, "unaccounted": unacc,
-           "verdicts": bool(dut),
+           "verdicts": bool(dut), "delivered_from": "pl-sink",
            "raw": {k: {n: v for n, v in d[k].items() if v} for k in d}}
+    if a.get("sink_rx") is None or b.get("sink_rx") is None:
+        acc["delivered_from"] = "none: pl-sink wrote no counts"
+    drv = C.veth_sum(d["sink"], "xdp_packets")
+    if drv or any(k.endswith("_xdp_packets") for k in b["sink"]):
+        acc["sink_driver_rx"] = drv  # attribution only (veth's per-queue XDP counter)
     secs = max(1e-6, b["t"] - a["t"])
     if a.get("ttl") is not None and b.get("ttl") is not None:
         acc["ttl"] = {k: b["ttl"].get(k, 0) - a["ttl"].get(k, 0) for k in b["ttl"]

@@ -48,6 +48,8 @@ class Path:
     poller = None            # "... on cpu%d" for AF_XDP paths
     busy_poll = None
     no_jumbo = None          # why frames above 1518 bytes cannot cross this path (None: they can)
+    # measured by the default run (--paths default); the others only when named or with --paths all
+    in_default = True
 
     def __init__(self, ctx):
         self.ctx = ctx       # lab, build, src, gen_cpu, dut_cpus, both_ways
@@ -305,8 +307,11 @@ class PathlabXdpNative(PathlabXdp):
 
 class PathlabXdpNativeSpread(PathlabXdpNative):
     """The one receive queue spread over the DUT's CPU budget (--spread, a
-    cpumap): the stages run on the budget's CPUs; compared with xdp-native."""
+    cpumap): the stages run on the budget's CPUs; compared with xdp-native.
+    Not in the default run: on its one-CPU budget it measures only the
+    cpumap hop."""
     metrics_port = 19740
+    in_default = False
 
     @property
     def name(self):

@@ -15,8 +15,9 @@ import os
 import shutil
 
 from . import counters as C
+from . import placement as P
 from .lab import Error
-from .paths import Path
+from .paths import Controlled, Path
 from .paths_dpdk import NET_AF_XDP_NO_JUMBO, TestpmdRef
 from .where import layout
 
@@ -138,8 +139,21 @@ class Ovs(Path):
 
     def counters(self):
         if self.mode == "prefilter":
-            # the pre-filter's drops are its XDP verdict counter (pl-ovs reads it)
-            c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
+            # the pre-filter's drops are its XDP verdict counter (what pl-ovs
+            # bench-counters reads with pathlab-xdp status), read per port in
+            # parallel with OVS's port counters
+            st = {i: C.POOL.submit(self.topo.xrun, "dut", [self.bin("xdp/pathlab-xdp"), "status", i], quiet=True,
+                                   timeout=10) for i in self.dut_ifs()}
+            c = C.ovs_direct(self.lab, self.rundir, "%sbr" % self.lab.prefix, self.dut_ifs(), C.POOL) or {}
+            drop = 0
+            for i, f in st.items():
+                rc, out, _ = f.result()
+                if rc != 0:
+                    c = {}
+                drop += sum(int(w[1]) for w in (l.split() for l in out.splitlines())
+                            if len(w) > 1 and w[0] == "verdict_drop" and w[1].isdigit())
+            if c:
+                c["dropped"] = drop
         else:
             c = C.ovs_direct(self.lab, self.rundir, "%sbr" % self.lab.prefix, self.dut_ifs(), C.POOL) or {}
         if not c:
@@ -189,7 +203,10 @@ def _dpdk_reason():
 
 
 class OvsDpdkMixin:
-    """pl-ovs --dpdk: OVS's PMD on the DUT CPU, its other DPDK threads on the generator's."""
+    """pl-ovs --dpdk: OVS's PMD on the DUT CPU, its other DPDK threads on the generator's.
+    Not in the default run (--paths all, or by name): OVS-DPDK's start and
+    the PVP rows' vhost-user chain alone would take a third of its time budget."""
+    in_default = False
 
     def ovs_argv(self):
         # pl-ovs as the OVS-afxdp rows run it, plus the DPDK build (options before the command)
@@ -227,9 +244,19 @@ class OvsDpdk(OvsDpdkMixin, Ovs):
     def check(self, wl):
         return _dpdk_reason() or Ovs.check(self, wl)
 
+    def placements(self):
+        # one placement: everything on the budget (docs/benchmarking.md, "Placement")
+        return P.afxdp(self.ctx.gen_cpu, self.ctx.dut_cpus, self.poller, None, both=False)
+
     def start(self, topo, place, wl, policy_file):
         Ovs.start(self, topo, place, wl, policy_file)
         self.pmd_perf_start(wl)
+
+    def switch(self, wl, policy_file):
+        self.pmd_perf_save()
+        ok = Ovs.switch(self, wl, policy_file)
+        self.pmd_perf_start(wl)
+        return ok
 
     def stop(self):
         self.pmd_perf_save()
@@ -238,10 +265,40 @@ class OvsDpdk(OvsDpdkMixin, Ovs):
 
 class OvsPvp(OvsDpdkMixin, Path):
     """PVP: DUT_IN_IF -> vhu0 -> the application -> vhu1 -> DUT_OUT_IF (and back).
-    OVS's PMD and the application's worker share the DUT budget."""
+    OVS's PMD and the application's worker share the DUT budget. OVS, its
+    ports and flows and the application stay up for every cell of the row:
+    pathlab-dpdk takes the next workload's policy through its control socket
+    (pathlab-policy apply --target dpdk:FILE_PREFIX), as on net_af_xdp."""
     vnf = "pathlab-dpdk"
     no_jumbo = NET_AF_XDP_NO_JUMBO
     workloads = ("drop", "fwd", "acl")
+    live_switch = True
+    poller = "cpu%d (ovs-vswitchd-dpdk PMD thread and the application's worker lcore)"
+
+    def placements(self):
+        # one placement: OVS's PMD and the application's worker on the budget
+        return P.afxdp(self.ctx.gen_cpu, self.ctx.dut_cpus, self.poller, None, both=False)
+
+    def vnf_policy(self, wl, policy_file):
+        """The workload's policy with the DUT's interfaces renamed to the virtio_user ports."""
+        t = self.topo.info
+        pol = os.path.join(self.rundir, "pvp-%s.policy" % wl.name)
+        with open(policy_file) as f, open(pol, "w") as g:
+            g.write(f.read().replace(t["DUT_IN_IF"], "virtio_user0").replace(t["DUT_OUT_IF"], "virtio_user1"))
+        return pol
+
+    # pathlab-dpdk's control plane, as for the pathlab-dpdk rows
+    policy_tool = Controlled.policy_tool
+    verify = Controlled.verify
+
+    def ctl_target(self):
+        return "dpdk:" + self.file_prefix
+
+    def switch(self, wl, policy_file):
+        self.pmd_perf_save()
+        ok = Controlled.switch(self, wl, self.vnf_policy(wl, policy_file))
+        self.pmd_perf_start(wl)
+        return ok
 
     @property
     def name(self):
@@ -292,11 +349,7 @@ class OvsPvp(OvsDpdkMixin, Path):
 
     def start(self, topo, place, wl, policy_file):
         self.setup_ovs(topo, place)
-        t = topo.info
-        # the workload's policy with the DUT's interfaces renamed to the virtio_user ports
-        pol = os.path.join(self.rundir, "pvp.policy")
-        with open(policy_file) as f, open(pol, "w") as g:
-            g.write(f.read().replace(t["DUT_IN_IF"], "virtio_user0").replace(t["DUT_OUT_IF"], "virtio_user1"))
+        pol = self.vnf_policy(wl, policy_file)
         self.file_prefix = "%s-pvp" % self.lab.prefix
         self.lab.record("remove", "/var/run/dpdk/" + self.file_prefix)
         self.metrics_port = 19739
@@ -306,13 +359,17 @@ class OvsPvp(OvsDpdkMixin, Path):
                 "--", "--policy", pol, "--stats-interval", "0", "--metrics", "127.0.0.1:%d" % self.metrics_port]
         p = self.bg(argv, "%s-%s" % (wl.name, place.variant))
         self.wait_metrics(self.metrics_port, p, 30)
+        if not self.verify(pol):
+            raise Error(self.switch_error)
         self.pmd_perf_start(wl)
 
     def pvp_counters(self, drop):
         """rx: what reached OVS's socket on the input veth (its XDP redirects); drop: the
         application's policy drops; internal: the rest of what reached OVS and did not leave
         on the output port (full vhost rings, the application's own losses)."""
-        c = C.ovs(self.lab, self.ovs_argv() + ["--ports", ",".join(self.dut_ifs())]) or {}
+        # ovs-ofctl per port in parallel, as for the OVS rows (pl-ovs bench-counters
+        # runs them one after the other)
+        c = C.ovs_direct(self.lab, self.rundir, "%sbr" % self.lab.prefix, self.dut_ifs(), C.POOL) or {}
         to_ovs = C.veth_sum(C.veth(self.topo, "dut", self.topo["DUT_IN_IF"]), "xdp_redirect")
         sent = c.get("ovs_%s_tx_packets" % self.topo["DUT_OUT_IF"], 0)
         return {"rx": to_ovs, "drop": drop, "internal": max(0, to_ovs - sent - drop)}
@@ -360,6 +417,12 @@ class OvsPvpTestpmd(OvsPvp, TestpmdRef):
         self.setup_ovs(topo, place)
         TestpmdRef.start(self, topo, place, wl, policy_file)
         self.pmd_perf_start(wl)
+
+    def switch(self, wl, policy_file):
+        self.pmd_perf_save()
+        ok = TestpmdRef.switch(self, wl, policy_file)
+        self.pmd_perf_start(wl)
+        return ok
 
     def counters(self):
         return self.pvp_counters(TestpmdRef.counters(self).get("drop", 0))

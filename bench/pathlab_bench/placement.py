@@ -95,9 +95,14 @@ def afxdp(gen_cpu, dut_cpus, poller, busy_poll=None, both=True):
 def apply_napi(topo, place, dut_ifs):
     """Set threaded NAPI and its pinning for the DUT's interfaces; the sink's
     and generator's veths stay threaded on the generator's CPU."""
+    done = topo.__dict__.setdefault("threaded_set", set())
     for role, ifname in (("gen", topo.info.get("GEN_IF")), ("sink", topo.info.get("SINK_IF"))):
         if ifname:
-            topo.set_threaded(role, ifname, True)
+            # a device keeps its threaded flag; its NAPI thread is pinned
+            # again (an XDP attach, e.g. a client's pl-sink, makes a new one)
+            if ifname not in done:
+                topo.set_threaded(role, ifname, True)
+                done.add(ifname)
             topo.pin_napi(ifname, place.gen_cpu, fifo=SINK_FIFO_PRIO)
     for ifname in dut_ifs:
         topo.set_threaded("dut", ifname, place.napi == "threaded")

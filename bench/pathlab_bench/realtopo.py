@@ -199,6 +199,8 @@ class RealTopology(Topology):
             return
         self.lab.topos.remove(self)
         if self.far is not None:
+            if self.far.kind == "ssh":
+                self.far.run(["rm", "-f", self.sink_counts_path()], quiet=True, timeout=10)
             self.far.close()
         self.saved.restore()
 
@@ -243,6 +245,23 @@ class RealTopology(Topology):
         t = self.info
         return ["-i", t["GEN_IF"], "--src-mac", t["GEN_MAC"], "--dst-mac", t["DUT_IN_MAC"],
                 "--src-ip", t["GEN_IP4"], "--dst-ip", t["SINK_IP4"]]
+
+    def local_ns(self, role):
+        if self._far_role(role):
+            # the generator's ports in a namespace of this host; another host's: None
+            return self.gen_ns if self.far is not None and self.far.kind != "ssh" and self.gen_ns else None
+        return ""
+
+    def sink_counts_path(self):
+        if self.far is not None and self.far.kind == "ssh":
+            return "/tmp/%s-sink.counts" % self.lab.prefix
+        return Topology.sink_counts_path(self)
+
+    def read_file(self, role, path):
+        if self._far_role(role) and self.far is not None and self.far.kind == "ssh":
+            rc, out, _ = self.far.run(["cat", path], quiet=True, timeout=5)
+            return out if rc == 0 else ""
+        return Topology.read_file(self, role, path)
 
     def set_threaded(self, role, ifname, on):
         if self._far_role(role):

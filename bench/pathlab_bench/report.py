@@ -69,12 +69,16 @@ def sizes_text(m):
     t = "%s-byte frames" % ", ".join(map(str, sizes))
     if m.get("mtu"):
         t += " (MTU %s on every link; Gbit/s = overload Mpps x frame size in the note)" % m["mtu"]
+    j = m.get("jumbo_fwd")
+    if j:
+        t += "; fwd also with %d-byte frames (the links at MTU %d for those cells; Gbit/s in the note)" % (
+            j["size"], j["mtu"])
     return t
 
 
 def wl_cell(r, m):
     """The workload, with the frame size when the run has more than one."""
-    if len(m.get("frame_sizes") or [64]) > 1:
+    if len(m.get("frame_sizes") or [64]) > 1 or r.get("size", 64) != m.get("frame_size", 64):
         return "%s, %s B" % (r["workload"], r.get("size", 64))
     return r["workload"]
 
@@ -107,7 +111,7 @@ def markdown(res):
         notes = list(r.get("notes", [])) + list(r.get("search_flags", []))
         if r.get("correct_detail"):
             notes.append(r["correct_detail"])
-        if m.get("mtu") and r.get("overload_mpps"):
+        if (m.get("mtu") or r.get("size", 64) > 1518) and r.get("overload_mpps"):
             notes.insert(0, "overload %.2f Gbit/s" % (r["overload_mpps"]["median"] * r.get("size", 64) * 8 / 1e3))
         out.append("| %s | %s | %s | %s | %s | %s | %.1f %% | %s | %s | %s | %s | %s | %s |" % (
             r["title"], pl, wl_cell(r, m), fmt(r.get("ndr_mpps"), at_least="ndr_mpps" in r.get("generator_limited", ())),

@@ -65,6 +65,8 @@ class Workload:
             bad.append("%d of %d frames unaccounted for" % (a["unaccounted"], sent))
         if not a.get("verdicts"):
             bad.append("no verdict counters from the DUT")
+        if a.get("delivered_from", "pl-sink") != "pl-sink":
+            bad.append("no delivered count from pl-sink (its --counts file)")
         if self.name == "drop" and a["delivered"] > 8:
             bad.append("%d frames reached the sink" % a["delivered"])
         if self.name in ("fwd", "route") and a["policy_drop"] > tol:

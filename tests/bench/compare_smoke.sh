@@ -11,6 +11,9 @@
 #    trials.jsonl are written;
 #  - pathlab-afxdp and pathlab-dpdk switch workloads live (one process per
 #    path, the policy each reports checked before a trial);
+#  - the default jumbo fwd cell (9018 B) is measured in the process of the
+#    path's 64-byte fwd cell with the links at MTU 9000, or n/a with the reason;
+#  - every trial's delivered count is pl-sink's own (not a driver counter);
 #  - the exit status follows the cells: a run where one path's start fails
 #    (--fail-start) exits 1 and shows that row FAILED; --out onto an existing
 #    directory is refused with 2.
@@ -25,7 +28,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 export PATHLAB_BUILD=$BUILD
 
 # 1. every path, fwd, short
-timeout 200 "$SRC/bench/compare.sh" --paths all --workloads fwd --placements dut --repeat 1 --window 0.3 \
+timeout 200 "$SRC/bench/compare.sh" --paths all --workloads fwd --placements dut --jumbo-fwd 0 --repeat 1 --window 0.3 \
 	--overload-seconds 0.2 --short 0.1 --steps 1 --latency-seconds 0.1 --warmup 0 --prefix plt-cs \
 	--out "$OUT/all" >"$OUT/stdout" 2>"$OUT/stderr"
 rc=$?
@@ -82,6 +85,11 @@ if (wrong or failed) and rc != 1:
     bad.append("a cell failed or was wrong but the exit status is %d" % rc)
 if not wrong and not failed and rc != 0:
     bad.append("every cell measured and correct but the exit status is %d" % rc)
+# every frame at the sink is counted by pl-sink itself, whatever the driver
+trials = [json.loads(l) for l in open(os.path.join(out, "trials.jsonl"))]
+odd = {t.get("delivered_from") for t in trials if t.get("delivered_from") != "pl-sink"}
+if odd:
+    bad.append("trials whose delivered count is not pl-sink's: %s" % odd)
 if bad:
     print("FAIL:\n  " + "\n  ".join(bad))
     sys.exit(1)
@@ -89,13 +97,64 @@ print("ok: %d rows, %d measured, %d wrong (on a loaded machine)" % (
     len(res["rows"]), sum(1 for rs in rows.values() for r in rs if r["status"] == "ok"), len(wrong)))
 PY
 
+# 1b. the jumbo fwd cell (--jumbo-fwd, on by default): after the path's
+#     64-byte fwd cell, in the same process, the links at MTU 9000 for it and
+#     back to 1500 after it; the paths that cannot carry it are n/a with the reason
+timeout 200 "$SRC/bench/compare.sh" --paths linux,xdp-native,xdp-generic,ref-xdp,afxdp-user,afxdp-hybrid,ref-afxdp,dpdk-afxdp,dpdk-hybrid,testpmd-io \
+	--workloads fwd --placements dut --repeat 1 --no-search --no-latency --overload-seconds 0.2 --warmup 0 \
+	--no-bpf-stats --prefix plt-cs --out "$OUT/jumbo" >"$OUT/stdout5" 2>&1
+rc=$?
+[ $rc = 0 ] || { tail -20 "$OUT/stdout5"; fail "the jumbo fwd run exited $rc"; }
+/usr/bin/python3 - "$OUT/jumbo" "$BUILD" <<'PY' || exit 1
+import json, os, sys
+out, build = sys.argv[1], sys.argv[2]
+res = json.load(open(os.path.join(out, "results.json")))
+needs = {"xdp-native": "xdp/pathlab-xdp", "xdp-generic": "xdp/pathlab-xdp", "ref-xdp": "bench/pl_ref.bpf.o",
+         "afxdp-user": "afxdp_port/pathlab-afxdp", "afxdp-hybrid": "afxdp_port/pathlab-afxdp",
+         "dpdk-hybrid": "dpdk_app/pathlab-dpdk", "linux": None}
+rows = {}
+for r in res["rows"]:
+    rows.setdefault(r["path"], []).append(r)
+bad = []
+if res["meta"].get("jumbo_fwd") != {"size": 9018, "mtu": 9000}:
+    bad.append("meta.jumbo_fwd: %s" % res["meta"].get("jumbo_fwd"))
+for p in needs:
+    r = [x for x in rows.get(p, []) if x.get("size") == 9018 and x["status"] == "ok"]
+    if needs[p] and not os.path.exists(os.path.join(build, needs[p])):
+        continue
+    if not r:
+        bad.append("%s: no measured 9018-byte fwd cell" % p)
+    elif r[0].get("mtu") != 9000 or (r[0].get("setup") or {}).get("how") != "kept":
+        bad.append("%s 9018 B: mtu %s, set-up %s (want 9000, the 64-byte cell's process kept)"
+                   % (p, r[0].get("mtu"), r[0].get("setup")))
+    elif r[0]["accounting"]["delivered"] <= 0:
+        bad.append("%s 9018 B: nothing delivered" % p)
+for p, why in (("ref-afxdp", "XDP_USE_SG"), ("dpdk-afxdp", "net_af_xdp"), ("testpmd-io", "net_af_xdp")):
+    r = [x for x in rows.get(p, []) if x.get("size") == 9018]
+    if not r or r[0]["status"] != "n/a" or why not in r[0].get("reason", ""):
+        bad.append("%s 9018 B: want n/a naming %s, got %s" % (p, why, r and (r[0]["status"], r[0].get("reason"))))
+trials = [json.loads(l) for l in open(os.path.join(out, "trials.jsonl"))]
+if not any(t["size"] == 9018 for t in trials) or any(t["size"] not in (64, 9018) for t in trials):
+    bad.append("trial sizes: %s" % sorted({t["size"] for t in trials}))
+if bad:
+    print("FAIL:\n  " + "\n  ".join(bad))
+    sys.exit(1)
+print("ok: %d jumbo fwd cells measured in their 64-byte cells' processes at MTU 9000; n/a with reasons: %s" % (
+    sum(1 for rs in rows.values() for r in rs if r.get("size") == 9018 and r["status"] == "ok"),
+    ", ".join(sorted(p for p, rs in rows.items() for r in rs if r.get("size") == 9018 and r["status"] == "n/a"))))
+PY
+
 # 2. one process per path: pathlab-afxdp and pathlab-dpdk take the next
 #    workload through their control sockets (pathlab-policy apply), and report
 #    it (pathlab-policy show) before a trial; pathlab-dpdk keeps its process
-#    into the next placement; a restart says why
+#    into the next placement; a restart says why; PVP's pathlab-dpdk (on
+#    virtio_user) too
 if [ -x "$BUILD/afxdp_port/pathlab-afxdp" ] && [ -x "$BUILD/dpdk_app/pathlab-dpdk" ]; then
-	timeout 150 "$SRC/bench/compare.sh" --paths afxdp-user,dpdk-afxdp --workloads drop,fwd --repeat 1 --no-search \
-		--no-latency --overload-seconds 0.2 --prefix plt-cs --out "$OUT/live" >"$OUT/stdout3" 2>&1
+	pvp=""
+	[ -x /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk ] && pvp=,pvp-pathlab
+	timeout 200 "$SRC/bench/compare.sh" --paths "afxdp-user,dpdk-afxdp$pvp" --workloads drop,fwd --placements both \
+		--jumbo-fwd 0 --repeat 1 --no-search --no-latency --overload-seconds 0.2 --prefix plt-cs --out "$OUT/live" \
+		>"$OUT/stdout3" 2>&1
 	rc=$?
 	[ $rc = 0 ] || [ $rc = 1 ] || { tail -20 "$OUT/stdout3"; fail "the live-switch run exited $rc"; }
 	/usr/bin/python3 - "$OUT/live" <<'PY' || exit 1
@@ -129,6 +188,15 @@ if b and (b.get("how") != "live switch" or (a.get("runs") or {}).get("pid") != (
 b = setup("afxdp-user", "napi-gen", "drop")
 if b and (b.get("how") != "start" or "busy-poll" not in b.get("reason", "")):
     bad.append("afxdp-user@napi-gen drop: started without its reason: %s" % b)
+# PVP: pathlab-dpdk on virtio_user takes the next workload live as well
+if any(r["path"] == "pvp-pathlab" for r in rows):
+    a, b = setup("pvp-pathlab", "dut", "drop"), setup("pvp-pathlab", "dut", "fwd")
+    rb = b.get("runs") or {}
+    if b and (b.get("how") != "live switch" or rb.get("policy") != "pvp-fwd.policy" or rb.get("mode") != "policy"
+              or rb.get("pid") != (a.get("runs") or {}).get("pid")):
+        bad.append("pvp-pathlab fwd: not switched live in the drop cell's process: %s / %s" % (a, b))
+    if any(r["path"] == "pvp-pathlab" and r.get("variant") == "napi-gen" for r in rows):
+        bad.append("pvp-pathlab has a napi-gen row (PVP has one placement)")
 if bad:
     print("FAIL:\n  " + "\n  ".join(bad))
     sys.exit(1)

@@ -11,7 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 
-from pathlab_bench import lab, measure, paths, paths_ovs, report, requests, workloads  # noqa: E402
+from pathlab_bench import cli, lab, measure, paths, paths_ovs, report, requests, workloads  # noqa: E402
 
 
 class Model:
@@ -148,6 +148,78 @@ class VerdictCounterTest(unittest.TestCase):
         self.assertEqual(acc["redirect_fail"], 600)
         self.assertEqual(acc["unaccounted"], 0)
         self.assertEqual(workloads.WORKLOADS["drop"].handled(acc), 400)
+
+    def test_delivered_is_the_sinks_own_count(self):
+        # what reached the sink is pl-sink's own count (its --counts file),
+        # not a driver's counter: a NIC names its per-queue XDP counters its
+        # own way (mlx5: rx_xdp_*, ena: queue_N_rx_xdp_*), and veth's
+        # rx_queue_N_xdp_packets only attributes
+        cell = argparse.Namespace(path=argparse.Namespace(drops_in_xdp=False))
+        z = {"cpu": {}, "proc": 0, "t": 0.0, "bpf": None, "gen": {}, "dut_in": {}, "dut_out": {}, "dut": {"drop": 0}}
+        for sink_a, sink_b in (({}, {"rx_xdp_redirect": 7, "rx_packets_phy": 1000}),      # a NIC's names
+                               ({"rx_queue_0_xdp_packets": 5}, {"rx_queue_0_xdp_packets": 905})):  # veth's
+            a = dict(z, sink=sink_a, sink_rx={"packets": 100, "bytes": 6400, "polled_ns": 1})
+            b = dict(z, t=1.0, sink=sink_b, sink_rx={"packets": 1100, "bytes": 70400, "polled_ns": 2})
+            acc = measure.account(cell, a, b, {"packets": 1000})
+            self.assertEqual(acc["delivered"], 1000)
+            self.assertEqual(acc["unaccounted"], 0)
+            self.assertEqual(acc.get("delivered_from"), "pl-sink")
+            ok, why = workloads.WORKLOADS["fwd"].check(dict(acc, verdicts=True))
+            self.assertTrue(ok, why)
+        # no counts from pl-sink: the trial is wrong, with the reason
+        a = dict(z, sink={"rx_queue_0_xdp_packets": 0}, sink_rx=None)
+        b = dict(z, t=1.0, sink={"rx_queue_0_xdp_packets": 1000}, sink_rx=None)
+        acc = measure.account(cell, a, b, {"packets": 1000})
+        ok, why = workloads.WORKLOADS["fwd"].check(dict(acc, verdicts=True))
+        self.assertFalse(ok)
+        self.assertIn("pl-sink", why)
+
+
+class DefaultRunTest(unittest.TestCase):
+    """What `./lab run` (compare.sh without options) measures: the cells of its plan."""
+
+    def plan(self, argv):
+        a = cli.parse(argv)
+        ctx = argparse.Namespace(gen_cpu=a.gen_cpu, dut_cpus=a.dut_cpus, both_ways=a.placements == "both",
+                                 lab=None, nic=None)
+        chosen = [p for p in cli.all_paths(ctx) if p.name in a.paths]
+        plan, na = cli.plan_cells(a, chosen)
+        cells = {(p.name, place.variant, wl.name, size) for p, place, runs in plan for wl, size in runs}
+        return chosen, cells, na
+
+    def test_default_run_has_a_jumbo_fwd_cell(self):
+        chosen, cells, na = self.plan([])
+        fwd = workloads.WORKLOADS["fwd"]
+        carried = 0
+        for p in chosen:
+            if p.check(fwd):
+                continue  # not built here, or no fwd: its fwd row says why
+            if p.check_size(9018):
+                # the rows that cannot carry it say why (e.g. DPDK 22.11's net_af_xdp)
+                r = [x for x in na if x["path"] == p.name and x["size"] == 9018 and x["workload"] == "fwd"]
+                self.assertTrue(r and r[0]["reason"], "%s: no n/a row for 9018-byte fwd" % p.name)
+                continue
+            carried += 1
+            for place in p.placements():
+                self.assertIn((p.name, place.variant, "fwd", 9018), cells)
+                self.assertIn((p.name, place.variant, "fwd", 64), cells)
+        self.assertGreater(carried, 0, "no path here carries the default run's jumbo fwd cell")
+        # the drop workload stays at 64 bytes only
+        self.assertFalse([c for c in cells if c[2] == "drop" and c[3] != 64])
+
+    def test_quick_and_explicit_sizes_have_no_extra_jumbo_cell(self):
+        for argv in (["--quick"], ["--jumbo-fwd", "0"], ["--sizes", "9018"], ["--workloads", "drop"]):
+            a = cli.parse(argv)
+            self.assertEqual(a.jumbo_fwd, 0, argv)
+
+    def test_jumbo_fwd_size_is_checked(self):
+        import contextlib
+        import io
+        for bad in ("1518", "9019", "64"):
+            err = io.StringIO()
+            with self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
+                cli.parse(["--jumbo-fwd", bad])
+            self.assertIn("--jumbo-fwd", err.getvalue())
 
 
 class LeftoversTest(unittest.TestCase):

@@ -70,7 +70,7 @@ for r in res["rows"]:
     print(r["path"], r["workload"], r.get("variant", "-"), r["status"], r.get("correct", "-"))
 PY
 }
-OPTS=(--paths "linux,xdp-native,ref-xdp" --workloads "drop,fwd" --placements dut --repeat 1
+OPTS=(--paths "linux,xdp-native,ref-xdp" --workloads "drop,fwd" --placements dut --jumbo-fwd 0 --repeat 1
 	--overload-seconds 0.3 --no-bpf-stats)
 settings() { # the DUT ports' settings the paths change
 	for i in $D0 $D1; do
