@@ -16,26 +16,14 @@
 #   3. the same policy in the XDP pre-filter on P1, the same stream: ratelimit_drop counts,
 #      and the count that arrives is within 20 % of OVS's
 set -u
-SRC=$1
-BUILD=$2
 T=3
 STREAM_PPS=10000
 RATE=1000
 BURST=100
-PLOVS=$SRC/ovs/pl-ovs
-UDP=$SRC/tests/ovs/udp.py
 PL_TAG=om
-# shellcheck source=SCRIPTDIR/../lib/lib.sh
-. "$(dirname "$0")/../lib/lib.sh"
-require_root "network namespaces, AF_XDP"
-require_tool ovs-vswitchd
-for t in "$BUILD/xdp/pathlab-xdp" "$BUILD/ovs/pathlab-ofgen"; do
-	[ -x "$t" ] || fail "$t not built"
-done
-RUN=$PL_TMP/run
-mkdir "$RUN"
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh" "$@"
 POL=$RUN/meter.policy
-BR=${PL_PREFIX}br
 PY=/usr/bin/python3
 
 pl_topo_up wire --topo wire --neigh dynamic

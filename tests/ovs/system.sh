@@ -19,23 +19,11 @@
 #   6b. OVS accepts the translation of every example policy
 #   7. del-port with the pre-filter attached leaves no XDP program; stop leaves no daemon, no tap
 set -u
-SRC=$1
-BUILD=$2
 N=300
-PLOVS=$SRC/ovs/pl-ovs
-UDP=$SRC/tests/ovs/udp.py
 PL_TAG=os
-# shellcheck source=SCRIPTDIR/../lib/lib.sh
-. "$(dirname "$0")/../lib/lib.sh"
-require_root "network namespaces, AF_XDP"
-require_tool ovs-vswitchd
-for t in "$BUILD/xdp/pathlab-xdp" "$BUILD/ovs/pathlab-ofgen"; do
-	[ -x "$t" ] || fail "$t not built"
-done
-RUN=$PL_TMP/run
-mkdir "$RUN"
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$0")/lib.sh" "$@"
 POL=$RUN/acl.policy
-BR=${PL_PREFIX}br
 
 pl_topo_up wire --topo wire --neigh dynamic
 NS0=$GEN_NS NS1=$SINK_NS P0=$DUT_IN_IF P1=$DUT_OUT_IF IP0=$GEN_IP4 IP1=$SINK_IP4
