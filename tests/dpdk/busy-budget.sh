@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# pathlab-dpdk --busy-budget on two net_af_xdp veth ports, read from the PMD's
+# own log (pmd.net.af_xdp at debug level):
+#   - default (auto): veth's AF_XDP sockets get no NAPI id, so busy polling is
+#     off on both ports ("Preferred busy polling not enabled"), pathlab-dpdk
+#     says why, and A still reaches B through the DUT (ping);
+#   - --busy-budget 64: the PMD sets it on both ports ("Busy polling budget
+#     set to: 64"), and pathlab-dpdk says nothing about veth;
+#   - --busy-budget with a value that is neither auto nor 0..65535: exit 2,
+#     the message names the option, nothing attached.
+#   busy-budget.sh PATHLAB_DPDK
+set -u
+DPDK=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+PL_TAG=dbb
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$HERE/lib.sh"
+require_root "namespaces, AF_XDP"
+[ -x "$DPDK" ] || fail "$DPDK not built"
+T=$PL_TMP
+PREFIX=plt-d-bb$$
+DUT=
+cleanup() {
+	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
+	rm -rf "/var/run/dpdk/$PREFIX"
+}
+pl_defer cleanup
+pl_on_fail() { echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$T/dut.log"; }
+
+pl_d_topo_up
+printf 'mode policy\nacl default pass\n' >"$T/pass.policy"
+printf 'mode policy\nforward redirect from %s to %s\nforward redirect from %s to %s\n' \
+	$IF_A1 $IF_B1 $IF_B1 $IF_A1 >"$T/fwd.policy"
+
+# run_dut WHAT [pathlab-dpdk options]: start it, wait for its start line
+run_dut() {
+	local what=$1
+	shift
+	"${PL_D_IN_DUT[@]}" "$DPDK" -l 0,1 --no-huge -m 512 --no-pci --file-prefix $PREFIX \
+		--log-level=pmd.net.af_xdp:debug -- \
+		--iface $IF_A1 --iface $IF_B1 --policy "$T/fwd.policy" --stats-interval 0 --duration 30 "$@" \
+		>"$T/dut.log" 2>&1 &
+	DUT=$!
+	for _ in $(seq 300); do grep -q 'port(s)' "$T/dut.log" && return 0; kill -0 $DUT 2>/dev/null || break; sleep 0.1; done
+	fail "$what: pathlab-dpdk did not start"
+}
+stop_dut() {
+	kill -INT $DUT
+	wait $DUT
+	local rc=$?
+	DUT=
+	[ $rc = 0 ] || fail "$1: pathlab-dpdk exited $rc after SIGINT"
+}
+
+run_dut "default"
+n=$(grep -c 'Preferred busy polling not enabled' "$T/dut.log")
+[ "$n" = 2 ] || fail "default on veth: the PMD did not leave busy polling off on both ports ($n): $(grep -i busy "$T/dut.log")"
+for i in $IF_A1 $IF_B1; do
+	grep -q -- "--iface $i: veth: no busy polling (its AF_XDP socket gets no NAPI id" "$T/dut.log" ||
+		fail "default: no word on why busy polling is off on $i"
+done
+echo "ok: default on veth: busy polling off on both ports, and said why"
+ip netns exec $NS_A ping -c 3 -i 0.2 -W 2 $IP_B >/dev/null || fail "default: no ping from A to B through the DUT"
+echo "ok: A reaches B through pathlab-dpdk without busy polling"
+stop_dut "default"
+
+run_dut "--busy-budget 64" --busy-budget 64
+n=$(grep -c 'Busy polling budget set to: 64' "$T/dut.log")
+[ "$n" = 2 ] || fail "--busy-budget 64: the PMD did not set it on both ports ($n): $(grep -i busy "$T/dut.log")"
+grep -q 'veth: no busy polling' "$T/dut.log" && fail "--busy-budget 64: still says busy polling is off"
+echo "ok: --busy-budget 64: the PMD busy-polls both ports with budget 64"
+stop_dut "--busy-budget 64"
+
+for v in 70000 -1 x; do
+	"${PL_D_IN_DUT[@]}" "$DPDK" -l 0 --no-huge -m 512 --no-pci --file-prefix $PREFIX -- \
+		--iface $IF_A1 --busy-budget "$v" >"$T/err.log" 2>&1
+	rc=$?
+	[ $rc = 2 ] && grep -q -- "--busy-budget: '$v' is not auto or a number from 0 to 65535" "$T/err.log" ||
+		fail "--busy-budget $v: exit $rc: $(cat "$T/err.log")"
+	[ -z "$(pl_d_xdp_id $IF_A1)" ] || fail "--busy-budget $v: an XDP program was left on $IF_A1"
+done
+echo "ok: --busy-budget 70000, -1, x refused (exit 2, the option named), nothing attached"
