@@ -300,8 +300,9 @@ static void afx_dp_napi_check(struct afx_xsk *x)
 
 /* Receive one batch on x, run the core, act. Returns frames received. A
  * socket bound with XDP_USE_SG peeks up to a chain's length more than the
- * batch, so the batch ends on a whole frame; what is left of a chain stays
- * on the ring for the next batch. */
+ * batch and keeps the batch's frames plus the rest of a chain that crosses
+ * its end, so the batch ends on a whole frame; a chain the peek did not
+ * reach the end of stays on the ring for the next batch. */
 static unsigned afx_dp_rx_batch(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x)
 {
 	struct xdp_desc d[AFX_BATCH_MAX + AFX_SEGS_MAX];
@@ -310,6 +311,17 @@ static unsigned afx_dp_rx_batch(struct afx_app *app, struct afx_worker *w, struc
 	unsigned used;
 
 	n = xsk_ring_cons__peek(&x->rx, app->o.batch + (x->sg ? AFX_SEGS_MAX - 1 : 0), &idx);
+	if (n > app->o.batch) {
+		/* the batch's frames, and the rest of a chain that crosses its end;
+		 * what else the peek saw waits for the next batch (so a batch of
+		 * single-buffer frames is --batch frames: one tx kick, not two) */
+		uint32_t lim = app->o.batch;
+
+		while (lim < n && (xsk_ring_cons__rx_desc(&x->rx, idx + lim - 1)->options & XDP_PKT_CONTD))
+			lim++;
+		xsk_ring_cons__cancel(&x->rx, n - lim);
+		n = lim;
+	}
 	if (!n) {
 		if (x->napi_ok || !app->o.need_wakeup || xsk_ring_prod__needs_wakeup(&x->fill)) {
 			x->cnt[AFX_XC_rx_wakeups]++;
