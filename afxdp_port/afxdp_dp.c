@@ -394,7 +394,8 @@ void *afx_dp_worker(void *arg)
 			afx_dp_complete_tx(app, w, x);
 			afx_dp_refill(app, w, x);
 			got += afx_dp_rx_batch(app, w, x);
-			got += afx_tap_read(app, w, x);
+			if (x->port->tap_fd >= 0 && x->port->tap_owner == w)
+				got += afx_tap_read(app, w, x);
 		}
 		for (unsigned p = 0; p < app->nports; p++)
 			if (w->xsk[p])
