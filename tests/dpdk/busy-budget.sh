@@ -19,14 +19,7 @@ PL_TAG=dbb
 require_root "namespaces, AF_XDP"
 [ -x "$DPDK" ] || fail "$DPDK not built"
 T=$PL_TMP
-PREFIX=plt-d-bb$$
-DUT=
-cleanup() {
-	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
-	rm -rf "/var/run/dpdk/$PREFIX"
-}
-pl_defer cleanup
-pl_on_fail() { echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$T/dut.log"; }
+pl_d_dut_state plt-d-bb$$
 
 pl_d_topo_up
 printf 'mode policy\nacl default pass\n' >"$T/pass.policy"
