@@ -163,27 +163,6 @@ bool pl_dpdk_hugepages_ok(int argc, char **argv)
 	return true;
 }
 
-/* net_af_xdp's busy_budget for --iface ifname (--busy-budget), or -1 for
- * the PMD's default. auto: 0 on veth. The kernel busy-polls an AF_XDP
- * socket's queue only when the socket has a NAPI id, and a veth's queue
- * gives it none (Linux 6.18: SO_INCOMING_NAPI_ID stays 0 after traffic), so
- * there the PMD's busy polling is one recvfrom per empty poll that does
- * nothing. */
-static int pl_dpdk_busy_budget(const char *ifname)
-{
-	char drv[64];
-
-	if (opts.busy_budget >= 0)
-		return opts.busy_budget;
-	plt_if_driver(ifname, drv, sizeof(drv));
-	if (!strcmp(drv, "veth")) {
-		pr_info("--iface %s: veth: no busy polling (its AF_XDP socket gets no NAPI id to busy-poll; --busy-budget N to force)\n",
-			ifname);
-		return 0;
-	}
-	return -1;
-}
-
 /* The EAL argv: ours, plus one net_af_xdp --vdev per --iface and one
  * net_tap per --pass-tap. */
 char **pl_dpdk_eal_argv(int eal_argc, char **argv, int *out_argc)
@@ -207,11 +186,10 @@ char **pl_dpdk_eal_argv(int eal_argc, char **argv, int *out_argc)
 	if (unlink_huge)
 		a[k++] = "--huge-unlink";
 	for (unsigned i = 0; i < opts.niface; i++) {
-		int busy = pl_dpdk_busy_budget(opts.iface[i]);
 		char budget[32] = "", *v = NULL;
 
-		if (busy >= 0)
-			snprintf(budget, sizeof(budget), ",busy_budget=%d", busy);
+		if (opts.busy_budget >= 0) /* --busy-budget; else the PMD's default */
+			snprintf(budget, sizeof(budget), ",busy_budget=%d", opts.busy_budget);
 		if (asprintf(&v, "net_af_xdp%u,iface=%s,start_queue=0,queue_count=%u%s%s%s", i,
 			     opts.iface[i], opts.queues, budget, opts.hybrid ? ",xdp_prog=" : "",
 			     opts.hybrid ? pl_dpdk_hybrid_obj() : "") < 0)

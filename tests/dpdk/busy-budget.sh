@@ -2,13 +2,12 @@
 # SPDX-License-Identifier: MIT
 # pathlab-dpdk --busy-budget on two net_af_xdp veth ports, read from the PMD's
 # own log (pmd.net.af_xdp at debug level):
-#   - default (auto): veth's AF_XDP sockets get no NAPI id, so busy polling is
-#     off on both ports ("Preferred busy polling not enabled"), pathlab-dpdk
-#     says why, and A still reaches B through the DUT (ping);
-#   - --busy-budget 64: the PMD sets it on both ports ("Busy polling budget
-#     set to: 64"), and pathlab-dpdk says nothing about veth;
-#   - --busy-budget with a value that is neither auto nor 0..65535: exit 2,
-#     the message names the option, nothing attached.
+#   - default: the PMD's busy polling (budget 64) on both ports;
+#   - --busy-budget 0: busy polling off on both ports ("Preferred busy polling
+#     not enabled"), and A still reaches B through the DUT (ping);
+#   - --busy-budget 16: the PMD sets 16 on both ports;
+#   - --busy-budget with a value that is not 0..65535: exit 2, the message
+#     names the option, nothing attached.
 #   busy-budget.sh PATHLAB_DPDK
 set -u
 DPDK=$1
@@ -47,30 +46,31 @@ stop_dut() {
 }
 
 run_dut "default"
-n=$(grep -c 'Preferred busy polling not enabled' "$T/dut.log")
-[ "$n" = 2 ] || fail "default on veth: the PMD did not leave busy polling off on both ports ($n): $(grep -i busy "$T/dut.log")"
-for i in $IF_A1 $IF_B1; do
-	grep -q -- "--iface $i: veth: no busy polling (its AF_XDP socket gets no NAPI id" "$T/dut.log" ||
-		fail "default: no word on why busy polling is off on $i"
-done
-echo "ok: default on veth: busy polling off on both ports, and said why"
-ip netns exec $NS_A ping -c 3 -i 0.2 -W 2 $IP_B >/dev/null || fail "default: no ping from A to B through the DUT"
-echo "ok: A reaches B through pathlab-dpdk without busy polling"
+n=$(grep -c 'Busy polling budget set to: 64' "$T/dut.log")
+[ "$n" = 2 ] || fail "default: the PMD did not busy-poll both ports with its 64 ($n): $(grep -i busy "$T/dut.log")"
+echo "ok: default: the PMD's busy polling (64) on both ports"
 stop_dut "default"
 
-run_dut "--busy-budget 64" --busy-budget 64
-n=$(grep -c 'Busy polling budget set to: 64' "$T/dut.log")
-[ "$n" = 2 ] || fail "--busy-budget 64: the PMD did not set it on both ports ($n): $(grep -i busy "$T/dut.log")"
-grep -q 'veth: no busy polling' "$T/dut.log" && fail "--busy-budget 64: still says busy polling is off"
-echo "ok: --busy-budget 64: the PMD busy-polls both ports with budget 64"
-stop_dut "--busy-budget 64"
+run_dut "--busy-budget 0" --busy-budget 0
+n=$(grep -c 'Preferred busy polling not enabled' "$T/dut.log")
+[ "$n" = 2 ] || fail "--busy-budget 0: the PMD did not leave busy polling off on both ports ($n): $(grep -i busy "$T/dut.log")"
+echo "ok: --busy-budget 0: busy polling off on both ports"
+ip netns exec $NS_A ping -c 3 -i 0.2 -W 2 $IP_B >/dev/null || fail "--busy-budget 0: no ping from A to B through the DUT"
+echo "ok: A reaches B through pathlab-dpdk without busy polling"
+stop_dut "--busy-budget 0"
 
-for v in 70000 -1 x; do
+run_dut "--busy-budget 16" --busy-budget 16
+n=$(grep -c 'Busy polling budget set to: 16' "$T/dut.log")
+[ "$n" = 2 ] || fail "--busy-budget 16: the PMD did not set it on both ports ($n): $(grep -i busy "$T/dut.log")"
+echo "ok: --busy-budget 16: the PMD busy-polls both ports with budget 16"
+stop_dut "--busy-budget 16"
+
+for v in 70000 -1 x auto; do
 	"${PL_D_IN_DUT[@]}" "$DPDK" -l 0 --no-huge -m 512 --no-pci --file-prefix $PREFIX -- \
 		--iface $IF_A1 --busy-budget "$v" >"$T/err.log" 2>&1
 	rc=$?
-	[ $rc = 2 ] && grep -q -- "--busy-budget: '$v' is not auto or a number from 0 to 65535" "$T/err.log" ||
+	[ $rc = 2 ] && grep -q -- "--busy-budget: '$v' is not a number from 0 to 65535" "$T/err.log" ||
 		fail "--busy-budget $v: exit $rc: $(cat "$T/err.log")"
 	[ -z "$(pl_d_xdp_id $IF_A1)" ] || fail "--busy-budget $v: an XDP program was left on $IF_A1"
 done
-echo "ok: --busy-budget 70000, -1, x refused (exit 2, the option named), nothing attached"
+echo "ok: --busy-budget 70000, -1, x, auto refused (exit 2, the option named), nothing attached"
