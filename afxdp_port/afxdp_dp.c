@@ -378,10 +378,7 @@ void *afx_dp_worker(void *arg)
 	struct afx_app *app = wc->app;
 	struct afx_worker *w = wc->w;
 	unsigned idle = 0;
-	char name[16];
 
-	snprintf(name, sizeof(name), "pl-afxdp-w%u", w->id);
-	pthread_setname_np(pthread_self(), name); /* ps -L, perf, taskset -p */
 	pl_worker_set(w->id);
 	while (!plt_stop) {
 		unsigned got = 0;

@@ -226,6 +226,14 @@ static int afx_start_workers(struct afx_app *app, struct afx_wctx *wc)
 		}
 		err = -pthread_create(&w->thread, &attr, afx_dp_worker, &wc[i]);
 		pthread_attr_destroy(&attr);
+		if (!err) {
+			char name[16];
+
+			/* Named here, so the name is there when this returns
+			 * (ps -L, perf, taskset -p). */
+			snprintf(name, sizeof(name), "pl-afxdp-w%u", w->id);
+			pthread_setname_np(w->thread, name);
+		}
 		if (err) {
 			if (w->cpu >= 0)
 				pr_warn("cannot start worker %u pinned to CPU %d: %s (see nproc and --cpus)\n",
@@ -358,6 +366,14 @@ int main(int argc, char **argv)
 		pr_info("metrics on http://%s/metrics (port %u)\n", app->o.metrics,
 			pl_metrics_port(app->metrics));
 	}
+	/* The workers run (named and pinned) before the start-up lines: a
+	 * reader that waits for them finds the datapath up. */
+	if (app->o.sample_out && plt_sample_ring_open(&samples, app->o.sample_out, app->ctl_user))
+		err = -EIO;
+	if (!err)
+		err = afx_start_workers(app, wc);
+	if (err)
+		goto stop_workers;
 	if (!app->o.busy_poll_us)
 		snprintf(busy, sizeof(busy), "off");
 	else
@@ -392,11 +408,7 @@ int main(int argc, char **argv)
 					w->xsk[p]->zero_copy ? "zero-copy" : "copy",
 					w->xsk[p]->busy_poll ? ", busy poll" : "");
 	}
-
-	if (app->o.sample_out && plt_sample_ring_open(&samples, app->o.sample_out, app->ctl_user))
-		err = -EIO;
-	if (!err)
-		err = afx_start_workers(app, wc);
+stop_workers:
 	t0 = last = plt_now();
 	while (!err && !plt_stop) {
 		double now;

@@ -149,7 +149,8 @@ else
 fi
 run "zero-copy off" ', copy mode' --policy "$WORK/fwd.policy" --zero-copy off
 start_dut --policy "$WORK/fwd.policy" --xdp-mode generic || exit 1
-ip -n $NSD link show $D0 | grep -q xdpgeneric && ok "generic: xdpgeneric attached" || bad "generic: $(ip -n $NSD link show $D0)"
+ip -n $NSD link show $D0 | grep -q xdpgeneric && ok "generic: xdpgeneric attached" ||
+	bad "generic: no xdpgeneric on $D0: $(ip -n $NSD link show $D0); bpftool: $(ip netns exec $NSD bpftool net show dev $D0 2>&1 | tr '\n' ' '); DUT: $(tail -4 "$WORK/dut.log" | tr '\n' ' ')"
 through "generic"
 stop_dut "generic"
 run "need_wakeup off" 'need_wakeup off' --policy "$WORK/fwd.policy" --no-need-wakeup
