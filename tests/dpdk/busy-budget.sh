@@ -45,24 +45,24 @@ stop_dut() {
 	[ $rc = 0 ] || fail "$1: pathlab-dpdk exited $rc after SIGINT"
 }
 
-run_dut "default"
-n=$(grep -c 'Busy polling budget set to: 64' "$T/dut.log")
-[ "$n" = 2 ] || fail "default: the PMD did not busy-poll both ports with its 64 ($n): $(grep -i busy "$T/dut.log")"
-echo "ok: default: the PMD's busy polling (64) on both ports"
-stop_dut "default"
+# pmd_says WHAT PATTERN [options]: start with the options; the PMD's log
+# has PATTERN once per port (the DUT is left running)
+pmd_says() {
+	local what=$1 pat=$2 n
+	shift 2
+	run_dut "$what" "$@"
+	n=$(grep -c "$pat" "$T/dut.log")
+	[ "$n" = 2 ] || fail "$what: the PMD's log has '$pat' $n times, not once per port: $(grep -i busy "$T/dut.log")"
+	echo "ok: $what: the PMD says '$pat' for both ports"
+}
 
-run_dut "--busy-budget 0" --busy-budget 0
-n=$(grep -c 'Preferred busy polling not enabled' "$T/dut.log")
-[ "$n" = 2 ] || fail "--busy-budget 0: the PMD did not leave busy polling off on both ports ($n): $(grep -i busy "$T/dut.log")"
-echo "ok: --busy-budget 0: busy polling off on both ports"
+pmd_says "default (the PMD's busy polling)" 'Busy polling budget set to: 64'
+stop_dut "default"
+pmd_says "--busy-budget 0" 'Preferred busy polling not enabled' --busy-budget 0
 ip netns exec $NS_A ping -c 3 -i 0.2 -W 2 $IP_B >/dev/null || fail "--busy-budget 0: no ping from A to B through the DUT"
 echo "ok: A reaches B through pathlab-dpdk without busy polling"
 stop_dut "--busy-budget 0"
-
-run_dut "--busy-budget 16" --busy-budget 16
-n=$(grep -c 'Busy polling budget set to: 16' "$T/dut.log")
-[ "$n" = 2 ] || fail "--busy-budget 16: the PMD did not set it on both ports ($n): $(grep -i busy "$T/dut.log")"
-echo "ok: --busy-budget 16: the PMD busy-polls both ports with budget 16"
+pmd_says "--busy-budget 16" 'Busy polling budget set to: 16' --busy-budget 16
 stop_dut "--busy-budget 16"
 
 for v in 70000 -1 x auto; do
