@@ -45,25 +45,26 @@ stop_dut() {
 	[ $rc = 0 ] || fail "$1: pathlab-dpdk exited $rc after SIGINT"
 }
 
-# pmd_says WHAT PATTERN [options]: start with the options; the PMD's log
-# has PATTERN once per port (the DUT is left running)
-pmd_says() {
-	local what=$1 pat=$2 n
-	shift 2
-	run_dut "$what" "$@"
-	n=$(grep -c "$pat" "$T/dut.log")
-	[ "$n" = 2 ] || fail "$what: the PMD's log has '$pat' $n times, not once per port: $(grep -i busy "$T/dut.log")"
-	echo "ok: $what: the PMD says '$pat' for both ports"
+# pmd_said WHAT PATTERN: after the DUT stopped (its output is flushed at
+# exit), the PMD's log has PATTERN once per port
+pmd_said() {
+	local n
+	n=$(grep -c "$2" "$T/dut.log")
+	[ "$n" = 2 ] || fail "$1: the PMD's log has '$2' $n times, not once per port: $(grep -i busy "$T/dut.log")"
+	echo "ok: $1: the PMD says '$2' for both ports"
 }
 
-pmd_says "default (the PMD's busy polling)" 'Busy polling budget set to: 64'
+run_dut "default"
 stop_dut "default"
-pmd_says "--busy-budget 0" 'Preferred busy polling not enabled' --busy-budget 0
+pmd_said "default (the PMD's busy polling)" 'Busy polling budget set to: 64'
+run_dut "--busy-budget 0" --busy-budget 0
 ip netns exec $NS_A ping -c 3 -i 0.2 -W 2 $IP_B >/dev/null || fail "--busy-budget 0: no ping from A to B through the DUT"
 echo "ok: A reaches B through pathlab-dpdk without busy polling"
 stop_dut "--busy-budget 0"
-pmd_says "--busy-budget 16" 'Busy polling budget set to: 16' --busy-budget 16
+pmd_said "--busy-budget 0" 'Preferred busy polling not enabled'
+run_dut "--busy-budget 16" --busy-budget 16
 stop_dut "--busy-budget 16"
+pmd_said "--busy-budget 16" 'Busy polling budget set to: 16'
 
 for v in 70000 -1 x auto; do
 	"${PL_D_IN_DUT[@]}" "$DPDK" -l 0 --no-huge -m 512 --no-pci --file-prefix $PREFIX -- \
