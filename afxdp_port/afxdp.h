@@ -188,6 +188,12 @@ struct afx_xsk {
 	bool zero_copy;
 	bool sg;          /* bound with XDP_USE_SG: multi-buffer frames */
 	bool busy_poll;   /* the busy-poll options were accepted */
+	/* The kernel busy-polls a socket's queue only once the socket has a
+	 * NAPI id (marked at its first received frame): until then, and for
+	 * good when the first frames leave it without one (veth's queues on
+	 * Linux 6.18), a busy-poll recvfrom does nothing. */
+	bool napi_checked; /* looked up after the first received frames */
+	bool napi_ok;      /* SO_INCOMING_NAPI_ID gave a NAPI id: recvfrom busy-polls */
 };
 
 /* One interface. */

@@ -276,10 +276,34 @@ static void afx_dp_dispatch(struct afx_app *app, struct afx_worker *w, struct af
 	}
 }
 
+/* Busy polling (--busy-poll): the recvfrom on an empty poll runs the
+ * queue's NAPI in the worker only if the socket has a NAPI id, which the
+ * kernel marks at its first received frame from the receive queue's
+ * registration. Looked up once, after the first frames: without one (veth
+ * on Linux 6.18 registers its queues with none) every such recvfrom would
+ * be a system call that does nothing, so the worker makes none. */
+static void afx_dp_napi_check(struct afx_xsk *x)
+{
+	unsigned int id = 0;
+	socklen_t len = sizeof(id);
+	bool failed = getsockopt(x->fd, SOL_SOCKET, SO_INCOMING_NAPI_ID, &id, &len) != 0;
+
+	x->napi_checked = true;
+	x->napi_ok = !failed && id != 0;
+	if (!x->napi_ok)
+		pr_info("%s q%u: busy poll cannot run: the kernel gave the socket no NAPI id (%s); "
+			"the worker no longer calls recvfrom on an empty poll\n",
+			x->port->ifname, x->queue,
+			failed ? "SO_INCOMING_NAPI_ID refused" : "its receive queue has none");
+	else
+		pr_debug("%s q%u: busy polling NAPI %u\n", x->port->ifname, x->queue, id);
+}
+
 /* Receive one batch on x, run the core, act. Returns frames received. A
  * socket bound with XDP_USE_SG peeks up to a chain's length more than the
- * batch, so the batch ends on a whole frame; what is left of a chain stays
- * on the ring for the next batch. */
+ * batch and keeps the batch's frames plus the rest of a chain that crosses
+ * its end, so the batch ends on a whole frame; a chain the peek did not
+ * reach the end of stays on the ring for the next batch. */
 static unsigned afx_dp_rx_batch(struct afx_app *app, struct afx_worker *w, struct afx_xsk *x)
 {
 	struct xdp_desc d[AFX_BATCH_MAX + AFX_SEGS_MAX];
@@ -288,14 +312,26 @@ static unsigned afx_dp_rx_batch(struct afx_app *app, struct afx_worker *w, struc
 	unsigned used;
 
 	n = xsk_ring_cons__peek(&x->rx, app->o.batch + (x->sg ? AFX_SEGS_MAX - 1 : 0), &idx);
+	if (n > app->o.batch) {
+		/* the batch's frames, and the rest of a chain that crosses its end;
+		 * what else the peek saw waits for the next batch (so a batch of
+		 * single-buffer frames is --batch frames: one tx kick, not two) */
+		uint32_t lim = app->o.batch;
+
+		while (lim < n && (xsk_ring_cons__rx_desc(&x->rx, idx + lim - 1)->options & XDP_PKT_CONTD))
+			lim++;
+		xsk_ring_cons__cancel(&x->rx, n - lim);
+		n = lim;
+	}
 	if (!n) {
-		if (x->busy_poll || !app->o.need_wakeup ||
-		    xsk_ring_prod__needs_wakeup(&x->fill)) {
+		if (x->napi_ok || !app->o.need_wakeup || xsk_ring_prod__needs_wakeup(&x->fill)) {
 			x->cnt[AFX_XC_rx_wakeups]++;
 			recvfrom(x->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 		}
 		return 0;
 	}
+	if (x->busy_poll && !x->napi_checked)
+		afx_dp_napi_check(x);
 	for (uint32_t i = 0; i < n; i++)
 		d[i] = *xsk_ring_cons__rx_desc(&x->rx, idx + i);
 	nf = afx_dp_batch_run(w->umem_area, app->o.frame_size, app->o.frame_size, x->port->ifindex,
@@ -356,7 +392,8 @@ void *afx_dp_worker(void *arg)
 			afx_dp_complete_tx(app, w, x);
 			afx_dp_refill(app, w, x);
 			got += afx_dp_rx_batch(app, w, x);
-			got += afx_tap_read(app, w, x);
+			if (x->port->tap_fd >= 0 && x->port->tap_owner == w)
+				got += afx_tap_read(app, w, x);
 		}
 		for (unsigned p = 0; p < app->nports; p++)
 			if (w->xsk[p])

@@ -99,7 +99,7 @@ static const struct plt_opt afx_opt_table[] = {
 	PLT_XDP_MODE_OPTS("xdp-mode", 0, O(xdp_mode), "how the XDP program is attached: auto (the default: native,\n"
 		"else generic with a warning), native (drv) or generic (skb); not offload (hw): the XSKMAP stays on the host"),
 	{ "no-need-wakeup", 0, PLT_OPT_FLAG, O(no_need_wakeup), NULL, "do not use XDP_USE_NEED_WAKEUP (kick on every batch)" },
-	{ "busy-poll", 0, PLT_OPT_U32, O(busy_poll_us), "USEC", "SO_PREFER_BUSY_POLL + SO_BUSY_POLL=USEC (0: off, default)" },
+	{ "busy-poll", 0, PLT_OPT_U32, O(busy_poll_us), "USEC", "SO_PREFER_BUSY_POLL + SO_BUSY_POLL=USEC (0: off, default); an empty poll calls recvfrom once the socket has a NAPI id (none on veth: then never)" },
 	{ "busy-poll-budget", 0, PLT_OPT_U32, O(busy_budget), "N", "SO_BUSY_POLL_BUDGET (default: the batch size)" },
 	{ "hugepages", 0, PLT_OPT_FLAG, O(hugepages), NULL, "put the UMEM on 2 MB hugepages (reserve them first)" },
 	{ "frame-size", 0, PLT_OPT_U32, O(frame_size), "BYTES", "UMEM frame size, 2048 or 4096 (default 4096)" },

@@ -25,6 +25,12 @@ struct pl_ctl *uctl;
 struct pl_ctl *kctl[PL_DPDK_PORTS_MAX];
 unsigned nworkers;
 static struct rte_mempool *pool;
+/* The ports a worker polls and flushes, in port id order: the hot loop walks
+ * this array. RTE_ETH_FOREACH_DEV scans every ethdev slot on each step
+ * (rte_eth_find_next_owned_by): under callgrind 99 % of a worker's
+ * instructions, ~560 per pass over two ports. */
+static uint16_t poll_pid[PL_DPDK_PORTS_MAX];
+static unsigned npoll;
 
 /* SIGINT/SIGTERM: only set the flag. */
 static void pl_dpdk_signal(int sig)
@@ -124,9 +130,9 @@ static inline bool pl_dpdk_act(unsigned w, uint16_t pid, uint16_t q, struct rte_
 /* Send what a pass over the ports left in w's TX buffers. */
 static inline void pl_dpdk_flush(unsigned w)
 {
-	uint16_t pid;
+	for (unsigned i = 0; i < npoll; i++) {
+		uint16_t pid = poll_pid[i];
 
-	RTE_ETH_FOREACH_DEV(pid) {
 		if (txb[w][pid] && txb[w][pid]->length)
 			wstats[w].c[PL_DPDK_C_tx_sent] += rte_eth_tx_buffer_flush(pid, (uint16_t)w, txb[w][pid]);
 	}
@@ -155,10 +161,12 @@ static int pl_dpdk_worker(void *arg)
 	while (!pl_quit) {
 		unsigned got = 0;
 
-		RTE_ETH_FOREACH_DEV(pid) {
-			struct pl_dpdk_port *p = &ports[pid];
+		for (unsigned i = 0; i < npoll; i++) {
+			struct pl_dpdk_port *p;
 			uint16_t n;
 
+			pid = poll_pid[i];
+			p = &ports[pid];
 			if (p->used) {
 				if (w >= p->nq)
 					continue;
@@ -426,6 +434,8 @@ int main(int argc, char **argv)
 			p->ifindex = PL_PORTS_MAX - 1 - pid; /* a key no kernel interface has here */
 		if (p->used)
 			nports++;
+		if (npoll < PL_DPDK_PORTS_MAX)
+			poll_pid[npoll++] = pid;
 	}
 	RTE_ETH_FOREACH_DEV(pid) {
 		if (!strncmp(ports[pid].name, "net_tap_pl", 10)) {

@@ -38,6 +38,7 @@ struct pl_dpdk_opts {
 	uint32_t burst;
 	uint32_t rx_desc, tx_desc; /* 0: the PMD's recommendation */
 	uint32_t idle_yield;   /* empty passes before a sched_yield (0: never) */
+	int busy_budget;       /* --busy-budget: net_af_xdp busy_budget of --iface ports (-1: the PMD's) */
 	const char *sample_out; /* --sample-out: pcap of the user-space core's samples */
 	int verbose;           /* -v count */
 };

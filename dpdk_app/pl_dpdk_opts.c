@@ -51,6 +51,22 @@ static int pl_dpdk_opt_metrics(void *field, const char *arg)
 	return 0;
 }
 
+/* --busy-budget N */
+static int pl_dpdk_opt_busy(void *field, const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > 65535) {
+		pr_warn("--busy-budget: '%s' is not a number from 0 to 65535 (0: no busy polling)\n", arg);
+		return -EINVAL;
+	}
+	*(int *)field = (int)v;
+	return 0;
+}
+
 #define O(f) offsetof(struct pl_dpdk_opts, f)
 static const struct plt_opt pl_dpdk_table[] = {
 	{ "iface", 0, PLT_OPT_FUNC, 0, "IF",
@@ -96,6 +112,11 @@ static const struct plt_opt pl_dpdk_table[] = {
 	  "after N passes in a row that received nothing, the worker yields its CPU\n"
 	  "once (sched_yield: a kernel thread sharing the CPU, such as the veth receive\n"
 	  "doing the AF_XDP copy, runs); default 64, 0: never", .max = 1000000 },
+	{ "busy-budget", 0, PLT_OPT_FUNC, O(busy_budget), "N",
+	  "net_af_xdp's busy_budget for the --iface ports: N > 0 busy-polls (the socket\n"
+	  "gets SO_PREFER_BUSY_POLL and every empty poll calls recvfrom), 0 never does\n"
+	  "(default: the PMD's, 64). On veth the sockets get no NAPI id, so the kernel\n"
+	  "busy-polls nothing and each such recvfrom does nothing", .fn = pl_dpdk_opt_busy },
 	{ "sample-out", 0, PLT_OPT_STR, O(sample_out), "FILE",
 	  "write the frames the policy samples (`sample every N ...`) in the user-space\n"
 	  "core, every worker's, to a pcap file (--hybrid: the XDP programs' samples are\n"
@@ -162,7 +183,7 @@ int pl_dpdk_parse(int argc, char **argv, struct pl_dpdk_opts *o)
 	int nargs, err;
 
 	*o = (struct pl_dpdk_opts){ .queues = 1, .interval = 1, .burst = 32, .in_ifindex = 1,
-				   .idle_yield = PL_DPDK_IDLE_YIELD };
+				   .idle_yield = PL_DPDK_IDLE_YIELD, .busy_budget = -1 };
 	err = plt_opts_parse(&pl_dpdk_tool, argc, argv, 1, o, &nargs, &args);
 	if (err)
 		return err == PLT_OPTS_HELP ? 1 : -EINVAL;

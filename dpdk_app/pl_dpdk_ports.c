@@ -186,10 +186,12 @@ char **pl_dpdk_eal_argv(int eal_argc, char **argv, int *out_argc)
 	if (unlink_huge)
 		a[k++] = "--huge-unlink";
 	for (unsigned i = 0; i < opts.niface; i++) {
-		char *v = NULL;
+		char budget[32] = "", *v = NULL;
 
-		if (asprintf(&v, "net_af_xdp%u,iface=%s,start_queue=0,queue_count=%u%s%s", i,
-			     opts.iface[i], opts.queues, opts.hybrid ? ",xdp_prog=" : "",
+		if (opts.busy_budget >= 0) /* --busy-budget; else the PMD's default */
+			snprintf(budget, sizeof(budget), ",busy_budget=%d", opts.busy_budget);
+		if (asprintf(&v, "net_af_xdp%u,iface=%s,start_queue=0,queue_count=%u%s%s%s", i,
+			     opts.iface[i], opts.queues, budget, opts.hybrid ? ",xdp_prog=" : "",
 			     opts.hybrid ? pl_dpdk_hybrid_obj() : "") < 0)
 			return NULL;
 		a[k++] = "--vdev";

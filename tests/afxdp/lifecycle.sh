@@ -1,6 +1,6 @@
 #!/bin/bash
 # pathlab-afxdp's life cycle over veth between namespaces, copy mode.
-#   lifecycle.sh PATHLAB_AFXDP kill|startup|txtail
+#   lifecycle.sh PATHLAB_AFXDP kill|startup|txtail|batch
 # Topology: a pl-topo whose DUT has the ports needed (1: pair, 2: wire, 3:
 # lb with 2 backends), PORT[i] in the DUT namespace cabled to PEER_IF[i] in
 # PEER_NS[i]; raw frames only, IPv6 off and static neighbours, so no stack
@@ -16,6 +16,11 @@
 #            resumed: more frames reach port 2's tx ring in one loop than the
 #            kicks send (batch 256 from two ports, 32 per kick), and with no
 #            further traffic every frame must still come out of port 2.
+#   batch:   user placement, port 0 redirects into port 1 with --batch 8; 1000
+#            frames queue on port 0's rx ring while the worker is stopped:
+#            it takes them 8 at a time (the multi-buffer peek sees up to 17
+#            more, which wait for the next batch), so port 1 sends them in
+#            at least 125 kicks, and all 1000 arrive.
 set -u
 BIN=$1
 MODE=$2
@@ -183,8 +188,32 @@ txtail)
 	wait $DUT
 	grep '^\[afxdp-total\]' "$WORK/dut.log"
 	;;
+batch)
+	setup 2
+	printf 'mode policy\nforward redirect from %s to %s\n' "${PORT[0]}" "${PORT[1]}" >"$WORK/fwd.policy"
+	start_dut -i "${PORT[0]}" -i "${PORT[1]}" --placement user --policy "$WORK/fwd.policy" --batch 8 || exit 1
+	before=$(rx_packets 1)
+	kill -STOP $DUT
+	send 0 1000
+	wait $SENDER
+	kill -CONT $DUT
+	sleep 1.5
+	got=$(($(rx_packets 1) - before))
+	kill -INT $DUT
+	wait $DUT
+	line=$(grep "^\[afxdp-socket\] ${PORT[1]} " "$WORK/dut.log")
+	kicks=$(sed -n 's/.* tx_kicks=\([0-9]*\).*/\1/p' <<<"$line")
+	tx=$(sed -n 's/.* tx=\([0-9]*\).*/\1/p' <<<"$line")
+	echo "port 1: $line"
+	[ "$got" -ge 1000 ] && ok "all $got of 1000 frames left port 1" || bad "$got of 1000 frames left port 1"
+	if [ "${tx:-0}" -ge 1000 ] && [ "${kicks:-0}" -ge $((tx / 8)) ]; then
+		ok "--batch 8: $tx frames sent in $kicks kicks (at most 8 frames a batch)"
+	else
+		bad "--batch 8: $tx frames sent in ${kicks:-?} kicks: batches were larger than 8 frames"
+	fi
+	;;
 *)
-	echo "usage: lifecycle.sh PATHLAB_AFXDP kill|startup|txtail"; exit 2 ;;
+	echo "usage: lifecycle.sh PATHLAB_AFXDP kill|startup|txtail|batch"; exit 2 ;;
 esac
 
 [ $fails = 0 ] && echo "PASS" || echo "FAILED: $fails"

@@ -8,7 +8,8 @@
 #             pinned where --cpus says, traffic on both queues; --queues 1 opens only queue 1
 #   zero-copy on (veth has none): refused, the error names the driver limit and --zero-copy auto/off
 #   zero-copy off, xdp-mode generic (xdpgeneric attached), --no-need-wakeup,
-#   busy poll accepted (--busy-poll 20), busy poll refused by the kernel (budget 70000):
+#   busy poll accepted (--busy-poll 20; veth's sockets get no NAPI id: said, and no
+#             recvfrom on empty polls), busy poll refused by the kernel (budget 70000):
 #             a message naming SO_BUSY_POLL_BUDGET and the socket runs without it
 #   hugepages (2 MB pages reserved for the run if none are free, then given back),
 #   --frame-size 2048 --batch 64 --ring-size 1024; sizes the kernel would refuse: refused first
@@ -154,6 +155,14 @@ through "generic"
 stop_dut "generic"
 run "need_wakeup off" 'need_wakeup off' --policy "$WORK/fwd.policy" --no-need-wakeup
 run "busy poll" 'busy poll 20 us budget 32' --policy "$WORK/fwd.policy" --busy-poll 20
+# veth gives its AF_XDP sockets no NAPI id: the kernel cannot busy-poll them, so
+# after the first frames the worker says so and makes no recvfrom on empty polls
+grep -q "$D0 q[01]: busy poll cannot run: the kernel gave the socket no NAPI id" "$WORK/dut.log" &&
+	ok "busy poll: no NAPI id on veth named: $(grep -m1 'NAPI id' "$WORK/dut.log")" ||
+	bad "busy poll: no word on the missing NAPI id: $(grep -i napi "$WORK/dut.log")"
+wk=$(grep '^\[afxdp-socket\]' "$WORK/dut.log" | grep -o ' rx_wakeups=[0-9]*' | cut -d= -f2 | sort -un | tr '\n' ' ')
+[ "$wk" = "0 " ] && ok "busy poll without a NAPI id: no recvfrom on any socket (rx_wakeups=0)" ||
+	bad "busy poll without a NAPI id: rx_wakeups $wk"
 run "busy poll refused" 'busy poll refused, off' --policy "$WORK/fwd.policy" --busy-poll 20 --busy-poll-budget 70000
 grep -q 'SO_BUSY_POLL_BUDGET=70000 refused.*continuing without busy polling' "$WORK/dut.log" &&
 	ok "busy poll refusal named: $(grep -m1 refused "$WORK/dut.log")" || bad "busy poll refusal message: $(cat "$WORK/dut.log" | head -5)"

@@ -41,3 +41,17 @@ pl_d_topo_up() {
 pl_d_xdp_id() {
 	ip -n "$NS_X" -d link show dev "$1" 2>/dev/null | awk '/prog\/xdp id/ { for (i = 1; i <= NF; i++) if ($i == "id") { print $(i + 1); exit } }'
 }
+
+# pl_d_dut_state PREFIX: the state of a test that runs pathlab-dpdk as $DUT
+# with --file-prefix PREFIX and its output in $T/dut.log: at teardown $DUT
+# is stopped and the EAL's runtime directory removed; on failure the output
+# is printed.
+pl_d_dut_state() {
+	PREFIX=$1 DUT=
+	pl_defer pl_d_dut_stop
+	pl_on_fail() { echo "--- pathlab-dpdk output:"; grep -v '^libbpf: elf' "$T/dut.log"; }
+}
+pl_d_dut_stop() {
+	[ -n "$DUT" ] && kill "$DUT" 2>/dev/null && wait "$DUT" 2>/dev/null
+	rm -rf "/var/run/dpdk/$PREFIX"
+}
