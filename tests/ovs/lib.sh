@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # the variables are the sourcing test's
 # Prologue shared by the OVS system tests that run a private OVS over a veth
 # wire: SRCDIR and BUILDDIR from the command line, the test library, root and
 # OVS required, the tools built, a run directory and the bridge's name.
