@@ -13,7 +13,10 @@ require_root "network namespaces, XDP"
 [ -f "$OBJ" ] || skip "$OBJ not built"
 pl_topo_up xd --topo pair
 NS=$DUT_IN_NS IF=$DUT_IN_IF
-ip -n "$NS" link set dev "$IF" xdpgeneric obj "$OBJ" sec xdp || skip "iproute2 cannot load $OBJ"
+# The object's program is frags-aware (section xdp.frags), as every XDP
+# program of the tree is: iproute2 loads it by that section name.
+ip -n "$NS" link set dev "$IF" xdpgeneric obj "$OBJ" sec xdp.frags ||
+	{ bad "iproute2 cannot load $OBJ (section xdp.frags)"; exit 1; }
 attached() { ip -n "$NS" -d link show dev "$IF" | grep -q 'prog/xdp'; }
 attached && ok "iproute2 attached a program over netlink" || { bad "nothing attached by iproute2"; exit 1; }
 out=$(ip netns exec "$NS" "$XDP" status "$IF" 2>&1)
