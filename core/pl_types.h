@@ -131,7 +131,8 @@ struct pl_addr {
 	X(SAMPLE_LOST, "sample_lost", "sample: samples lost (ring full: no reader, or it is too slow)") \
 	X(META_USED, "meta_used", "hybrid, user space: frames resumed from the XDP program's decision (metadata)") \
 	X(META_MISSING, "meta_missing", "hybrid, user space: frames without the XDP program's metadata (whole pipeline run)") \
-	X(META_REFUSED, "meta_refused", "hybrid, XDP: metadata refused by the driver (frame sent to user space without)")
+	X(META_REFUSED, "meta_refused", "hybrid, XDP: metadata refused by the driver (frame sent to user space without)") \
+	X(SPREAD_QUEUED, "spread_queued", "spread: frames handed to another CPU's queue (cpumap); rx_packets counts those run there")
 
 enum pl_counter {
 #define PL_X(n, s, d) PL_CNT_##n,

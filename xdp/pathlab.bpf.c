@@ -79,12 +79,17 @@ struct {
 /* The CPU of the frame's flow: the core's parser, then a hash of the
  * addresses and ports XORed (both directions of a flow on one CPU). Frames
  * that are not IP go by their ethertype. A missing entry aborts the frame
- * (bpf_redirect_map's fallback 0): the policy is never bypassed. */
+ * (bpf_redirect_map's fallback 0): the policy is never bypassed. Frames
+ * handed over count as spread_queued; the target CPU's program counts
+ * them again as rx_packets, so spread_queued - rx_packets (at rest) are
+ * the frames the cpumap queue dropped (full: --spread-queue). */
 static __always_inline int pl_spread(struct xdp_md *xdp)
 {
 	void *data = (void *)(long)xdp->data, *data_end = (void *)(long)xdp->data_end;
 	struct pl_hdrs h = {};
-	__u32 w[3] = {}, slot, *cpu;
+	__u32 w[3] = {}, slot, *cpu, zero = 0;
+	struct pl_counters *cnt;
+	int v;
 
 	if (pl_parse_frame(data, data_end, (__u32)(data_end - data), &h) >= 0 && h.family) {
 		__u32 off = h.l3_off & 0x3ff;
@@ -110,7 +115,11 @@ static __always_inline int pl_spread(struct xdp_md *xdp)
 	cpu = bpf_map_lookup_elem(&pl_spread_cpus, &slot);
 	if (!cpu)
 		return XDP_ABORTED;
-	return bpf_redirect_map(&pl_cpumap, *cpu, 0);
+	v = bpf_redirect_map(&pl_cpumap, *cpu, 0);
+	cnt = bpf_map_lookup_elem(&pl_counters, &zero);
+	if (v == XDP_REDIRECT && cnt)
+		pl_stat_add(&cnt->c[PL_CNT_SPREAD_QUEUED], 1);
+	return v;
 }
 
 /* Put c's decision v in front of the frame (struct pl_meta). A driver

@@ -113,6 +113,7 @@ static void px_status_per_cpu(struct pl_ctl *c)
 static void px_status_spread(struct pl_ctl *c)
 {
 	struct bpf_cpumap_val v;
+	struct pl_counters cnt;
 	char cpus[1024] = "";
 	__u32 qsize = 0;
 	size_t len = 0;
@@ -126,6 +127,12 @@ static void px_status_spread(struct pl_ctl *c)
 	if (!len)
 		return;
 	printf("  spread over CPUs %s (cpumap, queue %u per CPU; the stages run there)\n", cpus, qsize);
+	if (!pl_ctl_read_counters(c, &cnt)) {
+		__u64 q = cnt.c[PL_CNT_SPREAD_QUEUED], rx = cnt.c[PL_CNT_RX_PACKETS];
+
+		printf("  spread: queued %llu, lost in the cpumap queues %llu\n", (unsigned long long)q,
+		       (unsigned long long)(q > rx ? q - rx : 0));
+	}
 	px_status_per_cpu(c);
 }
 

@@ -34,7 +34,7 @@ _PROM = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+([0-9.eE+-]+)$')
 
 
 def prometheus(topo, role, port):
-    """pathlab's Prometheus endpoint: verdict=N, rx=N and every *drop*/*error* series."""
+    """pathlab's Prometheus endpoint: verdict=N, rx=N, spread_queued=N and every *drop*/*error* series."""
     ns = local_ns(topo, role)
     out = netns.http_get(ns, port) if ns is not None else None
     if out is None:
@@ -56,6 +56,8 @@ def prometheus(topo, role, port):
                 c[v.group(1)] = c.get(v.group(1), 0) + int(val)
         elif name == "pathlab_rx_packets_total":
             c["rx"] = c.get("rx", 0) + int(val)
+        elif name == "pathlab_spread_queued_total":
+            c["spread_queued"] = c.get("spread_queued", 0) + int(val)
         elif name.endswith("_total") and ("drop" in name or "error" in name or "full" in name):
             key = name[len("pathlab_"):-len("_total")] if name.startswith("pathlab_") else name
             c["x." + key] = c.get("x." + key, 0) + int(val)

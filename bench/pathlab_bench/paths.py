@@ -324,6 +324,14 @@ class PathlabXdpNativeSpread(PathlabXdpNative):
     def run_args(self, place):
         return ["--spread", ",".join(str(c) for c in place.dut_cpus)]
 
+    def counters(self):
+        # frames handed to a cpumap queue that no target CPU ran: the
+        # queue dropped them (pathlab-xdp status: "lost in the cpumap queues")
+        c = PathlabXdpNative.counters(self)
+        if "spread_queued" in c:
+            c["internal"] = max(0, c["spread_queued"] - c.get("rx", 0))
+        return c
+
 
 class PathlabXdpGeneric(PathlabXdp):
     mode = "generic"

@@ -3,7 +3,9 @@
 # pathlab-xdp in native mode on DUT_IN with a policy that drops UDP port
 # 5000. The sender is pinned to CPU 0 (a veth receives on the sender's CPU):
 # with --spread 1 every frame is judged on CPU 1 (the per-CPU counters of
-# status) and the drops are exact; with --spread 0,1 twenty flows land on
+# status) and the drops are exact; what the entry program queued equals what
+# CPU 1 ran (spread_queued), and with a queue of one frame the losses show as
+# spread_queued - rx_packets; with --spread 0,1 twenty flows land on
 # both CPUs and the total is exact; ping is answered (PASS reaches the
 # stack on the target CPU); reflected frames (TX) leave again; bad CPU
 # lists and generic mode are refused with nothing attached; SIGKILL and pinned
@@ -34,8 +36,8 @@ cpu_counter() { status | awk -v c="$1:" -v n="$2" '$1 == "cpu" && $2 == c { for 
 xdp_attached() { ip -n "$NS_DUT" -d link show dev "$IF" | grep -q 'prog/xdp'; }
 wait_attached() { pl_xdp_wait "$NS_DUT" "$IF" "$1"; }
 udp() { taskset -c 0 "${IN_GEN[@]}" "$TRAFFIC" udp "$DUT_IN_IP4" "$1" "$2" >/dev/null; }
-start_run() { # POLICY CPULIST
-	"${IN_DUT[@]}" "$XDP" run "$IF" --mode native --policy "$1" --spread "$2" --duration 60 \
+start_run() { # POLICY CPULIST [pathlab-xdp options]
+	"${IN_DUT[@]}" "$XDP" run "$IF" --mode native --policy "$1" --spread "$2" --duration 60 "${@:3}" \
 		>"$TMP/run.log" 2>&1 &
 	RUN_PID=$!
 	pl_track "$RUN_PID"
@@ -70,17 +72,34 @@ say "run --spread 1: the stages run on CPU 1, the sender is on CPU 0"
 check "attached with --spread 1" start_run "$TMP/drop5000.policy" 1
 check "status shows the spread" eval 'status | grep -q "spread over CPUs 1 (cpumap"'
 check "ping passes (PASS to the stack on CPU 1)" "${IN_GEN[@]}" ping -q -c 3 -i 0.2 -W 1 "$DUT_IN_IP4"
-d0=$(counter acl_drop) c1=$(cpu_counter 1 verdict_drop) r1=$(cpu_counter 1 rx_packets)
+d0=$(counter acl_drop) c1=$(cpu_counter 1 verdict_drop) r1=$(cpu_counter 1 rx_packets) q0=$(counter spread_queued)
 udp 5000 1000
 udp 4000 500
 sleep 0.5
-d1=$(counter acl_drop) c1b=$(cpu_counter 1 verdict_drop) r1b=$(cpu_counter 1 rx_packets)
+d1=$(counter acl_drop) c1b=$(cpu_counter 1 verdict_drop) r1b=$(cpu_counter 1 rx_packets) q1=$(counter spread_queued)
 check "acl_drop grew by exactly 1000 ($d0 -> $d1)" test "$((d1 - d0))" -eq 1000
 check "CPU 1 dropped exactly 1000 ($c1 -> $c1b)" test "$((c1b - c1))" -eq 1000
 check "CPU 1 saw at least the 1500 datagrams ($r1 -> $r1b)" test "$((r1b - r1))" -ge 1500
+check "every frame queued to CPU 1 ran there (spread_queued +$((q1 - q0)), CPU 1 rx_packets +$((r1b - r1)))" \
+	test "$((q1 - q0))" -eq "$((r1b - r1))"
+check "status: nothing lost in the cpumap queues" eval 'status | grep -q "lost in the cpumap queues 0$"'
 check "CPU 0 judged nothing" test "$(cpu_counter 0 rx_packets)" -eq 0
 stop_run
 check "nothing attached after run ends" true
+
+say "run --spread 1 --spread-queue 1: the queue's losses are counted"
+# the entry program hands frames over in bulks of 8 (the kernel's cpumap
+# bulk queue): a queue of one takes one of them while CPU 1 is not draining
+check "attached with --spread 1 --spread-queue 1" start_run "$TMP/drop5000.policy" 1 --spread-queue 1
+q0=$(counter spread_queued) r0=$(counter rx_packets)
+udp 4000 20000
+sleep 0.5
+q1=$(counter spread_queued) r1=$(counter rx_packets)
+lost=$(status | sed -n 's/.*lost in the cpumap queues \([0-9]*\)$/\1/p')
+check "every datagram was queued (spread_queued +$((q1 - q0)) >= 20000)" test "$((q1 - q0))" -ge 20000
+check "the queue lost frames: CPU 1 ran $((r1 - r0)) of $((q1 - q0))" test "$((r1 - r0))" -lt "$((q1 - q0))"
+check "status: lost in the cpumap queues = spread_queued - rx_packets ($lost)" test "${lost:-x}" = "$((q1 - r1))"
+stop_run
 
 say "run --spread 0,1: twenty flows over both CPUs, totals exact"
 check "attached with --spread 0,1" start_run "$TMP/drop5000.policy" 0,1
