@@ -139,6 +139,9 @@ class RealTopology(Topology):
             self.far = Ssh(lab, self.gen_host, self.ssh_config, os.path.dirname(lab.state.file))
             self.far.connect()
             self._far_guard()
+            # pl-sink's counts file there: removed at the end, or by the
+            # watchdog (its own ssh connection) when the harness is killed
+            lab.record("undo", self.far.undo_argv(["rm", "-f", self.sink_counts_path()]))
         else:
             self.gen_ns = lab.prefix + "-gh"
             if os.path.exists("/run/netns/" + self.gen_ns):

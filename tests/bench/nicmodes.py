@@ -7,14 +7,17 @@ mlx5 -> native, zero-copy, multi-buffer, bifurcated PMD (no rebind); ENA's
 bypass binds vfio-pci and restores ena; a state file left by a crashed run is
 given back at the next start (a device that no longer exists: dropped).
    nicmodes.py SRC"""
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 
 SRC = sys.argv[1]
 sys.path.insert(0, os.path.join(SRC, "bench"))
 tmp = tempfile.mkdtemp(prefix="plt-nicmodes.")
+atexit.register(shutil.rmtree, tmp, True)
 os.environ["PL_BYPASS_STATE"] = os.path.join(tmp, "bypass.json")
 from pathlab_bench import bypass, nicprobe  # noqa: E402
 

@@ -23,9 +23,11 @@
 set -u
 SRC=${PL_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${PATHLAB_BUILD:-$SRC/build}
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, XDP, sshd)"; exit 77; }
-[ -x /usr/sbin/sshd ] || { echo "SKIP: needs openssh-server (scripts/bootstrap.sh installs it)"; exit 77; }
-TMP=$(mktemp -d /tmp/plt-2h.XXXXXX)
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$SRC/tests/lib/lib.sh"
+require_root "namespaces, XDP, sshd"
+[ -x /usr/sbin/sshd ] || skip "needs openssh-server (scripts/bootstrap.sh installs it)"
+TMP=$PL_TMP
 chmod 0700 "$TMP"
 export PL_BENCH_STATE_DIR=$TMP/state PATHLAB_BUILD=$BUILD
 NS=plt-2h-host2
@@ -38,15 +40,12 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
 	[ -z "$SSHD" ] || kill -9 "$SSHD" 2>/dev/null
 	"$C" cleanup >/dev/null 2>&1
-	ip netns del $NS 2>/dev/null
-	for i in $D0 $D1 $M0 $G0 $S0; do ip link del "$i" 2>/dev/null; done
 	for p in plt-2a plt-2b plt-2c plt-2k; do ip netns del "$p-gh" 2>/dev/null; done
 	[ $MADE_RUN_SSHD = 0 ] || rmdir /run/sshd 2>/dev/null
-	rm -rf "$TMP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
+pl_defer cleanup
+pl_own netns $NS
+pl_own link $D0 $D1 $M0 $G0 $S0
 
 # stand-ins for NIC ports: NAPI (GRO) on, so XDP redirects into them work;
 # no IPv6, so only the generator's frames cross the wires
@@ -232,6 +231,8 @@ done
 no_xdp "kill -9"
 [ "$(settings)" = "$before" ] || fail "kill -9: DUT port settings not restored: $(diff <(echo "$before") <(settings))"
 [ -z "$(ls "$TMP/state" 2>/dev/null)" ] || fail "kill -9: state left: $(ls "$TMP/state")"
+# the second host's /tmp is this one's (a namespace): pl-sink's counts file went with the run
+[ ! -e /tmp/plt-2k-sink.counts ] || fail "kill -9: the second host's /tmp/plt-2k-sink.counts is left"
 
 # 6. the default route's interface is refused for a measured run too
 DEF=$(ip -j route show default | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print(r[0]["dev"] if r else "")')
