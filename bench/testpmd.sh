@@ -20,7 +20,7 @@
 # rxonly frees every frame (the DROP column). A final "[testpmd-MODE] mean"
 # line averages the seconds after the first. Exit 0, 1 (testpmd failed), 2 (usage).
 set -u
-MODES=io DURATION=10 LCORES=0,1 NETNS= HUGE=0 PREFIX=plt-d-testpmd RAW=0
+MODES=io DURATION=10 LCORES=0,1 NETNS="" HUGE=0 PREFIX=plt-d-testpmd RAW=0
 IFS_=()
 usage() { sed -n '4,23s/^# \{0,1\}//p' "$0"; }
 while [ $# -gt 0 ]; do

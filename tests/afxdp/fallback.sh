@@ -6,25 +6,20 @@
 #   fallback.sh PATHLAB_AFXDP
 set -u
 BIN=$1
-NS=plt-afb
-IF=plt-afbd0
-WORK=$(mktemp -d /tmp/plt-afb.XXXXXX)
+PL_TAG=afb
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+require_root "network namespaces"
+# an ifb device in a namespace of its own: pl-topo builds veth pairs only
+NS=$PL_PREFIX-ns
+IF=${PL_PREFIX#plt-}d0
+WORK=$PL_TMP
 PID=''
-fails=0
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null
-	sleep 0.2
-	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
-	ip netns del $NS 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-ip netns del $NS 2>/dev/null
-ip netns add $NS
-ip -n $NS link add $IF type ifb
+stop_bin() { [ -z "$PID" ] || { kill "$PID" 2>/dev/null && sleep 0.2 && kill -9 "$PID" 2>/dev/null; }; }
+pl_defer stop_bin
+pl_own netns $NS
+ip netns add $NS || fail "ip netns add $NS"
+ip -n $NS link add $IF type ifb || skip "no ifb device (modprobe ifb)"
 ip -n $NS link set $IF up
 
 # default (auto): generic with a warning, and it keeps running
@@ -36,28 +31,27 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 if ! kill -0 $PID 2>/dev/null; then
-	fail "default mode exited on a driver without native XDP: $(tail -3 "$WORK/auto.log")"
+	bad "default mode exited on a driver without native XDP: $(tail -3 "$WORK/auto.log")"
 else
 	grep -q "$IF (driver ifb): no native XDP, running on generic XDP" "$WORK/auto.log" ||
-		fail "no fallback warning naming the driver: $(cat "$WORK/auto.log")"
+		bad "no fallback warning naming the driver: $(cat "$WORK/auto.log")"
 	grep -q "copy mode, generic XDP" "$WORK/auto.log" ||
-		fail "the summary line does not say copy mode, generic XDP: $(grep 'port(s)' "$WORK/auto.log")"
-	ip -n $NS -d link show $IF | grep -q xdpgeneric || fail "no xdpgeneric program attached"
+		bad "the summary line does not say copy mode, generic XDP: $(grep 'port(s)' "$WORK/auto.log")"
+	ip -n $NS -d link show $IF | grep -q xdpgeneric || bad "no xdpgeneric program attached"
 	kill -INT $PID
 	wait $PID
 	rc=$?
-	[ $rc = 0 ] || fail "exit status $rc after SIGINT"
+	[ $rc = 0 ] || bad "exit status $rc after SIGINT"
 fi
 PID=''
-ip -n $NS -d link show $IF | grep -q 'prog/xdp' && fail "an XDP program stayed attached"
+ip -n $NS -d link show $IF | grep -q 'prog/xdp' && bad "an XDP program stayed attached"
 
 # --xdp-mode native: an error naming the driver, nothing attached
 ip netns exec $NS timeout 10 "$BIN" -i $IF --no-tap --xdp-mode native >"$WORK/native.log" 2>&1
 rc=$?
-[ $rc != 0 ] || fail "--xdp-mode native succeeded on a driver without native XDP"
+[ $rc != 0 ] || bad "--xdp-mode native succeeded on a driver without native XDP"
 grep -q "cannot attach to $IF (driver ifb) in native mode" "$WORK/native.log" ||
-	fail "--xdp-mode native: no message naming the driver: $(cat "$WORK/native.log")"
-ip -n $NS -d link show $IF | grep -q 'prog/xdp' && fail "an XDP program stayed attached after the refusal"
+	bad "--xdp-mode native: no message naming the driver: $(cat "$WORK/native.log")"
+ip -n $NS -d link show $IF | grep -q 'prog/xdp' && bad "an XDP program stayed attached after the refusal"
 
-[ $fails = 0 ] || exit 1
-echo "ok: default falls back to generic XDP with a warning; --xdp-mode native refuses; nothing left attached"
+pl_done "default falls back to generic XDP with a warning; --xdp-mode native refuses; nothing left attached"

@@ -6,11 +6,14 @@
 # CPUs; ethtool -S read and its per-cell delta.
 set -u
 SRC=${PL_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces)"; exit 77; }
-NS=plt-hev
-trap 'ip netns del $NS 2>/dev/null' EXIT
-ip netns del $NS 2>/dev/null
-ip netns add $NS
+PL_TAG=hev
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$SRC/tests/lib/lib.sh"
+require_root "namespaces"
+# one veth pair in one namespace (pl-topo puts each end in a host of its own)
+NS=$PL_PREFIX
+pl_own netns $NS
+ip netns add $NS || fail "ip netns add $NS"
 ip -n $NS link add plt-hev0 type veth peer name plt-hev1
 ip -n $NS addr add 10.252.1.1/24 dev plt-hev0
 ip -n $NS link set plt-hev0 up
@@ -40,6 +43,5 @@ if not hostenv.stats_delta(None, {}).startswith("n/a ("): bad.append("no stats: 
 for b in bad: print("FAIL: " + b)
 sys.exit(1 if bad else 0)
 PY
-rc=$?
-[ $rc = 0 ] && echo "ok: environment recorded, n/a with reasons for what veth lacks, ethtool -S deltas"
-exit $rc
+[ $? = 0 ] && ok "environment recorded, n/a with reasons for what veth lacks, ethtool -S deltas" || bad "environment"
+pl_done "hostenv"

@@ -15,10 +15,10 @@
 set -u
 SRC=${PL_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${PATHLAB_BUILD:-$SRC/build}
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, XDP)"; exit 77; }
-OUT=$(mktemp -d /tmp/plt-c-jumbo.XXXXXX)
-trap 'rm -rf "$OUT"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$SRC/tests/lib/lib.sh"
+require_root "namespaces, XDP"
+OUT=$PL_TMP
 export PATHLAB_BUILD=$BUILD
 
 for bad in 63 9019 1k; do

@@ -13,9 +13,11 @@
 set -u
 SRC=${PL_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${PATHLAB_BUILD:-$SRC/build}
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, XDP)"; exit 77; }
-command -v ovs-vswitchd >/dev/null || { echo "SKIP: needs openvswitch-switch"; exit 77; }
-TMP=$(mktemp -d /tmp/plt-k9.XXXXXX)
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$SRC/tests/lib/lib.sh"
+require_root "namespaces, XDP"
+require_tool ovs-vswitchd
+TMP=$PL_TMP
 export PL_BENCH_STATE_DIR=$TMP/state PATHLAB_BUILD=$BUILD
 pids=()
 cleanup() {
@@ -26,10 +28,8 @@ cleanup() {
 		[ -s "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
 	done
 	for p in plt-k9 plt-k8; do "$SRC/topologies/pl-topo" down --all-with-prefix $p >/dev/null 2>&1; done
-	rm -rf "$TMP"
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+pl_defer cleanup
 stats0=$(sysctl -n kernel.bpf_stats_enabled)
 
 # leftovers PREFIX OUT: processes of the run (by command line) and namespaces

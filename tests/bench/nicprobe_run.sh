@@ -11,12 +11,12 @@
 set -u
 SRC=${PL_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${PATHLAB_BUILD:-$SRC/build}
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, XDP)"; exit 77; }
-OUT=$(mktemp -d /tmp/plt-c-nic.XXXXXX)
-trap 'rm -rf "$OUT"' EXIT
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$SRC/tests/lib/lib.sh"
+require_root "namespaces, XDP"
+OUT=$PL_TMP
 export PATHLAB_BUILD=$BUILD
 export PL_BYPASS_STATE=$OUT/bypass.json
-fails=0
 for run in live r8169; do
 	extra=()
 	[ $run = r8169 ] && extra=(--nic-probe "$SRC/tests/bench/probes/r8169.probe")
@@ -27,7 +27,7 @@ for run in live r8169; do
 	# r8169: AF_XDP over generic XDP loses frames at the socket's ring, which
 	# the accounting does not see yet (the socket's XDP_STATISTICS are not in
 	# the metrics): that cell may end "WRONG" (exit 1); its modes are what is checked
-	[ $rc = 0 ] || { [ $run = r8169 ] && [ $rc = 1 ]; } || { echo "FAIL: $run: compare.sh exited $rc"; tail -5 "$OUT/$run.stderr"; fails=$((fails + 1)); continue; }
+	[ $rc = 0 ] || { [ $run = r8169 ] && [ $rc = 1 ]; } || { tail -5 "$OUT/$run.stderr"; bad "$run: compare.sh exited $rc"; continue; }
 	/usr/bin/python3 - "$OUT/$run" $run <<'PY' || fails=$((fails + 1))
 import json, os, sys
 out, run = sys.argv[1], sys.argv[2]
@@ -64,5 +64,5 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 done
-[ $fails = 0 ] || exit 1
-echo "ok: live veth probe and recorded r8169 probe drive the modes"
+[ $fails = 0 ] && ok "live veth probe and recorded r8169 probe drive the modes"
+pl_done "nicprobe"

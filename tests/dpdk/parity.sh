@@ -8,32 +8,33 @@
 set -u
 DPDK=$1 REPLAY=$2 PCAP=$3
 shift 3
-if [ -z "$REPLAY" ] || [ ! -x "$REPLAY" ]; then
-	echo "SKIP: pathlab-replay is not in this build (it needs -Dxdp enabled and libpcap); nothing to compare the DPDK results with"
-	exit 77
-fi
-T=$(mktemp -d /tmp/plt-d-parity.XXXXXX)
-trap 'rm -rf "$T" "/var/run/dpdk/plt-d-par$$"' EXIT
-fail=0
+PL_TAG=par
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+[ -n "$REPLAY" ] && [ -x "$REPLAY" ] ||
+	skip "pathlab-replay is not in this build (it needs -Dxdp enabled and libpcap); nothing to compare the DPDK results with"
+T=$PL_TMP
+EAL=$PL_PREFIX
+pl_own path "/var/run/dpdk/$EAL"
 # every frame of 14 bytes or more is replayed, jumbo frames in one mbuf
 want=$(awk -F'\t' '!/^#/ && $3 >= 14' "${PCAP%.pcap}.index" | wc -l)
 for pol in "$@"; do
 	name=$(basename "$pol" .policy)
 	if ! timeout 60 "$DPDK" -l 0 --no-huge -m 256 --no-pci --no-telemetry --log-level=error \
-		--file-prefix "plt-d-par$$" \
+		--file-prefix "$EAL" \
 		--vdev "net_pcap0,rx_pcap=$PCAP,tx_pcap=$T/$name.out.pcap" -- \
 		--replay --policy "$pol" --results-out "$T/$name.plres" --pcap-name "$(basename "$PCAP")" \
 		>"$T/$name.log" 2>&1; then
-		echo "FAIL $name: pathlab-dpdk exited non-zero:"; cat "$T/$name.log"; fail=1; continue
+		cat "$T/$name.log"; bad "$name: pathlab-dpdk exited non-zero"; continue
 	fi
 	frames=$(grep -vc '^#' "$T/$name.plres")
 	if [ "$frames" != "$want" ]; then
-		echo "FAIL $name: $frames frames replayed, want $want (jumbo frames too)"; fail=1; continue
+		bad "$name: $frames frames replayed, want $want (jumbo frames too)"; continue
 	fi
 	if timeout 120 "$REPLAY" -q --policy "$pol" --against "$T/$name.plres" "$PCAP" >"$T/$name.cmp" 2>&1; then
-		echo "ok   $name: $frames frames, identical verdicts and bytes (native vs dpdk)"
+		ok "$name: $frames frames, identical verdicts and bytes (native vs dpdk)"
 	else
-		echo "FAIL $name:"; head -40 "$T/$name.cmp"; fail=1
+		head -40 "$T/$name.cmp"; bad "$name: verdicts or bytes differ"
 	fi
 done
-exit $fail
+pl_done "dpdk replay parity"

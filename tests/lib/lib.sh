@@ -11,6 +11,11 @@
 #   pl_done [WHAT]        exit 0 if nothing failed, else 1, with a summary line
 #   pl_defer CMD...       run CMD at teardown (last deferred first)
 #   pl_track PID          stop PID at teardown (SIGTERM, then SIGKILL after 2 s)
+#   pl_own netns|link|path NAME...
+#                         a namespace or a root-namespace link the test made by hand
+#                         (where pl-topo cannot build it), or a path outside PL_TMP (a
+#                         bpffs pin, an EAL runtime directory), named plt-*: removed at
+#                         teardown, and by the next run when this one is killed first
 #   pl_topo_up NAME [pl-topo up options]
 #                         build a topology with topologies/pl-topo under this run's
 #                         prefix, removed at teardown; its info keys (GEN_NS, DUT_IN_IF,
@@ -50,7 +55,7 @@ PL_TMP=$(mktemp -d /tmp/plt-test.XXXXXX)
 echo "$$ $(_pl_start $$)" >"$PL_TMP/.owner"
 pl_reap_stale
 fails=0
-_pl_deferred=() _pl_pids=() _pl_topos=() _pl_torn=0
+_pl_deferred=() _pl_pids=() _pl_topos=() _pl_owned=() _pl_torn=0
 
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -88,8 +93,19 @@ pl_track() {
 	for p; do echo "$p $(_pl_start "$p")" >>"$PL_TMP/.pids"; done
 }
 
-# Stop tracked processes, run deferred commands newest first, take the
-# topologies down, remove PL_TMP. Idempotent.
+pl_own() {
+	local kind=$1 n
+	shift
+	case $kind in netns | link | path) ;; *) fail "pl_own $kind: netns, link or path" ;; esac
+	for n; do
+		[[ "${n##*/}" == plt-* ]] || fail "pl_own $kind $n: only names starting plt- are removed"
+		_pl_owned+=("$kind $n")
+		echo "$kind $n" >>"$PL_TMP/.owned"
+	done
+}
+
+# Stop tracked processes, run deferred commands newest first, remove what
+# the test owns, take the topologies down, remove PL_TMP. Idempotent.
 pl_teardown() {
 	local i p
 	# only the test's own shell tears down: a subshell forked while a trapped
@@ -103,6 +119,10 @@ pl_teardown() {
 	for p in "${_pl_pids[@]}"; do wait "$p" 2>/dev/null; done
 	for ((i = ${#_pl_deferred[@]} - 1; i >= 0; i--)); do
 		eval "${_pl_deferred[$i]}" || true
+	done
+	for ((i = ${#_pl_owned[@]} - 1; i >= 0; i--)); do
+		# shellcheck disable=SC2086 # KIND NAME: two words
+		_pl_unown ${_pl_owned[$i]}
 	done
 	for ((i = ${#_pl_topos[@]} - 1; i >= 0; i--)); do
 		"$PL_TOPO" down "${_pl_topos[$i]}" >/dev/null || echo "warning: pl-topo down ${_pl_topos[$i]} failed" >&2

@@ -4,11 +4,12 @@
 # when the run is killed with SIGKILL, for instance when meson's timeout sends
 # SIGKILL half a second after SIGTERM, while the teardown still stops OVS or
 # takes a topology down. Each run therefore records in its PL_TMP who owns it
-# (.owner: PID and start time), what it tracks (.pids) and the topologies it
-# built (.topos); pl_reap_stale finds the PL_TMPs whose owner is gone, stops
-# the processes they recorded and the daemons whose pidfile lies inside them
-# (only if that process's command line names the directory), takes their
-# topologies down and removes them. lib.sh calls it when a test starts;
+# (.owner: PID and start time), what it tracks (.pids), the topologies it
+# built (.topos) and what else it owns (.owned: namespaces, links, pins);
+# pl_reap_stale finds the PL_TMPs whose owner is gone, stops the processes
+# they recorded and the daemons whose pidfile lies inside them (only if that
+# process's command line names the directory), removes what they owned,
+# takes their topologies down and removes them. lib.sh calls it when a test starts;
 # `./lab test` runs this file after the suite. Directories of running tests
 # (their owner alive) are never touched.
 
@@ -21,6 +22,18 @@ _pl_start() {
 	# shellcheck disable=SC2086 # split the fields on purpose
 	set -- $s
 	echo "${20}"
+}
+
+# _pl_unown KIND NAME: remove what pl_own recorded (lib.sh), only when its
+# name starts plt-.
+_pl_unown() {
+	[[ "${2##*/}" == plt-* ]] || return 0
+	case $1 in
+	netns) ip netns del "$2" 2>/dev/null ;;
+	link) ip link del "$2" 2>/dev/null ;;
+	path) rm -rf "$2" ;;
+	esac
+	return 0
 }
 
 # _pl_stop PID...: SIGTERM, up to 2 s, then SIGKILL.
@@ -37,7 +50,7 @@ _pl_stop() {
 }
 
 pl_reap_stale() {
-	local d pid st f pids name topo
+	local d pid st f pids name topo kind
 	topo=${PL_TOPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/topologies/pl-topo}
 	for d in /tmp/plt-test.*; do
 		if [ ! -d "$d" ] || [ ! -r "$d/.owner" ] || [ "$d" = "${PL_TMP:-}" ]; then continue; fi
@@ -59,6 +72,9 @@ pl_reap_stale() {
 			while read -r name; do
 				[ -n "$name" ] && "$topo" down "$name" >/dev/null 2>&1
 			done <"$d/.topos"
+		fi
+		if [ -r "$d/.owned" ]; then
+			while read -r kind name; do _pl_unown "$kind" "$name"; done <"$d/.owned"
 		fi
 		rm -rf "$d"
 		echo "reaped the leftovers of a killed test run: $d (${#pids[@]} process(es))" >&2

@@ -17,16 +17,6 @@ fi
 # Exclusions, each with the reason. FILE skips the file; FILE:SCxxxx[,SCyyyy]
 # skips those checks in it only.
 EXCLUDE=(
-	# Being rewritten (a Python harness replaces these scripts); their
-	# findings (unused variables, "a= b" assignments, unquoted splits) are
-	# left to that rewrite.
-	bench/afxdp-vs-testpmd.sh
-	bench/compare.sh
-	bench/dpdk-bench.sh
-	bench/testpmd.sh
-	bench/pl-gen-ceiling
-	# Two unused variables (PORT_MAP, a loop counter); being edited elsewhere.
-	ovs/pl-ovs:SC2034
 )
 
 # The shell scripts: tracked files when this is a git checkout, else every file.

@@ -1,19 +1,25 @@
-#!/bin/sh
+#!/bin/bash
+# SPDX-License-Identifier: MIT
 # The BPF object with every stage passes the kernel verifier (bpftool
-# loadall), and its stage maps are there. Needs root and bpffs.
+# loadall), and its stage maps are there. Needs root and bpffs; the pins
+# go at teardown, or with the next run's clean-up when this one is killed.
+#   test-verifier.sh BPF_OBJECT
 set -u
 obj=$1
-pin=/sys/fs/bpf/plt-s-verify-$$
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root to load BPF programs"; exit 77; fi
-command -v bpftool >/dev/null || { echo "SKIP: bpftool not installed"; exit 77; }
-mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf || exit 1
-trap 'rm -rf "$pin"' EXIT
+PL_TAG=ver
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
+require_root "loading BPF programs"
+require_tool bpftool
+mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf || fail "no bpffs at /sys/fs/bpf"
+pin=/sys/fs/bpf/$PL_PREFIX-verify
+pl_own path "$pin"
 log=$(bpftool prog loadall "$obj" "$pin" type xdp 2>&1) || {
 	echo "$log" | tail -30
-	echo "FAIL: the verifier refused $obj"
-	exit 1
+	fail "the verifier refused $obj"
 }
+ok "verifier: pathlab and pathlab_empty loaded"
 for m in pl_rl_buckets pl_syn_buckets pl_resp_routes pl_resp_listen pl_lb_ring pl_lb_conns pl_lb_services; do
-	bpftool map show name "$m" >/dev/null 2>&1 || { echo "FAIL: map $m missing"; exit 1; }
+	bpftool map show name "$m" >/dev/null 2>&1 && ok "map $m" || bad "map $m missing"
 done
-echo "verifier: pathlab and pathlab_empty loaded"
+pl_done "verifier"
