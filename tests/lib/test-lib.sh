@@ -8,7 +8,8 @@
 set -u
 lib=$(cd "$(dirname "$0")" && pwd)/lib.sh
 out=$(mktemp -d /tmp/plt-u-lib.XXXXXX)
-trap 'rm -rf "$out"' EXIT
+own=/tmp/plt-u-own.$$
+trap 'rm -rf "$out" "$own"' EXIT
 nfail=0
 check() { # check WHAT EXPECTED_RC SCRIPT [SIGNAL]: run SCRIPT with the library
 	local what=$1 want=$2 body=$3 sig=${4:-} rc
@@ -75,9 +76,17 @@ check "SIGTERM" 143 "$setup; touch $out/ready; sleep 30 & pl_track \$!; wait \$!
 torn "SIGTERM" ba
 check "a plain exit 3 keeps its status" 3 "$setup; exit 3"
 torn "exit 3" ba
+# pl_own: what the test made outside PL_TMP goes at teardown; only plt-* names
+mkdir -p "$own"
+check "pl_own path" 0 "pl_own path $own; pl_done"
+[ ! -e "$own" ] && echo "ok: pl_own: the owned path went at teardown" ||
+	{ echo "FAIL: pl_own: $own left"; nfail=$((nfail + 1)); }
+check "pl_own of a name that is not plt-*" 1 "pl_own path /tmp/not-ours"
+grep -q "only names starting plt- are removed" "$out/log" || { echo "FAIL: pl_own's refusal"; nfail=$((nfail + 1)); }
 # SIGKILL: no teardown runs; the next run stops what the killed one tracked and
-# the daemon whose pidfile is in its PL_TMP, and removes that PL_TMP
-printf '. %q\n%s\n' "$lib" "echo \"\$PL_TMP\" >$out/tmp; sleep 300 & echo \$! >$out/pid; pl_track \$!
+# the daemon whose pidfile is in its PL_TMP, removes what it owned and that PL_TMP
+mkdir -p "$own"
+printf '. %q\n%s\n' "$lib" "echo \"\$PL_TMP\" >$out/tmp; sleep 300 & echo \$! >$out/pid; pl_track \$!; pl_own path $own
 sh -c 'while :; do sleep 1; done' \"\$PL_TMP/daemon\" & echo \$! >\"\$PL_TMP/daemon.pid\"; echo \$! >$out/daemon
 touch $out/ready; wait" >"$out/k.sh"
 bash "$out/k.sh" >"$out/log" 2>&1 &
@@ -88,10 +97,12 @@ wait $kpid 2>/dev/null
 check "the run after a SIGKILLed one" 0 "pl_done"
 if [ -e "$(cat "$out/tmp")" ]; then
 	echo "FAIL: SIGKILL: the killed run's PL_TMP was not reaped"; nfail=$((nfail + 1))
+elif [ -e "$own" ]; then
+	echo "FAIL: SIGKILL: what the killed run owned ($own) was not removed"; nfail=$((nfail + 1))
 elif kill -0 "$(cat "$out/pid")" 2>/dev/null || kill -0 "$(cat "$out/daemon")" 2>/dev/null; then
 	echo "FAIL: SIGKILL: a process of the killed run is still running"; nfail=$((nfail + 1))
 else
-	echo "ok: SIGKILL: the next run stopped the killed run's tracked process and daemon, removed its PL_TMP"
+	echo "ok: SIGKILL: the next run stopped the killed run's tracked process and daemon, removed what it owned and its PL_TMP"
 fi
 [ $nfail = 0 ] || { echo "$nfail check(s) failed"; exit 1; }
 echo "all checks passed"
