@@ -20,6 +20,9 @@ unsigned afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int
 			  uint32_t queue, const struct xdp_desc *d, unsigned n, struct afx_act *act,
 			  unsigned *nused, bool meta)
 {
+	struct pl_buf b[AFX_BATCH_MAX];
+	uint32_t out[AFX_BATCH_MAX];
+	int v[AFX_BATCH_MAX];
 	unsigned nf = 0, i = 0;
 
 	/* The first read of each frame is a cache miss (the receive copy ran
@@ -27,12 +30,10 @@ unsigned afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int
 	for (unsigned k = 0; k < n; k++)
 		if (!k || !(d[k - 1].options & XDP_PKT_CONTD))
 			__builtin_prefetch(umem + d[k].addr);
-	while (i < n) {
+	while (i < n && nf < AFX_BATCH_MAX) {
 		uint64_t off = d[i].addr & (frame_size - 1);
-		uint32_t frags = 0, out = 0;
+		uint32_t frags = 0;
 		unsigned j = i;
-		struct pl_buf b;
-		int v;
 
 		while (j < n && (d[j].options & XDP_PKT_CONTD))
 			j++;
@@ -40,7 +41,7 @@ unsigned afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int
 			break;
 		for (unsigned k = i + 1; k <= j; k++)
 			frags += d[k].len;
-		b = (struct pl_buf){
+		b[nf] = (struct pl_buf){
 			.data = umem + d[i].addr,
 			.len = d[i].len,
 			.headroom = (uint32_t)off,
@@ -49,12 +50,19 @@ unsigned afx_dp_batch_run(uint8_t *umem, uint32_t frame_size, uint32_t room, int
 			.rx_queue = queue,
 			.frags_len = frags,
 		};
-		v = meta ? pl_core_process_meta(&b, &out) : pl_core_process(&b, &out);
-		act[nf] = (struct afx_act){ .addr = (uint64_t)(b.data - umem), .len = b.len,
-					    .verdict = (uint32_t)v, .out_port = out, .seg = i,
-					    .nseg = j - i + 1 };
+		act[nf].seg = i;
+		act[nf].nseg = j - i + 1;
 		nf++;
 		i = j + 1;
+	}
+	/* the whole batch through the core in one call (one worker mark, one
+	 * configuration bank for all its frames) */
+	pl_core_process_burst(b, nf, v, out, meta);
+	for (unsigned k = 0; k < nf; k++) {
+		act[k].addr = (uint64_t)(b[k].data - umem);
+		act[k].len = b[k].len;
+		act[k].verdict = (uint32_t)v[k];
+		act[k].out_port = out[k];
 	}
 	*nused = i;
 	return nf;

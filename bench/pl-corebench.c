@@ -35,9 +35,11 @@ struct pcb_opts {
 	unsigned long native_loop; /* PCB_OFF: off */
 	int verifier;
 	int native_fn;             /* 0 core, 1 empty */
+	unsigned long burst;       /* frames per call of the native core; 1: pl_core_process */
 	int quiet, verbose;
 };
 #define PCB_OFF (~0ul)
+#define PCB_BURST_MAX 64
 
 static const char *const pcb_fn_names[] = { "core", "empty", NULL };
 
@@ -67,6 +69,10 @@ static const struct plt_opt pcb_opt_table[] = {
 	  "the verifier's statistics of each program of the BPF object instead\n"
 	  "(processed instructions, of at most 1000000; states; stack depth),\n"
 	  "loaded with the settings each use sets before load" },
+	{ "burst", 0, PLT_OPT_UINT, O(burst), "N",
+	  "frames per call of the native core (default 32, as pathlab-afxdp and\n"
+	  "pathlab-dpdk call pl_core_process_burst; 1: pl_core_process per frame)",
+	  .min = 1, .max = PCB_BURST_MAX },
 	{ "native-fn", 0, PLT_OPT_ENUM, O(native_fn), "core|empty",
 	  "with --native-loop: the core (default) or the empty baseline", .names = pcb_fn_names },
 	{ "quiet", 'q', PLT_OPT_QUIET, O(quiet), NULL, "warnings only" },
@@ -181,35 +187,57 @@ static void pcb_nbufs_free(struct pcb_nbufs *nb)
 }
 
 /* The function the native loop calls, read through a volatile so the
- * compiler calls the core and the empty baseline the same way. */
+ * compiler calls the core and the empty baseline the same way: per frame
+ * (burst 1), or per burst of up to pcb_burst frames. */
 static plr_process_fn volatile pcb_fn;
+static plr_burst_fn volatile pcb_burst_fn;
+static unsigned pcb_burst = 1;
 static volatile int pcb_sink;
 
-/* Run pcb_fn over the buffers until `packets` frames have been processed. */
+/* Run the function over the buffers until `packets` frames have been
+ * processed, each frame from a copy of its buffer (the core may move its
+ * head). */
 static void pcb_native_loop(const struct pcb_nbufs *nb, unsigned long packets)
 {
 	plr_process_fn fn = pcb_fn;
-	uint32_t port;
-	int acc = 0;
+	plr_burst_fn bfn = pcb_burst_fn;
+	struct pl_buf b[PCB_BURST_MAX];
+	uint32_t out[PCB_BURST_MAX];
+	int v[PCB_BURST_MAX], acc = 0;
+	size_t next = 0;
 
 	if (!nb->n)
 		return;
-	for (unsigned long done = 0; done < packets;) {
-		for (size_t i = 0; i < nb->n && done < packets; i++, done++) {
-			struct pl_buf b = nb->b[i];
+	if (pcb_burst <= 1) {
+		for (unsigned long done = 0; done < packets;) {
+			for (size_t i = 0; i < nb->n && done < packets; i++, done++) {
+				b[0] = nb->b[i];
+				acc += fn(&b[0], &out[0]);
+			}
+		}
+	} else {
+		for (unsigned long done = 0; done < packets;) {
+			unsigned k = 0;
 
-			acc += fn(&b, &port);
+			for (; k < pcb_burst && done < packets; k++, done++) {
+				b[k] = nb->b[next];
+				next = next + 1 < nb->n ? next + 1 : 0;
+			}
+			bfn(b, k, v, out, false);
+			for (unsigned i = 0; i < k; i++)
+				acc += v[i];
 		}
 	}
 	pcb_sink = acc;
 }
 
-/* ns/packet of the native function over the buffers. */
-static double pcb_bench_native(const struct pcb_nbufs *nb, plr_process_fn fn, unsigned long packets)
+/* ns/packet of the native core (empty: its baseline) over the buffers. */
+static double pcb_bench_native(const struct pcb_nbufs *nb, bool empty, unsigned long packets)
 {
 	uint64_t t0;
 
-	pcb_fn = fn;
+	pcb_fn = empty ? plr_empty_process : pl_core_process;
+	pcb_burst_fn = empty ? plr_empty_burst : pl_core_process_burst;
 	t0 = plt_now_ns();
 	pcb_native_loop(nb, packets);
 	return (double)(plt_now_ns() - t0) / (double)packets;
@@ -300,15 +328,15 @@ static int pcb_bench(struct pcb_opts *o, const struct pl_policy *policy, const s
 				pcb_nbufs_free(&nb);
 				goto close_builds;
 			}
-			row[2 * rounds + r] = pcb_bench_native(&nb, plr_empty_process, o->native_repeat);
-			row[3 * rounds + r] = pcb_bench_native(&nb, pl_core_process, o->native_repeat);
+			row[2 * rounds + r] = pcb_bench_native(&nb, true, o->native_repeat);
+			row[3 * rounds + r] = pcb_bench_native(&nb, false, o->native_repeat);
 			pcb_nbufs_free(&nb);
 		}
 	}
 
 	printf("pl-corebench: ns/packet, median of %u rounds (min-max), pinned to CPU %d\n", rounds, o->env.cpu);
-	printf("policy %s; BPF: test_run repeat %lu per figure (spread over the frames); native: %lu packets per figure\n",
-	       o->policy ? o->policy : "none (built-in defaults)", o->repeat, o->native_repeat);
+	printf("policy %s; BPF: test_run repeat %lu per figure (spread over the frames); native: %lu packets per figure,\nbursts of %lu frames\n",
+	       o->policy ? o->policy : "none (built-in defaults)", o->repeat, o->native_repeat, o->burst);
 	printf("%-32s %-7s %21s %22s %8s %8s\n", "workload", "build", "empty ns/pkt", "pathlab ns/pkt", "ratio",
 	       "net ns");
 	for (unsigned i = 0; i < nw; i++) {
@@ -320,7 +348,7 @@ static int pcb_bench(struct pcb_opts *o, const struct pl_policy *policy, const s
 			pcb_row(w[i].name, "native", &row[2 * rounds], &row[3 * rounds], rounds);
 	}
 	printf("empty: bpf = program pathlab_empty under the same test_run; native = an empty function\n"
-	       "called through the same function pointer and loop as pl_core_process. A pcap workload:\n"
+	       "called through the same function pointer and loop as the core. A pcap workload:\n"
 	       "an evenly spaced sample of its frames test_run takes, each weighted equally.\n");
 	ret = 0;
 close_builds:
@@ -346,6 +374,7 @@ static int pcb_native_loop_only(struct pcb_opts *o, const struct pl_policy *poli
 		return ret;
 	if (!pcb_nbufs_init(&nb, &w, o)) {
 		pcb_fn = o->native_fn ? plr_empty_process : pl_core_process;
+		pcb_burst_fn = o->native_fn ? plr_empty_burst : pl_core_process_burst;
 		pcb_native_loop(&nb, o->native_loop);
 		ret = 0;
 	}
@@ -468,7 +497,7 @@ static long long pcb_callgrind_total(const char *path)
 static long long pcb_callgrind_run(const struct pcb_opts *o, unsigned long n, bool empty, const char *pcap)
 {
 	char self[4096], outfile[] = "/tmp/plt-r-callgrind.XXXXXX", outarg[64], nbuf[32], cpubuf[16];
-	char rxq[24], portargs[PL_PORTS_MAX][IF_NAMESIZE + 16];
+	char rxq[24], burstbuf[24], portargs[PL_PORTS_MAX][IF_NAMESIZE + 16];
 	const char *argv[32 + 2 * PL_PORTS_MAX];
 	long long total = -1;
 	ssize_t len;
@@ -487,6 +516,7 @@ static long long pcb_callgrind_run(const struct pcb_opts *o, unsigned long n, bo
 	snprintf(nbuf, sizeof(nbuf), "%lu", n);
 	snprintf(cpubuf, sizeof(cpubuf), "%d", o->env.cpu);
 	snprintf(rxq, sizeof(rxq), "%lu", o->env.rx_queue);
+	snprintf(burstbuf, sizeof(burstbuf), "%lu", o->burst);
 	argv[argc++] = "valgrind";
 	argv[argc++] = "--tool=callgrind";
 	argv[argc++] = outarg;
@@ -503,6 +533,8 @@ static long long pcb_callgrind_run(const struct pcb_opts *o, unsigned long n, bo
 	argv[argc++] = o->env.in_port;
 	argv[argc++] = "--rx-queue";
 	argv[argc++] = rxq;
+	argv[argc++] = "--burst";
+	argv[argc++] = burstbuf;
 	if (o->policy) {
 		argv[argc++] = "--policy";
 		argv[argc++] = o->policy;
@@ -550,8 +582,9 @@ static int pcb_callgrind(struct pcb_opts *o, const struct plt_pcap_file *pc)
 	unsigned long n = o->callgrind;
 
 	printf("pl-corebench --callgrind %lu: instructions/packet under valgrind --tool=callgrind\n", n);
-	printf("(total instructions of a run with %lu packets minus a run with 0, divided by %lu; policy %s)\n", n, n,
-	       o->policy ? o->policy : "none");
+	printf("(total instructions of a run with %lu packets minus a run with 0, divided by %lu; policy %s;\n"
+	       " %s)\n", n, n, o->policy ? o->policy : "none",
+	       o->burst > 1 ? "pl_core_process_burst, bursts of --burst frames" : "pl_core_process per frame");
 	printf("%-32s %12s %12s %12s\n", "workload", "empty", "pathlab", "net");
 	for (unsigned s = 0; s < (sets[1] ? 2u : 1u); s++) {
 		long long i0 = pcb_callgrind_run(o, 0, false, sets[s]);
@@ -578,7 +611,7 @@ int main(int argc, char **argv)
 {
 	static struct pcb_opts o = { .env = PLR_ENV_INIT, .builds = PLR_BUILDSET_ALL, .repeat = 1000000,
 				     .native_repeat = 10000000, .rounds = 5, .bench_frames = 64,
-				     .native_loop = PCB_OFF };
+				     .native_loop = PCB_OFF, .burst = 32 };
 	struct plt_pcap_file pc = { .path = "" };
 	struct pl_policy *policy = NULL;
 	char **args;
@@ -587,6 +620,7 @@ int main(int argc, char **argv)
 	ret = plt_opts_main(&pcb_tool, argc, argv, &o, &nargs, &args);
 	if (ret >= 0)
 		return ret;
+	pcb_burst = (unsigned)o.burst;
 	if (nargs && plt_pcap_load(args[0], &pc))
 		return 2;
 	ret = 2;

@@ -47,22 +47,16 @@ enum pl_stage_id {
 	PL_STAGE_ID__MAX,
 };
 
-/* The frame's context: buffer, the live configuration bank, counters.
- * Returns 0, or -1 when a table is missing (the frame is ABORTED). */
-PL_INLINE int pl_run_open(struct pl_ctx *c, pl_hw_ctx *hw)
+/* The tables every frame uses: the live configuration bank and this CPU's
+ * counters. A user-space burst takes them once for all its frames (one
+ * configuration for the burst; the control plane's grace period waits for
+ * the whole burst, core/user/pl_user.h). Returns 0, or -1 when a table is
+ * missing (the frame is ABORTED). */
+PL_INLINE int pl_run_tables(struct pl_ctx *c)
 {
 	__u32 zero = 0, bank;
 	__u32 *live;
 
-	c->hw = hw;
-	c->data = pl_hw_data(hw);
-	c->data_end = pl_hw_data_end(hw);
-	c->len = pl_hw_frame_len(hw);
-	c->ifindex = pl_hw_ifindex(hw);
-	c->rx_queue = pl_hw_rx_queue(hw);
-	c->out_port = 0;
-	c->now_ns = 0;
-	c->stage = PL_META_NO_STAGE;
 	live = pl_table_lookup(&pl_config_live, &zero);
 	if (!live)
 		return -1;
@@ -72,6 +66,29 @@ PL_INLINE int pl_run_open(struct pl_ctx *c, pl_hw_ctx *hw)
 	if (!c->cfg || !c->cnt)
 		return -1;
 	return 0;
+}
+
+/* The frame's part of the context: its buffer and what a frame starts
+ * with. */
+PL_INLINE void pl_run_frame_open(struct pl_ctx *c, pl_hw_ctx *hw)
+{
+	c->hw = hw;
+	c->data = pl_hw_data(hw);
+	c->data_end = pl_hw_data_end(hw);
+	c->len = pl_hw_frame_len(hw);
+	c->ifindex = pl_hw_ifindex(hw);
+	c->rx_queue = pl_hw_rx_queue(hw);
+	c->out_port = 0;
+	c->now_ns = 0;
+	c->stage = PL_META_NO_STAGE;
+}
+
+/* The frame's context: buffer, the live configuration bank, counters.
+ * Returns 0, or -1 when a table is missing (the frame is ABORTED). */
+PL_INLINE int pl_run_open(struct pl_ctx *c, pl_hw_ctx *hw)
+{
+	pl_run_frame_open(c, hw);
+	return pl_run_tables(c);
 }
 
 PL_INLINE void pl_count_rx(struct pl_ctx *c)
@@ -168,18 +185,16 @@ PL_INLINE int pl_run(struct pl_ctx *c, pl_hw_ctx *hw)
  * are not run again, and what they count (protocols, per-stage counters,
  * per-source state, buckets, samples) stays counted once, in the kernel;
  * this side counts the frame (rx), meta_used and the verdict. A verdict in
- * m is final; PL_CONTINUE runs the stages after m->stage. Offsets in m that
- * do not fit the frame: the whole pipeline runs (meta_missing). */
-PL_INLINE int pl_run_resume(struct pl_ctx *c, pl_hw_ctx *hw, const struct pl_meta *m)
+ * m is final; PL_CONTINUE runs the stages after m->stage. On a context
+ * pl_run_open opened. Returns the verdict, or -1 when offsets in m do not
+ * fit the frame: nothing was counted, and the caller runs the whole
+ * pipeline (pl_run_frame) and counts meta_missing. */
+PL_INLINE int pl_run_resume(struct pl_ctx *c, const struct pl_meta *m)
 {
 	int v;
 
-	if (pl_run_open(c, hw))
-		return PL_ABORTED;
-	if (pl_meta_hdrs(m, c->data, c->data_end, &c->h)) {
-		pl_count(c, PL_CNT_META_MISSING);
-		return pl_run_frame(c);
-	}
+	if (pl_meta_hdrs(m, c->data, c->data_end, &c->h))
+		return -1;
 	pl_count_rx(c);
 	pl_count(c, PL_CNT_META_USED);
 	c->stage = m->stage;

@@ -60,39 +60,42 @@ static int pl_dpdk_resolve(void *arg, const char *name, uint32_t *ifindex, uint3
 
 /* ---- Workers ---------------------------------------------------------------------- */
 
-/* Run the core on one mbuf in place; returns the verdict (out: REDIRECT port).
- * An mbuf chain (a frame longer than one mbuf's data room: net_pcap, net_tap,
+/* Run the core on a burst of n mbufs received on port pid, queue q, in
+ * place: one call of the core for the burst (one worker mark, one
+ * configuration bank); v[i] the verdict, out[i] the REDIRECT port. An mbuf
+ * chain (a frame longer than one mbuf's data room: net_pcap, net_tap,
  * virtio_user at a jumbo MTU) is the core's multi-buffer frame: the first
  * segment is the linear part the core reads (the headers), the other
  * segments are frags_len; the head may move, the tail stays where it is. */
-static inline int pl_dpdk_core(unsigned w, uint16_t pid, uint16_t q, struct rte_mbuf *m, uint32_t *out)
+static inline void pl_dpdk_core(unsigned w, uint16_t pid, uint16_t q, struct rte_mbuf **pkts, uint16_t n, int *v,
+				uint32_t *out)
 {
-	struct pl_buf b = { 0 };
-	int v;
+	struct pl_buf b[64];
 
-	b.data = rte_pktmbuf_mtod(m, uint8_t *);
-	b.len = m->data_len;
-	b.headroom = rte_pktmbuf_headroom(m);
-	if (unlikely(m->nb_segs > 1)) {
-		wstats[w].c[PL_DPDK_C_rx_chained]++;
-		b.frags_len = m->pkt_len - m->data_len;
-	} else {
-		b.tailroom = rte_pktmbuf_tailroom(m);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		b[i] = (struct pl_buf){ .data = rte_pktmbuf_mtod(m, uint8_t *), .len = m->data_len,
+					.headroom = rte_pktmbuf_headroom(m), .ifindex = ports[pid].ifindex,
+					.rx_queue = q };
+		if (unlikely(m->nb_segs > 1)) {
+			wstats[w].c[PL_DPDK_C_rx_chained]++;
+			b[i].frags_len = m->pkt_len - m->data_len;
+		} else {
+			b[i].tailroom = rte_pktmbuf_tailroom(m);
+		}
 	}
-	b.ifindex = ports[pid].ifindex;
-	b.rx_queue = q;
-	*out = 0;
-	/* --hybrid on net_af_xdp: the frame left the core's XDP program with
-	 * its decision just before it (XDP metadata); the PMD's mbufs are the
+	/* --hybrid on net_af_xdp: the frames left the core's XDP program with
+	 * its decision just before each (XDP metadata); the PMD's mbufs are the
 	 * UMEM's frames, so those bytes are the end of the mbuf's headroom */
-	if (opts.hybrid && ports[pid].iface[0])
-		v = pl_core_process_meta(&b, out);
-	else
-		v = pl_core_process(&b, out);
-	m->data_off = (uint16_t)(b.data - (uint8_t *)m->buf_addr);
-	m->data_len = (uint16_t)b.len;
-	m->pkt_len = b.len + b.frags_len;
-	return v;
+	pl_core_process_burst(b, n, v, out, opts.hybrid && ports[pid].iface[0]);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		m->data_off = (uint16_t)(b[i].data - (uint8_t *)m->buf_addr);
+		m->data_len = (uint16_t)b[i].len;
+		m->pkt_len = b[i].len + b[i].frags_len;
+	}
 }
 
 /* Act on a verdict: buffer for TX on the right port and queue (true), or
@@ -186,8 +189,7 @@ static int pl_dpdk_worker(void *arg)
 				 * free are freed together) */
 				for (uint16_t i = 0; i < n; i++)
 					rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-				for (uint16_t i = 0; i < n; i++)
-					v[i] = pl_dpdk_core(w, pid, (uint16_t)w, pkts[i], &out[i]);
+				pl_dpdk_core(w, pid, (uint16_t)w, pkts, n, v, out);
 				t1 = rte_rdtsc();
 				nfree = 0;
 				for (uint16_t i = 0; i < n; i++)

@@ -237,6 +237,16 @@ __attribute__((noinline)) int plr_empty_process(struct pl_buf *b, uint32_t *out_
 	return PL_PASS;
 }
 
+__attribute__((noinline)) void plr_empty_burst(struct pl_buf *b, unsigned n, int *verdict, uint32_t *out_port,
+					       bool meta)
+{
+	__asm__ volatile("" : : "r"(b), "r"(meta) : "memory");
+	for (unsigned i = 0; i < n; i++) {
+		verdict[i] = PL_PASS;
+		out_port[i] = 0;
+	}
+}
+
 /* ---- the BPF build ---- */
 int plr_bpf_open(struct plr_bpf *k, const struct pl_policy *p, struct plr_env *e, bool record)
 {

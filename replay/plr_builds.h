@@ -98,6 +98,9 @@ int plr_native_run(struct plr_native *n, const uint8_t *frame, uint32_t len, uin
 		   const struct plr_env *e, struct plr_out *out);
 /* The native baseline: the same call path as pl_core_process, no work. */
 int plr_empty_process(struct pl_buf *b, uint32_t *out_port);
+/* The same for pl_core_process_burst: every verdict PL_PASS, no work. */
+typedef void (*plr_burst_fn)(struct pl_buf *b, unsigned n, int *verdict, uint32_t *out_port, bool meta);
+void plr_empty_burst(struct pl_buf *b, unsigned n, int *verdict, uint32_t *out_port, bool meta);
 
 /* ---- the BPF build ---- */
 struct plr_bpf {

@@ -4,6 +4,7 @@
 #ifndef PL_USER_H
 #define PL_USER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "pl_platform.h"
 #include "pl_types.h"
@@ -25,13 +26,13 @@ void pl_worker_set(unsigned id);
 void pl_worker_enter(void);
 void pl_worker_exit(void);
 
-/* Each worker's mark is odd while it runs a frame (pl_worker_enter/exit
- * around pl_run); the control plane, after publishing a change, waits for
- * every odd mark it sees to move on. Entering is a sequentially consistent
+/* Each worker's mark is odd while it runs a frame or a burst
+ * (pl_worker_enter/exit around it); the control plane, after publishing a
+ * change, waits for every odd mark it sees to move on. Entering is a sequentially consistent
  * store, and a frame reads published pointers, slot states and the
  * configuration index with sequentially consistent loads, so a frame either
  * is seen running there or sees what was published before the wait.
- * Inline for pl_core_process. */
+ * Inline for pl_core_process and pl_core_process_burst. */
 struct pl_worker_mark {
 	uint64_t seq;
 	uint8_t pad[56]; /* one cache line per worker */
@@ -79,6 +80,15 @@ int pl_core_process(struct pl_buf *b, uint32_t *out_port);
  * resumes there (pl_run_resume: meta_used); without it, or with one that
  * does not match the frame, the whole pipeline runs (meta_missing). */
 int pl_core_process_meta(struct pl_buf *b, uint32_t *out_port);
+/* The n frames of a burst (b[0..n)), as pl_core_process (meta: as
+ * pl_core_process_meta) runs each, in order: verdict[i] and out_port[i] for
+ * frame i. The burst runs under one worker mark and one configuration bank,
+ * which it takes once: a change the control plane publishes applies from
+ * the next burst on, and its grace period waits for the burst to end. What
+ * a front end that receives bursts calls (pathlab-afxdp, pathlab-dpdk): the
+ * per-frame cost of the mark and the configuration is a burst's divided by
+ * its frames. */
+void pl_core_process_burst(struct pl_buf *b, unsigned n, int *verdict, uint32_t *out_port, bool meta);
 
 /* Drain up to max records of ring r (PL_RING), every worker's, oldest
  * first per worker: fn(record, size, arg) for each; a non-zero return stops

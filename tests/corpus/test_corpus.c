@@ -4,10 +4,13 @@
  * the replay clock set before every frame, each frame against a guard
  * page), every malformed class, every protocol counter and every stage's
  * decisions show up, and the verdict counters agree with what was seen.
+ * And bursts (pl_core_process_burst, as the front ends call it) decide
+ * every frame as the frame alone does: verdict, port, bytes, counters.
  * Usage: test-corpus CORPUS.pcap POLICY_DIR */
 #define PL_CHECK_MAIN 1
 #include "pl_platform.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -42,42 +45,54 @@ struct run {
 	uint32_t sources;
 };
 
-/* Replay the corpus with one policy; frames arrive on ifindex 1. */
-static int replay(const char *policy, struct run *r)
+/* A fresh core with policy applied and the corpus open: the control
+ * handle, or NULL (said why). */
+static struct pl_ctl *replay_start(const char *policy, struct plt_pcap_reader *pc)
 {
 	char path[4096];
 	struct pl_policy *pol;
-	struct plt_pcap_reader pc;
-	struct plt_pcap_frame rec;
 	struct pl_ctl *ctl;
 	struct pl_err err;
-	struct pl_table *cfgt;
 	int rc;
 
-	memset(r, 0, sizeof(*r));
 	snprintf(path, sizeof(path), "%s/%s", dir, policy);
 	if (pl_core_init(1)) {
 		fprintf(stderr, "pl_core_init failed\n");
-		return -1;
+		return NULL;
 	}
 	ctl = pl_ctl_open_user();
 	if (!ctl || pl_policy_parse_file(path, &pol, &err)) {
 		fprintf(stderr, "%s\n", ctl ? err.msg : "pl_ctl_open_user failed");
 		pl_ctl_close(ctl);
-		return -1;
+		return NULL;
 	}
 	rc = pl_policy_apply(ctl, pol, NULL, NULL, &err);
 	pl_policy_free(pol);
 	if (rc) {
 		fprintf(stderr, "%s\n", err.msg);
 		pl_ctl_close(ctl);
-		return -1;
+		return NULL;
 	}
-	rc = plt_pcap_open(&pc, corpus); /* says what is wrong */
-	if (rc) {
+	if (plt_pcap_open(pc, corpus)) { /* says what is wrong */
 		pl_ctl_close(ctl);
-		return -1;
+		return NULL;
 	}
+	return ctl;
+}
+
+/* Replay the corpus with one policy; frames arrive on ifindex 1. */
+static int replay(const char *policy, struct run *r)
+{
+	struct plt_pcap_reader pc;
+	struct plt_pcap_frame rec;
+	struct pl_ctl *ctl;
+	struct pl_table *cfgt;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	ctl = replay_start(policy, &pc);
+	if (!ctl)
+		return -1;
 	cfgt = pl_table_find("pl_config");
 	while ((rc = plt_pcap_next(&pc, &rec)) == 1) {
 		struct pl_config *cfg = cfgt ? pl_core_config() : NULL;
@@ -105,6 +120,102 @@ static int replay(const char *policy, struct run *r)
 	pl_ctl_close(ctl);
 	pl_core_fini();
 	return rc < 0 ? -1 : 0;
+}
+
+/* ---- Bursts against frames alone ------------------------------------------ */
+#define BURST 32
+#define SLOT 16384 /* a frame's buffer in a burst: headroom, frame, tailroom */
+#define SLOT_HEAD 256
+
+struct outcome {
+	int verdict;
+	uint32_t out_port;
+	uint32_t off, len; /* where the frame ended in its buffer */
+	uint64_t hash;     /* of its bytes */
+};
+
+static uint64_t bytes_hash(const uint8_t *p, uint32_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+/* Replay the corpus with policy, BURST frames per call of
+ * pl_core_process_burst (burst) or each frame alone (pl_core_process); the
+ * replay clock is the burst's first frame's for all of its frames either
+ * way, the one difference a burst may make. out[i]: frame i's outcome;
+ * *cnt the counters after. Returns the frames, or -1. */
+static long replay_bursts(const char *policy, bool burst, struct outcome *out, long max, struct pl_counters *cnt)
+{
+	static uint8_t slots[BURST][SLOT];
+	struct pl_buf b[BURST];
+	int v[BURST];
+	uint32_t port[BURST];
+	struct plt_pcap_reader pc;
+	struct plt_pcap_frame rec;
+	struct pl_ctl *ctl = replay_start(policy, &pc);
+	long n = 0;
+	int rc = 1;
+
+	if (!ctl)
+		return -1;
+	while (rc == 1 && n < max) {
+		unsigned k = 0;
+
+		while (k < BURST && n + k < max && (rc = plt_pcap_next(&pc, &rec)) == 1) {
+			if (rec.len > SLOT - 2 * SLOT_HEAD)
+				continue; /* none in the corpus */
+			memcpy(slots[k] + SLOT_HEAD, rec.data, rec.len);
+			b[k] = (struct pl_buf){ .data = slots[k] + SLOT_HEAD, .len = rec.len, .headroom = SLOT_HEAD,
+						.tailroom = SLOT - SLOT_HEAD - rec.len, .ifindex = 1 };
+			k++;
+		}
+		if (!k)
+			break;
+		pl_core_config()->clock_ns = PL_REPLAY_CLOCK_NS(n);
+		if (burst) {
+			pl_core_process_burst(b, k, v, port, false);
+		} else {
+			for (unsigned i = 0; i < k; i++)
+				v[i] = pl_core_process(&b[i], &port[i]);
+		}
+		for (unsigned i = 0; i < k; i++, n++)
+			out[n] = (struct outcome){ .verdict = v[i], .out_port = v[i] == PL_REDIRECT ? port[i] : 0,
+						   .off = (uint32_t)(b[i].data - slots[i]), .len = b[i].len,
+						   .hash = bytes_hash(b[i].data, b[i].len) };
+	}
+	plt_pcap_close(&pc);
+	pl_ctl_read_counters(ctl, cnt);
+	pl_ctl_close(ctl);
+	pl_core_fini();
+	return rc < 0 ? -1 : n;
+}
+
+static void check_bursts(const char *policy)
+{
+	enum { MAX = 200000 };
+	static struct outcome a[MAX], b[MAX];
+	struct pl_counters ca, cb;
+	long na, nb, diff = 0;
+
+	pl_check_context = policy;
+	na = replay_bursts(policy, false, a, MAX, &ca);
+	nb = replay_bursts(policy, true, b, MAX, &cb);
+	CHECK(na > 1000 && na == nb, "bursts: %ld frames alone, %ld in bursts", na, nb);
+	for (long i = 0; i < na && i < nb; i++) {
+		if (memcmp(&a[i], &b[i], sizeof(a[i])) && diff++ < 3)
+			CHECK(0, "bursts: frame %ld: alone verdict %d port %u %u bytes at %u, in a burst %d %u %u at %u%s",
+			      i, a[i].verdict, a[i].out_port, a[i].len, a[i].off, b[i].verdict, b[i].out_port, b[i].len,
+			      b[i].off, a[i].hash != b[i].hash ? ", bytes differ" : "");
+	}
+	CHECK_EQ(diff, 0, "bursts: frames decided otherwise in a burst");
+	for (int c = 0; c < PL_CNT__MAX; c++)
+		if (ca.c[c] != cb.c[c])
+			CHECK(0, "bursts: counter %s alone %llu, in bursts %llu", pl_counter_name(c),
+			      (unsigned long long)ca.c[c], (unsigned long long)cb.c[c]);
 }
 
 /* Frames counted in any bad_* class. */
@@ -244,5 +355,15 @@ int main(int argc, char **argv)
 	CHECK(!replay("drop-all.policy", &r), "replay");
 	check_verdicts(&r);
 	CHECK_EQ(r.verdicts[PL_DROP], r.frames);
+
+	/* Every stage's policy again, in bursts and alone. */
+	{
+		static const char *const pols[] = { "acl.policy", "block.policy", "reflect.policy",
+						    "redirect.policy", "count-only.policy", "responder.policy",
+						    "lb.policy", "ratelimit.policy", "route.policy", "stages.policy" };
+
+		for (unsigned i = 0; i < sizeof(pols) / sizeof(pols[0]); i++)
+			check_bursts(pols[i]);
+	}
 	return pl_check_done("corpus");
 }
