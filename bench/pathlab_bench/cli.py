@@ -53,8 +53,9 @@ def parse(argv):
                     help="comma list, 'default' (the default: every path but %s) or 'all': %s"
                          % (", ".join(n for n in names if n not in default), ",".join(names)))
     ap.add_argument("--workloads", default=",".join(workloads.DEFAULT),
-                    help="comma list or 'all' (%s; default %s)" % (",".join(workloads.ORDER),
-                                                                ",".join(workloads.DEFAULT)))
+                    help="comma list or 'all' (%s; default %s): %s"
+                         % (",".join(workloads.ORDER), ",".join(workloads.DEFAULT),
+                            "; ".join("%s = %s" % (w, workloads.WORKLOADS[w].describe) for w in workloads.ORDER)))
     ap.add_argument("--sizes", default="64",
                     help="frame sizes on the wire (FCS included), a comma list from 64 to 9018 (default 64); "
                          "a size above 1518 brings the topology up with MTU 9000 and measures only the paths "
@@ -364,6 +365,8 @@ def run(argv):
                        "reference_path": paths.REFERENCE_OF.get(p.name), "work": wl.describe, "notes": []}
                 if place.over_budget:
                     row["notes"].append("NAPI outside the budget (generator's CPU)")
+                if p.policy_free and wl.action != wl.name:
+                    row["notes"].append("no pathlab policy here: %s is %s's action" % (wl.name, wl.action))
                 pol = os.path.join(out, "logs", "%s.policy" % wl.name)
                 with open(pol, "w") as f:
                     f.write(wl.policy(topo.info))
@@ -384,6 +387,12 @@ def run(argv):
                         # the DUT runs this workload already (the next size of it)
                         row["setup"] = {"how": "kept", "reason": "it runs this workload already",
                                         "runs": getattr(p, "runs", None)}
+                    elif started and p.policy_free and getattr(p, "cur_wl", None) in workloads.WORKLOADS and \
+                            workloads.WORKLOADS[p.cur_wl].action == wl.action:
+                        # a row without pathlab's policy does the action only
+                        # (full is fwd there): the same program, unchanged
+                        row["setup"] = {"how": "kept", "reason": "no pathlab policy: it runs %s's action already"
+                                        % wl.action, "runs": getattr(p, "runs", None)}
                     elif started and p.live_switch and p.switch(wl, pol):
                         row["setup"] = {"how": "live switch", "runs": getattr(p, "runs", None)}
                     else:

@@ -170,7 +170,7 @@ class Cell:
                     pass
         tgen = time.time()
         time.sleep(DRAIN_STEP)
-        if self.wl.name != "fwd":
+        if self.wl.action != "fwd":
             self.path.settle()
         td = time.time()
         b = self.closing_snapshot()

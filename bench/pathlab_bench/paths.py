@@ -37,7 +37,11 @@ class Path:
     title = ""
     kind = "kernel"          # kernel | afxdp (decides the placement recipe)
     reference = None         # for a reference row: the role it plays ("bare XDP", ...)
-    workloads = ("drop", "fwd", "acl")
+    workloads = ("drop", "fwd", "full", "acl")
+    # the row runs no pathlab policy (bare XDP, pl-xskfwd, dpdk-testpmd, OVS
+    # with one static flow): it does a workload's action (full: fwd's), and a
+    # workload with the action it runs already keeps it running
+    policy_free = False
     drops_in_xdp = False
     live_switch = False      # switch() loads the next workload's policy without a restart
     # why the next workload needs a new process (recorded in the row)
@@ -244,7 +248,7 @@ class Linux(Path):
 # --- pathlab-xdp --------------------------------------------------------------------
 class PathlabXdp(Path):
     mode = "native"
-    workloads = ("drop", "fwd", "acl", "route", "responder")
+    workloads = ("drop", "fwd", "full", "acl", "route", "responder")
     drops_in_xdp = True
     live_switch = True
     metrics_port = 19731
@@ -374,7 +378,8 @@ class BareXdp(Path):
     name = "ref-xdp"
     title = "bare XDP (pl_ref.bpf.o)"
     reference = "bare XDP program, same action"
-    workloads = ("drop", "fwd")
+    workloads = ("drop", "fwd", "full")
+    policy_free = True
     drops_in_xdp = True
 
     def check(self, wl):
@@ -388,7 +393,7 @@ class BareXdp(Path):
         self.topo = topo
         t = topo.info
         d = "/sys/fs/bpf/plt_ref_%s" % t["DUT_IN_IF"]
-        cfg = _bytes(0 if wl.name == "drop" else 1, 4) + _mac(t["SINK_MAC"]) + _mac(t["DUT_OUT_MAC"])
+        cfg = _bytes(0 if wl.action == "drop" else 1, 4) + _mac(t["SINK_MAC"]) + _mac(t["DUT_OUT_MAC"])
         script = " && ".join([
             "rm -rf %s" % d, "mkdir -p %s" % d,
             "bpftool prog load %s %s/prog type xdp pinmaps %s" % (self.bin("bench/pl_ref.bpf.o"), d, d),
@@ -422,7 +427,7 @@ class BareXdp(Path):
 # --- pathlab-afxdp ------------------------------------------------------------------
 class PathlabAfxdp(Controlled):
     kind = "afxdp"
-    workloads = ("drop", "fwd", "acl", "route", "responder")
+    workloads = ("drop", "fwd", "full", "acl", "route", "responder")
     placement_mode = "user"
     placement_reason = "busy polling (--busy-poll) is a start option and the placements differ in it"
     metrics_port = 19734
@@ -486,7 +491,8 @@ class BareAfxdp(Path):
     title = "bare AF_XDP (pl-xskfwd)"
     kind = "afxdp"
     reference = "bare AF_XDP forwarder, same action"
-    workloads = ("drop", "fwd")
+    workloads = ("drop", "fwd", "full")
+    policy_free = True
     poller = "cpu%d (pl-xskfwd, poll() with need_wakeup)"
     busy_poll = PathlabAfxdp.busy_poll
     no_jumbo = ("pl-xskfwd binds without XDP_USE_SG, so the kernel drops a frame longer than its 4096-byte "
@@ -507,7 +513,7 @@ class BareAfxdp(Path):
             os.unlink(self.stats)
         argv = [self.bin("bench/pl-xskfwd"), "-i", t["DUT_IN_IF"], "--cpu", str(place.dut_cpus[-1]),
                 "--stats", self.stats]
-        if wl.name == "drop":
+        if wl.action == "drop":
             argv.append("--drop")
         else:
             argv += ["-o", t["DUT_OUT_IF"], "--dst-mac", t["SINK_MAC"], "--src-mac", t["DUT_OUT_MAC"]]

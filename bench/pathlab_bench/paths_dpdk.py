@@ -22,7 +22,7 @@ class PathlabDpdk(Controlled):
     (net_af_xdp's busy polling is on by default), only the per-device
     busy-poll settings and the NAPI move."""
     kind = "afxdp"
-    workloads = ("drop", "fwd", "acl", "route", "responder")
+    workloads = ("drop", "fwd", "full", "acl", "route", "responder")
     hybrid = False
     same_across_placements = True
     metrics_port = 19736
@@ -128,6 +128,7 @@ class Testpmd(Path):
     fwd_mode = "io"
     live_switch = True
     same_across_placements = True
+    policy_free = True
     poller = "cpu%d (testpmd forwarding lcore, 100 %% busy)"
     busy_poll = "net_af_xdp busy_budget=64 (its default: SO_PREFER_BUSY_POLL); napi_defer_hard_irqs=2, gro_flush_timeout=200000"
     no_jumbo = NET_AF_XDP_NO_JUMBO
@@ -259,14 +260,14 @@ class Testpmd(Path):
 
 class TestpmdIo(Testpmd):
     fwd_mode = "io"
-    workloads = ("fwd",)
+    workloads = ("fwd", "full")
 
 
 class TestpmdRef(Testpmd):
     """Reference: rxonly for drop, mac (set both MACs, out the paired port) for fwd."""
     fwd_mode = "ref"
-    reference = "dpdk-testpmd rxonly (drop) / mac (fwd)"
-    workloads = ("drop", "fwd")
+    reference = "dpdk-testpmd rxonly (drop) / mac (fwd, full)"
+    workloads = ("drop", "fwd", "full")
 
     @property
     def name(self):
@@ -277,7 +278,7 @@ class TestpmdRef(Testpmd):
         return "dpdk-testpmd rxonly/mac"
 
     def mode_for(self, wl):
-        self._mode = "rxonly" if wl.name == "drop" else "mac"
+        self._mode = "rxonly" if wl.action == "drop" else "mac"
         return self._mode
 
     @property

@@ -25,6 +25,10 @@ from .where import layout
 class Ovs(Path):
     kind = "afxdp"
     mode = "openflow"
+    # full: the policy as OpenFlow (pathlab-ofgen: per-source counting is not
+    # translated, the ACL and steering are tables in front of the forward
+    # flow), or, with the pre-filter, every stage in XDP in front of OVS
+    workloads = ("drop", "fwd", "full", "acl")
     live_switch = True
     same_across_placements = True
     poller = "cpu%d (ovs-vswitchd PMD thread, pmd-cpu-mask)"
@@ -106,7 +110,7 @@ class Ovs(Path):
     def set_flow(self, wl):
         """The reference's one static flow for workload wl."""
         t = self.topo.info
-        if wl.name == "drop":
+        if wl.action == "drop":
             flow = "in_port=%s,actions=drop" % t["DUT_IN_IF"]
         else:
             flow = "in_port=%s,actions=mod_dl_src:%s,mod_dl_dst:%s,output:%s" % (
@@ -188,7 +192,8 @@ class OvsPrefilter(Ovs):
 class OvsStatic(Ovs):
     mode = "static"
     reference = "OVS with one static flow"
-    workloads = ("drop", "fwd")
+    workloads = ("drop", "fwd", "full")
+    policy_free = True
 
 
 
@@ -271,7 +276,7 @@ class OvsPvp(OvsDpdkMixin, Path):
     (pathlab-policy apply --target dpdk:FILE_PREFIX), as on net_af_xdp."""
     vnf = "pathlab-dpdk"
     no_jumbo = NET_AF_XDP_NO_JUMBO
-    workloads = ("drop", "fwd", "acl")
+    workloads = ("drop", "fwd", "full", "acl")
     live_switch = True
     poller = "cpu%d (ovs-vswitchd-dpdk PMD thread and the application's worker lcore)"
 
@@ -397,8 +402,8 @@ class OvsPvp(OvsDpdkMixin, Path):
 
 class OvsPvpTestpmd(OvsPvp, TestpmdRef):
     """The classic PVP baseline: dpdk-testpmd rxonly (drop) / mac (fwd) in pathlab-dpdk's place."""
-    reference = "PVP with dpdk-testpmd rxonly (drop) / mac (fwd)"
-    workloads = ("drop", "fwd")
+    reference = "PVP with dpdk-testpmd rxonly (drop) / mac (fwd, full)"
+    workloads = ("drop", "fwd", "full")
 
     @property
     def name(self):

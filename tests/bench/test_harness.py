@@ -328,6 +328,171 @@ class RouteWorkloadTest(unittest.TestCase):
         self.assertNotIn("route", paths.BareXdp.workloads)
 
 
+def _csum(b):
+    import struct
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def udp_frame(sport, dport, src="10.0.1.1", dst="10.0.2.2", flen=60):
+    """A 64-byte (60 without FCS) IPv4 UDP frame as pl-gen builds it (bench/pl_gen_frames.c)."""
+    import socket
+    import struct
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    l4len = flen - 14 - 20
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, flen - 14, 1, 0x4000, 64, 17, 0, s, d)
+    ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+    udp = struct.pack("!HHHH", sport, dport, l4len, 0) + b"\0" * (l4len - 8)
+    udp = udp[:6] + struct.pack("!H", _csum(s + d + struct.pack("!BBH", 0, 17, l4len) + udp) or 0xffff) + udp[8:]
+    return bytes.fromhex("02504c000102" "02504c000101" "0800") + ip + udp
+
+
+def write_pcap(path, frames):
+    import struct
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, x in enumerate(frames):
+            f.write(struct.pack("<IIII", i, 0, len(x), len(x)) + x)
+
+
+# pl-gen's defaults (bench/pl-gen.c): GEN_IP4 10.0.1.1 -> SINK_IP4 10.0.2.2,
+# source ports 1024 + flow over 256 flows, destination port 7; latency
+# probes to UDP 9999
+GEN_FRAMES = [udp_frame(1024 + i, 7) for i in range(256)] + [udp_frame(1024, 9999), udp_frame(1279, 9999)]
+
+
+class FullWorkloadTest(unittest.TestCase):
+    """The full workload: fwd with every stage of examples/full.policy on."""
+
+    def build(self, rel):
+        b = os.environ.get("PATHLAB_BUILD") or os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                            "..", "..", "build")
+        tool = os.path.join(b, rel)
+        if not os.access(tool, os.X_OK):
+            self.skipTest("%s not built" % rel)
+        return tool
+
+    def test_policy_is_full_policy_with_the_fwd_rule(self):
+        full = workloads.WORKLOADS["full"].policy(TOPO).splitlines()
+        fwd = workloads.WORKLOADS["fwd"].policy(TOPO).splitlines()
+        self.assertEqual(full[-1:], fwd, "full ends with fwd's forward rule")
+        ex = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "full.policy")
+        with open(ex) as f:
+            stmts = [" ".join(l.split("#")[0].split()) for l in f]
+        want = [l for l in stmts if l and not l.startswith("forward")]
+        self.assertEqual([" ".join(l.split()) for l in full[:-1]], want,
+                         "full's stages are examples/full.policy's, in its order")
+        self.assertEqual(len([l for l in want if l.startswith("acl ") and l != "acl default pass"]), 7)
+        self.assertEqual(len([l for l in want if l.startswith("steer ")]), 3)
+
+    def test_policy_parses(self):
+        tool = self.build("xdp/pathlab-policy")
+        import subprocess
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="plt-full-") as d:
+            pol = os.path.join(d, "full.policy")
+            with open(pol, "w") as f:
+                f.write(workloads.WORKLOADS["full"].policy(TOPO))
+            r = subprocess.run([tool, "check", pol], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("acl=7 steer=6 forward=redirect(1)", r.stdout)
+
+    def replay(self, tool, d, name, frames):
+        import subprocess
+        pcap = os.path.join(d, "%s.pcap" % name)
+        write_pcap(pcap, frames)
+        out = {}
+        for wl in ("fwd", "full"):
+            pol = os.path.join(d, "%s.policy" % wl)
+            with open(pol, "w") as f:
+                f.write(workloads.WORKLOADS[wl].policy(TOPO))
+            res = os.path.join(d, "%s-%s.plres" % (name, wl))
+            r = subprocess.run([tool, "-b", "native", "-q", "-p", pol, "--port", "d0=2", "--port", "d1=3",
+                                "--in-port", "2", "--results-out", res, pcap], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            with open(res) as f:
+                out[wl] = [l.rstrip("\n").split("\t") for l in f if not l.startswith("#")]
+        return out
+
+    def test_no_stage_decides_the_generators_frames(self):
+        """pl-gen's frames through the native core: with full's policy each
+        gets exactly what fwd's gives it (redirect to the output port, the
+        same bytes), while frames a rule names are decided by it (the
+        stages are on)."""
+        tool = self.build("replay/pathlab-replay")
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="plt-full-") as d:
+            got = self.replay(tool, d, "gen", GEN_FRAMES)
+            self.assertEqual(len(got["full"]), len(GEN_FRAMES))
+            self.assertEqual(got["full"], got["fwd"])
+            self.assertEqual({(v, port) for _, v, port, _ in got["full"]}, {("redirect", "3")})
+            control = [udp_frame(1024, 4242), udp_frame(1024, 5003), udp_frame(1024, 9001),
+                       udp_frame(1024, 7, src="203.0.113.9")]
+            got = self.replay(tool, d, "control", control)
+            self.assertEqual([v for _, v, _, _ in got["full"]], ["user", "user", "drop", "drop"])
+            self.assertEqual({v for _, v, _, _ in got["fwd"]}, {"redirect"})
+
+    def test_handled_and_check_are_fwds(self):
+        full, fwd = workloads.WORKLOADS["full"], workloads.WORKLOADS["fwd"]
+        self.assertEqual(full.action, "fwd")
+        self.assertNotIn("full", workloads.DEFAULT)
+        self.assertEqual(full.gen_args, fwd.gen_args)
+        a = {"sent": 100000, "delivered": 99000, "policy_drop": 1000, "unaccounted": 0, "verdicts": True}
+        self.assertEqual(full.handled(a), fwd.handled(a))
+        self.assertEqual(full.check(a), fwd.check(a))
+        self.assertFalse(full.check(a)[0], "a policy drop fails full as it fails fwd")
+        a = dict(a, delivered=100000, policy_drop=0)
+        self.assertTrue(full.check(a)[0])
+
+    def test_rows_that_do_fwd_do_full(self):
+        ctx = argparse.Namespace(gen_cpu=0, dut_cpus=[1], both_ways=False, lab=None, nic=None)
+        fwd, full = workloads.WORKLOADS["fwd"], workloads.WORKLOADS["full"]
+        for p in cli.all_paths(ctx):
+            if p.name == "linux":
+                self.assertNotIn("full", p.workloads)
+                continue
+            self.assertEqual("full" in p.workloads, "fwd" in p.workloads, p.name)
+        for name in ("ref-xdp", "ref-afxdp", "ref-testpmd", "testpmd-io", "ref-ovs", "pvp-testpmd"):
+            p = [x for x in cli.all_paths(ctx) if x.name == name][0]
+            self.assertTrue(p.policy_free, name)
+        for name in ("xdp-native", "afxdp-user", "dpdk-afxdp", "ovs-afxdp", "ovs-afxdp-xdp", "pvp-pathlab"):
+            p = [x for x in cli.all_paths(ctx) if x.name == name][0]
+            self.assertFalse(p.policy_free, name)
+        # the bare references configure the same action for both
+        self.assertEqual(full.action, fwd.name)
+
+    def test_plan_and_help(self):
+        a = cli.parse(["--paths", "xdp-native,ref-xdp", "--workloads", "fwd,full", "--jumbo-fwd", "0"])
+        ctx = argparse.Namespace(gen_cpu=a.gen_cpu, dut_cpus=a.dut_cpus, both_ways=False, lab=None, nic=None)
+        chosen = [p for p in cli.all_paths(ctx) if p.name in a.paths]
+        plan, na = cli.plan_cells(a, chosen)
+        cells = {(p.name, wl.name) for p, _, runs in plan for wl, _ in runs}
+        built = {p.name for p in chosen if not p.check(workloads.WORKLOADS["fwd"])}
+        self.assertEqual(cells, {(n, w) for n in built for w in ("fwd", "full")})
+        self.assertEqual(cli.parse([]).workloads, workloads.DEFAULT)
+        import contextlib
+        import io
+        out = io.StringIO()
+        with self.assertRaises(SystemExit), contextlib.redirect_stdout(out):
+            cli.parse(["--help"])
+        self.assertIn("full = L2 forward with every stage on", " ".join(out.getvalue().split()))
+
+    def test_vs_ref_pairs_full_with_the_references_full(self):
+        def row(path, wl, over, pdr, ref=None):
+            return {"path": path, "variant": "dut", "workload": wl, "size": 64, "status": "ok",
+                    "reference_path": ref, "overload_mpps": {"median": over}, "pdr_mpps": {"median": pdr}}
+        rows = [row("xdp-native", "fwd", 1.0, 0.5, "ref-xdp"), row("xdp-native", "full", 0.9, 0.4, "ref-xdp"),
+                row("ref-xdp", "fwd", 2.0, 1.0), row("ref-xdp", "full", 1.8, 0.8)]
+        report.tax(rows)
+        self.assertEqual(rows[1]["vs_reference"], {"overload_mpps": 0.5, "pdr_mpps": 0.5})
+        self.assertEqual(rows[1]["reference_row"], "ref-xdp@dut")
+        self.assertEqual(rows[0]["vs_reference"], {"overload_mpps": 0.5, "pdr_mpps": 0.5})
+
+
 class ResponderWorkloadTest(unittest.TestCase):
     """The responder workload: client shape, wrk's output, the table."""
 
