@@ -182,7 +182,7 @@ struct pl_config {
 	__u8 route_enabled;    /* 1: IP routing over pl_route4/pl_route6 */
 	__u8 block_enabled;    /* PL_BLOCK_SRC | PL_BLOCK_DST (block.h): lists in use */
 	__u8 sample_enabled;   /* 1: copy frames to the sample ring (sample.h) */
-	__u8 stages_pad[1];
+	__u8 acl_rules;        /* 1: the live ACL bank holds rules (0: only acl_default applies) */
 	__u32 stages_reserved[5];
 };
 

@@ -174,6 +174,7 @@ int pl_kw_acl(struct pl_parse *ps, void *data, int argc, char **argv)
 		return err;
 	r.action = (__u8)a;
 	d->set.rule[d->set.count++] = r;
+	pl_parse_cfg(ps)->acl_rules = 1;
 	return 0;
 }
 

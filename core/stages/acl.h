@@ -72,7 +72,8 @@ PL_INLINE int pl_stage_acl(struct pl_ctx *c)
 
 	if (!c->h.family)
 		return PL_CONTINUE; /* ACLs speak of IP only */
-	m = pl_acl_scan(&c->h, c->cfg->acl_bank);
+	/* no rules (the defaults): no scan, the default decides */
+	m = c->cfg->acl_rules ? pl_acl_scan(&c->h, c->cfg->acl_bank) : -1;
 	if (m < 0) {
 		pl_count(c, PL_CNT_ACL_DEFAULT);
 		return c->cfg->acl_default == PL_DROP ? PL_DROP : PL_CONTINUE;

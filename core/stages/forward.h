@@ -35,17 +35,21 @@ PL_INLINE void pl_swap_macs(struct ethhdr *eth)
 
 PL_INLINE int pl_stage_forward(struct pl_ctx *c)
 {
-	struct ethhdr *eth = pl_at(c, 0, sizeof(*eth));
 	struct pl_fwd_entry *e;
+	struct ethhdr *eth;
 
-	if (!eth)
-		return PL_CONTINUE;
 	if (c->cfg->fwd_mode == PL_FWD_REFLECT) {
+		eth = pl_at(c, 0, sizeof(*eth));
+		if (!eth)
+			return PL_CONTINUE;
 		pl_swap_macs(eth);
 		pl_count(c, PL_CNT_FWD_TX);
 		return PL_TX;
 	}
 	if (c->cfg->fwd_mode != PL_FWD_REDIRECT)
+		return PL_CONTINUE;
+	eth = pl_at(c, 0, sizeof(*eth));
+	if (!eth)
 		return PL_CONTINUE;
 	e = pl_table_lookup(&pl_fwd, &c->ifindex);
 	if (!e)

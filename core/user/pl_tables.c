@@ -93,6 +93,11 @@ static size_t retired_bytes;
 
 _Static_assert((PL_WORKERS_MAX & (PL_WORKERS_MAX - 1)) == 0, "PL_WORKERS_MAX: a power of two");
 
+uint32_t pl_key_hash_any(const void *p, uint32_t n)
+{
+	return pl_key_hash_body(p, n);
+}
+
 static int is_hash(enum pl_table_kind k)
 {
 	return pl_kind_hash(k);

@@ -173,6 +173,7 @@ void tu_acl(const struct pl_acl_rule *rules, unsigned n)
 	memcpy(set.rule, rules, n * sizeof(*rules));
 	CHECK(!pl_table_update(pl_table_find("pl_acl"), &idle, &set, PL_UPDATE_ANY), "acl write");
 	cfg->acl_bank = idle;
+	cfg->acl_rules = n != 0;
 }
 
 /* Add a steering entry and switch steering on. */

@@ -56,25 +56,50 @@ PL_INLINE int pl_kind_hash(enum pl_table_kind k)
 	       k == PL_KIND_SHARED_LRU_HASH;
 }
 
-/* FNV-1a over 32-bit words (keys are small, fixed-size and mostly a
- * multiple of 4 bytes), bytes for the rest, then a final avalanche. */
-PL_INLINE uint32_t pl_key_hash(const void *p, uint32_t n)
+/* One step of the key hash: the 128-bit product of x and an odd constant,
+ * its halves folded together (every bit of x reaches every bit of the
+ * result; a 64-bit product alone would leave x's top bits out of the low
+ * bits the table's mask keeps). One multiply per 8 bytes of key. */
+PL_INLINE uint64_t pl_hash_mix(uint64_t x)
+{
+	unsigned __int128 m = (unsigned __int128)x * 0x9fb21c651e98df25ull;
+
+	return (uint64_t)m ^ (uint64_t)(m >> 64);
+}
+
+/* Keys are small and of fixed size, mostly a multiple of 4 bytes: 8 bytes
+ * at a time, then 4, then single bytes, each through pl_hash_mix. */
+PL_INLINE uint32_t pl_key_hash_body(const void *p, uint32_t n)
 {
 	const uint8_t *b = p;
-	uint32_t h = 2166136261u, i = 0;
+	uint64_t h = 0x243f6a8885a308d3ull ^ n, w;
+	uint32_t i = 0, u;
 
-	for (; i + 4 <= n; i += 4) {
-		uint32_t w;
-
-		memcpy(&w, b + i, 4);
-		h = (h ^ w) * 16777619u;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, b + i, 8);
+		h = pl_hash_mix(h ^ w);
+	}
+	if (i + 4 <= n) {
+		memcpy(&u, b + i, 4);
+		h = pl_hash_mix(h ^ u);
+		i += 4;
 	}
 	for (; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x7feb352d;
-	h ^= h >> 15;
-	return h;
+		h = pl_hash_mix(h ^ b[i]);
+	return (uint32_t)h; /* its low half already depends on every key bit */
+}
+
+/* pl_key_hash_body out of line (pl_tables.c), for a size not known where
+ * it is called. */
+uint32_t pl_key_hash_any(const void *p, uint32_t n);
+
+/* A key's hash: inline where the size is a constant (the data path's
+ * tables), so only that size's steps are compiled. */
+PL_INLINE uint32_t pl_key_hash(const void *p, uint32_t n)
+{
+	if (!__builtin_constant_p(n))
+		return pl_key_hash_any(p, n);
+	return pl_key_hash_body(p, n);
 }
 
 /* Key equality without a libc call for the usual small sizes, when the
