@@ -125,10 +125,17 @@ fi
 
 use "$TMP/aggregate"
 warm
+b0=0
+[ "$FRONT" = afxdp ] || b0=$(drop_count budget_busy)
 read -r sent got gotb dur < <(phase aggregate 1)
 want=$(allowed "$dur")
-echo "aggregate shared: A sent $sent, A and B received $got + $gotb = $((got + gotb)) (budget $want for both)"
+# Frames that found the bucket's lock held through every try pass uncharged
+# and are counted (budget_busy): on a VM a lock holder's vCPU can be
+# descheduled for a while, so they are allowed above the budget.
+b1=$(drop_count budget_busy)
+busy=$(( ${b1:-0} - ${b0:-0} ))
+echo "aggregate shared: A sent $sent, A and B received $got + $gotb = $((got + gotb)) (budget $want for both); budget_busy +$busy"
 [ "$gotb" -gt 0 ] || { echo "FAIL: nothing of B's arrived"; fail=1; }
-awk -v g="$((got + gotb))" -v w="$want" 'BEGIN { exit !(g >= w * 0.9 && g <= w * 1.1) }' ||
-	{ echo "FAIL: aggregate shared, A and B received $((got + gotb)): want $want +- 10 %"; fail=1; }
+awk -v g="$((got + gotb))" -v w="$want" -v b="$busy" 'BEGIN { exit !(g >= w * 0.9 && g <= w * 1.1 + b) }' ||
+	{ echo "FAIL: aggregate shared, A and B received $((got + gotb)): want $want +- 10 % (+ $busy passed uncharged)"; fail=1; }
 exit $fail
