@@ -78,7 +78,8 @@ def parse(argv):
     ap.add_argument("--overload-seconds", type=float, default=0.3,
                     help="overload trial (the search's initial phase), seconds (default 0.3)")
     ap.add_argument("--steps", type=int, default=3,
-                    help="bracketing trials per search, shared by NDR and PDR (default 3)")
+                    help="bracketing trials per search, shared by NDR and PDR, and up to as many more while an "
+                         "interval spans over 2x (default 3)")
     ap.add_argument("--warmup", type=float, default=0, help="warm-up per cell, seconds (default 0)")
     ap.add_argument("--no-search", action="store_true", help="overload only, no NDR/PDR")
     ap.add_argument("--no-latency", action="store_true",
@@ -446,7 +447,7 @@ def run(argv):
                     done, ncells, p.name, place.variant, wl.name, size, row["status"],
                     (" %s k req/s%s %s" % (row["krps"]["median"], " client-limited" if row["client_limited"] else "",
                                            row.get("correct"))) if row["status"] == "ok" and "krps" in row else
-                    (" PDR %s overload %s %s" % (report.fmt(row.get("pdr_mpps")), report.fmt(row.get("overload_mpps")),
+                    (" PDR %s overload %s %s" % (report.search_cell(row, "pdr_mpps"), report.fmt(row.get("overload_mpps")),
                                                 row.get("correct"))) if row["status"] == "ok" else
                     " (%s)" % row.get("reason", ""), time.time() - cell_t0, el / done * (ncells - done)))
             running = p if started else None

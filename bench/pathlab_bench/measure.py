@@ -296,12 +296,13 @@ class Result:
     """One trial as the search sees it: the rate offered, the loss, the
     duration, and whether it counts (the generator kept to its schedule)."""
 
-    def __init__(self, rate, loss, seconds, valid=True, acc=None):
+    def __init__(self, rate, loss, seconds, valid=True, acc=None, asked=None):
         self.rate = rate
         self.loss = loss
         self.seconds = seconds
         self.valid = valid
         self.acc = acc
+        self.asked = asked   # a paced trial's target (None: unpaced)
 
     def __repr__(self):
         return "Result(%.0f, %.4f, %.2fs%s)" % (self.rate, self.loss, self.seconds, "" if self.valid else ", invalid")
@@ -314,7 +315,12 @@ def measure(cell, rate, seconds):
     # the paced generator can fall behind its target on a loaded machine (its
     # CPU also runs receive softirqs): the trial measured the loss at the rate
     # it did offer, and counts at that rate
-    return Result(offered_of(acc), loss_of(cell, acc), seconds, acc["sent"] > 0, acc)
+    return Result(offered_of(acc), loss_of(cell, acc), seconds, acc["sent"] > 0, acc, rate or None)
+
+
+# a paced trial that offered less than this share of its target fell behind:
+# the generator, not the DUT, set its rate
+PACED_BEHIND = 0.85
 
 
 def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), floor=5000.0, confirms=2,
@@ -328,29 +334,53 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
     trials then bracket every target at once (a trial with loss L is a lower
     bound of each target >= L and an upper bound of the others): the first at
     95 % of what the overload trials handled, the next ones at the geometric
-    middle of the widest interval. Each target's lower bound is then confirmed
+    middle of the widest interval; while an interval still spans more than a
+    factor of two after `steps` of them, up to `steps` more. Each target's lower
+    bound is then confirmed
     by a trial of the full length at that rate (the higher target first: its
     trial confirms the lower one too when it met that criterion); a failed
     confirmation halves the rate, at most `confirms` times. The figure is the
     highest rate at which a full-length trial met the criterion. It is
     flagged when a full-length trial at a lower rate did not (loss not
     monotonic in the rate), or when a short trial at a higher rate met the
-    criterion and no full-length one confirmed it.
+    criterion and no full-length one confirmed it, or when bracketing ended
+    with the target's interval open (its upper bound more than 20 % above the
+    figure: the DUT's figure lies somewhere in between; "open" is that bound).
+    A paced trial that offered under 85 % of its target shows the most the
+    paced generator can offer: a target whose lower bound reached that is
+    bracketed no further, and its figure is a lower bound the generator set.
 
-    Returns ({target: {"rate", "loss", "final": Result or None, "flags": [..]}},
+    Returns ({target: {"rate", "loss", "final": Result or None, "flags": [..], "open"}},
     the list of Results the search made)."""
     made = []
 
     def run(rate, seconds):
+        # the paced generator keeps a few per cent under its target on a
+        # loaded machine: ask for that much more, as its earlier trials show,
+        # so that the trial lands at the rate the search wants
+        kept = [r.rate / r.asked for r in made if r.valid and r.asked and r.rate >= PACED_BEHIND * r.asked]
+        if rate and kept and statistics.median(kept) < 1.0:
+            rate /= statistics.median(kept)
         r = trial(rate, seconds)
+        if r.asked is None and rate:
+            r.asked = rate
         made.append(r)
         return r
+
+    def behind():
+        # the paced trials that fell well behind their target
+        return [r for r in made if r.valid and r.asked and r.rate < PACED_BEHIND * r.asked]
+
+    def paced_top():
+        # the most such a trial offered
+        b = behind()
+        return max(r.rate for r in b) if b else None
 
     top = max([r.rate for r in overload] + [floor * 2])
     mrr = statistics.median([r.rate * (1.0 - r.loss) for r in overload]) if overload else top / 2
     lo = {t: float(floor) for t in targets}
     up = {t: top for t in targets}
-    uploss = {t: 1.0 for t in targets}   # the loss measured at the upper bound
+    uploss = {t: None for t in targets}  # the loss measured at the upper bound
     shorts = list(overload)
     at_top = set()                        # met at the generator's full speed
 
@@ -373,27 +403,34 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
             up[t] = statistics.median([r.rate for r in overload])
             uploss[t] = statistics.median([r.loss for r in overload])
 
-    tried_near = set()
+    tried_near, tried_above = set(), set()
 
     def next_rate(x):
         # once per target, just under the upper bound when it lost little
-        # there (the DUT is near its limit); otherwise, and after that, the
-        # geometric middle (the interval can span three orders of magnitude)
+        # there (the DUT is near its limit), and just above the lower bound
+        # when the rate the DUT forwarded under overload passed and the upper
+        # bound is far (the limit is most often close above it); otherwise, and
+        # after that, the geometric middle (the interval can span three
+        # orders of magnitude)
         mid = (lo[x] * up[x]) ** 0.5
-        if uploss[x] < 0.2 and x not in tried_near:
+        if uploss[x] is not None and uploss[x] < 0.2 and x not in tried_near:
             tried_near.add(x)
             near = up[x] * (1.0 - 2.0 * uploss[x]) * 0.98
             if lo[x] < near < up[x]:
                 return max(mid, near)
+        if lo[x] >= 0.8 * mrr and up[x] > 1.5 * lo[x] and x not in tried_above:
+            tried_above.add(x)
+            return lo[x] * 1.1
         return mid
 
     # bracketing: short trials, shared by the targets; the first at 95 % of
-    # what the overload trials handled when they lost little (otherwise the
-    # DUT loses well below that rate and the guess would be a wasted trial)
-    first = bool(overload) and statistics.median([r.loss for r in overload]) < 0.1
-    for _ in range(steps):
-        open_ = [x for x in targets if up[x] - lo[x] > width * up[x]]
-        if not open_:
+    # what the overload trials handled (MLRsearch too starts from the
+    # forwarding rate at the maximum load)
+    first = bool(overload)
+    for step in range(2 * steps):
+        gen = paced_top()
+        open_ = [x for x in targets if up[x] - lo[x] > width * up[x] and not (gen and lo[x] >= 0.95 * gen)]
+        if not open_ or (step >= steps and max(up[x] / lo[x] for x in open_) <= 2.0):
             break
         x = max(open_, key=lambda x: up[x] / lo[x])
         if first and lo[x] < 0.95 * mrr < up[x]:
@@ -449,7 +486,24 @@ def search(trial, overload, short, full, steps, targets=(NDR_LOSS, PDR_LOSS), fl
             flags.append("no loss at the generator's full speed: a lower bound set by the generator (its rate "
                          "in the %g s confirmation; the overload column is its median in %g s trials)"
                          % (full, overload[0].seconds if overload else 0))
+        # the paced generator fell behind its targets at about this rate:
+        # nothing higher could be offered paced (in the napi-gen placement
+        # its CPU also runs the DUT's receive)
+        gen = paced_top()
+        if best is not None and not limited and gen and figure >= 0.9 * gen and up[x] > (1 + width) * figure:
+            limited = True
+            asked = max(r.asked for r in behind())
+            flags.append("the paced generator fell behind: asked up to %.3f Mpps, offered at most %.3f; a lower "
+                         "bound set by the generator" % (asked / 1e6, gen / 1e6))
+        # the interval bracketing left: a figure well under the lowest rate
+        # seen failing is a lower bound of the DUT's, not its figure
+        open_to = None
+        if best is not None and not limited and uploss[x] is not None and up[x] > 1.2 * figure:
+            open_to = up[x]
+            flags.append("interval left open between %.3f and %.3f Mpps (%.2f %% loss there; more --steps "
+                         "narrow it)" % (figure / 1e6, up[x] / 1e6, 100 * uploss[x]))
         res[x] = {"rate": figure, "loss": best.loss if best else None, "final": best, "flags": flags,
+                  "open": open_to,
                   "generator_limited": limited,
                   "below": min(r.rate for r in full_db) if best is None and full_db else None}
     return res, made
@@ -493,6 +547,7 @@ def measure_cell(cell, opts):
     # highest rate the generator can offer)
     over_res = [Result(offered_of(a), loss_of(cell, a), opts.overload_seconds, True, a) for a in over]
     ndr, pdr, finals, flags, searches, limited = [], [], [], [], [], []
+    open_to = {}   # column -> the highest upper bound a search left open
     for _ in range(opts.search_repeat if opts.search else 0):
         def trial(rate, sec):
             # the search's short trials bracket, its full-length ones confirm
@@ -504,6 +559,8 @@ def measure_cell(cell, opts):
         for x, col in ((NDR_LOSS, "ndr_mpps"), (PDR_LOSS, "pdr_mpps")):
             if r[x].get("generator_limited") and col not in limited:
                 limited.append(col)
+            if r[x].get("open"):
+                open_to[col] = round(max(open_to.get(col, 0), r[x]["open"] / 1e6), 6)
         for x in (NDR_LOSS, PDR_LOSS):
             if r[x]["final"] is not None and r[x]["final"].acc is not None:
                 finals.append(r[x]["final"].acc)
@@ -523,6 +580,7 @@ def measure_cell(cell, opts):
         "pdr_mpps": summary([r / 1e6 for r in pdr]),
         "search_flags": flags,
         "generator_limited": limited,
+        "open_mpps": open_to,
         "searches": searches,
         "overload_loss": round(statistics.median(loss_of(cell, a) for a in over), 4),
         "correct": "OK" if not bad else "WRONG",

@@ -12,7 +12,7 @@ NOISE = 0.10  # figures of two runs within 10 % are inside the noise band
 FLOOR_MPPS = 0.00525  # the search's floor (5 kpps) and 5 % above: "at most the floor"
 
 
-def fmt(s, digits=3, at_least=False):
+def fmt(s, digits=3, at_least=False, open_to=None):
     if not s:
         return "-"
     if s["median"] <= FLOOR_MPPS and s["max"] <= FLOOR_MPPS:
@@ -23,7 +23,15 @@ def fmt(s, digits=3, at_least=False):
         t += " (%.*f-%.*f)" % (digits, s["min"], digits, s["max"])
     if s["unstable"]:
         t += " unstable"
+    # open_to: the search ended with the DUT's figure somewhere below this rate
+    if open_to:
+        t += ", open to %.*f" % (digits, open_to)
     return t
+
+
+def search_cell(r, col):
+    return fmt(r.get(col), at_least=col in r.get("generator_limited", ()),
+               open_to=(r.get("open_mpps") or {}).get(col))
 
 
 def row_key(r):
@@ -114,8 +122,7 @@ def markdown(res):
         if (m.get("mtu") or r.get("size", 64) > 1518) and r.get("overload_mpps"):
             notes.insert(0, "overload %.2f Gbit/s" % (r["overload_mpps"]["median"] * r.get("size", 64) * 8 / 1e3))
         out.append("| %s | %s | %s | %s | %s | %s | %.1f %% | %s | %s | %s | %s | %s | %s |" % (
-            r["title"], pl, wl_cell(r, m), fmt(r.get("ndr_mpps"), at_least="ndr_mpps" in r.get("generator_limited", ())),
-            fmt(r.get("pdr_mpps"), at_least="pdr_mpps" in r.get("generator_limited", ())),
+            r["title"], pl, wl_cell(r, m), search_cell(r, "ndr_mpps"), search_cell(r, "pdr_mpps"),
             fmt(r.get("overload_mpps")), 100 * r.get("overload_loss", 0), vs_t, lat_cell(r),
             r.get("dut_budget_ns_per_pkt", "-"), r.get("bpf_ns_per_pkt", "-"), r["correct"], "; ".join(notes)))
     out += requests.markdown(res["rows"])

@@ -40,6 +40,50 @@ class Model:
         return a
 
 
+class Livelock(Model):
+    """A DUT that forwards `cap` frames/s under overload but loses `lost` of
+    them at every rate above `ok` (its receive starved by its own poller)."""
+
+    def __init__(self, ok, cap, gen, lost=0.02):
+        super().__init__(cap, gen)
+        self.ok, self.lost = ok, lost
+
+    def acc(self, rate, seconds):
+        a = super().acc(rate, seconds)
+        offered = self.gen if not rate else min(rate, self.gen)
+        if self.ok < offered <= self.cap:
+            a["delivered"] = int(a["sent"] * (1 - self.lost))
+        return a
+
+
+class PacedBehind(Model):
+    """Its paced generator offers at most `paced` frames/s, whatever the
+    target (its CPU also runs the DUT's receive); unpaced it offers `gen`."""
+
+    def __init__(self, cap, gen, paced):
+        super().__init__(cap, gen)
+        self.paced = paced
+
+    def acc(self, rate, seconds):
+        a = super().acc(min(rate, self.paced) if rate else rate, seconds)
+        self.trials[-1] = (rate, seconds)
+        a["offered"] = rate
+        return a
+
+
+class PacedShort(Model):
+    """Its paced generator keeps `share` of its target (a loaded machine)."""
+
+    def __init__(self, cap, gen, share):
+        super().__init__(cap, gen)
+        self.share = share
+
+    def acc(self, rate, seconds):
+        a = super().acc(rate * self.share, seconds)
+        self.trials[-1] = (rate, seconds)
+        return a
+
+
 class FakeCell:
     def __init__(self, model):
         self.model = model
@@ -97,6 +141,67 @@ class SearchTest(unittest.TestCase):
         self.assertTrue(any(abs(r - ndr) <= 0.01 * ndr for r in full), (ndr, m.trials))
         # short trials bracket, full-length ones confirm
         self.assertTrue(any(s == 0.5 for _, s in m.trials))
+        self.assertEqual(row["generator_limited"], [])
+
+    def test_limit_near_the_overload_rate_in_default_steps(self):
+        # a DUT that forwards its limit under overload (the generator offers
+        # four times that): the default three bracketing trials find it
+        # within 2 %, and nothing is flagged open
+        for cap in (0.3e6, 1.19e6, 3e6):
+            m = Model(cap=cap, gen=4.6e6)
+            row = measure.measure_cell(FakeCell(m), opts(steps=3, repeat=1))
+            pdr = row["pdr_mpps"]["median"] * 1e6
+            self.assertLessEqual(pdr, cap * 1.001, m.trials)
+            self.assertGreaterEqual(pdr, 0.98 * cap, m.trials)
+            self.assertEqual(row["open_mpps"], {}, row["search_flags"])
+
+    def test_open_interval_is_flagged_and_shown(self):
+        # lossless only far below what it forwards under overload: the
+        # bracketing trials may not close the interval; the figure is then
+        # marked a lower bound, with the lowest rate seen failing
+        m = Livelock(ok=0.03e6, cap=0.3e6, gen=4.6e6)
+        row = measure.measure_cell(FakeCell(m), opts(steps=2, repeat=1))
+        pdr = row["pdr_mpps"]["median"]
+        self.assertLessEqual(pdr, 0.03)
+        self.assertIn("pdr_mpps", row["open_mpps"])
+        top = row["open_mpps"]["pdr_mpps"]
+        self.assertGreater(top, 1.2 * pdr)
+        self.assertTrue(any(f.startswith("PDR: interval left open") for f in row["search_flags"]), row["search_flags"])
+        row.update(path="x", title="x", workload="fwd", status="ok", variant="dut", correct="OK")
+        self.assertIn("%.3f, open to %.3f" % (pdr, top), report.markdown({"meta": {}, "rows": [row]}))
+        # and the bracketing stays bounded: at most twice --steps short trials
+        shorts = [r for r, s in m.trials if s == 0.5 and r]
+        self.assertLessEqual(len(shorts), 4, m.trials)
+
+    def test_more_steps_close_a_wide_interval(self):
+        # an interval still wider than a factor of two after --steps gets up
+        # to --steps more trials
+        m = Livelock(ok=0.2e6, cap=1.19e6, gen=4.6e6, lost=0.006)
+        row = measure.measure_cell(FakeCell(m), opts(steps=3, repeat=1))
+        top = row["open_mpps"].get("pdr_mpps")
+        self.assertTrue(top is None or top <= 2.0 * row["pdr_mpps"]["median"] * 1.001, (top, m.trials))
+
+    def test_paced_generator_behind_is_a_lower_bound(self):
+        # the DUT loses 1 % above 0.76 Mpps; the generator offers 0.8 unpaced
+        # but only 0.54 paced: the figure is the generator's, marked so, and
+        # the search stops asking for rates it cannot offer
+        m = PacedBehind(cap=0.76e6 / 0.99, gen=0.8e6, paced=0.54e6)
+        m.dip = (0.76e6, 1e9, 0.01)
+        row = measure.measure_cell(FakeCell(m), opts(steps=3, repeat=1))
+        self.assertAlmostEqual(row["pdr_mpps"]["median"], 0.54, places=3)
+        self.assertIn("pdr_mpps", row["generator_limited"])
+        self.assertEqual(row["open_mpps"], {}, row["search_flags"])
+        self.assertTrue(any("paced generator fell behind" in f for f in row["search_flags"]), row["search_flags"])
+        shorts = [r for r, s in m.trials if s == 0.5 and r]
+        self.assertLessEqual(len(shorts), 2, m.trials)
+
+    def test_paced_shortfall_is_made_up(self):
+        # a generator that keeps 7 % under every paced target: the search
+        # asks for that much more, and the figure is not 7 % low
+        m = PacedShort(cap=1e6, gen=4.6e6, share=0.93)
+        row = measure.measure_cell(FakeCell(m), opts(steps=3, repeat=1))
+        self.assertGreaterEqual(row["pdr_mpps"]["median"], 0.97, m.trials)
+        self.assertLessEqual(row["pdr_mpps"]["median"], 1.0, m.trials)
         self.assertEqual(row["generator_limited"], [])
 
     def test_never_below_a_lossless_full_trial(self):
