@@ -95,9 +95,10 @@ def markdown(res):
     m = res["meta"]
     out = ["Run %s, %s s; Linux %s, %s, %s vCPUs; generator on cpu%s, DUT budget %s. "
            "%s. NDR = 0 %% loss, PDR = 0.5 %% loss (Mpps, median (min-max) of %s searches; "
-           "floor: the search confirmed only its floor of 5 kpps, or nothing; ≥: met at the generator's full "
-           "speed, so the generator set the figure, a lower bound that can exceed the overload column, "
-           "which is the median of shorter trials); "
+           "floor: the search confirmed only its floor of 5 kpps, or nothing; ≥: the generator set the figure "
+           "(no loss at its full speed, or the paced generator fell behind its target), a lower bound that can "
+           "exceed the overload column, which is the median of shorter trials; A, open to B: loss at B, nothing "
+           "confirmed above A, the DUT's figure lies between); "
            "overload = what the DUT handled while the generator sent as fast as it could. "
            "vs ref = this row / its reference row (same workload and placement)."
            % (m.get("date"), m.get("elapsed_s"), m.get("kernel"), m.get("cpu"), m.get("vcpus"),
