@@ -143,10 +143,23 @@ if [ "$WHAT" = all ] || [ "$WHAT" = pvp ]; then
 	# it; the virtio PMD's own announcements, sent without the application)
 	tel() { echo "$1" | timeout 10 dpdk-telemetry.py -f $PREFIX 2>/dev/null | grep "\"$1\"" | /usr/bin/python3 -c "import json,sys; d=json.loads(sys.stdin.read()); print(json.dumps(d['$1']))"; }
 	val() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], -1))" "$1" "$2"; }
-	snap() { # "vhu0rx vhu0tx vhu1rx vhu1tx rx drop redirect tx_sent acl_drop"
+	core() {
 		local c k
 		c=$(tel /pathlab/counters) || fail "dpdk-telemetry.py /pathlab/counters"
-		echo "$(port_pkts vhu0) $(port_pkts vhu1) $(for k in rx_packets verdict_drop verdict_redirect dpdk_tx_sent acl_drop; do printf '%s ' "$(val "$c" $k)"; done)"
+		for k in rx_packets verdict_drop verdict_redirect dpdk_tx_sent acl_drop; do printf '%s ' "$(val "$c" $k)"; done
+	}
+	# "vhu0rx vhu0tx vhu1rx vhu1tx rx drop redirect tx_sent acl_drop". The two sides are read one
+	# after the other, and the namespaces' own frames (an ARP probe when a neighbour entry goes
+	# stale) can cross between the reads: a snapshot counts only when the core's counters are the
+	# same before and after the OVS read
+	snap() {
+		local a o b
+		for _ in $(seq 20); do
+			a=$(core) o="$(port_pkts vhu0) $(port_pkts vhu1)" b=$(core)
+			[ "$a" = "$b" ] && { echo "$o $a"; return; }
+			sleep 0.3
+		done
+		fail "no quiet moment for a counter snapshot in 20 tries (core $a then $b)"
 	}
 	read -r -a S0 <<<"$(snap)"
 	r=$(traffic)
